@@ -1,0 +1,113 @@
+// Kubernetes resource quantities <-> numbers. Internally CPU is millicores and memory is
+// bytes; quantity strings exist only at the edges and are parsed and formatted here only.
+
+export class QuantityError extends Error {
+  constructor(
+    readonly input: unknown,
+    reason: string,
+  ) {
+    super(`invalid quantity ${JSON.stringify(input)}: ${reason}`);
+    this.name = "QuantityError";
+  }
+}
+
+const BINARY: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+const DECIMAL: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
+
+// Same grammar as k8s.io/apimachinery resource.Quantity: sign, digits, optional fraction,
+// then a binary suffix, a decimal suffix or a decimal exponent (e/E).
+const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE]([+-]?\d+))?$/;
+
+/** Parses a quantity string (or a plain YAML number) to its value in base units. */
+export function parseQuantity(input: string | number): number {
+  if (typeof input === "number") {
+    if (!Number.isFinite(input)) throw new QuantityError(input, "not a finite number");
+    return input;
+  }
+  if (typeof input !== "string") throw new QuantityError(input, "expected a string or a number");
+  const m = QUANTITY.exec(input.trim());
+  if (!m)
+    throw new QuantityError(
+      input,
+      "expected a number with an optional suffix (m, k, M, G, Ki, Mi, Gi, e3...)",
+    );
+  const [, sign, digits, suffix, exponent] = m;
+  let value = Number(digits);
+  if (suffix !== undefined) value *= BINARY[suffix] ?? DECIMAL[suffix] ?? Number.NaN;
+  if (exponent !== undefined) value *= 10 ** Number(exponent);
+  if (!Number.isFinite(value)) throw new QuantityError(input, "out of range");
+  return sign === "-" ? -value : value;
+}
+
+/** CPU quantity -> millicores, rounded up as the API server does (1 millicore is the finest step). */
+export function parseCpu(input: string | number): number {
+  const cores = parseQuantity(input);
+  if (cores < 0) throw new QuantityError(input, "CPU must not be negative");
+  return Math.ceil(Math.round(cores * 1e6) / 1e3);
+}
+
+/** Memory quantity -> bytes, rounded up to whole bytes. */
+export function parseMemory(input: string | number): number {
+  const bytes = parseQuantity(input);
+  if (bytes < 0) throw new QuantityError(input, "memory must not be negative");
+  return Math.ceil(Math.round(bytes * 1e3) / 1e3);
+}
+
+/** Millicores -> the shortest exact string: whole cores as "2", else "750m". */
+export function formatCpu(millicores: number): string {
+  if (!Number.isFinite(millicores) || millicores < 0) throw new QuantityError(millicores, "not a CPU amount");
+  const m = Math.ceil(millicores);
+  return m % 1000 === 0 ? String(m / 1000) : `${m}m`;
+}
+
+/** Bytes -> the largest binary unit that expresses the value exactly ("1536Mi", "2Gi"), else bytes. */
+export function formatMemory(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) throw new QuantityError(bytes, "not a memory amount");
+  const b = Math.ceil(bytes);
+  if (b === 0) return "0";
+  for (const unit of ["Ei", "Pi", "Ti", "Gi", "Mi", "Ki"] as const) {
+    const size = BINARY[unit] as number;
+    if (b % size === 0) return `${b / size}${unit}`;
+  }
+  return String(b);
+}
+
+export type QuantityStyle = "binary" | "decimal" | "plain" | "milli";
+
+/** The notation a quantity string uses, so an edit can keep the author's style. */
+export function quantityStyle(input: string | number): QuantityStyle {
+  if (typeof input === "number") return "plain";
+  const m = QUANTITY.exec(input.trim());
+  const suffix = m?.[3];
+  if (suffix === undefined) return "plain";
+  if (suffix === "m") return "milli";
+  return suffix in BINARY ? "binary" : "decimal";
+}
+
+/** Formats bytes in decimal units (e.g. "500M") when exact, used to keep a decimal author's style. */
+export function formatMemoryDecimal(bytes: number): string {
+  const b = Math.ceil(bytes);
+  for (const unit of ["E", "P", "T", "G", "M", "k"] as const) {
+    const size = DECIMAL[unit] as number;
+    if (b % size === 0 && b > 0) return `${b / size}${unit}`;
+  }
+  return String(b);
+}
