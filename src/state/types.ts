@@ -1,0 +1,76 @@
+// The state costopt keeps between reconciles and webhook deliveries. Everything here is a cache or
+// a coordination aid: the durable copy of a proposal (fingerprint, originals) lives in the pull
+// request's metadata block, so losing the store never duplicates a PR or loses a rollback.
+
+/** One field a merged proposal changed, with the value it had before (for rollback by revert). */
+export interface FieldChange {
+  path: string;
+  /** Index of the YAML document inside the file. */
+  document: number;
+  /** JSON Pointer into the document. */
+  pointer: string;
+  /** Value before the change; undefined when the change added the field. */
+  before?: unknown;
+  /** Value the change wrote; undefined when the change removed the field. */
+  after?: unknown;
+}
+
+/** A merged proposal as the ledger remembers it. */
+export interface LedgerEntry {
+  /** Policy key: <namespace>/<name> (with the cluster in front when configured). */
+  policy: string;
+  repository: string;
+  pullRequest: number;
+  mergeSha: string;
+  fingerprint: string;
+  mergedAt: string;
+  /** Whole files created by the change (e.g. a KEDA ScaledObject); a revert deletes them. */
+  createdFiles?: string[];
+  fields: FieldChange[];
+  monthlySavings?: number;
+}
+
+/** A fingerprint a person declined (closed unmerged or /costopt ignore), with what it proposed. */
+export interface Suppression {
+  fingerprint: string;
+  /** Proposed values by field ("container/resource" -> number), to judge a material change. */
+  proposed: Record<string, number | string>;
+  reason: string;
+  at: string;
+}
+
+export interface Store {
+  /**
+   * Records a webhook delivery id; true only for the first caller within the TTL (24 h by default).
+   * Atomic: concurrent calls with the same id see exactly one true.
+   */
+  markDelivery(id: string, ttlSeconds?: number): Promise<boolean>;
+
+  /** Takes a lock; resolves to a token on success, undefined when someone else holds it. */
+  acquireLock(key: string, ttlMs: number): Promise<string | undefined>;
+  /** Releases a lock only when the token still owns it (an expired lock taken over is left alone). */
+  releaseLock(key: string, token: string): Promise<boolean>;
+
+  suppress(policy: string, suppression: Suppression): Promise<void>;
+  suppressions(policy: string): Promise<Suppression[]>;
+  clearSuppressions(policy: string): Promise<void>;
+
+  /** Adds a merged change to the ledger (kept 7 days by default). */
+  recordApplied(entry: LedgerEntry, ttlSeconds?: number): Promise<void>;
+  /** Ledger entries of a policy, newest first. */
+  applied(policy: string): Promise<LedgerEntry[]>;
+  /** Removes one entry (after its revert was merged). */
+  forgetApplied(policy: string, pullRequest: number): Promise<void>;
+
+  /** Adds one event to a sliding window and returns how many fall in the last windowSeconds. */
+  countEvent(key: string, windowSeconds: number, nowMs: number): Promise<number>;
+  /** How many events fall in the last windowSeconds, without adding one. */
+  countEvents(key: string, windowSeconds: number, nowMs: number): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+export const DELIVERY_TTL_SECONDS = 24 * 3600;
+export const LEDGER_TTL_SECONDS = 7 * 24 * 3600;
+/** Suppressions outlive the ledger: a declined change stays declined until it changes materially. */
+export const SUPPRESSION_TTL_SECONDS = 90 * 24 * 3600;

@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryStore } from "../../src/state/memory.js";
+import { RedisStore, redactUrl } from "../../src/state/redis.js";
+import type { LedgerEntry, Store } from "../../src/state/types.js";
+
+const REDIS_URL = "redis://127.0.0.1:6379";
+
+function entry(policy: string, pullRequest: number, mergedAt: string): LedgerEntry {
+  return {
+    policy,
+    repository: "acme/deploy",
+    pullRequest,
+    mergeSha: `sha${pullRequest}`,
+    fingerprint: `fp${pullRequest}`,
+    mergedAt,
+    fields: [{ path: "app.yaml", document: 0, pointer: "/spec/replicas", before: 3, after: 2 }],
+  };
+}
+
+// The same contract, run against both implementations.
+function contract(name: string, make: () => Promise<Store>) {
+  describe(`${name} store`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await make();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    it("accepts a delivery id exactly once, even when five arrive at the same moment", async () => {
+      const id = randomUUID();
+      const results = await Promise.all(Array.from({ length: 5 }, () => store.markDelivery(id)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.markDelivery(id)).toBe(false);
+    });
+
+    it("gives a lock to one holder and releases it only with the holder's token", async () => {
+      const key = `lock-${randomUUID()}`;
+      const tokens = await Promise.all([store.acquireLock(key, 10_000), store.acquireLock(key, 10_000)]);
+      const winner = tokens.find((t) => t !== undefined);
+      expect(tokens.filter((t) => t !== undefined)).toHaveLength(1);
+      expect(await store.releaseLock(key, "not-the-token")).toBe(false);
+      expect(await store.acquireLock(key, 10_000)).toBeUndefined();
+      expect(await store.releaseLock(key, winner as string)).toBe(true);
+      expect(await store.acquireLock(key, 10_000)).toBeDefined();
+    });
+
+    it("lets an expired lock be taken over and keeps the old holder from releasing the new one", async () => {
+      const key = `lock-${randomUUID()}`;
+      const first = await store.acquireLock(key, 30);
+      await new Promise((r) => setTimeout(r, 60));
+      const second = await store.acquireLock(key, 10_000);
+      expect(second).toBeDefined();
+      expect(await store.releaseLock(key, first as string)).toBe(false);
+      expect(await store.acquireLock(key, 10_000)).toBeUndefined();
+    });
+
+    it("remembers suppressed fingerprints per policy until cleared", async () => {
+      const policy = `ns/${randomUUID()}`;
+      await store.suppress(policy, {
+        fingerprint: "a",
+        proposed: { "app/cpuRequest": 250 },
+        reason: "closed",
+        at: "t",
+      });
+      await store.suppress(policy, {
+        fingerprint: "a",
+        proposed: { "app/cpuRequest": 250 },
+        reason: "ignored",
+        at: "t",
+      });
+      await store.suppress(policy, { fingerprint: "b", proposed: {}, reason: "closed", at: "t" });
+      const list = await store.suppressions(policy);
+      expect(list.map((s) => s.fingerprint).sort()).toEqual(["a", "b"]);
+      expect(list.find((s) => s.fingerprint === "a")?.reason).toBe("ignored");
+      expect(await store.suppressions(`ns/${randomUUID()}`)).toEqual([]);
+      await store.clearSuppressions(policy);
+      expect(await store.suppressions(policy)).toEqual([]);
+    });
+
+    it("keeps the ledger newest first, lets entries expire on their own and forgets on request", async () => {
+      const policy = `ns/${randomUUID()}`;
+      await store.recordApplied(entry(policy, 1, "2026-01-01T00:00:00Z"));
+      await store.recordApplied(entry(policy, 2, "2026-01-02T00:00:00Z"));
+      await store.recordApplied(entry(policy, 3, "2026-01-03T00:00:00Z"), 1);
+      expect((await store.applied(policy)).map((e) => e.pullRequest)).toEqual([3, 2, 1]);
+      expect((await store.applied(policy))[0]?.fields[0]?.before).toBe(3);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect((await store.applied(policy)).map((e) => e.pullRequest)).toEqual([2, 1]);
+      await store.forgetApplied(policy, 2);
+      expect((await store.applied(policy)).map((e) => e.pullRequest)).toEqual([1]);
+    });
+
+    it("counts events in a sliding window", async () => {
+      const key = `repo-${randomUUID()}`;
+      const t0 = Date.now();
+      expect(await store.countEvent(key, 3600, t0)).toBe(1);
+      expect(await store.countEvent(key, 3600, t0 + 1000)).toBe(2);
+      expect(await store.countEvents(key, 3600, t0 + 1000)).toBe(2);
+      expect(await store.countEvents(key, 3600, t0 + 3600_500)).toBe(1);
+      expect(await store.countEvent(key, 3600, t0 + 7200_000)).toBe(1);
+    });
+  });
+}
+
+contract("memory", async () => new MemoryStore());
+contract("redis", async () => RedisStore.connect(REDIS_URL, { prefix: `costopt-test-${randomUUID()}:` }));
+
+describe("redis connection", () => {
+  it("fails loudly, without the password, when Redis cannot be reached", async () => {
+    await expect(
+      RedisStore.connect("redis://:hunter2@127.0.0.1:1", { connectTimeoutMs: 500 }),
+    ).rejects.toThrow(/cannot connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+    expect(redactUrl("rediss://u:hunter2@h:6380/0")).toBe("rediss://u:***@h:6380/0");
+  });
+});
