@@ -2,12 +2,4 @@
 // Runs the compiled CLI; `npm ci` builds dist/ through the prepare script.
 import { main } from "../dist/cli/main.js";
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    console.error(`costopt: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 2;
-  },
-);
+process.exitCode = await main(process.argv);
