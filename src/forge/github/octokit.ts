@@ -1,0 +1,43 @@
+// The slice of an octokit instance the GitHub forge uses. Probot's context.octokit, a ProbotOctokit
+// and @octokit/rest's Octokit all fit; tests pass either one, with nock underneath.
+
+import { RateLimitError } from "../types.js";
+
+export interface OctokitResponse {
+  status: number;
+  data: unknown;
+  headers: Record<string, string | number | undefined>;
+}
+
+export interface OctokitLike {
+  request(route: string, params?: Record<string, unknown>): Promise<OctokitResponse>;
+  graphql(query: string, variables?: Record<string, unknown>): Promise<unknown>;
+}
+
+interface HttpError {
+  status?: number;
+  message?: string;
+  response?: { headers?: Record<string, string | number | undefined> };
+}
+
+/**
+ * Turns GitHub's rate-limit answers (403/429 with retry-after, an exhausted primary quota, or a
+ * "secondary rate limit" message) into RateLimitError; other errors pass through unchanged.
+ * Probot's throttling plugin has already waited and retried by the time one reaches us.
+ */
+export function asRateLimit(err: unknown, nowSeconds: number): unknown {
+  const e = err as HttpError;
+  if (e?.status !== 403 && e?.status !== 429) return err;
+  const headers = e.response?.headers ?? {};
+  const retryAfter = Number(headers["retry-after"]);
+  if (Number.isFinite(retryAfter) && retryAfter > 0)
+    return new RateLimitError(`GitHub asked us to retry after ${retryAfter}s`, retryAfter);
+  if (String(headers["x-ratelimit-remaining"]) === "0") {
+    const reset = Number(headers["x-ratelimit-reset"]);
+    const wait = Number.isFinite(reset) ? Math.max(1, reset - nowSeconds) : 60;
+    return new RateLimitError(`GitHub API rate limit exhausted; resets in ${wait}s`, wait);
+  }
+  if (/secondary rate limit|abuse/i.test(e.message ?? ""))
+    return new RateLimitError("GitHub secondary rate limit hit", 60);
+  return err;
+}

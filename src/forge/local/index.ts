@@ -1,0 +1,296 @@
+// A git repository on disk as a forge, for `costopt run` and the demo. Branches get one commit
+// each, built with plumbing (no checkout, the working tree is never touched); pull requests are
+// JSON records in <git-dir>/costopt/pull-requests.json. Merge and close are simulated.
+
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  assertWritableBranch,
+  type CommitRequest,
+  type Forge,
+  isManifestCandidate,
+  type NewPullRequest,
+  type Permission,
+  type PullRequest,
+  type RepoSnapshot,
+} from "../types.js";
+import { git, gitText } from "./git.js";
+
+export interface LocalComment {
+  author: string;
+  body: string;
+  at: string;
+}
+
+export interface LocalPullRequest extends PullRequest {
+  comments: LocalComment[];
+  reviewers: string[];
+  assignees: string[];
+  autoMerge: boolean;
+  createdAt: string;
+}
+
+interface Records {
+  next: number;
+  pulls: LocalPullRequest[];
+}
+
+export interface LocalForgeOptions {
+  dir: string;
+  /** Defaults to the branch checked out in dir. */
+  defaultBranch?: string;
+  /** Permissions by user for /costopt commands; users not listed get `write` (it is their disk). */
+  permissions?: Record<string, Permission>;
+  maxFileBytes?: number;
+  now?: () => Date;
+}
+
+const BOT = { name: "costopt", email: "costopt@localhost" };
+const BOT_ENV = {
+  GIT_AUTHOR_NAME: BOT.name,
+  GIT_AUTHOR_EMAIL: BOT.email,
+  GIT_COMMITTER_NAME: BOT.name,
+  GIT_COMMITTER_EMAIL: BOT.email,
+};
+
+export class LocalForge implements Forge {
+  readonly kind = "local";
+  readonly repository: string;
+  private readonly dir: string;
+  private readonly now: () => Date;
+  private branchName: string | undefined;
+  // Record updates are read-modify-write; one at a time within this process.
+  private records: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: LocalForgeOptions) {
+    this.dir = options.dir;
+    this.repository = options.dir;
+    this.branchName = options.defaultBranch;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async defaultBranch(): Promise<string> {
+    this.branchName ??= await gitText(this.dir, ["symbolic-ref", "--short", "HEAD"]);
+    return this.branchName;
+  }
+
+  async snapshot(include: (path: string) => boolean = isManifestCandidate): Promise<RepoSnapshot> {
+    const branch = await this.defaultBranch();
+    const commitSha = await gitText(this.dir, ["rev-parse", `refs/heads/${branch}^{commit}`]);
+    const treeSha = await gitText(this.dir, ["rev-parse", `${commitSha}^{tree}`]);
+    const listing = (await git(this.dir, ["ls-tree", "-r", "-z", "-l", commitSha])).toString("utf8");
+    const skipped: RepoSnapshot["skipped"] = [];
+    const wanted: { path: string; oid: string }[] = [];
+    for (const line of listing.split("\0")) {
+      const [, type, oid, size, path] = /^\d+ (\w+) ([0-9a-f]+) +(\d+|-)\t(.*)$/s.exec(line) ?? [];
+      if (type !== "blob" || !oid || !path || !include(path)) continue;
+      if (Number(size) > (this.options.maxFileBytes ?? 1024 * 1024))
+        skipped.push({ path, reason: "too large" });
+      else wanted.push({ path, oid });
+    }
+    const contents = await this.catFiles(wanted.map((w) => w.oid));
+    const files: RepoSnapshot["files"] = [];
+    wanted.forEach((w, i) => {
+      const buf = contents[i] as Buffer;
+      if (buf.includes(0)) skipped.push({ path: w.path, reason: "binary" });
+      else files.push({ path: w.path, content: buf.toString("utf8") });
+    });
+    return { branch, commitSha, treeSha, files, skipped };
+  }
+
+  async commitBranch(request: CommitRequest): Promise<string> {
+    assertWritableBranch(request.branch, await this.defaultBranch());
+    // A private index file builds the tree without touching the user's index or working tree.
+    const gitDir = await this.gitDir();
+    const env = { ...BOT_ENV, GIT_INDEX_FILE: join(gitDir, `costopt-index-${process.pid}-${Date.now()}`) };
+    let tree: string;
+    try {
+      await git(this.dir, ["read-tree", request.base.commitSha], { env });
+      for (const file of request.files) {
+        if (file.content === null) {
+          await git(this.dir, ["update-index", "--force-remove", "--", file.path], { env });
+          continue;
+        }
+        const oid = await gitText(this.dir, ["hash-object", "-w", "--stdin"], { input: file.content });
+        await git(this.dir, ["update-index", "--add", "--cacheinfo", `100644,${oid},${file.path}`], { env });
+      }
+      tree = await gitText(this.dir, ["write-tree"], { env });
+    } finally {
+      await rm(env.GIT_INDEX_FILE, { force: true });
+    }
+    const date = this.now().toISOString();
+    const commit = await gitText(this.dir, ["commit-tree", tree, "-p", request.base.commitSha, "-F", "-"], {
+      input: request.message,
+      env: { ...env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    });
+    await git(this.dir, ["update-ref", `refs/heads/${request.branch}`, commit]);
+    return commit;
+  }
+
+  async pullRequests(branch: string): Promise<PullRequest[]> {
+    const records = await this.load();
+    const pulls = records.pulls.filter((p) => p.branch === branch).reverse();
+    // The branch head may have moved since (someone committed to it): report what is there now.
+    return Promise.all(
+      pulls.map(async (p) => (p.state === "open" ? { ...p, headSha: await this.head(p) } : p)),
+    );
+  }
+
+  /** Every pull request record, for the CLI summary and tests. */
+  async allPullRequests(): Promise<LocalPullRequest[]> {
+    return (await this.load()).pulls;
+  }
+
+  async openPullRequest(request: NewPullRequest): Promise<PullRequest> {
+    assertWritableBranch(request.branch, await this.defaultBranch());
+    const headSha = await gitText(this.dir, ["rev-parse", `refs/heads/${request.branch}`]);
+    return this.update((records) => {
+      const pull: LocalPullRequest = {
+        number: records.next++,
+        url: `file://${this.dir}#pull/${records.next - 1}`,
+        branch: request.branch,
+        base: request.base,
+        title: request.title,
+        body: request.body,
+        state: "open",
+        headSha,
+        labels: request.labels,
+        comments: [],
+        reviewers: [...(request.reviewers ?? []), ...(request.teamReviewers ?? [])],
+        assignees: request.assignees ?? [],
+        autoMerge: false,
+        createdAt: this.now().toISOString(),
+      };
+      records.pulls.push(pull);
+      return pull;
+    });
+  }
+
+  async updatePullRequest(number: number, change: { title?: string; body?: string; labels?: string[] }) {
+    await this.update(async (records) => {
+      const pull = find(records, number);
+      Object.assign(pull, change, { headSha: await this.head(pull) });
+    });
+  }
+
+  async comment(number: number, body: string, author = BOT.name): Promise<void> {
+    await this.update((records) => {
+      find(records, number).comments.push({ author, body, at: this.now().toISOString() });
+    });
+  }
+
+  async closePullRequest(number: number, options: { comment?: string; keepBranch?: boolean } = {}) {
+    if (options.comment) await this.comment(number, options.comment);
+    const pull = await this.update(async (records) => {
+      const p = find(records, number);
+      if (p.state === "open") Object.assign(p, { state: "closed", headSha: await this.head(p) });
+      return p;
+    });
+    if (!options.keepBranch) {
+      assertWritableBranch(pull.branch, await this.defaultBranch());
+      await git(this.dir, ["update-ref", "-d", `refs/heads/${pull.branch}`]).catch(() => undefined);
+    }
+  }
+
+  async enableAutoMerge(pr: PullRequest): Promise<void> {
+    await this.update((records) => {
+      find(records, pr.number).autoMerge = true;
+    });
+  }
+
+  async permission(user: string): Promise<Permission> {
+    return this.options.permissions?.[user] ?? "write";
+  }
+
+  /**
+   * Simulates a reviewer pressing Merge: a merge commit of the branch into the default branch
+   * (the working tree follows when the default branch is checked out and clean). Returns it.
+   */
+  async merge(number: number): Promise<PullRequest> {
+    const base = await this.defaultBranch();
+    const pull = find(await this.load(), number);
+    if (pull.state !== "open") throw new Error(`pull request #${number} is ${pull.state}`);
+    const before = await gitText(this.dir, ["rev-parse", `refs/heads/${base}`]);
+    const head = await this.head(pull);
+    const tree = await gitText(this.dir, ["merge-tree", "--write-tree", before, head]).catch(() => {
+      throw new Error(`pull request #${number} conflicts with ${base}`);
+    });
+    const merge = await gitText(
+      this.dir,
+      ["commit-tree", tree.split("\n")[0] as string, "-p", before, "-p", head, "-F", "-"],
+      { input: `Merge pull request #${number} from ${pull.branch}\n\n${pull.title}`, env: BOT_ENV },
+    );
+    await git(this.dir, ["update-ref", `refs/heads/${base}`, merge, before]);
+    const checkedOut = await gitText(this.dir, ["symbolic-ref", "--short", "-q", "HEAD"]).catch(() => "");
+    if (checkedOut === base) await git(this.dir, ["read-tree", "-m", "-u", before, merge]);
+    await git(this.dir, ["update-ref", "-d", `refs/heads/${pull.branch}`]);
+    return this.update((records) => {
+      const p = find(records, number);
+      Object.assign(p, {
+        state: "merged",
+        headSha: head,
+        mergeSha: merge,
+        mergedAt: this.now().toISOString(),
+      });
+      return p;
+    });
+  }
+
+  private async head(pull: PullRequest): Promise<string> {
+    return gitText(this.dir, ["rev-parse", "-q", "--verify", `refs/heads/${pull.branch}`]).catch(
+      () => pull.headSha,
+    );
+  }
+
+  private async catFiles(oids: string[]): Promise<Buffer[]> {
+    if (oids.length === 0) return [];
+    const out = await git(this.dir, ["cat-file", "--batch"], { input: `${oids.join("\n")}\n` });
+    const result: Buffer[] = [];
+    let at = 0;
+    for (let i = 0; i < oids.length; i++) {
+      const eol = out.indexOf(10, at);
+      const size = Number(out.subarray(at, eol).toString().split(" ")[2]);
+      result.push(out.subarray(eol + 1, eol + 1 + size));
+      at = eol + 1 + size + 1;
+    }
+    return result;
+  }
+
+  private async gitDir(): Promise<string> {
+    return gitText(this.dir, ["rev-parse", "--absolute-git-dir"]);
+  }
+
+  private async recordsPath(): Promise<string> {
+    return join(await this.gitDir(), "costopt", "pull-requests.json");
+  }
+
+  private async load(): Promise<Records> {
+    try {
+      return JSON.parse(await readFile(await this.recordsPath(), "utf8")) as Records;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { next: 1, pulls: [] };
+      throw err;
+    }
+  }
+
+  private update<T>(change: (records: Records) => T | Promise<T>): Promise<T> {
+    const next = this.records.then(async () => {
+      const records = await this.load();
+      const result = await change(records);
+      const path = await this.recordsPath();
+      await mkdir(join(path, ".."), { recursive: true });
+      // Write then rename, so a crash never leaves half a JSON file.
+      await writeFile(`${path}.tmp`, `${JSON.stringify(records, null, 2)}\n`);
+      await rename(`${path}.tmp`, path);
+      return result;
+    });
+    this.records = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function find(records: Records, number: number): LocalPullRequest {
+  const pull = records.pulls.find((p) => p.number === number);
+  if (!pull) throw new Error(`no pull request #${number}`);
+  return pull;
+}

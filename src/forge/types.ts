@@ -1,0 +1,132 @@
+// A forge is where proposals live: a Git host with branches and pull requests. One folder per forge
+// (github/, local/) behind this interface, as Renovate does with its platforms.
+
+export interface RepoFile {
+  path: string;
+  content: string;
+}
+
+/** The default branch as read once per run: every manifest candidate with its content. */
+export interface RepoSnapshot {
+  branch: string;
+  commitSha: string;
+  /** The commit's root tree, when the forge knows it (saves a call when committing on top). */
+  treeSha?: string;
+  files: RepoFile[];
+  /** Paths left out, with the reason (too large, binary, listing truncated). */
+  skipped: { path: string; reason: string }[];
+}
+
+/** A file to write (content) or delete (null). */
+export interface FileChange {
+  path: string;
+  content: string | null;
+}
+
+export interface CommitRequest {
+  branch: string;
+  /** The commit the new commit sits on (the current default branch head). */
+  base: { commitSha: string; treeSha?: string };
+  message: string;
+  files: FileChange[];
+  /** Whether the branch may already exist; then it is force-updated to the new commit. */
+  exists: boolean;
+}
+
+export type PullRequestState = "open" | "closed" | "merged";
+
+export interface PullRequest {
+  number: number;
+  url: string;
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  state: PullRequestState;
+  /** The branch's head commit as the forge last saw it. */
+  headSha: string;
+  labels: string[];
+  mergeSha?: string;
+  mergedAt?: string;
+  /** GraphQL node id (GitHub), needed for auto-merge. */
+  nodeId?: string;
+}
+
+export interface NewPullRequest {
+  branch: string;
+  base: string;
+  title: string;
+  body: string;
+  labels: string[];
+  reviewers?: string[];
+  teamReviewers?: string[];
+  assignees?: string[];
+}
+
+export type Permission = "admin" | "write" | "read" | "none";
+
+export interface Forge {
+  /** "github" or "local", for logs and the PR footer. */
+  readonly kind: string;
+  /** owner/name on GitHub, the directory for a local repository. */
+  readonly repository: string;
+
+  defaultBranch(): Promise<string>;
+  /** Reads the default branch: files for which include(path) holds (YAML by default). */
+  snapshot(include?: (path: string) => boolean): Promise<RepoSnapshot>;
+  /** One commit on top of base, then the branch created or force-updated to it. Never the default branch. */
+  commitBranch(request: CommitRequest): Promise<string>;
+  /** Every pull request from this branch, any state, newest first. */
+  pullRequests(branch: string): Promise<PullRequest[]>;
+  /** Opens a pull request, labels it and asks for reviewers and assignees. */
+  openPullRequest(request: NewPullRequest): Promise<PullRequest>;
+  updatePullRequest(
+    number: number,
+    change: { title?: string; body?: string; labels?: string[] },
+  ): Promise<void>;
+  comment(number: number, body: string): Promise<void>;
+  /**
+   * Closes without merging, after an optional comment. The branch is deleted unless told not to
+   * (a branch a person pushed to is theirs to keep).
+   */
+  closePullRequest(number: number, options?: { comment?: string; keepBranch?: boolean }): Promise<void>;
+  /** Turns on the host's auto-merge (merges once checks and reviews pass). */
+  enableAutoMerge(pr: PullRequest): Promise<void>;
+  /** A user's permission on the repository, for /costopt commands. */
+  permission(user: string): Promise<Permission>;
+}
+
+export const BRANCH_PREFIX = "costopt/";
+
+export class ForgeSafetyError extends Error {
+  override name = "ForgeSafetyError";
+}
+
+/**
+ * The one rule no caller can bypass: costopt writes only to its own branches, never to the
+ * default branch. Every forge calls this before moving a ref.
+ */
+export function assertWritableBranch(branch: string, defaultBranch: string): void {
+  if (branch === defaultBranch || branch.replace(/^refs\/heads\//, "") === defaultBranch)
+    throw new ForgeSafetyError(`refusing to write to the default branch ${defaultBranch}`);
+  if (!branch.startsWith(BRANCH_PREFIX))
+    throw new ForgeSafetyError(
+      `refusing to write to ${branch}: costopt only writes to ${BRANCH_PREFIX}* branches`,
+    );
+}
+
+/** Raised when the host rate-limits us; the run stops cleanly and the next one resumes. */
+export class RateLimitError extends Error {
+  override name = "RateLimitError";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Manifest candidates: YAML files (Kustomize, Helm values, Chart.yaml included). */
+export function isManifestCandidate(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
