@@ -3,7 +3,9 @@
 // Pure: the caller reads the file.
 
 import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
-import { API_VERSION, GROUP, KIND } from "./types.js";
+import { applyDefaults } from "./defaults.js";
+import { API_VERSION, type CostOptimization, GROUP, KIND } from "./types.js";
+import { type ValidationOptions, validatePolicy } from "./validation.js";
 
 export interface SourceDocument {
   file: string;
@@ -89,4 +91,78 @@ export function apiVersionProblem(value: Obj): string | undefined {
   return group === GROUP
     ? `apiVersion: Unsupported value: ${JSON.stringify(value.apiVersion)}: supported values: "${API_VERSION}"`
     : `apiVersion: Unsupported value: ${JSON.stringify(value.apiVersion)}: supported values: "${API_VERSION}" (policies of the original operator move over by changing apiVersion)`;
+}
+
+export interface CheckedPolicy {
+  document: SourceDocument;
+  /** The policy with defaults applied and the target namespace filled in. */
+  policy: CostOptimization;
+  /** Violations as "file:line: message", empty when the policy is valid. */
+  errors: string[];
+  /** Unknown fields as "file:line: warning: ...". */
+  warnings: string[];
+}
+
+export interface PolicySet {
+  /** Every CostOptimization document found, valid or not. */
+  checked: CheckedPolicy[];
+  /** YAML that could not be parsed, as "file:line:column: cannot parse YAML: ...". */
+  parseErrors: string[];
+}
+
+/**
+ * Finds and checks every CostOptimization in the given files; other kinds are skipped.
+ * `defaultNamespace` stands in for metadata.namespace where a file leaves it out.
+ */
+export function checkPolicies(
+  files: { path: string; content: string }[],
+  opts: ValidationOptions & { defaultNamespace?: string } = {},
+): PolicySet {
+  const set: PolicySet = { checked: [], parseErrors: [] };
+  for (const file of files) {
+    const parsed = parseYamlFile(file.path, file.content);
+    for (const e of parsed.errors)
+      set.parseErrors.push(`${e.file}:${e.line}:${e.column}: cannot parse YAML: ${e.message}`);
+    for (const document of parsed.documents) {
+      if (!isCostOptimizationKind(document.value)) continue;
+      const value = document.value as Obj;
+      const errors: string[] = [];
+      const versionProblem = apiVersionProblem(value);
+      if (versionProblem) errors.push(`${document.file}:${document.line}: ${versionProblem}`);
+      const result = validatePolicy(value, { policyNamespace: opts.defaultNamespace, ...opts });
+      for (const v of result.violations)
+        errors.push(`${document.file}:${document.lineOf(v.field)}: ${v.message}`);
+      const warnings = result.warnings.map((w) => {
+        const field = w.replace(/^unknown field "(.*)"$/, "$1");
+        return `${document.file}:${document.lineOf(field)}: warning: ${w}`;
+      });
+      set.checked.push({
+        document,
+        policy: normalize(value, opts.defaultNamespace ?? "default"),
+        errors,
+        warnings,
+      });
+    }
+  }
+  return set;
+}
+
+/** Defaults applied, metadata.namespace and targetWorkload.namespace filled in. */
+function normalize(value: Obj, defaultNamespace: string): CostOptimization {
+  const policy = applyDefaults(value) as unknown as CostOptimization;
+  policy.metadata.namespace ??= defaultNamespace;
+  if (policy.spec?.targetWorkload && typeof policy.spec.targetWorkload === "object")
+    policy.spec.targetWorkload.namespace ??= policy.metadata.namespace;
+  return policy;
+}
+
+/** The valid policies of a set, and a line per problem (parse errors and violations) for the rest. */
+export function validPolicies(set: PolicySet): { policies: CostOptimization[]; problems: string[] } {
+  const problems = [...set.parseErrors];
+  const policies: CostOptimization[] = [];
+  for (const c of set.checked) {
+    if (c.errors.length === 0) policies.push(c.policy);
+    else problems.push(...c.errors);
+  }
+  return { policies, problems };
 }

@@ -2,7 +2,7 @@
 // for a GitOps repository's CI. Exit 1 on any violation or unreadable YAML, else 0.
 
 import type { Command } from "commander";
-import { apiVersionProblem, isCostOptimizationKind, parseYamlFile } from "../api/load.js";
+import { checkPolicies } from "../api/load.js";
 import { type ValidationOptions, validatePolicy } from "../api/validation.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
@@ -34,29 +34,12 @@ export function validateFiles(
   files: { path: string; content: string }[],
   opts: ValidationOptions = {},
 ): ValidateReport {
-  const report: ValidateReport = { policies: 0, errors: [], warnings: [] };
-  for (const file of files) {
-    const parsed = parseYamlFile(file.path, file.content);
-    for (const e of parsed.errors)
-      report.errors.push(`${e.file}:${e.line}:${e.column}: cannot parse YAML: ${e.message}`);
-    for (const doc of parsed.documents) {
-      if (!isCostOptimizationKind(doc.value)) continue;
-      report.policies++;
-      const value = doc.value as Record<string, unknown>;
-      const meta = (value.metadata ?? {}) as Record<string, unknown>;
-      const where = `${doc.file}:${doc.line}: CostOptimization ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name ?? "<unnamed>"}`;
-      const versionProblem = apiVersionProblem(value);
-      if (versionProblem) report.errors.push(`${where}: ${versionProblem}`);
-      const result = validatePolicy(value, opts);
-      for (const v of result.violations)
-        report.errors.push(`${doc.file}:${doc.lineOf(v.field)}: ${v.message}`);
-      for (const w of result.warnings) {
-        const field = w.replace(/^unknown field "(.*)"$/, "$1");
-        report.warnings.push(`${doc.file}:${doc.lineOf(field)}: warning: ${w}`);
-      }
-    }
-  }
-  return report;
+  const set = checkPolicies(files, opts);
+  return {
+    policies: set.checked.length,
+    errors: [...set.parseErrors, ...set.checked.flatMap((c) => c.errors)],
+    warnings: set.checked.flatMap((c) => c.warnings),
+  };
 }
 
 export const registerValidate: Register = (program: Command, setExitCode) => {
