@@ -3,7 +3,7 @@
 
 import type { Command } from "commander";
 import { checkPolicies } from "../api/load.js";
-import { type ValidationOptions, validatePolicy } from "../api/validation.js";
+import type { ValidationOptions } from "../api/validation.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { evaluate } from "@marcbachmann/cel-js";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { renderCrdYaml } from "../../src/api/crd-file.js";
