@@ -5,6 +5,9 @@
 
 import type { CostOptimizationSpec, OptimizationType, RiskLevel } from "../api/types.js";
 import type { CpuStats, MemoryStats, TimeWindow, WorkloadRef, WorkloadUsage } from "../metrics/types.js";
+import type { EngineSettingsOverrides } from "./settings.js";
+
+export type { EngineSettingsOverrides };
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -113,22 +116,10 @@ export interface RecommendInput {
   pricing?: PricingConfig;
   /** Injected clock; the core never reads the system time. */
   now: Date;
-  /** Overrides of strategy, scoring and gate settings (see settings.ts for defaults). */
+  /** Overrides of strategy, scoring and gate settings (defaults documented in each module). */
   settings?: EngineSettingsOverrides;
   /** Where the usage came from, for evidence ("prometheus http://...", "file demo.om"). */
   source?: string;
-}
-
-/** Per-strategy overrides; each strategy documents its own defaults next to its code. */
-export interface EngineSettingsOverrides {
-  cpu?: Record<string, unknown>;
-  memory?: Record<string, unknown>;
-  replicas?: Record<string, unknown>;
-  spot?: Record<string, unknown>;
-  scheduledScaling?: Record<string, unknown>;
-  confidence?: Record<string, unknown>;
-  risk?: Record<string, unknown>;
-  gates?: Record<string, unknown>;
 }
 
 /** The built-in engine and the external optimizer client both implement this. */
@@ -197,11 +188,11 @@ export interface PlacementChange {
   eligibility: EligibilityCheck[];
 }
 
-/** A recurring low-usage window: weekdays 0 = Sunday; hours UTC, end exclusive. */
+/** A recurring low-usage window, UTC: it starts at startHour on each of `days` (0 = Sunday) and may run past midnight. */
 export interface LowWindow {
   days: number[];
   startHour: number;
-  endHour: number;
+  durationHours: number;
   desiredReplicas: number;
 }
 
@@ -264,6 +255,8 @@ export interface Recommendation {
   confidence: Confidence;
   risk: Risk;
   decision: Decision;
+  /** Workload-level notes from the strategies (why a type did not apply, what to remove...). */
+  notes: string[];
   /** True when usage was missing or too thin to recommend anything; nothing is proposed. */
   notEnoughData: boolean;
   /** ISO 8601 time from the injected clock. */

@@ -1,0 +1,131 @@
+// The built-in recommender: one pure pass from the workload, its usage and the policy to a
+// Recommendation. The pass is split so another recommender (the external client) can supply
+// its own proposal and scores and still be priced and gated the same way.
+
+import { NO_CONFIDENCE, scoreConfidence } from "./confidence.js";
+import { type Costs, compareCosts, type ResolvedPricing, resolvePricing } from "./cost.js";
+import { baseProposal, notEnoughDataReason, workloadEvidence } from "./evidence.js";
+import { decide, stepToLimit } from "./gates.js";
+import { costInputs } from "./replica-hours.js";
+import { assessRisk } from "./risk.js";
+import { type EngineSettings, resolveSettings } from "./settings.js";
+import { runStrategy } from "./strategies/index.js";
+import type { Proposal, StrategyContext } from "./strategies/types.js";
+import type { Confidence, Recommendation, Recommender, RecommendInput, Risk } from "./types.js";
+
+export const BUILTIN = "builtin";
+
+/** Unknown risk is treated as the worst, so nothing without data can look safe. */
+const UNKNOWN_RISK: Risk = {
+  level: "CRITICAL",
+  score: 1,
+  factors: [{ name: "data", score: 1, detail: "not enough data to judge the risk" }],
+};
+
+export interface Prepared {
+  settings: EngineSettings;
+  pricing: ResolvedPricing;
+  base: Proposal;
+  /** Set when there is nothing to work with. */
+  notEnoughData?: string;
+}
+
+export function prepare(input: RecommendInput): Prepared {
+  const settings = resolveSettings(input.settings);
+  const pricing = resolvePricing(input.pricing, input.workload);
+  const base = baseProposal(input.workload, input.usage, settings.data, input.spec.source?.containerMapping);
+  return { settings, pricing, base, notEnoughData: notEnoughDataReason(input.usage, base) };
+}
+
+export interface Scores {
+  confidence: Confidence;
+  risk: Risk;
+  /** Replaces the cost model's figures (an external recommender states its own saving). */
+  costs?: (modelled: Costs) => Costs;
+}
+
+/** Steps, prices, scores and gates a drafted proposal. */
+export function conclude(
+  input: RecommendInput,
+  prepared: Prepared,
+  drafted: Proposal,
+  score: (p: Proposal) => Scores,
+  recommender: string,
+): Recommendation {
+  const { settings, pricing } = prepared;
+  const { proposal, steps } = prepared.notEnoughData
+    ? { proposal: prepared.base, steps: [] }
+    : stepToLimit(drafted, input.spec.maxChangePercent, settings.gates);
+  const modelled = compareCosts(
+    costInputs(input.workload, input.usage, proposal, settings.spot.label),
+    pricing,
+  );
+  const scores: Scores = prepared.notEnoughData
+    ? { confidence: NO_CONFIDENCE, risk: UNKNOWN_RISK }
+    : score(proposal);
+  const costs = scores.costs ? scores.costs(modelled) : modelled;
+  const decision = decide({
+    spec: input.spec,
+    workload: input.workload,
+    proposal,
+    confidence: scores.confidence,
+    risk: scores.risk,
+    notEnoughData: prepared.notEnoughData,
+    steps,
+    settings: settings.gates,
+  });
+  return {
+    policy: { ...input.policy },
+    target: { ...input.workload.ref },
+    optimizationType: input.spec.optimizationType,
+    appliedTypes: proposal.appliedTypes,
+    containers: proposal.containers,
+    replicas: proposal.replicas,
+    placement: proposal.placement,
+    scheduledScaling: proposal.scheduledScaling,
+    evidence: workloadEvidence(input.usage, proposal, input.source, input.now),
+    ...costs,
+    confidence: scores.confidence,
+    risk: scores.risk,
+    decision,
+    notes: proposal.notes,
+    notEnoughData: prepared.notEnoughData !== undefined,
+    generatedAt: input.now.toISOString(),
+    recommender,
+  };
+}
+
+/** The built-in engine, synchronously: pure and deterministic for a given input. */
+export function recommend(input: RecommendInput): Recommendation {
+  const prepared = prepare(input);
+  const { usage, workload, spec } = input;
+  if (prepared.notEnoughData || !usage)
+    return conclude(
+      input,
+      prepared,
+      prepared.base,
+      () => ({ confidence: NO_CONFIDENCE, risk: UNKNOWN_RISK }),
+      BUILTIN,
+    );
+  const ctx: StrategyContext = { workload, usage, spec, pricing: prepared.pricing };
+  const drafted = runStrategy(spec.optimizationType, ctx, prepared.base, prepared.settings);
+  const evidence = prepared.base.containers.flatMap((c) => (c.evidence ? [c.evidence] : []));
+  const history = workloadEvidence(usage, prepared.base, input.source, input.now).historySeconds;
+  return conclude(
+    input,
+    prepared,
+    drafted,
+    (p) => ({
+      confidence: scoreConfidence(usage, evidence, history, prepared.settings.confidence),
+      risk: assessRisk(workload, p, prepared.settings.risk),
+    }),
+    BUILTIN,
+  );
+}
+
+export class BuiltinRecommender implements Recommender {
+  readonly name = BUILTIN;
+  async recommend(input: RecommendInput): Promise<Recommendation> {
+    return recommend(input);
+  }
+}

@@ -1,0 +1,155 @@
+// The policy's gates. Stepping (maxChangePercent) rewrites the proposal before it is priced
+// and scored; the decision then lists every gate's verdict, accepted or not.
+
+import { formatCpu, formatMemory } from "../api/quantity.js";
+import { type CostOptimizationSpec, RISK_LEVELS } from "../api/types.js";
+import { roundCpuUp, roundMemoryUp } from "./rounding.js";
+import type { Proposal } from "./strategies/types.js";
+import type { Confidence, Decision, Resources, Risk, WorkloadState } from "./types.js";
+
+export interface GateSettings {
+  /** Namespaces never changed. Default ["kube-system"]. */
+  protectedNamespaces: string[];
+  /** A workload label or annotation with this key set to "true" is never changed. Default "costopt.dev/protected". */
+  protectedKey: string;
+  /** Also hold back increases to maxChangePercent. Default false: an increase fixes a shortage (throttling, OOM kills) and holding it back keeps the workload short. */
+  stepIncreases: boolean;
+}
+
+export const DEFAULT_GATE_SETTINGS: GateSettings = {
+  protectedNamespaces: ["kube-system"],
+  protectedKey: "costopt.dev/protected",
+  stepIncreases: false,
+};
+
+type Field = keyof Resources;
+const FIELDS: { field: Field; label: string; round: (v: number) => number; format: (v: number) => string }[] =
+  [
+    { field: "cpuRequest", label: "CPU request", round: roundCpuUp, format: formatCpu },
+    { field: "cpuLimit", label: "CPU limit", round: roundCpuUp, format: formatCpu },
+    { field: "memoryRequest", label: "memory request", round: roundMemoryUp, format: formatMemory },
+    { field: "memoryLimit", label: "memory limit", round: roundMemoryUp, format: formatMemory },
+  ];
+
+export interface Stepped {
+  proposal: Proposal;
+  /** One sentence per value that was cut back to the limit. */
+  steps: string[];
+}
+
+/** Cuts every change larger than maxChangePercent back to the limit (rounded toward the current value). */
+export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettings): Stepped {
+  const share = maxChangePercent / 100;
+  const steps: string[] = [];
+  const note = (what: string, from: string, to: string, change: number, stepped: string) =>
+    steps.push(
+      `maxChangePercent ${maxChangePercent}: ${what} ${from} -> ${to} (${change > 0 ? "+" : ""}${Math.round(change * 100)}%) stepped to ${stepped}; later runs continue from there`,
+    );
+
+  const containers = p.containers.map((c) => {
+    const proposed = { ...c.proposed };
+    for (const { field, label, round, format } of FIELDS) {
+      const from = c.current[field];
+      const to = proposed[field];
+      if (from === undefined || to === undefined || from <= 0) continue;
+      const change = (to - from) / from;
+      let limited: number | undefined;
+      if (change < -share) limited = Math.min(from, round(from * (1 - share)));
+      else if (change > share && s.stepIncreases) limited = Math.floor(from * (1 + share));
+      if (limited === undefined || limited === to) continue;
+      proposed[field] = limited;
+      note(`${c.name} ${label}`, format(from), format(to), change, format(limited));
+    }
+    // Stepping request and limit separately must not leave a limit under its request.
+    if (proposed.cpuLimit !== undefined && proposed.cpuRequest !== undefined)
+      proposed.cpuLimit = Math.max(proposed.cpuLimit, proposed.cpuRequest);
+    if (proposed.memoryLimit !== undefined && proposed.memoryRequest !== undefined)
+      proposed.memoryLimit = Math.max(proposed.memoryLimit, proposed.memoryRequest);
+    return { ...c, proposed };
+  });
+
+  let replicas = p.replicas;
+  if (replicas && replicas.current > 0) {
+    const change = (replicas.proposed - replicas.current) / replicas.current;
+    let limited: number | undefined;
+    if (change < -share) limited = Math.max(1, Math.ceil(replicas.current * (1 - share)));
+    else if (change > share && s.stepIncreases) limited = Math.floor(replicas.current * (1 + share));
+    if (limited !== undefined && limited !== replicas.proposed) {
+      note("replicas", String(replicas.current), String(replicas.proposed), change, String(limited));
+      replicas = { ...replicas, proposed: limited };
+    }
+  }
+  return { proposal: { ...p, containers, replicas }, steps };
+}
+
+export interface DecideArgs {
+  spec: CostOptimizationSpec;
+  workload: WorkloadState;
+  proposal: Proposal;
+  confidence: Confidence;
+  risk: Risk;
+  notEnoughData?: string;
+  steps: string[];
+  settings: GateSettings;
+}
+
+export function decide(a: DecideArgs): Decision {
+  const { spec, workload, proposal: p, confidence, risk, settings: s } = a;
+  if (a.notEnoughData)
+    return { allowed: false, stepped: false, reasons: [a.notEnoughData, "nothing is proposed without data"] };
+
+  const rejected: string[] = [];
+  const accepted: string[] = [];
+  const gate = (ok: boolean, pass: string, fail: string) => (ok ? accepted : rejected).push(ok ? pass : fail);
+
+  const protectedBy = protection(workload, s);
+  gate(protectedBy === undefined, "not protected", `protected: ${protectedBy}`);
+  const kind = workload.ref.kind;
+  if (kind === "DaemonSet")
+    gate(
+      !p.replicas && !p.placement && !p.scheduledScaling,
+      "DaemonSet: only requests and limits change",
+      "DaemonSet: replicas, spot placement and schedules do not apply (one pod per node)",
+    );
+  if (kind === "StatefulSet")
+    gate(
+      (!p.replicas || p.replicas.proposed === p.replicas.current) && !p.placement && !p.scheduledScaling,
+      "StatefulSet: replicas and placement unchanged",
+      "StatefulSet: replica count and placement are not changed automatically (each replica owns its data)",
+    );
+  if (p.replicas)
+    gate(
+      p.replicas.proposed >= 1,
+      "at least 1 replica",
+      `${p.replicas.proposed} replicas: at least 1 is required`,
+    );
+  gate(hasChange(p), "proposes a change", "no change: the current values already fit the observed usage");
+  gate(
+    confidence.score >= spec.minConfidence,
+    `confidence ${confidence.score} meets minConfidence ${spec.minConfidence}`,
+    `confidence ${confidence.score} is below minConfidence ${spec.minConfidence}`,
+  );
+  gate(
+    RISK_LEVELS.indexOf(risk.level) <= RISK_LEVELS.indexOf(spec.maxRiskLevel),
+    `risk ${risk.level} is within maxRiskLevel ${spec.maxRiskLevel}`,
+    `risk ${risk.level} exceeds maxRiskLevel ${spec.maxRiskLevel}`,
+  );
+  return {
+    allowed: rejected.length === 0,
+    stepped: a.steps.length > 0,
+    reasons: [...rejected, ...a.steps, ...accepted],
+  };
+}
+
+function protection(w: WorkloadState, s: GateSettings): string | undefined {
+  if (s.protectedNamespaces.includes(w.ref.namespace)) return `namespace ${w.ref.namespace} is protected`;
+  if (w.labels[s.protectedKey] === "true") return `label ${s.protectedKey}=true`;
+  if (w.annotations?.[s.protectedKey] === "true") return `annotation ${s.protectedKey}=true`;
+  return undefined;
+}
+
+export function hasChange(p: Proposal): boolean {
+  if (p.placement || p.scheduledScaling) return true;
+  if (p.replicas && p.replicas.proposed !== p.replicas.current) return true;
+  return p.containers.some((c) => FIELDS.some(({ field }) => c.current[field] !== c.proposed[field]));
+}

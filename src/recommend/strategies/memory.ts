@@ -1,0 +1,72 @@
+// MEMORY: request = limit from the peak working set plus a buffer. Memory is not compressible:
+// a pod over its limit is OOM-killed, so the peak (not a percentile) is what must fit, and the
+// request equals the limit so the scheduler reserves what the pod may really use.
+
+import { formatMemory } from "../../api/quantity.js";
+import { roundMemoryUp } from "../rounding.js";
+import type { ContainerRecommendation } from "../types.js";
+import { type Strategy, withApplied } from "./types.js";
+
+const MI = 2 ** 20;
+
+export interface MemorySettings {
+  /** Buffer on top of the peak working set, percent. Default 15. */
+  bufferPercent: number;
+  /** After an OOM kill the value is at least used + this many bytes. Default 100Mi. */
+  oomMinExtraBytes: number;
+  /** ...and at least used x this factor. Default 1.2. */
+  oomMultiplier: number;
+  /** Smallest value ever proposed, bytes. Default 100Mi. */
+  floorBytes: number;
+  /** Set the limit equal to the request (default true). When false an existing limit is only raised if needed. */
+  limitEqualsRequest: boolean;
+}
+
+export const DEFAULT_MEMORY_SETTINGS: MemorySettings = {
+  bufferPercent: 15,
+  oomMinExtraBytes: 100 * MI,
+  oomMultiplier: 1.2,
+  floorBytes: 100 * MI,
+  limitEqualsRequest: true,
+};
+
+export const memoryStrategy: Strategy<MemorySettings> = (_ctx, draft, settings) => {
+  const containers = draft.containers.map((c) => sizeMemory(c, settings));
+  const changed = containers.some(
+    (c, i) =>
+      c.proposed.memoryRequest !== draft.containers[i]?.proposed.memoryRequest ||
+      c.proposed.memoryLimit !== draft.containers[i]?.proposed.memoryLimit,
+  );
+  return { ...draft, containers, appliedTypes: changed ? withApplied(draft, "MEMORY") : draft.appliedTypes };
+};
+
+function sizeMemory(c: ContainerRecommendation, s: MemorySettings): ContainerRecommendation {
+  if (!c.evidence) return { ...c, notes: [...c.notes, "no memory usage data: memory left unchanged"] };
+  const notes = [...c.notes];
+  let used = c.evidence.memory.max;
+  let value = used * (1 + s.bufferPercent / 100);
+  let reason = `peak ${formatMemory(Math.ceil(used))} + ${s.bufferPercent}%`;
+  if (c.evidence.oomKills > 0) {
+    // The working set is sampled, and the kill happens at the limit: what the container
+    // actually needed was at least the limit it was killed at.
+    used = Math.max(used, c.current.memoryLimit ?? 0);
+    const oomFloor = Math.max(used + s.oomMinExtraBytes, used * s.oomMultiplier);
+    if (oomFloor > value) {
+      value = oomFloor;
+      reason = `${c.evidence.oomKills} OOM kill(s): max(used + ${formatMemory(s.oomMinExtraBytes)}, used x ${s.oomMultiplier}) with used ${formatMemory(Math.ceil(used))}`;
+    }
+  }
+  if (value < s.floorBytes) {
+    value = s.floorBytes;
+    reason = `floor ${formatMemory(s.floorBytes)}`;
+  }
+  const request = roundMemoryUp(value);
+  notes.push(`memory ${formatMemory(request)} from ${reason}, rounded up`);
+  let limit = c.current.memoryLimit;
+  if (s.limitEqualsRequest) limit = request;
+  else if (limit !== undefined && limit < request) {
+    limit = request;
+    notes.push("memory limit raised to the request (a limit below the request is invalid)");
+  }
+  return { ...c, proposed: { ...c.proposed, memoryRequest: request, memoryLimit: limit }, notes };
+}
