@@ -1,0 +1,60 @@
+// One table per container (current -> proposed), plus replicas, placement and scheduled scaling.
+
+import type { Recommendation } from "../../recommend/types.js";
+import { cell, change, changedFields, quantity, RESOURCE_FIELDS, RESOURCE_LABEL } from "./format.js";
+
+export function renderChanges(rec: Recommendation): string {
+  const out: string[] = ["### Changes"];
+  for (const c of rec.containers) {
+    if (changedFields(c.current, c.proposed).length === 0) continue;
+    out.push(
+      "",
+      `**Container \`${c.name}\`**`,
+      "",
+      "| Resource | Current | Proposed | Change |",
+      "|---|---|---|---|",
+    );
+    for (const f of RESOURCE_FIELDS) {
+      const [before, after] = [c.current[f], c.proposed[f]];
+      if (before === undefined && after === undefined) continue;
+      const mark = before === after ? "" : "**";
+      out.push(
+        `| ${RESOURCE_LABEL[f]} | ${quantity(f, before)} | ${mark}${quantity(f, after)}${mark} | ${change(before, after)} |`,
+      );
+    }
+    if (c.notes.length > 0) out.push("", ...c.notes.map((n) => `- ${cell(n)}`));
+  }
+  const r = rec.replicas;
+  if (r && r.proposed !== r.current) {
+    const field =
+      r.field === "hpa.minReplicas"
+        ? `HorizontalPodAutoscaler \`${r.hpaName ?? ""}\` minReplicas`
+        : "replicas";
+    out.push(
+      "",
+      `**Replicas**: ${field} ${r.current} -> **${r.proposed}** (${change(r.current, r.proposed)})`,
+    );
+  }
+  if (rec.placement) {
+    out.push(
+      "",
+      "**Placement**: run on spot capacity (node affinity and toleration added). Eligibility:",
+      "",
+    );
+    for (const e of rec.placement.eligibility)
+      out.push(`- ${e.passed ? "✅" : "❌"} ${cell(e.check)}: ${cell(e.detail)}`);
+  }
+  const s = rec.scheduledScaling;
+  if (s) {
+    out.push(
+      "",
+      `**Scheduled scaling**: a KEDA ScaledObject in \`${s.fileName}\`, ${s.baselineReplicas} replicas outside:`,
+    );
+    for (const w of s.windows)
+      out.push(
+        `- days ${w.days.join(",")} from ${w.startHour}:00 UTC for ${w.durationHours} h -> ${w.desiredReplicas} replicas`,
+      );
+  }
+  if (out.length === 1) out.push("", "No resource values change.");
+  return out.join("\n");
+}

@@ -1,0 +1,45 @@
+// Number formatting shared by the PR title and body renderers.
+
+import { formatCpu, formatMemory } from "../../api/quantity.js";
+import type { Resources } from "../../recommend/types.js";
+
+export const RESOURCE_FIELDS = ["cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit"] as const;
+export type ResourceField = (typeof RESOURCE_FIELDS)[number];
+
+export const RESOURCE_LABEL: Record<ResourceField, string> = {
+  cpuRequest: "CPU request",
+  cpuLimit: "CPU limit",
+  memoryRequest: "memory request",
+  memoryLimit: "memory limit",
+};
+
+/** $1,234 for large amounts, $12.50 for small ones: cents matter only when dollars are few. */
+export function usd(amount: number): string {
+  const n = Math.abs(amount) >= 100 ? Math.round(amount).toLocaleString("en-US") : amount.toFixed(2);
+  return `$${n}`;
+}
+
+export function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+export function quantity(field: ResourceField, value: number | undefined): string {
+  if (value === undefined) return "not set";
+  return field.startsWith("cpu") ? formatCpu(value) : formatMemory(value);
+}
+
+/** "-50%", "+20%", "" when unchanged or not comparable. */
+export function change(before: number | undefined, after: number | undefined): string {
+  if (before === undefined || after === undefined || before === 0 || before === after) return "";
+  const p = Math.round(((after - before) / before) * 100);
+  return p > 0 ? `+${p}%` : `${p}%`;
+}
+
+export function changedFields(current: Resources, proposed: Resources): ResourceField[] {
+  return RESOURCE_FIELDS.filter((f) => current[f] !== proposed[f]);
+}
+
+/** Escapes text for a Markdown table cell. */
+export function cell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
