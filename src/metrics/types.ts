@@ -70,6 +70,13 @@ export interface WorkloadUsage {
   profile: HourlyProfile;
   /** Set when a HorizontalPodAutoscaler targets the workload. */
   hpa?: HpaInfo;
+  /**
+   * How pods were matched to the workload: through kube-state-metrics' owner series, or (when
+   * they are missing for any of its pods) by the controllers' pod naming conventions.
+   */
+  ownership?: "owner-series" | "name-pattern";
+  /** Caveats about the data worth showing a reviewer, e.g. "kube_pod_owner missing in ns ...". */
+  notes?: string[];
 }
 
 export interface UsageSource {

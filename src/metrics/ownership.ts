@@ -1,0 +1,74 @@
+// Pod -> workload. kube-state-metrics says who owns a pod (kube_pod_owner) and who owns a
+// ReplicaSet (kube_replicaset_owner); without them the controllers' naming conventions still
+// identify the workload: <deployment>-<pod-template-hash>-<5 chars>, <statefulset>-<ordinal>,
+// <daemonset>-<5 chars>.
+
+import type { WorkloadKind } from "../api/types.js";
+import type { WorkloadRef, WorkloadUsage } from "./types.js";
+
+export type Ownership = NonNullable<WorkloadUsage["ownership"]>;
+
+export interface Resolved {
+  workload: WorkloadRef;
+  via: Ownership;
+}
+
+const SUFFIX: Record<WorkloadKind, RegExp> = {
+  Deployment: /^-[a-z0-9]{1,10}-[a-z0-9]{5}$/,
+  StatefulSet: /^-\d+$/,
+  DaemonSet: /^-[a-z0-9]{5}$/,
+};
+
+export class OwnerIndex {
+  private readonly podOwner = new Map<string, { kind: string; name: string }>();
+  private readonly rsOwner = new Map<string, { kind: string; name: string }>();
+  /** Namespaces in which kube_pod_owner was seen at all. */
+  private readonly withOwners = new Set<string>();
+
+  addPodOwner(namespace: string, pod: string, kind: string, name: string): void {
+    this.withOwners.add(namespace);
+    // A pod lists several owners only in odd setups; the controller (first seen) wins.
+    const key = `${namespace}/${pod}`;
+    if (!this.podOwner.has(key)) this.podOwner.set(key, { kind, name });
+  }
+
+  addReplicaSetOwner(namespace: string, replicaSet: string, kind: string, name: string): void {
+    const key = `${namespace}/${replicaSet}`;
+    if (!this.rsOwner.has(key)) this.rsOwner.set(key, { kind, name });
+  }
+
+  hasOwnerSeries(namespace: string): boolean {
+    return this.withOwners.has(namespace);
+  }
+
+  /** The requested workload a pod belongs to, if any. */
+  resolve(namespace: string, pod: string, candidates: readonly WorkloadRef[]): Resolved | undefined {
+    const owner = this.podOwner.get(`${namespace}/${pod}`);
+    if (owner) {
+      let { kind, name } = owner;
+      if (kind === "ReplicaSet") {
+        const rs = this.rsOwner.get(`${namespace}/${name}`);
+        if (rs) ({ kind, name } = rs);
+        else {
+          // No kube_replicaset_owner: strip the pod-template-hash.
+          kind = "Deployment";
+          name = name.replace(/-[a-z0-9]{1,10}$/, "");
+        }
+      }
+      const w = candidates.find((c) => c.kind === kind && c.name === name);
+      return w ? { workload: w, via: "owner-series" } : undefined;
+    }
+    return matchByName(pod, candidates);
+  }
+}
+
+/** The longest-named candidate whose naming convention produces this pod name. */
+export function matchByName(pod: string, candidates: readonly WorkloadRef[]): Resolved | undefined {
+  let best: WorkloadRef | undefined;
+  for (const c of candidates) {
+    if (pod.length <= c.name.length || !pod.startsWith(c.name)) continue;
+    if (!SUFFIX[c.kind].test(pod.slice(c.name.length))) continue;
+    if (!best || c.name.length > best.name.length) best = c;
+  }
+  return best ? { workload: best, via: "name-pattern" } : undefined;
+}
