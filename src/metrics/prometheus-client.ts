@@ -1,0 +1,191 @@
+// A small Prometheus HTTP API client: auth, custom CA, per-request timeout, retries with
+// exponential backoff for what may pass (network errors, 429, 5xx), clear errors for the rest.
+// Counts queries and the samples Prometheus reports touching (stats=all), for the benchmark and
+// for logs.
+
+import { request as httpRequest, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+
+export interface PrometheusConnection {
+  /** Base URL, e.g. http://prometheus.monitoring:9090 (a path prefix is kept). */
+  url: string;
+  bearerToken?: string;
+  basicAuth?: { username: string; password: string };
+  /** PEM certificate(s) to trust for https, in addition to none (they replace the system CAs). */
+  ca?: string | Buffer;
+  /** Per request; default 60 s. */
+  timeoutMs?: number;
+  /** Attempts after the first for retryable failures; default 3. */
+  retries?: number;
+  /** First backoff delay, doubled per retry; default 500 ms. */
+  backoffMs?: number;
+}
+
+export interface QueryStats {
+  queries: number;
+  samplesTouched: number;
+}
+
+export class PrometheusError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "PrometheusError";
+  }
+}
+
+interface ApiResponse<T> {
+  status: "success" | "error";
+  data: T;
+  error?: string;
+  errorType?: string;
+}
+
+export interface MatrixSeries {
+  metric: Record<string, string>;
+  values: [number, string][];
+}
+
+export interface VectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+interface QueryData<R> {
+  resultType: string;
+  result: R;
+  stats?: { samples?: { totalQueryableSamples?: number } };
+}
+
+export class PrometheusClient {
+  readonly stats: QueryStats = { queries: 0, samplesTouched: 0 };
+  private readonly base: URL;
+
+  constructor(private readonly conn: PrometheusConnection) {
+    try {
+      this.base = new URL(conn.url.endsWith("/") ? conn.url : `${conn.url}/`);
+    } catch {
+      throw new PrometheusError(`invalid Prometheus URL ${JSON.stringify(conn.url)}`);
+    }
+    if (this.base.protocol !== "http:" && this.base.protocol !== "https:") {
+      throw new PrometheusError(`Prometheus URL must be http or https, got ${conn.url}`);
+    }
+  }
+
+  async queryRange(query: string, start: number, end: number, step: number): Promise<MatrixSeries[]> {
+    const data = await this.call<QueryData<MatrixSeries[]>>("api/v1/query_range", {
+      query,
+      start: String(start),
+      end: String(end),
+      step: String(step),
+      stats: "all",
+    });
+    this.stats.samplesTouched += data.stats?.samples?.totalQueryableSamples ?? 0;
+    return data.result;
+  }
+
+  async query(query: string, time: number): Promise<VectorSample[]> {
+    return this.instant<VectorSample[]>(query, time, "vector");
+  }
+
+  /** An instant query of a range selector: the raw samples. */
+  async queryRaw(query: string, time: number): Promise<MatrixSeries[]> {
+    return this.instant<MatrixSeries[]>(query, time, "matrix");
+  }
+
+  private async instant<R>(query: string, time: number, type: string): Promise<R> {
+    const data = await this.call<QueryData<R>>("api/v1/query", { query, time: String(time), stats: "all" });
+    this.stats.samplesTouched += data.stats?.samples?.totalQueryableSamples ?? 0;
+    if (data.resultType !== type)
+      throw new PrometheusError(`expected a ${type} for ${query}, got ${data.resultType}`);
+    return data.result;
+  }
+
+  /** Label sets of the series matching any selector with samples in [start, end]; reads no samples. */
+  async series(match: string[], start: number, end: number): Promise<Record<string, string>[]> {
+    const params = new URLSearchParams({ start: String(start), end: String(end) });
+    for (const m of match) params.append("match[]", m);
+    return this.call<Record<string, string>[]>("api/v1/series", params);
+  }
+
+  private async call<T>(path: string, params: Record<string, string> | URLSearchParams): Promise<T> {
+    this.stats.queries++;
+    const body = new URLSearchParams(params).toString();
+    const retries = this.conn.retries ?? 3;
+    let delay = this.conn.backoffMs ?? 500;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(path, body);
+      } catch (e) {
+        const err = e as PrometheusError & { retryable?: boolean };
+        if (!err.retryable || attempt >= retries) {
+          if (attempt > 0) err.message += ` (after ${attempt + 1} attempts)`;
+          throw err;
+        }
+        await new Promise((r) => setTimeout(r, delay));
+        delay *= 2;
+      }
+    }
+  }
+
+  private once<T>(path: string, body: string): Promise<T> {
+    const url = new URL(path, this.base);
+    const timeoutMs = this.conn.timeoutMs ?? 60_000;
+    const headers: Record<string, string | number> = {
+      "content-type": "application/x-www-form-urlencoded",
+      "content-length": Buffer.byteLength(body),
+      accept: "application/json",
+    };
+    if (this.conn.bearerToken) headers.authorization = `Bearer ${this.conn.bearerToken}`;
+    else if (this.conn.basicAuth) {
+      const { username, password } = this.conn.basicAuth;
+      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
+    }
+    const where = `Prometheus at ${this.base.origin}${this.base.pathname}`;
+    const fail = (message: string, retryable: boolean, status?: number) =>
+      Object.assign(new PrometheusError(`${where}: ${message}`, status), { retryable });
+    return new Promise<T>((resolveOuter, rejectOuter) => {
+      // A whole-request deadline: a socket idle timeout alone lets a trickling server hang us.
+      const timer = setTimeout(() => {
+        req.destroy(fail(`no answer to ${path} within ${timeoutMs} ms (timeout)`, true));
+      }, timeoutMs);
+      const resolve = (v: T) => {
+        clearTimeout(timer);
+        resolveOuter(v);
+      };
+      const reject = (e: Error) => {
+        clearTimeout(timer);
+        rejectOuter(e);
+      };
+      const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+      const req = send(url, { method: "POST", headers, ca: this.conn.ca }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", (e) => reject(fail(`response broke off: ${e.message}`, true)));
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: ApiResponse<T> | undefined;
+          try {
+            parsed = JSON.parse(text) as ApiResponse<T>;
+          } catch {
+            parsed = undefined;
+          }
+          if (status >= 200 && status < 300 && parsed?.status === "success") return resolve(parsed.data);
+          const detail = parsed?.error
+            ? `${parsed.errorType ?? "error"}: ${parsed.error}`
+            : text.slice(0, 300).trim();
+          const retryable = status === 429 || status >= 500;
+          reject(fail(`${path} answered HTTP ${status}${detail ? ` (${detail})` : ""}`, retryable, status));
+        });
+      });
+      req.on("error", (e: Error & { code?: string }) => {
+        if (e instanceof PrometheusError) return reject(e);
+        reject(fail(`cannot reach it (${e.code ?? e.message})`, true));
+      });
+      req.end(body);
+    });
+  }
+}

@@ -1,0 +1,134 @@
+// UsageSource over the Prometheus HTTP API. Namespace by namespace (never per pod or workload):
+// one /api/v1/series call for the owner and HPA series (index only, no samples), one range query
+// each for the CPU counters and the working sets at the grid step (every sample read about once),
+// one for restart counters and OOM reasons on the hourly grid, and, where an HPA exists, one
+// instant query for its replica bounds. Each response is folded into the shared accumulator
+// before the next namespace is asked for, so memory holds at most one namespace's answer.
+
+import { type SeriesSink, UsageAccumulator } from "./accumulator.js";
+import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
+import { parseValue } from "./openmetrics.js";
+import {
+  type MatrixSeries,
+  PrometheusClient,
+  type PrometheusConnection,
+  type QueryStats,
+} from "./prometheus-client.js";
+import * as S from "./series.js";
+import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
+
+export interface PrometheusSourceOptions extends PrometheusConnection {
+  /** Seconds between samples (the scrape interval); detected from the data when absent. */
+  resolutionSeconds?: number;
+}
+
+/** Assumed when the data is too sparse to tell (then there is little to compute anyway). */
+const FALLBACK_RESOLUTION = 60;
+
+export class PrometheusUsageSource implements UsageSource {
+  readonly description: string;
+  private readonly client: PrometheusClient;
+
+  constructor(private readonly options: PrometheusSourceOptions) {
+    this.client = new PrometheusClient(options);
+    this.description = `prometheus ${options.url}`;
+  }
+
+  /** Queries sent and samples Prometheus reported touching, since this source was made. */
+  get stats(): QueryStats {
+    return this.client.stats;
+  }
+
+  async usage(workloads: WorkloadRef[], window: TimeWindow): Promise<Map<string, WorkloadUsage>> {
+    const resolution = this.options.resolutionSeconds ?? (await this.detectResolution(workloads, window));
+    const grid = makeGrid(window, chooseStep(window, resolution));
+    const acc = new UsageAccumulator(workloads, window, grid);
+    if (grid.count === 0) return acc.finish();
+    const end = gridEnd(grid);
+    const from = grid.start - LOOKBACK_SECONDS;
+    for (const ns of acc.namespaces) {
+      const q = S.promString(ns);
+      const sel = `{namespace="${q}"}`;
+      let hpas = 0;
+      for (const l of await this.client.series(
+        [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel, S.HPA_INFO + sel],
+        from,
+        end,
+      )) {
+        if (l.__name__ === S.POD_OWNER)
+          acc.owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+        else if (l.__name__ === S.REPLICASET_OWNER) {
+          acc.owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+        } else if (l.__name__ === S.HPA_INFO) {
+          hpas++;
+          acc.addHpa(
+            ns,
+            l.horizontalpodautoscaler ?? "",
+            l.scaletargetref_kind ?? "",
+            l.scaletargetref_name ?? "",
+          );
+        }
+      }
+      const step = grid.step;
+      feed(await this.client.queryRange(S.containerSelector(S.CPU, ns), grid.start, end, step), grid, (l) =>
+        acc.cpuSeries(ns, l.pod ?? "", l.container ?? ""),
+      );
+      feed(
+        await this.client.queryRange(S.containerSelector(S.MEMORY, ns), grid.start, end, step),
+        grid,
+        (l) => acc.memorySeries(ns, l.pod ?? "", l.container ?? ""),
+      );
+      const eg = acc.eventGrid;
+      if (eg.count > 0) {
+        // Both series in one query; the empty alternative lets the restart counter (no reason label) through.
+        const events = `{__name__=~"${S.RESTARTS}|${S.TERMINATED}",namespace="${q}",reason=~"OOMKilled|"}`;
+        feed(await this.client.queryRange(events, eg.start, gridEnd(eg), eg.step), eg, (l) =>
+          l.__name__ === S.RESTARTS
+            ? acc.restartSeries(ns, l.pod ?? "", l.container ?? "")
+            : acc.oomSeries(ns, l.pod ?? "", l.container ?? ""),
+        );
+      }
+      if (hpas > 0) {
+        // last_over_time drops the metric name, so min and max are asked for separately.
+        for (const [metric, field] of [
+          [S.HPA_MIN, "minReplicas"],
+          [S.HPA_MAX, "maxReplicas"],
+        ] as const) {
+          const res = await this.client.query(`last_over_time(${metric}${sel}[${end - from}s])`, end);
+          for (const s of res)
+            acc.setHpaReplicas(ns, s.metric.horizontalpodautoscaler ?? "", field, parseValue(s.value[1]));
+        }
+      }
+    }
+    return acc.finish();
+  }
+
+  /** The scrape interval, from an hour of raw samples of one requested workload's pods. */
+  private async detectResolution(workloads: WorkloadRef[], window: TimeWindow): Promise<number> {
+    for (const w of workloads.slice(0, 5)) {
+      const pods = `${w.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-.*`;
+      const sel = `${S.CPU}{namespace="${S.promString(w.namespace)}",pod=~"${S.promString(pods)}",container!="",container!="POD"}[1h]`;
+      for (const t of [window.end, (window.start + window.end) / 2]) {
+        const gaps: number[] = [];
+        for (const s of await this.client.queryRaw(sel, Math.floor(t))) {
+          for (let k = 1; k < s.values.length; k++) {
+            gaps.push((s.values[k]?.[0] as number) - (s.values[k - 1]?.[0] as number));
+          }
+        }
+        if (gaps.length > 0) {
+          gaps.sort((a, b) => a - b);
+          return Math.round(gaps[gaps.length >> 1] as number);
+        }
+      }
+    }
+    return FALLBACK_RESOLUTION;
+  }
+}
+
+/** Hands every point of every series to its sink; grid index from the evaluation time. */
+function feed(result: MatrixSeries[], grid: Grid, sinkFor: (labels: S.Labels) => SeriesSink): void {
+  for (const s of result) {
+    const sink = sinkFor(s.metric);
+    for (const [t, v] of s.values) sink.point(Math.round((t - grid.start) / grid.step), parseValue(v));
+  }
+}
