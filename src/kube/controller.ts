@@ -1,0 +1,337 @@
+// The CostOptimization control loop: informer events, a periodic resync and cron schedules
+// feed a per-policy serialized work queue; each work item runs one reconcile and writes the
+// outcome to the status subresource, Events and metrics. Runs only on the lease holder.
+
+import type { CostOptimization, CostOptimizationStatus } from "../api/types.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { Telemetry } from "../telemetry/metrics.js";
+import { type KubeClient, KubeError } from "./client.js";
+import { withConditions } from "./conditions.js";
+import type { EventRecorder, EventSpec } from "./events.js";
+import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizer.js";
+import { type HealthMonitor, policyKey, targetOf } from "./health.js";
+import type { PolicySource } from "./informer.js";
+import { WorkQueue } from "./queue.js";
+import type { PolicyReconciler, ReconcileResult, Trigger } from "./reconciler.js";
+import { COSTOPTIMIZATIONS } from "./resources.js";
+import { CronTriggers } from "./schedule.js";
+import { transitionEffects } from "./transitions.js";
+import { getWorkload, specMismatches } from "./workload.js";
+
+export interface ControllerOptions {
+  kube: KubeClient;
+  source: PolicySource;
+  reconciler: PolicyReconciler;
+  events: EventRecorder;
+  telemetry: Telemetry;
+  log: Logger;
+  resyncMs: number;
+  finalizerTimeoutMs: number;
+  concurrency?: number;
+  health?: HealthMonitor;
+  /** First retry delay after a failed reconcile; doubles up to 5 minutes. */
+  retryBaseMs?: number;
+  /** How soon to look again when a merged revert is not live yet. */
+  rollbackRecheckMs?: number;
+  now?: () => Date;
+}
+
+// When several triggers queue up for one policy, the most specific one is reported.
+const PRIORITY: Trigger[] = ["created", "spec-changed", "health", "webhook", "schedule", "retry", "periodic"];
+
+export class Controller {
+  private readonly queue: WorkQueue;
+  private readonly cron: CronTriggers;
+  private readonly pending = new Map<string, Trigger>();
+  private readonly healthReasons = new Map<string, string>();
+  private readonly generations = new Map<string, number | undefined>();
+  private readonly savings = new Map<string, number>();
+  private resync?: NodeJS.Timeout;
+  private running = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly o: ControllerOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.queue = new WorkQueue({
+      worker: (key) => this.process(key),
+      concurrency: o.concurrency ?? 4,
+      baseBackoffMs: o.retryBaseMs ?? 1000,
+      onDepth: (d) => o.telemetry.queueDepth.set(d),
+      onError: (key, err, retryIn) =>
+        o.log.warn("reconcile failed; will retry", {
+          policy: key,
+          retryInMs: retryIn,
+          err: errorMessage(err),
+        }),
+    });
+    this.cron = new CronTriggers((key) => this.enqueue(key, "schedule"));
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.o.source.start({
+      add: (p) => this.onAdd(p),
+      update: (p) => this.onUpdate(p),
+      delete: (p) => this.onDelete(p),
+    });
+    this.resync = setInterval(() => {
+      for (const p of this.o.source.list()) this.enqueue(policyKey(p), "periodic");
+    }, this.o.resyncMs);
+    this.resync.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.resync);
+    this.cron.clearAll();
+    await this.o.source.stop();
+    await this.queue.stop();
+    this.o.telemetry.queueDepth.set(0);
+  }
+
+  /** Queues one reconcile of namespace/name (e.g. after a GitHub webhook about its pull request). */
+  enqueue(key: string, trigger: Trigger): void {
+    if (!this.running) return;
+    const prev = this.pending.get(key);
+    if (!prev || PRIORITY.indexOf(trigger) < PRIORITY.indexOf(prev)) this.pending.set(key, trigger);
+    this.queue.add(key);
+  }
+
+  /** Called by the health monitor: roll back this policy's change. */
+  regression(policy: CostOptimization, reason: string): void {
+    const key = policyKey(policy);
+    this.healthReasons.set(key, reason);
+    this.enqueue(key, "health");
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private onAdd(p: CostOptimization): void {
+    const key = policyKey(p);
+    this.generations.set(key, p.metadata.generation);
+    this.cron.set(key, p.spec?.schedule);
+    const observed = p.status?.observedGeneration;
+    this.enqueue(
+      key,
+      !p.status || p.status.phase === "Pending"
+        ? "created"
+        : observed !== p.metadata.generation
+          ? "spec-changed"
+          : "periodic",
+    );
+  }
+
+  private onUpdate(p: CostOptimization): void {
+    const key = policyKey(p);
+    this.cron.set(key, p.spec?.schedule);
+    if (p.metadata.deletionTimestamp) {
+      this.enqueue(key, "spec-changed");
+      return;
+    }
+    // Status-only updates (mostly our own writes) leave generation alone and are not work.
+    if (this.generations.get(key) === p.metadata.generation) return;
+    this.generations.set(key, p.metadata.generation);
+    this.enqueue(key, "spec-changed");
+  }
+
+  private onDelete(p: CostOptimization): void {
+    const key = policyKey(p);
+    this.cron.clear(key);
+    this.queue.forget(key);
+    this.pending.delete(key);
+    this.generations.delete(key);
+    this.o.health?.untrack(key);
+    this.savings.delete(key);
+    this.updateSavings();
+  }
+
+  private async process(key: string): Promise<void> {
+    const trigger = this.pending.get(key) ?? "retry";
+    this.pending.delete(key);
+    const [namespace, name] = splitKey(key);
+    let policy = await this.o.kube.get<CostOptimization>(COSTOPTIMIZATIONS, namespace, name);
+    if (!policy) return;
+    if (policy.metadata.deletionTimestamp) return this.finalize(key, policy);
+    policy = await addFinalizer(this.o.kube, policy);
+
+    const started = process.hrtime.bigint();
+    const prev = policy.status;
+    if (!prev || prev.phase === "Pending") {
+      this.o.telemetry.optimizationsCreated.inc();
+      await this.o.events.record(policy, {
+        reason: "OptimizationCreated",
+        message: `watching ${policy.spec.targetWorkload.kind} ${targetOf(policy).namespace}/${policy.spec.targetWorkload.name}`,
+      });
+    }
+    const specChanged = prev?.observedGeneration !== policy.metadata.generation;
+    if (!prev || prev.phase === "Pending" || (specChanged && prev.phase !== "Applying")) {
+      policy = await this.writeStatus(policy, {
+        ...(prev ?? { appliedOptimizations: 0, totalSavings: 0 }),
+        phase: "Analyzing",
+        message: "analyzing usage",
+      });
+    }
+
+    let result: ReconcileResult;
+    let failure: unknown;
+    try {
+      if (trigger === "health") {
+        const reason = this.healthReasons.get(key) ?? "health regression";
+        this.healthReasons.delete(key);
+        await this.o.events.record(policy, { reason: "HealthRegression", type: "Warning", message: reason });
+        result = await this.o.reconciler.rollback(policy, reason);
+        await this.o.events.record(policy, {
+          reason: "RollbackRequested",
+          message: `rolling back: ${reason}`,
+        });
+      } else {
+        result = await this.o.reconciler.reconcile(policy, trigger);
+      }
+    } catch (err) {
+      failure = err;
+      result = {
+        status: {
+          ...(policy.status ?? { appliedOptimizations: 0, totalSavings: 0 }),
+          phase: "Failed",
+          message: errorMessage(err),
+        },
+        failureReason: (err as { reason?: string }).reason ?? "ReconcileError",
+      };
+    }
+    result = await this.verifyRollback(key, policy, result);
+    await this.writeStatus(policy, result.status, result.events ?? [], result.failureReason);
+    this.o.telemetry.optimizationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (failure) throw failure;
+  }
+
+  /** A revert is reported RolledBack only once the live workload carries the recorded originals again. */
+  private async verifyRollback(
+    key: string,
+    policy: CostOptimization,
+    result: ReconcileResult,
+  ): Promise<ReconcileResult> {
+    if (result.status.phase !== "RolledBack" || policy.status?.phase === "RolledBack") return result;
+    const changes =
+      result.status.currentRecommendation?.changes ?? policy.status?.currentRecommendation?.changes;
+    if (!changes?.length) return result;
+    const live = await getWorkload(this.o.kube, targetOf(policy));
+    const mismatches = live ? specMismatches(live, changes, "current") : ["the workload was not found"];
+    if (!mismatches.length) return result;
+    this.queue.add(key, this.o.rollbackRecheckMs ?? 30_000);
+    return {
+      ...result,
+      status: {
+        ...result.status,
+        phase: policy.status?.phase ?? "Applying",
+        message: `revert merged; waiting for the live workload to match the recorded originals (${mismatches.join("; ")})`,
+      },
+    };
+  }
+
+  private async finalize(key: string, policy: CostOptimization): Promise<void> {
+    if (!hasFinalizer(policy)) return;
+    const deadline = Date.parse(policy.metadata.deletionTimestamp ?? "") + this.o.finalizerTimeoutMs;
+    const remaining = deadline - this.now().getTime();
+    try {
+      const out = await withTimeout(this.o.reconciler.finalize(policy), Math.max(0, remaining));
+      for (const e of out.events ?? []) await this.o.events.record(policy, e);
+      await this.o.events.record(policy, {
+        reason: "OptimizationDeleted",
+        message: "policy deleted; reverts opened where changes were applied",
+      });
+    } catch (err) {
+      if (this.now().getTime() < deadline) {
+        // Retry, but never later than the deadline: deletion must not hang on GitHub.
+        this.queue.add(key, Math.max(1, deadline - this.now().getTime()));
+        throw err;
+      }
+      await this.o.events.record(policy, {
+        reason: "FinalizerTimeout",
+        type: "Warning",
+        message: `could not open revert pull requests within ${Math.round(this.o.finalizerTimeoutMs / 1000)}s (${errorMessage(err)}); releasing the finalizer`,
+      });
+      await this.o.events.record(policy, {
+        reason: "OptimizationDeleted",
+        message: "policy deleted without revert",
+      });
+    }
+    await removeFinalizer(this.o.kube, policy);
+    this.o.health?.untrack(key);
+  }
+
+  private async writeStatus(
+    policy: CostOptimization,
+    next: CostOptimizationStatus,
+    extraEvents: EventSpec[] = [],
+    failureReason?: string,
+  ): Promise<CostOptimization> {
+    const status: CostOptimizationStatus = {
+      ...next,
+      observedGeneration: policy.metadata.generation,
+      conditions: withConditions(next, policy.status?.conditions, policy.metadata.generation, this.now()),
+    };
+    const patch = { status: mergeDiff(policy.status as Record<string, unknown> | undefined, status) };
+    const updated = await this.o.kube.mergePatch<CostOptimization>(
+      COSTOPTIMIZATIONS,
+      policy.metadata.namespace,
+      policy.metadata.name,
+      patch,
+      { status: true },
+    );
+    const { events, metrics } = transitionEffects(policy.status, status, failureReason);
+    for (const e of [...events, ...extraEvents]) await this.o.events.record(updated, e);
+    const t = this.o.telemetry;
+    if (metrics.applied) t.optimizationsApplied.inc({ optimization_type: metrics.applied });
+    if (metrics.failed) t.optimizationsFailed.inc({ reason: metrics.failed });
+    if (metrics.rolledBack) t.rollbacks.inc();
+    if (metrics.pullRequest) t.pullRequests.inc({ state: metrics.pullRequest });
+    const key = policyKey(policy);
+    this.savings.set(key, status.totalSavings ?? 0);
+    this.updateSavings();
+    if (status.phase === "Applied" && policy.status?.phase !== "Applied") this.o.health?.track(updated);
+    return updated;
+  }
+
+  private updateSavings(): void {
+    let sum = 0;
+    for (const v of this.savings.values()) sum += v;
+    this.o.telemetry.totalMonthlySavings.set(sum);
+  }
+}
+
+/** A merge patch turning `prev` into `next` at the top level: removed fields become null. */
+function mergeDiff(prev: Record<string, unknown> | undefined, next: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...next };
+  for (const k of Object.keys(prev ?? {})) if (!(k in out) || out[k] === undefined) out[k] = null;
+  return out;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf("/");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof KubeError) return `Kubernetes API ${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

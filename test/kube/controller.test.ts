@@ -1,0 +1,284 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SPEC_DEFAULTS } from "../../src/api/defaults.js";
+import type { CostOptimization, CostOptimizationStatus } from "../../src/api/types.js";
+import { ClientNodeKube } from "../../src/kube/client.js";
+import { Controller } from "../../src/kube/controller.js";
+import { KubeEventRecorder } from "../../src/kube/events.js";
+import { FINALIZER } from "../../src/kube/finalizer.js";
+import { KubePolicyInformer } from "../../src/kube/informer.js";
+import type { PolicyReconciler, ReconcileResult, Trigger } from "../../src/kube/reconciler.js";
+import { silentLogger } from "../../src/telemetry/logger.js";
+import { createTelemetry } from "../../src/telemetry/metrics.js";
+import { FakeKubeApi, kubeConfigFor } from "../support/kube-api.js";
+import { waitFor } from "../support/wait.js";
+import { deployment } from "../support/workloads.js";
+
+const G = ["costopt.dev", "v1", "costoptimizations"] as const;
+
+function policy(name: string, namespace = "shop", spec: Record<string, unknown> = {}) {
+  return {
+    apiVersion: "costopt.dev/v1",
+    kind: "CostOptimization",
+    metadata: { name, namespace },
+    spec: {
+      targetWorkload: { name: "frontend", kind: "Deployment" },
+      optimizationType: "CPU",
+      ...SPEC_DEFAULTS,
+      ...spec,
+    },
+  };
+}
+
+const recommendation = {
+  optimizationType: "CPU" as const,
+  currentCost: 40,
+  optimizedCost: 25,
+  monthlySavings: 15,
+  confidenceScore: 0.9,
+  riskLevel: "LOW" as const,
+  changes: [{ container: "server", resource: "cpuRequest" as const, current: "500m", proposed: "250m" }],
+};
+
+class FakeReconciler implements PolicyReconciler {
+  calls: { name: string; trigger: Trigger; phaseSeen?: string }[] = [];
+  finalized: string[] = [];
+  rollbacks: string[] = [];
+  fail = 0;
+  finalizeBehaviour: "ok" | "hang" = "ok";
+  next?: (p: CostOptimization) => CostOptimizationStatus;
+
+  async reconcile(p: CostOptimization, trigger: Trigger): Promise<ReconcileResult> {
+    this.calls.push({ name: p.metadata.name, trigger, phaseSeen: p.status?.phase });
+    if (this.fail > 0) {
+      this.fail--;
+      throw new Error("prometheus unreachable");
+    }
+    const status = this.next?.(p) ?? {
+      phase: "Ready" as const,
+      message: "dry run: recommendation ready",
+      lastAnalysis: "2026-11-26T06:00:00Z",
+      currentRecommendation: recommendation,
+      appliedOptimizations: 0,
+      totalSavings: 0,
+    };
+    return { status };
+  }
+  async finalize(p: CostOptimization) {
+    this.finalized.push(p.metadata.name);
+    if (this.finalizeBehaviour === "hang") await new Promise(() => {});
+    return { events: [{ reason: "RollbackRequested" as const, message: "revert pull request #8 opened" }] };
+  }
+  async rollback(p: CostOptimization, reason: string): Promise<ReconcileResult> {
+    this.rollbacks.push(`${p.metadata.name}: ${reason}`);
+    return { status: { ...(p.status as CostOptimizationStatus), phase: "RolledBack", message: reason } };
+  }
+}
+
+let api: FakeKubeApi;
+let controller: Controller | undefined;
+let reconciler: FakeReconciler;
+let telemetry: ReturnType<typeof createTelemetry>;
+
+async function startController(
+  opts: {
+    namespaces?: string[];
+    resyncMs?: number;
+    finalizerTimeoutMs?: number;
+    rollbackRecheckMs?: number;
+  } = {},
+) {
+  const kc = await kubeConfigFor(api.url);
+  const kube = new ClientNodeKube(kc);
+  telemetry = createTelemetry({ defaultMetrics: false });
+  controller = new Controller({
+    kube,
+    source: new KubePolicyInformer(kc, kube, opts.namespaces ?? [], silentLogger, 100),
+    reconciler,
+    events: new KubeEventRecorder(kube, silentLogger),
+    telemetry,
+    log: silentLogger,
+    resyncMs: opts.resyncMs ?? 60_000,
+    finalizerTimeoutMs: opts.finalizerTimeoutMs ?? 60_000,
+    retryBaseMs: 50,
+    rollbackRecheckMs: opts.rollbackRecheckMs ?? 100,
+  });
+  await controller.start();
+  return controller;
+}
+
+const status = (name: string, ns = "shop") =>
+  api.get(...G, ns, name)?.status as CostOptimizationStatus | undefined;
+const reasons = () =>
+  api
+    .list("", "v1", "events")
+    .map((e) => (e as unknown as { reason: string }).reason)
+    .sort();
+
+beforeEach(async () => {
+  api = new FakeKubeApi();
+  await api.start();
+  reconciler = new FakeReconciler();
+});
+afterEach(async () => {
+  await controller?.stop();
+  controller = undefined;
+  await api.stop();
+});
+
+describe("the CostOptimization control loop", () => {
+  it("takes a new policy through Analyzing to Ready with conditions, events and a finalizer", async () => {
+    const seen: string[] = [];
+    await startController();
+    api.put(...G, policy("frontend"));
+    const ready = await waitFor(
+      () => (status("frontend")?.phase === "Ready" ? status("frontend") : undefined),
+      "Ready",
+    );
+    for (const r of api.writes("/costoptimizations/frontend/status")) {
+      seen.push((r.body as { status: { phase: string } }).status.phase);
+    }
+    expect(seen).toEqual(["Analyzing", "Ready"]);
+    expect(ready.currentRecommendation?.monthlySavings).toBe(15);
+    expect(ready.observedGeneration).toBe(1);
+    expect(ready.conditions?.map((c) => [c.type, c.status])).toEqual([
+      ["Ready", "True"],
+      ["Progressing", "False"],
+      ["Degraded", "False"],
+    ]);
+    expect(api.get(...G, "shop", "frontend")?.metadata.finalizers).toEqual([FINALIZER]);
+    await waitFor(() => reasons().length >= 2, "events");
+    expect(reasons()).toEqual(["OptimizationCreated", "RecommendationReady"]);
+    expect(reconciler.calls).toEqual([{ name: "frontend", trigger: "created", phaseSeen: "Analyzing" }]);
+    expect(await telemetry.registry.getSingleMetricAsString("costopt_optimizations_created_total")).toMatch(
+      / 1$/m,
+    );
+  });
+
+  it("reconciles again on a spec change but not on status-only updates", async () => {
+    await startController();
+    api.put(...G, policy("frontend"));
+    await waitFor(() => status("frontend")?.phase === "Ready", "Ready");
+    await controller?.idle();
+    api.put(...G, { ...policy("frontend"), status: { ...status("frontend"), message: "touched" } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reconciler.calls).toHaveLength(1);
+    api.put(...G, policy("frontend", "shop", { maxChangePercent: 20 }));
+    await waitFor(() => status("frontend")?.observedGeneration === 2, "generation 2 observed");
+    expect(reconciler.calls.map((c) => c.trigger)).toEqual(["created", "spec-changed"]);
+  });
+
+  it("reports a failure as Failed/Degraded with a Warning and retries with backoff until it succeeds", async () => {
+    reconciler.fail = 2;
+    await startController();
+    api.put(...G, policy("frontend"));
+    await waitFor(() => status("frontend")?.phase === "Failed", "Failed");
+    const failed = status("frontend");
+    expect(failed?.message).toBe("prometheus unreachable");
+    expect(failed?.conditions?.find((c) => c.type === "Degraded")?.status).toBe("True");
+    await waitFor(() => status("frontend")?.phase === "Ready", "Ready after retries");
+    expect(reconciler.calls.map((c) => c.trigger)).toEqual(["created", "retry", "retry"]);
+    expect(reasons()).toContain("OptimizationFailed");
+    expect(await telemetry.registry.getSingleMetricAsString("costopt_optimizations_failed_total")).toMatch(
+      /reason="ReconcileError"} 1/,
+    );
+  });
+
+  it("on delete opens reverts through the reconciler, then releases the finalizer", async () => {
+    await startController();
+    api.put(...G, policy("frontend"));
+    await waitFor(() => status("frontend")?.phase === "Ready", "Ready");
+    await fetch(`${api.url}/apis/costopt.dev/v1/namespaces/shop/costoptimizations/frontend`, {
+      method: "DELETE",
+    });
+    await waitFor(() => api.get(...G, "shop", "frontend") === undefined || undefined, "object gone");
+    expect(reconciler.finalized).toEqual(["frontend"]);
+    expect(reasons()).toEqual(expect.arrayContaining(["RollbackRequested", "OptimizationDeleted"]));
+  });
+
+  it("never blocks deletion: a revert that hangs is abandoned at the timeout with a Warning", async () => {
+    reconciler.finalizeBehaviour = "hang";
+    await startController({ finalizerTimeoutMs: 400 });
+    api.put(...G, policy("frontend"));
+    await waitFor(() => status("frontend")?.phase === "Ready", "Ready");
+    await fetch(`${api.url}/apis/costopt.dev/v1/namespaces/shop/costoptimizations/frontend`, {
+      method: "DELETE",
+    });
+    await waitFor(() => api.get(...G, "shop", "frontend") === undefined || undefined, "object gone", 5000);
+    expect(reasons()).toEqual(expect.arrayContaining(["FinalizerTimeout", "OptimizationDeleted"]));
+  });
+
+  it("watches only WATCH_NAMESPACES when set", async () => {
+    await startController({ namespaces: ["shop"] });
+    api.put(...G, policy("a", "shop"));
+    api.put(...G, policy("b", "payments"));
+    await waitFor(() => status("a")?.phase === "Ready", "Ready in shop");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(status("b", "payments")).toBeUndefined();
+  });
+
+  it("reconciles every policy again on the periodic resync", async () => {
+    await startController({ resyncMs: 300 });
+    api.put(...G, policy("frontend"));
+    await waitFor(
+      () => reconciler.calls.filter((c) => c.trigger === "periodic").length >= 1,
+      "a periodic pass",
+      3000,
+    );
+  });
+
+  it("writes only its own objects: status, finalizers, events; never workloads", async () => {
+    await startController();
+    api.put(...G, policy("frontend"));
+    await waitFor(() => status("frontend")?.phase === "Ready", "Ready");
+    const paths = api.writes().map((w) => w.path.replace(/\?.*/, ""));
+    expect(paths.length).toBeGreaterThan(3);
+    expect(paths.every((p) => /\/costoptimizations\/|\/events$/.test(p))).toBe(true);
+  });
+
+  it("on a health regression rolls back, and reports RolledBack only once the live spec has the originals", async () => {
+    const applied: CostOptimizationStatus = {
+      phase: "Applied",
+      message: "applied",
+      currentRecommendation: recommendation,
+      pullRequest: {
+        number: 7,
+        url: "https://github.com/acme/shop/pull/7",
+        branch: "costopt/x",
+        state: "merged",
+      },
+      appliedOptimizations: 1,
+      totalSavings: 15,
+    };
+    reconciler.next = () => applied;
+    api.put("apps", "v1", "deployments", deployment({ name: "frontend", cpu: "250m" }));
+    const c = await startController();
+    api.put(...G, policy("frontend", "shop", { dryRun: false }));
+    await waitFor(() => status("frontend")?.phase === "Applied", "Applied");
+    // The revert PR is merged but Argo CD has not synced: the reconciler says RolledBack, the cluster disagrees.
+    reconciler.next = (p) => ({
+      ...(p.status as CostOptimizationStatus),
+      phase: "RolledBack",
+      message: "revert merged",
+    });
+    c.regression(
+      api.get(...G, "shop", "frontend") as unknown as CostOptimization,
+      "restarts rose by 5 (threshold 3)",
+    );
+    await waitFor(() => reconciler.rollbacks.length === 1 || undefined, "rollback called");
+    await waitFor(
+      () => /waiting for the live workload/.test(status("frontend")?.message ?? ""),
+      "waiting message",
+    );
+    expect(status("frontend")?.phase).toBe("Applied");
+    expect(status("frontend")?.message).toContain("server requests.cpu: live 250m, expected 500m");
+    api.put("apps", "v1", "deployments", deployment({ name: "frontend", cpu: "500m" }));
+    await waitFor(() => status("frontend")?.phase === "RolledBack", "RolledBack", 5000);
+    expect(reconciler.rollbacks).toEqual(["frontend: restarts rose by 5 (threshold 3)"]);
+    await waitFor(() => reasons().includes("RolledBack"), "RolledBack event");
+    expect(reasons()).toEqual(
+      expect.arrayContaining(["HealthRegression", "RollbackRequested", "RolledBack"]),
+    );
+    expect(await telemetry.registry.getSingleMetricAsString("costopt_rollbacks_total")).toMatch(/ 1$/m);
+    expect(api.writes("/deployments")).toEqual([]);
+  });
+});
