@@ -35,7 +35,11 @@ export function baseProposal(
     else evidence = toEvidence(used);
     return { name: c.name, current: { ...c.resources }, proposed: { ...c.resources }, evidence, notes };
   });
-  return { containers, replicas: baseReplicas(workload, usage), appliedTypes: [], notes: [], loadFactor: 1 };
+  // The source's caveats (e.g. pods matched by name because owner series were missing) belong in front of a reviewer.
+  const notes = [...(usage?.notes ?? [])];
+  if (usage?.ownership === "name-pattern")
+    notes.push("pods were matched to the workload by name, not by owner series");
+  return { containers, replicas: baseReplicas(workload, usage), appliedTypes: [], notes, loadFactor: 1 };
 }
 
 function toEvidence(u: ContainerUsage): ContainerEvidence {

@@ -4,6 +4,7 @@
 import { formatCpu, formatMemory } from "../api/quantity.js";
 import { type CostOptimizationSpec, RISK_LEVELS } from "../api/types.js";
 import { roundCpuUp, roundMemoryUp } from "./rounding.js";
+import { withQuietReplicas } from "./strategies/scheduled-scaling.js";
 import type { Proposal } from "./strategies/types.js";
 import type { Confidence, Decision, Resources, Risk, WorkloadState } from "./types.js";
 
@@ -43,7 +44,7 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
   const steps: string[] = [];
   const note = (what: string, from: string, to: string, change: number, stepped: string) =>
     steps.push(
-      `maxChangePercent ${maxChangePercent}: ${what} ${from} -> ${to} (${change > 0 ? "+" : ""}${Math.round(change * 100)}%) stepped to ${stepped}; later runs continue from there`,
+      `maxChangePercent ${maxChangePercent}: ${what} ${from} -> ${to} (${change > 0 ? "+" : "-"}${Math.round(Math.abs(change) * 100)}%) stepped to ${stepped}; later runs continue from there`,
     );
 
   const containers = p.containers.map((c) => {
@@ -79,7 +80,22 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
       replicas = { ...replicas, proposed: limited };
     }
   }
-  return { proposal: { ...p, containers, replicas }, steps };
+  let scheduledScaling = p.scheduledScaling;
+  const quiet = scheduledScaling?.windows[0]?.desiredReplicas;
+  if (scheduledScaling && quiet !== undefined) {
+    const baseline = scheduledScaling.baselineReplicas;
+    const change = (quiet - baseline) / baseline;
+    if (change < -share) {
+      const limited = Math.max(1, Math.ceil(baseline * (1 - share)));
+      if (limited >= baseline) scheduledScaling = undefined;
+      else scheduledScaling = withQuietReplicas(scheduledScaling, limited);
+      note("quiet-hours replicas", String(baseline), String(quiet), change, String(limited));
+    }
+  }
+  const appliedTypes = scheduledScaling
+    ? p.appliedTypes
+    : p.appliedTypes.filter((t) => t !== "SCHEDULED_SCALING");
+  return { proposal: { ...p, containers, replicas, scheduledScaling, appliedTypes }, steps };
 }
 
 export interface DecideArgs {

@@ -56,12 +56,12 @@ function sizeMemory(c: ContainerRecommendation, s: MemorySettings): ContainerRec
       reason = `${c.evidence.oomKills} OOM kill(s): max(used + ${formatMemory(s.oomMinExtraBytes)}, used x ${s.oomMultiplier}) with used ${formatMemory(Math.ceil(used))}`;
     }
   }
-  if (value < s.floorBytes) {
-    value = s.floorBytes;
-    reason = `floor ${formatMemory(s.floorBytes)}`;
-  }
-  const request = roundMemoryUp(value);
-  notes.push(`memory ${formatMemory(request)} from ${reason}, rounded up`);
+  let request = roundMemoryUp(value);
+  // The floor applies after rounding so it reads as written ("100Mi", not "112Mi").
+  if (request < s.floorBytes) {
+    request = s.floorBytes;
+    notes.push(`memory at the floor ${formatMemory(s.floorBytes)}`);
+  } else notes.push(`memory ${formatMemory(request)} from ${reason}, rounded up`);
   let limit = c.current.memoryLimit;
   if (s.limitEqualsRequest) limit = request;
   else if (limit !== undefined && limit < request) {

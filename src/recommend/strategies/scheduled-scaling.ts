@@ -7,7 +7,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../../api/types.js";
 import { effectiveCpu } from "../cost.js";
 import { pdbReplicaFloor } from "../pdb.js";
 import { HOURS_PER_WEEK } from "../profile.js";
-import type { LowWindow } from "../types.js";
+import type { LowWindow, ScheduledScalingChange } from "../types.js";
 import { type Proposal, type Strategy, withApplied } from "./types.js";
 
 export interface ScheduledScalingSettings {
@@ -171,4 +171,14 @@ function shiftDays(days: number[], hours: number): number[] {
 
 function cron(hour: number, days: number[]): string {
   return `0 ${hour} * * ${[...new Set(days)].sort((a, b) => a - b).join(",")}`;
+}
+
+/** The same schedule with another quiet-hours count (used when a gate steps the change). */
+export function withQuietReplicas(change: ScheduledScalingChange, replicas: number): ScheduledScalingChange {
+  const spec = change.scaledObject.spec as Record<string, unknown>;
+  return {
+    ...change,
+    windows: change.windows.map((w) => ({ ...w, desiredReplicas: replicas })),
+    scaledObject: { ...change.scaledObject, spec: { ...spec, minReplicaCount: replicas } },
+  };
 }

@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import { recommend } from "../../src/recommend/engine.js";
+import { DEFAULT_GATE_SETTINGS, decide } from "../../src/recommend/gates.js";
+import type { Proposal } from "../../src/recommend/strategies/types.js";
+import { containerOf, diurnal, input, spec, usageFrom, workload } from "./fixtures.js";
+
+const reasons = (r: ReturnType<typeof recommend>) => r.decision.reasons.join("\n");
+
+describe("gates", () => {
+  describe("minConfidence", () => {
+    it("accepts a week of steady data", () => {
+      const r = recommend(input({ spec: spec({ minConfidence: 0.9 }) }));
+      expect(r.decision.allowed).toBe(true);
+      expect(reasons(r)).toMatch(/confidence 1 meets minConfidence 0.9/);
+    });
+    it("rejects two days of a seven-day window", () => {
+      const usage = usageFrom({ cpu: () => 200, coverage: 2 / 7 });
+      const r = recommend(input({ spec: spec({ minConfidence: 0.9 }), usage }));
+      expect(r.decision.allowed).toBe(false);
+      expect(reasons(r)).toMatch(/confidence 0\.\d+ is below minConfidence 0.9/);
+    });
+  });
+
+  describe("maxRiskLevel", () => {
+    // 1000m -> 225m is a 78% cut: 0.39 points, MEDIUM
+    it("accepts a risk within the limit", () => {
+      const r = recommend(input({ spec: spec({ maxRiskLevel: "MEDIUM" }) }));
+      expect(r.risk.level).toBe("MEDIUM");
+      expect(r.decision.allowed).toBe(true);
+    });
+    it("rejects a risk above the limit", () => {
+      const r = recommend(input({ spec: spec({ maxRiskLevel: "LOW" }) }));
+      expect(r.decision.allowed).toBe(false);
+      expect(reasons(r)).toMatch(/risk MEDIUM exceeds maxRiskLevel LOW/);
+    });
+  });
+
+  describe("maxChangePercent", () => {
+    it("steps a larger cut to the limit, says so, and still allows it", () => {
+      const r = recommend(input({ spec: spec({ maxChangePercent: 50 }) }));
+      // 225m would be -78%; half of 1000m is 500m
+      expect(containerOf(r).proposed.cpuRequest).toBe(500);
+      expect(r.decision).toMatchObject({ allowed: true, stepped: true });
+      expect(reasons(r)).toMatch(/maxChangePercent 50: app CPU request 1 -> 225m \(-78%\) stepped to 500m/);
+      // the stepped value is what is priced: 500m instead of 1000m
+      expect(r.optimizedCost).toBeLessThan(r.currentCost);
+      expect(r.optimizedCost).toBeGreaterThan(recommend(input()).optimizedCost);
+    });
+    it("leaves a change within the limit alone", () => {
+      const r = recommend(input({ spec: spec({ maxChangePercent: 80 }) }));
+      expect(containerOf(r).proposed.cpuRequest).toBe(225);
+      expect(r.decision.stepped).toBe(false);
+    });
+    it("steps replicas too, rounding toward the current count", () => {
+      const r = recommend(input({ spec: spec({ optimizationType: "REPLICAS", maxChangePercent: 50 }) }));
+      // 3 -> 1 is -67%; 3 x 0.5 = 1.5 -> 2
+      expect(r.replicas?.proposed).toBe(2);
+    });
+    it("does not hold back an increase that fixes OOM kills", () => {
+      const w = workload({
+        containers: [
+          { name: "app", resources: { cpuRequest: 250, memoryRequest: 2 ** 27, memoryLimit: 2 ** 27 } },
+        ],
+      });
+      const usage = usageFrom({ cpu: () => 200, memory: () => 2 ** 27, oomKills: 3 });
+      const r = recommend(
+        input({ spec: spec({ optimizationType: "MEMORY", maxChangePercent: 10 }), workload: w, usage }),
+      );
+      // 128Mi + 100Mi -> 240Mi, +88%
+      expect(containerOf(r).proposed.memoryLimit).toBeGreaterThanOrEqual(2 ** 27 + 100 * 2 ** 20);
+      expect(r.decision.stepped).toBe(false);
+    });
+    it("steps quiet-hours replicas of a schedule", () => {
+      const usage = usageFrom({ cpu: diurnal(600, 100), replicas: 4 });
+      const r = recommend(
+        input({
+          spec: spec({ optimizationType: "SCHEDULED_SCALING", maxChangePercent: 50 }),
+          workload: workload({ replicas: 4 }),
+          usage,
+        }),
+      );
+      expect(r.scheduledScaling?.windows[0]?.desiredReplicas).toBe(2);
+      expect(r.scheduledScaling?.scaledObject.spec).toMatchObject({ minReplicaCount: 2 });
+      expect(r.decision.stepped).toBe(true);
+    });
+  });
+
+  describe("protected resources", () => {
+    it("accepts an unprotected workload", () => {
+      expect(reasons(recommend(input()))).toMatch(/not protected/);
+    });
+    for (const [what, w] of [
+      [
+        "a protected namespace",
+        workload({ ref: { namespace: "kube-system", kind: "Deployment", name: "coredns" } }),
+      ],
+      ["a protected label", workload({ labels: { "costopt.dev/protected": "true" } })],
+      ["a protected annotation", workload({ annotations: { "costopt.dev/protected": "true" } })],
+    ] as const)
+      it(`rejects ${what}`, () => {
+        const r = recommend(input({ workload: w }));
+        expect(r.decision.allowed).toBe(false);
+        expect(reasons(r)).toMatch(/^protected: /);
+      });
+  });
+
+  describe("StatefulSet and DaemonSet rules", () => {
+    it("allows right-sizing a StatefulSet's requests", () => {
+      const w = workload({ ref: { namespace: "shop", kind: "StatefulSet", name: "db" } });
+      const r = recommend(input({ workload: w }));
+      expect(r.decision.allowed).toBe(true);
+    });
+    it("rejects a replica change on a StatefulSet even when the strategy was told to make one", () => {
+      const w = workload({ ref: { namespace: "shop", kind: "StatefulSet", name: "db" } });
+      const r = recommend(
+        input({
+          spec: spec({ optimizationType: "REPLICAS" }),
+          workload: w,
+          settings: { replicas: { allowStatefulSet: true } },
+        }),
+      );
+      expect(r.replicas?.proposed).toBe(1);
+      expect(r.decision.allowed).toBe(false);
+      expect(reasons(r)).toMatch(/StatefulSet: replica count and placement are not changed/);
+    });
+    it("allows right-sizing a DaemonSet", () => {
+      const w = workload({
+        ref: { namespace: "shop", kind: "DaemonSet", name: "agent" },
+        replicas: undefined,
+      });
+      const r = recommend(input({ workload: w }));
+      expect(r.decision.allowed).toBe(true);
+      expect(reasons(r)).toMatch(/DaemonSet: only requests and limits change/);
+    });
+  });
+
+  describe("safety nets on proposals no built-in strategy makes", () => {
+    const base = recommend(input());
+    const proposal = (over: Partial<Proposal>): Proposal => ({
+      containers: base.containers,
+      appliedTypes: ["REPLICAS"],
+      notes: [],
+      loadFactor: 1,
+      ...over,
+    });
+    const args = {
+      spec: spec(),
+      confidence: base.confidence,
+      risk: base.risk,
+      steps: [],
+      settings: DEFAULT_GATE_SETTINGS,
+    };
+    it("rejects zero replicas", () => {
+      const d = decide({
+        ...args,
+        workload: workload(),
+        proposal: proposal({ replicas: { current: 3, proposed: 0, field: "spec.replicas" } }),
+      });
+      expect(d.allowed).toBe(false);
+      expect(d.reasons).toContain("0 replicas: at least 1 is required");
+    });
+    it("rejects replicas or spot placement on a DaemonSet", () => {
+      const d = decide({
+        ...args,
+        workload: workload({ ref: { namespace: "shop", kind: "DaemonSet", name: "agent" } }),
+        proposal: proposal({ replicas: { current: 3, proposed: 2, field: "spec.replicas" } }),
+      });
+      expect(d.allowed).toBe(false);
+      expect(d.reasons[0]).toMatch(/DaemonSet: replicas, spot placement and schedules do not apply/);
+    });
+  });
+});
