@@ -19,21 +19,6 @@ export interface Telemetry {
   admissionRequests: Counter<"webhook" | "allowed">;
 }
 
-export const METRIC_NAMES = [
-  "costopt_optimizations_created_total",
-  "costopt_optimizations_applied_total",
-  "costopt_optimizations_failed_total",
-  "costopt_rollbacks_total",
-  "costopt_total_monthly_savings_usd",
-  "costopt_optimization_duration_seconds",
-  "costopt_pull_requests_total",
-  "costopt_github_api_calls_total",
-  "costopt_github_rate_limit_remaining",
-  "costopt_reconcile_queue_depth",
-  "costopt_leader",
-  "costopt_admission_requests_total",
-] as const;
-
 export function createTelemetry(opts: { defaultMetrics?: boolean } = {}): Telemetry {
   const registry = new Registry();
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });

@@ -1,0 +1,58 @@
+// Port 8080: GitHub webhooks (Probot's Node middleware, when a GitHub App is configured),
+// Prometheus /metrics, and the kubelet's /healthz (the process answers) and /readyz (it
+// can do its job: started, and the Kubernetes API reachable recently).
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Registry } from "prom-client";
+
+export type WebhookMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (err?: Error) => void,
+) => boolean | void | Promise<void | boolean>;
+
+export interface HttpServiceOptions {
+  registry: Registry;
+  /** undefined while ready, else why not (shown in the /readyz body). */
+  notReady: () => string | undefined;
+  webhooks?: WebhookMiddleware;
+  webhooksPath?: string;
+}
+
+export function httpHandler(o: HttpServiceOptions) {
+  const path = o.webhooksPath ?? "/api/github/webhooks";
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && url === "/healthz") return text(res, 200, "ok\n");
+    if (req.method === "GET" && url === "/readyz") {
+      const why = o.notReady();
+      return why ? text(res, 503, `not ready: ${why}\n`) : text(res, 200, "ok\n");
+    }
+    if (req.method === "GET" && url === "/metrics") {
+      const body = await o.registry.metrics();
+      res.writeHead(200, { "content-type": o.registry.contentType });
+      res.end(body);
+      return;
+    }
+    if (url === path) {
+      if (!o.webhooks) return text(res, 404, "GitHub App not configured (APP_ID unset)\n");
+      await o.webhooks(req, res, () => text(res, 404, "not found\n"));
+      return;
+    }
+    text(res, 404, "not found\n");
+  };
+}
+
+export function createHttpService(o: HttpServiceOptions): Server {
+  const handle = httpHandler(o);
+  return createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) text(res, 500, `internal error: ${(err as Error).message}\n`);
+    });
+  });
+}
+
+function text(res: ServerResponse, code: number, body: string): void {
+  res.writeHead(code, { "content-type": "text/plain; charset=utf-8" });
+  res.end(body);
+}

@@ -1,0 +1,184 @@
+// `costopt serve` as an object: both HTTP ports on every replica, and the control loop and
+// post-merge health monitor only on the Lease holder. A fresh controller runs per leadership
+// term, so nothing from a previous term (queue, timers) survives a handover.
+
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Config } from "../config.js";
+import { ClientNodeKube, type KubeClient } from "../kube/client.js";
+import { Controller } from "../kube/controller.js";
+import { KubeEventRecorder } from "../kube/events.js";
+import { HealthMonitor } from "../kube/health.js";
+import { KubePolicyInformer, type PolicySource } from "../kube/informer.js";
+import { LeaderElector } from "../kube/lease.js";
+import type { PolicyReconciler, Trigger } from "../kube/reconciler.js";
+import { getWorkload, type ThrottlingSource } from "../kube/workload.js";
+import { createLogger, type Logger } from "../telemetry/logger.js";
+import { createTelemetry, type Telemetry } from "../telemetry/metrics.js";
+import type { AdmissionOptions } from "./admission.js";
+import { admissionHandler, createAdmissionServer } from "./admission-server.js";
+import { createHttpService, type WebhookMiddleware } from "./http.js";
+
+export interface ServiceOptions {
+  config: Config;
+  kc: KubeConfig;
+  reconciler: PolicyReconciler;
+  kube?: KubeClient;
+  /** Defaults to the CR informer; local mode passes policies read from the repository. */
+  source?: PolicySource;
+  webhooks?: WebhookMiddleware;
+  telemetry?: Telemetry;
+  log?: Logger;
+  throttling?: ThrottlingSource;
+  /** false: no HTTPS admission server (local runs without a certificate). */
+  admission?: boolean;
+  /** Bind address; loopback unless the pod must be reachable (0.0.0.0 in the cluster). */
+  host?: string;
+  healthIntervalMs?: number;
+}
+
+export class Service {
+  readonly telemetry: Telemetry;
+  readonly elector: LeaderElector;
+  private readonly kube: KubeClient;
+  private readonly log: Logger;
+  private http?: Server;
+  private https?: Server;
+  private controller?: Controller;
+  private health?: HealthMonitor;
+  private transitions: Promise<void> = Promise.resolve();
+  private started = false;
+
+  constructor(private readonly o: ServiceOptions) {
+    this.kube = o.kube ?? new ClientNodeKube(o.kc);
+    this.telemetry = o.telemetry ?? createTelemetry();
+    this.log = o.log ?? createLogger(o.config.logLevel);
+    const c = o.config;
+    this.elector = new LeaderElector({
+      kube: this.kube,
+      namespace: c.podNamespace,
+      name: c.leaseName,
+      identity: c.podName || hostname(),
+      leaseDurationMs: c.leaseDurationSeconds * 1000,
+      retryPeriodMs: c.leaseRenewSeconds * 1000,
+      log: this.log,
+      onStartedLeading: () => this.serially(() => this.lead()),
+      onStoppedLeading: () => this.serially(() => this.follow()),
+    });
+  }
+
+  /** Whether this replica currently runs the control loop. */
+  get isLeader(): boolean {
+    return this.elector.isLeader && this.controller !== undefined;
+  }
+
+  /** Queues a reconcile of namespace/name, e.g. after a webhook about its pull request; a no-op on followers. */
+  enqueue(key: string, trigger: Trigger = "webhook"): void {
+    this.controller?.enqueue(key, trigger);
+  }
+
+  async idle(): Promise<void> {
+    await this.transitions;
+    await this.controller?.idle();
+  }
+
+  async start(): Promise<{ port: number; admissionPort?: number }> {
+    const c = this.o.config;
+    const host = this.o.host ?? "127.0.0.1";
+    this.http = createHttpService({
+      registry: this.telemetry.registry,
+      notReady: () => (this.started ? undefined : "starting"),
+      webhooks: this.o.webhooks,
+    });
+    this.http.listen(c.port, host);
+    await once(this.http, "listening");
+    let admissionPort: number | undefined;
+    if (this.o.admission !== false) {
+      const opts: AdmissionOptions = {
+        validation: { protectedNamespaces: c.protectedNamespaces },
+        lookupLabels: async (ref) => (await getWorkload(this.kube, ref))?.metadata.labels,
+      };
+      this.https = createAdmissionServer(
+        { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile },
+        admissionHandler(opts, this.telemetry),
+      );
+      this.https.listen(c.admissionPort, host);
+      await once(this.https, "listening");
+      admissionPort = (this.https.address() as AddressInfo).port;
+    }
+    this.elector.start();
+    this.started = true;
+    this.log.info("costopt serving", { port: (this.http.address() as AddressInfo).port, admissionPort });
+    return { port: (this.http.address() as AddressInfo).port, admissionPort };
+  }
+
+  /** Graceful shutdown: release the Lease first so the other replica takes over at once. */
+  async stop(): Promise<void> {
+    this.started = false;
+    await this.elector.stop();
+    await this.transitions;
+    await this.follow();
+    await Promise.all(
+      [this.http, this.https].map(
+        (s) =>
+          s &&
+          new Promise<void>((resolve) => {
+            s.closeAllConnections?.();
+            s.close(() => resolve());
+          }),
+      ),
+    );
+  }
+
+  private serially(fn: () => Promise<void>): void {
+    this.transitions = this.transitions.then(fn).catch((err: unknown) => {
+      this.log.error("leadership transition failed", { err });
+    });
+  }
+
+  private async lead(): Promise<void> {
+    if (this.controller) return;
+    const c = this.o.config;
+    this.telemetry.leader.set(1);
+    let controller: Controller | undefined;
+    this.health = new HealthMonitor({
+      kube: this.kube,
+      thresholds: {
+        windowMs: c.healthWindowSeconds * 1000,
+        throttlingRatio: c.healthThrottlingThreshold,
+        restartIncrease: c.healthRestartIncrease,
+      },
+      intervalMs: this.o.healthIntervalMs ?? 60_000,
+      onRegression: (p, reason) => controller?.regression(p, reason),
+      log: this.log,
+      throttling: this.o.throttling,
+    });
+    controller = new Controller({
+      kube: this.kube,
+      source: this.o.source ?? new KubePolicyInformer(this.o.kc, this.kube, c.watchNamespaces, this.log),
+      reconciler: this.o.reconciler,
+      events: new KubeEventRecorder(this.kube, this.log),
+      telemetry: this.telemetry,
+      log: this.log,
+      resyncMs: c.resyncSeconds * 1000,
+      finalizerTimeoutMs: c.finalizerTimeoutSeconds * 1000,
+      concurrency: c.maxConcurrentReconciles,
+      health: this.health,
+    });
+    this.controller = controller;
+    this.health.start();
+    await controller.start();
+  }
+
+  private async follow(): Promise<void> {
+    const controller = this.controller;
+    this.controller = undefined;
+    this.health?.stop();
+    this.health = undefined;
+    this.telemetry.leader.set(0);
+    await controller?.stop();
+  }
+}

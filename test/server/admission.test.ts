@@ -1,0 +1,141 @@
+import { request } from "node:https";
+import type { AddressInfo } from "node:net";
+import fastJsonPatch from "fast-json-patch";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { INITIAL_STATUS, SPEC_DEFAULTS } from "../../src/api/defaults.js";
+import type { AdmissionOptions, AdmissionReview } from "../../src/server/admission.js";
+import { admissionHandler, createAdmissionServer } from "../../src/server/admission-server.js";
+import { cases, policy } from "../api/cases.js";
+import { selfSignedCert } from "../support/tls.js";
+
+let current: AdmissionOptions = {};
+const tls = selfSignedCert();
+const server = createAdmissionServer(
+  tls,
+  admissionHandler({
+    get validation() {
+      return current.validation;
+    },
+    lookupLabels: (ref) => current.lookupLabels?.(ref) ?? Promise.resolve(undefined),
+  }),
+);
+let port = 0;
+
+beforeAll(async () => {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+function post(
+  path: string,
+  body: unknown,
+): Promise<{ status: number; json: AdmissionReview & { message?: string } }> {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: "POST",
+        ca: tls.cert,
+        headers: { "content-type": "application/json" },
+      },
+      (res) => {
+        let data = "";
+        res.on("data", (c) => {
+          data += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(data) }));
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
+}
+
+const review = (object: unknown, operation = "CREATE") => ({
+  apiVersion: "admission.k8s.io/v1",
+  kind: "AdmissionReview",
+  request: { uid: "705ab4f5-6393-11e8-b7cc-42010a800002", operation, namespace: "shop", object },
+});
+
+describe("the validating admission webhook (AdmissionReview v1 over HTTPS)", () => {
+  it.each(cases)(
+    "$rule: allows the valid policy, denies the invalid one with the rule's message",
+    async (c) => {
+      const labels = c.opts?.workloadLabels;
+      current = {
+        validation: {
+          protectedNamespaces: c.opts?.protectedNamespaces,
+          protectedWorkloads: c.opts?.protectedWorkloads,
+          protectedLabels: c.opts?.protectedLabels,
+        },
+      };
+      current.lookupLabels = async () => (labels ? { app: "web" } : undefined);
+      const ok = await post("/validate", review(c.accepted));
+      expect(ok.status).toBe(200);
+      expect(ok.json.response).toMatchObject({ uid: "705ab4f5-6393-11e8-b7cc-42010a800002", allowed: true });
+      expect(ok.json.response?.status).toBeUndefined();
+
+      current.lookupLabels = async () => labels;
+      const denied = await post("/validate", review(c.rejected));
+      expect(denied.json.response?.allowed).toBe(false);
+      expect(denied.json.response?.status?.code).toBe(422);
+      expect(denied.json.response?.status?.message).toContain(c.message);
+    },
+  );
+
+  it("lists every violation, with a cause per field, in the API server's words", async () => {
+    current = {};
+    const res = await post("/validate", review(policy({ maxChangePercent: 120, minConfidence: 2 })));
+    expect(res.json.response?.status?.message).toBe(
+      "[spec.maxChangePercent: Invalid value: 120: must be between 1 and 100, spec.minConfidence: Invalid value: 2: must be between 0.0 and 1.0]",
+    );
+    expect(res.json.response?.status?.details?.causes.map((c) => c.field)).toEqual([
+      "spec.maxChangePercent",
+      "spec.minConfidence",
+    ]);
+  });
+
+  it("passes unknown-field warnings through, and allows deletes", async () => {
+    current = {};
+    const res = await post("/validate", review(policy({ maxChangePercnt: 20 })));
+    expect(res.json.response?.allowed).toBe(true);
+    expect(res.json.response?.warnings?.[0]).toContain("maxChangePercnt");
+    const del = await post("/validate", review(undefined, "DELETE"));
+    expect(del.json.response?.allowed).toBe(true);
+  });
+
+  it("answers a malformed review with 400 rather than a decision", async () => {
+    expect((await post("/validate", "{")).status).toBe(400);
+    expect((await post("/validate", { kind: "AdmissionReview" })).status).toBe(400);
+  });
+});
+
+describe("the mutating admission webhook", () => {
+  it("returns a JSONPatch that applies cleanly and adds defaults, the managed-by label and an initial status", async () => {
+    const obj = policy({ maxChangePercent: 20 });
+    const res = await post("/mutate", review(obj));
+    const r = res.json.response;
+    expect(r).toMatchObject({ allowed: true, patchType: "JSONPatch" });
+    const ops = JSON.parse(Buffer.from(r?.patch ?? "", "base64").toString("utf8"));
+    expect(fastJsonPatch.validate(ops, obj)).toBeUndefined();
+    const out = fastJsonPatch.applyPatch(structuredClone(obj), ops, true, false).newDocument as {
+      metadata: { labels: Record<string, string> };
+      spec: Record<string, unknown>;
+      status: unknown;
+    };
+    expect(out.metadata.labels).toEqual({ "app.kubernetes.io/managed-by": "costopt" });
+    expect(out.spec).toEqual({ ...SPEC_DEFAULTS, ...(obj.spec as object), maxChangePercent: 20 });
+    expect(out.status).toEqual(INITIAL_STATUS);
+  });
+
+  it("sends no patch when nothing is missing", async () => {
+    const full = { ...policy(SPEC_DEFAULTS), status: INITIAL_STATUS };
+    (full.metadata as Record<string, unknown>).labels = { "app.kubernetes.io/managed-by": "costopt" };
+    const res = await post("/mutate", review(full));
+    expect(res.json.response).toEqual({ uid: "705ab4f5-6393-11e8-b7cc-42010a800002", allowed: true });
+  });
+});
