@@ -9,7 +9,7 @@ export type WebhookMiddleware = (
   req: IncomingMessage,
   res: ServerResponse,
   next?: (err?: Error) => void,
-) => boolean | void | Promise<void | boolean>;
+) => unknown;
 
 export interface HttpServiceOptions {
   registry: Registry;

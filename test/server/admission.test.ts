@@ -133,7 +133,7 @@ describe("the mutating admission webhook", () => {
   });
 
   it("sends no patch when nothing is missing", async () => {
-    const full = { ...policy(SPEC_DEFAULTS), status: INITIAL_STATUS };
+    const full: Record<string, unknown> = { ...policy(SPEC_DEFAULTS), status: INITIAL_STATUS };
     (full.metadata as Record<string, unknown>).labels = { "app.kubernetes.io/managed-by": "costopt" };
     const res = await post("/mutate", review(full));
     expect(res.json.response).toEqual({ uid: "705ab4f5-6393-11e8-b7cc-42010a800002", allowed: true });

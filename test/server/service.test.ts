@@ -1,7 +1,7 @@
 import https from "node:https";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SPEC_DEFAULTS } from "../../src/api/defaults.js";
-import type { CostOptimization } from "../../src/api/types.js";
+import type { CostOptimization, CostOptimizationStatus } from "../../src/api/types.js";
 import { loadConfig } from "../../src/config.js";
 import type { PolicyReconciler, ReconcileResult } from "../../src/kube/reconciler.js";
 import { Service } from "../../src/server/service.js";
@@ -27,7 +27,7 @@ class CountingReconciler implements PolicyReconciler {
     return {};
   }
   async rollback(p: CostOptimization): Promise<ReconcileResult> {
-    return { status: { ...(p.status as never), phase: "RolledBack" } };
+    return { status: { ...(p.status as CostOptimizationStatus), phase: "RolledBack" } };
   }
 }
 
