@@ -1,0 +1,199 @@
+// Which layer sets a field, and where costopt should write it. The last layer to set a value
+// wins; a value only the base sets is edited in the base unless other overlays share that base,
+// in which case it goes into a patch of this overlay.
+
+import type { parseCpu, parseMemory } from "../api/quantity.js";
+import type { Rendering, RepoView } from "./kustomize-tree.js";
+import { formatPointer, getAt, isRecord } from "./pointer.js";
+import type { EditSite, Kustomization, KustomizePatch, ResourceField } from "./types.js";
+
+export type FieldRef =
+  | { scope: "container"; container: string; sub: string[] }
+  | { scope: "pod"; sub: string[] }
+  | { scope: "replicas" };
+
+export const POD_SPEC = ["spec", "template", "spec"];
+
+export const RESOURCE_PATHS: Record<ResourceField, string[]> = {
+  cpuRequest: ["resources", "requests", "cpu"],
+  cpuLimit: ["resources", "limits", "cpu"],
+  memoryRequest: ["resources", "requests", "memory"],
+  memoryLimit: ["resources", "limits", "memory"],
+};
+
+export interface Resolution {
+  value: unknown;
+  site: EditSite;
+}
+
+function containerIndex(obj: unknown, name: string): number {
+  const list = getAt(obj, [...POD_SPEC, "containers"]);
+  return Array.isArray(list) ? list.findIndex((c) => isRecord(c) && c.name === name) : -1;
+}
+
+/** The field's path inside a workload-shaped object, or undefined when the container is absent. */
+function pathIn(obj: unknown, field: FieldRef): string[] | undefined {
+  if (field.scope === "replicas") return ["spec", "replicas"];
+  if (field.scope === "pod") return [...POD_SPEC, ...field.sub];
+  const i = containerIndex(obj, field.container);
+  return i < 0 ? undefined : [...POD_SPEC, "containers", String(i), ...field.sub];
+}
+
+function nameMatches(pattern: string, names: ReadonlySet<string>): boolean {
+  if (names.has(pattern)) return true;
+  if (!/[\\^$.*+?()[\]{}|]/.test(pattern)) return false;
+  try {
+    const re = new RegExp(`^(?:${pattern})$`);
+    return [...names].some((n) => re.test(n));
+  } catch {
+    return false;
+  }
+}
+
+function patchApplies(patch: KustomizePatch, kind: string, names: ReadonlySet<string>): boolean {
+  const t = patch.target;
+  if (t) return (!t.kind || t.kind === kind) && (!t.name || nameMatches(t.name, names));
+  if (patch.type !== "strategic-merge" || !isRecord(patch.value)) return false;
+  const meta = patch.value.metadata;
+  return patch.value.kind === kind && isRecord(meta) && typeof meta.name === "string" && names.has(meta.name);
+}
+
+function patchSite(patch: KustomizePatch, layer: Kustomization, path: string, value: unknown): EditSite {
+  return {
+    file: patch.file,
+    docIndex: patch.docIndex,
+    path,
+    exists: value !== undefined,
+    ...(value !== undefined ? { raw: value } : {}),
+    layer: patch.inline ? `inline patch in ${layer.file}` : `patch ${patch.file} (from ${layer.file})`,
+    ...(patch.inline
+      ? {
+          blocked: `the value is set in an inline patch inside ${layer.file} (${patch.pointer}); edit it by hand`,
+        }
+      : {}),
+  };
+}
+
+function fromJson6902(patch: KustomizePatch, layer: Kustomization, rel: string): Resolution | undefined {
+  let found: Resolution | undefined;
+  const ops = Array.isArray(patch.value) ? patch.value : [];
+  for (const [k, op] of ops.entries()) {
+    if (!isRecord(op) || typeof op.path !== "string" || (op.op !== "add" && op.op !== "replace")) continue;
+    if (rel !== op.path && !rel.startsWith(`${op.path}/`)) continue;
+    const rest = rel.slice(op.path.length);
+    const value = getAt(op.value, rest);
+    if (value !== undefined)
+      found = { value, site: patchSite(patch, layer, `${patch.pointer}/${k}/value${rest}`, value) };
+  }
+  return found;
+}
+
+export function newPatchFile(r: Rendering): string {
+  const root = r.root as Kustomization;
+  const base = `costopt-${(r.doc.kind as string).toLowerCase()}-${r.doc.name}.yaml`;
+  return root.dir === "" ? base : `${root.dir}/${base}`;
+}
+
+function newPatchSite(r: Rendering, field: FieldRef): EditSite {
+  const root = r.root as Kustomization;
+  const rel =
+    field.scope === "replicas"
+      ? ["spec", "replicas"]
+      : field.scope === "pod"
+        ? [...POD_SPEC, ...field.sub]
+        : [...POD_SPEC, "containers", "0", ...field.sub];
+  return {
+    file: newPatchFile(r),
+    docIndex: 0,
+    path: formatPointer(rel),
+    exists: false,
+    layer: `new patch listed in ${root.file}`,
+    create: {
+      kustomization: root.file,
+      header: {
+        apiVersion: r.doc.apiVersion ?? "apps/v1",
+        kind: r.doc.kind as string,
+        metadata: { name: r.namesIn[r.namesIn.length - 1] ?? (r.doc.name as string) },
+      },
+    },
+  };
+}
+
+/** The effective value of a field and the site to edit; undefined when the container is absent. */
+export function resolveField(view: RepoView, r: Rendering, field: FieldRef): Resolution | undefined {
+  const rel = pathIn(r.doc.value, field);
+  if (!rel) return undefined;
+  const relPointer = formatPointer(rel);
+  const baseValue = getAt(r.doc.value, rel);
+  const baseSite: EditSite = {
+    file: r.doc.file,
+    docIndex: r.doc.docIndex,
+    path: r.doc.pointer + relPointer,
+    exists: baseValue !== undefined,
+    ...(baseValue !== undefined ? { raw: baseValue } : {}),
+    layer: r.layers.length ? `base ${r.doc.file}` : r.doc.file,
+  };
+  let current: Resolution = { value: baseValue, site: baseSite };
+  let fromBase = true;
+  let overlayResources: EditSite | undefined;
+  for (const [li, layer] of r.layers.entries()) {
+    const names = new Set([r.doc.name as string, r.namesIn[li] as string]);
+    for (const patch of layer.patches) {
+      if (!patchApplies(patch, r.doc.kind as string, names)) continue;
+      if (patch.type === "json6902") {
+        const hit = fromJson6902(patch, layer, relPointer);
+        if (hit) [current, fromBase] = [hit, false];
+        continue;
+      }
+      const prel = pathIn(patch.value, field);
+      if (!prel) continue;
+      const value = getAt(patch.value, prel);
+      const site = patchSite(patch, layer, patch.pointer + formatPointer(prel), value);
+      if (value !== undefined) [current, fromBase] = [{ value, site }, false];
+      else if (
+        !patch.inline &&
+        field.scope === "container" &&
+        getAt(patch.value, prel.slice(0, 6)) !== undefined
+      )
+        overlayResources = site;
+    }
+    if (field.scope === "replicas")
+      for (const rep of layer.replicas)
+        if (names.has(rep.name)) {
+          const site: EditSite = {
+            file: layer.file,
+            docIndex: 0,
+            path: `/replicas/${rep.index}/count`,
+            exists: true,
+            raw: rep.count,
+            layer: `replicas transformer in ${layer.file}`,
+          };
+          [current, fromBase] = [{ value: rep.count, site }, false];
+        }
+  }
+  if (!fromBase) return current;
+  // An overlay patch that already manages this container's resources is where they change.
+  if (overlayResources) return { value: current.value, site: overlayResources };
+  if (!r.root || (view.rootCount.get(r.doc) ?? 0) <= 1) return current;
+  return { value: current.value, site: newPatchSite(r, field) };
+}
+
+/** Marks a site that holds a Helm template or an unreadable quantity, and parses its value. */
+export function readQuantity(
+  res: Resolution,
+  parse: typeof parseCpu | typeof parseMemory,
+  what: string,
+): number | undefined {
+  const raw = res.value;
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === "string" && raw.includes("{{")) {
+    res.site.blocked ??= `Helm template (${raw}) at ${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}`;
+    return undefined;
+  }
+  try {
+    return parse(raw as string | number);
+  } catch (err) {
+    res.site.blocked ??= `${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}: invalid ${what}: ${(err as Error).message}`;
+    return undefined;
+  }
+}

@@ -1,0 +1,134 @@
+// How documents come out of the repository: each workload document is either a plain manifest
+// or reached from a root kustomization through layers (kustomizations and components) that may
+// rename it, move it to a namespace and patch it. The view is computed once per index.
+
+import { dirOf } from "./paths.js";
+import type { IndexedDocument, Kustomization, RepoIndex } from "./types.js";
+
+export interface Rendering {
+  doc: IndexedDocument;
+  /** Kustomizations and components applied to the document, innermost first. */
+  layers: Kustomization[];
+  /** The kustomization that renders it (absent for a plain manifest). */
+  root?: Kustomization;
+  /** The name the document has when it enters each layer. */
+  namesIn: string[];
+  /** Name and namespace after every layer. */
+  name: string;
+  namespace?: string;
+}
+
+export interface RepoView {
+  renderings: Rendering[];
+  byKindName: Map<string, Rendering[]>;
+  /** How many root kustomizations render each document (0 for plain manifests). */
+  rootCount: Map<IndexedDocument, number>;
+  dirKustomization: Map<string, Kustomization>;
+}
+
+type Raw = { doc: IndexedDocument; layers: Kustomization[] };
+
+export function kindNameKey(kind: string, name: string): string {
+  return `${kind}\u0000${name}`;
+}
+
+function objectDocs(index: RepoIndex, path: string): IndexedDocument[] {
+  const docs = index.files.get(path)?.documents ?? [];
+  // A List stands for its items.
+  return docs.filter(
+    (d) => !(d.pointer === "" && docs.some((o) => o.docIndex === d.docIndex && o.pointer !== "")),
+  );
+}
+
+export function renderKustomization(
+  index: RepoIndex,
+  dirKustomization: ReadonlyMap<string, Kustomization>,
+  k: Kustomization,
+  stack: ReadonlySet<string> = new Set(),
+): Raw[] {
+  if (stack.has(k.file)) return [];
+  const inner = new Set(stack).add(k.file);
+  const out: Raw[] = [];
+  const include = (path: string) => {
+    const sub = dirKustomization.get(path) ?? index.kustomizations.get(path);
+    if (sub) out.push(...renderKustomization(index, dirKustomization, sub, inner));
+    else for (const doc of objectDocs(index, path)) out.push({ doc, layers: [] });
+  };
+  for (const path of k.resources) include(path);
+  for (const path of k.components) {
+    const c = dirKustomization.get(path);
+    if (!c) continue;
+    // A component adds its own resources, then patches everything accumulated so far.
+    for (const r of c.resources) include(r);
+    for (const raw of out) raw.layers.push(c);
+  }
+  for (const raw of out) raw.layers.push(k);
+  return out;
+}
+
+function finish(raw: Raw, root?: Kustomization): Rendering | undefined {
+  const { doc, layers } = raw;
+  if (doc.kind === undefined || doc.name === undefined) return undefined;
+  let name = doc.name;
+  let namespace = doc.namespace;
+  const namesIn: string[] = [];
+  for (const layer of layers) {
+    namesIn.push(name);
+    name = `${layer.namePrefix ?? ""}${name}${layer.nameSuffix ?? ""}`;
+    if (layer.namespace) namespace = layer.namespace;
+  }
+  return { doc, layers, namesIn, name, ...(namespace ? { namespace } : {}), ...(root ? { root } : {}) };
+}
+
+export function renderingsOf(index: RepoIndex, view: RepoView, k: Kustomization): Rendering[] {
+  return renderKustomization(index, view.dirKustomization, k).flatMap((raw) => finish(raw, k) ?? []);
+}
+
+const views = new WeakMap<RepoIndex, RepoView>();
+
+export function viewOf(index: RepoIndex): RepoView {
+  const cached = views.get(index);
+  if (cached) return cached;
+  const dirKustomization = new Map<string, Kustomization>();
+  for (const k of index.kustomizations.values()) dirKustomization.set(k.dir, k);
+  const referenced = new Set<string>();
+  const patchFiles = new Set<string>();
+  for (const k of index.kustomizations.values()) {
+    for (const p of [...k.resources, ...k.components]) {
+      const sub = dirKustomization.get(p) ?? index.kustomizations.get(p);
+      if (sub) referenced.add(sub.file);
+    }
+    for (const p of k.patches) if (!p.inline) patchFiles.add(p.file);
+  }
+  const view: RepoView = { renderings: [], byKindName: new Map(), rootCount: new Map(), dirKustomization };
+  const inTree = new Set<IndexedDocument>();
+  for (const k of index.kustomizations.values()) {
+    if (k.kind !== "Kustomization") continue;
+    for (const raw of renderKustomization(index, dirKustomization, k)) inTree.add(raw.doc);
+    if (referenced.has(k.file)) continue;
+    for (const r of renderingsOf(index, view, k)) {
+      view.renderings.push(r);
+      view.rootCount.set(r.doc, (view.rootCount.get(r.doc) ?? 0) + 1);
+    }
+  }
+  for (const file of index.files.values()) {
+    if (patchFiles.has(file.path) || index.kustomizations.has(file.path)) continue;
+    for (const doc of objectDocs(index, file.path)) {
+      if (inTree.has(doc)) continue;
+      const r = finish({ doc, layers: [] });
+      if (r) view.renderings.push(r);
+    }
+  }
+  for (const r of view.renderings) {
+    const key = kindNameKey(r.doc.kind as string, r.name);
+    const list = view.byKindName.get(key);
+    if (list) list.push(r);
+    else view.byKindName.set(key, [r]);
+  }
+  views.set(index, view);
+  return view;
+}
+
+export function folderOf(r: Rendering): string {
+  return dirOf(r.doc.file);
+}

@@ -1,0 +1,256 @@
+// planChanges: desired values -> the full new content of every file that must change, each
+// produced by patchDocument (so each passed the re-parse invariant), or a refusal with a reason.
+
+import jsonpatch, { type Operation } from "fast-json-patch";
+import { stringify } from "yaml";
+import { PatchError } from "./errors.js";
+import { POD_SPEC } from "./fields.js";
+import { patchDocument } from "./patch.js";
+import { joinRepo, symlinkOnPath } from "./paths.js";
+import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
+import { cpuValue, memoryValue } from "./quantities.js";
+import type {
+  Desired,
+  EditSite,
+  FileEdit,
+  Located,
+  LocatedContainer,
+  Plan,
+  Refused,
+  RepoIndex,
+  ResourceField,
+} from "./types.js";
+import { RESOURCE_FIELDS } from "./types.js";
+import { deepEqual } from "./yaml-stream.js";
+
+interface Write {
+  site: EditSite;
+  value: unknown;
+  /** Where the value goes inside a new patch document, relative to the workload object. */
+  rel: string[];
+  container?: string;
+}
+
+class Refusal extends Error {}
+
+function refuse(reason: string): never {
+  throw new Refusal(reason);
+}
+
+function containerFor(located: Located, name: string, single: boolean): LocatedContainer {
+  const exact = located.containers.find((c) => c.name === name);
+  if (exact) return exact;
+  // A Helm values block describes one container whose name the chart decides.
+  if (single && located.containers.length === 1) return located.containers[0] as LocatedContainer;
+  return refuse(
+    `container ${name} is not in ${located.target.kind} ${located.target.name} (containers: ${located.containers.map((c) => c.name).join(", ") || "none"})`,
+  );
+}
+
+const RESOURCE_REL: Record<ResourceField, string[]> = {
+  cpuRequest: ["resources", "requests", "cpu"],
+  cpuLimit: ["resources", "limits", "cpu"],
+  memoryRequest: ["resources", "requests", "memory"],
+  memoryLimit: ["resources", "limits", "memory"],
+};
+
+function collectWrites(located: Located, desired: Desired): Write[] {
+  const writes: Write[] = [];
+  const push = (
+    sites: EditSite[],
+    what: string,
+    value: (raw: unknown) => unknown,
+    rel: string[],
+    container?: string,
+  ) => {
+    if (!sites.length) refuse(`no place to write ${what} for ${located.target.kind} ${located.target.name}`);
+    for (const site of sites) {
+      if (site.blocked) refuse(site.blocked);
+      writes.push({ site, value: value(site.raw), rel, ...(container ? { container } : {}) });
+    }
+  };
+  const wanted = desired.containers ?? [];
+  for (const d of wanted) {
+    const c = containerFor(located, d.name, wanted.length === 1);
+    for (const field of RESOURCE_FIELDS) {
+      const amount = d[field];
+      if (amount === undefined) continue;
+      if (!Number.isFinite(amount) || amount < 0)
+        refuse(`container ${d.name}: ${field} must be a non-negative number`);
+      const format = field.startsWith("cpu") ? cpuValue : memoryValue;
+      push(
+        c.sites[field],
+        `${field} of container ${c.name}`,
+        (raw) => format(amount, raw),
+        RESOURCE_REL[field],
+        c.name,
+      );
+    }
+  }
+  if (desired.replicas !== undefined) {
+    const r = located.replicas;
+    if (!Number.isInteger(desired.replicas) || desired.replicas < 0)
+      refuse("replicas must be a non-negative integer");
+    if (r.ownedByHpa)
+      refuse(
+        `replicas of ${located.target.kind} ${located.target.name} are owned by ${r.hpa ? `the HorizontalPodAutoscaler ${r.hpa.name} (${r.hpa.file})` : "an autoscaler (autoscaling.enabled)"}; change its bounds instead`,
+      );
+    push(r.sites, "replicas", () => desired.replicas, ["spec", "replicas"]);
+  }
+  const placement = desired.placement;
+  if (placement?.nodeAffinity)
+    push(located.placement.nodeAffinity, "nodeAffinity", () => placement.nodeAffinity, [
+      ...POD_SPEC,
+      "affinity",
+      "nodeAffinity",
+    ]);
+  if (placement?.tolerations)
+    push(located.placement.tolerations, "tolerations", () => placement.tolerations, [
+      ...POD_SPEC,
+      "tolerations",
+    ]);
+  return writes;
+}
+
+/** The operations that set each write's value, adding missing parents as one block. */
+export function buildOps(doc: unknown, writes: readonly { path: string; value: unknown }[]): Operation[] {
+  const work = structuredClone(doc);
+  const ops: Operation[] = [];
+  for (const w of writes) {
+    const segs = parsePointer(w.path);
+    let op: Operation | undefined;
+    if (segs[segs.length - 1] === "-" && Array.isArray(getAt(work, segs.slice(0, -1))))
+      op = { op: "add", path: w.path, value: w.value };
+    else {
+      const target = segs[segs.length - 1] === "-" ? segs.slice(0, -1) : segs;
+      const value = segs[segs.length - 1] === "-" ? [w.value] : w.value;
+      let k = 0;
+      while (
+        k < target.length &&
+        getAt(work, target.slice(0, k + 1)) !== undefined &&
+        getAt(work, target.slice(0, k + 1)) !== null
+      )
+        k++;
+      if (k === target.length) {
+        if (!deepEqual(getAt(work, target), value))
+          op = { op: "replace", path: formatPointer(target), value };
+      } else {
+        const parent = getAt(work, target.slice(0, k));
+        if (!isRecord(parent))
+          refuse(`cannot add ${formatPointer(target)}: ${formatPointer(target.slice(0, k))} is not a map`);
+        let nested: unknown = value;
+        for (const seg of target.slice(k + 1).reverse()) nested = { [seg]: nested };
+        const path = formatPointer(target.slice(0, k + 1));
+        op = { op: getAt(work, target.slice(0, k + 1)) === null ? "replace" : "add", path, value: nested };
+      }
+    }
+    if (!op) continue;
+    jsonpatch.applyOperation(work, op, false, true);
+    ops.push(op);
+  }
+  return ops;
+}
+
+function newPatchDocument(header: object, writes: Write[]): string {
+  const doc = structuredClone(header) as Record<string, unknown>;
+  for (const w of writes) {
+    let path = w.rel;
+    if (w.container) {
+      const list = (getAt(doc, [...POD_SPEC, "containers"]) as { name: string }[] | undefined) ?? [];
+      let i = list.findIndex((c) => c.name === w.container);
+      if (i < 0) i = list.push({ name: w.container }) - 1;
+      setIn(doc, [...POD_SPEC, "containers"], list);
+      path = [...POD_SPEC, "containers", String(i), ...w.rel];
+    }
+    setIn(doc, path, w.value);
+  }
+  return `# Added by costopt: overrides for this overlay only, so the shared base stays as it is.\n${stringify(doc)}`;
+}
+
+function setIn(root: Record<string, unknown>, path: string[], value: unknown): void {
+  let node: Record<string, unknown> = root;
+  for (const seg of path.slice(0, -1)) {
+    const next = node[seg] ?? {};
+    node[seg] = next;
+    node = next as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function relativeTo(dir: string, path: string): string {
+  return dir === "" ? path : path.slice(dir.length + 1);
+}
+
+export function planChanges(index: RepoIndex, located: Located | Refused, desired: Desired): Plan | Refused {
+  if (!located.ok) return located;
+  try {
+    const writes = collectWrites(located, desired);
+    const edits: FileEdit[] = [];
+    // New patch files for overlays: one file per workload, listed in the overlay's patches.
+    const created = new Map<string, Write[]>();
+    for (const w of writes.filter((w) => w.site.create))
+      created.set(w.site.file, [...(created.get(w.site.file) ?? []), w]);
+    const existing = writes.filter((w) => !w.site.create);
+    for (const [file, ws] of created) {
+      const create = ws[0]?.site.create as NonNullable<EditSite["create"]>;
+      if (index.files.has(file))
+        refuse(`${file} already exists but is not a patch of ${create.kustomization}; not overwritten`);
+      edits.push({
+        path: file,
+        before: "",
+        after: newPatchDocument(create.header, ws),
+        created: true,
+        operations: [],
+      });
+      const kdir = create.kustomization.slice(0, Math.max(0, create.kustomization.lastIndexOf("/")));
+      existing.push({
+        site: {
+          file: create.kustomization,
+          docIndex: 0,
+          path: "/patches/-",
+          exists: false,
+          layer: "kustomization",
+        },
+        value: { path: relativeTo(kdir, file) },
+        rel: [],
+      });
+    }
+    const byFile = new Map<string, Write[]>();
+    for (const w of existing) byFile.set(w.site.file, [...(byFile.get(w.site.file) ?? []), w]);
+    for (const [file, ws] of byFile) edits.push(editFile(index, file, ws));
+    for (const f of desired.files ?? []) {
+      const path = joinRepo(located.folder, f.path);
+      if (path === undefined) refuse(`new file ${f.path} would leave the repository`);
+      const link = symlinkOnPath(path, index.symlinks);
+      if (link !== undefined) refuse(`new file ${path} would be written through the symbolic link ${link}`);
+      const old = index.files.get(path)?.content;
+      if (old === f.content) continue;
+      if (old !== undefined || edits.some((e) => e.path === path))
+        refuse(`${path} already exists; not overwritten`);
+      edits.push({ path, before: "", after: f.content, created: true, operations: [] });
+    }
+    return { ok: true, edits: edits.filter((e) => e.before !== e.after) };
+  } catch (err) {
+    if (err instanceof Refusal || err instanceof PatchError) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+function editFile(index: RepoIndex, file: string, writes: Write[]): FileEdit {
+  const indexed = index.files.get(file);
+  if (!indexed) return refuse(`${file} is not in the index (missing or skipped)`);
+  let after = indexed.content;
+  const operations: FileEdit["operations"] = [];
+  const docIndexes = [...new Set(writes.map((w) => w.site.docIndex))].sort((a, b) => a - b);
+  for (const docIndex of docIndexes) {
+    const doc = indexed.documents.find((d) => d.docIndex === docIndex && d.pointer === "");
+    const ws = writes
+      .filter((w) => w.site.docIndex === docIndex)
+      .map((w) => ({ path: w.site.path, value: w.value }));
+    const ops = buildOps(doc?.value, ws);
+    if (!ops.length) continue;
+    after = patchDocument(after, docIndex, ops, file);
+    operations.push({ docIndex, ops });
+  }
+  return { path: file, before: indexed.content, after, created: false, operations };
+}

@@ -1,0 +1,212 @@
+// Public shapes of the manifests module: the repository index, a located workload, a plan.
+
+import type { Operation } from "fast-json-patch";
+import type { WorkloadKind } from "../api/types.js";
+
+export interface RepoFile {
+  /** Relative to the repository root, "/"-separated. */
+  path: string;
+  content: string;
+  /** A symbolic link in Git (its content is the link target); never followed. */
+  symlink?: boolean;
+}
+
+export interface IndexOptions {
+  /** Files larger than this are skipped (default 1 MiB). */
+  maxFileBytes?: number;
+  /** owner/name and branch the files came from; a policy naming others is refused. */
+  repository?: string;
+  branch?: string;
+}
+
+export type SkipCode = "invalid-yaml" | "duplicate-key" | "too-large" | "binary" | "symlink" | "bad-path";
+
+export interface Skipped {
+  path: string;
+  code: SkipCode;
+  /** Names the file, the document and the problem. */
+  reason: string;
+  line?: number;
+  column?: number;
+  docIndex?: number;
+}
+
+export interface IndexedDocument {
+  file: string;
+  docIndex: number;
+  /** JSON pointer of the object in its document: "" or, inside a List, "/items/3". */
+  pointer: string;
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  /** The document as plain data. */
+  value: unknown;
+}
+
+export interface IndexedFile {
+  path: string;
+  content: string;
+  documents: IndexedDocument[];
+}
+
+/** One patch a kustomization applies; `value` is the patch document or the op list. */
+export interface KustomizePatch {
+  type: "strategic-merge" | "json6902";
+  /** Where the patch text lives: its own file, or a string inside the kustomization. */
+  file: string;
+  docIndex: number;
+  /** JSON pointer to the patch inside that document ("" for a whole-document patch). */
+  pointer: string;
+  inline: boolean;
+  value: unknown;
+  target?: { group?: string; version?: string; kind?: string; name?: string; namespace?: string };
+}
+
+export interface Kustomization {
+  file: string;
+  dir: string;
+  kind: "Kustomization" | "Component";
+  namespace?: string;
+  namePrefix?: string;
+  nameSuffix?: string;
+  /** Resolved repository paths: files, or folders holding a kustomization. */
+  resources: string[];
+  components: string[];
+  patches: KustomizePatch[];
+  replicas: { name: string; count: number; index: number }[];
+  /** Entries that could not be followed, with the reason. */
+  problems: string[];
+}
+
+export interface HelmChart {
+  dir: string;
+  /** values.yaml and values-*.yaml next to Chart.yaml. */
+  valuesFiles: string[];
+}
+
+export interface RepoIndex {
+  files: Map<string, IndexedFile>;
+  documents: IndexedDocument[];
+  skipped: Skipped[];
+  kustomizations: Map<string, Kustomization>;
+  charts: HelmChart[];
+  symlinks: Set<string>;
+  repository?: string;
+  branch?: string;
+}
+
+export interface Refused {
+  ok: false;
+  reason: string;
+}
+
+export type SourceKind = "manifest" | "kustomize" | "helm-values" | "helmrelease" | "argocd-application";
+
+/** A place a value is written, or would be written. */
+export interface EditSite {
+  file: string;
+  docIndex: number;
+  /** JSON pointer inside that document. */
+  path: string;
+  /** false: the key (and any missing parents) will be added at `path`. */
+  exists: boolean;
+  /** The value as written, e.g. "500m" or 2 (keeps the author's quantity style and quoting). */
+  raw?: unknown;
+  /** Human description of the layer, e.g. "overlay patch overlays/prod/resources.yaml". */
+  layer: string;
+  /** The document does not exist yet: a new patch file registered in a kustomization. */
+  create?: NewPatchFile;
+  /** Set when the site cannot be edited safely; planChanges refuses edits here with this reason. */
+  blocked?: string;
+}
+
+export interface NewPatchFile {
+  /** The kustomization file that will list the new patch. */
+  kustomization: string;
+  /** The new patch document's header (apiVersion, kind, metadata.name). */
+  header: { apiVersion: string; kind: string; metadata: { name: string } };
+}
+
+export type ResourceField = "cpuRequest" | "cpuLimit" | "memoryRequest" | "memoryLimit";
+export const RESOURCE_FIELDS: readonly ResourceField[] = [
+  "cpuRequest",
+  "cpuLimit",
+  "memoryRequest",
+  "memoryLimit",
+];
+
+export interface LocatedContainer {
+  name: string;
+  /** Millicores / bytes; absent when not set. */
+  cpuRequest?: number;
+  cpuLimit?: number;
+  memoryRequest?: number;
+  memoryLimit?: number;
+  /** Where each field is set (or would be added); several sites when identical copies exist. */
+  sites: Record<ResourceField, EditSite[]>;
+}
+
+export interface LocatedReplicas {
+  /** The effective replica count (1 when nothing sets it). */
+  current: number;
+  /** true when some layer sets it explicitly. */
+  explicit: boolean;
+  sites: EditSite[];
+  ownedByHpa: boolean;
+  hpa?: { file: string; docIndex: number; name: string; minReplicas?: number; maxReplicas?: number };
+}
+
+export interface Located {
+  ok: true;
+  target: { kind: WorkloadKind; namespace?: string; name: string };
+  source: SourceKind;
+  /** Where the workload is defined (the base document, or the values file). */
+  definedIn: { file: string; docIndex: number }[];
+  /** Folder of the workload's file: new files are placed relative to it. */
+  folder: string;
+  labels: Record<string, string>;
+  podLabels: Record<string, string>;
+  containers: LocatedContainer[];
+  replicas: LocatedReplicas;
+  placement: { nodeAffinity: EditSite[]; tolerations: EditSite[] };
+  /** Things a reviewer should know (e.g. a base shared by several overlays). */
+  notes: string[];
+}
+
+export interface DesiredContainer {
+  name: string;
+  /** Millicores. */
+  cpuRequest?: number;
+  cpuLimit?: number;
+  /** Bytes. */
+  memoryRequest?: number;
+  memoryLimit?: number;
+}
+
+export interface Desired {
+  containers?: DesiredContainer[];
+  replicas?: number;
+  placement?: { nodeAffinity?: Record<string, unknown>; tolerations?: Record<string, unknown>[] };
+  /** Extra files, relative to the workload file's folder (e.g. a scheduled-scaling manifest). */
+  files?: { path: string; content: string }[];
+}
+
+export interface DocumentOperations {
+  docIndex: number;
+  ops: Operation[];
+}
+
+export interface FileEdit {
+  path: string;
+  /** The original content ("" for a new file). */
+  before: string;
+  after: string;
+  created: boolean;
+  operations: DocumentOperations[];
+}
+
+export interface Plan {
+  ok: true;
+  edits: FileEdit[];
+}
