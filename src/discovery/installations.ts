@@ -1,0 +1,66 @@
+// Which GitHub App installation may write a repository. The lookup is injected: the service
+// builds it from GET /app/installations and each installation's repositories; tests hand a
+// list. When no installation fits, the answer says which one is missing, because that text
+// becomes the policy's Failed status and a platform engineer acts on it.
+
+import type { RepositoryRef } from "./repo-url.js";
+
+export type InstallationResult = { ok: true; installationId: number } | { ok: false; reason: string };
+
+export type InstallationLookup = (repo: RepositoryRef) => Promise<InstallationResult>;
+
+/** One installation of the GitHub App, as the GitHub API describes it (trimmed). */
+export interface InstallationEntry {
+  id: number;
+  /** The user or organization login the app is installed on. */
+  account: string;
+  /** "all": every repository of the account; "selected": only `repositories`. */
+  repositorySelection: "all" | "selected";
+  /** owner/name or name, for "selected" installations. */
+  repositories?: string[];
+  /** The installation's permissions; contents and pull_requests must be "write" when given. */
+  permissions?: Record<string, string>;
+}
+
+const NEEDED = ["contents", "pull_requests"] as const;
+
+/** An InstallationLookup over a fixed list (refresh the list between passes, not within one). */
+export function installationsFromList(entries: InstallationEntry[]): InstallationLookup {
+  return async (repo) => {
+    const onAccount = entries.filter((e) => e.account.toLowerCase() === repo.owner.toLowerCase());
+    if (onAccount.length === 0) {
+      return {
+        ok: false,
+        reason: `the costopt GitHub App is not installed on the ${repo.owner} account, so it cannot write ${repo.fullName}: install it there with access to ${repo.name}`,
+      };
+    }
+    const covering = onAccount.filter((e) => covers(e, repo));
+    if (covering.length === 0) {
+      const ids = onAccount.map((e) => e.id).join(", ");
+      return {
+        ok: false,
+        reason: `the costopt GitHub App installation on ${repo.owner} (id ${ids}) does not include ${repo.fullName}: add the repository to the installation`,
+      };
+    }
+    const writable = covering.find((e) =>
+      NEEDED.every((p) => !e.permissions || e.permissions[p] === "write"),
+    );
+    if (!writable) {
+      const e = covering[0] as InstallationEntry;
+      const lacking = NEEDED.filter((p) => e.permissions?.[p] !== "write").join(" and ");
+      return {
+        ok: false,
+        reason: `the costopt GitHub App installation on ${repo.owner} (id ${e.id}) can read ${repo.fullName} but lacks ${lacking} write permission: accept the app's requested permissions`,
+      };
+    }
+    return { ok: true, installationId: writable.id };
+  };
+}
+
+function covers(e: InstallationEntry, repo: RepositoryRef): boolean {
+  if (e.repositorySelection === "all") return true;
+  return (e.repositories ?? []).some((r) => {
+    const name = r.includes("/") ? r : `${e.account}/${r}`;
+    return name.toLowerCase() === repo.key;
+  });
+}

@@ -1,0 +1,23 @@
+// The read-only access discovery needs, as data: manifests/operator's ClusterRole takes these
+// rules verbatim. Discovery never writes Argo CD or Flux objects.
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+export const DISCOVERY_RBAC_RULES: PolicyRule[] = [
+  { apiGroups: ["argoproj.io"], resources: ["applications"], verbs: ["get", "list", "watch"] },
+  {
+    apiGroups: ["kustomize.toolkit.fluxcd.io"],
+    resources: ["kustomizations"],
+    verbs: ["get", "list", "watch"],
+  },
+  { apiGroups: ["helm.toolkit.fluxcd.io"], resources: ["helmreleases"], verbs: ["get", "list", "watch"] },
+  {
+    apiGroups: ["source.toolkit.fluxcd.io"],
+    resources: ["gitrepositories"],
+    verbs: ["get", "list", "watch"],
+  },
+];
