@@ -153,7 +153,10 @@ export function buildOps(doc: unknown, writes: readonly { path: string; value: u
 
 function newPatchDocument(header: object, writes: Write[]): string {
   const doc = structuredClone(header) as Record<string, unknown>;
-  for (const w of writes) {
+  // Workload-level fields (replicas) read best above the pod template.
+  const podLevel = (w: Write) => w.container !== undefined || w.rel[1] === "template";
+  const ordered = [...writes.filter((w) => !podLevel(w)), ...writes.filter(podLevel)];
+  for (const w of ordered) {
     let path = w.rel;
     if (w.container) {
       const list = (getAt(doc, [...POD_SPEC, "containers"]) as { name: string }[] | undefined) ?? [];

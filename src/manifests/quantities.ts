@@ -3,21 +3,16 @@
 
 import { formatCpu, formatMemory, formatMemoryDecimal, quantityStyle } from "../api/quantity.js";
 
-function numeric(s: string, raw: unknown): string | number {
-  return typeof raw === "number" ? Number(s) : s;
-}
-
 export function cpuValue(millicores: number, raw: unknown): string | number {
-  const style = raw === undefined || raw === null ? "milli" : quantityStyle(raw as string | number);
-  const text = formatCpu(millicores);
-  // "0.5" or 1 were written as cores; keep cores, in the same type.
-  if (style === "plain") return numeric(String(Math.ceil(millicores) / 1000), raw);
-  return /^\d+$/.test(text) ? numeric(text, raw) : text;
+  // A YAML number (cpu: 0.5) was written as cores: keep a number of cores. A string keeps its
+  // quoting in the patcher and takes the usual notation: a quoted "2" becomes a quoted "750m".
+  if (typeof raw === "number") return Math.ceil(millicores) / 1000;
+  return formatCpu(millicores);
 }
 
 export function memoryValue(bytes: number, raw: unknown): string | number {
   const style = raw === undefined || raw === null ? "binary" : quantityStyle(raw as string | number);
-  if (style === "plain") return numeric(String(Math.ceil(bytes)), raw);
+  if (style === "plain") return typeof raw === "number" ? Math.ceil(bytes) : String(Math.ceil(bytes));
   if (style === "decimal") {
     const decimal = formatMemoryDecimal(bytes);
     if (!/^\d+$/.test(decimal)) return decimal;
