@@ -22,6 +22,9 @@ const UNKNOWN_RISK: Risk = {
   factors: [{ name: "data", score: 1, detail: "not enough data to judge the risk" }],
 };
 
+/** What a recommendation without data is scored: no confidence, unknown (worst) risk. */
+export const NO_DATA_SCORES = { confidence: NO_CONFIDENCE, risk: UNKNOWN_RISK } as const;
+
 export interface Prepared {
   settings: EngineSettings;
   pricing: ResolvedPricing;
@@ -60,9 +63,7 @@ export function conclude(
     costInputs(input.workload, input.usage, proposal, settings.spot.label),
     pricing,
   );
-  const scores: Scores = prepared.notEnoughData
-    ? { confidence: NO_CONFIDENCE, risk: UNKNOWN_RISK }
-    : score(proposal);
+  const scores: Scores = prepared.notEnoughData ? NO_DATA_SCORES : score(proposal);
   const costs = scores.costs ? scores.costs(modelled) : modelled;
   const decision = decide({
     spec: input.spec,
@@ -100,13 +101,7 @@ export function recommend(input: RecommendInput): Recommendation {
   const prepared = prepare(input);
   const { usage, workload, spec } = input;
   if (prepared.notEnoughData || !usage)
-    return conclude(
-      input,
-      prepared,
-      prepared.base,
-      () => ({ confidence: NO_CONFIDENCE, risk: UNKNOWN_RISK }),
-      BUILTIN,
-    );
+    return conclude(input, prepared, prepared.base, () => NO_DATA_SCORES, BUILTIN);
   const ctx: StrategyContext = { workload, usage, spec, pricing: prepared.pricing };
   const drafted = runStrategy(spec.optimizationType, ctx, prepared.base, prepared.settings);
   const evidence = prepared.base.containers.flatMap((c) => (c.evidence ? [c.evidence] : []));
