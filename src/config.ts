@@ -3,6 +3,7 @@
 // misconfigured Deployment fails on its first start with a message that says what to fix.
 
 export interface Config {
+  host: string;
   port: number;
   admissionPort: number;
   tlsCertFile: string;

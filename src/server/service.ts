@@ -35,8 +35,6 @@ export interface ServiceOptions {
   throttling?: ThrottlingSource;
   /** false: no HTTPS admission server (local runs without a certificate). */
   admission?: boolean;
-  /** Bind address; loopback unless the pod must be reachable (0.0.0.0 in the cluster). */
-  host?: string;
   healthIntervalMs?: number;
 }
 
@@ -87,7 +85,7 @@ export class Service {
 
   async start(): Promise<{ port: number; admissionPort?: number }> {
     const c = this.o.config;
-    const host = this.o.host ?? "127.0.0.1";
+    const host = c.host;
     this.http = createHttpService({
       registry: this.telemetry.registry,
       notReady: () => (this.started ? undefined : "starting"),

@@ -1,0 +1,151 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../../manifests/operator");
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes documents of many shapes, probed by path in assertions.
+type Obj = Record<string, any>;
+
+function load(file: string): Obj[] {
+  return parseAllDocuments(readFileSync(join(root, file), "utf8")).map((d) => d.toJS() as Obj);
+}
+const kustomization = load("kustomization.yaml")[0] as { resources: string[] };
+const objects = kustomization.resources.filter((r) => r.endsWith(".yaml")).flatMap(load);
+const find = (kind: string, name?: string) =>
+  objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+
+const WRITE = new Set(["create", "update", "patch", "delete", "deletecollection", "*"]);
+// Core workload resources; costopt changes workloads only through Git.
+const CORE_WORKLOADS = new Set(["pods", "replicationcontrollers", "services", "configmaps", "secrets", "*"]);
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+const rules = [...find("ClusterRole"), ...find("Role")].flatMap((r) =>
+  (r.rules as Rule[]).map((rule) => ({ ...rule, role: r.metadata.name as string })),
+);
+
+describe("the operator's RBAC", () => {
+  it("grants no write verb on apps/*, batch/*, autoscaling, policy or core workload resources", () => {
+    const offending = rules.flatMap((r) => {
+      if (!r.verbs.some((v) => WRITE.has(v))) return [];
+      const bad = r.apiGroups.flatMap((g) =>
+        ["apps", "batch", "autoscaling", "policy", "*"].includes(g)
+          ? r.resources.map((res) => `${g}/${res}`)
+          : g === ""
+            ? r.resources
+                .filter((res) => CORE_WORKLOADS.has(res.split("/")[0] as string))
+                .map((res) => `core/${res}`)
+            : [],
+      );
+      return bad.map((b) => `${r.role}: ${r.verbs.join(",")} on ${b}`);
+    });
+    expect(offending).toEqual([]);
+  });
+
+  it("writes only CostOptimizations (and their status and finalizers), Events and Leases", () => {
+    const writable = rules
+      .filter((r) => r.verbs.some((v) => WRITE.has(v)))
+      .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g || "core"}/${res}`)))
+      .sort();
+    expect(writable).toEqual([
+      "coordination.k8s.io/leases",
+      "core/events",
+      "costopt.dev/costoptimizations",
+      "costopt.dev/costoptimizations/finalizers",
+      "costopt.dev/costoptimizations/status",
+      "events.k8s.io/events",
+    ]);
+  });
+
+  it("reads workloads, pods, PDBs and HPAs", () => {
+    const readable = new Set(
+      rules
+        .filter((r) => ["get", "list", "watch"].every((v) => r.verbs.includes(v)))
+        .flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g || "core"}/${res}`))),
+    );
+    for (const res of [
+      "apps/deployments",
+      "apps/statefulsets",
+      "apps/daemonsets",
+      "core/pods",
+      "policy/poddisruptionbudgets",
+      "autoscaling/horizontalpodautoscalers",
+    ]) {
+      expect(readable).toContain(res);
+    }
+  });
+
+  it("scopes the Lease write to costopt's own namespace", () => {
+    const [role] = find("Role");
+    expect(role?.metadata.namespace).toBe("costopt-system");
+    expect(
+      find("ClusterRole")
+        .flatMap((r) => r.rules as Rule[])
+        .flatMap((r) => r.resources),
+    ).not.toContain("leases");
+  });
+});
+
+describe("the operator Deployment", () => {
+  const [dep] = find("Deployment", "costopt");
+  const c = dep?.spec.template.spec.containers[0];
+
+  it("runs two non-root replicas with a read-only root filesystem and the requested resources", () => {
+    expect(dep?.spec.replicas).toBe(2);
+    expect(dep?.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+    expect(c.resources).toEqual({
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { cpu: "500m", memory: "512Mi" },
+    });
+  });
+
+  it("probes /healthz and /readyz on the HTTP port and mounts the webhook certificate", () => {
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
+    expect(c.ports).toEqual([
+      { name: "http", containerPort: 8080 },
+      { name: "webhook", containerPort: 8443 },
+    ]);
+    const secret = find("Certificate", "costopt-webhook")[0]?.spec.secretName;
+    expect(dep?.spec.template.spec.volumes).toContainEqual({ name: "tls", secret: { secretName: secret } });
+  });
+
+  it("is covered by a PodDisruptionBudget that keeps one replica", () => {
+    const [pdb] = find("PodDisruptionBudget");
+    expect(pdb?.spec.minAvailable).toBe(1);
+    expect(pdb?.spec.selector.matchLabels).toEqual(dep?.spec.selector.matchLabels);
+  });
+});
+
+describe("the admission webhook configurations", () => {
+  it("validate and mutate CostOptimizations through the HTTPS Service, failing closed", () => {
+    const [v] = find("ValidatingWebhookConfiguration");
+    const [m] = find("MutatingWebhookConfiguration");
+    expect(v?.webhooks[0]).toMatchObject({
+      failurePolicy: "Fail",
+      admissionReviewVersions: ["v1"],
+      sideEffects: "None",
+      clientConfig: { service: { name: "costopt-webhook", path: "/validate", port: 443 } },
+    });
+    expect(m?.webhooks[0].clientConfig.service.path).toBe("/mutate");
+    const svc = find("Service", "costopt-webhook")[0];
+    expect(svc?.spec.ports[0]).toMatchObject({ port: 443, targetPort: "webhook" });
+    const cert = find("Certificate", "costopt-webhook")[0];
+    expect(cert?.spec.dnsNames).toContain("costopt-webhook.costopt-system.svc");
+    expect(v?.metadata.annotations["cert-manager.io/inject-ca-from"]).toBe("costopt-system/costopt-webhook");
+    expect(find("Issuer", cert?.spec.issuerRef.name)).toHaveLength(1);
+  });
+
+  it("includes the CRD from crds/", () => {
+    expect(kustomization.resources).toContain("../../crds");
+  });
+});
