@@ -1,11 +1,12 @@
 // The `costopt` command. Each subcommand lives in its own file and registers itself here.
 
 import { Command, CommanderError } from "commander";
+import { registerRun } from "./run.js";
 import { registerValidate } from "./validate.js";
 
 export type Register = (program: Command, setExitCode: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerValidate];
+const COMMANDS: Register[] = [registerRun, registerValidate];
 
 /** Runs the CLI with argv (as process.argv) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {

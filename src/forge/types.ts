@@ -63,6 +63,12 @@ export interface NewPullRequest {
   assignees?: string[];
 }
 
+export interface CloseOptions {
+  comment?: string;
+  body?: string;
+  keepBranch?: boolean;
+}
+
 export type Permission = "admin" | "write" | "read" | "none";
 
 export interface Forge {
@@ -86,10 +92,14 @@ export interface Forge {
   ): Promise<void>;
   comment(number: number, body: string): Promise<void>;
   /**
-   * Closes without merging, after an optional comment. The branch is deleted unless told not to
-   * (a branch a person pushed to is theirs to keep).
+   * Closes without merging, after an optional comment, setting a new body in the same step when
+   * given. The branch is deleted unless told not to (a branch a person pushed to is theirs to keep).
    */
-  closePullRequest(number: number, options?: { comment?: string; keepBranch?: boolean }): Promise<void>;
+  closePullRequest(number: number, options?: CloseOptions): Promise<void>;
+  /** How many costopt pull requests are open (branches under costopt/). */
+  openProposalCount(): Promise<number>;
+  /** A commit's message and parents, to tell our own commits from a person's. */
+  commit(sha: string): Promise<{ message: string; parents: string[] }>;
   /** Turns on the host's auto-merge (merges once checks and reviews pass). */
   enableAutoMerge(pr: PullRequest): Promise<void>;
   /** A user's permission on the repository, for /costopt commands. */

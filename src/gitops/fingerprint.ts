@@ -2,6 +2,7 @@
 // proposed values on a newer base give the same fingerprint; any different value gives a new one.
 
 import { createHash } from "node:crypto";
+import type { Recommendation, Resources } from "../recommend/types.js";
 import type { FieldChange } from "../state/types.js";
 
 function sha256(text: string): string {
@@ -42,4 +43,17 @@ export function isMaterialChange(
     } else if (a !== b) return true;
   }
   return false;
+}
+
+/** The values a recommendation proposes, keyed by "container/resource", to compare with a declined one. */
+export function proposedValues(rec: Recommendation): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const c of rec.containers)
+    for (const [field, value] of Object.entries(c.proposed))
+      if (value !== undefined && value !== c.current[field as keyof Resources])
+        out[`${c.name}/${field}`] = value;
+  if (rec.replicas && rec.replicas.proposed !== rec.replicas.current) out.replicas = rec.replicas.proposed;
+  if (rec.placement) out.placement = "spot";
+  if (rec.scheduledScaling) out.schedule = JSON.stringify(rec.scheduledScaling.windows);
+  return out;
 }

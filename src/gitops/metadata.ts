@@ -24,6 +24,10 @@ export interface ProposalMetadata {
   revertOf?: number;
   /** Set once we have commented about a person's push to this head, so we comment only once. */
   humanPushSeen?: string;
+  /** Set when costopt itself closed the PR (recommendation gone): not a person declining it. */
+  closedBy?: "costopt";
+  /** Set on a merged proposal once its revert was opened: the change was declined after all. */
+  rolledBack?: number;
 }
 
 const BLOCK = /<!--\s*costopt:metadata\s+([A-Za-z0-9+/=]+)\s*-->/;

@@ -7,6 +7,8 @@
 import { SerialQueue } from "../serial.js";
 import {
   assertWritableBranch,
+  BRANCH_PREFIX,
+  type CloseOptions,
   type CommitRequest,
   type Forge,
   isManifestCandidate,
@@ -57,6 +59,13 @@ interface RestPull {
 const HEAD_QUERY = `query($owner: String!, $name: String!) {
   repository(owner: $owner, name: $name) {
     defaultBranchRef { name target { oid ... on Commit { tree { oid } } } }
+  }
+}`;
+
+// One GraphQL call instead of paging REST: open PRs' head branches (100 is far above any limit).
+const OPEN_QUERY = `query($owner: String!, $name: String!) {
+  repository(owner: $owner, name: $name) {
+    pullRequests(states: OPEN, first: 100, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { headRefName } }
   }
 }`;
 
@@ -198,11 +207,12 @@ export class GitHubForge implements Forge {
     });
   }
 
-  async closePullRequest(number: number, options: { comment?: string; keepBranch?: boolean } = {}) {
+  async closePullRequest(number: number, options: CloseOptions = {}) {
     if (options.comment) await this.comment(number, options.comment);
     const pull = (await this.write("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
       pull_number: number,
       state: "closed",
+      ...(options.body !== undefined ? { body: options.body } : {}),
     })) as RestPull;
     if (options.keepBranch) return;
     assertWritableBranch(pull.head.ref, await this.defaultBranch());
@@ -237,6 +247,23 @@ export class GitHubForge implements Forge {
       if ((err as { status?: number }).status === 404) return "none";
       throw err;
     }
+  }
+
+  async openProposalCount(): Promise<number> {
+    const data = (await this.guard(() =>
+      this.octokit.graphql(OPEN_QUERY, { owner: this.owner, name: this.repo }),
+    )) as { repository: { pullRequests: { nodes: { headRefName: string }[] } } };
+    return data.repository.pullRequests.nodes.filter((n) => n.headRefName.startsWith(BRANCH_PREFIX)).length;
+  }
+
+  async commit(sha: string): Promise<{ message: string; parents: string[] }> {
+    const c = (await this.call("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
+      commit_sha: sha,
+    })) as {
+      message: string;
+      parents: { sha: string }[];
+    };
+    return { message: c.message, parents: c.parents.map((p) => p.sha) };
   }
 
   private async moveBranch(branch: string, sha: string, exists: boolean): Promise<void> {

@@ -6,6 +6,8 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   assertWritableBranch,
+  BRANCH_PREFIX,
+  type CloseOptions,
   type CommitRequest,
   type Forge,
   isManifestCandidate,
@@ -179,10 +181,11 @@ export class LocalForge implements Forge {
     });
   }
 
-  async closePullRequest(number: number, options: { comment?: string; keepBranch?: boolean } = {}) {
+  async closePullRequest(number: number, options: CloseOptions = {}) {
     if (options.comment) await this.comment(number, options.comment);
     const pull = await this.update(async (records) => {
       const p = find(records, number);
+      if (options.body !== undefined) p.body = options.body;
       if (p.state === "open") Object.assign(p, { state: "closed", headSha: await this.head(p) });
       return p;
     });
@@ -190,6 +193,18 @@ export class LocalForge implements Forge {
       assertWritableBranch(pull.branch, await this.defaultBranch());
       await git(this.dir, ["update-ref", "-d", `refs/heads/${pull.branch}`]).catch(() => undefined);
     }
+  }
+
+  async openProposalCount(): Promise<number> {
+    return (await this.load()).pulls.filter((p) => p.state === "open" && p.branch.startsWith(BRANCH_PREFIX))
+      .length;
+  }
+
+  async commit(sha: string): Promise<{ message: string; parents: string[] }> {
+    const [parents = "", ...message] = (
+      await gitText(this.dir, ["show", "-s", "--format=%P%n%B", sha])
+    ).split("\n");
+    return { message: message.join("\n"), parents: parents.split(" ").filter(Boolean) };
   }
 
   async enableAutoMerge(pr: PullRequest): Promise<void> {

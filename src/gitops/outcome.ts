@@ -1,0 +1,76 @@
+// What a closed costopt pull request means: a merged proposal is Applied (into the ledger, with
+// its originals), a proposal closed by a person is declined (its fingerprint suppressed), a merged
+// revert is RolledBack. Everything is read from the PR's metadata block.
+
+import type { Store } from "../state/types.js";
+import { policyKeyFromBranch } from "./identity.js";
+import { parseMetadata } from "./metadata.js";
+
+export interface ClosedPullRequest {
+  number: number;
+  branch: string;
+  body: string | null;
+  merged: boolean;
+  mergeSha?: string | null;
+  mergedAt?: string | null;
+}
+
+export type OutcomeKind = "applied" | "declined" | "withdrawn" | "rolled-back" | "revert-declined";
+
+export interface PullRequestOutcome {
+  kind: OutcomeKind;
+  /** Policy key. */
+  policy: string;
+  repository: string;
+  pullRequest: number;
+  mergeSha?: string;
+  monthlySavings: number;
+  /** For a revert: the proposal it reverted. */
+  revertOf?: number;
+}
+
+export async function recordClosed(
+  pr: ClosedPullRequest,
+  repository: string,
+  store: Store,
+  now: () => Date,
+): Promise<PullRequestOutcome | undefined> {
+  const meta = parseMetadata(pr.body);
+  // Only our branches, and only metadata that names the policy the branch belongs to.
+  const fromBranch = policyKeyFromBranch(pr.branch);
+  const expected = meta?.kind === "revert" ? `${meta.policy}-revert-${meta.revertOf}` : meta?.policy;
+  if (!meta || !fromBranch || fromBranch !== expected) return undefined;
+  const base = {
+    policy: meta.policy,
+    repository,
+    pullRequest: pr.number,
+    monthlySavings: meta.monthlySavings,
+  };
+  if (meta.kind === "revert") {
+    if (!pr.merged) return { ...base, kind: "revert-declined", revertOf: meta.revertOf };
+    if (meta.revertOf !== undefined) await store.forgetApplied(meta.policy, meta.revertOf);
+    return { ...base, kind: "rolled-back", revertOf: meta.revertOf, mergeSha: pr.mergeSha ?? undefined };
+  }
+  if (pr.merged) {
+    await store.recordApplied({
+      policy: meta.policy,
+      repository,
+      pullRequest: pr.number,
+      mergeSha: pr.mergeSha ?? "",
+      fingerprint: meta.fingerprint,
+      mergedAt: pr.mergedAt ?? now().toISOString(),
+      fields: meta.fields,
+      createdFiles: meta.createdFiles,
+      monthlySavings: meta.monthlySavings,
+    });
+    return { ...base, kind: "applied", mergeSha: pr.mergeSha ?? undefined };
+  }
+  if (meta.closedBy === "costopt") return { ...base, kind: "withdrawn" };
+  await store.suppress(meta.policy, {
+    fingerprint: meta.fingerprint,
+    proposed: meta.proposed,
+    reason: `#${pr.number} closed without merging`,
+    at: now().toISOString(),
+  });
+  return { ...base, kind: "declined" };
+}

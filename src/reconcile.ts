@@ -1,0 +1,331 @@
+// One reconcile pass of one policy: locate -> usage -> recommend -> gates -> plan -> proposal.
+// `costopt serve` (timer, cron, CR events), `costopt run` (local, one pass) and the tests all call
+// this. I/O is behind the Forge, Store and UsageSource handed in; nothing here reads env vars.
+
+import { parseWindow } from "./api/duration.js";
+import type {
+  CostOptimization,
+  CostOptimizationStatus,
+  CurrentRecommendation,
+  Phase,
+  PullRequestRef,
+  ResourceChange,
+} from "./api/types.js";
+import { type Forge, RateLimitError, type RepoSnapshot } from "./forge/types.js";
+import { changedFields, quantity } from "./gitops/body/format.js";
+import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "./gitops/config.js";
+import { policyKey, proposalBranch } from "./gitops/identity.js";
+import { withPolicyLock } from "./gitops/lock.js";
+import { type ProposalOutcome, syncProposal, withdrawProposal } from "./gitops/proposals.js";
+import { type RollbackResult, requestRollback } from "./gitops/rollback.js";
+import { desiredFrom, workloadState } from "./gitops/workload.js";
+import { indexRepository, locateWorkload, planChanges } from "./manifests/index.js";
+import { type UsageSource, type WorkloadRef, workloadKey } from "./metrics/types.js";
+import { BuiltinRecommender } from "./recommend/engine.js";
+import type {
+  EngineSettingsOverrides,
+  PricingConfig,
+  Recommendation,
+  Recommender,
+} from "./recommend/types.js";
+import type { Store } from "./state/types.js";
+
+export interface ReconcileDeps {
+  forge: Forge;
+  store: Store;
+  usage: UsageSource;
+  recommender?: Recommender;
+  now?: () => Date;
+  /** CLUSTER_NAME: prefixes branches and state keys so several clusters can share a repository. */
+  clusterName?: string;
+  /** Repository settings; read from .github/costopt.yml in the snapshot when absent. */
+  repoConfig?: RepoConfig;
+  /** The default branch as read once for this run; read here when absent. */
+  snapshot?: RepoSnapshot;
+  pricing?: PricingConfig;
+  settings?: EngineSettingsOverrides;
+}
+
+export interface ReconcileResult {
+  /** Policy key: [<cluster>/]<namespace>/<name>. */
+  policy: string;
+  phase: Phase;
+  message: string;
+  recommendation?: Recommendation;
+  proposal?: ProposalOutcome;
+  pullRequest?: PullRequestRef;
+  warnings: string[];
+  /** Short machine-readable cause when phase is Failed. */
+  failureReason?: string;
+  /** Another reconcile of this policy holds the lock; nothing was done. */
+  busy?: boolean;
+  /** The forge rate-limited us: stop this run; the next one resumes where this one stopped. */
+  rateLimited?: { retryAfterSeconds: number };
+}
+
+const PHASE_BY_ACTION: Record<ProposalOutcome["action"], Phase> = {
+  created: "Applying",
+  updated: "Applying",
+  unchanged: "Applying",
+  "human-push": "Applying",
+  closed: "Ready",
+  none: "Ready",
+  "dry-run": "Ready",
+  suppressed: "Ready",
+  "limit-open": "Ready",
+  "limit-hourly": "Ready",
+};
+
+function keyOf(policy: CostOptimization, cluster?: string): { key: string; branch: string } {
+  const id = { namespace: policy.metadata.namespace ?? "default", name: policy.metadata.name };
+  return { key: policyKey(id, cluster), branch: proposalBranch(id, cluster) };
+}
+
+function prRef(o: ProposalOutcome | undefined): PullRequestRef | undefined {
+  const pr = o?.pullRequest;
+  return pr ? { number: pr.number, url: pr.url, branch: pr.branch, state: pr.state } : undefined;
+}
+
+/** Runs fn under the policy lock and turns a rate limit into a clean stop. */
+async function guarded(
+  key: string,
+  deps: ReconcileDeps,
+  fn: () => Promise<ReconcileResult>,
+  phase: Phase,
+): Promise<ReconcileResult> {
+  try {
+    const locked = await withPolicyLock(deps.store, key, fn);
+    if (locked.busy)
+      return {
+        policy: key,
+        phase,
+        message: "another reconcile of this policy is running",
+        warnings: [],
+        busy: true,
+      };
+    return locked.value;
+  } catch (err) {
+    if (!(err instanceof RateLimitError)) throw err;
+    return {
+      policy: key,
+      phase,
+      message: `rate-limited by ${deps.forge.kind}: ${err.message}; will resume`,
+      warnings: [],
+      rateLimited: { retryAfterSeconds: err.retryAfterSeconds },
+    };
+  }
+}
+
+export async function reconcile(policy: CostOptimization, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const { key, branch } = keyOf(policy, deps.clusterName);
+  return guarded(key, deps, () => pass(policy, key, branch, deps), policy.status?.phase ?? "Analyzing");
+}
+
+async function pass(
+  policy: CostOptimization,
+  key: string,
+  branch: string,
+  deps: ReconcileDeps,
+): Promise<ReconcileResult> {
+  const now = deps.now ?? (() => new Date());
+  const spec = policy.spec;
+  const snapshot = deps.snapshot ?? (await deps.forge.snapshot());
+  const warnings: string[] = [];
+  let config = deps.repoConfig;
+  if (!config) {
+    const loaded = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
+    warnings.push(...loaded.warnings);
+    config = loaded.config;
+  }
+  const failed = (failureReason: string, message: string): ReconcileResult => ({
+    policy: key,
+    phase: "Failed",
+    message,
+    warnings,
+    failureReason,
+  });
+
+  const index = indexRepository(snapshot.files, { branch: snapshot.branch });
+  const namespace = spec.targetWorkload.namespace ?? policy.metadata.namespace ?? "default";
+  const ref: WorkloadRef = { namespace, kind: spec.targetWorkload.kind, name: spec.targetWorkload.name };
+  const located = locateWorkload(index, ref, spec.source);
+  if (!located.ok) return failed("WorkloadNotFound", located.reason);
+
+  const seconds = parseWindow(spec.metricsWindow);
+  if (!seconds) return failed("InvalidSpec", `metricsWindow ${spec.metricsWindow} is not a valid window`);
+  const end = Math.floor(now().getTime() / 1000);
+  const usage = (await deps.usage.usage([ref], { start: end - seconds, end })).get(workloadKey(ref));
+  const recommender = deps.recommender ?? new BuiltinRecommender();
+  const rec = await recommender.recommend({
+    policy: { name: policy.metadata.name, namespace: policy.metadata.namespace ?? "default" },
+    spec,
+    workload: workloadState(index, located, ref),
+    usage,
+    pricing: deps.pricing,
+    settings: deps.settings,
+    now: now(),
+    source: deps.usage.description,
+  });
+  const done = (proposal: ProposalOutcome, message = proposal.message): ReconcileResult => ({
+    policy: key,
+    phase: PHASE_BY_ACTION[proposal.action],
+    message,
+    recommendation: rec,
+    proposal,
+    pullRequest: prRef(proposal),
+    warnings,
+  });
+
+  const withdraw = async (reason: string) =>
+    done(
+      spec.dryRun ? { action: "none", message: reason } : await withdrawProposal(branch, reason, deps),
+      reason,
+    );
+  if (rec.notEnoughData) return withdraw(`not enough data: ${rec.decision.reasons.join("; ")}`);
+  if (!rec.decision.allowed)
+    return withdraw(`the policy's gates hold it back: ${rec.decision.reasons.join("; ")}`);
+
+  const plan = planChanges(index, located, desiredFrom(rec, spec.source?.containerMapping));
+  if (!plan.ok) return { ...failed("PlanRefused", plan.reason), recommendation: rec };
+  if (plan.edits.length === 0) return withdraw("the manifests already hold the recommended values");
+
+  const proposal = await syncProposal(
+    {
+      key,
+      branch,
+      spec,
+      recommendation: rec,
+      edits: plan.edits,
+      base: { branch: snapshot.branch, commitSha: snapshot.commitSha, treeSha: snapshot.treeSha },
+    },
+    { forge: deps.forge, store: deps.store, now, config },
+  );
+  return done(proposal);
+}
+
+/** The policy is being deleted: close its proposal and, with rollbackOnFailure, revert what it applied. */
+export async function reconcileDeleted(
+  policy: CostOptimization,
+  deps: Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now">,
+): Promise<ReconcileResult & { rollback?: RollbackResult }> {
+  const { key, branch } = keyOf(policy, deps.clusterName);
+  const full = deps as ReconcileDeps;
+  return guarded(
+    key,
+    full,
+    async () => {
+      const closed = await withdrawProposal(branch, "the policy was deleted", deps);
+      if (!policy.spec.rollbackOnFailure)
+        return { policy: key, phase: "Ready", message: closed.message, proposal: closed, warnings: [] };
+      const rollback = await requestRollback({
+        forge: deps.forge,
+        store: deps.store,
+        policy: key,
+        reason: "the policy was deleted with rollbackOnFailure",
+        autoMerge: policy.spec.autoApply,
+        now: deps.now,
+      });
+      return {
+        policy: key,
+        phase: "Ready",
+        message: rollback.message,
+        proposal: closed,
+        rollback,
+        warnings: [],
+      };
+    },
+    policy.status?.phase ?? "Ready",
+  );
+}
+
+/** A health regression after a merge (or any caller's reason): open the revert PR. */
+export async function rollbackPolicy(
+  policy: CostOptimization,
+  reason: string,
+  deps: Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now">,
+): Promise<ReconcileResult & { rollback?: RollbackResult }> {
+  const { key } = keyOf(policy, deps.clusterName);
+  return guarded(
+    key,
+    deps as ReconcileDeps,
+    async () => {
+      const rollback = await requestRollback({
+        forge: deps.forge,
+        store: deps.store,
+        policy: key,
+        reason,
+        autoMerge: policy.spec.autoApply,
+        now: deps.now,
+      });
+      const pr = rollback.pullRequest;
+      return {
+        policy: key,
+        phase: rollback.action === "conflict" ? "Failed" : (policy.status?.phase ?? "Applied"),
+        message: rollback.message,
+        rollback,
+        warnings: [],
+        ...(rollback.action === "conflict" ? { failureReason: "RollbackConflict" } : {}),
+        ...(pr
+          ? { pullRequest: { number: pr.number, url: pr.url, branch: pr.branch, state: pr.state } }
+          : {}),
+      };
+    },
+    policy.status?.phase ?? "Applied",
+  );
+}
+
+/** The CR's currentRecommendation from a Recommendation (quantities as Kubernetes strings). */
+export function currentRecommendation(rec: Recommendation): CurrentRecommendation {
+  const changes: ResourceChange[] = rec.containers.flatMap((c) =>
+    changedFields(c.current, c.proposed).map((f) => ({
+      container: c.name,
+      resource: f,
+      current: quantity(f, c.current[f]),
+      proposed: quantity(f, c.proposed[f]),
+    })),
+  );
+  if (rec.replicas && rec.replicas.current !== rec.replicas.proposed)
+    changes.push({
+      container: "",
+      resource: "replicas",
+      current: String(rec.replicas.current),
+      proposed: String(rec.replicas.proposed),
+    });
+  if (rec.placement)
+    changes.push({ container: "", resource: "placement", current: "on-demand", proposed: "spot" });
+  if (rec.scheduledScaling)
+    changes.push({
+      container: "",
+      resource: "schedule",
+      current: "none",
+      proposed: rec.scheduledScaling.fileName,
+    });
+  return {
+    optimizationType: rec.optimizationType,
+    currentCost: rec.currentCost,
+    optimizedCost: rec.optimizedCost,
+    monthlySavings: rec.monthlySavings,
+    confidenceScore: rec.confidence.score,
+    riskLevel: rec.risk.level,
+    changes,
+  };
+}
+
+/** The CR status a result leads to, keeping the counters of the previous status. */
+export function statusFrom(
+  result: ReconcileResult,
+  previous: CostOptimizationStatus | undefined,
+  now: Date,
+): CostOptimizationStatus {
+  const prev = previous ?? { phase: "Pending" as Phase, appliedOptimizations: 0, totalSavings: 0 };
+  // Applied stays Applied while nothing new is proposed: the merge happened, the PR is history.
+  const phase = prev.phase === "Applied" && result.phase === "Ready" ? "Applied" : result.phase;
+  return {
+    ...prev,
+    phase,
+    message: result.message,
+    lastAnalysis: result.recommendation ? now.toISOString() : prev.lastAnalysis,
+    ...(result.recommendation ? { currentRecommendation: currentRecommendation(result.recommendation) } : {}),
+    ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+  };
+}

@@ -1,0 +1,176 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { formatReport, runOnce } from "../../src/cli/run.js";
+import { LocalForge } from "../../src/forge/local/index.js";
+import { parseMetadata } from "../../src/gitops/metadata.js";
+import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
+import { makeRepo, sh } from "../forge/local-repo.js";
+
+const Mi = 2 ** 20;
+const START = Date.UTC(2026, 0, 5) / 1000;
+const WEEK = 7 * 86400;
+const NOW = new Date((START + WEEK) * 1000).toISOString();
+
+const DEPLOYMENT = `# The web frontend. Requests reviewed 2025-11.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 3
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: app
+          image: example/web:1.2.3
+          resources:
+            requests:
+              cpu: "2"        # generous on purpose
+              memory: 2Gi
+            limits:
+              memory: 2Gi
+`;
+
+const POLICY = `apiVersion: costopt.dev/v1
+kind: CostOptimization
+metadata:
+  name: web-cost
+  namespace: shop
+spec:
+  targetWorkload: { kind: Deployment, name: web }
+  optimizationType: CPU
+  minConfidence: 0.5
+  maxRiskLevel: HIGH
+  maxChangePercent: 80
+  metricsWindow: 7d
+  dryRun: false
+`;
+
+async function metrics(dir: string, name: string, cpuMillicores: number | undefined): Promise<string> {
+  const path = join(dir, name);
+  await writeOpenMetricsFile(path, {
+    // Without a CPU figure only another workload reports: web has gone quiet.
+    workloads: [
+      {
+        namespace: "shop",
+        kind: "Deployment",
+        name: cpuMillicores === undefined ? "other" : "web",
+        replicas: 3,
+        shape: "steady",
+        containers: [{ name: "app", cpuMillicores: cpuMillicores ?? 100, memoryBytes: 600 * Mi }],
+      },
+    ],
+    start: START,
+    durationSeconds: WEEK,
+    resolutionSeconds: 300,
+    seed: 7,
+  });
+  return path;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("costopt run against a local git repository", () => {
+  it("opens, then updates, then closes a proposal as the metrics change", async () => {
+    const repo = makeRepo({ "k8s/web.yaml": DEPLOYMENT, "README.md": "shop\n" });
+    const work = mkdtempSync(join(tmpdir(), "costopt-run-"));
+    const policies = join(work, "policy.yaml");
+    writeFileSync(policies, POLICY);
+    const forge = new LocalForge({ dir: repo });
+    const base = sh(repo, "rev-parse", "main");
+
+    // Run 1: the app uses a fraction of its 2 CPUs -> a proposal opens.
+    const first = await runOnce({ repo, policies, metrics: await metrics(work, "m1.om", 300), now: NOW });
+    expect(first.problems).toEqual([]);
+    const r1 = first.results[0];
+    expect(r1?.proposal?.action, r1?.message).toBe("created");
+    const [pr] = await forge.allPullRequests();
+    expect(pr).toMatchObject({ number: 1, state: "open", branch: "costopt/shop/web-cost", base: "main" });
+    expect(pr?.title).toMatch(/^costopt: web right-size CPU \(saves \$[\d.,]+\/mo\)$/);
+    expect(pr?.labels).toContain("cost-optimization");
+    const meta1 = parseMetadata(pr?.body);
+    expect(meta1?.fields).toEqual([
+      expect.objectContaining({
+        path: "k8s/web.yaml",
+        pointer: "/spec/template/spec/containers/0/resources/requests/cpu",
+        before: "2",
+      }),
+    ]);
+    // One commit on the base; only the cpu line changed, comment kept.
+    expect(sh(repo, "rev-parse", "costopt/shop/web-cost^")).toBe(base);
+    const diff1 = sh(repo, "diff", "main", "costopt/shop/web-cost");
+    expect(diff1.split("\n").filter((l) => /^[-+] /.test(l))).toEqual([
+      '-              cpu: "2"        # generous on purpose',
+      expect.stringMatching(/^\+ {14}cpu: "\d+m" {8}# generous on purpose$/),
+    ]);
+    const out1 = formatReport(first);
+    expect(out1).toContain("=== shop/web-cost: created #1");
+    expect(out1).toContain("```diff\n--- a/k8s/web.yaml\n+++ b/k8s/web.yaml");
+    expect(out1).toContain("Summary: 1 policies; 1 opened, 0 updated, 0 unchanged, 0 closed, 0 failed");
+
+    // Same metrics again: nothing to do, no duplicate.
+    const again = await runOnce({ repo, policies, metrics: join(work, "m1.om"), now: NOW });
+    expect(again.results[0]?.proposal?.action).toBe("unchanged");
+
+    // Run 2: usage grew -> the same PR is updated in place with a fresh single commit.
+    const second = await runOnce({ repo, policies, metrics: await metrics(work, "m2.om", 900), now: NOW });
+    expect(second.results[0]?.proposal?.action, second.results[0]?.message).toBe("updated");
+    const pulls = await forge.allPullRequests();
+    expect(pulls).toHaveLength(1);
+    expect(parseMetadata(pulls[0]?.body)?.fingerprint).not.toBe(meta1?.fingerprint);
+    expect(sh(repo, "rev-list", "--count", "main..costopt/shop/web-cost")).toBe("1");
+    expect(parseMetadata(pulls[0]?.body)?.head).toBe(sh(repo, "rev-parse", "costopt/shop/web-cost"));
+
+    // Run 3: the workload stopped reporting -> no recommendation -> the PR is closed with a comment.
+    const third = await runOnce({
+      repo,
+      policies,
+      metrics: await metrics(work, "m3.om", undefined),
+      now: NOW,
+    });
+    expect(third.results[0]?.proposal?.action, third.results[0]?.message).toBe("closed");
+    const [closed] = await forge.allPullRequests();
+    expect(closed?.state).toBe("closed");
+    expect(closed?.comments.map((c) => c.body)).toEqual([
+      expect.stringMatching(/^costopt is closing this pull request: not enough data/),
+    ]);
+    expect(sh(repo, "branch", "--list", "costopt/*")).toBe("");
+    expect(sh(repo, "rev-parse", "main")).toBe(base);
+  });
+
+  it("is registered as `costopt run` and prints the report", async () => {
+    const repo = makeRepo({ "k8s/web.yaml": DEPLOYMENT });
+    const work = mkdtempSync(join(tmpdir(), "costopt-run-"));
+    writeFileSync(join(work, "policy.yaml"), POLICY);
+    const m = await metrics(work, "m.om", 300);
+    const written: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+      written.push(String(s));
+      return true;
+    });
+    const code = await main([
+      "node",
+      "costopt",
+      "run",
+      "--repo",
+      repo,
+      "--policies",
+      join(work, "policy.yaml"),
+      "--metrics",
+      m,
+      "--now",
+      NOW,
+    ]);
+    expect(code).toBe(0);
+    expect(written.join("")).toContain("=== shop/web-cost: created #1");
+  });
+});
