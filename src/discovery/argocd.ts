@@ -88,7 +88,8 @@ export interface ArgoSources {
 /** Where an Application (single `spec.source` or multi `spec.sources`) reads from Git. */
 export function argoSources(app: LiveObject, appName: string): ArgoSources {
   const many = arrayAt(app, "spec.sources").filter(isObject);
-  const one = objectAt(app, "spec.source");
+  // With Argo CD's source hydrator, people edit the dry source; the hydrated branch is generated.
+  const one = objectAt(app, "spec.source") ?? objectAt(app, "spec.sourceHydrator.drySource");
   const sources = many.length > 0 ? many : one ? [one] : [];
   const refs = new Map<string, Record<string, unknown>>();
   for (const s of sources) {
@@ -106,7 +107,7 @@ export function argoSources(app: LiveObject, appName: string): ArgoSources {
   if (out.locations.length === 0 && !out.inlineValues) {
     out.unusable =
       sources.length === 0
-        ? `Argo CD Application ${appName} has no spec.source or spec.sources`
+        ? `Argo CD Application ${appName} has no spec.source, spec.sources or spec.sourceHydrator`
         : `Argo CD Application ${appName} reads nothing costopt can edit in Git (a chart from a Helm repository without value files in Git): set spec.source on the policy`;
   }
   return out;

@@ -5,15 +5,10 @@
 // A 404 is also what a cluster without Argo CD or Flux answers for their API groups, so
 // "not installed" and "not found" are the same quiet undefined here.
 
+import type { ResourceRef } from "../kube/client.js";
 import type { LiveObject } from "./live.js";
 
-export interface ResourceRef {
-  /** "" for the core group. */
-  group: string;
-  version: string;
-  plural: string;
-  namespaced: boolean;
-}
+export type { ResourceRef };
 
 export interface ClusterReader {
   /** undefined when the object (or its whole API group) does not exist. */
@@ -44,12 +39,6 @@ export const FLUX_GITREPOSITORIES: ResourceRef = {
   plural: "gitrepositories",
   namespaced: true,
 };
-
-export const WORKLOAD_RESOURCES = {
-  Deployment: { group: "apps", version: "v1", plural: "deployments", namespaced: true },
-  StatefulSet: { group: "apps", version: "v1", plural: "statefulsets", namespaced: true },
-  DaemonSet: { group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
-} as const satisfies Record<string, ResourceRef>;
 
 /** A failed read other than not-found (403 without the RBAC rules, 5xx, network). */
 export class DiscoveryReadError extends Error {

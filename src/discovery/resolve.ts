@@ -4,10 +4,11 @@
 // so a changed Application or a newly installed GitHub App is seen on the next pass.
 
 import type { CostOptimization, PolicySource } from "../api/types.js";
+import { WORKLOADS } from "../kube/resources.js";
 import { ClusterSources } from "./cluster.js";
 import type { InstallationLookup, InstallationResult } from "./installations.js";
 import { repoPath } from "./paths.js";
-import { type ClusterReader, passReader, WORKLOAD_RESOURCES } from "./reader.js";
+import { type ClusterReader, passReader } from "./reader.js";
 import { parseRepositoryUrl, type RepositoryRef, RepositoryUrlError } from "./repo-url.js";
 import { pinnedWarning } from "./revision.js";
 import { explain } from "./summary.js";
@@ -56,7 +57,7 @@ export function createSourceDiscovery(opts: DiscoveryOptions): SourceDiscovery {
     if (given?.repository) return fromPolicySource(given, "policy", "policy spec.source");
     const t = policy.spec.targetWorkload;
     const namespace = t.namespace ?? policy.metadata.namespace ?? "default";
-    const live = await reader.get(WORKLOAD_RESOURCES[t.kind], namespace, t.name);
+    const live = await reader.get(WORKLOADS[t.kind], namespace, t.name);
     if (live) {
       const found = await cluster.sourceOf({ ...live, kind: live.kind ?? t.kind });
       if (found.found) return found;

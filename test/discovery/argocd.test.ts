@@ -90,6 +90,21 @@ describe("where an Application reads from", () => {
     expect(s.locations.map((l) => [l.path, l.format])).toEqual([["web", "manifest"]]);
   });
 
+  it("with the source hydrator, the dry source people edit, not the hydrated branch", () => {
+    const s = argoSources(
+      app({
+        sourceHydrator: {
+          drySource: { repoURL: "https://github.com/acme/deploy", targetRevision: "main", path: "web/prod" },
+          syncSource: { targetBranch: "environments/prod", path: "web" },
+        },
+      }),
+      "argocd/web",
+    );
+    expect(s.locations.map((l) => [l.path, l.revision])).toEqual([
+      ["web/prod", { kind: "branch", value: "main" }],
+    ]);
+  });
+
   it("a packaged chart with nothing in Git: says so, so the policy can name a source", () => {
     const s = argoSources(
       app({

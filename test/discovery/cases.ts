@@ -11,8 +11,8 @@ import {
   FLUX_HELMRELEASES,
   FLUX_KUSTOMIZATIONS,
   type ResourceRef,
-  WORKLOAD_RESOURCES,
 } from "../../src/discovery/reader.js";
+import { WORKLOADS } from "../../src/kube/resources.js";
 import {
   CORE_RESOURCES,
   COSTOPT_RESOURCE,
@@ -39,7 +39,7 @@ export function clusterResources(gitops: boolean): ResourceType[] {
 
 const BY_KIND = new Map<string, ResourceRef>([
   ...GITOPS.map(([r, kind]) => [kind, r] as [string, ResourceRef]),
-  ...Object.entries(WORKLOAD_RESOURCES),
+  ...Object.entries(WORKLOADS),
 ]);
 
 /** Serves every object of testdata/<name>/cluster.yaml from the double. */

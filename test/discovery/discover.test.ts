@@ -13,8 +13,9 @@ import {
   toPolicySource,
 } from "../../src/discovery/index.js";
 import { ClientNodeKube } from "../../src/kube/client.js";
+import { indexRepository, locateWorkload } from "../../src/manifests/index.js";
 import { FakeKubeApi, kubeConfigFor } from "../support/kube-api.js";
-import { clusterResources, loadCluster } from "./cases.js";
+import { clusterResources, loadCluster, repoFiles } from "./cases.js";
 
 const WEB: TargetWorkload = { kind: "Deployment", name: "web", namespace: "shop" };
 
@@ -160,6 +161,34 @@ describe("Flux", () => {
   });
 });
 
+describe("then the manifests locator picks the file the GitOps tool reads", () => {
+  it.each([
+    ["argocd-kustomize", WEB, "apps/web/overlays/prod/resources.yaml", 750],
+    [
+      "flux-kustomization",
+      { kind: "Deployment", name: "podinfo", namespace: "apps" },
+      "apps/production/podinfo/deployment.yaml",
+      100,
+    ],
+    [
+      "flux-helmrelease",
+      { kind: "Deployment", name: "podinfo", namespace: "podinfo" },
+      "apps/production/podinfo.yaml",
+      200,
+    ],
+  ] as const)("%s", async (name, target, file, cpuMillis) => {
+    const { reader } = await cluster({ gitops: true, load: name });
+    const s = await resolve(reader, target);
+    const source = toPolicySource(s.locations[0]);
+    const index = indexRepository(repoFiles(name), { repository: source.repository, branch: source.branch });
+    const located = locateWorkload(index, target, source);
+    if (!located.ok) throw new Error(located.reason);
+    const [container] = located.containers;
+    expect(container?.cpuRequest).toBe(cpuMillis);
+    expect(container?.sites.cpuRequest.map((site) => site.file)).toEqual([file]);
+  });
+});
+
 describe("order and fallbacks", () => {
   it("the policy's spec.source wins over what Argo CD says, without reading the cluster", async () => {
     const { api, reader } = await cluster({ gitops: true, load: "argocd-kustomize" });
@@ -249,6 +278,27 @@ describe("order and fallbacks", () => {
 });
 
 describe("repositories and installations", () => {
+  it("ssh and https spellings of the GitRepository URL resolve to one repository and installation", async () => {
+    const { api, reader } = await cluster({ gitops: true, load: "flux-kustomization" });
+    const seen = new Set<string>();
+    for (const url of [
+      "ssh://git@github.com/acme/fleet-infra",
+      "git@github.com:acme/fleet-infra.git",
+      "https://github.com/acme/fleet-infra.git",
+      "https://github.com/Acme/Fleet-Infra/",
+    ]) {
+      const repo = api.get("source.toolkit.fluxcd.io", "v1", "gitrepositories", "flux-system", "flux-system");
+      api.put("source.toolkit.fluxcd.io", "v1", "gitrepositories", {
+        ...repo,
+        spec: { ...(repo?.spec as object), url },
+      });
+      const s = await resolve(reader, { kind: "Deployment", name: "podinfo", namespace: "apps" });
+      const { repository, installationId } = s.locations[0];
+      seen.add(`${repository.host} ${repository.key} ${installationId}`);
+    }
+    expect([...seen]).toEqual(["github.com acme/fleet-infra 101"]);
+  });
+
   it("an Application whose repository has no installation: the message names the repository and the installation", async () => {
     const { reader } = await cluster({ gitops: true, load: "argocd-kustomize" });
     const d = createSourceDiscovery({
@@ -310,6 +360,7 @@ describe("one reconcile pass", () => {
     expect(reads.filter((p) => p.includes("/kustomizations/"))).toHaveLength(1);
     expect(reads.filter((p) => p.includes("/gitrepositories/"))).toHaveLength(1);
     expect(lookups).toEqual(["acme/fleet-infra"]);
+    expect(api.writes()).toEqual([]);
     // A new pass sees changes: nothing is cached across passes.
     const next = createSourceDiscovery({ reader, installations: installationsFromList(INSTALLED) });
     await next.resolve(policy({ kind: "Deployment", name: "podinfo", namespace: "apps" }));

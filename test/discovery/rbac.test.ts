@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { DISCOVERY_RBAC_RULES } from "../../src/discovery/rbac.js";
+import {
+  ARGO_APPLICATIONS,
+  FLUX_GITREPOSITORIES,
+  FLUX_HELMRELEASES,
+  FLUX_KUSTOMIZATIONS,
+} from "../../src/discovery/reader.js";
+
+describe("RBAC for discovery", () => {
+  it("grants read access, and only read access, to every kind discovery reads", () => {
+    for (const r of [ARGO_APPLICATIONS, FLUX_KUSTOMIZATIONS, FLUX_HELMRELEASES, FLUX_GITREPOSITORIES]) {
+      const rule = DISCOVERY_RBAC_RULES.find(
+        (x) => x.apiGroups.includes(r.group) && x.resources.includes(r.plural),
+      );
+      expect(rule?.verbs, `${r.plural}.${r.group}`).toEqual(["get", "list", "watch"]);
+    }
+    expect(
+      DISCOVERY_RBAC_RULES.flatMap((r) => r.verbs).every((v) => ["get", "list", "watch"].includes(v)),
+    ).toBe(true);
+  });
+});
