@@ -32,12 +32,22 @@ const MAX_SECONDS = 1e11;
 
 /**
  * Parses one sample line. Returns undefined for comment lines; "eof" for `# EOF`.
- * Throws a plain Error with the reason; the caller adds file and line.
+ * Throws a plain Error with the reason; the caller adds file and line. When the line continues
+ * the series of `prev` (the usual case: a series' samples are written together), only the value
+ * and timestamp are parsed.
  */
-export function parseLine(line: string): RawSample | "eof" | undefined {
+export function parseLine(line: string, prev?: RawSample): RawSample | "eof" | undefined {
   if (line.charCodeAt(0) === 35 /* # */) {
     if (line === "# EOF") return "eof";
     return undefined;
+  }
+  if (prev && line.charCodeAt(prev.seriesKey.length) === 32 && line.startsWith(prev.seriesKey)) {
+    return {
+      ...valueAndTime(line, prev.seriesKey.length + 1),
+      name: prev.name,
+      seriesKey: prev.seriesKey,
+      labelText: prev.labelText,
+    };
   }
   if (line.length === 0) throw new Error("empty line (OpenMetrics has none; the file must end with # EOF)");
   const brace = line.indexOf("{");
@@ -59,17 +69,24 @@ export function parseLine(line: string): RawSample | "eof" | undefined {
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name))
     throw new Error(`invalid metric name ${JSON.stringify(name)}`);
   if (line.charCodeAt(rest) !== 32) throw new Error("expected a space after the series");
-  const fields = line.slice(rest + 1).split(" ");
-  if (fields.length < 2 || fields[1] === "")
+  return { ...valueAndTime(line, rest + 1), name, seriesKey: line.slice(0, rest), labelText };
+}
+
+function valueAndTime(line: string, from: number): { value: number; timestamp: number } {
+  const space = line.indexOf(" ", from);
+  if (space < 0 || space === line.length - 1)
     throw new Error("sample has no timestamp (the file source needs one)");
-  if (fields.length > 2) throw new Error("unexpected text after the timestamp (exemplars are not supported)");
-  const value = parseValue(fields[0] as string);
-  const timestamp = Number(fields[1]);
-  if (!Number.isFinite(timestamp)) throw new Error(`invalid timestamp ${JSON.stringify(fields[1])}`);
-  if (timestamp > MAX_SECONDS) {
-    throw new Error(`timestamp ${fields[1]} looks like milliseconds; OpenMetrics timestamps are seconds`);
+  if (line.indexOf(" ", space + 1) >= 0) {
+    throw new Error("unexpected text after the timestamp (exemplars are not supported)");
   }
-  return { name, seriesKey: line.slice(0, rest), labelText, value, timestamp };
+  const value = parseValue(line.slice(from, space));
+  const ts = line.slice(space + 1);
+  const timestamp = Number(ts);
+  if (!Number.isFinite(timestamp)) throw new Error(`invalid timestamp ${JSON.stringify(ts)}`);
+  if (timestamp > MAX_SECONDS) {
+    throw new Error(`timestamp ${ts} looks like milliseconds; OpenMetrics timestamps are seconds`);
+  }
+  return { value, timestamp };
 }
 
 export function parseValue(s: string): number {
@@ -138,17 +155,19 @@ export async function readOpenMetrics(
   let carry = "";
   let lineNo = 0;
   let eofLine = 0;
+  let prev: RawSample | undefined;
   const handle = (line: string) => {
     lineNo++;
     if (eofLine) throw new OpenMetricsError(file, lineNo, "text after # EOF");
     let parsed: RawSample | "eof" | undefined;
     try {
-      parsed = parseLine(line);
+      parsed = parseLine(line, prev);
     } catch (e) {
       throw new OpenMetricsError(file, lineNo, (e as Error).message);
     }
     if (parsed === "eof") eofLine = lineNo;
     else if (parsed) {
+      prev = parsed;
       let more: boolean | undefined;
       try {
         more = onSample(parsed, lineNo);
