@@ -17,7 +17,7 @@ export interface RepositoryRef {
 export class RepositoryUrlError extends Error {
   constructor(
     readonly url: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`repository "${url}" ${reason}`);
     this.name = "RepositoryUrlError";
@@ -64,7 +64,7 @@ export function parseRepositoryUrl(url: string, defaultHost = "github.com"): Rep
     .split("/")
     .filter(Boolean);
   if (segments.length !== 2 || !segments.every((s) => OWNER_NAME.test(s))) {
-    throw new RepositoryUrlError(url, "does not name a repository as owner/name");
+    throw new RepositoryUrlError(url, "does not name a GitHub repository as owner/name");
   }
   const [owner, name] = segments as [string, string];
   const fullName = `${owner}/${name}`;

@@ -85,7 +85,7 @@ export function createSourceDiscovery(opts: DiscoveryOptions): SourceDiscovery {
         repo = parseRepositoryUrl(repoURL, host);
       } catch (err) {
         if (err instanceof RepositoryUrlError)
-          return `unknown repository: ${f.decidedBy} points at ${err.message}`;
+          return `unknown repository: ${f.decidedBy} points at "${err.url}", which ${err.reason}`;
         throw err;
       }
       if (repo.host !== host) {
@@ -134,7 +134,7 @@ function fromPolicySource(s: PolicySource, origin: SourceOrigin, decidedBy: stri
         revision: s.branch ? { kind: "branch", value: s.branch } : { kind: "default" },
         path: repoPath(s.path) ?? ".",
         format: s.format ?? "auto",
-        role: decidedBy,
+        role: s.path ? "path as configured" : "whole repository",
       },
     ],
   };

@@ -243,7 +243,7 @@ describe("order and fallbacks", () => {
       format: "auto",
     });
     expect(s.explanation).toBe(
-      "the cluster-wide default repository -> https://github.com/acme/deploy@main path . (the cluster-wide default repository)",
+      "the cluster-wide default repository -> https://github.com/acme/deploy@main path . (whole repository)",
     );
     // It did ask (the labels point at Argo CD and Flux), got 404 for the missing groups, and said nothing.
     expect(api.requests.filter((r) => r.status === 404).map((r) => r.path)).toEqual([
@@ -310,6 +310,22 @@ describe("repositories and installations", () => {
       ok: false,
       reason:
         "cannot write Acme/Deploy (chosen by Argo CD Application argocd/shop-web-prod (tracking-id)): the costopt GitHub App is not installed on the Acme account, so it cannot write Acme/Deploy: install it there with access to Deploy",
+    });
+  });
+
+  it("an Application reading a repository that is no owner/name: an unknown-repository message naming the URL", async () => {
+    const { api, reader } = await cluster({ gitops: true, load: "argocd-kustomize" });
+    const app = api.get("argoproj.io", "v1alpha1", "applications", "argocd", "shop-web-prod");
+    const spec = app?.spec as { source: object };
+    api.put("argoproj.io", "v1alpha1", "applications", {
+      ...app,
+      spec: { ...spec, source: { ...spec.source, repoURL: "https://dev.azure.com/acme/shop/_git/deploy" } },
+    });
+    const d = createSourceDiscovery({ reader, installations: installationsFromList(INSTALLED) });
+    expect(await d.resolve(policy(WEB))).toEqual({
+      ok: false,
+      reason:
+        'unknown repository: Argo CD Application argocd/shop-web-prod (tracking-id) points at "https://dev.azure.com/acme/shop/_git/deploy", which does not name a GitHub repository as owner/name',
     });
   });
 

@@ -43,10 +43,10 @@ describe("repository URLs", () => {
   });
 
   it.each([
-    ["https://github.com/acme", "does not name a repository as owner/name"],
-    ["https://gitlab.com/group/sub/deploy.git", "does not name a repository as owner/name"],
-    ["https://charts.acme.io/stable", "does not name a repository as owner/name"],
-    ["", "does not name a repository as owner/name"],
+    ["https://github.com/acme", "does not name a GitHub repository as owner/name"],
+    ["https://gitlab.com/group/sub/deploy.git", "does not name a GitHub repository as owner/name"],
+    ["https://charts.acme.io/stable", "does not name a GitHub repository as owner/name"],
+    ["", "does not name a GitHub repository as owner/name"],
   ])("%s is refused: %s", (url, reason) => {
     expect(() => parseRepositoryUrl(url)).toThrow(RepositoryUrlError);
     expect(() => parseRepositoryUrl(url)).toThrow(`repository "${url}" ${reason}`);
