@@ -1,6 +1,7 @@
 // Git source discovery: where a workload's manifests live, as Argo CD or Flux says, and which
 // GitHub App installation may write there.
 
+export { type Chosen, firstLocationThatHolds, type Refusal } from "./choose.js";
 export {
   type InstallationEntry,
   type InstallationLookup,

@@ -6,6 +6,7 @@ import type { CostOptimization, PolicySource, TargetWorkload } from "../../src/a
 import {
   createSourceDiscovery,
   type DiscoveryOptions,
+  firstLocationThatHolds,
   type InstallationEntry,
   installationsFromList,
   type ResolvedSource,
@@ -179,11 +180,16 @@ describe("then the manifests locator picks the file the GitOps tool reads", () =
   ] as const)("%s", async (name, target, file, cpuMillis) => {
     const { reader } = await cluster({ gitops: true, load: name });
     const s = await resolve(reader, target);
-    const source = toPolicySource(s.locations[0]);
-    const index = indexRepository(repoFiles(name), { repository: source.repository, branch: source.branch });
-    const located = locateWorkload(index, target, source);
-    if (!located.ok) throw new Error(located.reason);
-    const [container] = located.containers;
+    const chosen = await firstLocationThatHolds(s, (location) => {
+      const source = toPolicySource(location);
+      const index = indexRepository(repoFiles(name), {
+        repository: source.repository,
+        branch: source.branch,
+      });
+      return locateWorkload(index, target, source);
+    });
+    if (!chosen.ok) throw new Error(chosen.reason);
+    const [container] = chosen.value.containers;
     expect(container?.cpuRequest).toBe(cpuMillis);
     expect(container?.sites.cpuRequest.map((site) => site.file)).toEqual([file]);
   });
