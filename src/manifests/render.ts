@@ -1,7 +1,7 @@
 // Rendering of the few pieces of YAML an edit writes: one scalar in the author's quoting
 // style, or one pair / sequence item / flow collection in the document's indentation style.
 
-import { type Document, isMap, isScalar, isSeq, parse, type Scalar, stringify, visit } from "yaml";
+import { type Document, isMap, isScalar, isSeq, parseDocument, type Scalar, stringify, visit } from "yaml";
 import type { SourceText } from "./text.js";
 
 export interface BlockStyle {
@@ -85,12 +85,10 @@ export function renderFlow(value: unknown, padded = true): string {
 function reparsesAsString(s: string, inFlow: boolean): boolean {
   if (s === "" || s !== s.trim() || /[\n\r]/.test(s)) return false;
   if (inFlow && /[,[\]{}]/.test(s)) return false;
-  try {
-    const probe = parse(`k: ${s}`) as unknown;
-    return typeof probe === "object" && probe !== null && (probe as { k?: unknown }).k === s;
-  } catch {
-    return false;
-  }
+  // Read it back the way the invariant will; warnings (unknown tags) count as "not plain".
+  const probe = parseDocument(`k: ${s}`);
+  if (probe.errors.length || probe.warnings.length) return false;
+  return (probe.toJS() as { k?: unknown } | null)?.k === s;
 }
 
 /**
