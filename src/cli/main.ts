@@ -1,12 +1,13 @@
 // The `costopt` command. Each subcommand lives in its own file and registers itself here.
 
 import { Command, CommanderError } from "commander";
+import { registerRecommend } from "./recommend.js";
 import { registerRun } from "./run.js";
 import { registerValidate } from "./validate.js";
 
 export type Register = (program: Command, setExitCode: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerRun, registerValidate];
+const COMMANDS: Register[] = [registerRecommend, registerRun, registerValidate];
 
 /** Runs the CLI with argv (as process.argv) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {

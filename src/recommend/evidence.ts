@@ -72,8 +72,14 @@ function baseReplicas(workload: WorkloadState, usage: WorkloadUsage | undefined)
 export function notEnoughDataReason(usage: WorkloadUsage | undefined, draft: Proposal): string | undefined {
   if (!usage || usage.containers.length === 0)
     return "not enough data: no usage for this workload in the window";
-  if (draft.containers.every((c) => !c.evidence))
+  if (draft.containers.every((c) => !c.evidence)) {
+    const live = usage.containers.map((c) => c.container);
+    const named = draft.containers.map((c) => c.name);
+    // A name mismatch looks like missing data; say which names differ so it can be mapped.
+    if (!named.some((n) => live.includes(n)))
+      return `not enough data: the usage has containers ${live.join(", ")} but the manifests name ${named.join(", ")} (map them with spec.source.containerMapping)`;
     return "not enough data: no container has enough samples in the window";
+  }
   return undefined;
 }
 

@@ -52,3 +52,13 @@ describe("built-in engine", () => {
     expect(await engine.recommend(input())).toEqual(recommend(input()));
   });
 });
+
+describe("container names", () => {
+  it("says which names differ when no manifest container matches the usage", () => {
+    const r = recommend(input({ usage: usageFrom({ cpu: () => 200, container: "processor" }) }));
+    expect(r.notEnoughData).toBe(true);
+    expect(r.decision.reasons[0]).toBe(
+      "not enough data: the usage has containers processor but the manifests name app (map them with spec.source.containerMapping)",
+    );
+  });
+});

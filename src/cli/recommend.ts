@@ -1,0 +1,194 @@
+// `costopt recommend --policies <file|dir> --repo <dir> --metrics <url|file> [--format ...]`:
+// what costopt would propose for each policy, read-only. Current requests, limits and replicas
+// come from the workload manifests in --repo (its working tree; nothing is written), usage from
+// Prometheus or an OpenMetrics file. Exit 1 when a policy is invalid or its workload cannot be
+// found or analysed, else 0. The output formats live in recommend-output.ts.
+
+import { readFileSync, statSync } from "node:fs";
+import { relative, sep } from "node:path";
+import type { Command } from "commander";
+import { parse as parseYaml } from "yaml";
+import { parseWindow } from "../api/duration.js";
+import { checkPolicies, validPolicies } from "../api/load.js";
+import type { CostOptimization } from "../api/types.js";
+import { isManifestCandidate } from "../forge/types.js";
+import { workloadState } from "../gitops/workload.js";
+import { indexRepository, locateWorkload, type RepoFile } from "../manifests/index.js";
+import { FileUsageSource } from "../metrics/file-source.js";
+import { PrometheusUsageSource } from "../metrics/prometheus-source.js";
+import { type UsageSource, type WorkloadRef, type WorkloadUsage, workloadKey } from "../metrics/types.js";
+import { recommend } from "../recommend/engine.js";
+import type { PricingConfig, Recommendation } from "../recommend/types.js";
+import { readInputs } from "./files.js";
+import type { Register } from "./main.js";
+import { FORMATS, type Format, render } from "./recommend-output.js";
+
+export interface RecommendOptions {
+  policies: string;
+  repo: string;
+  metrics: string;
+  format?: Format;
+  /** Evaluate as of this ISO 8601 time (to replay a metrics file); default now. */
+  now?: string;
+  /** A YAML or JSON file with a PricingConfig (default, clusters, nodePools, hoursPerMonth). */
+  pricing?: string;
+  cluster?: string;
+}
+
+export interface PolicyResult {
+  /** namespace/name of the CostOptimization. */
+  policy: string;
+  target: WorkloadRef;
+  recommendation?: Recommendation;
+  /** Why there is no recommendation (workload not found, bad window). */
+  error?: string;
+}
+
+export interface RecommendReport {
+  results: PolicyResult[];
+  /** Invalid policies and unreadable YAML. */
+  problems: string[];
+}
+
+export interface Progress {
+  step(done: number, total: number, label: string): void;
+  end(): void;
+}
+
+const SILENT: Progress = { step() {}, end() {} };
+
+/** The repository's YAML files as the manifests module wants them: paths relative to its root, "/"-separated. */
+export function readRepository(dir: string): RepoFile[] {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    throw new Error(`--repo ${dir}: not a directory`);
+  return readInputs(dir)
+    .map((f) => ({ path: relative(dir, f.path).split(sep).join("/"), content: f.content }))
+    .filter((f) => isManifestCandidate(f.path));
+}
+
+function usageSource(metrics: string): UsageSource {
+  return /^https?:\/\//.test(metrics)
+    ? new PrometheusUsageSource({ url: metrics })
+    : new FileUsageSource({ path: metrics });
+}
+
+function readPricing(path: string | undefined): PricingConfig | undefined {
+  if (path === undefined) return undefined;
+  const value = parseYaml(readFileSync(path, "utf8")) as unknown;
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error(
+      `--pricing ${path}: expected a mapping with default, clusters, nodePools or hoursPerMonth`,
+    );
+  return value as PricingConfig;
+}
+
+function refOf(policy: CostOptimization): WorkloadRef {
+  const t = policy.spec.targetWorkload;
+  return { namespace: t.namespace ?? policy.metadata.namespace ?? "default", kind: t.kind, name: t.name };
+}
+
+/** One recommendation per valid policy. Usage is fetched once per distinct window, for all workloads. */
+export async function recommendPolicies(
+  options: RecommendOptions,
+  deps: { usage?: UsageSource; progress?: Progress } = {},
+): Promise<RecommendReport> {
+  const at = options.now ? new Date(options.now) : new Date();
+  if (Number.isNaN(at.getTime())) throw new Error(`--now: ${options.now} is not a date`);
+  const pricing = readPricing(options.pricing);
+  const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
+  const index = indexRepository(readRepository(options.repo));
+  const source = deps.usage ?? usageSource(options.metrics);
+  const progress = deps.progress ?? SILENT;
+  const end = Math.floor(at.getTime() / 1000);
+
+  const located = policies.map((policy) => {
+    const ref = refOf(policy);
+    return { policy, ref, located: locateWorkload(index, ref, policy.spec.source) };
+  });
+  // Batch: one usage call per window, covering every workload that asks for it.
+  const byWindow = new Map<number, WorkloadRef[]>();
+  for (const { policy, ref, located: l } of located) {
+    const seconds = parseWindow(policy.spec.metricsWindow);
+    if (l.ok && seconds) byWindow.set(seconds, [...(byWindow.get(seconds) ?? []), ref]);
+  }
+  const usage = new Map<number, Map<string, WorkloadUsage>>();
+  let done = 0;
+  const total = byWindow.size + located.length;
+  for (const [seconds, refs] of byWindow) {
+    progress.step(done++, total, `reading usage of ${refs.length} workload(s) from ${source.description}`);
+    usage.set(seconds, await source.usage(refs, { start: end - seconds, end }));
+  }
+
+  const results: PolicyResult[] = [];
+  for (const { policy, ref, located: l } of located) {
+    const name = `${policy.metadata.namespace ?? "default"}/${policy.metadata.name}`;
+    progress.step(done++, total, `recommending ${name}`);
+    const seconds = parseWindow(policy.spec.metricsWindow);
+    if (!l.ok) results.push({ policy: name, target: ref, error: l.reason });
+    else if (!seconds)
+      results.push({
+        policy: name,
+        target: ref,
+        error: `metricsWindow ${policy.spec.metricsWindow} is not a valid window`,
+      });
+    else {
+      const state = {
+        ...workloadState(index, l, ref),
+        ...(options.cluster ? { cluster: options.cluster } : {}),
+      };
+      const recommendation = recommend({
+        policy: { name: policy.metadata.name, namespace: policy.metadata.namespace ?? "default" },
+        spec: policy.spec,
+        workload: state,
+        usage: usage.get(seconds)?.get(workloadKey(ref)),
+        pricing,
+        now: at,
+        source: source.description,
+      });
+      results.push({ policy: name, target: ref, recommendation });
+    }
+  }
+  progress.end();
+  return { results, problems };
+}
+
+/** A progress line on stderr, shown only once the run has taken more than a second. */
+export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, delayMs = 1000): Progress {
+  const started = Date.now();
+  let shown = false;
+  return {
+    step(done, total, label) {
+      if (Date.now() - started < delayMs) return;
+      shown = true;
+      const line = `[${done + 1}/${total}] ${label}`;
+      if (stream.isTTY) stream.write(`\r\x1b[K${line}`);
+      else stream.write(`${line}\n`);
+    },
+    end() {
+      if (shown && stream.isTTY) stream.write("\r\x1b[K");
+    },
+  };
+}
+
+export const registerRecommend: Register = (program: Command, setExitCode) => {
+  program
+    .command("recommend")
+    .description("print what costopt would propose for each policy (read-only)")
+    .requiredOption("--policies <path>", "a CostOptimization YAML file or a folder of them")
+    .requiredOption("--repo <dir>", "the folder holding the workload manifests")
+    .requiredOption("--metrics <url|file>", "a Prometheus URL or an OpenMetrics file")
+    .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
+    .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
+    .option("--pricing <file>", "YAML prices overriding OpenCost's defaults (default, clusters, nodePools)")
+    .option("--cluster <name>", "cluster name, for per-cluster prices")
+    .action(async (options: RecommendOptions) => {
+      const format = options.format ?? "table";
+      if (!FORMATS.includes(format))
+        throw new Error(`--format: ${format} is not one of ${FORMATS.join(", ")}`);
+      const report = await recommendPolicies(options, { progress: stderrProgress() });
+      process.stdout.write(render(report, format));
+      for (const problem of report.problems) console.error(`problem: ${problem}`);
+      for (const r of report.results) if (r.error) console.error(`${r.policy}: ${r.error}`);
+      if (report.problems.length > 0 || report.results.some((r) => r.error)) setExitCode(1);
+    });
+};
