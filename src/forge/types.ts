@@ -82,6 +82,8 @@ export interface Forge {
   snapshot(include?: (path: string) => boolean): Promise<RepoSnapshot>;
   /** One commit on top of base, then the branch created or force-updated to it. Never the default branch. */
   commitBranch(request: CommitRequest): Promise<string>;
+  /** One pull request by number; undefined when there is none. */
+  pullRequest(number: number): Promise<PullRequest | undefined>;
   /** Every pull request from this branch, any state, newest first. */
   pullRequests(branch: string): Promise<PullRequest[]>;
   /** Opens a pull request, labels it and asks for reviewers and assignees. */

@@ -32,6 +32,10 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  async forgetDelivery(id: string): Promise<void> {
+    this.deliveries.delete(id);
+  }
+
   async acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
     const held = this.locks.get(key);
     if (held && held.expiresAt > this.now()) return undefined;

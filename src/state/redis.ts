@@ -64,6 +64,10 @@ export class RedisStore implements Store {
     return (await this.redis.set(this.key("delivery", id), "1", "EX", ttlSeconds, "NX")) === "OK";
   }
 
+  async forgetDelivery(id: string): Promise<void> {
+    await this.redis.del(this.key("delivery", id));
+  }
+
   async acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
     const token = randomUUID();
     const ok = await this.redis.set(this.key("lock", key), token, "PX", ttlMs, "NX");

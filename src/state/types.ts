@@ -45,6 +45,8 @@ export interface Store {
    * Atomic: concurrent calls with the same id see exactly one true.
    */
   markDelivery(id: string, ttlSeconds?: number): Promise<boolean>;
+  /** Forgets a delivery whose handling failed, so GitHub's redelivery is processed. */
+  forgetDelivery(id: string): Promise<void>;
 
   /** Takes a lock; resolves to a token on success, undefined when someone else holds it. */
   acquireLock(key: string, ttlMs: number): Promise<string | undefined>;

@@ -34,6 +34,8 @@ function contract(name: string, make: () => Promise<Store>) {
       const results = await Promise.all(Array.from({ length: 5 }, () => store.markDelivery(id)));
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await store.markDelivery(id)).toBe(false);
+      await store.forgetDelivery(id);
+      expect(await store.markDelivery(id)).toBe(true);
     });
 
     it("gives a lock to one holder and releases it only with the holder's token", async () => {

@@ -146,6 +146,19 @@ export class GitHubForge implements Forge {
     return commit.sha;
   }
 
+  async pullRequest(number: number): Promise<PullRequest | undefined> {
+    try {
+      return toPullRequest(
+        (await this.call("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+          pull_number: number,
+        })) as RestPull,
+      );
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return undefined;
+      throw err;
+    }
+  }
+
   async pullRequests(branch: string): Promise<PullRequest[]> {
     const pulls = (await this.call("GET /repos/{owner}/{repo}/pulls", {
       head: `${this.owner}:${branch}`,

@@ -129,6 +129,11 @@ export class LocalForge implements Forge {
     return commit;
   }
 
+  async pullRequest(number: number): Promise<PullRequest | undefined> {
+    const pull = (await this.load()).pulls.find((p) => p.number === number);
+    return pull && pull.state === "open" ? { ...pull, headSha: await this.head(pull) } : pull;
+  }
+
   async pullRequests(branch: string): Promise<PullRequest[]> {
     const records = await this.load();
     const pulls = records.pulls.filter((p) => p.branch === branch).reverse();

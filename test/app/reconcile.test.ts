@@ -1,0 +1,420 @@
+// The proposal lifecycle on GitHub, through reconcile() with the GitHub forge and nock. The
+// recommender is a stub returning a fixed Recommendation, so titles and values are exact; the
+// real engine is exercised end to end by test/cli/run.test.ts.
+
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CostOptimization } from "../../src/api/types.js";
+import { GitHubForge } from "../../src/forge/github/index.js";
+import { parseMetadata } from "../../src/gitops/metadata.js";
+import type { UsageSource } from "../../src/metrics/types.js";
+import type { Recommendation, Recommender } from "../../src/recommend/types.js";
+import { reconcile, reconcileDeleted, rollbackPolicy } from "../../src/reconcile.js";
+import { MemoryStore } from "../../src/state/memory.js";
+import { REPOSITORY } from "../fixtures/webhooks/index.js";
+import { testOctokit } from "../forge/octokit.js";
+import { recommendation, SPEC } from "../gitops/recommendation.js";
+import { BASE_SHA, FakeGitHub } from "./github.js";
+import { WEB } from "./shop.js";
+
+const BRANCH = "costopt/shop/web-cost";
+const NOW = new Date("2026-11-26T06:00:00Z");
+
+function policy(spec: Partial<CostOptimization["spec"]> = {}): CostOptimization {
+  return {
+    apiVersion: "costopt.dev/v1",
+    kind: "CostOptimization",
+    metadata: { name: "web-cost", namespace: "shop" },
+    spec: { ...SPEC, ...spec },
+  };
+}
+
+const noUsage: UsageSource = { description: "test", usage: async () => new Map() };
+
+function stub(rec: Recommendation): Recommender {
+  return { name: "stub", recommend: async () => rec };
+}
+
+function forge(): GitHubForge {
+  return new GitHubForge({
+    octokit: testOctokit(),
+    owner: REPOSITORY.owner,
+    repo: REPOSITORY.repo,
+    writeIntervalMs: 0,
+  });
+}
+
+function deps(
+  store: MemoryStore,
+  rec: Recommendation = recommendation(),
+  extra: Record<string, unknown> = {},
+) {
+  return { forge: forge(), store, usage: noUsage, recommender: stub(rec), now: () => NOW, ...extra };
+}
+
+let gh: FakeGitHub;
+beforeEach(() => {
+  nock.disableNetConnect();
+  gh = new FakeGitHub();
+});
+afterEach(() => {
+  expect(gh.scope.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+/** Opens the proposal on a throwaway fake and returns the PR body GitHub would now hold. */
+async function openedBody(rec = recommendation()): Promise<{ body: string; head: string }> {
+  const first = new FakeGitHub();
+  first.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+  first.openPull(1, BRANCH).issueUpdate(1);
+  const result = await reconcile(policy(), deps(new MemoryStore(), rec));
+  expect(result.proposal?.action).toBe("created");
+  return { body: first.bodies("createPull")[0]?.body as string, head: "c".repeat(40) };
+}
+
+describe("creating a proposal", () => {
+  it("opens one PR with one inline-tree commit, labels, reviewers and assignees in 8 REST calls", async () => {
+    const config = "reviewers: [alice]\nteamReviewers: [sre]\nassignees: [ops]\nlabels: [finops]\n";
+    gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config, "README.md": "hi" });
+    gh.pulls(BRANCH, [])
+      .openCount([])
+      .commit("c".repeat(40))
+      .createRef()
+      .openPull(1, BRANCH)
+      .issueUpdate(1)
+      .reviewers(1);
+    const store = new MemoryStore();
+    const result = await reconcile(policy(), deps(store));
+
+    expect(result).toMatchObject({
+      phase: "Applying",
+      pullRequest: { number: 1, branch: BRANCH, state: "open" },
+    });
+    expect(gh.rest).toEqual([
+      `GET /repos/Codertocat/Hello-World/git/trees/${"b".repeat(40)}`,
+      "GET /repos/Codertocat/Hello-World/pulls",
+      "POST /repos/Codertocat/Hello-World/git/trees",
+      "POST /repos/Codertocat/Hello-World/git/commits",
+      "POST /repos/Codertocat/Hello-World/git/refs",
+      "POST /repos/Codertocat/Hello-World/pulls",
+      "PATCH /repos/Codertocat/Hello-World/issues/1",
+      "POST /repos/Codertocat/Hello-World/pulls/1/requested_reviewers",
+    ]);
+    expect(gh.rest.length).toBeLessThanOrEqual(8);
+
+    const tree = gh.bodies("tree")[0];
+    expect(tree?.base_tree).toBe("b".repeat(40));
+    const web = gh.treeFiles()["k8s/web.yaml"] as string;
+    expect(web).toBe(
+      WEB.replace("cpu: 500m # sized in 2024", "cpu: 250m # sized in 2024")
+        .replace("memory: 512Mi\n            limits", "memory: 384Mi\n            limits")
+        .replace(/memory: 512Mi\n$/, "memory: 384Mi\n"),
+    );
+    expect(gh.bodies("commit")[0]).toMatchObject({ parents: [BASE_SHA], tree: `tree-${"c".repeat(40)}` });
+    expect(gh.bodies("commit")[0]?.message).toContain("Costopt-Policy: shop/web-cost");
+    expect(gh.bodies("createRef")[0]).toEqual({ ref: `refs/heads/${BRANCH}`, sha: "c".repeat(40) });
+
+    const pr = gh.bodies("createPull")[0] as Record<string, string>;
+    expect(pr).toMatchObject({
+      title: "costopt: web right-size CPU and memory (saves $40.25/mo)",
+      head: BRANCH,
+      base: "master",
+      maintainer_can_modify: false,
+    });
+    expect(pr.body).toContain("| CPU request | 500m | **250m** | -50% |");
+    expect(pr.body).toContain("```mermaid\nxychart-beta");
+    const meta = parseMetadata(pr.body);
+    expect(meta).toMatchObject({
+      policy: "shop/web-cost",
+      base: BASE_SHA,
+      head: "c".repeat(40),
+      kind: "proposal",
+    });
+    expect(
+      meta?.fields.map((f) => [
+        f.pointer.replace("/spec/template/spec/containers/0/resources", "R"),
+        f.before,
+        f.after,
+      ]),
+    ).toEqual([
+      ["R/requests/cpu", "500m", "250m"],
+      ["R/requests/memory", "512Mi", "384Mi"],
+      ["R/limits/memory", "512Mi", "384Mi"],
+    ]);
+    expect(gh.bodies("issueUpdate")[0]).toEqual({
+      labels: ["cost-optimization", "risk:low", "finops"],
+      assignees: ["ops"],
+    });
+    expect(gh.bodies("reviewers")[0]).toEqual({ reviewers: ["alice"], team_reviewers: ["sre"] });
+  });
+
+  it("falls back to defaults with a warning when .github/costopt.yml is not valid YAML", async () => {
+    gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": "reviewers: [alice\n" });
+    gh.pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1);
+    const result = await reconcile(policy(), deps(new MemoryStore()));
+    expect(result.proposal?.action).toBe("created");
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^\.github\/costopt\.yml is not valid YAML .*; using defaults$/),
+    ]);
+    expect(gh.bodies("issueUpdate")[0]).toEqual({ labels: ["cost-optimization", "risk:low"] });
+  });
+
+  it("turns on auto-merge under autoApply", async () => {
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.openPull(1, BRANCH).issueUpdate(1).autoMerge("PR_node_1");
+    const result = await reconcile(policy({ autoApply: true }), deps(new MemoryStore()));
+    expect(result.proposal?.action).toBe("created");
+  });
+
+  it("opens nothing in dry run, but shows what it would propose", async () => {
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []);
+    const result = await reconcile(policy({ dryRun: true }), deps(new MemoryStore()));
+    expect(result).toMatchObject({ phase: "Ready", proposal: { action: "dry-run" } });
+    const lines = (result.proposal?.diff ?? "").split("\n");
+    expect(lines.filter((l) => /^[-+] /.test(l))).toEqual([
+      "-              cpu: 500m # sized in 2024",
+      "-              memory: 512Mi",
+      "+              cpu: 250m # sized in 2024",
+      "+              memory: 384Mi",
+      "-              memory: 512Mi",
+      "+              memory: 384Mi",
+    ]);
+    expect(gh.rest.filter((r) => !r.startsWith("GET"))).toEqual([]);
+  });
+
+  it("waits when the repository's open-PR or hourly limit is reached", async () => {
+    const config = "prConcurrentLimit: 2\nprHourlyLimit: 1\n";
+    gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config })
+      .pulls(BRANCH, [])
+      .openCount(["costopt/a/b", "costopt/c/d", "feature"]);
+    const store = new MemoryStore();
+    expect((await reconcile(policy(), deps(store))).proposal?.action).toBe("limit-open");
+
+    gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config }).pulls(BRANCH, []).openCount([]);
+    await store.countEvent("opened:Codertocat/Hello-World", 3600, NOW.getTime() - 60_000);
+    const limited = await reconcile(policy(), deps(store));
+    expect(limited.proposal?.action).toBe("limit-hourly");
+    expect(limited.message).toBe("1 pull requests opened in the last hour; waiting");
+  });
+});
+
+describe("an open proposal", () => {
+  it("is left alone when nothing changed", async () => {
+    const { body, head } = await openedBody();
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
+      { number: 1, branch: BRANCH, body, headSha: head, labels: ["cost-optimization", "risk:low"] },
+    ]);
+    const result = await reconcile(policy(), deps(new MemoryStore()));
+    expect(result.proposal?.action).toBe("unchanged");
+    expect(gh.rest).toHaveLength(2);
+  });
+
+  it("is updated in place with a fresh single commit when the recommendation changes", async () => {
+    const { body, head } = await openedBody();
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
+      { number: 1, branch: BRANCH, body, headSha: head, labels: ["cost-optimization", "risk:low"] },
+    ]);
+    gh.commit("d".repeat(40)).updateRef(BRANCH).updatePull(1, BRANCH).setLabels(1);
+    const rec = recommendation({ risk: { level: "MEDIUM", score: 0.4, factors: [] } });
+    const c0 = rec.containers[0];
+    if (c0) c0.proposed = { ...c0.proposed, cpuRequest: 300 };
+    const result = await reconcile(policy(), deps(new MemoryStore(), rec));
+    expect(result.proposal).toMatchObject({
+      action: "updated",
+      message: "updated #1: the recommendation changed",
+    });
+    expect(gh.treeFiles()["k8s/web.yaml"]).toContain("cpu: 300m # sized in 2024");
+    expect(gh.bodies("commit")[0]?.parents).toEqual([BASE_SHA]);
+    expect(gh.bodies("updateRef")[0]).toEqual({ sha: "d".repeat(40), force: true });
+    const update = gh.bodies("updatePull")[0] as Record<string, string>;
+    expect(update.title).toBe("costopt: web right-size CPU and memory (saves $40.25/mo)");
+    expect(parseMetadata(update.body)?.head).toBe("d".repeat(40));
+    expect(gh.bodies("setLabels")[0]).toEqual({ labels: ["cost-optimization", "risk:medium"] });
+  });
+
+  it("is rebuilt on the new base when the default branch moved", async () => {
+    const { body, head } = await openedBody();
+    const moved = "e".repeat(40);
+    gh.snapshot({ "k8s/web.yaml": WEB, "k8s/other.yaml": "a: 1\n" }, moved);
+    gh.pulls(BRANCH, [
+      { number: 1, branch: BRANCH, body, headSha: head, labels: ["cost-optimization", "risk:low"] },
+    ]);
+    gh.commit("d".repeat(40)).updateRef(BRANCH).updatePull(1, BRANCH);
+    const result = await reconcile(policy(), deps(new MemoryStore()));
+    expect(result.proposal?.message).toBe("updated #1: the base branch moved");
+    expect(gh.bodies("commit")[0]?.parents).toEqual([moved]);
+  });
+
+  it("is never overwritten after a person pushed to it: one comment, then quiet", async () => {
+    const { body, head } = await openedBody();
+    const theirs = "9".repeat(40);
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
+      { number: 1, branch: BRANCH, body, headSha: theirs },
+    ]);
+    gh.gitCommit(theirs, "bump memory a bit", [head]).comment(1).updatePull(1, BRANCH);
+    const rec = recommendation({ monthlySavings: 99 });
+    const first = await reconcile(policy(), deps(new MemoryStore(), rec));
+    expect(first.proposal?.action).toBe("human-push");
+    expect(gh.bodies("comment")[0]?.body).toMatch(
+      /^Someone pushed to this branch, so costopt will not update it/,
+    );
+    const noted = gh.bodies("updatePull")[0]?.body as string;
+    expect(parseMetadata(noted)?.humanPushSeen).toBe(theirs);
+
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
+      { number: 1, branch: BRANCH, body: noted, headSha: theirs },
+    ]);
+    gh.gitCommit(theirs, "bump memory a bit", [head]);
+    const second = await reconcile(policy(), deps(new MemoryStore(), rec));
+    expect(second.proposal?.action).toBe("human-push");
+    expect(gh.bodies("comment")).toHaveLength(1);
+  });
+
+  it("is closed with a comment when the recommendation disappears", async () => {
+    const { body, head } = await openedBody();
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [{ number: 1, branch: BRANCH, body, headSha: head }]);
+    gh.comment(1).updatePull(1, BRANCH).deleteRef(BRANCH);
+    const gone = recommendation({
+      notEnoughData: true,
+      decision: { allowed: false, stepped: false, reasons: ["no usage data"] },
+    });
+    const result = await reconcile(policy(), deps(new MemoryStore(), gone));
+    expect(result).toMatchObject({ phase: "Ready", proposal: { action: "closed" } });
+    expect(gh.bodies("comment")[0]?.body).toBe(
+      "costopt is closing this pull request: not enough data: no usage data.",
+    );
+    const close = gh.bodies("updatePull")[0] as Record<string, string>;
+    expect(close.state).toBe("closed");
+    expect(parseMetadata(close.body)?.closedBy).toBe("costopt");
+  });
+});
+
+describe("a declined proposal", () => {
+  it("is not reopened until the recommendation changes materially, even with an empty store", async () => {
+    const { body, head } = await openedBody();
+    const closed = { number: 1, branch: BRANCH, body, headSha: head, state: "closed" as const };
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [closed]);
+    expect((await reconcile(policy(), deps(new MemoryStore()))).proposal?.action).toBe("suppressed");
+
+    // 250m -> 245m is within 10%: still suppressed.
+    const near = recommendation();
+    if (near.containers[0]) near.containers[0].proposed.cpuRequest = 245;
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [closed]);
+    expect((await reconcile(policy(), deps(new MemoryStore(), near))).proposal?.action).toBe("suppressed");
+
+    // 250m -> 150m is material: a new PR.
+    const far = recommendation();
+    if (far.containers[0]) far.containers[0].proposed.cpuRequest = 150;
+    gh.snapshot({ "k8s/web.yaml": WEB })
+      .pulls(BRANCH, [closed])
+      .openCount([])
+      .commit("d".repeat(40))
+      .createRef();
+    gh.openPull(2, BRANCH).issueUpdate(2);
+    expect((await reconcile(policy(), deps(new MemoryStore(), far))).proposal?.action).toBe("created");
+  });
+});
+
+describe("concurrency and rate limits", () => {
+  it("gives exactly one PR for two concurrent reconciles of one policy", async () => {
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.openPull(1, BRANCH).issueUpdate(1);
+    const store = new MemoryStore();
+    const results = await Promise.all([reconcile(policy(), deps(store)), reconcile(policy(), deps(store))]);
+    expect(results.map((r) => r.proposal?.action ?? (r.busy ? "busy" : "?")).sort()).toEqual([
+      "busy",
+      "created",
+    ]);
+    expect(gh.bodies("createPull")).toHaveLength(1);
+  });
+
+  it("stops cleanly on a secondary rate limit and resumes next run without a duplicate", async () => {
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.openPull(1, BRANCH, { status: 403, headers: { "retry-after": "30" } });
+    const store = new MemoryStore();
+    const stopped = await reconcile(policy(), deps(store));
+    expect(stopped.rateLimited).toEqual({ retryAfterSeconds: 30 });
+    expect(stopped.message).toMatch(/rate-limited by github/);
+
+    // Next run: the branch is already there (422), so it is force-updated, then the PR opens once.
+    gh.snapshot({ "k8s/web.yaml": WEB })
+      .pulls(BRANCH, [])
+      .openCount([])
+      .commit("d".repeat(40))
+      .createRef(422);
+    gh.updateRef(BRANCH).openPull(1, BRANCH).issueUpdate(1);
+    const resumed = await reconcile(policy(), deps(store));
+    expect(resumed.proposal?.action).toBe("created");
+    expect(gh.bodies("updateRef")[0]).toEqual({ sha: "d".repeat(40), force: true });
+  });
+});
+
+describe("deleting a policy and health regressions", () => {
+  it("closes the open proposal and reverts the merged one when the policy had rollbackOnFailure", async () => {
+    const { body } = await openedBody();
+    const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
+    const merged = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
+    gh.pulls(BRANCH, [merged]); // withdraw: nothing open
+    gh.pulls(BRANCH, [merged]); // rollback: find the merged proposal
+    gh.pulls(`${BRANCH}-revert-1`, []);
+    gh.snapshot({ "k8s/web.yaml": after })
+      .commit("r".repeat(40))
+      .createRef()
+      .openPull(2, `${BRANCH}-revert-1`)
+      .issueUpdate(2);
+    gh.updatePull(1, BRANCH).comment(1);
+    const result = await reconcileDeleted(policy({ rollbackOnFailure: true }), {
+      forge: forge(),
+      store: new MemoryStore(),
+      now: () => NOW,
+    });
+    expect(result.rollback).toMatchObject({ action: "opened", reverts: 1 });
+    expect(gh.treeFiles()).toEqual({ "k8s/web.yaml": WEB });
+    expect(gh.bodies("createPull")[0]).toMatchObject({
+      title: "costopt: revert #1 (web right-size CPU and memory (saves $40.25/mo))",
+      head: `${BRANCH}-revert-1`,
+      base: "master",
+    });
+    expect(gh.bodies("issueUpdate")[0]).toEqual({ labels: ["cost-optimization", "costopt:rollback"] });
+    expect(parseMetadata(gh.bodies("updatePull")[0]?.body)?.rolledBack).toBe(2);
+    expect(gh.bodies("comment")[0]?.body).toBe(
+      "Rolling back (the policy was deleted with rollbackOnFailure): #2.",
+    );
+  });
+
+  it("reverts on a health regression with auto-merge under autoApply, and refuses over a later edit", async () => {
+    const { body } = await openedBody();
+    const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
+    const merged = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
+    gh.pulls(BRANCH, [merged]).pulls(`${BRANCH}-revert-1`, []);
+    gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") }).comment(1);
+    const conflict = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
+      forge: forge(),
+      store: new MemoryStore(),
+    });
+    expect(conflict).toMatchObject({
+      phase: "Failed",
+      failureReason: "RollbackConflict",
+      rollback: { action: "conflict" },
+    });
+    expect(gh.bodies("comment")[0]?.body).toContain(
+      '/spec/template/spec/containers/0/resources/requests/cpu is now "333m", not "250m"',
+    );
+    expect(gh.bodies("tree")).toEqual([]);
+
+    gh.pulls(BRANCH, [merged]).pulls(`${BRANCH}-revert-1`, []);
+    gh.snapshot({ "k8s/web.yaml": after })
+      .commit("r".repeat(40))
+      .createRef()
+      .openPull(2, `${BRANCH}-revert-1`)
+      .issueUpdate(2);
+    gh.autoMerge("PR_node_2").updatePull(1, BRANCH).comment(1);
+    const reverted = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
+      forge: forge(),
+      store: new MemoryStore(),
+    });
+    expect(reverted.rollback?.action).toBe("opened");
+    expect(reverted.pullRequest?.number).toBe(2);
+  });
+});
