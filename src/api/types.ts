@@ -126,6 +126,8 @@ export interface CostOptimizationStatus {
   appliedOptimizations: number;
   totalSavings: number;
   pullRequest?: PullRequestRef;
+  /** Where the manifests were found and why (src/discovery statusSource()). */
+  source?: Record<string, unknown>;
   observedGeneration?: number;
   conditions?: Condition[];
 }
