@@ -1,15 +1,8 @@
 // A small resource-generic Kubernetes client: any group/version/plural, addressed by a
-// ResourceRef, so the control loop, leases, events and (later) Argo CD / Flux objects share
-// one code path. It rides on @kubernetes/client-node for configuration, auth and TLS.
+// ResourceRef, so the control loop, leases, events and Argo CD / Flux objects share one
+// code path over one connection (see connection.ts for why it is not client-node).
 
-import {
-  ApiException,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from "@kubernetes/client-node";
+import type { KubeConnection } from "./connection.js";
 
 export interface ResourceRef {
   /** "" for the core group. */
@@ -82,66 +75,37 @@ export function apiPath(r: ResourceRef, namespace?: string): string {
   return r.namespaced && namespace ? `${base}/namespaces/${namespace}/${r.plural}` : `${base}/${r.plural}`;
 }
 
-type Any = Record<string, unknown>;
-
-/** KubeClient over @kubernetes/client-node. Core-group calls go through CoreV1Api (events, pods). */
-export class ClientNodeKube implements KubeClient {
-  private readonly custom: CustomObjectsApi;
-  private readonly core: CoreV1Api;
-
-  constructor(kc: KubeConfig) {
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.core = kc.makeApiClient(CoreV1Api);
-  }
+/** KubeClient over a KubeConnection: plain REST paths, JSON bodies, merge patches. */
+export class HttpKube implements KubeClient {
+  constructor(private readonly conn: KubeConnection) {}
 
   async get<T = KubeObject>(r: ResourceRef, namespace: string | undefined, name: string) {
-    try {
-      return (await this.call(() => {
-        if (!r.group) return this.coreGet(r, namespace ?? "", name);
-        const p = { group: r.group, version: r.version, plural: r.plural, name };
-        return r.namespaced
-          ? this.custom.getNamespacedCustomObject({ ...p, namespace: namespace ?? "" })
-          : this.custom.getClusterCustomObject(p);
-      })) as T;
-    } catch (err) {
-      if (err instanceof KubeError && err.code === 404) return undefined;
-      throw err;
-    }
+    const res = await this.conn.request("GET", objectPath(r, namespace, name));
+    if (res.status === 404) return undefined;
+    return expectOk(res, "get", r, name) as T;
   }
 
   async list<T = KubeObject>(r: ResourceRef, namespace?: string, labelSelector?: string) {
-    const out = (await this.call(() => {
-      if (!r.group) return this.coreList(r, namespace, labelSelector);
-      const p = { group: r.group, version: r.version, plural: r.plural, labelSelector };
-      return r.namespaced && namespace
-        ? this.custom.listNamespacedCustomObject({ ...p, namespace })
-        : this.custom.listClusterCustomObject(p);
-    })) as { items?: T[]; metadata?: { resourceVersion?: string } };
+    const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "";
+    const res = await this.conn.request("GET", `${apiPath(r, namespace)}${q}`);
+    const out = expectOk(res, "list", r) as { items?: T[]; metadata?: { resourceVersion?: string } };
     return { items: out.items ?? [], resourceVersion: out.metadata?.resourceVersion ?? "" };
   }
 
   async create<T = KubeObject>(r: ResourceRef, namespace: string | undefined, body: object) {
-    return (await this.call(() => {
-      if (!r.group) {
-        if (r.plural !== "events")
-          throw new KubeError(405, `costopt only creates core events, not ${r.plural}`);
-        return this.core.createNamespacedEvent({ namespace: namespace ?? "", body: body as never });
-      }
-      const p = { group: r.group, version: r.version, plural: r.plural, body };
-      return r.namespaced
-        ? this.custom.createNamespacedCustomObject({ ...p, namespace: namespace ?? "" })
-        : this.custom.createClusterCustomObject(p);
-    })) as T;
+    if (!r.group && r.plural !== "events")
+      throw new KubeError(405, `costopt only creates core events, not ${r.plural}`);
+    return expectOk(await this.conn.request("POST", apiPath(r, namespace), body), "create", r) as T;
   }
 
   async replace<T = KubeObject>(r: ResourceRef, namespace: string | undefined, name: string, body: object) {
     this.requireGroup(r, "replace");
-    const p = { group: r.group, version: r.version, plural: r.plural, name, body };
-    return (await this.call(() =>
-      r.namespaced
-        ? this.custom.replaceNamespacedCustomObject({ ...p, namespace: namespace ?? "" })
-        : this.custom.replaceClusterCustomObject(p),
-    )) as T;
+    return expectOk(
+      await this.conn.request("PUT", objectPath(r, namespace, name), body),
+      "replace",
+      r,
+      name,
+    ) as T;
   }
 
   async mergePatch<T = KubeObject>(
@@ -152,83 +116,41 @@ export class ClientNodeKube implements KubeClient {
     opts: { status?: boolean } = {},
   ) {
     this.requireGroup(r, "patch");
-    const headers = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-    const p = { group: r.group, version: r.version, plural: r.plural, name, body: patch as object };
-    const ns = { ...p, namespace: namespace ?? "" };
-    return (await this.call(() => {
-      if (opts.status) {
-        return r.namespaced
-          ? this.custom.patchNamespacedCustomObjectStatus(ns, headers)
-          : this.custom.patchClusterCustomObjectStatus(p, headers);
-      }
-      return r.namespaced
-        ? this.custom.patchNamespacedCustomObject(ns, headers)
-        : this.custom.patchClusterCustomObject(p, headers);
-    })) as T;
+    const path = `${objectPath(r, namespace, name)}${opts.status ? "/status" : ""}`;
+    const res = await this.conn.request("PATCH", path, patch, "application/merge-patch+json");
+    return expectOk(res, "patch", r, name) as T;
   }
 
   async delete(r: ResourceRef, namespace: string | undefined, name: string) {
     this.requireGroup(r, "delete");
-    const p = { group: r.group, version: r.version, plural: r.plural, name };
-    try {
-      await this.call(() =>
-        r.namespaced
-          ? this.custom.deleteNamespacedCustomObject({ ...p, namespace: namespace ?? "" })
-          : this.custom.deleteClusterCustomObject(p),
-      );
-    } catch (err) {
-      if (!(err instanceof KubeError && err.code === 404)) throw err;
-    }
+    const res = await this.conn.request("DELETE", objectPath(r, namespace, name));
+    if (res.status !== 404) expectOk(res, "delete", r, name);
   }
 
   // costopt never writes core objects other than Events; refusing here keeps that a property of the code.
   private requireGroup(r: ResourceRef, verb: string): void {
     if (!r.group) throw new KubeError(405, `costopt does not ${verb} core ${r.plural}`);
   }
-
-  private coreGet(r: ResourceRef, namespace: string, name: string): Promise<unknown> {
-    if (r.plural === "pods") return this.core.readNamespacedPod({ namespace, name });
-    if (r.plural === "namespaces") return this.core.readNamespace({ name });
-    throw new KubeError(405, `costopt does not read core ${r.plural}`);
-  }
-
-  private coreList(r: ResourceRef, namespace: string | undefined, labelSelector: string | undefined) {
-    if (r.plural === "pods") {
-      return namespace
-        ? this.core.listNamespacedPod({ namespace, labelSelector })
-        : this.core.listPodForAllNamespaces({ labelSelector });
-    }
-    if (r.plural === "events") {
-      return namespace
-        ? this.core.listNamespacedEvent({ namespace, labelSelector })
-        : this.core.listEventForAllNamespaces({ labelSelector });
-    }
-    throw new KubeError(405, `costopt does not list core ${r.plural}`);
-  }
-
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toKubeError(err);
-    }
-  }
 }
 
-function toKubeError(err: unknown): unknown {
-  if (err instanceof KubeError) return err;
-  if (err instanceof ApiException) {
-    const body = typeof err.body === "string" ? safeJson(err.body) : (err.body as Any | undefined);
-    const message = typeof body?.message === "string" ? body.message : String(err.message).slice(0, 300);
-    return new KubeError(err.code, message);
-  }
-  return err;
+/** @deprecated the old name, kept for callers written before HttpKube; use HttpKube. */
+export const ClientNodeKube = HttpKube;
+
+function objectPath(r: ResourceRef, namespace: string | undefined, name: string): string {
+  return `${apiPath(r, namespace)}/${encodeURIComponent(name)}`;
 }
 
-function safeJson(s: string): Any | undefined {
-  try {
-    return JSON.parse(s) as Any;
-  } catch {
-    return undefined;
-  }
+function expectOk(
+  res: { status: number; body: unknown },
+  verb: string,
+  r: ResourceRef,
+  name?: string,
+): unknown {
+  if (res.status >= 200 && res.status < 300) return res.body;
+  const body = res.body as { message?: unknown } | string | undefined;
+  const message =
+    typeof body === "object" && typeof body?.message === "string"
+      ? body.message
+      : `${verb} ${r.plural}${name ? ` ${name}` : ""}: HTTP ${res.status}`;
+  throw new KubeError(res.status, message);
 }

@@ -1,11 +1,12 @@
-// The CostOptimization informer: one list+watch for all namespaces, or one per namespace in
-// WATCH_NAMESPACES (the RBAC of a namespaced install cannot list cluster-wide). client-node's
-// informer stops on a watch error, so it is restarted here after a short delay.
+// The CostOptimization informer: list, then watch from the list's resourceVersion, keeping a
+// cache and calling add/update/delete — one loop for all namespaces, or one per namespace in
+// WATCH_NAMESPACES (a namespaced install's RBAC cannot list cluster-wide). A watch that ends
+// is resumed from the last resourceVersion seen; 410 Gone (history compacted) relists.
 
-import { type KubeConfig, type KubernetesObject, makeInformer } from "@kubernetes/client-node";
 import type { CostOptimization } from "../api/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import { apiPath, type KubeClient } from "./client.js";
+import type { KubeConnection } from "./connection.js";
 import { COSTOPTIMIZATIONS } from "./resources.js";
 
 export interface PolicyHandlers {
@@ -15,68 +16,135 @@ export interface PolicyHandlers {
 }
 
 export interface PolicySource {
+  /** Resolves once the first list of every scope is in the cache. */
   start(handlers: PolicyHandlers): Promise<void>;
   stop(): Promise<void>;
   /** Everything currently known, for periodic resync. */
   list(): CostOptimization[];
 }
 
-type K8sInformer = ReturnType<typeof makeInformer<KubernetesObject>>;
-// client-node types metadata timestamps as Date; on the wire (and here) they are strings.
-const asPolicy = (o: KubernetesObject) => o as unknown as CostOptimization;
+interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: CostOptimization & { code?: number };
+}
+
+const keyOf = (p: CostOptimization) => `${p.metadata.namespace ?? ""}/${p.metadata.name}`;
 
 export class KubePolicyInformer implements PolicySource {
-  private informers: K8sInformer[] = [];
-  private stopped = true;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly cache = new Map<string, CostOptimization>();
+  private abort = new AbortController();
+  private loops: Promise<void>[] = [];
 
   constructor(
-    private readonly kc: KubeConfig,
+    private readonly conn: KubeConnection,
     private readonly kube: KubeClient,
     private readonly namespaces: string[],
     private readonly log: Logger,
-    private readonly restartDelayMs = 2000,
+    private readonly retryDelayMs = 2000,
+    /** Servers end watches after this; shorter than the API server's default keeps connections fresh. */
+    private readonly watchTimeoutSeconds = 300,
   ) {}
 
   async start(h: PolicyHandlers): Promise<void> {
-    this.stopped = false;
+    this.abort = new AbortController();
     const scopes = this.namespaces.length ? this.namespaces : [undefined];
-    this.informers = scopes.map((ns) => {
-      const inf = makeInformer(this.kc, apiPath(COSTOPTIMIZATIONS, ns), async () => {
-        const list = await this.kube.list<KubernetesObject>(COSTOPTIMIZATIONS, ns);
-        return {
-          apiVersion: "v1",
-          kind: "List",
-          metadata: { resourceVersion: list.resourceVersion },
-          items: list.items,
-        };
-      });
-      inf.on("add", (o) => h.add(asPolicy(o)));
-      inf.on("update", (o) => h.update(asPolicy(o)));
-      inf.on("delete", (o) => h.delete(asPolicy(o)));
-      inf.on("error", (err: unknown) => {
-        if (this.stopped) return;
-        this.log.warn("policy watch failed; restarting", { namespace: ns ?? "*", err: String(err) });
-        const t = setTimeout(() => {
-          this.timers.delete(t);
-          if (!this.stopped) inf.start().catch(() => {});
-        }, this.restartDelayMs);
-        this.timers.add(t);
-      });
-      return inf;
-    });
-    await Promise.all(this.informers.map((i) => i.start()));
+    // Node 20 has no Promise.withResolvers.
+    const resolvers: (() => void)[] = [];
+    const synced = scopes.map(() => new Promise<void>((resolve) => resolvers.push(resolve)));
+    this.loops = scopes.map((ns, i) => this.run(ns, h, () => resolvers[i]?.()));
+    await Promise.race([Promise.all(synced), this.stopped()]);
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await Promise.all(this.informers.map((i) => i.stop()));
-    this.informers = [];
+    this.abort.abort();
+    await Promise.allSettled(this.loops);
+    this.loops = [];
+    this.cache.clear();
+  }
+
+  private stopped(): Promise<void> {
+    const signal = this.abort.signal;
+    return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
   }
 
   list(): CostOptimization[] {
-    return this.informers.flatMap((i) => i.list().map(asPolicy));
+    return [...this.cache.values()];
   }
+
+  private async run(ns: string | undefined, h: PolicyHandlers, synced: () => void): Promise<void> {
+    const signal = this.abort.signal;
+    let rv = "";
+    while (!signal.aborted) {
+      try {
+        if (!rv) {
+          rv = await this.relist(ns, h);
+          synced();
+        }
+        let gone = false;
+        const path = `${apiPath(COSTOPTIMIZATIONS, ns)}?watch=true&allowWatchBookmarks=true&timeoutSeconds=${this.watchTimeoutSeconds}&resourceVersion=${encodeURIComponent(rv)}`;
+        await this.conn.stream(
+          path,
+          (line) => {
+            const e = line as WatchEvent;
+            if (e.type === "ERROR") {
+              if (e.object?.code === 410) gone = true;
+              return;
+            }
+            rv = e.object?.metadata?.resourceVersion ?? rv;
+            if (e.type === "BOOKMARK") return;
+            this.apply(e.type, e.object, h);
+          },
+          signal,
+        );
+        if (gone) rv = "";
+      } catch (err) {
+        if (signal.aborted) return;
+        if ((err as { code?: number }).code === 410) rv = "";
+        this.log.warn("policy watch failed; retrying", { namespace: ns ?? "*", err: String(err) });
+        await delay(this.retryDelayMs, signal);
+      }
+    }
+  }
+
+  /** Lists the scope and reconciles the cache with it; returns the list's resourceVersion. */
+  private async relist(ns: string | undefined, h: PolicyHandlers): Promise<string> {
+    const { items, resourceVersion } = await this.kube.list<CostOptimization>(COSTOPTIMIZATIONS, ns);
+    const seen = new Set<string>();
+    for (const p of items) {
+      seen.add(keyOf(p));
+      this.apply("MODIFIED", p, h);
+    }
+    for (const [key, p] of this.cache) {
+      if ((ns === undefined || p.metadata.namespace === ns) && !seen.has(key)) this.apply("DELETED", p, h);
+    }
+    return resourceVersion;
+  }
+
+  private apply(type: "ADDED" | "MODIFIED" | "DELETED", p: CostOptimization, h: PolicyHandlers): void {
+    const key = keyOf(p);
+    const old = this.cache.get(key);
+    if (type === "DELETED") {
+      if (!old) return;
+      this.cache.delete(key);
+      h.delete(p);
+      return;
+    }
+    this.cache.set(key, p);
+    if (!old) h.add(p);
+    else if (old.metadata.resourceVersion !== p.metadata.resourceVersion) h.update(p);
+  }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

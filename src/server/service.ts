@@ -6,9 +6,9 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Config } from "../config.js";
-import { ClientNodeKube, type KubeClient } from "../kube/client.js";
+import { HttpKube, type KubeClient } from "../kube/client.js";
+import type { KubeConnection } from "../kube/connection.js";
 import { Controller } from "../kube/controller.js";
 import { KubeEventRecorder } from "../kube/events.js";
 import { HealthMonitor } from "../kube/health.js";
@@ -21,10 +21,11 @@ import { createTelemetry, type Telemetry } from "../telemetry/metrics.js";
 import type { AdmissionOptions } from "./admission.js";
 import { admissionHandler, createAdmissionServer } from "./admission-server.js";
 import { createHttpService, type WebhookMiddleware } from "./http.js";
+import { TtlCache } from "./lookup-cache.js";
 
 export interface ServiceOptions {
   config: Config;
-  kc: KubeConfig;
+  connection: KubeConnection;
   reconciler: PolicyReconciler;
   kube?: KubeClient;
   /** Defaults to the CR informer; local mode passes policies read from the repository. */
@@ -51,7 +52,7 @@ export class Service {
   private started = false;
 
   constructor(private readonly o: ServiceOptions) {
-    this.kube = o.kube ?? new ClientNodeKube(o.kc);
+    this.kube = o.kube ?? new HttpKube(o.connection);
     this.telemetry = o.telemetry ?? createTelemetry();
     this.log = o.log ?? createLogger(o.config.logLevel);
     const c = o.config;
@@ -95,9 +96,13 @@ export class Service {
     await once(this.http, "listening");
     let admissionPort: number | undefined;
     if (this.o.admission !== false) {
+      const labels = new TtlCache<Record<string, string> | undefined>(30_000);
       const opts: AdmissionOptions = {
         validation: { protectedNamespaces: c.protectedNamespaces },
-        lookupLabels: async (ref) => (await getWorkload(this.kube, ref))?.metadata.labels,
+        lookupLabels: (ref) =>
+          labels.get(`${ref.namespace}/${ref.kind}/${ref.name}`, async () => {
+            return (await getWorkload(this.kube, ref))?.metadata.labels ?? {};
+          }),
       };
       this.https = createAdmissionServer(
         { certFile: c.tlsCertFile, keyFile: c.tlsKeyFile },
@@ -156,7 +161,8 @@ export class Service {
     });
     controller = new Controller({
       kube: this.kube,
-      source: this.o.source ?? new KubePolicyInformer(this.o.kc, this.kube, c.watchNamespaces, this.log),
+      source:
+        this.o.source ?? new KubePolicyInformer(this.o.connection, this.kube, c.watchNamespaces, this.log),
       reconciler: this.o.reconciler,
       events: new KubeEventRecorder(this.kube, this.log),
       telemetry: this.telemetry,

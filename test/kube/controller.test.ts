@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SPEC_DEFAULTS } from "../../src/api/defaults.js";
 import type { CostOptimization, CostOptimizationStatus } from "../../src/api/types.js";
-import { ClientNodeKube } from "../../src/kube/client.js";
+import { HttpKube } from "../../src/kube/client.js";
 import { Controller } from "../../src/kube/controller.js";
 import { KubeEventRecorder } from "../../src/kube/events.js";
 import { FINALIZER } from "../../src/kube/finalizer.js";
@@ -9,7 +9,7 @@ import { KubePolicyInformer } from "../../src/kube/informer.js";
 import type { PolicyReconciler, ReconcileResult, Trigger } from "../../src/kube/reconciler.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { createTelemetry } from "../../src/telemetry/metrics.js";
-import { FakeKubeApi, kubeConfigFor } from "../support/kube-api.js";
+import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
 import { waitFor } from "../support/wait.js";
 import { deployment } from "../support/workloads.js";
 
@@ -87,8 +87,8 @@ async function startController(
     rollbackRecheckMs?: number;
   } = {},
 ) {
-  const kc = await kubeConfigFor(api.url);
-  const kube = new ClientNodeKube(kc);
+  const kc = connectionFor(api.url);
+  const kube = new HttpKube(kc);
   telemetry = createTelemetry({ defaultMetrics: false });
   controller = new Controller({
     kube,

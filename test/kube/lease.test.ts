@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ClientNodeKube } from "../../src/kube/client.js";
+import { HttpKube } from "../../src/kube/client.js";
 import { LeaderElector } from "../../src/kube/lease.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
-import { FakeKubeApi, kubeConfigFor } from "../support/kube-api.js";
+import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
 import { waitFor } from "../support/wait.js";
 
 let api: FakeKubeApi;
@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 async function elector(identity: string, log: string[]) {
-  const kube = new ClientNodeKube(await kubeConfigFor(api.url));
+  const kube = new HttpKube(connectionFor(api.url));
   const e = new LeaderElector({
     kube,
     namespace: "costopt-system",

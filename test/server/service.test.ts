@@ -6,7 +6,7 @@ import { loadConfig } from "../../src/config.js";
 import type { PolicyReconciler, ReconcileResult } from "../../src/kube/reconciler.js";
 import { Service } from "../../src/server/service.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
-import { FakeKubeApi, kubeConfigFor } from "../support/kube-api.js";
+import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
 import { selfSignedCert } from "../support/tls.js";
 import { waitFor } from "../support/wait.js";
 
@@ -55,7 +55,7 @@ async function service(name: string, log: string[], admission = false) {
   };
   const s = new Service({
     config,
-    kc: await kubeConfigFor(api.url),
+    connection: connectionFor(api.url),
     reconciler: new CountingReconciler(name, log),
     log: silentLogger,
     admission,

@@ -23,6 +23,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import fastJsonPatch from "fast-json-patch";
+import { KubeConnection } from "../../src/kube/connection.js";
 
 type Obj = Record<string, unknown> & { metadata: Meta };
 interface Meta {
@@ -578,15 +579,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** A KubeConfig pointing at a started FakeKubeApi (no auth). */
-export async function kubeConfigFor(url: string) {
-  const { KubeConfig } = await import("@kubernetes/client-node");
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "fake", server: url, skipTLSVerify: true }],
-    users: [{ name: "fake" }],
-    contexts: [{ name: "fake", cluster: "fake", user: "fake" }],
-    currentContext: "fake",
-  });
-  return kc;
+/** A connection to a started FakeKubeApi (plain HTTP, no auth). */
+export function connectionFor(url: string): KubeConnection {
+  return new KubeConnection({ server: url, timeoutMs: 10_000 });
+}
+
+/** @deprecated the name from when tests built a client-node KubeConfig; use connectionFor. */
+export async function kubeConfigFor(url: string): Promise<KubeConnection> {
+  return connectionFor(url);
 }
