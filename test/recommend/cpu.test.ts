@@ -89,3 +89,12 @@ describe("CPU strategy", () => {
     expect(app(r).proposed.cpuRequest).toBe(225);
   });
 });
+
+describe("CPU strategy with an HPA", () => {
+  it("warns that the HPA's utilization target moves with the request", () => {
+    const r = recommend(
+      input({ workload: workload({ hpa: { name: "web", minReplicas: 2, maxReplicas: 6 } }) }),
+    );
+    expect(r.notes.join("\n")).toMatch(/HPA's utilization target is relative to the request/);
+  });
+});

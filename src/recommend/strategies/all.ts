@@ -15,6 +15,14 @@ export const allStrategy: Strategy<StrategySettings> = (ctx, draft, s) => {
   let p = replicaStrategy(ctx, draft, s.replicas);
   p = cpuStrategy(ctx, p, s.cpu);
   p = memoryStrategy(ctx, p, s.memory);
+  if (p.loadFactor > 1)
+    p = {
+      ...p,
+      notes: [
+        ...p.notes,
+        "memory is sized on the observed per-pod peak; with more load per pod it may grow (watch the first days)",
+      ],
+    };
   p = spotStrategy(ctx, p, s.spot);
   // On spot, quiet hours must still survive an interruption.
   const quietFloor = p.placement ? Math.max(s.scheduledScaling.minReplicas, s.spot.minReplicas) : undefined;

@@ -34,7 +34,19 @@ export const cpuStrategy: Strategy<CpuSettings> = (_ctx, draft, settings) => {
       c.proposed.cpuRequest !== draft.containers[i]?.proposed.cpuRequest ||
       c.proposed.cpuLimit !== draft.containers[i]?.proposed.cpuLimit,
   );
-  return { ...draft, containers, appliedTypes: changed ? withApplied(draft, "CPU") : draft.appliedTypes };
+  // An HPA's CPU target is a share of the request: a smaller request makes it scale out sooner.
+  const hpaNote =
+    changed && draft.replicas?.field === "hpa.minReplicas"
+      ? [
+          "CPU: the HPA's utilization target is relative to the request; expect more replicas at the same load",
+        ]
+      : [];
+  return {
+    ...draft,
+    containers,
+    notes: [...draft.notes, ...hpaNote],
+    appliedTypes: changed ? withApplied(draft, "CPU") : draft.appliedTypes,
+  };
 };
 
 function sizeCpu(c: ContainerRecommendation, s: CpuSettings, loadFactor: number): ContainerRecommendation {
