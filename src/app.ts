@@ -1,0 +1,333 @@
+// The Probot app: what costopt does when GitHub tells it something happened.
+//   pull_request.closed  merged -> ledger + Applied; a revert merged -> RolledBack; closed by a person -> suppressed
+//   issue_comment        `/costopt rollback|recheck|ignore` from people with write access
+//   push                 to the default branch -> re-evaluate the policies whose files changed
+//   installation         a new installation -> evaluate its repositories
+// Every delivery is handled once (the store remembers delivery ids for 24 h), and every write
+// goes through the Forge, which never touches the default branch.
+
+import { createHmac, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createNodeMiddleware, type Probot } from "probot";
+import { GitHubForge } from "./forge/github/index.js";
+import type { OctokitLike } from "./forge/github/octokit.js";
+import { isManifestCandidate } from "./forge/types.js";
+import { COMMANDS, type Command, mentionsCostopt, parseCommand } from "./gitops/commands.js";
+import { withPolicyLock } from "./gitops/lock.js";
+import { parseMetadata } from "./gitops/metadata.js";
+import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
+import { requestRollback } from "./gitops/rollback.js";
+import type { Store } from "./state/types.js";
+
+export interface PolicyRef {
+  /** Policy key: [<cluster>/]<namespace>/<name>. */
+  key: string;
+  namespace: string;
+  name: string;
+}
+
+export interface ReevaluateRequest {
+  repository: string;
+  reason: "recheck" | "push" | "installation";
+  /** Set for /costopt recheck. */
+  policy?: PolicyRef;
+  /** Set for a push: the YAML files that changed on the default branch. */
+  paths?: string[];
+}
+
+export interface AppOptions {
+  store: Store;
+  /** CLUSTER_NAME: this instance only acts on proposals of its own cluster. */
+  clusterName?: string;
+  now?: () => Date;
+  /** Spacing between GitHub writes (about 1 s in production; 0 in tests). */
+  writeIntervalMs?: number;
+  /** A proposal was merged, declined or rolled back: for CR status, Events and metrics. */
+  onOutcome?: (outcome: PullRequestOutcome & { ref: PolicyRef }) => void | Promise<void>;
+  /** Policies to look at again (a /costopt recheck, a push, a new installation). */
+  onReevaluate?: (request: ReevaluateRequest) => void | Promise<void>;
+  /** Whether the policy has autoApply (a command-triggered revert then gets auto-merge too). */
+  autoApply?: (policy: PolicyRef) => boolean | Promise<boolean>;
+}
+
+/** The policy a key names, if it belongs to this cluster. */
+export function policyRef(key: string, clusterName?: string): PolicyRef | undefined {
+  const parts = key.split("/");
+  const ours = clusterName ? parts.length === 3 && parts[0] === clusterName : parts.length === 2;
+  if (!ours) return undefined;
+  return { key, namespace: parts[parts.length - 2] as string, name: parts[parts.length - 1] as string };
+}
+
+interface RepoPayload {
+  repository: { name: string; full_name: string; default_branch: string; owner: { login: string } };
+}
+
+interface HandlerContext<P> {
+  id: string;
+  payload: P;
+  octokit: unknown;
+  log: { info: (o: unknown, m?: string) => void; warn: (o: unknown, m?: string) => void };
+}
+
+const POLITE_NO = (user: string) =>
+  `Thanks @${user}, but only people with write access to this repository can run costopt commands, so nothing was done.`;
+
+export function costoptApp(options: AppOptions) {
+  const now = options.now ?? (() => new Date());
+
+  const forgeFor = (context: HandlerContext<RepoPayload>) =>
+    new GitHubForge({
+      octokit: context.octokit as OctokitLike,
+      owner: context.payload.repository.owner.login,
+      repo: context.payload.repository.name,
+      defaultBranch: context.payload.repository.default_branch,
+      writeIntervalMs: options.writeIntervalMs,
+      now: () => now().getTime(),
+    });
+
+  /** Runs a handler once per delivery id; a failed one is forgotten so GitHub's redelivery works. */
+  const once =
+    <P>(handler: (context: HandlerContext<P>) => Promise<void>) =>
+    async (context: HandlerContext<P>) => {
+      if (!(await options.store.markDelivery(context.id))) {
+        context.log.info({ delivery: context.id }, "duplicate delivery ignored");
+        return;
+      }
+      try {
+        await handler(context);
+      } catch (err) {
+        await options.store.forgetDelivery(context.id);
+        throw err;
+      }
+    };
+
+  const onClosed = async (
+    context: HandlerContext<
+      RepoPayload & {
+        pull_request: {
+          number: number;
+          body: string | null;
+          merged: boolean | null;
+          merge_commit_sha: string | null;
+          merged_at: string | null;
+          head: { ref: string };
+        };
+      }
+    >,
+  ) => {
+    const pr = context.payload.pull_request;
+    // Another cluster's proposal (a shared repository) is that cluster's business.
+    const policy = parseMetadata(pr.body)?.policy;
+    const ref = policy === undefined ? undefined : policyRef(policy, options.clusterName);
+    if (!ref) return;
+    const outcome = await recordClosed(
+      {
+        number: pr.number,
+        branch: pr.head.ref,
+        body: pr.body,
+        merged: pr.merged === true,
+        mergeSha: pr.merge_commit_sha,
+        mergedAt: pr.merged_at,
+      },
+      context.payload.repository.full_name,
+      options.store,
+      now,
+    );
+    if (!outcome) return;
+    context.log.info({ outcome: outcome.kind, policy: outcome.policy, pr: pr.number }, "proposal closed");
+    await options.onOutcome?.({ ...outcome, ref });
+  };
+
+  const onComment = async (
+    context: HandlerContext<
+      RepoPayload & {
+        issue: { number: number; pull_request?: unknown };
+        comment: { body: string; user: { login: string; type: string } };
+      }
+    >,
+  ) => {
+    const { issue, comment } = context.payload;
+    if (!issue.pull_request || comment.user.type === "Bot" || !mentionsCostopt(comment.body)) return;
+    const forge = forgeFor(context);
+    const pr = await forge.pullRequest(issue.number);
+    const meta = parseMetadata(pr?.body);
+    const ref = meta && policyRef(meta.policy, options.clusterName);
+    if (!pr || !meta || !ref || !pr.branch.startsWith(`costopt/${meta.policy}`)) return;
+    const user = comment.user.login;
+    const command = parseCommand(comment.body);
+    if (!command) {
+      await forge.comment(
+        pr.number,
+        `@${user}, costopt knows these commands: ${COMMANDS.map((c) => `\`/costopt ${c}\``).join(", ")}.`,
+      );
+      return;
+    }
+    const permission = await forge.permission(user);
+    if (permission !== "write" && permission !== "admin") {
+      await forge.comment(pr.number, POLITE_NO(user));
+      return;
+    }
+    const reply = await runCommand(command, { forge, pr, meta, ref, user });
+    if (reply) await forge.comment(pr.number, reply);
+  };
+
+  const runCommand = async (
+    command: Command,
+    c: {
+      forge: GitHubForge;
+      pr: NonNullable<Awaited<ReturnType<GitHubForge["pullRequest"]>>>;
+      meta: NonNullable<ReturnType<typeof parseMetadata>>;
+      ref: PolicyRef;
+      user: string;
+    },
+  ): Promise<string | undefined> => {
+    const { forge, pr, meta, ref, user } = c;
+    if (command === "recheck") {
+      await options.onReevaluate?.({ repository: forge.repository, reason: "recheck", policy: ref });
+      return `@${user}, costopt is analysing \`${ref.key}\` again; this pull request is updated if the recommendation changed.`;
+    }
+    if (command === "ignore") {
+      if (pr.state !== "open")
+        return `@${user}, this pull request is already ${pr.state}; nothing to ignore.`;
+      const locked = await withPolicyLock(options.store, meta.policy, async () => {
+        await options.store.suppress(meta.policy, {
+          fingerprint: meta.fingerprint,
+          proposed: meta.proposed,
+          reason: `ignored by @${user} on #${pr.number}`,
+          at: now().toISOString(),
+        });
+        await forge.closePullRequest(pr.number, {
+          comment: `Ignored by @${user}: costopt will not propose this change again until the recommendation changes materially.`,
+          keepBranch: pr.headSha !== meta.head,
+        });
+      });
+      return locked.busy
+        ? `@${user}, costopt is updating this pull request right now; please try again in a minute.`
+        : undefined;
+    }
+    if (pr.state !== "merged")
+      return `@${user}, \`/costopt rollback\` works once this pull request is merged.`;
+    const autoMerge = (await options.autoApply?.(ref)) ?? false;
+    const locked = await withPolicyLock(options.store, meta.policy, () =>
+      requestRollback({
+        forge,
+        store: options.store,
+        policy: meta.policy,
+        pullRequest: pr.number,
+        reason: `requested by @${user}`,
+        autoMerge,
+        now,
+      }),
+    );
+    if (locked.busy)
+      return `@${user}, costopt is working on \`${ref.key}\` right now; please try again in a minute.`;
+    const r = locked.value;
+    // A conflict has already been explained in its own comment.
+    return r.action === "conflict" ? undefined : `@${user}, ${r.message}.`;
+  };
+
+  const onPush = async (
+    context: HandlerContext<
+      RepoPayload & { ref: string; commits: { added?: string[]; modified?: string[]; removed?: string[] }[] }
+    >,
+  ) => {
+    const { repository, ref, commits } = context.payload;
+    if (ref !== `refs/heads/${repository.default_branch}`) return;
+    const paths = [
+      ...new Set(commits.flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])])),
+    ].filter(isManifestCandidate);
+    if (paths.length === 0) return;
+    await options.onReevaluate?.({ repository: repository.full_name, reason: "push", paths });
+  };
+
+  const onInstalled = async (
+    context: HandlerContext<{
+      repositories?: { full_name: string }[];
+      repositories_added?: { full_name: string }[];
+    }>,
+  ) => {
+    const repos = context.payload.repositories ?? context.payload.repositories_added ?? [];
+    for (const r of repos) await options.onReevaluate?.({ repository: r.full_name, reason: "installation" });
+  };
+
+  return (app: Probot) => {
+    // Probot's generic context types are huge; each handler states the payload fields it reads.
+    const on = (events: string | string[], handler: (context: HandlerContext<never>) => Promise<void>) =>
+      app.on(events as never, once(handler) as never);
+    on("pull_request.closed", onClosed as never);
+    on("issue_comment.created", onComment as never);
+    on("push", onPush as never);
+    on(["installation.created", "installation_repositories.added"], onInstalled as never);
+    app.on("installation.deleted", async (context) => {
+      context.log.info({ installation: context.payload.installation.id }, "costopt uninstalled");
+    });
+  };
+}
+
+export type NodeMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (err?: Error) => void,
+) => unknown;
+
+const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
+
+function signatureMatches(secret: string, body: Buffer, signature: string | undefined): boolean {
+  if (!signature?.startsWith("sha256=")) return false;
+  const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * Probot's webhook middleware behind our own signature check, so a forged or unsigned delivery
+ * gets 401 (Probot alone answers 400) and never reaches a handler.
+ */
+export async function webhookMiddleware(
+  probot: Probot,
+  app: (app: Probot) => void,
+  options: { secret: string; path?: string },
+): Promise<NodeMiddleware> {
+  const inner = await createNodeMiddleware(app, {
+    probot,
+    webhooksPath: options.path ?? "/api/github/webhooks",
+  });
+  return async (req, res, next) => {
+    if (req.method !== "POST") return inner(req, res, next);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_WEBHOOK_BYTES) {
+        res.writeHead(413, { "content-type": "application/json" }).end('{"error":"payload too large"}');
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const body = Buffer.concat(chunks);
+    if (!signatureMatches(options.secret, body, req.headers["x-hub-signature-256"] as string | undefined)) {
+      res.writeHead(401, { "content-type": "application/json" }).end('{"error":"signature does not match"}');
+      return;
+    }
+    // Probot reads a string body instead of the (already consumed) stream.
+    (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
+    return inner(req, res, next);
+  };
+}
+
+/**
+ * A GitHub forge for a repository outside any webhook (the control loop, the health-regression
+ * rollback): the app's installation on that repository, authenticated as the installation.
+ */
+export async function githubForge(
+  probot: Probot,
+  repository: string,
+  options: { writeIntervalMs?: number } = {},
+): Promise<GitHubForge> {
+  const [owner, repo] = repository.split("/");
+  if (!owner || !repo) throw new Error(`repository must be owner/name, got ${JSON.stringify(repository)}`);
+  const appOctokit = await probot.auth();
+  const { data } = await appOctokit.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
+  const octokit = (await probot.auth(data.id)) as unknown as OctokitLike;
+  return new GitHubForge({ octokit, owner, repo, writeIntervalMs: options.writeIntervalMs });
+}
