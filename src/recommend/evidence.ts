@@ -32,6 +32,7 @@ export function baseProposal(
     if (!used) notes.push("no usage data for this container");
     else if (used.samples < s.minSamples)
       notes.push(`only ${used.samples} sample(s), fewer than the ${s.minSamples} needed`);
+    else if (!finiteStats(used)) notes.push("usage statistics are not finite numbers (NaN or Inf); ignored");
     else evidence = toEvidence(used);
     return { name: c.name, current: { ...c.resources }, proposed: { ...c.resources }, evidence, notes };
   });
@@ -40,6 +41,11 @@ export function baseProposal(
   if (usage?.ownership === "name-pattern")
     notes.push("pods were matched to the workload by name, not by owner series");
   return { containers, replicas: baseReplicas(workload, usage), appliedTypes: [], notes, loadFactor: 1 };
+}
+
+// A NaN that slipped through a source would otherwise become a NaN request in a pull request.
+function finiteStats(u: ContainerUsage): boolean {
+  return [...Object.values(u.cpu), ...Object.values(u.memory)].every((v) => Number.isFinite(v) && v >= 0);
 }
 
 function toEvidence(u: ContainerUsage): ContainerEvidence {

@@ -62,3 +62,23 @@ describe("container names", () => {
     );
   });
 });
+
+describe("bad statistics from a source", () => {
+  it("ignores a container whose statistics are NaN or Inf instead of proposing NaN", () => {
+    const usage = usageFrom({ cpu: () => 200 });
+    const broken = {
+      ...usage,
+      containers: usage.containers.map((c) => ({ ...c, cpu: { ...c.cpu, p95: Number.NaN } })),
+    };
+    const r = recommend(input({ usage: broken }));
+    expect(r.notEnoughData).toBe(true);
+    expect(r.containers[0]?.notes.join("\n")).toMatch(/not finite/);
+  });
+
+  it("leaves memory alone when the source has CPU but no working set", () => {
+    const usage = usageFrom({ cpu: () => 200, memory: () => 0 });
+    const r = recommend(input({ usage, spec: spec({ optimizationType: "MEMORY" }) }));
+    expect(r.containers[0]?.proposed).toEqual(r.containers[0]?.current);
+    expect(r.containers[0]?.notes.join("\n")).toMatch(/no memory usage data/);
+  });
+});

@@ -41,7 +41,9 @@ export const memoryStrategy: Strategy<MemorySettings> = (_ctx, draft, settings) 
 };
 
 function sizeMemory(c: ContainerRecommendation, s: MemorySettings): ContainerRecommendation {
-  if (!c.evidence) return { ...c, notes: [...c.notes, "no memory usage data: memory left unchanged"] };
+  // A working set of 0 means no memory series, not a container that needs nothing.
+  if (!c.evidence || c.evidence.memory.max <= 0)
+    return { ...c, notes: [...c.notes, "no memory usage data: memory left unchanged"] };
   const notes = [...c.notes];
   let used = c.evidence.memory.max;
   let value = used * (1 + s.bufferPercent / 100);
