@@ -102,7 +102,7 @@ export function recommend(input: RecommendInput): Recommendation {
   const { usage, workload, spec } = input;
   if (prepared.notEnoughData || !usage)
     return conclude(input, prepared, prepared.base, () => NO_DATA_SCORES, BUILTIN);
-  const ctx: StrategyContext = { workload, usage, spec, pricing: prepared.pricing };
+  const ctx: StrategyContext = { workload, usage, spec };
   const drafted = runStrategy(spec.optimizationType, ctx, prepared.base, prepared.settings);
   const evidence = prepared.base.containers.flatMap((c) => (c.evidence ? [c.evidence] : []));
   const history = workloadEvidence(usage, prepared.base, input.source, input.now).historySeconds;

@@ -6,7 +6,7 @@ import { formatCpu } from "../../api/quantity.js";
 import { effectiveCpu } from "../cost.js";
 import { pdbReplicaFloor } from "../pdb.js";
 import { peakCpu, troughCpu } from "../profile.js";
-import { type Proposal, type Strategy, type StrategyContext, withApplied } from "./types.js";
+import { type Proposal, type Strategy, withApplied } from "./types.js";
 
 export interface ReplicaSettings {
   /** Share of the per-replica CPU request the busiest hour may use. Default 0.7 (room for bursts within the hour and for a pod to go away). */
@@ -37,17 +37,19 @@ export const replicaStrategy: Strategy<ReplicaSettings> = (ctx, draft, s) => {
   if (perReplica <= 0) return note("replicas: no CPU request to size replicas against");
 
   const hpa = current.field === "hpa.minReplicas";
-  const demand = totalDemand(ctx, hpa);
+  // Fixed replicas must carry the busiest hour; an HPA's minimum only the quietest (it adds pods above).
+  const demand = hpa ? troughCpu(ctx.usage.profile) : peakCpu(ctx.usage.profile);
   if (demand === undefined) return note("replicas: no hourly usage profile");
+  const label = hpa ? "quietest hour's total CPU" : "busiest hour's total CPU";
 
-  const needed = Math.ceil(demand.value / (perReplica * s.targetUtilization));
+  const needed = Math.ceil(demand / (perReplica * s.targetUtilization));
   const pdbFloor = pdbReplicaFloor(ctx.workload.pdb, s.pdbKeepOneDisruption);
   if (pdbFloor === undefined)
     return note("replicas: the PodDisruptionBudget allows no disruption at any size");
   const floor = Math.max(s.minReplicas, 1, pdbFloor);
   let proposed = Math.max(needed, floor);
   const notes = [
-    `replicas: ${demand.label} ${formatCpu(demand.value)} / (${formatCpu(perReplica)} per replica x ${s.targetUtilization}) = ${needed}`,
+    `replicas: ${label} ${formatCpu(demand)} / (${formatCpu(perReplica)} per replica x ${s.targetUtilization}) = ${needed}`,
   ];
   if (floor > needed)
     notes.push(
@@ -67,10 +69,3 @@ export const replicaStrategy: Strategy<ReplicaSettings> = (ctx, draft, s) => {
     loadFactor: hpa ? 1 : current.current / proposed,
   };
 };
-
-function totalDemand(ctx: StrategyContext, hpa: boolean): { value: number; label: string } | undefined {
-  const fromProfile = hpa ? troughCpu(ctx.usage.profile) : peakCpu(ctx.usage.profile);
-  if (fromProfile !== undefined)
-    return { value: fromProfile, label: hpa ? "quietest hour's total CPU" : "busiest hour's total CPU" };
-  return undefined;
-}

@@ -3,7 +3,6 @@
 
 import type { CostOptimizationSpec, OptimizationType } from "../../api/types.js";
 import type { WorkloadUsage } from "../../metrics/types.js";
-import type { ResolvedPricing } from "../cost.js";
 import type {
   ContainerRecommendation,
   PlacementChange,
@@ -16,7 +15,6 @@ export interface StrategyContext {
   workload: WorkloadState;
   usage: WorkloadUsage;
   spec: CostOptimizationSpec;
-  pricing: ResolvedPricing;
 }
 
 export interface Proposal {
