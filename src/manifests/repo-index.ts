@@ -2,11 +2,12 @@
 // and Helm charts among them, and the files it had to skip (with the reason, line and column).
 // One bad file never stops the rest of the repository from being indexed.
 
+import { fastParseDocuments } from "./fast-yaml.js";
 import { isKustomizationFile, readKustomization } from "./kustomization.js";
 import { dirOf, isUnder, repoPath } from "./paths.js";
 import { isRecord } from "./pointer.js";
 import type { IndexedDocument, IndexedFile, IndexOptions, RepoFile, RepoIndex, Skipped } from "./types.js";
-import { parseStream } from "./yaml-stream.js";
+import { parseStream, type YamlProblem } from "./yaml-stream.js";
 
 export const DEFAULT_MAX_FILE_BYTES = 2 ** 20;
 
@@ -54,6 +55,11 @@ function checkFile(f: RepoFile, path: string, maxBytes: number): Skipped | undef
   return undefined;
 }
 
+function parseValues(content: string): { docs: unknown[]; problem?: YamlProblem } {
+  const { docs, problem } = parseStream(content);
+  return problem ? { docs: [], problem } : { docs: docs.map((d) => d.toJS() as unknown) };
+}
+
 export function indexRepository(files: readonly RepoFile[], opts: IndexOptions = {}): RepoIndex {
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const index: RepoIndex = {
@@ -96,7 +102,8 @@ export function indexRepository(files: readonly RepoFile[], opts: IndexOptions =
       index.skipped.push(bad);
       continue;
     }
-    const { docs, problem } = parseStream(f.content);
+    const fast = fastParseDocuments(f.content);
+    const { docs, problem } = fast ? { docs: fast, problem: undefined } : parseValues(f.content);
     if (problem) {
       const where = problem.line !== undefined ? ` (line ${problem.line}, column ${problem.column})` : "";
       index.skipped.push({
@@ -108,7 +115,7 @@ export function indexRepository(files: readonly RepoFile[], opts: IndexOptions =
       });
       continue;
     }
-    const documents = docs.flatMap((d, i) => documentsOf(path, i, d.toJS()));
+    const documents = docs.flatMap((value, i) => documentsOf(path, i, value));
     index.files.set(path, { path, content: f.content, documents });
     index.documents.push(...documents);
   }

@@ -1,0 +1,124 @@
+// The index's fast reader must agree with the yaml library on everything it accepts.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments, stringify } from "yaml";
+import { fastParseDocuments } from "../../src/manifests/fast-yaml.js";
+import { loadTree, REAL_WORLD, TESTDATA } from "./helpers.js";
+
+function library(src: string): unknown[] | "error" {
+  const docs = parseAllDocuments(src);
+  const list = Array.isArray(docs) ? docs : [];
+  if (list.some((d) => d.errors.length || d.warnings.length)) return "error";
+  return list.map((d) => d.toJS());
+}
+
+function agrees(src: string): boolean {
+  const fast = fastParseDocuments(src);
+  if (fast === undefined) return false;
+  expect(fast, src).toEqual(library(src));
+  return true;
+}
+
+describe("fastParseDocuments", () => {
+  it("reads every real-world and testdata file exactly as the yaml library does (or declines)", () => {
+    const files = loadTree(TESTDATA).filter((f) => /\.ya?ml$/.test(f.path));
+    let accepted = 0;
+    for (const f of files) if (agrees(f.content)) accepted++;
+    // The real-world manifests are all inside the fast subset.
+    for (const f of loadTree(REAL_WORLD).filter((f) => /\.ya?ml$/.test(f.path)))
+      expect(fastParseDocuments(f.content), f.path).toBeDefined();
+    expect(accepted).toBeGreaterThan(files.length * 0.8);
+  });
+
+  it.each([
+    ["a: 1\n---\n", true],
+    ["---\na: 1\n", true],
+    ["# c\n---\na: 1\n---\nb: [1, 2]\n", true],
+    ["", true],
+    [
+      "a:\n- 1\n-\n- x: y\n  z: |\n    t\n\n    u\n  w: |-\n    v\nb: 0o17\nc: 0x1F\nd: .5\ne: -.inf\nf: ~\n",
+      true,
+    ],
+    ["s: 'it''s'\nt: \"q\" # c\nu: a#b\nv: x # y\n", true],
+    ["a: &x 1\nb: *x\n", false],
+    ["a: !!str 1\n", false],
+    ["a: 1\na: 2\n", false],
+    ["a: b\n  c\n", false],
+    ["a: >\n  folded\n", false],
+    ['a: "esc\\n"\n', false],
+    ["a: {b: [1]}\n", false],
+    ["1: a\n", false],
+    ["a: 1\n--- # c\nb: 2\n", false],
+    ["a: 1\r\nb: 2\r\n", false],
+    ["a: [1, 2\nb: 3\n", false],
+  ])("%j: fast path %s", (src, fast) => {
+    expect(agrees(src)).toBe(fast);
+  });
+
+  it("agrees with the library on random documents in random styles", () => {
+    const key = fc.constantFrom(
+      "a",
+      "b",
+      "cpu",
+      "memory",
+      "name",
+      "x y",
+      "k-1",
+      "app.kubernetes.io/name",
+      "on",
+    );
+    const scalar = fc.oneof(
+      fc.constantFrom(
+        "",
+        "2",
+        "750m",
+        "true",
+        "null",
+        "a: b",
+        "#x",
+        "- z",
+        "{",
+        "it's",
+        'say "hi"',
+        "a\nb\n",
+        "x\n",
+        " p ",
+      ),
+      fc.string({ maxLength: 8 }),
+      fc.integer(),
+      fc.double({ noNaN: true }).filter((x) => !Object.is(x, -0)),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, scalar, tie("map"), tie("list")),
+      map: fc.dictionary(key, tie("value"), { maxKeys: 4 }),
+      list: fc.array(tie("value"), { maxLength: 3 }),
+    }));
+    let accepted = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 }), { minLength: 1, maxLength: 3 }),
+        fc.record({ indent: fc.constantFrom(2, 4), indentSeq: fc.boolean(), flow: fc.boolean() }),
+        (docs, s) => {
+          const src = docs
+            .map((d) =>
+              stringify(d, {
+                indent: s.indent,
+                indentSeq: s.indentSeq,
+                collectionStyle: s.flow ? "any" : "block",
+              }),
+            )
+            .join("---\n");
+          runs++;
+          if (agrees(src)) accepted++;
+        },
+      ),
+      { numRuns: 1500, seed: 42 },
+    );
+    // Plenty of random documents take the fast path, so the agreement means something.
+    expect(accepted).toBeGreaterThan(runs / 8);
+  });
+});
