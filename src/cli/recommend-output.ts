@@ -165,7 +165,9 @@ const COLUMNS = [
 function rows(report: RecommendReport): string[][] {
   const out: string[][] = [];
   for (const result of report.results) {
-    const target = `${result.target.namespace}/${result.target.kind}/${result.target.name}`;
+    // Most targets are Deployments; naming the kind only otherwise keeps the column narrow.
+    const { namespace, kind, name } = result.target;
+    const target = `${namespace}/${name}${kind === "Deployment" ? "" : ` (${kind})`}`;
     const r = result.recommendation;
     if (!r) {
       out.push([

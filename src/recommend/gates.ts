@@ -49,6 +49,7 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
 
   const containers = p.containers.map((c) => {
     const proposed = { ...c.proposed };
+    const notes = [...c.notes];
     for (const { field, label, round, format } of FIELDS) {
       const from = c.current[field];
       const to = proposed[field];
@@ -60,13 +61,14 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
       if (limited === undefined || limited === to) continue;
       proposed[field] = limited;
       note(`${c.name} ${label}`, format(from), format(to), change, format(limited));
+      notes.push(`${label} stepped to ${format(limited)} by maxChangePercent ${maxChangePercent}`);
     }
     // Stepping request and limit separately must not leave a limit under its request.
     if (proposed.cpuLimit !== undefined && proposed.cpuRequest !== undefined)
       proposed.cpuLimit = Math.max(proposed.cpuLimit, proposed.cpuRequest);
     if (proposed.memoryLimit !== undefined && proposed.memoryRequest !== undefined)
       proposed.memoryLimit = Math.max(proposed.memoryLimit, proposed.memoryRequest);
-    return { ...c, proposed };
+    return { ...c, proposed, notes };
   });
 
   let replicas = p.replicas;

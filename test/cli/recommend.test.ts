@@ -173,7 +173,7 @@ describe("costopt recommend", () => {
   it("prints a table readable at a glance, with the total saving", async () => {
     const { out } = await run();
     expect(out).toMatch(/Policy.*Workload.*CPU request.*Saving\/mo/);
-    expect(out).toMatch(/shop\/web-cpu.*shop\/Deployment\/web.*CPU.*app.*2 -> \d+m/);
+    expect(out).toMatch(/shop\/web-cpu.*shop\/web .*CPU.*app.*2 -> \d+m/);
     expect(out).toMatch(/proxy/);
     expect(out).toMatch(/error: /);
     expect(out).toMatch(/3 policies: \d allowed, 1 failed; allowed changes save \$[\d,.]+\/mo/);

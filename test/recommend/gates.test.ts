@@ -40,6 +40,7 @@ describe("gates", () => {
       const r = recommend(input({ spec: spec({ maxChangePercent: 50 }) }));
       // 225m would be -78%; half of 1000m is 500m
       expect(containerOf(r).proposed.cpuRequest).toBe(500);
+      expect(containerOf(r).notes).toContain("CPU request stepped to 500m by maxChangePercent 50");
       expect(r.decision).toMatchObject({ allowed: true, stepped: true });
       expect(reasons(r)).toMatch(/maxChangePercent 50: app CPU request 1 -> 225m \(-78%\) stepped to 500m/);
       // the stepped value is what is priced: 500m instead of 1000m
