@@ -288,6 +288,20 @@ function applyOne(src: string, docIndex: number, op: Operation, after: unknown, 
   return fail("the parent of this path is not a map or a sequence", place, segments);
 }
 
+// The contract is "the intended file or a PatchError": anything unexpected on the way (a value
+// the library cannot read back, say) is a refusal too, never a half-made file.
+function guarded<T>(step: () => T, place: Place, field?: string): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof PatchError) throw err;
+    throw new PatchError(`the edit could not be made safely: ${(err as Error).message}`, {
+      ...place,
+      ...(field !== undefined ? { field } : {}),
+    });
+  }
+}
+
 /**
  * Applies RFC 6902 operations to document `docIndex` of a YAML file and returns the new file.
  * Throws PatchError when an operation is invalid, when the edit site is unsafe (anchor, alias,
@@ -320,8 +334,9 @@ export function patchDocument(
         field: op.path,
       });
     }
-    src = applyOne(src, docIndex, op, expected, place);
+    src = guarded(() => applyOne(src, docIndex, op, expected, place), place, op.path);
   }
-  checkInvariant(src, docIndex, original, expected, place);
-  return src;
+  const result = src;
+  guarded(() => checkInvariant(result, docIndex, original, expected, place), place);
+  return result;
 }

@@ -86,9 +86,14 @@ function reparsesAsString(s: string, inFlow: boolean): boolean {
   if (s === "" || s !== s.trim() || /[\n\r]/.test(s)) return false;
   if (inFlow && /[,[\]{}]/.test(s)) return false;
   // Read it back the way the invariant will; warnings (unknown tags) count as "not plain".
-  const probe = parseDocument(`k: ${s}`);
-  if (probe.errors.length || probe.warnings.length) return false;
-  return (probe.toJS() as { k?: unknown } | null)?.k === s;
+  try {
+    const probe = parseDocument(`k: ${s}`);
+    if (probe.errors.length || probe.warnings.length) return false;
+    return (probe.toJS() as { k?: unknown } | null)?.k === s;
+  } catch {
+    // e.g. "*x" reads as an alias to nothing.
+    return false;
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
 import { fastParseDocuments } from "../../src/manifests/fast-yaml.js";
+import { yamlDocument } from "./arbitraries.js";
 import { loadTree, REAL_WORLD, TESTDATA } from "./helpers.js";
 
 function library(src: string): unknown[] | "error" {
@@ -57,50 +58,11 @@ describe("fastParseDocuments", () => {
   });
 
   it("agrees with the library on random documents in random styles", () => {
-    const key = fc.constantFrom(
-      "a",
-      "b",
-      "cpu",
-      "memory",
-      "name",
-      "x y",
-      "k-1",
-      "app.kubernetes.io/name",
-      "on",
-    );
-    const scalar = fc.oneof(
-      fc.constantFrom(
-        "",
-        "2",
-        "750m",
-        "true",
-        "null",
-        "a: b",
-        "#x",
-        "- z",
-        "{",
-        "it's",
-        'say "hi"',
-        "a\nb\n",
-        "x\n",
-        " p ",
-      ),
-      fc.string({ maxLength: 8 }),
-      fc.integer(),
-      fc.double({ noNaN: true }).filter((x) => !Object.is(x, -0)),
-      fc.boolean(),
-      fc.constant(null),
-    );
-    const { value } = fc.letrec((tie) => ({
-      value: fc.oneof({ depthSize: "small" }, scalar, tie("map"), tie("list")),
-      map: fc.dictionary(key, tie("value"), { maxKeys: 4 }),
-      list: fc.array(tie("value"), { maxLength: 3 }),
-    }));
     let accepted = 0;
     let runs = 0;
     fc.assert(
       fc.property(
-        fc.array(fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 }), { minLength: 1, maxLength: 3 }),
+        fc.array(yamlDocument(), { minLength: 1, maxLength: 3 }),
         fc.record({ indent: fc.constantFrom(2, 4), indentSeq: fc.boolean(), flow: fc.boolean() }),
         (docs, s) => {
           const src = docs

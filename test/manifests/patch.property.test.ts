@@ -7,40 +7,12 @@ import jsonpatch, { type Operation } from "fast-json-patch";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
 import { PatchError, patchDocument } from "../../src/manifests/index.js";
+import { KEYS as BASE_KEYS, scalar, yamlDocument, yamlValue } from "./arbitraries.js";
 import { changedLines } from "./helpers.js";
 
-const KEYS = ["a", "b", "cpu", "memory", "name", "x y", "k-1", "on", "2"];
-const scalar = fc.oneof(
-  fc.constantFrom(
-    "",
-    "2",
-    "750m",
-    "true",
-    "null",
-    "a: b",
-    "#x",
-    "- z",
-    "{",
-    "it's",
-    'say "hi"',
-    "multi\nline",
-    " pad ",
-  ),
-  fc.string({ maxLength: 6 }),
-  fc.integer({ min: -5, max: 5000 }),
-  // -0 would not survive fast-json-patch's JSON clone in the oracle; YAML keeps it fine.
-  fc
-    .double({ noNaN: true, noDefaultInfinity: true, min: -10, max: 10 })
-    .map((x) => (Object.is(x, -0) ? 0 : x)),
-  fc.boolean(),
-  fc.constant(null),
-);
-const { value } = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: "small", withCrossShrink: true }, scalar, tie("map"), tie("list")),
-  map: fc.dictionary(fc.constantFrom(...KEYS), tie("value"), { minKeys: 1, maxKeys: 4 }),
-  list: fc.array(tie("value"), { minLength: 1, maxLength: 3 }),
-}));
-const documentValue = fc.dictionary(fc.constantFrom(...KEYS), value, { minKeys: 1, maxKeys: 5 });
+const KEYS = [...BASE_KEYS, "2"];
+const value = yamlValue(KEYS);
+const documentValue = yamlDocument(KEYS);
 
 const style = fc.record({
   indent: fc.constantFrom(2, 4),
@@ -65,11 +37,15 @@ function render(
   return `# head\n${commented}---\nother: [1, 2]\n`;
 }
 
+function escape(key: string): string {
+  return key.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
 function pointers(v: unknown, base = ""): string[] {
   if (Array.isArray(v)) return v.flatMap((x, i) => [`${base}/${i}`, ...pointers(x, `${base}/${i}`)]);
   if (typeof v === "object" && v !== null)
     return Object.entries(v).flatMap(([k, x]) => {
-      const p = `${base}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      const p = `${base}/${escape(k)}`;
       return [p, ...pointers(x, p)];
     });
   return [];
@@ -80,7 +56,7 @@ function containers(v: unknown, base = ""): string[] {
   const here = [base];
   const children = Array.isArray(v)
     ? v.map((x, i) => containers(x, `${base}/${i}`))
-    : Object.entries(v).map(([k, x]) => containers(x, `${base}/${k}`));
+    : Object.entries(v).map(([k, x]) => containers(x, `${base}/${escape(k)}`));
   return [...here, ...children.flat()];
 }
 
@@ -99,7 +75,9 @@ function toOp(
     const all = pointers(doc);
     const path = all[spec.pick % all.length];
     if (path === undefined) return undefined;
-    return spec.kind === "replace" ? { op: "replace", path, value: spec.value } : { op: "remove", path };
+    return spec.kind === "replace"
+      ? { op: "replace", path, value: structuredClone(spec.value) }
+      : { op: "remove", path };
   }
   const parents = containers(doc);
   const path = parents[spec.pick % parents.length] as string;
@@ -108,9 +86,9 @@ function toOp(
     return {
       op: "add",
       path: `${path}/${spec.kind === "add-item" ? "-" : spec.pick % (parent.length + 1)}`,
-      value: spec.value,
+      value: structuredClone(spec.value),
     };
-  return { op: "add", path: `${path}/${spec.key}`, value: spec.value };
+  return { op: "add", path: `${path}/${escape(spec.key)}`, value: structuredClone(spec.value) };
 }
 
 function expectExactly(before: string, after: string, ops: Operation[]): void {
@@ -136,7 +114,13 @@ describe("patchDocument property", () => {
         for (const spec of specs) {
           const op = toOp(model, spec);
           if (!op) continue;
-          model = jsonpatch.applyOperation(structuredClone(model), op, true, false).newDocument;
+          // The model gets its own copy, so later operations cannot reach back into this one.
+          model = jsonpatch.applyOperation(
+            structuredClone(model),
+            structuredClone(op),
+            true,
+            false,
+          ).newDocument;
           ops.push(op);
         }
         let out: string;

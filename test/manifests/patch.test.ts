@@ -47,6 +47,8 @@ describe("patchDocument", () => {
     const src = "a:\n  cpu: 500m\n";
     expect(patchDocument(src, 0, [{ op: "replace", path: "/a/cpu", value: "2" }])).toBe('a:\n  cpu: "2"\n');
     expect(patchDocument(src, 0, [{ op: "replace", path: "/a/cpu", value: 2 }])).toBe("a:\n  cpu: 2\n");
+    // Found by the property test: "*x" written plain would read back as an alias.
+    expect(patchDocument(src, 0, [{ op: "replace", path: "/a/cpu", value: "*x" }])).toBe('a:\n  cpu: "*x"\n');
   });
 
   it("edits inside a flow map without leaving it", () => {
