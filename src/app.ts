@@ -13,6 +13,7 @@ import { GitHubForge } from "./forge/github/index.js";
 import type { OctokitLike } from "./forge/github/octokit.js";
 import { isManifestCandidate } from "./forge/types.js";
 import { COMMANDS, type Command, mentionsCostopt, parseCommand } from "./gitops/commands.js";
+import { type LoadedRepoConfig, repoConfigFromContext } from "./gitops/config.js";
 import { withPolicyLock } from "./gitops/lock.js";
 import { parseMetadata } from "./gitops/metadata.js";
 import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
@@ -29,6 +30,8 @@ export interface PolicyRef {
 export interface ReevaluateRequest {
   repository: string;
   reason: "recheck" | "push" | "installation";
+  /** .github/costopt.yml as read through context.config (defaults plus warnings when broken). */
+  config?: LoadedRepoConfig;
   /** Set for /costopt recheck. */
   policy?: PolicyRef;
   /** Set for a push: the YAML files that changed on the default branch. */
@@ -66,6 +69,7 @@ interface HandlerContext<P> {
   id: string;
   payload: P;
   octokit: unknown;
+  config: (file: string) => Promise<unknown>;
   log: { info: (o: unknown, m?: string) => void; warn: (o: unknown, m?: string) => void };
 }
 
@@ -106,6 +110,7 @@ export function costoptApp(options: AppOptions) {
       RepoPayload & {
         pull_request: {
           number: number;
+          html_url: string;
           body: string | null;
           merged: boolean | null;
           merge_commit_sha: string | null;
@@ -123,6 +128,7 @@ export function costoptApp(options: AppOptions) {
     const outcome = await recordClosed(
       {
         number: pr.number,
+        url: pr.html_url,
         branch: pr.head.ref,
         body: pr.body,
         merged: pr.merged === true,
@@ -167,7 +173,7 @@ export function costoptApp(options: AppOptions) {
       await forge.comment(pr.number, POLITE_NO(user));
       return;
     }
-    const reply = await runCommand(command, { forge, pr, meta, ref, user });
+    const reply = await runCommand(command, { forge, pr, meta, ref, user, context });
     if (reply) await forge.comment(pr.number, reply);
   };
 
@@ -179,11 +185,13 @@ export function costoptApp(options: AppOptions) {
       meta: NonNullable<ReturnType<typeof parseMetadata>>;
       ref: PolicyRef;
       user: string;
+      context: HandlerContext<unknown>;
     },
   ): Promise<string | undefined> => {
     const { forge, pr, meta, ref, user } = c;
     if (command === "recheck") {
-      await options.onReevaluate?.({ repository: forge.repository, reason: "recheck", policy: ref });
+      const config = await repoConfigFromContext(c.context);
+      await options.onReevaluate?.({ repository: forge.repository, reason: "recheck", policy: ref, config });
       return `@${user}, costopt is analysing \`${ref.key}\` again; this pull request is updated if the recommendation changed.`;
     }
     if (command === "ignore") {
@@ -237,7 +245,8 @@ export function costoptApp(options: AppOptions) {
       ...new Set(commits.flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])])),
     ].filter(isManifestCandidate);
     if (paths.length === 0) return;
-    await options.onReevaluate?.({ repository: repository.full_name, reason: "push", paths });
+    const config = await repoConfigFromContext(context);
+    await options.onReevaluate?.({ repository: repository.full_name, reason: "push", paths, config });
   };
 
   const onInstalled = async (

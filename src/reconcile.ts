@@ -3,16 +3,8 @@
 // this. I/O is behind the Forge, Store and UsageSource handed in; nothing here reads env vars.
 
 import { parseWindow } from "./api/duration.js";
-import type {
-  CostOptimization,
-  CostOptimizationStatus,
-  CurrentRecommendation,
-  Phase,
-  PullRequestRef,
-  ResourceChange,
-} from "./api/types.js";
+import type { CostOptimization, Phase, PullRequestRef } from "./api/types.js";
 import { type Forge, RateLimitError, type RepoSnapshot } from "./forge/types.js";
-import { changedFields, quantity } from "./gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "./gitops/config.js";
 import { policyKey, proposalBranch } from "./gitops/identity.js";
 import { withPolicyLock } from "./gitops/lock.js";
@@ -274,58 +266,4 @@ export async function rollbackPolicy(
   );
 }
 
-/** The CR's currentRecommendation from a Recommendation (quantities as Kubernetes strings). */
-export function currentRecommendation(rec: Recommendation): CurrentRecommendation {
-  const changes: ResourceChange[] = rec.containers.flatMap((c) =>
-    changedFields(c.current, c.proposed).map((f) => ({
-      container: c.name,
-      resource: f,
-      current: quantity(f, c.current[f]),
-      proposed: quantity(f, c.proposed[f]),
-    })),
-  );
-  if (rec.replicas && rec.replicas.current !== rec.replicas.proposed)
-    changes.push({
-      container: "",
-      resource: "replicas",
-      current: String(rec.replicas.current),
-      proposed: String(rec.replicas.proposed),
-    });
-  if (rec.placement)
-    changes.push({ container: "", resource: "placement", current: "on-demand", proposed: "spot" });
-  if (rec.scheduledScaling)
-    changes.push({
-      container: "",
-      resource: "schedule",
-      current: "none",
-      proposed: rec.scheduledScaling.fileName,
-    });
-  return {
-    optimizationType: rec.optimizationType,
-    currentCost: rec.currentCost,
-    optimizedCost: rec.optimizedCost,
-    monthlySavings: rec.monthlySavings,
-    confidenceScore: rec.confidence.score,
-    riskLevel: rec.risk.level,
-    changes,
-  };
-}
-
-/** The CR status a result leads to, keeping the counters of the previous status. */
-export function statusFrom(
-  result: ReconcileResult,
-  previous: CostOptimizationStatus | undefined,
-  now: Date,
-): CostOptimizationStatus {
-  const prev = previous ?? { phase: "Pending" as Phase, appliedOptimizations: 0, totalSavings: 0 };
-  // Applied stays Applied while nothing new is proposed: the merge happened, the PR is history.
-  const phase = prev.phase === "Applied" && result.phase === "Ready" ? "Applied" : result.phase;
-  return {
-    ...prev,
-    phase,
-    message: result.message,
-    lastAnalysis: result.recommendation ? now.toISOString() : prev.lastAnalysis,
-    ...(result.recommendation ? { currentRecommendation: currentRecommendation(result.recommendation) } : {}),
-    ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
-  };
-}
+export { currentRecommendation, statusAfterOutcome, statusFrom } from "./gitops/status.js";

@@ -85,3 +85,18 @@ export function parseRepoConfig(text: string | undefined): LoadedRepoConfig {
     };
   }
 }
+
+/**
+ * Reads the settings through Probot's context.config (default branch only, so a pull request
+ * cannot change them for itself); any failure to read or parse gives the defaults and a warning.
+ */
+export async function repoConfigFromContext(context: {
+  config: (file: string) => Promise<unknown>;
+}): Promise<LoadedRepoConfig> {
+  try {
+    return checkRepoConfig(await context.config("costopt.yml"));
+  } catch (err) {
+    const why = (err as Error).message.replace(/^\[@probot\/octokit-plugin-config\] /, "");
+    return { config: { ...DEFAULT_REPO_CONFIG }, warnings: [`${REPO_CONFIG_PATH}: ${why}; using defaults`] };
+  }
+}

@@ -8,6 +8,7 @@ import { parseMetadata } from "./metadata.js";
 
 export interface ClosedPullRequest {
   number: number;
+  url: string;
   branch: string;
   body: string | null;
   merged: boolean;
@@ -23,6 +24,8 @@ export interface PullRequestOutcome {
   policy: string;
   repository: string;
   pullRequest: number;
+  url: string;
+  branch: string;
   mergeSha?: string;
   monthlySavings: number;
   /** For a revert: the proposal it reverted. */
@@ -44,6 +47,8 @@ export async function recordClosed(
     policy: meta.policy,
     repository,
     pullRequest: pr.number,
+    url: pr.url,
+    branch: pr.branch,
     monthlySavings: meta.monthlySavings,
   };
   if (meta.kind === "revert") {

@@ -194,6 +194,18 @@ export class FakeGitHub {
     return this;
   }
 
+  /** .github/costopt.yml as Probot's context.config reads it (raw contents; 404 falls back to the owner's .github repo). */
+  repoConfig(content: string | undefined): this {
+    const path = `/contents/${encodeURIComponent(".github/costopt.yml")}`;
+    if (content !== undefined)
+      this.scope.get(`${R}${path}`).reply(200, content, { "content-type": "text/plain" });
+    else {
+      this.scope.get(`${R}${path}`).reply(404, { message: "Not Found" });
+      this.scope.get(`/repos/${REPOSITORY.owner}/.github${path}`).reply(404, { message: "Not Found" });
+    }
+    return this;
+  }
+
   permission(user: string, permission: string): this {
     this.scope.get(`${R}/collaborators/${user}/permission`).reply(200, { permission });
     return this;

@@ -2,6 +2,7 @@
 // recommender is a stub returning a fixed Recommendation, so titles and values are exact; the
 // real engine is exercised end to end by test/cli/run.test.ts.
 
+import { randomUUID } from "node:crypto";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
@@ -11,6 +12,8 @@ import type { UsageSource } from "../../src/metrics/types.js";
 import type { Recommendation, Recommender } from "../../src/recommend/types.js";
 import { reconcile, reconcileDeleted, rollbackPolicy } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
+import { RedisStore } from "../../src/state/redis.js";
+import type { Store } from "../../src/state/types.js";
 import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { testOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
@@ -44,11 +47,7 @@ function forge(): GitHubForge {
   });
 }
 
-function deps(
-  store: MemoryStore,
-  rec: Recommendation = recommendation(),
-  extra: Record<string, unknown> = {},
-) {
+function deps(store: Store, rec: Recommendation = recommendation(), extra: Record<string, unknown> = {}) {
   return { forge: forge(), store, usage: noUsage, recommender: stub(rec), now: () => NOW, ...extra };
 }
 
@@ -327,6 +326,26 @@ describe("concurrency and rate limits", () => {
       "created",
     ]);
     expect(gh.bodies("createPull")).toHaveLength(1);
+  });
+
+  it("gives exactly one PR for two service replicas reconciling at once over a shared Redis", async () => {
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.openPull(1, BRANCH).issueUpdate(1);
+    const prefix = `costopt-test-${randomUUID()}:`;
+    const [a, b] = await Promise.all([
+      RedisStore.connect("redis://127.0.0.1:6379", { prefix }),
+      RedisStore.connect("redis://127.0.0.1:6379", { prefix }),
+    ]);
+    try {
+      const results = await Promise.all([reconcile(policy(), deps(a)), reconcile(policy(), deps(b))]);
+      expect(results.map((r) => r.proposal?.action ?? (r.busy ? "busy" : "?")).sort()).toEqual([
+        "busy",
+        "created",
+      ]);
+      expect(gh.bodies("createPull")).toHaveLength(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 
   it("stops cleanly on a secondary rate limit and resumes next run without a duplicate", async () => {

@@ -1,7 +1,7 @@
 // The Probot app, driven by GitHub's example payloads (adapted only for costopt's branch, body,
 // merged flag, comment text and changed files), with nock standing in for GitHub.
 
-import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
@@ -18,6 +18,8 @@ import {
 import { type ProposalMetadata, parseMetadata, withMetadata } from "../../src/gitops/metadata.js";
 import type { PullRequestOutcome } from "../../src/gitops/outcome.js";
 import { MemoryStore } from "../../src/state/memory.js";
+import { RedisStore } from "../../src/state/redis.js";
+import type { Store } from "../../src/state/types.js";
 import {
   installationCreated,
   type PullOptions,
@@ -68,7 +70,7 @@ const merged: PullOptions = {
 const open: PullOptions = { number: 1, branch: BRANCH, body: BODY, headSha: "c".repeat(40) };
 
 let gh: FakeGitHub;
-let store: MemoryStore;
+let store: Store;
 let outcomes: (PullRequestOutcome & { ref: PolicyRef })[];
 let reevaluated: ReevaluateRequest[];
 let probot: Probot;
@@ -239,29 +241,44 @@ describe("/costopt commands", () => {
     expect(gh.bodies("tree")).toEqual([]);
   });
 
-  it("ignore closes the PR and suppresses its fingerprint; five identical deliveries act once", async () => {
+  it.each(["memory", "redis"])(
+    "ignore closes the PR and suppresses its fingerprint; five identical deliveries act once (%s store)",
+    async (kind) => {
+      if (kind === "redis") {
+        store = await RedisStore.connect("redis://127.0.0.1:6379", {
+          prefix: `costopt-test-${randomUUID()}:`,
+        });
+        setup();
+      }
+      gh.installationToken()
+        .pull(open)
+        .permission("alice", "write")
+        .comment(1)
+        .updatePull(1, BRANCH)
+        .deleteRef(BRANCH);
+      const payload = pullRequestComment({ number: 1, body: "Not now.\n/costopt ignore\n", user: "alice" });
+      const id = randomUUID();
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () => deliver("issue_comment", payload, id)),
+      );
+      expect(results.map((r) => r.status)).toEqual(Array(5).fill("fulfilled"));
+      expect(gh.bodies("comment").map((c) => c.body)).toEqual([
+        "Ignored by @alice: costopt will not propose this change again until the recommendation changes materially.",
+      ]);
+      expect(gh.bodies("updatePull")).toEqual([{ state: "closed" }]);
+      expect(await store.suppressions("shop/web-cost")).toEqual([
+        expect.objectContaining({ fingerprint: META.fingerprint, reason: "ignored by @alice on #1" }),
+      ]);
+      await store.close();
+    },
+  );
+
+  it("recheck asks for a new analysis, with the repository settings read through context.config", async () => {
     gh.installationToken()
       .pull(open)
       .permission("alice", "write")
-      .comment(1)
-      .updatePull(1, BRANCH)
-      .deleteRef(BRANCH);
-    const payload = pullRequestComment({ number: 1, body: "Not now.\n/costopt ignore\n", user: "alice" });
-    const results = await Promise.allSettled(
-      Array.from({ length: 5 }, () => deliver("issue_comment", payload, "same-id")),
-    );
-    expect(results.map((r) => r.status)).toEqual(Array(5).fill("fulfilled"));
-    expect(gh.bodies("comment").map((c) => c.body)).toEqual([
-      "Ignored by @alice: costopt will not propose this change again until the recommendation changes materially.",
-    ]);
-    expect(gh.bodies("updatePull")).toEqual([{ state: "closed" }]);
-    expect(await store.suppressions("shop/web-cost")).toEqual([
-      expect.objectContaining({ fingerprint: META.fingerprint, reason: "ignored by @alice on #1" }),
-    ]);
-  });
-
-  it("recheck asks for a new analysis of the PR's policy", async () => {
-    gh.installationToken().pull(open).permission("alice", "write").comment(1);
+      .repoConfig("reviewers: [alice\n")
+      .comment(1);
     await deliver(
       "issue_comment",
       pullRequestComment({ number: 1, body: "/costopt recheck", user: "alice" }),
@@ -271,6 +288,14 @@ describe("/costopt commands", () => {
         repository: "Codertocat/Hello-World",
         reason: "recheck",
         policy: { key: "shop/web-cost", namespace: "shop", name: "web-cost" },
+        config: {
+          config: expect.objectContaining({ reviewers: [], prHourlyLimit: 5 }),
+          warnings: [
+            expect.stringMatching(
+              /^\.github\/costopt\.yml: Configuration could not be parsed .*\(invalid YAML\); using defaults$/,
+            ),
+          ],
+        },
       },
     ]);
     expect(gh.bodies("comment")[0]?.body).toMatch(/^@alice, costopt is analysing `shop\/web-cost` again/);
@@ -296,11 +321,17 @@ describe("/costopt commands", () => {
 
 describe("push and installation", () => {
   it("re-evaluates after a push to the default branch that changed YAML, and only then", async () => {
+    gh.installationToken().repoConfig("reviewers: [alice]\nprHourlyLimit: 2\n");
     await deliver("push", push({ modified: ["k8s/web.yaml", "README.md"], added: ["k8s/new.yml"] }));
     await deliver("push", push({ modified: ["README.md"] }));
     await deliver("push", push({ ref: "refs/heads/feature", modified: ["k8s/web.yaml"] }));
     expect(reevaluated).toEqual([
-      { repository: "Codertocat/Hello-World", reason: "push", paths: ["k8s/new.yml", "k8s/web.yaml"] },
+      {
+        repository: "Codertocat/Hello-World",
+        reason: "push",
+        paths: ["k8s/new.yml", "k8s/web.yaml"],
+        config: { config: expect.objectContaining({ reviewers: ["alice"], prHourlyLimit: 2 }), warnings: [] },
+      },
     ]);
   });
 

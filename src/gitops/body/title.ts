@@ -23,7 +23,10 @@ export function describeChange(rec: Recommendation): string {
 }
 
 export function renderTitle(rec: Recommendation): string {
-  return `costopt: ${rec.target.name} ${describeChange(rec)} (saves ${usd(rec.monthlySavings)}/mo)`;
+  // A safety increase (memory after OOM kills) costs money; the title says so rather than "saves $-4".
+  const money =
+    rec.monthlySavings >= 0 ? `saves ${usd(rec.monthlySavings)}/mo` : `adds ${usd(-rec.monthlySavings)}/mo`;
+  return `costopt: ${rec.target.name} ${describeChange(rec)} (${money})`;
 }
 
 export const BASE_LABEL = "cost-optimization";

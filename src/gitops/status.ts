@@ -1,0 +1,121 @@
+// The CostOptimization status a reconcile result or a pull request outcome leads to. The control
+// loop writes it; counters carry over from the previous status.
+
+import type {
+  CostOptimizationStatus,
+  CurrentRecommendation,
+  Phase,
+  PullRequestRef,
+  ResourceChange,
+} from "../api/types.js";
+import type { Recommendation } from "../recommend/types.js";
+import type { ReconcileResult } from "../reconcile.js";
+import { changedFields, quantity, usd } from "./body/format.js";
+import type { PullRequestOutcome } from "./outcome.js";
+
+const EMPTY: CostOptimizationStatus = { phase: "Pending", appliedOptimizations: 0, totalSavings: 0 };
+
+/** The CR's currentRecommendation from a Recommendation (quantities as Kubernetes strings). */
+export function currentRecommendation(rec: Recommendation): CurrentRecommendation {
+  const changes: ResourceChange[] = rec.containers.flatMap((c) =>
+    changedFields(c.current, c.proposed).map((f) => ({
+      container: c.name,
+      resource: f,
+      current: quantity(f, c.current[f]),
+      proposed: quantity(f, c.proposed[f]),
+    })),
+  );
+  if (rec.replicas && rec.replicas.current !== rec.replicas.proposed)
+    changes.push({
+      container: "",
+      resource: "replicas",
+      current: String(rec.replicas.current),
+      proposed: String(rec.replicas.proposed),
+    });
+  if (rec.placement)
+    changes.push({ container: "", resource: "placement", current: "on-demand", proposed: "spot" });
+  if (rec.scheduledScaling)
+    changes.push({
+      container: "",
+      resource: "schedule",
+      current: "none",
+      proposed: rec.scheduledScaling.fileName,
+    });
+  return {
+    optimizationType: rec.optimizationType,
+    currentCost: rec.currentCost,
+    optimizedCost: rec.optimizedCost,
+    monthlySavings: rec.monthlySavings,
+    confidenceScore: rec.confidence.score,
+    riskLevel: rec.risk.level,
+    changes,
+  };
+}
+
+/** The CR status a result leads to, keeping the counters of the previous status. */
+export function statusFrom(
+  result: Pick<ReconcileResult, "phase" | "message" | "recommendation" | "pullRequest">,
+  previous: CostOptimizationStatus | undefined,
+  now: Date,
+): CostOptimizationStatus {
+  const prev = previous ?? EMPTY;
+  // Applied stays Applied while nothing new is proposed: the merge happened, the PR is history.
+  const phase = prev.phase === "Applied" && result.phase === "Ready" ? "Applied" : result.phase;
+  return {
+    ...prev,
+    phase,
+    message: result.message,
+    lastAnalysis: result.recommendation ? now.toISOString() : prev.lastAnalysis,
+    ...(result.recommendation ? { currentRecommendation: currentRecommendation(result.recommendation) } : {}),
+    ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+  };
+}
+
+const cents = (n: number) => Math.round(n * 100) / 100;
+
+/** After a costopt pull request closed: Applied with the counters, declined, or RolledBack. */
+export function statusAfterOutcome(
+  outcome: PullRequestOutcome,
+  previous: CostOptimizationStatus | undefined,
+  now: Date,
+): CostOptimizationStatus {
+  const prev = previous ?? EMPTY;
+  const pr = (state: PullRequestRef["state"]): PullRequestRef => ({
+    number: outcome.pullRequest,
+    url: outcome.url,
+    branch: outcome.branch,
+    state,
+  });
+  const n = `#${outcome.pullRequest}`;
+  switch (outcome.kind) {
+    case "applied":
+      return {
+        ...prev,
+        phase: "Applied",
+        message: `${n} merged; saves about ${usd(outcome.monthlySavings)}/mo once synced`,
+        lastApplied: now.toISOString(),
+        appliedOptimizations: prev.appliedOptimizations + 1,
+        totalSavings: cents(prev.totalSavings + outcome.monthlySavings),
+        pullRequest: pr("merged"),
+      };
+    case "rolled-back":
+      return {
+        ...prev,
+        phase: "RolledBack",
+        message: `${n} reverted #${outcome.revertOf}`,
+        totalSavings: cents(Math.max(0, prev.totalSavings - outcome.monthlySavings)),
+        pullRequest: pr("merged"),
+      };
+    case "declined":
+      return {
+        ...prev,
+        phase: "Ready",
+        message: `${n} closed without merging; not proposed again until the recommendation changes materially`,
+        pullRequest: pr("closed"),
+      };
+    case "withdrawn":
+      return { ...prev, phase: "Ready", message: `${n} closed by costopt`, pullRequest: pr("closed") };
+    case "revert-declined":
+      return { ...prev, message: `revert ${n} closed without merging`, pullRequest: pr("closed") };
+  }
+}

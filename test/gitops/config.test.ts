@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { mentionsCostopt, parseCommand } from "../../src/gitops/commands.js";
+import { DEFAULT_REPO_CONFIG, parseRepoConfig } from "../../src/gitops/config.js";
+
+describe(".github/costopt.yml", () => {
+  it("reads limits, reviewers, assignees and labels", () => {
+    expect(
+      parseRepoConfig(
+        "prConcurrentLimit: 3\nprHourlyLimit: 0\nreviewers: [a]\nassignees: [b]\nlabels: [c]\n",
+      ),
+    ).toEqual({
+      config: {
+        ...DEFAULT_REPO_CONFIG,
+        prConcurrentLimit: 3,
+        prHourlyLimit: 0,
+        reviewers: ["a"],
+        assignees: ["b"],
+        labels: ["c"],
+      },
+      warnings: [],
+    });
+    expect(parseRepoConfig(undefined)).toEqual({ config: DEFAULT_REPO_CONFIG, warnings: [] });
+  });
+
+  it("keeps the defaults for a wrong field, and says which", () => {
+    expect(parseRepoConfig("prHourlyLimit: -1\nreviewers: alice\ncolour: blue\n")).toEqual({
+      config: DEFAULT_REPO_CONFIG,
+      warnings: [
+        ".github/costopt.yml: unknown setting colour",
+        ".github/costopt.yml: prHourlyLimit must be a whole number >= 0; using the default",
+        ".github/costopt.yml: reviewers must be a list of names; using the default",
+      ],
+    });
+    expect(parseRepoConfig("- a\n- b\n").warnings).toEqual([
+      ".github/costopt.yml: expected a mapping; using defaults",
+    ]);
+  });
+});
+
+describe("/costopt commands", () => {
+  it("are read from a line of their own, case-insensitively", () => {
+    expect(parseCommand("/costopt rollback")).toBe("rollback");
+    expect(parseCommand("Looks risky.\n\n/costopt Ignore\n")).toBe("ignore");
+    expect(parseCommand("please /costopt recheck")).toBeUndefined();
+    expect(parseCommand("/costopt merge")).toBeUndefined();
+    expect(mentionsCostopt("/costopt merge")).toBe(true);
+    expect(mentionsCostopt("costopt is great")).toBe(false);
+  });
+});
