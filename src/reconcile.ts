@@ -266,4 +266,4 @@ export async function rollbackPolicy(
   );
 }
 
-export { currentRecommendation, statusAfterOutcome, statusFrom } from "./gitops/status.js";
+export { currentRecommendation, statusFrom } from "./gitops/status.js";

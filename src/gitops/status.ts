@@ -1,17 +1,10 @@
-// The CostOptimization status a reconcile result or a pull request outcome leads to. The control
-// loop writes it; counters carry over from the previous status.
+// The CostOptimization status a reconcile result leads to (the control loop writes it; the status
+// after a pull request outcome is src/kube/outcomes.ts). Counters carry over from the previous status.
 
-import type {
-  CostOptimizationStatus,
-  CurrentRecommendation,
-  Phase,
-  PullRequestRef,
-  ResourceChange,
-} from "../api/types.js";
+import type { CostOptimizationStatus, CurrentRecommendation, ResourceChange } from "../api/types.js";
 import type { Recommendation } from "../recommend/types.js";
 import type { ReconcileResult } from "../reconcile.js";
-import { changedFields, quantity, usd } from "./body/format.js";
-import type { PullRequestOutcome } from "./outcome.js";
+import { changedFields, quantity } from "./body/format.js";
 
 const EMPTY: CostOptimizationStatus = { phase: "Pending", appliedOptimizations: 0, totalSavings: 0 };
 
@@ -69,53 +62,4 @@ export function statusFrom(
     ...(result.recommendation ? { currentRecommendation: currentRecommendation(result.recommendation) } : {}),
     ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
   };
-}
-
-const cents = (n: number) => Math.round(n * 100) / 100;
-
-/** After a costopt pull request closed: Applied with the counters, declined, or RolledBack. */
-export function statusAfterOutcome(
-  outcome: PullRequestOutcome,
-  previous: CostOptimizationStatus | undefined,
-  now: Date,
-): CostOptimizationStatus {
-  const prev = previous ?? EMPTY;
-  const pr = (state: PullRequestRef["state"]): PullRequestRef => ({
-    number: outcome.pullRequest,
-    url: outcome.url,
-    branch: outcome.branch,
-    state,
-  });
-  const n = `#${outcome.pullRequest}`;
-  switch (outcome.kind) {
-    case "applied":
-      return {
-        ...prev,
-        phase: "Applied",
-        message: `${n} merged; saves about ${usd(outcome.monthlySavings)}/mo once synced`,
-        lastApplied: now.toISOString(),
-        appliedOptimizations: prev.appliedOptimizations + 1,
-        totalSavings: cents(prev.totalSavings + outcome.monthlySavings),
-        pullRequest: pr("merged"),
-      };
-    case "rolled-back":
-      return {
-        ...prev,
-        phase: "RolledBack",
-        message: `${n} reverted #${outcome.revertOf}`,
-        totalSavings: cents(Math.max(0, prev.totalSavings - outcome.monthlySavings)),
-        pullRequest: pr("merged"),
-      };
-    case "declined":
-      return {
-        ...prev,
-        phase: "Ready",
-        message: `${n} closed without merging; not proposed again until the recommendation changes materially`,
-        pullRequest: pr("closed"),
-      };
-    case "withdrawn":
-      return { ...prev, phase: "Ready", message: `${n} closed by costopt`, pullRequest: pr("closed") };
-    case "revert-declined":
-      return { ...prev, message: `revert ${n} closed without merging`, pullRequest: pr("closed") };
-  }
 }
