@@ -3,8 +3,9 @@
 // grid and a sink of the accumulator, so memory is per series, not per sample.
 
 import { UsageAccumulator } from "./accumulator.js";
-import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid, Resampler } from "./grid.js";
+import { chooseStep, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
 import { parseLabels, readOpenMetrics } from "./openmetrics.js";
+import { containerSeries, type Handler, ignored } from "./raw-series.js";
 import * as S from "./series.js";
 import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
 
@@ -13,14 +14,6 @@ export interface FileSourceOptions {
   /** Seconds between samples of a series; read from the file's first series when absent. */
   resolutionSeconds?: number;
 }
-
-interface Handler {
-  lastT: number;
-  push(t: number, v: number): void;
-  end(): void;
-}
-
-const ignored: Handler = { lastT: Number.NEGATIVE_INFINITY, push() {}, end() {} };
 
 export class FileUsageSource implements UsageSource {
   readonly description: string;
@@ -46,18 +39,7 @@ export class FileUsageSource implements UsageSource {
       const ns = l.namespace ?? "";
       if (!acc.wants(ns)) return ignored;
       const pod = l.pod ?? "";
-      const c = l.container ?? "";
       switch (name) {
-        case S.CPU:
-          return S.isContainerSeries(l) ? resampled(grid, acc.cpuSeries(ns, pod, c).point) : ignored;
-        case S.MEMORY:
-          return S.isContainerSeries(l) ? resampled(grid, acc.memorySeries(ns, pod, c).point) : ignored;
-        case S.RESTARTS:
-          return resampled(acc.eventGrid, acc.restartSeries(ns, pod, c).point);
-        case S.TERMINATED:
-          return l.reason === "OOMKilled"
-            ? resampled(acc.eventGrid, acc.oomSeries(ns, pod, c).point)
-            : ignored;
         case S.POD_OWNER:
           return once(inRange, () => acc.owners.addPodOwner(ns, pod, l.owner_kind ?? "", l.owner_name ?? ""));
         case S.REPLICASET_OWNER:
@@ -87,7 +69,7 @@ export class FileUsageSource implements UsageSource {
           });
         }
         default:
-          return ignored;
+          return containerSeries(acc, name, l);
       }
     };
 
@@ -146,11 +128,6 @@ function interesting(name: string): boolean {
 
 function track(push: (t: number, v: number) => void): Handler {
   return { lastT: Number.NEGATIVE_INFINITY, push, end() {} };
-}
-
-function resampled(grid: Grid, emit: (i: number, v: number) => void): Handler {
-  const r = new Resampler(grid, emit);
-  return { lastT: Number.NEGATIVE_INFINITY, push: (t, v) => r.push(t, v), end: () => r.end() };
 }
 
 /** Calls f the first time the series has a sample in range. */

@@ -5,6 +5,14 @@
 
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import {
+  decodeChunkedReadResponse,
+  encodeReadRequest,
+  FrameSplitter,
+  type RemoteReadQuery,
+  type SeriesChunks,
+  snappyLiteral,
+} from "./remote-read.js";
 
 export interface PrometheusConnection {
   /** Base URL, e.g. http://prometheus.monitoring:9090 (a path prefix is kept). */
@@ -24,6 +32,19 @@ export interface PrometheusConnection {
 export interface QueryStats {
   queries: number;
   samplesTouched: number;
+}
+
+type Fail = (
+  message: string,
+  retryable: boolean,
+  status?: number,
+) => PrometheusError & { retryable: boolean };
+
+function collect(res: IncomingMessage, onText: (text: string) => void): void {
+  const chunks: Buffer[] = [];
+  res.on("data", (c: Buffer) => chunks.push(c));
+  res.on("end", () => onText(Buffer.concat(chunks).toString("utf8")));
+  res.on("error", () => onText(Buffer.concat(chunks).toString("utf8")));
 }
 
 export class PrometheusError extends Error {
@@ -110,18 +131,90 @@ export class PrometheusClient {
     return this.call<Record<string, string>[]>("api/v1/series", params);
   }
 
+  /**
+   * Streams every series matching the queries through remote read (one HTTP request), handing
+   * each decoded frame's series to onSeries. Retried only until the first frame arrived.
+   */
+  async remoteRead(queries: RemoteReadQuery[], onSeries: (s: SeriesChunks) => void): Promise<void> {
+    this.stats.queries++;
+    const body = snappyLiteral(encodeReadRequest(queries));
+    const headers = {
+      "content-type": "application/x-protobuf",
+      "content-encoding": "snappy",
+      "x-prometheus-remote-read-version": "0.1.0",
+    };
+    await this.withRetries(() =>
+      this.post<void>("api/v1/read", body, headers, (res, done, fail) => {
+        const status = res.statusCode ?? 0;
+        const type = String(res.headers["content-type"] ?? "");
+        if (status !== 200 || !type.startsWith("application/x-streamed-protobuf")) {
+          return collect(res, (text) =>
+            done(
+              fail(
+                `api/v1/read answered HTTP ${status} ${type} (${text.slice(0, 200).trim()}): remote read with streamed chunks is unavailable`,
+                status === 429 || status >= 500,
+                status,
+              ),
+            ),
+          );
+        }
+        let started = false;
+        const splitter = new FrameSplitter((frame) => {
+          started = true;
+          for (const series of decodeChunkedReadResponse(frame)) onSeries(series);
+        });
+        res.on("data", (c: Buffer) => {
+          try {
+            splitter.push(c);
+          } catch (e) {
+            res.destroy();
+            done(fail(`api/v1/read: cannot decode the response: ${(e as Error).message}`, false));
+          }
+        });
+        res.on("error", (e) => done(fail(`api/v1/read response broke off: ${e.message}`, !started)));
+        res.on("end", () =>
+          done(splitter.pending ? fail("api/v1/read response ended inside a frame", !started) : undefined),
+        );
+      }),
+    );
+  }
+
   private async call<T>(path: string, params: Record<string, string> | URLSearchParams): Promise<T> {
     this.stats.queries++;
     const body = new URLSearchParams(params).toString();
+    const headers = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+    return this.withRetries(() =>
+      this.post<T>(path, body, headers, (res, done, fail) =>
+        collect(res, (text) => {
+          const status = res.statusCode ?? 0;
+          let parsed: ApiResponse<T> | undefined;
+          try {
+            parsed = JSON.parse(text) as ApiResponse<T>;
+          } catch {
+            parsed = undefined;
+          }
+          if (status >= 200 && status < 300 && parsed?.status === "success")
+            return done(undefined, parsed.data);
+          const detail = parsed?.error
+            ? `${parsed.errorType ?? "error"}: ${parsed.error}`
+            : text.slice(0, 300).trim();
+          const retryable = status === 429 || status >= 500;
+          done(fail(`${path} answered HTTP ${status}${detail ? ` (${detail})` : ""}`, retryable, status));
+        }),
+      ),
+    );
+  }
+
+  private async withRetries<T>(attempt: () => Promise<T>): Promise<T> {
     const retries = this.conn.retries ?? 3;
     let delay = this.conn.backoffMs ?? 500;
-    for (let attempt = 0; ; attempt++) {
+    for (let n = 0; ; n++) {
       try {
-        return await this.once<T>(path, body);
+        return await attempt();
       } catch (e) {
         const err = e as PrometheusError & { retryable?: boolean };
-        if (!err.retryable || attempt >= retries) {
-          if (attempt > 0) err.message += ` (after ${attempt + 1} attempts)`;
+        if (!err.retryable || n >= retries) {
+          if (n > 0) err.message += ` (after ${n + 1} attempts)`;
           throw err;
         }
         await new Promise((r) => setTimeout(r, delay));
@@ -130,13 +223,18 @@ export class PrometheusClient {
     }
   }
 
-  private once<T>(path: string, body: string): Promise<T> {
+  /** One POST with auth, CA and a whole-request deadline; onResponse settles it through done. */
+  private post<T>(
+    path: string,
+    body: string | Buffer,
+    contentHeaders: Record<string, string>,
+    onResponse: (res: IncomingMessage, done: (err?: Error, value?: T) => void, fail: Fail) => void,
+  ): Promise<T> {
     const url = new URL(path, this.base);
     const timeoutMs = this.conn.timeoutMs ?? 60_000;
     const headers: Record<string, string | number> = {
-      "content-type": "application/x-www-form-urlencoded",
+      ...contentHeaders,
       "content-length": Buffer.byteLength(body),
-      accept: "application/json",
     };
     if (this.conn.bearerToken) headers.authorization = `Bearer ${this.conn.bearerToken}`;
     else if (this.conn.basicAuth) {
@@ -144,47 +242,29 @@ export class PrometheusClient {
       headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;
     }
     const where = `Prometheus at ${this.base.origin}${this.base.pathname}`;
-    const fail = (message: string, retryable: boolean, status?: number) =>
+    const fail: Fail = (message, retryable, status) =>
       Object.assign(new PrometheusError(`${where}: ${message}`, status), { retryable });
-    return new Promise<T>((resolveOuter, rejectOuter) => {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const done = (err?: Error, value?: T) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value as T);
+      };
       // A whole-request deadline: a socket idle timeout alone lets a trickling server hang us.
       const timer = setTimeout(() => {
-        req.destroy(fail(`no answer to ${path} within ${timeoutMs} ms (timeout)`, true));
+        req.destroy();
+        done(fail(`no answer to ${path} within ${timeoutMs} ms (timeout)`, true));
       }, timeoutMs);
-      const resolve = (v: T) => {
-        clearTimeout(timer);
-        resolveOuter(v);
-      };
-      const reject = (e: Error) => {
-        clearTimeout(timer);
-        rejectOuter(e);
-      };
       const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-      const req = send(url, { method: "POST", headers, ca: this.conn.ca }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", (e) => reject(fail(`response broke off: ${e.message}`, true)));
-        res.on("end", () => {
-          const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString("utf8");
-          let parsed: ApiResponse<T> | undefined;
-          try {
-            parsed = JSON.parse(text) as ApiResponse<T>;
-          } catch {
-            parsed = undefined;
-          }
-          if (status >= 200 && status < 300 && parsed?.status === "success") return resolve(parsed.data);
-          const detail = parsed?.error
-            ? `${parsed.errorType ?? "error"}: ${parsed.error}`
-            : text.slice(0, 300).trim();
-          const retryable = status === 429 || status >= 500;
-          reject(fail(`${path} answered HTTP ${status}${detail ? ` (${detail})` : ""}`, retryable, status));
-        });
-      });
-      req.on("error", (e: Error & { code?: string }) => {
-        if (e instanceof PrometheusError) return reject(e);
-        reject(fail(`cannot reach it (${e.code ?? e.message})`, true));
-      });
+      const req = send(url, { method: "POST", headers, ca: this.conn.ca }, (res) =>
+        onResponse(res, done, fail),
+      );
+      req.on("error", (e: Error & { code?: string }) =>
+        done(fail(`cannot reach it (${e.code ?? e.message})`, true)),
+      );
       req.end(body);
     });
   }

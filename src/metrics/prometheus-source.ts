@@ -1,9 +1,11 @@
 // UsageSource over the Prometheus HTTP API. Namespace by namespace (never per pod or workload):
-// one /api/v1/series call for the owner and HPA series (index only, no samples), one range query
-// each for the CPU counters and the working sets at the grid step (every sample read about once),
-// one for restart counters and OOM reasons on the hourly grid, and, where an HPA exists, one
-// instant query for its replica bounds. Each response is folded into the shared accumulator
-// before the next namespace is asked for, so memory holds at most one namespace's answer.
+// one /api/v1/series call for the owner and HPA series (index only, no samples); one remote read
+// streaming the raw samples of the CPU counters and working sets as stored chunks (each sample
+// read once, no query engine, no JSON) through the same resamplers as the file source; one range
+// query for restart counters and OOM reasons on the hourly grid; and, where an HPA exists,
+// instant queries for its replica bounds. Without remote read, range queries at the grid step return the same grid points as
+// JSON (much dearer for the server). Each frame or response is folded into the shared
+// accumulator as it arrives, so memory holds at most one namespace's answer.
 
 import { type SeriesSink, UsageAccumulator } from "./accumulator.js";
 import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
@@ -12,14 +14,25 @@ import {
   type MatrixSeries,
   PrometheusClient,
   type PrometheusConnection,
+  PrometheusError,
   type QueryStats,
 } from "./prometheus-client.js";
+import { containerSeries, type Handler } from "./raw-series.js";
+import { decodeXorChunk, type Matcher, type RemoteReadQuery } from "./remote-read.js";
 import * as S from "./series.js";
 import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
 
 export interface PrometheusSourceOptions extends PrometheusConnection {
   /** Seconds between samples (the scrape interval); detected from the data when absent. */
   resolutionSeconds?: number;
+  /**
+   * How the samples are read. "remote-read" (default) streams the raw samples as stored
+   * chunks and resamples them here, exactly as the file source does: cheap for Prometheus and
+   * for us. "query-range" asks for the grid points as JSON range queries, for Prometheus-like
+   * servers without remote read; the source also falls back to it by itself when remote read
+   * is unavailable.
+   */
+  read?: "remote-read" | "query-range";
 }
 
 /** Assumed when the data is too sparse to tell (then there is little to compute anyway). */
@@ -27,10 +40,13 @@ const FALLBACK_RESOLUTION = 60;
 
 export class PrometheusUsageSource implements UsageSource {
   readonly description: string;
+  /** The read path in use; turns to "query-range" if the server has no remote read. */
+  mode: "remote-read" | "query-range";
   private readonly client: PrometheusClient;
 
   constructor(private readonly options: PrometheusSourceOptions) {
     this.client = new PrometheusClient(options);
+    this.mode = options.read ?? "remote-read";
     this.description = `prometheus ${options.url}`;
   }
 
@@ -69,25 +85,24 @@ export class PrometheusUsageSource implements UsageSource {
           );
         }
       }
-      const step = grid.step;
-      feed(await this.client.queryRange(S.containerSelector(S.CPU, ns), grid.start, end, step), grid, (l) =>
-        acc.cpuSeries(ns, l.pod ?? "", l.container ?? ""),
-      );
-      feed(
-        await this.client.queryRange(S.containerSelector(S.MEMORY, ns), grid.start, end, step),
-        grid,
-        (l) => acc.memorySeries(ns, l.pod ?? "", l.container ?? ""),
-      );
-      const eg = acc.eventGrid;
-      if (eg.count > 0) {
-        // Both series in one query; the empty alternative lets the restart counter (no reason label) through.
-        const events = `{__name__=~"${S.RESTARTS}|${S.TERMINATED}",namespace="${q}",reason=~"OOMKilled|"}`;
-        feed(await this.client.queryRange(events, eg.start, gridEnd(eg), eg.step), eg, (l) =>
-          l.__name__ === S.RESTARTS
-            ? acc.restartSeries(ns, l.pod ?? "", l.container ?? "")
-            : acc.oomSeries(ns, l.pod ?? "", l.container ?? ""),
-        );
+      if (this.mode === "remote-read") {
+        try {
+          await this.readRaw(acc, ns, from, end);
+        } catch (e) {
+          // A server without remote read (or one that does not stream chunks) is asked by range
+          // queries instead, from this namespace on; other failures are real.
+          if (
+            !(e instanceof PrometheusError) ||
+            (e as { retryable?: boolean }).retryable ||
+            !/unavailable/.test(e.message)
+          ) {
+            throw e;
+          }
+          this.mode = "query-range";
+        }
       }
+      if (this.mode === "query-range") await this.queryGrid(acc, ns, grid);
+      await this.queryEvents(acc, ns);
       if (hpas > 0) {
         // last_over_time drops the metric name, so min and max are asked for separately.
         for (const [metric, field] of [
@@ -101,6 +116,76 @@ export class PrometheusUsageSource implements UsageSource {
       }
     }
     return acc.finish();
+  }
+
+  /** Every raw CPU and memory sample of the namespace, streamed through the shared resamplers. */
+  private async readRaw(acc: UsageAccumulator, ns: string, from: number, end: number): Promise<void> {
+    const range = { startMs: from * 1000, endMs: end * 1000 };
+    const inNs: Matcher = { type: "=", name: "namespace", value: ns };
+    const queries: RemoteReadQuery[] = [
+      {
+        ...range,
+        matchers: [
+          { type: "=~", name: "__name__", value: `${S.CPU}|${S.MEMORY}` },
+          inNs,
+          { type: "!~", name: "container", value: "|POD" },
+        ],
+      },
+    ];
+    // A long series can come in several frames; its handler lives until the namespace is done.
+    const handlers = new Map<string, Handler>();
+    let samples = 0;
+    await this.client.remoteRead(queries, (series) => {
+      const key = JSON.stringify(series.labels);
+      let h = handlers.get(key);
+      if (!h) {
+        h = containerSeries(acc, series.labels.__name__ ?? "", series.labels);
+        handlers.set(key, h);
+      }
+      const handler = h;
+      for (const chunk of series.chunks) {
+        samples += decodeXorChunk(chunk, (t, v) => {
+          if (t > handler.lastT) {
+            handler.lastT = t;
+            handler.push(t, v);
+          }
+        });
+      }
+    });
+    for (const h of handlers.values()) h.end();
+    this.client.stats.samplesTouched += samples;
+  }
+
+  /** The same data as range queries at the grid's step (for servers without remote read). */
+  private async queryGrid(acc: UsageAccumulator, ns: string, grid: Grid): Promise<void> {
+    const end = gridEnd(grid);
+    feed(
+      await this.client.queryRange(S.containerSelector(S.CPU, ns), grid.start, end, grid.step),
+      grid,
+      (l) => acc.cpuSeries(ns, l.pod ?? "", l.container ?? ""),
+    );
+    feed(
+      await this.client.queryRange(S.containerSelector(S.MEMORY, ns), grid.start, end, grid.step),
+      grid,
+      (l) => acc.memorySeries(ns, l.pod ?? "", l.container ?? ""),
+    );
+  }
+
+  /**
+   * Restart counters and OOM reasons on the hourly grid, by range query: at one point an hour
+   * they are a small answer, while their raw samples would be as many as the CPU's.
+   */
+  private async queryEvents(acc: UsageAccumulator, ns: string): Promise<void> {
+    const eg = acc.eventGrid;
+    if (eg.count === 0) return;
+    // Both series in one query; the empty alternative lets the restart counter (no reason label) through.
+    const q = S.promString(ns);
+    const events = `{__name__=~"${S.RESTARTS}|${S.TERMINATED}",namespace="${q}",reason=~"OOMKilled|"}`;
+    feed(await this.client.queryRange(events, eg.start, gridEnd(eg), eg.step), eg, (l) =>
+      l.__name__ === S.RESTARTS
+        ? acc.restartSeries(ns, l.pod ?? "", l.container ?? "")
+        : acc.oomSeries(ns, l.pod ?? "", l.container ?? ""),
+    );
   }
 
   /** The scrape interval, from an hour of raw samples of one requested workload's pods. */

@@ -1,0 +1,355 @@
+// Prometheus remote read (POST /api/v1/read) with streamed XOR chunks: the cheapest way to read
+// every raw sample of many series. The server copies compressed chunks as they are stored
+// (no query engine, no JSON: about 1.5 bytes a sample), frame by frame, so neither side holds
+// more than a frame. Only what this needs of the protocol is here: encoding a ReadRequest
+// (protobuf, snappy block format with literals only), splitting the framed response, decoding
+// ChunkedReadResponse and Gorilla/XOR chunks (prometheus/tsdb/chunkenc/xor.go).
+
+export type MatcherType = "=" | "!=" | "=~" | "!~";
+export interface Matcher {
+  type: MatcherType;
+  name: string;
+  value: string;
+}
+export interface RemoteReadQuery {
+  startMs: number;
+  endMs: number;
+  matchers: Matcher[];
+}
+
+const MATCHER_TYPES: Record<MatcherType, number> = { "=": 0, "!=": 1, "=~": 2, "!~": 3 };
+const STREAMED_XOR_CHUNKS = 1;
+const XOR = 1;
+
+// ---- protobuf writing ----
+
+class ProtoWriter {
+  private readonly bytes: number[] = [];
+
+  varint(v: number): this {
+    let n = v;
+    while (n >= 0x80) {
+      this.bytes.push((n % 0x80) | 0x80);
+      n = Math.floor(n / 0x80);
+    }
+    this.bytes.push(n);
+    return this;
+  }
+
+  tag(field: number, wire: number): this {
+    return this.varint(field * 8 + wire);
+  }
+
+  uint(field: number, v: number): this {
+    return this.tag(field, 0).varint(v);
+  }
+
+  bytesField(field: number, b: Uint8Array): this {
+    this.tag(field, 2).varint(b.length);
+    for (const x of b) this.bytes.push(x);
+    return this;
+  }
+
+  string(field: number, s: string): this {
+    return this.bytesField(field, Buffer.from(s, "utf8"));
+  }
+
+  finish(): Uint8Array {
+    return Uint8Array.from(this.bytes);
+  }
+}
+
+export function encodeReadRequest(queries: RemoteReadQuery[]): Uint8Array {
+  const req = new ProtoWriter();
+  for (const q of queries) {
+    const query = new ProtoWriter().uint(1, q.startMs).uint(2, q.endMs);
+    for (const m of q.matchers) {
+      const matcher = new ProtoWriter().uint(1, MATCHER_TYPES[m.type]).string(2, m.name).string(3, m.value);
+      query.bytesField(3, matcher.finish());
+    }
+    req.bytesField(1, query.finish());
+  }
+  req.bytesField(2, new ProtoWriter().varint(STREAMED_XOR_CHUNKS).finish());
+  return req.finish();
+}
+
+/** Snappy block format using literals only: valid input for any snappy decoder. */
+export function snappyLiteral(data: Uint8Array): Buffer {
+  const out: number[] = [];
+  let n = data.length;
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  const parts: Buffer[] = [Buffer.from(out)];
+  for (let i = 0; i < data.length; i += 65_536) {
+    const chunk = data.subarray(i, Math.min(data.length, i + 65_536));
+    const len = chunk.length - 1;
+    const tag = len < 60 ? [len << 2] : len < 256 ? [60 << 2, len] : [61 << 2, len & 0xff, len >> 8];
+    parts.push(Buffer.from(tag), Buffer.from(chunk));
+  }
+  return Buffer.concat(parts);
+}
+
+// ---- framed response ----
+
+/**
+ * Splits the streamed body into frames: uvarint length, 4-byte CRC32C, message. Feed it chunks
+ * of the HTTP body; it calls onFrame with each complete message.
+ */
+export class FrameSplitter {
+  private buf: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly onFrame: (frame: Uint8Array) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    let pos = 0;
+    for (;;) {
+      let len = 0;
+      let mul = 1;
+      let p = pos;
+      let complete = false;
+      while (p < this.buf.length) {
+        const b = this.buf[p++] as number;
+        len += (b & 0x7f) * mul;
+        mul *= 128;
+        if (b < 0x80) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete || p + 4 + len > this.buf.length) break;
+      this.onFrame(this.buf.subarray(p + 4, p + 4 + len));
+      pos = p + 4 + len;
+    }
+    this.buf = this.buf.subarray(pos);
+  }
+
+  /** Whether the body ended in the middle of a frame. */
+  get pending(): boolean {
+    return this.buf.length > 0;
+  }
+}
+
+// ---- protobuf reading ----
+
+class ProtoReader {
+  pos: number;
+
+  constructor(
+    readonly b: Uint8Array,
+    start = 0,
+    readonly end = b.length,
+  ) {
+    this.pos = start;
+  }
+
+  varint(): number {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const x = this.b[this.pos++] as number;
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) return v;
+      mul *= 128;
+    }
+  }
+
+  /** Field number and wire type of the next field, or undefined at the end. */
+  next(): { field: number; wire: number } | undefined {
+    if (this.pos >= this.end) return undefined;
+    const key = this.varint();
+    return { field: Math.floor(key / 8), wire: key & 7 };
+  }
+
+  /** Bounds of a length-delimited field's payload; advances past it. */
+  sub(): [number, number] {
+    const len = this.varint();
+    const start = this.pos;
+    this.pos += len;
+    return [start, start + len];
+  }
+
+  skip(wire: number): void {
+    if (wire === 0) this.varint();
+    else if (wire === 2) this.sub();
+    else if (wire === 1) this.pos += 8;
+    else if (wire === 5) this.pos += 4;
+    else throw new Error(`unsupported protobuf wire type ${wire}`);
+  }
+
+  string([s, e]: [number, number]): string {
+    return Buffer.from(this.b.buffer, this.b.byteOffset + s, e - s).toString("utf8");
+  }
+}
+
+export interface SeriesChunks {
+  queryIndex: number;
+  labels: Record<string, string>;
+  /** XOR chunk payloads in time order. */
+  chunks: Uint8Array[];
+}
+
+/** Decodes one ChunkedReadResponse frame. */
+export function decodeChunkedReadResponse(frame: Uint8Array): SeriesChunks[] {
+  const r = new ProtoReader(frame);
+  const series: { labels: Record<string, string>; chunks: Uint8Array[] }[] = [];
+  let queryIndex = 0;
+  for (let f = r.next(); f; f = r.next()) {
+    if (f.field === 1 && f.wire === 2) {
+      const [s, e] = r.sub();
+      const sr = new ProtoReader(frame, s, e);
+      const labels: Record<string, string> = {};
+      const chunks: Uint8Array[] = [];
+      for (let g = sr.next(); g; g = sr.next()) {
+        if (g.field === 1 && g.wire === 2) {
+          const lr = new ProtoReader(frame, ...sr.sub());
+          let name = "";
+          let value = "";
+          for (let h = lr.next(); h; h = lr.next()) {
+            if (h.field === 1 && h.wire === 2) name = lr.string(lr.sub());
+            else if (h.field === 2 && h.wire === 2) value = lr.string(lr.sub());
+            else lr.skip(h.wire);
+          }
+          labels[name] = value;
+        } else if (g.field === 2 && g.wire === 2) {
+          const cr = new ProtoReader(frame, ...sr.sub());
+          let type = 0;
+          let data: Uint8Array | undefined;
+          for (let h = cr.next(); h; h = cr.next()) {
+            if (h.field === 3 && h.wire === 0) type = cr.varint();
+            else if (h.field === 4 && h.wire === 2) {
+              const [ds, de] = cr.sub();
+              data = frame.subarray(ds, de);
+            } else cr.skip(h.wire);
+          }
+          // Native histogram chunks carry no float samples for these metrics.
+          if (type === XOR && data) chunks.push(data);
+        } else sr.skip(g.wire);
+      }
+      series.push({ labels, chunks });
+    } else if (f.field === 2 && f.wire === 0) queryIndex = r.varint();
+    else r.skip(f.wire);
+  }
+  return series.map((s) => ({ ...s, queryIndex }));
+}
+
+// ---- XOR chunks ----
+
+// Little-endian hosts (all Node targets): word 1 holds the high half of a float64's bits.
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const TWO32 = 2 ** 32;
+const POW2 = Array.from({ length: 65 }, (_, k) => 2 ** k);
+
+/** Big-endian bit reader over a chunk; reading past the end yields zero bits. */
+class Bits {
+  pos = 16; // after the 2-byte sample count
+
+  constructor(private readonly d: Uint8Array) {}
+
+  bit(): number {
+    const p = this.pos++;
+    return ((this.d[p >>> 3] as number) >> (7 - (p & 7))) & 1;
+  }
+
+  /** Up to 32 bits as an unsigned number. Bitwise operators read a missing byte (past the end) as 0. */
+  bits(count: number): number {
+    if (count === 0) return 0;
+    const d = this.d;
+    const i = this.pos >>> 3;
+    const off = this.pos & 7;
+    this.pos += count;
+    const top =
+      ((d[i] as number) << 24) |
+      ((d[i + 1] as number) << 16) |
+      ((d[i + 2] as number) << 8) |
+      (d[i + 3] as number);
+    if (off + count <= 32) return (top << off) >>> (32 - count);
+    // Straddles 5 bytes: a 40-bit word in a double (exact), then the wanted slice.
+    const word = (top >>> 0) * 256 + ((d[i + 4] as number) | 0);
+    return Math.floor(word / (POW2[40 - off - count] as number)) % (POW2[count] as number);
+  }
+
+  uvarint(): number {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const x = this.bits(8);
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) return v;
+      mul *= 128;
+    }
+  }
+}
+
+/** Calls onSample(t seconds, v) for each sample of an XOR chunk; returns how many there were. */
+export function decodeXorChunk(data: Uint8Array, onSample: (t: number, v: number) => void): number {
+  const n = ((data[0] as number) << 8) | (data[1] as number);
+  if (n === 0) return 0;
+  const r = new Bits(data);
+  // Sample 0: zig-zag varint timestamp (ms), 64 raw bits of value.
+  const zz = r.uvarint();
+  let t = zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2;
+  let hi = r.bits(32);
+  let lo = r.bits(32);
+  u32[1] = hi;
+  u32[0] = lo;
+  onSample(t / 1000, f64[0] as number);
+  let leading = 0;
+  let trailing = 0;
+  let tDelta = 0;
+  for (let i = 1; i < n; i++) {
+    if (i === 1) {
+      tDelta = r.uvarint();
+    } else if (r.bit() === 1) {
+      // Delta of delta: 10 -> 14 bits, 110 -> 17, 1110 -> 20, 1111 -> 64; sign in the top bit.
+      const size = r.bit() === 0 ? 14 : r.bit() === 0 ? 17 : r.bit() === 0 ? 20 : 64;
+      let dod: number;
+      if (size === 64) {
+        const h = r.bits(32);
+        const l = r.bits(32);
+        dod = h >= 0x80000000 ? (h - TWO32) * TWO32 + l : h * TWO32 + l;
+      } else {
+        dod = r.bits(size);
+        if (dod > 2 ** (size - 1)) dod -= 2 ** size;
+      }
+      tDelta += dod;
+    }
+    t += tDelta;
+    // Value: 0 = unchanged; 10 = XOR within the previous window; 11 = new window, then XOR.
+    if (r.bit() === 1) {
+      let mbits: number;
+      if (r.bit() === 0) {
+        mbits = 64 - leading - trailing;
+      } else {
+        leading = r.bits(5);
+        mbits = r.bits(6);
+        if (mbits === 0) mbits = 64;
+        trailing = 64 - leading - mbits;
+      }
+      // The meaningful bits as a 64-bit (dh, dl) pair, shifted left by trailing.
+      const highBits = mbits > 32 ? mbits - 32 : 0;
+      let dh = r.bits(highBits);
+      let dl = r.bits(mbits - highBits);
+      if (trailing >= 32) {
+        dh = trailing === 64 ? 0 : dl * (POW2[trailing - 32] as number);
+        dl = 0;
+      } else if (trailing > 0) {
+        // Products of powers of two are exact; a sum above 2^53 would not be, so reduce first.
+        const shift = POW2[trailing] as number;
+        const carry = Math.floor(dl / (POW2[32 - trailing] as number));
+        dh = ((dh * shift) % TWO32) + carry;
+        dl = (dl * shift) % TWO32;
+      }
+      hi = (hi ^ dh) >>> 0;
+      lo = (lo ^ dl) >>> 0;
+      u32[1] = hi;
+      u32[0] = lo;
+    }
+    onSample(t / 1000, f64[0] as number);
+  }
+  return n;
+}
