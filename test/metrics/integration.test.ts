@@ -76,6 +76,24 @@ const legacy: GenerateOptions = {
 const refs = (o: GenerateOptions): WorkloadRef[] =>
   o.workloads.map((w) => ({ namespace: w.namespace, kind: w.kind, name: w.name }));
 
+/**
+ * Real scrapes are not on the second: timestamps with milliseconds, jitter and gaps of every
+ * size the chunk encoding distinguishes (delta-of-delta in 14, 17, 20 and 64 bits).
+ */
+function jitterLines(): string[] {
+  const pod = 'namespace="jitter",pod="api-6b7f9c8d5-x2k4p",container="api"';
+  const lines: string[] = [];
+  let t = window.start * 1000;
+  let cpu = 0;
+  for (let i = 0; i < 2000; i++) {
+    const gap = i % 97 === 0 ? 1_000_000 : i % 41 === 0 ? 200_000 : i % 13 === 0 ? 30_000 : 0;
+    t += 60_000 + ((i * 7919) % 1500) - 750 + gap;
+    cpu += 0.05 + ((i * 31) % 17) / 100;
+    lines.push(`container_cpu_usage_seconds_total{${pod}} ${cpu.toFixed(6)} ${(t / 1000).toFixed(3)}`);
+  }
+  return lines;
+}
+
 let prom: RunningPrometheus;
 const files: Record<string, string> = {};
 const demo = demoOptions(42);
@@ -88,7 +106,8 @@ beforeAll(async () => {
   await writeOpenMetricsFile(files.demo, demo);
   await writeOpenMetricsFile(files.legacy, legacy);
   files.edge = await omFile(edgeLines(), "edge.om", dir);
-  prom = await startPrometheus({ files: [files.demo, files.legacy, files.edge] });
+  files.jitter = await omFile(jitterLines(), "jitter.om", dir);
+  prom = await startPrometheus({ files: [files.demo, files.legacy, files.edge, files.jitter] });
 });
 
 afterAll(async () => {
@@ -188,6 +207,18 @@ describe("Prometheus and OpenMetrics file sources on a 7-day generated dataset",
     expectSameUsage(f, p);
   });
 
+  it("agree on jittered timestamps with milliseconds and gaps", async () => {
+    const jitter: WorkloadRef[] = [{ namespace: "jitter", kind: "Deployment", name: "api" }];
+    const days = { start: window.start, end: window.start + 2 * 86_400 };
+    const f = await new FileUsageSource({ path: files.jitter as string, resolutionSeconds: 60 }).usage(
+      jitter,
+      days,
+    );
+    const p = await new PrometheusUsageSource({ url: prom.url, resolutionSeconds: 60 }).usage(jitter, days);
+    expect(f.get("jitter/Deployment/api")?.containers[0]?.samples).toBeGreaterThan(1000);
+    expectSameUsage(f, p);
+  });
+
   it("find nothing for a window without data", async () => {
     const empty = { start: window.start - 30 * 86_400, end: window.start - 20 * 86_400 };
     const source = new PrometheusUsageSource({ url: prom.url, resolutionSeconds: 300 });
@@ -195,12 +226,20 @@ describe("Prometheus and OpenMetrics file sources on a 7-day generated dataset",
     expect((await new FileUsageSource({ path: files.demo as string }).usage(refs(demo), empty)).size).toBe(0);
   });
 
-  it("ask Prometheus per namespace, never per workload", () => {
+  it("ask Prometheus per namespace, never per workload: one remote read per namespace", async () => {
     const source = new PrometheusUsageSource({ url: prom.url, resolutionSeconds: 300 });
-    return source.usage(refs(demo), window).then(() => {
-      // series, CPU, memory, restarts/OOM, HPA min, HPA max: one namespace, 6 calls for 7 workloads.
-      expect(source.stats.queries).toBe(6);
-      expect(source.stats.samplesTouched).toBeGreaterThan(0);
-    });
+    await source.usage(refs(demo), window);
+    // series, remote read, restarts/OOM, HPA min and max: one namespace, 5 calls for 7 workloads.
+    expect(source.mode).toBe("remote-read");
+    expect(source.stats.queries).toBe(5);
+    expect(source.stats.samplesTouched).toBeGreaterThan(0);
+  });
+
+  it("give the same statistics through range queries, for servers without remote read", async () => {
+    const source = new PrometheusUsageSource({ url: prom.url, read: "query-range" });
+    expectSameUsage(fromFile, await source.usage(refs(demo), window));
+    expect(source.stats.queries).toBe(1 + 1 + 3 + 2);
+    const edge = new PrometheusUsageSource({ url: prom.url, read: "query-range" });
+    expectEdgeUsage(await edge.usage(EDGE_WORKLOADS, EDGE_WINDOW));
   });
 });

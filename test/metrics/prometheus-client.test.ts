@@ -117,4 +117,29 @@ describe("PrometheusClient against a misbehaving server", () => {
       source.usage([{ namespace: "a", kind: "Deployment", name: "w" }], { start: 0, end: 3600 }),
     ).rejects.toThrow(/HTTP 500 \(internal: boom\)/);
   });
+
+  it("the usage source falls back to range queries where remote read is missing", async () => {
+    const url = await serve((req, _body, res) => {
+      if (req.url === "/api/v1/read") {
+        res.writeHead(404, { "content-type": "text/plain" });
+        return res.end("404 page not found");
+      }
+      if (req.url === "/api/v1/series") return json(res, 200, { status: "success", data: [] });
+      json(res, 200, { status: "success", data: { resultType: "matrix", result: [] } });
+    });
+    const source = new PrometheusUsageSource({ url, retries: 0, resolutionSeconds: 60 });
+    const usage = await source.usage([{ namespace: "a", kind: "Deployment", name: "w" }], {
+      start: 0,
+      end: 7200,
+    });
+    expect(usage.size).toBe(0);
+    expect(source.mode).toBe("query-range");
+    expect(seen.map((r) => r.url)).toEqual([
+      "/api/v1/series",
+      "/api/v1/read",
+      "/api/v1/query_range",
+      "/api/v1/query_range",
+      "/api/v1/query_range",
+    ]);
+  });
 });
