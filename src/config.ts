@@ -29,6 +29,8 @@ export interface Config {
   webhookSecret?: string;
   prometheusUrl?: string;
   redisUrl?: string;
+  clusterName?: string;
+  defaultRepository?: string;
 }
 
 type Parser = (raw: string) => unknown;
@@ -105,6 +107,10 @@ const namespace: Parser = (raw) => {
 };
 
 const text: Parser = (raw) => raw;
+const repository: Parser = (raw) => {
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(raw)) throw new Error(`must be owner/name, got "${raw}"`);
+  return raw;
+};
 const level: Parser = (raw) => {
   if (!["debug", "info", "warn", "error"].includes(raw))
     throw new Error("must be debug, info, warn or error");
@@ -282,6 +288,18 @@ export const ENV: EnvVar[] = [
     key: "redisUrl",
     description: "Redis for the state store; in-memory when unset",
     parse: url,
+  },
+  {
+    name: "CLUSTER_NAME",
+    key: "clusterName",
+    description: "Prefixes branches and state keys, so several clusters can share a repository",
+    parse: namespace,
+  },
+  {
+    name: "DEFAULT_REPOSITORY",
+    key: "defaultRepository",
+    description: "owner/name of the GitOps repository for policies without spec.source.repository",
+    parse: repository,
   },
 ];
 

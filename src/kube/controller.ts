@@ -2,7 +2,7 @@
 // feed a per-policy serialized work queue; each work item runs one reconcile and writes the
 // outcome to the status subresource, Events and metrics. Runs only on the lease holder.
 
-import type { CostOptimization, CostOptimizationStatus } from "../api/types.js";
+import type { CostOptimization, CostOptimizationStatus, ResourceChange } from "../api/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/metrics.js";
 import { type KubeClient, KubeError } from "./client.js";
@@ -45,6 +45,7 @@ export class Controller {
   private readonly pending = new Map<string, Trigger>();
   private readonly healthReasons = new Map<string, string>();
   private readonly generations = new Map<string, number | undefined>();
+  private readonly nudges = new Map<string, string | undefined>();
   private readonly savings = new Map<string, number>();
   private resync?: NodeJS.Timeout;
   private running = false;
@@ -75,9 +76,7 @@ export class Controller {
       update: (p) => this.onUpdate(p),
       delete: (p) => this.onDelete(p),
     });
-    this.resync = setInterval(() => {
-      for (const p of this.o.source.list()) this.enqueue(policyKey(p), "periodic");
-    }, this.o.resyncMs);
+    this.resync = setInterval(() => this.enqueueAll("periodic"), this.o.resyncMs);
     this.resync.unref?.();
   }
 
@@ -99,6 +98,10 @@ export class Controller {
     this.queue.add(key);
   }
 
+  enqueueAll(trigger: Trigger): void {
+    for (const p of this.o.source.list()) this.enqueue(policyKey(p), trigger);
+  }
+
   /** Called by the health monitor: roll back this policy's change. */
   regression(policy: CostOptimization, reason: string): void {
     const key = policyKey(policy);
@@ -113,6 +116,7 @@ export class Controller {
   private onAdd(p: CostOptimization): void {
     const key = policyKey(p);
     this.generations.set(key, p.metadata.generation);
+    this.nudges.set(key, nudgeOf(p));
     this.cron.set(key, p.spec?.schedule);
     const observed = p.status?.observedGeneration;
     this.enqueue(
@@ -132,6 +136,11 @@ export class Controller {
       this.enqueue(key, "spec-changed");
       return;
     }
+    const nudge = nudgeOf(p);
+    if (nudge !== this.nudges.get(key)) {
+      this.nudges.set(key, nudge);
+      if (nudge !== undefined) this.enqueue(key, "webhook");
+    }
     // Status-only updates (mostly our own writes) leave generation alone and are not work.
     if (this.generations.get(key) === p.metadata.generation) return;
     this.generations.set(key, p.metadata.generation);
@@ -144,6 +153,7 @@ export class Controller {
     this.queue.forget(key);
     this.pending.delete(key);
     this.generations.delete(key);
+    this.nudges.delete(key);
     this.o.health?.untrack(key);
     this.savings.delete(key);
     this.updateSavings();
@@ -203,6 +213,7 @@ export class Controller {
       };
     }
     result = await this.verifyRollback(key, policy, result);
+    if (result.requeueAfterMs) this.queue.add(key, result.requeueAfterMs);
     await this.writeStatus(policy, result.status, result.events ?? [], result.failureReason);
     this.o.telemetry.optimizationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     if (failure) throw failure;
@@ -216,7 +227,9 @@ export class Controller {
   ): Promise<ReconcileResult> {
     if (result.status.phase !== "RolledBack" || policy.status?.phase === "RolledBack") return result;
     const changes =
-      result.status.currentRecommendation?.changes ?? policy.status?.currentRecommendation?.changes;
+      appliedChanges(policy) ??
+      result.status.currentRecommendation?.changes ??
+      policy.status?.currentRecommendation?.changes;
     if (!changes?.length) return result;
     const live = await getWorkload(this.o.kube, targetOf(policy));
     const mismatches = live ? specMismatches(live, changes, "current") : ["the workload was not found"];
@@ -292,7 +305,14 @@ export class Controller {
     const key = policyKey(policy);
     this.savings.set(key, status.totalSavings ?? 0);
     this.updateSavings();
-    if (status.phase === "Applied" && policy.status?.phase !== "Applied") this.o.health?.track(updated);
+    if (status.phase === "Applied" && policy.status?.phase !== "Applied") {
+      // Later analyses replace currentRecommendation; the originals a rollback must restore are kept here.
+      const changes = status.currentRecommendation?.changes ?? [];
+      await this.o.kube.mergePatch(COSTOPTIMIZATIONS, policy.metadata.namespace, policy.metadata.name, {
+        metadata: { annotations: { [APPLIED_CHANGES_ANNOTATION]: JSON.stringify(changes) } },
+      });
+      this.o.health?.track(updated);
+    }
     return updated;
   }
 
@@ -301,6 +321,33 @@ export class Controller {
     for (const v of this.savings.values()) sum += v;
     this.o.telemetry.totalMonthlySavings.set(sum);
   }
+}
+
+/** The changes (with their original values) of the optimization that was applied last. */
+export const APPLIED_CHANGES_ANNOTATION = "costopt.dev/applied-changes";
+
+function appliedChanges(p: CostOptimization): ResourceChange[] | undefined {
+  const raw = p.metadata.annotations?.[APPLIED_CHANGES_ANNOTATION];
+  if (!raw) return undefined;
+  try {
+    const changes = JSON.parse(raw) as ResourceChange[];
+    return Array.isArray(changes) && changes.length ? changes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Annotations other replicas write to ask the leader for a reconcile (a pull request outcome
+ * from a webhook, a /costopt recheck): any change to them is work, like a spec change.
+ */
+export const NUDGE_ANNOTATIONS = ["costopt.dev/outcome", "costopt.dev/reconcile-requested"];
+
+function nudgeOf(p: CostOptimization): string | undefined {
+  const a = p.metadata.annotations;
+  if (!a) return undefined;
+  const values = NUDGE_ANNOTATIONS.map((k) => a[k] ?? "");
+  return values.some(Boolean) ? values.join("\n") : undefined;
 }
 
 /** A merge patch turning `prev` into `next` at the top level: removed fields become null. */

@@ -13,6 +13,8 @@ export interface ReconcileResult {
   events?: EventSpec[];
   /** Short machine-readable cause when phase is Failed (the failed-counter label). */
   failureReason?: string;
+  /** Look again after this long (busy lock, rate limit) instead of waiting for the next trigger. */
+  requeueAfterMs?: number;
 }
 
 export interface PolicyReconciler {

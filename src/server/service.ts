@@ -79,6 +79,11 @@ export class Service {
     this.controller?.enqueue(key, trigger);
   }
 
+  /** Reconciles every known policy soon (a push to a GitOps repository); a no-op on followers. */
+  reevaluateAll(): void {
+    this.controller?.enqueueAll("webhook");
+  }
+
   async idle(): Promise<void> {
     await this.transitions;
     await this.controller?.idle();

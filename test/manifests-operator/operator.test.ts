@@ -3,6 +3,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { costoptApp } from "../../src/app.js";
+import { DISCOVERY_RBAC_RULES } from "../../src/discovery/rbac.js";
+import { MemoryStore } from "../../src/state/memory.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../manifests/operator");
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes documents of many shapes, probed by path in assertions.
@@ -80,6 +83,12 @@ describe("the operator's RBAC", () => {
     }
   });
 
+  it("includes the read-only rules Git source discovery needs, verbatim", () => {
+    for (const rule of DISCOVERY_RBAC_RULES) {
+      expect(find("ClusterRole", "costopt")[0]?.rules).toContainEqual(rule);
+    }
+  });
+
   it("scopes the Lease write to costopt's own namespace", () => {
     const [role] = find("Role");
     expect(role?.metadata.namespace).toBe("costopt-system");
@@ -147,5 +156,28 @@ describe("the admission webhook configurations", () => {
 
   it("includes the CRD from crds/", () => {
     expect(kustomization.resources).toContain("../../crds");
+  });
+});
+
+describe("app.yml, the GitHub App manifest", () => {
+  const manifest = parseAllDocuments(readFileSync(join(root, "../../app.yml"), "utf8"))[0]?.toJS() as Obj;
+
+  it("subscribes to every event the app handles (installation events come to every app)", () => {
+    const handled: string[] = [];
+    costoptApp({ store: new MemoryStore() })({
+      on: (events: string | string[]) => handled.push(...[events].flat()),
+    } as never);
+    const needed = [...new Set(handled.map((e) => e.split(".")[0] as string))].filter(
+      (e) => !e.startsWith("installation"),
+    );
+    expect(needed.sort()).toEqual([...manifest.default_events].sort());
+  });
+
+  it("asks for write access only to contents and pull requests", () => {
+    expect(manifest.default_permissions).toEqual({
+      contents: "write",
+      pull_requests: "write",
+      metadata: "read",
+    });
   });
 });

@@ -1,0 +1,39 @@
+// `costopt serve`: the in-cluster service (webhooks, admission, metrics, control loop), configured
+// by environment variables only (`costopt serve --env` prints the table). Runs until SIGTERM or
+// SIGINT, then releases the leader Lease and stops.
+
+import { once } from "node:events";
+import type { Command } from "commander";
+import { ConfigError, envTable, loadConfig } from "../config.js";
+import type { Assembled } from "../server/assemble.js";
+import type { Register } from "./main.js";
+
+export const registerServe: Register = (program: Command, setExitCode) => {
+  program
+    .command("serve")
+    .description(
+      "run the service: GitHub webhooks, admission webhooks, /metrics and the CostOptimization control loop",
+    )
+    .option("--env", "print the environment variables it reads, with defaults, and exit")
+    .action(async (opts: { env?: boolean }) => {
+      if (opts.env) {
+        process.stdout.write(`${envTable()}\n`);
+        return;
+      }
+      // Loaded here, not at the top: other commands should not pay for Probot and the servers.
+      const { assemble } = await import("../server/assemble.js");
+      let built: Assembled;
+      try {
+        built = await assemble(loadConfig());
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(`costopt serve: ${err.message}\n`);
+        setExitCode(2);
+        return;
+      }
+      await built.service.start();
+      await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
+      await built.service.stop();
+      await built.store.close();
+    });
+};

@@ -1,0 +1,105 @@
+// The GitHub side of `costopt serve`: the Probot app behind the webhook middleware, wired to the
+// cluster — a pull request outcome is noted on the policy (annotation; the leader turns it into
+// status), a /costopt recheck asks for a reconcile — and the forge for a policy's repository,
+// authenticated as the app's installation there. Every octokit is instrumented for /metrics.
+
+import { Probot, ProbotOctokit } from "probot";
+import type { CostOptimization } from "../api/types.js";
+import { costoptApp, githubForge, type PolicyRef, webhookMiddleware } from "../app.js";
+import type { Forge } from "../forge/types.js";
+import type { KubeClient } from "../kube/client.js";
+import { annotateOutcome, requestReconcile } from "../kube/outcomes.js";
+import { COSTOPTIMIZATIONS } from "../kube/resources.js";
+import type { Store } from "../state/types.js";
+import { instrumentOctokit } from "../telemetry/github.js";
+import type { Logger } from "../telemetry/logger.js";
+import type { Telemetry } from "../telemetry/metrics.js";
+import type { ForgeFor } from "./gitops-reconciler.js";
+import type { WebhookMiddleware } from "./http.js";
+import { TtlCache } from "./lookup-cache.js";
+
+export interface GitHubOptions {
+  appId: number | string;
+  privateKey: string;
+  webhookSecret: string;
+  store: Store;
+  kube: KubeClient;
+  telemetry: Telemetry;
+  log: Logger;
+  clusterName?: string;
+  defaultRepository?: string;
+  /** A push to a default branch or a new installation: look at every policy again (leader only). */
+  reevaluateAll: () => void;
+  /** Octokit class override (tests disable retries and throttling). */
+  Octokit?: typeof ProbotOctokit;
+  writeIntervalMs?: number;
+  baseUrl?: string;
+}
+
+export interface GitHubWiring {
+  probot: Probot;
+  webhooks: WebhookMiddleware;
+  forgeFor: ForgeFor;
+}
+
+export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
+  const Base = o.Octokit ?? ProbotOctokit;
+  const Octokit = Base.plugin((octokit) => {
+    instrumentOctokit(octokit as never, o.telemetry);
+    return {};
+  }) as typeof ProbotOctokit;
+  const probot = new Probot({
+    appId: o.appId,
+    privateKey: o.privateKey,
+    secret: o.webhookSecret,
+    Octokit,
+    logLevel: "warn",
+    ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
+  });
+  const policyOf = (ref: PolicyRef) =>
+    o.kube.get<CostOptimization>(COSTOPTIMIZATIONS, ref.namespace, ref.name);
+  const app = costoptApp({
+    store: o.store,
+    clusterName: o.clusterName,
+    writeIntervalMs: o.writeIntervalMs,
+    onOutcome: async (outcome) => {
+      await annotateOutcome(o.kube, outcome.ref, {
+        kind: outcome.kind,
+        pullRequest: outcome.pullRequest,
+        repository: outcome.repository,
+        monthlySavings: outcome.monthlySavings,
+        ...(outcome.mergeSha ? { mergeSha: outcome.mergeSha } : {}),
+        ...(outcome.revertOf !== undefined ? { revertOf: outcome.revertOf } : {}),
+        at: new Date().toISOString(),
+      });
+    },
+    onReevaluate: async (request) => {
+      if (request.policy) await requestReconcile(o.kube, request.policy, new Date());
+      else o.reevaluateAll();
+    },
+    autoApply: async (ref) => (await policyOf(ref))?.spec.autoApply === true,
+  });
+  const webhooks = await webhookMiddleware(probot, app, { secret: o.webhookSecret });
+
+  // The installation lookup costs a call; the forge (with Probot's self-refreshing token) is reused.
+  const forges = new TtlCache<Forge>(10 * 60_000);
+  const forgeFor: ForgeFor = async (policy) => {
+    const repository = policy.spec.source?.repository ?? o.defaultRepository;
+    if (!repository) {
+      return {
+        error: `no Git repository for ${policy.metadata.namespace}/${policy.metadata.name}: set spec.source.repository or DEFAULT_REPOSITORY`,
+      };
+    }
+    try {
+      return await forges.get(repository, () =>
+        githubForge(probot, repository, { writeIntervalMs: o.writeIntervalMs }),
+      );
+    } catch (err) {
+      o.log.warn("no GitHub installation for repository", { repository, err });
+      return {
+        error: `the costopt GitHub App cannot write ${repository}: ${(err as Error).message}; install the app on that repository`,
+      };
+    }
+  };
+  return { probot, webhooks: webhooks as WebhookMiddleware, forgeFor };
+}

@@ -1,0 +1,110 @@
+// The control loop's PolicyReconciler over the GitOps pass in src/reconcile.ts: pull request
+// outcomes noted on the CR become status first; otherwise one pass runs against the policy's
+// repository and its result becomes status. Deletion and health regressions open reverts.
+
+import type { CostOptimization, CostOptimizationStatus } from "../api/types.js";
+import type { Forge } from "../forge/types.js";
+import type { EventSpec } from "../kube/events.js";
+import { outcomePending, statusAfterOutcome } from "../kube/outcomes.js";
+import type { PolicyReconciler, ReconcileResult } from "../kube/reconciler.js";
+import type { UsageSource } from "../metrics/types.js";
+import {
+  type ReconcileResult as PassResult,
+  type ReconcileDeps,
+  reconcile,
+  reconcileDeleted,
+  rollbackPolicy,
+  statusFrom,
+} from "../reconcile.js";
+import type { Store } from "../state/types.js";
+
+/** The forge for a policy's repository, or why there is none. */
+export type ForgeFor = (policy: CostOptimization) => Promise<Forge | { error: string }>;
+
+export interface GitOpsReconcilerOptions {
+  forgeFor: ForgeFor;
+  store: Store;
+  usage: UsageSource;
+  clusterName?: string;
+  now?: () => Date;
+  /** Extra ReconcileDeps (recommender, pricing, settings), e.g. a stub recommender in tests. */
+  extra?: Partial<ReconcileDeps>;
+  /** How soon to look again when another reconcile holds the policy's lock. */
+  busyRetryMs?: number;
+}
+
+export class GitOpsReconciler implements PolicyReconciler {
+  private readonly now: () => Date;
+
+  constructor(private readonly o: GitOpsReconcilerOptions) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  async reconcile(policy: CostOptimization): Promise<ReconcileResult> {
+    const outcome = outcomePending(policy);
+    if (outcome) return { status: statusAfterOutcome(policy.status, outcome, this.now()) };
+    const forge = await this.o.forgeFor(policy);
+    if ("error" in forge) return failed(policy, "NoGitSource", forge.error);
+    const result = await reconcile(policy, {
+      ...this.o.extra,
+      forge,
+      store: this.o.store,
+      usage: this.o.usage,
+      clusterName: this.o.clusterName,
+      now: this.now,
+    });
+    return this.toResult(policy, result);
+  }
+
+  async finalize(policy: CostOptimization): Promise<{ events?: EventSpec[] }> {
+    const forge = await this.o.forgeFor(policy);
+    if ("error" in forge) throw new Error(forge.error);
+    const r = await reconcileDeleted(policy, {
+      forge,
+      store: this.o.store,
+      clusterName: this.o.clusterName,
+      now: this.now,
+    });
+    if (r.busy || r.rateLimited) throw new Error(r.message);
+    const pr = r.rollback?.pullRequest;
+    return pr
+      ? {
+          events: [
+            { reason: "RollbackRequested", message: `revert pull request #${pr.number} opened: ${pr.url}` },
+          ],
+        }
+      : {};
+  }
+
+  async rollback(policy: CostOptimization, reason: string): Promise<ReconcileResult> {
+    const forge = await this.o.forgeFor(policy);
+    if ("error" in forge) return failed(policy, "NoGitSource", forge.error);
+    const r = await rollbackPolicy(policy, reason, {
+      forge,
+      store: this.o.store,
+      clusterName: this.o.clusterName,
+      now: this.now,
+    });
+    return this.toResult(policy, r);
+  }
+
+  private toResult(policy: CostOptimization, r: PassResult): ReconcileResult {
+    if (r.busy) return { status: current(policy), requeueAfterMs: this.o.busyRetryMs ?? 5000 };
+    if (r.rateLimited) {
+      return {
+        status: { ...current(policy), message: r.message },
+        requeueAfterMs: r.rateLimited.retryAfterSeconds * 1000,
+      };
+    }
+    const status = statusFrom(r, policy.status, this.now());
+    return { status, ...(r.failureReason ? { failureReason: r.failureReason } : {}) };
+  }
+}
+
+function current(policy: CostOptimization): CostOptimizationStatus {
+  return policy.status ?? { phase: "Pending", appliedOptimizations: 0, totalSavings: 0 };
+}
+
+function failed(policy: CostOptimization, failureReason: string, message: string): ReconcileResult {
+  return { status: { ...current(policy), phase: "Failed", message }, failureReason };
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+
+describe("costopt serve", () => {
+  it("refuses to start with a bad environment, naming every problem", () => {
+    const r = runCli(["serve"], {
+      env: { PORT: "http", LEASE_DURATION: "5s", LEASE_RENEW_INTERVAL: "10s", KUBERNETES_SERVICE_HOST: "" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("PORT: must be an integer from 1 to 65535");
+    expect(r.stderr).toContain("LEASE_RENEW_INTERVAL must be shorter than LEASE_DURATION");
+  });
+
+  it("says how to reach a cluster when run outside one", () => {
+    const r = runCli(["serve"], {
+      env: { PROMETHEUS_URL: "http://127.0.0.1:9090", KUBERNETES_SERVICE_HOST: "", KUBE_API_URL: "" },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("kubectl proxy");
+  });
+
+  it("prints its environment table", () => {
+    const r = runCli(["serve", "--env"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("| `WATCH_NAMESPACES` |");
+  });
+});
