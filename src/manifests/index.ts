@@ -15,7 +15,8 @@
 //     is added to this overlay. Helm values are found by source.valuesPath, a
 //     "# costopt: <namespace>/<name>[/<container>]" marker, or a sibling "name:". Refused when the
 //     target is missing, ambiguous, defined in several places with conflicting values, or when
-//     source (repository, branch, path, format) rules it out or leaves the repository.
+//     source (repository, branch, path, format) rules it out or leaves the repository. A document
+//     without a namespace matches any target namespace (the deployer chooses it).
 //
 //   planChanges(index, located, desired) -> Plan | Refused
 //     Desired values (millicores, bytes, replicas, placement, new files relative to the workload's

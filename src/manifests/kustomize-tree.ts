@@ -24,6 +24,8 @@ export interface RepoView {
   /** How many root kustomizations render each document (0 for plain manifests). */
   rootCount: Map<IndexedDocument, number>;
   dirKustomization: Map<string, Kustomization>;
+  /** HorizontalPodAutoscalers, which may own a workload's replicas. */
+  hpas: IndexedDocument[];
 }
 
 type Raw = { doc: IndexedDocument; layers: Kustomization[] };
@@ -100,7 +102,13 @@ export function viewOf(index: RepoIndex): RepoView {
     }
     for (const p of k.patches) if (!p.inline) patchFiles.add(p.file);
   }
-  const view: RepoView = { renderings: [], byKindName: new Map(), rootCount: new Map(), dirKustomization };
+  const view: RepoView = {
+    renderings: [],
+    byKindName: new Map(),
+    rootCount: new Map(),
+    dirKustomization,
+    hpas: index.documents.filter((d) => d.kind === "HorizontalPodAutoscaler"),
+  };
   const inTree = new Set<IndexedDocument>();
   for (const k of index.kustomizations.values()) {
     if (k.kind !== "Kustomization") continue;

@@ -77,9 +77,9 @@ export function locateWorkload(index: RepoIndex, target: Target, source?: Policy
   if (format !== "helm-values") {
     const found = candidates(index, target, scope, format);
     if (found.length) {
-      const hpas = index.documents.filter((d) => d.kind === "HorizontalPodAutoscaler");
+      const view = viewOf(index);
       const merged = mergeLocated(
-        found.map((r) => locatedFromRendering(viewOf(index), r, target, hpas)),
+        found.map((r) => locatedFromRendering(view, r, target, view.hpas)),
         what,
       );
       return typeof merged === "string" ? refuse(merged) : merged;

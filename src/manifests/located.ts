@@ -144,7 +144,9 @@ export function mergeLocated(all: Located[], what: string): Located | string {
     if (!deepEqual(summary(first), summary(other)))
       return `${what} is defined in ${all.length} places with conflicting values (${all.map(placeOf).join("; ")}); set the policy's source.path to choose one`;
   for (const other of rest) {
-    mergeSites(first.definedIn as unknown as EditSite[], other.definedIn as unknown as EditSite[]);
+    for (const d of other.definedIn)
+      if (!first.definedIn.some((f) => f.file === d.file && f.docIndex === d.docIndex))
+        first.definedIn.push(d);
     for (const [i, c] of first.containers.entries())
       for (const f of RESOURCE_FIELDS as ResourceField[])
         mergeSites(c.sites[f], other.containers[i]?.sites[f] ?? []);

@@ -180,18 +180,33 @@ function rewriteEntry(ctx: Ctx, chain: Step[], depth: number): string {
   );
 }
 
-function replaceValue(ctx: Ctx, chain: Step[]): string {
+interface Splice {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A scalar replaced by a scalar: one splice over the value's own characters, or undefined. */
+function scalarSplice(chain: Step[], after: unknown, place: Place): Splice | undefined {
   const step = chain[chain.length - 1] as Step;
   const node = step.node;
-  const value = getAt(ctx.after, step.segments);
+  const value = getAt(after, step.segments);
   if (isScalar(node) && typeof node.value === "string" && node.value.includes("{{"))
-    fail("Helm template ({{ }}) at the edit site", ctx.place, step.segments);
+    fail("Helm template ({{ }}) at the edit site", place, step.segments);
   const range = rangeOf(node);
   const blockScalar = isScalar(node) && (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED");
-  if (isScalar(node) && !isObjectValue(value) && range && range[1] > range[0] && !blockScalar) {
-    const inFlow = chain.some((s) => isFlow(s.node));
-    return ctx.text.splice(range[0], range[1], renderScalar(value, node, inFlow));
-  }
+  if (!isScalar(node) || isObjectValue(value) || !range || range[1] <= range[0] || blockScalar)
+    return undefined;
+  const inFlow = chain.some((s) => isFlow(s.node));
+  return { start: range[0], end: range[1], text: renderScalar(value, node, inFlow) };
+}
+
+function replaceValue(ctx: Ctx, chain: Step[]): string {
+  const node = chain[chain.length - 1]?.node;
+  const value = getAt(ctx.after, chain[chain.length - 1]?.segments ?? []);
+  const splice = scalarSplice(chain, ctx.after, ctx.place);
+  if (splice) return ctx.text.splice(splice.start, splice.end, splice.text);
+  const range = rangeOf(node);
   // A non-empty flow collection stays inline; an empty one ("{}") becomes a block.
   if (isFlow(node) && range && (node as YAMLMap | YAMLSeq).items.length > 0 && isObjectValue(value))
     return ctx.text.splice(range[0], range[1], renderFlow(value, flowPadded(ctx.text, range)));
@@ -325,6 +340,16 @@ export function patchDocument(
   const original = docs.map((d) => d.toJS() as unknown);
   let expected = original[docIndex];
   let src = content;
+  // Scalar-for-scalar replacements (the usual CPU and memory change) are collected as splices on
+  // one parse and applied together; any other operation first applies them and parses again.
+  let parsed: Document.Parsed | undefined = docs[docIndex];
+  let pending: Splice[] = [];
+  const flush = () => {
+    for (const s of pending.sort((a, b) => b.start - a.start))
+      src = src.slice(0, s.start) + s.text + src.slice(s.end);
+    if (pending.length) parsed = undefined;
+    pending = [];
+  };
   for (const op of ops) {
     try {
       expected = jsonpatch.applyOperation(expected, op, true, false).newDocument;
@@ -334,8 +359,27 @@ export function patchDocument(
         field: op.path,
       });
     }
-    src = guarded(() => applyOne(src, docIndex, op, expected, place), place, op.path);
+    const after = expected;
+    if (op.op === "replace") {
+      const doc = (parsed ??= parseStream(src).docs[docIndex] as Document.Parsed);
+      const splice = guarded(
+        () => {
+          const { chain, found } = resolve(doc, parsePointer(op.path), place);
+          return found ? scalarSplice(chain, after, place) : undefined;
+        },
+        place,
+        op.path,
+      );
+      if (splice && !pending.some((p) => p.start < splice.end && splice.start < p.end)) {
+        pending.push(splice);
+        continue;
+      }
+    }
+    flush();
+    src = guarded(() => applyOne(src, docIndex, op, after, place), place, op.path);
+    parsed = undefined;
   }
+  flush();
   const result = src;
   guarded(() => checkInvariant(result, docIndex, original, expected, place), place);
   return result;
