@@ -50,6 +50,9 @@ export class RedisStore implements Store {
       retryStrategy: (times) => (times > 3 ? null : Math.min(times * 200, 1000)),
       ...options.redis,
     });
+    // Connection errors surface as rejected commands (and below, as one clear error); without a
+    // listener ioredis would also print each retry as an "unhandled error event".
+    redis.on("error", () => undefined);
     try {
       await redis.connect();
       await redis.ping();

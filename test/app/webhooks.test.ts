@@ -273,6 +273,16 @@ describe("/costopt commands", () => {
     },
   );
 
+  it("lets GitHub's redelivery through when handling failed the first time", async () => {
+    gh.installationToken();
+    gh.scope.get("/repos/Codertocat/Hello-World/pulls/1").reply(502, { message: "Bad Gateway" });
+    const payload = pullRequestComment({ number: 1, body: "/costopt recheck", user: "alice" });
+    await expect(deliver("issue_comment", payload, "flaky")).rejects.toThrow();
+    gh.pull(open).permission("alice", "write").repoConfig(undefined).comment(1);
+    await deliver("issue_comment", payload, "flaky");
+    expect(reevaluated.map((r) => r.reason)).toEqual(["recheck"]);
+  });
+
   it("recheck asks for a new analysis, with the repository settings read through context.config", async () => {
     gh.installationToken()
       .pull(open)

@@ -147,7 +147,7 @@ describe("costopt run against a local git repository", () => {
     expect(sh(repo, "rev-parse", "main")).toBe(base);
   });
 
-  it("is registered as `costopt run` and prints the report", async () => {
+  it("is registered as `costopt run`, keeps state in Redis when asked, and prints the report", async () => {
     const repo = makeRepo({ "k8s/web.yaml": DEPLOYMENT });
     const work = mkdtempSync(join(tmpdir(), "costopt-run-"));
     writeFileSync(join(work, "policy.yaml"), POLICY);
@@ -169,8 +169,20 @@ describe("costopt run against a local git repository", () => {
       m,
       "--now",
       NOW,
+      "--state",
+      "redis://127.0.0.1:6379",
     ]);
     expect(code).toBe(0);
     expect(written.join("")).toContain("=== shop/web-cost: created #1");
+    // A missing Redis is an error, not a silent fallback to memory.
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((e) => {
+      errors.push(String(e));
+    });
+    const args = ["--repo", repo, "--policies", join(work, "policy.yaml"), "--metrics", m];
+    expect(await main(["node", "costopt", "run", ...args, "--state", "redis://:pw@127.0.0.1:1"])).toBe(2);
+    expect(errors).toEqual([
+      expect.stringMatching(/^costopt: cannot connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/),
+    ]);
   });
 });
