@@ -177,6 +177,12 @@ async function pass(
   if (!rec.decision.allowed)
     return withdraw(`the policy's gates hold it back: ${rec.decision.reasons.join("; ")}`);
 
+  const r = rec.replicas;
+  if (r?.field === "hpa.minReplicas" && r.proposed !== r.current)
+    // The manifests module edits workloads, not HPAs; say so rather than drop it silently.
+    warnings.push(
+      `HPA ${r.hpaName ?? ""} minReplicas ${r.current} -> ${r.proposed} is recommended but not proposed`,
+    );
   const plan = planChanges(index, located, desiredFrom(rec, spec.source?.containerMapping));
   if (!plan.ok) return { ...failed("PlanRefused", plan.reason), recommendation: rec };
   if (plan.edits.length === 0) return withdraw("the manifests already hold the recommended values");

@@ -219,25 +219,27 @@ async function updateOpen(
 ): Promise<ProposalOutcome> {
   const { forge } = deps;
   const meta = parseMetadata(open.body);
-  if (!meta || (await pushedByPerson(forge, open, meta))) {
-    // Never overwrite a person's work. Say so once per head, then just report it.
-    if (meta?.humanPushSeen !== open.headSha) {
+  const left = (message: string): ProposalOutcome => ({
+    action: "human-push",
+    message,
+    ...preview,
+    pullRequest: open,
+  });
+  // A PR on our branch without our metadata was opened by someone else: not ours to touch or to comment on.
+  if (!meta) return left(`#${open.number} on ${d.branch} was not opened by costopt; left as is`);
+  if (await pushedByPerson(forge, open, meta)) {
+    // Never overwrite a person's work. Say so once per head (remembered in the metadata), then just report it.
+    if (meta.humanPushSeen !== open.headSha) {
       await forge.comment(
         open.number,
         "Someone pushed to this branch, so costopt will not update it any more. " +
           "Close this pull request to let costopt open a fresh one, or merge it as it is.",
       );
-      if (meta)
-        await forge.updatePullRequest(open.number, {
-          body: withMetadata(open.body, { ...meta, humanPushSeen: open.headSha }),
-        });
+      await forge.updatePullRequest(open.number, {
+        body: withMetadata(open.body, { ...meta, humanPushSeen: open.headSha }),
+      });
     }
-    return {
-      action: "human-push",
-      message: `#${open.number} has commits from someone else; left as is`,
-      ...preview,
-      pullRequest: open,
-    };
+    return left(`#${open.number} has commits from someone else; left as is`);
   }
   const labels = built.labels.filter((l) => !open.labels.includes(l));
   if (

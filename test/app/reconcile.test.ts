@@ -270,6 +270,16 @@ describe("an open proposal", () => {
     expect(gh.bodies("comment")).toHaveLength(1);
   });
 
+  it("is not touched, nor commented on, when someone else opened a PR from costopt's branch", async () => {
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [{ number: 4, branch: BRANCH, body: "my own tweak" }]);
+    const result = await reconcile(policy(), deps(new MemoryStore()));
+    expect(result.proposal).toMatchObject({
+      action: "human-push",
+      message: `#4 on ${BRANCH} was not opened by costopt; left as is`,
+    });
+    expect(gh.rest.filter((r) => !r.startsWith("GET"))).toEqual([]);
+  });
+
   it("is closed with a comment when the recommendation disappears", async () => {
     const { body, head } = await openedBody();
     gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [{ number: 1, branch: BRANCH, body, headSha: head }]);
