@@ -148,6 +148,50 @@ describe("creating a proposal", () => {
     expect(gh.bodies("reviewers")[0]).toEqual({ reviewers: ["alice"], team_reviewers: ["sre"] });
   });
 
+  it("opens a 3-file PR (overlay patch, kustomization, KEDA ScaledObject) in 8 REST calls, reading included", async () => {
+    const files = {
+      "base/deployment.yaml": WEB.replace("  namespace: shop\n", ""),
+      "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+      "overlays/prod/kustomization.yaml": "namespace: shop\nresources:\n  - ../../base\n",
+      "overlays/dev/kustomization.yaml": "namespace: shop-dev\nresources:\n  - ../../base\n",
+      ".github/costopt.yml": "reviewers: [alice]\nassignees: [ops]\n",
+    };
+    gh.snapshot(files).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.openPull(1, BRANCH).issueUpdate(1).reviewers(1);
+    const rec = recommendation({
+      scheduledScaling: {
+        fileName: "web-scaledobject.yaml",
+        scaledObject: { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "web" } },
+        windows: [{ days: [0, 6], startHour: 0, durationHours: 24, desiredReplicas: 1 }],
+        baselineReplicas: 3,
+      },
+    });
+    const result = await reconcile(
+      policy({ source: { path: "overlays/prod" } }),
+      deps(new MemoryStore(), rec),
+    );
+    expect(result.proposal?.action, result.message).toBe("created");
+    expect(Object.keys(gh.treeFiles()).sort()).toEqual([
+      "base/web-scaledobject.yaml",
+      "overlays/prod/costopt-deployment-web.yaml",
+      "overlays/prod/kustomization.yaml",
+    ]);
+    expect(gh.rest).toHaveLength(8);
+    const meta = parseMetadata(gh.bodies("createPull")[0]?.body);
+    expect(meta?.createdFiles.sort()).toEqual([
+      "base/web-scaledobject.yaml",
+      "overlays/prod/costopt-deployment-web.yaml",
+    ]);
+    expect(meta?.fields).toEqual([
+      {
+        path: "overlays/prod/kustomization.yaml",
+        document: 0,
+        pointer: "/patches",
+        after: [{ path: "costopt-deployment-web.yaml" }],
+      },
+    ]);
+  });
+
   it("falls back to defaults with a warning when .github/costopt.yml is not valid YAML", async () => {
     gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": "reviewers: [alice\n" });
     gh.pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1);
