@@ -135,27 +135,28 @@ export function resolveField(view: RepoView, r: Rendering, field: FieldRef): Res
   };
   let current: Resolution = { value: baseValue, site: baseSite };
   let fromBase = true;
-  let overlayResources: EditSite | undefined;
+  let currentLayer: Kustomization | undefined;
+  let overlayResources: { site: EditSite; layer: Kustomization } | undefined;
   for (const [li, layer] of r.layers.entries()) {
     const names = new Set([r.doc.name as string, r.namesIn[li] as string]);
     for (const patch of layer.patches) {
       if (!patchApplies(patch, r.doc.kind as string, names)) continue;
       if (patch.type === "json6902") {
         const hit = fromJson6902(patch, layer, relPointer);
-        if (hit) [current, fromBase] = [hit, false];
+        if (hit) [current, fromBase, currentLayer] = [hit, false, layer];
         continue;
       }
       const prel = pathIn(patch.value, field);
       if (!prel) continue;
       const value = getAt(patch.value, prel);
       const site = patchSite(patch, layer, patch.pointer + formatPointer(prel), value);
-      if (value !== undefined) [current, fromBase] = [{ value, site }, false];
+      if (value !== undefined) [current, fromBase, currentLayer] = [{ value, site }, false, layer];
       else if (
         !patch.inline &&
         field.scope === "container" &&
         getAt(patch.value, prel.slice(0, 6)) !== undefined
       )
-        overlayResources = site;
+        overlayResources = { site, layer };
     }
     if (field.scope === "replicas")
       for (const rep of layer.replicas)
@@ -168,12 +169,19 @@ export function resolveField(view: RepoView, r: Rendering, field: FieldRef): Res
             raw: rep.count,
             layer: `replicas transformer in ${layer.file}`,
           };
-          [current, fromBase] = [{ value: rep.count, site }, false];
+          [current, fromBase, currentLayer] = [{ value: rep.count, site }, false, layer];
         }
   }
-  if (!fromBase) return current;
+  // A layer other overlays also apply (a shared component, an intermediate base) is left alone:
+  // the change goes into a patch of this overlay, which is applied last.
+  const shared = (layer: Kustomization) => layer !== r.root && (view.layerRootCount.get(layer.file) ?? 0) > 1;
+  if (!fromBase)
+    return currentLayer && shared(currentLayer)
+      ? { value: current.value, site: newPatchSite(r, field) }
+      : current;
   // An overlay patch that already manages this container's resources is where they change.
-  if (overlayResources) return { value: current.value, site: overlayResources };
+  if (overlayResources && !shared(overlayResources.layer))
+    return { value: current.value, site: overlayResources.site };
   if (!r.root || (view.rootCount.get(r.doc) ?? 0) <= 1) return current;
   return { value: current.value, site: newPatchSite(r, field) };
 }

@@ -24,6 +24,8 @@ export interface RepoView {
   /** How many root kustomizations render each document (0 for plain manifests). */
   rootCount: Map<IndexedDocument, number>;
   dirKustomization: Map<string, Kustomization>;
+  /** How many root kustomizations apply each kustomization or component (by file). */
+  layerRootCount: Map<string, number>;
   /** HorizontalPodAutoscalers, which may own a workload's replicas. */
   hpas: IndexedDocument[];
 }
@@ -107,6 +109,7 @@ export function viewOf(index: RepoIndex): RepoView {
     byKindName: new Map(),
     rootCount: new Map(),
     dirKustomization,
+    layerRootCount: new Map(),
     hpas: index.documents.filter((d) => d.kind === "HorizontalPodAutoscaler"),
   };
   const inTree = new Set<IndexedDocument>();
@@ -114,10 +117,13 @@ export function viewOf(index: RepoIndex): RepoView {
     if (k.kind !== "Kustomization") continue;
     for (const raw of renderKustomization(index, dirKustomization, k)) inTree.add(raw.doc);
     if (referenced.has(k.file)) continue;
+    const layers = new Set<string>();
     for (const r of renderingsOf(index, view, k)) {
       view.renderings.push(r);
       view.rootCount.set(r.doc, (view.rootCount.get(r.doc) ?? 0) + 1);
+      for (const layer of r.layers) layers.add(layer.file);
     }
+    for (const file of layers) view.layerRootCount.set(file, (view.layerRootCount.get(file) ?? 0) + 1);
   }
   for (const file of index.files.values()) {
     if (patchFiles.has(file.path) || index.kustomizations.has(file.path)) continue;

@@ -1,0 +1,155 @@
+// How locateWorkload reads Kustomize layers: which layer sets a value, under which name and
+// namespace a base document comes out, and where an edit goes.
+
+import { describe, expect, it } from "vitest";
+import { indexRepository, type Located, locateWorkload, planChanges } from "../../src/manifests/index.js";
+
+const base = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  labels: {app: api, tier: backend}
+spec:
+  replicas: 2
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: app
+        resources:
+          requests:
+            cpu: 100m
+            memory: 128Mi
+`;
+
+const tree = {
+  "base/kustomization.yaml": "resources:\n- deployment.yaml\n",
+  "base/deployment.yaml": base,
+  "components/big/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1alpha1
+kind: Component
+patchesStrategicMerge:
+- big.yaml
+`,
+  "components/big/big.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        resources:
+          requests:
+            memory: 1Gi
+`,
+  "overlays/eu/kustomization.yaml": `bases:
+- ../../base
+components:
+- ../../components/big
+nameSuffix: -eu
+namespace: eu
+patchesStrategicMerge:
+- |-
+  apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: api
+  spec:
+    replicas: 5
+`,
+  "overlays/us/kustomization.yaml": "resources:\n- ../../base\nnamespace: us\n",
+};
+
+function files(extra: Record<string, string> = {}) {
+  return Object.entries({ ...tree, ...extra }).map(([path, content]) => ({ path, content }));
+}
+
+function located(target: { namespace?: string; name: string }, extra?: Record<string, string>): Located {
+  const result = locateWorkload(indexRepository(files(extra)), { kind: "Deployment", ...target });
+  if (!result.ok) throw new Error(result.reason);
+  return result;
+}
+
+describe("Kustomize layers", () => {
+  it("applies nameSuffix and namespace, a component's patch and an inline strategic-merge patch", () => {
+    const eu = located({ namespace: "eu", name: "api-eu" });
+    expect(eu.target).toEqual({ kind: "Deployment", name: "api-eu", namespace: "eu" });
+    expect(eu.source).toBe("kustomize");
+    expect(eu.labels).toEqual({ app: "api", tier: "backend" });
+    const app = eu.containers[0];
+    expect(app).toMatchObject({ name: "app", cpuRequest: 100, memoryRequest: 2 ** 30 });
+    // memory comes from the component's patch file; CPU only from the shared base.
+    expect(app?.sites.memoryRequest[0]).toMatchObject({
+      file: "components/big/big.yaml",
+      path: "/spec/template/spec/containers/0/resources/requests/memory",
+      raw: "1Gi",
+    });
+    expect(app?.sites.cpuRequest[0]).toMatchObject({ file: "components/big/big.yaml", exists: false });
+    // replicas are set in an inline patch: reported, but not edited by costopt.
+    expect(eu.replicas).toMatchObject({ current: 5, explicit: true });
+    expect(eu.replicas.sites[0]?.blocked).toMatch(/inline patch inside overlays\/eu\/kustomization\.yaml/);
+    expect(eu.notes[0]).toMatch(/base\/deployment\.yaml is shared by 2 kustomizations/);
+  });
+
+  it("a component other overlays also use is left alone: the change goes into this overlay", () => {
+    const shared = {
+      "overlays/us/kustomization.yaml":
+        "resources:\n- ../../base\nnamespace: us\ncomponents:\n- ../../components/big\n",
+    };
+    const us = located({ namespace: "us", name: "api" }, shared);
+    expect(us.containers[0]).toMatchObject({ memoryRequest: 2 ** 30 });
+    expect(us.containers[0]?.sites.memoryRequest[0]).toMatchObject({
+      file: "overlays/us/costopt-deployment-api.yaml",
+      exists: false,
+    });
+  });
+
+  it("an overlay that sets nothing gets its own patch when the base is shared", () => {
+    const us = located({ namespace: "us", name: "api" });
+    expect(us.containers[0]?.sites.cpuRequest[0]).toMatchObject({
+      file: "overlays/us/costopt-deployment-api.yaml",
+      exists: false,
+      create: { kustomization: "overlays/us/kustomization.yaml" },
+    });
+    expect(us.replicas.sites[0]?.file).toBe("overlays/us/costopt-deployment-api.yaml");
+  });
+
+  it("edits the base when only one kustomization uses it", () => {
+    const only = files().filter((f) => !f.path.startsWith("overlays/eu"));
+    const index = indexRepository(only);
+    const us = locateWorkload(index, { kind: "Deployment", namespace: "us", name: "api" });
+    if (!us.ok) throw new Error(us.reason);
+    expect(us.containers[0]?.sites.cpuRequest[0]?.file).toBe("base/deployment.yaml");
+    const plan = planChanges(index, us, { containers: [{ name: "app", cpuRequest: 80 }], replicas: 3 });
+    expect(plan.ok && plan.edits.map((e) => e.path)).toEqual(["base/deployment.yaml"]);
+  });
+
+  it("finds an HPA that targets the workload by its rendered name", () => {
+    const hpa = `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: api
+  namespace: eu
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api-eu}
+  minReplicas: 3
+  maxReplicas: 9
+`;
+    const eu = located({ namespace: "eu", name: "api-eu" }, { "overlays/eu/hpa.yaml": hpa });
+    expect(eu.replicas).toMatchObject({
+      ownedByHpa: true,
+      hpa: { file: "overlays/eu/hpa.yaml", maxReplicas: 9 },
+    });
+  });
+
+  it("does not confuse a patch file with a workload, nor find the base under its base name in an overlay namespace", () => {
+    const index = indexRepository(files());
+    expect(locateWorkload(index, { kind: "Deployment", namespace: "eu", name: "api" })).toMatchObject({
+      ok: false,
+    });
+    const refused = locateWorkload(index, { kind: "Deployment", name: "api" }, { path: "components" });
+    expect(refused).toMatchObject({ ok: false });
+  });
+});
