@@ -23,11 +23,13 @@ export function admissionHandler(opts: AdmissionOptions, telemetry?: Telemetry) 
     const webhook = url === "/validate" ? "validate" : url === "/mutate" ? "mutate" : undefined;
     if (!webhook) return send(res, 404, { message: "not found" });
     if (req.method !== "POST") return send(res, 405, { message: "POST an AdmissionReview" });
+    const started = process.hrtime.bigint();
     try {
       const review = parseReview(await readBody(req));
       const response = webhook === "validate" ? await validate(review.request, opts) : mutate(review.request);
       telemetry?.admissionRequests.inc({ webhook, allowed: String(response.allowed) });
       send(res, 200, reviewResponse(response));
+      telemetry?.admissionDuration.observe({ webhook }, Number(process.hrtime.bigint() - started) / 1e9);
     } catch (err) {
       if (err instanceof AdmissionError) return send(res, 400, { message: err.message });
       throw err;

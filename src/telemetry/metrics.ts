@@ -17,6 +17,7 @@ export interface Telemetry {
   queueDepth: Gauge;
   leader: Gauge;
   admissionRequests: Counter<"webhook" | "allowed">;
+  admissionDuration: Histogram<"webhook">;
 }
 
 export function createTelemetry(opts: { defaultMetrics?: boolean } = {}): Telemetry {
@@ -83,6 +84,13 @@ export function createTelemetry(opts: { defaultMetrics?: boolean } = {}): Teleme
     leader: new Gauge({
       name: "costopt_leader",
       help: "1 while this instance holds the leader Lease and reconciles",
+      registers,
+    }),
+    admissionDuration: new Histogram({
+      name: "costopt_admission_duration_seconds",
+      help: "Time to answer one AdmissionReview, from the request's first byte to the response",
+      labelNames: ["webhook"],
+      buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers,
     }),
     admissionRequests: new Counter({
