@@ -54,6 +54,13 @@ const RESOURCE_REL: Record<ResourceField, string[]> = {
   memoryLimit: ["resources", "limits", "memory"],
 };
 
+const PAIRED: Record<ResourceField, ResourceField> = {
+  cpuRequest: "cpuLimit",
+  cpuLimit: "cpuRequest",
+  memoryRequest: "memoryLimit",
+  memoryLimit: "memoryRequest",
+};
+
 function collectWrites(located: Located, desired: Desired): Write[] {
   const writes: Write[] = [];
   const push = (
@@ -78,10 +85,12 @@ function collectWrites(located: Located, desired: Desired): Write[] {
       if (!Number.isFinite(amount) || amount < 0)
         refuse(`container ${d.name}: ${field} must be a non-negative number`);
       const format = field.startsWith("cpu") ? cpuValue : memoryValue;
+      // A new limit is written like the request next to it (and the other way round).
+      const hint = c.sites[PAIRED[field]][0]?.raw;
       push(
         c.sites[field],
         `${field} of container ${c.name}`,
-        (raw) => format(amount, raw),
+        (raw) => format(amount, raw ?? hint),
         RESOURCE_REL[field],
         c.name,
       );
