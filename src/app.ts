@@ -12,12 +12,11 @@ import { createNodeMiddleware, type Probot } from "probot";
 import { GitHubForge } from "./forge/github/index.js";
 import type { OctokitLike } from "./forge/github/octokit.js";
 import { isManifestCandidate } from "./forge/types.js";
-import { COMMANDS, type Command, mentionsCostopt, parseCommand } from "./gitops/commands.js";
+import { answerComment } from "./gitops/command-runner.js";
+import { mentionsCostopt } from "./gitops/commands.js";
 import { type LoadedRepoConfig, repoConfigFromContext } from "./gitops/config.js";
-import { withPolicyLock } from "./gitops/lock.js";
 import { parseMetadata } from "./gitops/metadata.js";
 import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
-import { requestRollback } from "./gitops/rollback.js";
 import type { Store } from "./state/types.js";
 
 export interface PolicyRef {
@@ -72,9 +71,6 @@ interface HandlerContext<P> {
   config: (file: string) => Promise<unknown>;
   log: { info: (o: unknown, m?: string) => void; warn: (o: unknown, m?: string) => void };
 }
-
-const POLITE_NO = (user: string) =>
-  `Thanks @${user}, but only people with write access to this repository can run costopt commands, so nothing was done.`;
 
 export function costoptApp(options: AppOptions) {
   const now = options.now ?? (() => new Date());
@@ -159,79 +155,26 @@ export function costoptApp(options: AppOptions) {
     const meta = parseMetadata(pr?.body);
     const ref = meta && policyRef(meta.policy, options.clusterName);
     if (!pr || !meta || !ref || !pr.branch.startsWith(`costopt/${meta.policy}`)) return;
-    const user = comment.user.login;
-    const command = parseCommand(comment.body);
-    if (!command) {
-      await forge.comment(
-        pr.number,
-        `@${user}, costopt knows these commands: ${COMMANDS.map((c) => `\`/costopt ${c}\``).join(", ")}.`,
-      );
-      return;
-    }
-    const permission = await forge.permission(user);
-    if (permission !== "write" && permission !== "admin") {
-      await forge.comment(pr.number, POLITE_NO(user));
-      return;
-    }
-    const reply = await runCommand(command, { forge, pr, meta, ref, user, context });
+    const reply = await answerComment({
+      forge,
+      store: options.store,
+      now,
+      pr,
+      meta,
+      user: comment.user.login,
+      body: comment.body,
+      recheck: async () => {
+        const config = await repoConfigFromContext(context);
+        await options.onReevaluate?.({
+          repository: forge.repository,
+          reason: "recheck",
+          policy: ref,
+          config,
+        });
+      },
+      autoMerge: async () => (await options.autoApply?.(ref)) ?? false,
+    });
     if (reply) await forge.comment(pr.number, reply);
-  };
-
-  const runCommand = async (
-    command: Command,
-    c: {
-      forge: GitHubForge;
-      pr: NonNullable<Awaited<ReturnType<GitHubForge["pullRequest"]>>>;
-      meta: NonNullable<ReturnType<typeof parseMetadata>>;
-      ref: PolicyRef;
-      user: string;
-      context: HandlerContext<unknown>;
-    },
-  ): Promise<string | undefined> => {
-    const { forge, pr, meta, ref, user } = c;
-    if (command === "recheck") {
-      const config = await repoConfigFromContext(c.context);
-      await options.onReevaluate?.({ repository: forge.repository, reason: "recheck", policy: ref, config });
-      return `@${user}, costopt is analysing \`${ref.key}\` again; this pull request is updated if the recommendation changed.`;
-    }
-    if (command === "ignore") {
-      if (pr.state !== "open")
-        return `@${user}, this pull request is already ${pr.state}; nothing to ignore.`;
-      const locked = await withPolicyLock(options.store, meta.policy, async () => {
-        await options.store.suppress(meta.policy, {
-          fingerprint: meta.fingerprint,
-          proposed: meta.proposed,
-          reason: `ignored by @${user} on #${pr.number}`,
-          at: now().toISOString(),
-        });
-        await forge.closePullRequest(pr.number, {
-          comment: `Ignored by @${user}: costopt will not propose this change again until the recommendation changes materially.`,
-          keepBranch: pr.headSha !== meta.head,
-        });
-      });
-      return locked.busy
-        ? `@${user}, costopt is updating this pull request right now; please try again in a minute.`
-        : undefined;
-    }
-    if (pr.state !== "merged")
-      return `@${user}, \`/costopt rollback\` works once this pull request is merged.`;
-    const autoMerge = (await options.autoApply?.(ref)) ?? false;
-    const locked = await withPolicyLock(options.store, meta.policy, () =>
-      requestRollback({
-        forge,
-        store: options.store,
-        policy: meta.policy,
-        pullRequest: pr.number,
-        reason: `requested by @${user}`,
-        autoMerge,
-        now,
-      }),
-    );
-    if (locked.busy)
-      return `@${user}, costopt is working on \`${ref.key}\` right now; please try again in a minute.`;
-    const r = locked.value;
-    // A conflict has already been explained in its own comment.
-    return r.action === "conflict" ? undefined : `@${user}, ${r.message}.`;
   };
 
   const onPush = async (
