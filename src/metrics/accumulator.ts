@@ -56,6 +56,8 @@ export class UsageAccumulator {
   private readonly hpas = new Map<string, HpaRecord>();
   private readonly byNamespace = new Map<string, WorkloadRef[]>();
   private readonly rateSpan: number;
+  /** Hour of week of each grid point, computed once rather than per sample. */
+  private readonly hours: Uint8Array;
 
   constructor(
     workloads: readonly WorkloadRef[],
@@ -73,6 +75,7 @@ export class UsageAccumulator {
     const end = grid.start + (grid.count - 1) * grid.step;
     this.eventGrid = { start, step, count: end >= start ? Math.floor((end - start) / step) + 1 : 0 };
     this.rateSpan = Math.max(1, Math.round(RATE_SECONDS / grid.step));
+    this.hours = Uint8Array.from({ length: grid.count }, (_, i) => hourOfWeek(gridTime(grid, i)));
   }
 
   get namespaces(): string[] {
@@ -89,7 +92,7 @@ export class UsageAccumulator {
     const seconds = m * this.grid.step;
     const values = new Float64Array(m + 1).fill(Number.NaN);
     const at = new Float64Array(m + 1).fill(-1);
-    const g = this.grid;
+    const hours = this.hours;
     return {
       point(i, v) {
         const slot = i % (m + 1);
@@ -108,7 +111,7 @@ export class UsageAccumulator {
         }
         const rate = (inc / seconds) * 1000;
         rec.cpu.add(rate);
-        (rec.hourCpu[hourOfWeek(gridTime(g, i))] as number) += rate;
+        (rec.hourCpu[hours[i] as number] as number) += rate;
         const r = rec.runs;
         if (r.length > 0 && r[r.length - 1] === i - 1) r[r.length - 1] = i;
         else r.push(i, i);
@@ -232,7 +235,7 @@ export class UsageAccumulator {
     for (let i = 0; i < g.count; i++) {
       const n = podCount[i] as number;
       if (n === 0) continue;
-      const h = hourOfWeek(gridTime(g, i));
+      const h = this.hours[i] as number;
       (pointsInHour[h] as number)++;
       (podsInHour[h] as number) += n;
     }

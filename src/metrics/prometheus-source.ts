@@ -62,60 +62,70 @@ export class PrometheusUsageSource implements UsageSource {
     if (grid.count === 0) return acc.finish();
     const end = gridEnd(grid);
     const from = grid.start - LOOKBACK_SECONDS;
-    for (const ns of acc.namespaces) {
-      const q = S.promString(ns);
-      const sel = `{namespace="${q}"}`;
-      let hpas = 0;
-      for (const l of await this.client.series(
-        [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel, S.HPA_INFO + sel],
-        from,
-        end,
-      )) {
-        if (l.__name__ === S.POD_OWNER)
-          acc.owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
-        else if (l.__name__ === S.REPLICASET_OWNER) {
-          acc.owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
-        } else if (l.__name__ === S.HPA_INFO) {
-          hpas++;
-          acc.addHpa(
-            ns,
-            l.horizontalpodautoscaler ?? "",
-            l.scaletargetref_kind ?? "",
-            l.scaletargetref_name ?? "",
-          );
-        }
-      }
-      if (this.mode === "remote-read") {
-        try {
-          await this.readRaw(acc, ns, from, end);
-        } catch (e) {
-          // A server without remote read (or one that does not stream chunks) is asked by range
-          // queries instead, from this namespace on; other failures are real.
-          if (
-            !(e instanceof PrometheusError) ||
-            (e as { retryable?: boolean }).retryable ||
-            !/unavailable/.test(e.message)
-          ) {
-            throw e;
-          }
-          this.mode = "query-range";
-        }
-      }
-      if (this.mode === "query-range") await this.queryGrid(acc, ns, grid);
-      await this.queryEvents(acc, ns);
-      if (hpas > 0) {
-        // last_over_time drops the metric name, so min and max are asked for separately.
-        for (const [metric, field] of [
-          [S.HPA_MIN, "minReplicas"],
-          [S.HPA_MAX, "maxReplicas"],
-        ] as const) {
-          const res = await this.client.query(`last_over_time(${metric}${sel}[${end - from}s])`, end);
-          for (const s of res)
-            acc.setHpaReplicas(ns, s.metric.horizontalpodautoscaler ?? "", field, parseValue(s.value[1]));
-        }
+    // Remote read streams frame by frame, so two namespaces in flight hold no more than two
+    // frames and keep both Prometheus and this process busy; range-query answers are held
+    // whole, so that path asks for one namespace at a time.
+    const namespaces = acc.namespaces;
+    let next = 0;
+    const worker = async () => {
+      while (next < namespaces.length) await this.namespace(acc, namespaces[next++] as string, from, end);
+    };
+    await Promise.all(Array.from({ length: this.mode === "remote-read" ? 2 : 1 }, worker));
+    return acc.finish();
+  }
+
+  private async namespace(acc: UsageAccumulator, ns: string, from: number, end: number): Promise<void> {
+    const q = S.promString(ns);
+    const sel = `{namespace="${q}"}`;
+    let hpas = 0;
+    for (const l of await this.client.series(
+      [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel, S.HPA_INFO + sel],
+      from,
+      end,
+    )) {
+      if (l.__name__ === S.POD_OWNER)
+        acc.owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+      else if (l.__name__ === S.REPLICASET_OWNER) {
+        acc.owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+      } else if (l.__name__ === S.HPA_INFO) {
+        hpas++;
+        acc.addHpa(
+          ns,
+          l.horizontalpodautoscaler ?? "",
+          l.scaletargetref_kind ?? "",
+          l.scaletargetref_name ?? "",
+        );
       }
     }
-    return acc.finish();
+    if (this.mode === "remote-read") {
+      try {
+        await this.readRaw(acc, ns, from, end);
+      } catch (e) {
+        // A server without remote read (or one that does not stream chunks) is asked by range
+        // queries instead, from this namespace on; other failures are real.
+        if (
+          !(e instanceof PrometheusError) ||
+          (e as { retryable?: boolean }).retryable ||
+          !/unavailable/.test(e.message)
+        ) {
+          throw e;
+        }
+        this.mode = "query-range";
+      }
+    }
+    if (this.mode === "query-range") await this.queryGrid(acc, ns, acc.grid);
+    await this.queryEvents(acc, ns);
+    if (hpas > 0) {
+      // last_over_time drops the metric name, so min and max are asked for separately.
+      for (const [metric, field] of [
+        [S.HPA_MIN, "minReplicas"],
+        [S.HPA_MAX, "maxReplicas"],
+      ] as const) {
+        const res = await this.client.query(`last_over_time(${metric}${sel}[${end - from}s])`, end);
+        for (const s of res)
+          acc.setHpaReplicas(ns, s.metric.horizontalpodautoscaler ?? "", field, parseValue(s.value[1]));
+      }
+    }
   }
 
   /** Every raw CPU and memory sample of the namespace, streamed through the shared resamplers. */
