@@ -1,0 +1,269 @@
+// Usage sources at fleet size: 1,000 workloads x 2 containers x 2 pods, 7 days at 5-minute
+// resolution (scale 1). Reports the file source's wall time and peak RSS (in a child process,
+// so generation does not count), then our namespace-batched Prometheus plan against KRR's
+// per-workload plan, each against a fresh Prometheus on the same TSDB blocks: wall time,
+// queries, samples touched (stats=all) and the server's peak RSS. The generated file and the
+// blocks are cached under .bench/ keyed by the parameters (building them takes minutes).
+
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FileUsageSource } from "../../src/metrics/file-source.js";
+import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
+import { OwnerIndex } from "../../src/metrics/ownership.js";
+import { DEFAULT_START, fleetWorkloads, WEEK } from "../../src/metrics/presets.js";
+import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
+import { PrometheusUsageSource } from "../../src/metrics/prometheus-source.js";
+import * as S from "../../src/metrics/series.js";
+import type { WorkloadRef } from "../../src/metrics/types.js";
+import { backfill, startPrometheus } from "../support/prometheus.js";
+import { type BenchResult, median, peakRssMiB, peakRssOfPid, runBench } from "./harness.js";
+
+const RESOLUTION = 300;
+const SEED = 1;
+const RUNS = 3;
+const KRR_CONCURRENCY = 6;
+const window = { start: DEFAULT_START, end: DEFAULT_START + WEEK };
+const self = fileURLToPath(import.meta.url);
+
+function setup(scale: number) {
+  const count = Math.max(1, Math.round(1000 * scale));
+  const specs = fleetWorkloads(count, { containers: 2, pods: 2, seed: SEED });
+  const refs: WorkloadRef[] = specs.map((w) => ({ namespace: w.namespace, kind: w.kind, name: w.name }));
+  const dir = join(process.cwd(), ".bench", `metrics-w${count}-c2-p2-d7-r${RESOLUTION}-s${SEED}-v1`);
+  return { count, specs, refs, dir, file: join(dir, "data.om"), blocks: join(dir, "blocks") };
+}
+
+async function ensureData(scale: number): Promise<BenchResult[]> {
+  const s = setup(scale);
+  if (existsSync(join(s.dir, "done"))) return [];
+  await rm(s.dir, { recursive: true, force: true });
+  await mkdir(s.dir, { recursive: true });
+  let t = performance.now();
+  const stats = await writeOpenMetricsFile(s.file, {
+    workloads: s.specs,
+    start: window.start,
+    durationSeconds: WEEK,
+    resolutionSeconds: RESOLUTION,
+    seed: SEED,
+  });
+  const genS = (performance.now() - t) / 1000;
+  process.stderr.write(
+    `metrics bench: generated ${stats.samples} samples (${(stats.bytes / 2 ** 30).toFixed(2)} GiB) in ${genS.toFixed(1)} s\n`,
+  );
+  t = performance.now();
+  await backfill(s.file, s.blocks);
+  const fillS = (performance.now() - t) / 1000;
+  process.stderr.write(`metrics bench: promtool backfill took ${fillS.toFixed(1)} s\n`);
+  await writeFile(join(s.dir, "done"), JSON.stringify({ ...stats, genS, fillS }));
+  return [
+    {
+      benchmark: "metrics",
+      metric: "dataset samples (generated once, cached)",
+      value: stats.samples,
+      unit: "samples",
+    },
+    { benchmark: "metrics", metric: "generate OpenMetrics file", value: genS, unit: "s" },
+    { benchmark: "metrics", metric: "promtool backfill", value: fillS, unit: "s" },
+  ];
+}
+
+/** Child mode: one file-source pass, reporting wall time and this process's peak RSS. */
+async function fileSourceChild(scale: number): Promise<void> {
+  const s = setup(scale);
+  const t = performance.now();
+  const usage = await new FileUsageSource({ path: s.file }).usage(s.refs, window);
+  const wallS = (performance.now() - t) / 1000;
+  process.stdout.write(
+    `FILE_SOURCE ${JSON.stringify({ wallS, rssMiB: peakRssMiB(), workloads: usage.size })}\n`,
+  );
+}
+
+function runFileSource(scale: number): { wallS: number; rssMiB: number; workloads: number } {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", self, "--file-source-child", "--scale", String(scale)],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const line = r.stdout.split("\n").find((l) => l.startsWith("FILE_SOURCE "));
+  if (r.status !== 0 || !line) throw new Error(`file source run failed (exit ${r.status})`);
+  return JSON.parse(line.slice("FILE_SOURCE ".length));
+}
+
+interface PlanRun {
+  wallS: number;
+  queries: number;
+  samples: number;
+  promRssMiB: number;
+}
+
+/** Our plan: the Prometheus usage source as the recommender calls it. */
+async function ours(
+  url: string,
+  refs: WorkloadRef[],
+  read: "remote-read" | "query-range",
+): Promise<Omit<PlanRun, "promRssMiB">> {
+  const source = new PrometheusUsageSource({ url, timeoutMs: 300_000, read });
+  const t = performance.now();
+  const usage = await source.usage(refs, window);
+  const wallS = (performance.now() - t) / 1000;
+  if (usage.size !== refs.length) throw new Error(`our plan found ${usage.size} of ${refs.length} workloads`);
+  if (source.mode !== read) throw new Error(`our plan fell back from ${read} to ${source.mode}`);
+  return { wallS, queries: source.stats.queries, samples: source.stats.samplesTouched };
+}
+
+/**
+ * KRR's plan (robusta_krr: PercentileCPULoader and MaxMemoryLoader): per workload and container,
+ * an instant quantile_over_time over a subquery of max(rate(...)) by (container, pod, job) for
+ * the workload's pods, and the same with max_over_time of the working set; step = the data's
+ * resolution, six queries in flight. Pods are listed beforehand (KRR lists them too, uncounted).
+ */
+async function krr(
+  url: string,
+  refs: WorkloadRef[],
+  containers: Map<string, string[]>,
+): Promise<Omit<PlanRun, "promRssMiB">> {
+  const pods = await podsByWorkload(url, refs);
+  const client = new PrometheusClient({ url, timeoutMs: 300_000 });
+  const duration = `${window.end - window.start}s`;
+  const step = `${RESOLUTION}s`;
+  const queries: string[] = [];
+  for (const w of refs) {
+    const podRegex = S.promString((pods.get(`${w.namespace}/${w.name}`) ?? []).join("|"));
+    for (const c of containers.get(`${w.namespace}/${w.name}`) ?? []) {
+      const sel = `namespace="${w.namespace}",pod=~"${podRegex}",container="${c}"`;
+      queries.push(
+        `quantile_over_time(0.95, max(rate(${S.CPU}{${sel}}[${step}])) by (container, pod, job)[${duration}:${step}])`,
+        `max_over_time(max(${S.MEMORY}{${sel}}) by (container, pod, job)[${duration}:${step}])`,
+      );
+    }
+  }
+  const t = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: KRR_CONCURRENCY }, async () => {
+      while (next < queries.length) {
+        const q = queries[next++] as string;
+        const r = await client.query(q, window.end);
+        if (r.length === 0) throw new Error(`KRR query found nothing: ${q}`);
+      }
+    }),
+  );
+  return {
+    wallS: (performance.now() - t) / 1000,
+    queries: client.stats.queries,
+    samples: client.stats.samplesTouched,
+  };
+}
+
+async function podsByWorkload(url: string, refs: WorkloadRef[]): Promise<Map<string, string[]>> {
+  const client = new PrometheusClient({ url });
+  const owners = new OwnerIndex();
+  const out = new Map<string, string[]>();
+  for (const ns of new Set(refs.map((r) => r.namespace))) {
+    const sel = `{namespace="${ns}"}`;
+    const series = await client.series(
+      [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel],
+      window.start,
+      window.end,
+    );
+    for (const l of series) {
+      if (l.__name__ === S.REPLICASET_OWNER)
+        owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+    }
+    const candidates = refs.filter((r) => r.namespace === ns);
+    for (const l of series) {
+      if (l.__name__ !== S.POD_OWNER) continue;
+      owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+      const w = owners.resolve(ns, l.pod ?? "", candidates)?.workload;
+      if (!w) continue;
+      const key = `${ns}/${w.name}`;
+      out.set(key, [...(out.get(key) ?? []), l.pod ?? ""]);
+    }
+  }
+  return out;
+}
+
+async function onFreshPrometheus(
+  blocks: string,
+  plan: (url: string) => Promise<Omit<PlanRun, "promRssMiB">>,
+): Promise<PlanRun> {
+  const prom = await startPrometheus({ blocksDir: blocks });
+  try {
+    const r = await plan(prom.url);
+    return { ...r, promRssMiB: peakRssOfPid(prom.pid) };
+  } finally {
+    await prom.stop();
+  }
+}
+
+const medianOf = (runs: PlanRun[], k: keyof PlanRun) => median(runs.map((r) => r[k]));
+
+const b = "metrics";
+const row = (metric: string, value: number, unit: string): BenchResult => ({
+  benchmark: b,
+  metric,
+  value,
+  unit,
+});
+/** ours / KRR in percent, against a ceiling. */
+const ratio = (metric: string, ours: number, krr: number, ceilingPercent: number): BenchResult => ({
+  ...row(`ours / KRR ${metric}`, (100 * ours) / krr, "%"),
+  target: `<= ${ceilingPercent}`,
+  ok: ours <= (ceilingPercent / 100) * krr,
+});
+
+function planRows(name: string, runs: PlanRun[]): BenchResult[] {
+  const n = runs.length > 1 ? ` (median of ${runs.length})` : "";
+  return [
+    row(`prometheus, ${name}: wall time${n}`, medianOf(runs, "wallS"), "s"),
+    row(`prometheus, ${name}: queries`, medianOf(runs, "queries"), "queries"),
+    row(`prometheus, ${name}: samples touched`, medianOf(runs, "samples"), "samples"),
+    row(`prometheus, ${name}: server peak RSS${n}`, medianOf(runs, "promRssMiB"), "MiB"),
+  ];
+}
+
+if (process.argv.includes("--file-source-child")) {
+  const i = process.argv.indexOf("--scale");
+  await fileSourceChild(i >= 0 ? Number(process.argv[i + 1]) : 1);
+} else {
+  await runBench(async ({ scale }) => {
+    const results = await ensureData(scale);
+    const s = setup(scale);
+    const containers = new Map(
+      s.specs.map((w) => [`${w.namespace}/${w.name}`, w.containers.map((c) => c.name)]),
+    );
+    const fileRuns = Array.from({ length: RUNS }, () => runFileSource(scale));
+    const fileRss = Math.max(...fileRuns.map((r) => r.rssMiB));
+    results.push(
+      row(`workloads (x 2 containers x 2 pods, 7 d at 5 min)`, s.count, "workloads"),
+      row(`file source wall time (median of ${RUNS})`, median(fileRuns.map((r) => r.wallS)), "s"),
+      { ...row("file source peak RSS (max of runs)", fileRss, "MiB"), target: "<= 500", ok: fileRss <= 500 },
+    );
+    const oursRuns: PlanRun[] = [];
+    const krrRuns: PlanRun[] = [];
+    for (let k = 0; k < RUNS; k++) {
+      oursRuns.push(await onFreshPrometheus(s.blocks, (url) => ours(url, s.refs, "remote-read")));
+      krrRuns.push(await onFreshPrometheus(s.blocks, (url) => krr(url, s.refs, containers)));
+      process.stderr.write(
+        `metrics bench: run ${k + 1}: ours ${JSON.stringify(oursRuns[k])} krr ${JSON.stringify(krrRuns[k])}\n`,
+      );
+    }
+    // The fallback path for servers without remote read, once, for comparison.
+    const rangeRun = await onFreshPrometheus(s.blocks, (url) => ours(url, s.refs, "query-range"));
+    results.push(
+      ...planRows("ours (remote read)", oursRuns),
+      ...planRows("KRR plan", krrRuns),
+      ...planRows("ours (range-query fallback)", [rangeRun]),
+      ratio("wall time", medianOf(oursRuns, "wallS"), medianOf(krrRuns, "wallS"), 5),
+      ratio("samples touched", medianOf(oursRuns, "samples"), medianOf(krrRuns, "samples"), 20),
+      ratio("server peak RSS", medianOf(oursRuns, "promRssMiB"), medianOf(krrRuns, "promRssMiB"), 100),
+    );
+    return results;
+  });
+}
