@@ -18,6 +18,7 @@ export interface Config {
   leaseRenewSeconds: number;
   finalizerTimeoutSeconds: number;
   healthWindowSeconds: number;
+  healthIntervalSeconds: number;
   healthThrottlingThreshold: number;
   healthRestartIncrease: number;
   maxConcurrentReconciles: number;
@@ -217,6 +218,13 @@ export const ENV: EnvVar[] = [
     default: "30m",
     description: "How long a merged change is watched for regressions once live",
     parse: duration(1),
+  },
+  {
+    name: "HEALTH_CHECK_INTERVAL",
+    key: "healthIntervalSeconds",
+    default: "1m",
+    description: "How often a workload under post-merge watch is sampled",
+    parse: duration(5),
   },
   {
     name: "HEALTH_THROTTLING_THRESHOLD",

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { type Config, ConfigError } from "../config.js";
 import { HttpKube } from "../kube/client.js";
 import { KubeConnection } from "../kube/connection.js";
+import { PrometheusThrottling } from "../kube/throttling.js";
 import { PrometheusUsageSource } from "../metrics/prometheus-source.js";
 import { createStore } from "../state/index.js";
 import type { Store } from "../state/types.js";
@@ -71,6 +72,7 @@ export async function assemble(
     usage: new PrometheusUsageSource({ url: config.prometheusUrl }),
     clusterName: config.clusterName,
   });
-  service = new Service({ config, connection, kube, reconciler, webhooks, telemetry, log });
+  const throttling = new PrometheusThrottling({ url: config.prometheusUrl });
+  service = new Service({ config, connection, kube, reconciler, webhooks, telemetry, log, throttling });
   return { service, store };
 }

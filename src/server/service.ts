@@ -36,7 +36,6 @@ export interface ServiceOptions {
   throttling?: ThrottlingSource;
   /** false: no HTTPS admission server (local runs without a certificate). */
   admission?: boolean;
-  healthIntervalMs?: number;
 }
 
 export class Service {
@@ -159,7 +158,7 @@ export class Service {
         throttlingRatio: c.healthThrottlingThreshold,
         restartIncrease: c.healthRestartIncrease,
       },
-      intervalMs: this.o.healthIntervalMs ?? 60_000,
+      intervalMs: c.healthIntervalSeconds * 1000,
       onRegression: (p, reason) => controller?.regression(p, reason),
       log: this.log,
       throttling: this.o.throttling,
