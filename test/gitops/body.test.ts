@@ -65,6 +65,9 @@ describe("body sections", () => {
     expect(md).toContain("| CPU limit | 1 | 1 |  |");
     expect(md).toContain("| memory limit | 512Mi | **384Mi** | -25% |");
     expect(md).toContain("- CPU limit kept");
+    expect(
+      renderChanges(recommendation({ notes: ["an HPA targets CPU utilization: its target shifts"] })),
+    ).toContain("**Notes**\n\n- an HPA targets CPU utilization: its target shifts");
   });
 
   it("lists the evidence per container", () => {

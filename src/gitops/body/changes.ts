@@ -56,5 +56,7 @@ export function renderChanges(rec: Recommendation): string {
       );
   }
   if (out.length === 1) out.push("", "No resource values change.");
+  // Workload-level notes from the strategies: why a type did not apply, what a reviewer should check.
+  if (rec.notes.length > 0) out.push("", "**Notes**", "", ...rec.notes.map((n) => `- ${cell(n)}`));
   return out.join("\n");
 }
