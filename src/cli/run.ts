@@ -22,6 +22,8 @@ export interface RunOptions {
   metrics: string;
   state?: string;
   cluster?: string;
+  /** The default branch to propose against; the checked-out branch when absent. */
+  branch?: string;
   /** Evaluate as of this time (ISO 8601), e.g. to replay a metrics file; default now. */
   now?: string;
 }
@@ -44,7 +46,7 @@ function usageSource(metrics: string): UsageSource {
 /** One pass over every valid policy; stops cleanly at the first rate limit. */
 export async function runOnce(options: RunOptions): Promise<RunReport> {
   const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
-  const forge = new LocalForge({ dir: options.repo });
+  const forge = new LocalForge({ dir: options.repo, defaultBranch: options.branch });
   const store = await createStore(options.state);
   const at = options.now ? new Date(options.now) : undefined;
   if (at && Number.isNaN(at.getTime())) throw new Error(`--now: ${options.now} is not a date`);
@@ -119,6 +121,7 @@ export const registerRun: Register = (program: Command, setExitCode) => {
     .requiredOption("--policies <path>", "a CostOptimization YAML file or a folder of them")
     .requiredOption("--metrics <url|file>", "a Prometheus URL or an OpenMetrics file")
     .option("--state <url>", "redis:// or rediss:// URL for state (default: in memory)")
+    .option("--branch <name>", "the default branch to propose against (default: the checked-out branch)")
     .option("--cluster <name>", "cluster name, prefixed to proposal branches")
     .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
     .action(async (options: RunOptions) => {

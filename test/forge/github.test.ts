@@ -91,6 +91,47 @@ describe("GitHub forge", () => {
     expect(scope.pendingMocks()).toEqual([]);
   });
 
+  it("reads contents in batches of blobBatch", async () => {
+    const scope = nock(API);
+    headQuery(scope);
+    scope
+      .get(`/repos/acme/deploy/git/trees/${TREE}`)
+      .query({ recursive: "1" })
+      .reply(200, {
+        truncated: true,
+        tree: ["a", "b", "c"].map((n) => ({
+          path: `${n}.yaml`,
+          type: "blob",
+          sha: n,
+          size: 5,
+          mode: "100644",
+        })),
+      });
+    scope
+      .post("/graphql", (b) => b.query.includes('b1: object(oid: "b")') && !b.query.includes("b2:"))
+      .reply(200, {
+        data: {
+          repository: { b0: { text: "a: 1\n", isBinary: false }, b1: { text: "b: 1\n", isBinary: false } },
+        },
+      });
+    scope
+      .post("/graphql", (b) => b.query.includes('b0: object(oid: "c")'))
+      .reply(200, { data: { repository: { b0: { text: "c: 1\n", isBinary: false } } } });
+    const gh = new GitHubForge({
+      octokit: testOctokit(),
+      owner: "acme",
+      repo: "deploy",
+      writeIntervalMs: 0,
+      blobBatch: 2,
+    });
+    const snap = await gh.snapshot();
+    expect(snap.files.map((f) => f.path)).toEqual(["a.yaml", "b.yaml", "c.yaml"]);
+    expect(snap.skipped).toEqual([
+      { path: "/", reason: "tree listing truncated by GitHub; some files unseen" },
+    ]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
   it("opens a 3-file PR with labels, assignees and reviewers in at most 8 REST calls", async () => {
     const rest: string[] = [];
     const scope = nock(API);

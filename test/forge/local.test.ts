@@ -42,6 +42,15 @@ describe("local forge", () => {
     expect(readFileSync(join(dir, "k8s/web.yaml"), "utf8")).toBe(APP);
   });
 
+  it("will not take a checked-out proposal branch for the default branch", async () => {
+    const dir = makeRepo({ "a.yaml": "a: 1\n" });
+    sh(dir, "checkout", "-q", "-b", "costopt/ns/p");
+    await expect(new LocalForge({ dir }).snapshot()).rejects.toThrow(
+      /check out the default branch, or name it/,
+    );
+    expect((await new LocalForge({ dir, defaultBranch: "main" }).snapshot()).branch).toBe("main");
+  });
+
   it("refuses to write to the default branch or outside costopt/", async () => {
     const dir = makeRepo({ "a.yaml": "a: 1\n" });
     const forge = new LocalForge({ dir });

@@ -72,7 +72,15 @@ export class LocalForge implements Forge {
   }
 
   async defaultBranch(): Promise<string> {
-    this.branchName ??= await gitText(this.dir, ["symbolic-ref", "--short", "HEAD"]);
+    if (this.branchName === undefined) {
+      const head = await gitText(this.dir, ["symbolic-ref", "--short", "HEAD"]).catch(() => "");
+      // A proposal branch checked out is not the base to propose against.
+      if (head === "" || head.startsWith(BRANCH_PREFIX))
+        throw new Error(
+          `${this.dir}: check out the default branch, or name it (--branch); HEAD is ${head || "detached"}`,
+        );
+      this.branchName = head;
+    }
     return this.branchName;
   }
 
