@@ -29,6 +29,12 @@ function pull(number: number, extra: Record<string, unknown> = {}) {
   };
 }
 
+/** The default branch head, then its recursive tree listing. */
+function headAndTree(scope: nock.Scope, truncated: boolean, tree: Record<string, unknown>[]) {
+  headQuery(scope);
+  scope.get(`/repos/acme/deploy/git/trees/${TREE}`).query({ recursive: "1" }).reply(200, { truncated, tree });
+}
+
 function headQuery(scope: nock.Scope) {
   return scope
     .post("/graphql", (b) => b.query.includes("defaultBranchRef"))
@@ -50,20 +56,13 @@ afterEach(() => {
 describe("GitHub forge", () => {
   it("reads the tree once and the YAML contents in one GraphQL batch", async () => {
     const scope = nock(API);
-    headQuery(scope);
-    scope
-      .get(`/repos/acme/deploy/git/trees/${TREE}`)
-      .query({ recursive: "1" })
-      .reply(200, {
-        truncated: false,
-        tree: [
-          { path: "k8s", type: "tree", sha: "t1", mode: "040000" },
-          { path: "k8s/web.yaml", type: "blob", sha: "s1", size: 10, mode: "100644" },
-          { path: "k8s/logo.png", type: "blob", sha: "s2", size: 10, mode: "100644" },
-          { path: "k8s/huge.yaml", type: "blob", sha: "s3", size: 5_000_000, mode: "100644" },
-          { path: "k8s/bin.yml", type: "blob", sha: "s4", size: 10, mode: "100644" },
-        ],
-      });
+    headAndTree(scope, false, [
+      { path: "k8s", type: "tree", sha: "t1", mode: "040000" },
+      { path: "k8s/web.yaml", type: "blob", sha: "s1", size: 10, mode: "100644" },
+      { path: "k8s/logo.png", type: "blob", sha: "s2", size: 10, mode: "100644" },
+      { path: "k8s/huge.yaml", type: "blob", sha: "s3", size: 5_000_000, mode: "100644" },
+      { path: "k8s/bin.yml", type: "blob", sha: "s4", size: 10, mode: "100644" },
+    ]);
     scope
       .post(
         "/graphql",
@@ -93,20 +92,17 @@ describe("GitHub forge", () => {
 
   it("reads contents in batches of blobBatch", async () => {
     const scope = nock(API);
-    headQuery(scope);
-    scope
-      .get(`/repos/acme/deploy/git/trees/${TREE}`)
-      .query({ recursive: "1" })
-      .reply(200, {
-        truncated: true,
-        tree: ["a", "b", "c"].map((n) => ({
-          path: `${n}.yaml`,
-          type: "blob",
-          sha: n,
-          size: 5,
-          mode: "100644",
-        })),
-      });
+    headAndTree(
+      scope,
+      true,
+      ["a", "b", "c"].map((n) => ({
+        path: `${n}.yaml`,
+        type: "blob",
+        sha: n,
+        size: 5,
+        mode: "100644",
+      })),
+    );
     scope
       .post("/graphql", (b) => b.query.includes('b1: object(oid: "b")') && !b.query.includes("b2:"))
       .reply(200, {
