@@ -70,10 +70,14 @@ describe("body sections", () => {
     ).toContain("**Notes**\n\n- an HPA targets CPU utilization: its target shifts");
   });
 
-  it("lists the evidence per container", () => {
+  it("lists the evidence per container, measured memory in whole MiB", () => {
     expect(renderEvidence(recommendation())).toContain(
       "| `app` | 120m / 180m / 200m / 240m / 310m | 290Mi / 320Mi | 2016 | 98% | 0 | 1 |",
     );
+    const rec = recommendation();
+    if (rec.containers[0]?.evidence)
+      rec.containers[0].evidence.memory = { p95: 650_783_383, max: 670_498_129 };
+    expect(renderEvidence(rec)).toContain("| 621Mi / 639Mi |");
   });
 
   it("draws usage against the current and proposed request as a Mermaid xychart", () => {
@@ -98,6 +102,7 @@ describe("body sections", () => {
   it("tells how to roll back and what the revert restores", () => {
     const md = renderRollback(FIELDS, ["k8s/web-scaledobject.yaml"], true);
     expect(md).toContain("`/costopt rollback`");
+    expect(md).toContain("\n\nThe policy has rollbackOnFailure");
     expect(md).toContain(
       '| `k8s/web.yaml` (doc 0) | `/spec/template/spec/containers/0/resources/requests/cpu` | `"500m"` | `"250m"` |',
     );

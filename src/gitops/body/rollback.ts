@@ -18,7 +18,7 @@ export function renderRollback(
       " on top of the current default branch (and refuses, with an explanation, if someone changed them since).",
   ];
   if (autoRollback)
-    out.push("The policy has rollbackOnFailure: a health regression after the merge triggers it too.");
+    out.push("", "The policy has rollbackOnFailure: a health regression after the merge triggers it too.");
   out.push("", "| File | Field | Original | Proposed |", "|---|---|---|---|");
   for (const f of fields)
     out.push(
