@@ -98,7 +98,7 @@ export function formatReport(report: RunReport): string {
     .filter((r) => ["created", "updated", "unchanged"].includes(r.proposal?.action ?? ""))
     .reduce((sum, r) => sum + (r.recommendation?.monthlySavings ?? 0), 0);
   out.push(
-    `Summary: ${report.results.length} policies; ` +
+    `Summary: ${report.results.length} ${report.results.length === 1 ? "policy" : "policies"}; ` +
       `${count((r) => r.proposal?.action === "created")} opened, ` +
       `${count((r) => r.proposal?.action === "updated")} updated, ` +
       `${count((r) => r.proposal?.action === "unchanged")} unchanged, ` +

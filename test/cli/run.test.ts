@@ -115,7 +115,7 @@ describe("costopt run against a local git repository", () => {
     const out1 = formatReport(first);
     expect(out1).toContain("=== shop/web-cost: created #1");
     expect(out1).toContain("```diff\n--- a/k8s/web.yaml\n+++ b/k8s/web.yaml");
-    expect(out1).toContain("Summary: 1 policies; 1 opened, 0 updated, 0 unchanged, 0 closed, 0 failed");
+    expect(out1).toContain("Summary: 1 policy; 1 opened, 0 updated, 0 unchanged, 0 closed, 0 failed");
 
     // Same metrics again: nothing to do, no duplicate.
     const again = await runOnce({ repo, policies, metrics: join(work, "m1.om"), now: NOW });
