@@ -58,19 +58,18 @@ function patchApplies(patch: KustomizePatch, kind: string, names: ReadonlySet<st
   return patch.value.kind === kind && isRecord(meta) && typeof meta.name === "string" && names.has(meta.name);
 }
 
+/** `path` is the pointer inside the patch itself. */
 function patchSite(patch: KustomizePatch, layer: Kustomization, path: string, value: unknown): EditSite {
   return {
     file: patch.file,
     docIndex: patch.docIndex,
-    path,
+    path: patch.inline ? path : patch.pointer + path,
     exists: value !== undefined,
     ...(value !== undefined ? { raw: value } : {}),
-    layer: patch.inline ? `inline patch in ${layer.file}` : `patch ${patch.file} (from ${layer.file})`,
-    ...(patch.inline
-      ? {
-          blocked: `the value is set in an inline patch inside ${layer.file} (${patch.pointer}); edit it by hand`,
-        }
-      : {}),
+    layer: patch.inline
+      ? `inline patch in ${layer.file} (${patch.pointer})`
+      : `patch ${patch.file} (from ${layer.file})`,
+    ...(patch.inline ? { inline: { path: patch.pointer } } : {}),
   };
 }
 
@@ -82,8 +81,7 @@ function fromJson6902(patch: KustomizePatch, layer: Kustomization, rel: string):
     if (rel !== op.path && !rel.startsWith(`${op.path}/`)) continue;
     const rest = rel.slice(op.path.length);
     const value = getAt(op.value, rest);
-    if (value !== undefined)
-      found = { value, site: patchSite(patch, layer, `${patch.pointer}/${k}/value${rest}`, value) };
+    if (value !== undefined) found = { value, site: patchSite(patch, layer, `/${k}/value${rest}`, value) };
   }
   return found;
 }
@@ -149,13 +147,9 @@ export function resolveField(view: RepoView, r: Rendering, field: FieldRef): Res
       const prel = pathIn(patch.value, field);
       if (!prel) continue;
       const value = getAt(patch.value, prel);
-      const site = patchSite(patch, layer, patch.pointer + formatPointer(prel), value);
+      const site = patchSite(patch, layer, formatPointer(prel), value);
       if (value !== undefined) [current, fromBase, currentLayer] = [{ value, site }, false, layer];
-      else if (
-        !patch.inline &&
-        field.scope === "container" &&
-        getAt(patch.value, prel.slice(0, 6)) !== undefined
-      )
+      else if (field.scope === "container" && getAt(patch.value, prel.slice(0, 6)) !== undefined)
         overlayResources = { site, layer };
     }
     if (field.scope === "replicas")

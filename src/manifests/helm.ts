@@ -22,7 +22,10 @@ interface ValuesSource {
   values: unknown;
   namespace?: string;
   releaseName?: string;
-  blocked?: string;
+  /** Set when the values are a YAML string inside the document (Argo CD helm.values). */
+  inline?: { path: string };
+  /** The text markers are read from, when it is not the file itself. */
+  text?: string;
 }
 
 interface Block {
@@ -59,25 +62,27 @@ function deployTimeSources(doc: IndexedDocument): ValuesSource[] {
     const sources = Array.isArray(at("spec", "sources"))
       ? (at("spec", "sources") as unknown[]).map((_, i) => `/spec/sources/${i}`)
       : ["/spec/source"];
-    return sources.flatMap((s) => {
+    return sources.flatMap((s): ValuesSource[] => {
       const helm = getAt(v, `${s}/helm`);
       if (!isRecord(helm)) return [];
-      const stringValues = typeof helm.values === "string";
-      return [
-        {
-          ...base,
-          root: `${doc.pointer}${s}/helm/valuesObject`,
-          kind: "argocd-application" as const,
-          values: helm.valuesObject ?? (stringValues ? safeParse(helm.values as string) : {}),
-          ...(namespace ? { namespace } : {}),
-          ...(doc.name ? { releaseName: str(helm.releaseName) ?? doc.name } : {}),
-          ...(stringValues
-            ? {
-                blocked: `${doc.file}: values are a string in ${s}/helm/values; costopt edits spec.source.helm.valuesObject only`,
-              }
-            : {}),
-        },
-      ];
+      const common = {
+        ...base,
+        kind: "argocd-application" as const,
+        ...(namespace ? { namespace } : {}),
+        ...(doc.name ? { releaseName: str(helm.releaseName) ?? doc.name } : {}),
+      };
+      // helm.values is YAML inside a string: its pointers start inside the string.
+      if (!isRecord(helm.valuesObject) && typeof helm.values === "string")
+        return [
+          {
+            ...common,
+            root: "",
+            values: safeParse(helm.values),
+            text: helm.values,
+            inline: { path: `${doc.pointer}${s}/helm/values` },
+          },
+        ];
+      return [{ ...common, root: `${doc.pointer}${s}/helm/valuesObject`, values: helm.valuesObject ?? {} }];
     });
   }
   return [];
@@ -130,7 +135,7 @@ function resourcesKeysByLine(content: string, docIndex: number): Map<number, str
 const MARKER = /#\s*costopt:\s*([^\s#]+)/;
 
 function markerBlocks(index: RepoIndex, src: ValuesSource, target: Target): Block[] {
-  const content = index.files.get(src.file)?.content ?? "";
+  const content = src.text ?? index.files.get(src.file)?.content ?? "";
   if (!content.includes("costopt:")) return [];
   const lines = content.split("\n");
   let keys: Map<number, string> | undefined;
@@ -140,7 +145,7 @@ function markerBlocks(index: RepoIndex, src: ValuesSource, target: Target): Bloc
     if (!m) continue;
     const [ns, name, container] = (m[1] as string).split("/");
     if (name !== target.name || (target.namespace && ns !== target.namespace && ns !== "*")) continue;
-    keys ??= resourcesKeysByLine(content, src.docIndex);
+    keys ??= resourcesKeysByLine(content, src.text === undefined ? src.docIndex : 0);
     // The marker sits on the resources line itself, or on the comment lines just above it.
     let at = n;
     if (!keys.has(at)) for (at = n + 1; at < lines.length && /^\s*(#.*)?$/.test(lines[at] as string); at++);
@@ -192,7 +197,7 @@ function site(block: Block, sub: string[], layer: string): Resolution {
     exists: value !== undefined,
     ...(value !== undefined ? { raw: value } : {}),
     layer,
-    ...(block.src.blocked ? { blocked: block.src.blocked } : {}),
+    ...(block.src.inline ? { inline: block.src.inline } : {}),
   };
   return { value, site: s };
 }

@@ -21,8 +21,9 @@
 //   planChanges(index, located, desired) -> Plan | Refused
 //     Desired values (millicores, bytes, replicas, placement, new files relative to the workload's
 //     folder) -> full new file contents, `before` being the original. Quantities keep the author's
-//     notation. Refused at a blocked site (Helm template, inline kustomize patch, anchor/alias),
-//     when an HPA owns replicas, or when any edit fails the invariant.
+//     notation. Values inside YAML strings (inline kustomize patches, Argo CD helm.values) are
+//     edited inside the string. Refused at a blocked site (Helm template, unreadable quantity,
+//     anchor/alias), when an HPA owns replicas, or when any edit fails the invariant.
 //
 //   patchDocument(content, docIndex, ops, file?) -> string
 //     RFC 6902 operations on one document, format-preserving; throws PatchError unless the result

@@ -187,13 +187,43 @@ interface Splice {
 }
 
 /** A scalar replaced by a scalar: one splice over the value's own characters, or undefined. */
-function scalarSplice(chain: Step[], after: unknown, place: Place): Splice | undefined {
+/**
+ * A literal block ("|" or "|-") given new text: its header stays, its lines are replaced at the
+ * same indentation. This is how an inline patch or a values string inside YAML is edited.
+ */
+function literalSplice(src: string, range: [number, number, number], value: string): Splice | undefined {
+  const text = new SourceText(src);
+  const headerLine = text.lineOf(range[0]);
+  const contentStart = text.lineEnd(headerLine);
+  const header = /^\|([-+]?)(\s+#.*)?$/.exec(src.slice(range[0], contentStart).trim());
+  if (!header || header[1] === "+" || range[1] <= contentStart) return undefined;
+  const lastLine = text.lastContentLine(contentStart, range[1]);
+  const contentEnd = text.lineEnd(lastLine);
+  const first = src
+    .slice(contentStart, contentEnd)
+    .split("\n")
+    .find((l) => l.trim() !== "");
+  if (first === undefined) return undefined;
+  const strip = header[1] === "-";
+  // The new text must fit the header's chomping, and a leading space would need an indentation indicator.
+  if (strip ? value.endsWith("\n") : !value.endsWith("\n") || value.endsWith("\n\n")) return undefined;
+  const body = strip ? value : value.slice(0, -1);
+  if (body === "" || /^\s/.test(body)) return undefined;
+  const pad = " ".repeat(first.length - first.trimStart().length);
+  const lines = body.split("\n").map((l) => (l === "" ? "" : pad + l));
+  const newline = src[contentEnd - 1] === "\n" ? "\n" : "";
+  return { start: contentStart, end: contentEnd, text: lines.join("\n") + newline };
+}
+
+function scalarSplice(src: string, chain: Step[], after: unknown, place: Place): Splice | undefined {
   const step = chain[chain.length - 1] as Step;
   const node = step.node;
   const value = getAt(after, step.segments);
   if (isScalar(node) && typeof node.value === "string" && node.value.includes("{{"))
     fail("Helm template ({{ }}) at the edit site", place, step.segments);
   const range = rangeOf(node);
+  if (isScalar(node) && node.type === "BLOCK_LITERAL" && range && typeof value === "string")
+    return literalSplice(src, range, value);
   const blockScalar = isScalar(node) && (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED");
   if (!isScalar(node) || isObjectValue(value) || !range || range[1] <= range[0] || blockScalar)
     return undefined;
@@ -204,7 +234,7 @@ function scalarSplice(chain: Step[], after: unknown, place: Place): Splice | und
 function replaceValue(ctx: Ctx, chain: Step[]): string {
   const node = chain[chain.length - 1]?.node;
   const value = getAt(ctx.after, chain[chain.length - 1]?.segments ?? []);
-  const splice = scalarSplice(chain, ctx.after, ctx.place);
+  const splice = scalarSplice(ctx.text.src, chain, ctx.after, ctx.place);
   if (splice) return ctx.text.splice(splice.start, splice.end, splice.text);
   const range = rangeOf(node);
   // A non-empty flow collection stays inline; an empty one ("{}") becomes a block.
@@ -365,7 +395,7 @@ export function patchDocument(
       const splice = guarded(
         () => {
           const { chain, found } = resolve(doc, parsePointer(op.path), place);
-          return found ? scalarSplice(chain, after, place) : undefined;
+          return found ? scalarSplice(src, chain, after, place) : undefined;
         },
         place,
         op.path,

@@ -21,7 +21,7 @@ import type {
   ResourceField,
 } from "./types.js";
 import { RESOURCE_FIELDS } from "./types.js";
-import { deepEqual } from "./yaml-stream.js";
+import { deepEqual, parseStream } from "./yaml-stream.js";
 
 interface Write {
   site: EditSite;
@@ -228,7 +228,8 @@ export function planChanges(index: RepoIndex, located: Located | Refused, desire
       });
     }
     const byFile = new Map<string, Write[]>();
-    for (const w of existing) byFile.set(w.site.file, [...(byFile.get(w.site.file) ?? []), w]);
+    for (const w of resolveInline(index, existing))
+      byFile.set(w.site.file, [...(byFile.get(w.site.file) ?? []), w]);
     for (const [file, ws] of byFile) edits.push(editFile(index, file, ws));
     for (const f of desired.files ?? []) {
       const path = joinRepo(located.folder, f.path);
@@ -246,6 +247,36 @@ export function planChanges(index: RepoIndex, located: Located | Refused, desire
     if (err instanceof Refusal || err instanceof PatchError) return { ok: false, reason: err.message };
     throw err;
   }
+}
+
+/** Writes inside a YAML string become one write of the whole string, itself edited in place. */
+function resolveInline(index: RepoIndex, writes: Write[]): Write[] {
+  const out: Write[] = [];
+  const groups = new Map<string, Write[]>();
+  for (const w of writes) {
+    if (!w.site.inline) out.push(w);
+    else {
+      const key = `${w.site.file}\u0000${w.site.docIndex}\u0000${w.site.inline.path}`;
+      groups.set(key, [...(groups.get(key) ?? []), w]);
+    }
+  }
+  for (const ws of groups.values()) {
+    const { file, docIndex, inline, layer } = (ws[0] as Write).site;
+    const where = `${file}, document ${docIndex}, field ${inline?.path}`;
+    const doc = index.files.get(file)?.documents.find((d) => d.docIndex === docIndex && d.pointer === "");
+    const text = getAt(doc?.value, inline?.path ?? "");
+    if (typeof text !== "string") return refuse(`${where}: expected a YAML string`);
+    const { docs, problem } = parseStream(text);
+    if (problem || docs.length !== 1)
+      return refuse(`${where}: the YAML inside the string does not parse as one document`);
+    const ops = buildOps(
+      docs[0]?.toJS(),
+      ws.map((w) => ({ path: w.site.path, value: w.value })),
+    );
+    const value = patchDocument(text, 0, ops, `${file} (${inline?.path})`);
+    out.push({ site: { file, docIndex, path: inline?.path ?? "", exists: true, layer }, value, rel: [] });
+  }
+  return out;
 }
 
 function editFile(index: RepoIndex, file: string, writes: Write[]): FileEdit {

@@ -117,6 +117,11 @@ export interface EditSite {
   layer: string;
   /** The document does not exist yet: a new patch file registered in a kustomization. */
   create?: NewPatchFile;
+  /**
+   * The value sits inside a YAML string of that document (an inline kustomize patch, an Argo CD
+   * helm.values string): `inline.path` points at the string and `path` points inside its YAML.
+   */
+  inline?: { path: string };
   /** Set when the site cannot be edited safely; planChanges refuses edits here with this reason. */
   blocked?: string;
 }

@@ -87,9 +87,13 @@ describe("Kustomize layers", () => {
       raw: "1Gi",
     });
     expect(app?.sites.cpuRequest[0]).toMatchObject({ file: "components/big/big.yaml", exists: false });
-    // replicas are set in an inline patch: reported, but not edited by costopt.
+    // replicas are set in an inline patch: the site points inside the patch string.
     expect(eu.replicas).toMatchObject({ current: 5, explicit: true });
-    expect(eu.replicas.sites[0]?.blocked).toMatch(/inline patch inside overlays\/eu\/kustomization\.yaml/);
+    expect(eu.replicas.sites[0]).toMatchObject({
+      file: "overlays/eu/kustomization.yaml",
+      inline: { path: "/patchesStrategicMerge/0" },
+      path: "/spec/replicas",
+    });
     expect(eu.notes[0]).toMatch(/base\/deployment\.yaml is shared by 2 kustomizations/);
   });
 
@@ -151,5 +155,26 @@ spec:
     });
     const refused = locateWorkload(index, { kind: "Deployment", name: "api" }, { path: "components" });
     expect(refused).toMatchObject({ ok: false });
+  });
+
+  it("edits inline patches in place: the patch text changes on its own lines, nothing else moves", () => {
+    const kustomization = `resources:
+- ../../base
+patches:
+- target: {kind: Deployment, name: api}
+  patch: |-
+    - op: replace
+      path: /spec/template/spec/containers/0/resources/requests/cpu
+      value: 300m
+`;
+    const index = indexRepository(files({ "overlays/us/kustomization.yaml": kustomization }));
+    const us = locateWorkload(index, { kind: "Deployment", namespace: "us", name: "api" });
+    if (!us.ok) throw new Error(us.reason);
+    expect(us.containers[0]?.cpuRequest).toBe(300);
+    const plan = planChanges(index, us, { containers: [{ name: "app", cpuRequest: 50 }] });
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(plan.edits.map((e) => [e.path, e.after])).toEqual([
+      ["overlays/us/kustomization.yaml", kustomization.replace("value: 300m", "value: 50m")],
+    ]);
   });
 });

@@ -131,23 +131,6 @@ spec:
     );
   });
 
-  it("a value set in an inline kustomize patch", () => {
-    const files = [
-      { path: "base/web.yaml", content: web() },
-      { path: "base/kustomization.yaml", content: "resources:\n- web.yaml\n" },
-      {
-        path: "prod/kustomization.yaml",
-        content: `resources:\n- ../base\npatches:\n- target: {kind: Deployment, name: web}\n  patch: |-\n    - op: replace\n      path: /spec/template/spec/containers/0/resources/requests/cpu\n      value: 300m\n`,
-      },
-    ];
-    const index = indexRepository(files);
-    const located = locateWorkload(index, TARGET);
-    expect(located.ok && located.containers[0]?.cpuRequest).toBe(300);
-    expect(reasonOf(planChanges(index, located, CPU))).toBe(
-      "the value is set in an inline patch inside prod/kustomization.yaml (/patches/0/patch); edit it by hand",
-    );
-  });
-
   it("ambiguous Helm values blocks", () => {
     const files = [
       { path: "c/Chart.yaml", content: "apiVersion: v2\nname: c\nversion: 1.0.0\n" },
