@@ -79,12 +79,12 @@ function prRef(o: ProposalOutcome | undefined): PullRequestRef | undefined {
 }
 
 /** Runs fn under the policy lock and turns a rate limit into a clean stop. */
-async function guarded(
+async function guarded<R extends ReconcileResult>(
   key: string,
-  deps: ReconcileDeps,
-  fn: () => Promise<ReconcileResult>,
+  deps: Pick<ReconcileDeps, "forge" | "store">,
+  fn: () => Promise<R>,
   phase: Phase,
-): Promise<ReconcileResult> {
+): Promise<R | ReconcileResult> {
   try {
     const locked = await withPolicyLock(deps.store, key, fn);
     if (locked.busy)
@@ -201,28 +201,37 @@ async function pass(
   return done(proposal);
 }
 
+/** Reverts the policy's newest merged proposal; under autoApply the revert gets auto-merge too. */
+function revert(
+  policy: CostOptimization,
+  key: string,
+  reason: string,
+  deps: Pick<ReconcileDeps, "forge" | "store" | "now">,
+): Promise<RollbackResult> {
+  return requestRollback({
+    forge: deps.forge,
+    store: deps.store,
+    policy: key,
+    reason,
+    autoMerge: policy.spec.autoApply,
+    now: deps.now,
+  });
+}
+
 /** The policy is being deleted: close its proposal and, with rollbackOnFailure, revert what it applied. */
 export async function reconcileDeleted(
   policy: CostOptimization,
   deps: Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now">,
 ): Promise<ReconcileResult & { rollback?: RollbackResult }> {
   const { key, branch } = keyOf(policy, deps.clusterName);
-  const full = deps as ReconcileDeps;
   return guarded(
     key,
-    full,
+    deps,
     async () => {
       const closed = await withdrawProposal(branch, "the policy was deleted", deps);
       if (!policy.spec.rollbackOnFailure)
         return { policy: key, phase: "Ready", message: closed.message, proposal: closed, warnings: [] };
-      const rollback = await requestRollback({
-        forge: deps.forge,
-        store: deps.store,
-        policy: key,
-        reason: "the policy was deleted with rollbackOnFailure",
-        autoMerge: policy.spec.autoApply,
-        now: deps.now,
-      });
+      const rollback = await revert(policy, key, "the policy was deleted with rollbackOnFailure", deps);
       return {
         policy: key,
         phase: "Ready",
@@ -245,16 +254,9 @@ export async function rollbackPolicy(
   const { key } = keyOf(policy, deps.clusterName);
   return guarded(
     key,
-    deps as ReconcileDeps,
+    deps,
     async () => {
-      const rollback = await requestRollback({
-        forge: deps.forge,
-        store: deps.store,
-        policy: key,
-        reason,
-        autoMerge: policy.spec.autoApply,
-        now: deps.now,
-      });
+      const rollback = await revert(policy, key, reason, deps);
       const pr = rollback.pullRequest;
       return {
         policy: key,
