@@ -76,7 +76,11 @@ describe("GitHub forge", () => {
           },
         },
       });
-    const snap = await forge().snapshot();
+    const gh = forge();
+    const snap = await gh.snapshot();
+    // The same head again: one query, no second tree or blob read.
+    headQuery(scope);
+    expect(await gh.snapshot()).toBe(snap);
     expect(snap).toEqual({
       branch: "main",
       commitSha: BASE,

@@ -80,6 +80,11 @@ export class GitHubForge implements Forge {
   private readonly blobBatch: number;
   private readonly now: () => number;
   private defaultBranchName: string | undefined;
+  // The last snapshot, reused while the default branch stays on the same commit: a long-lived
+  // forge (the service caches one per repository) then pays one GraphQL query per reconcile.
+  private cached:
+    | { commitSha: string; include: (path: string) => boolean; snapshot: RepoSnapshot }
+    | undefined;
 
   constructor(options: GitHubForgeOptions) {
     this.octokit = options.octokit;
@@ -100,6 +105,8 @@ export class GitHubForge implements Forge {
 
   async snapshot(include: (path: string) => boolean = isManifestCandidate): Promise<RepoSnapshot> {
     const head = await this.head();
+    const c = this.cached;
+    if (c && c.commitSha === head.commitSha && c.include === include) return c.snapshot;
     const tree = (await this.call("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
       tree_sha: head.treeSha,
       recursive: "1",
@@ -123,7 +130,15 @@ export class GitHubForge implements Forge {
         else files.push({ path: entry.path, content: text });
       });
     }
-    return { branch: head.branch, commitSha: head.commitSha, treeSha: head.treeSha, files, skipped };
+    const snapshot = {
+      branch: head.branch,
+      commitSha: head.commitSha,
+      treeSha: head.treeSha,
+      files,
+      skipped,
+    };
+    this.cached = { commitSha: head.commitSha, include, snapshot };
+    return snapshot;
   }
 
   async commitBranch(request: CommitRequest): Promise<string> {
