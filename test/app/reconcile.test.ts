@@ -54,6 +54,7 @@ function deps(store: Store, rec: Recommendation = recommendation(), extra: Recor
 let gh: FakeGitHub;
 beforeEach(() => {
   nock.disableNetConnect();
+  nock.enableNetConnect("127.0.0.1");
   gh = new FakeGitHub();
 });
 afterEach(() => {

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type AppOptions,
   costoptApp,
+  githubForge,
   type PolicyRef,
   policyRef,
   type ReevaluateRequest,
@@ -348,6 +349,16 @@ describe("push and installation", () => {
   it("evaluates the repositories of a new installation", async () => {
     await deliver("installation", installationCreated());
     expect(reevaluated).toEqual([{ repository: "Codertocat/Hello-World", reason: "installation" }]);
+  });
+});
+
+describe("a forge outside any webhook", () => {
+  it("authenticates as the app's installation on the repository", async () => {
+    gh.scope.get("/repos/Codertocat/Hello-World/installation").reply(200, { id: 1 });
+    gh.installationToken().pull(open);
+    const forge = await githubForge(probot, "Codertocat/Hello-World", { writeIntervalMs: 0 });
+    expect((await forge.pullRequest(1))?.branch).toBe(BRANCH);
+    await expect(githubForge(probot, "not-a-repo")).rejects.toThrow(/owner\/name/);
   });
 });
 
