@@ -50,9 +50,26 @@ function nameMatches(pattern: string, names: ReadonlySet<string>): boolean {
   }
 }
 
-function patchApplies(patch: KustomizePatch, kind: string, names: ReadonlySet<string>): boolean {
+function selectorMatches(selector: string, labels: unknown): boolean {
+  const have = isRecord(labels) ? labels : {};
+  return selector.split(",").every((term) => {
+    const m = /^\s*([^=!\s]+)\s*(?:(==?|!=)\s*(\S*))?\s*$/.exec(term);
+    if (!m) return false;
+    const [, key, op, value] = m as unknown as [string, string, string | undefined, string | undefined];
+    if (op === undefined) return Object.hasOwn(have, key);
+    return op === "!=" ? String(have[key]) !== value : String(have[key]) === value;
+  });
+}
+
+function patchApplies(patch: KustomizePatch, r: Rendering, names: ReadonlySet<string>): boolean {
+  const kind = r.doc.kind as string;
   const t = patch.target;
-  if (t) return (!t.kind || t.kind === kind) && (!t.name || nameMatches(t.name, names));
+  if (t)
+    return (
+      (!t.kind || t.kind === kind) &&
+      (!t.name || nameMatches(t.name, names)) &&
+      (!t.labelSelector || selectorMatches(t.labelSelector, getAt(r.doc.value, ["metadata", "labels"])))
+    );
   if (patch.type !== "strategic-merge" || !isRecord(patch.value)) return false;
   const meta = patch.value.metadata;
   return patch.value.kind === kind && isRecord(meta) && typeof meta.name === "string" && names.has(meta.name);
@@ -138,7 +155,7 @@ export function resolveField(view: RepoView, r: Rendering, field: FieldRef): Res
   for (const [li, layer] of r.layers.entries()) {
     const names = new Set([r.doc.name as string, r.namesIn[li] as string]);
     for (const patch of layer.patches) {
-      if (!patchApplies(patch, r.doc.kind as string, names)) continue;
+      if (!patchApplies(patch, r, names)) continue;
       if (patch.type === "json6902") {
         const hit = fromJson6902(patch, layer, relPointer);
         if (hit) [current, fromBase, currentLayer] = [hit, false, layer];

@@ -50,7 +50,7 @@ function patchType(value: unknown): KustomizePatch["type"] {
 function targetOf(value: unknown): KustomizePatch["target"] {
   if (!isRecord(value)) return undefined;
   const t: NonNullable<KustomizePatch["target"]> = {};
-  for (const k of ["group", "version", "kind", "name", "namespace"] as const)
+  for (const k of ["group", "version", "kind", "name", "namespace", "labelSelector"] as const)
     if (typeof value[k] === "string") t[k] = value[k];
   return t;
 }
@@ -118,6 +118,16 @@ function readPatches(ctx: Ctx, k: Record<string, unknown>): KustomizePatch[] {
   return out;
 }
 
+function labelsOf(k: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const add = (m: unknown) => {
+    if (isRecord(m)) for (const [key, v] of Object.entries(m)) out[key] = String(v);
+  };
+  add(k.commonLabels);
+  if (Array.isArray(k.labels)) for (const l of k.labels) if (isRecord(l)) add(l.pairs);
+  return out;
+}
+
 export function readKustomization(
   file: IndexedFile,
   files: ReadonlyMap<string, IndexedFile>,
@@ -149,6 +159,7 @@ export function readKustomization(
         ? [{ name: r.name, count: r.count, index }]
         : [],
     ),
+    commonLabels: labelsOf(value),
     problems: ctx.problems,
   };
 }

@@ -69,7 +69,25 @@ function describeTarget(target: Target): string {
   return `${target.kind} ${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
 }
 
+/** Reports containers under their live names, as metrics know them (source.containerMapping). */
+function withLiveNames(located: Located, mapping: Record<string, string> | undefined): Located {
+  if (!mapping) return located;
+  for (const c of located.containers) {
+    const live = Object.entries(mapping).find(([, inManifest]) => inManifest === c.name)?.[0];
+    if (live !== undefined && live !== c.name) {
+      c.manifestName = c.name;
+      c.name = live;
+    }
+  }
+  return located;
+}
+
 export function locateWorkload(index: RepoIndex, target: Target, source?: PolicySource): Located | Refused {
+  const result = locate(index, target, source);
+  return result.ok ? withLiveNames(result, source?.containerMapping) : result;
+}
+
+function locate(index: RepoIndex, target: Target, source?: PolicySource): Located | Refused {
   const scope = scopeOf(index, source);
   if (typeof scope !== "string") return scope;
   const format = source?.format ?? "auto";

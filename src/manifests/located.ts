@@ -110,7 +110,10 @@ export function locatedFromRendering(
     source: r.root ? "kustomize" : "manifest",
     definedIn: [{ file: r.doc.file, docIndex: r.doc.docIndex }],
     folder: folderOf(r),
-    labels: labelsAt(r.doc.value, ["metadata", "labels"]),
+    labels: Object.assign(
+      labelsAt(r.doc.value, ["metadata", "labels"]),
+      ...r.layers.map((l) => l.commonLabels),
+    ),
     podLabels: labelsAt(r.doc.value, ["spec", "template", "metadata", "labels"]),
     containers: names.map((n) => containerOf(view, r, n)),
     replicas: replicasOf(view, r, target, hpas),

@@ -92,7 +92,7 @@ function collectWrites(located: Located, desired: Desired): Write[] {
         `${field} of container ${c.name}`,
         (raw) => format(amount, raw ?? hint),
         RESOURCE_REL[field],
-        c.name,
+        c.manifestName ?? c.name,
       );
     }
   }
@@ -100,6 +100,8 @@ function collectWrites(located: Located, desired: Desired): Write[] {
     const r = located.replicas;
     if (!Number.isInteger(desired.replicas) || desired.replicas < 0)
       refuse("replicas must be a non-negative integer");
+    if (located.target.kind === "DaemonSet")
+      refuse("a DaemonSet runs one pod per node; it has no replicas to set");
     if (r.ownedByHpa)
       refuse(
         `replicas of ${located.target.kind} ${located.target.name} are owned by ${r.hpa ? `the HorizontalPodAutoscaler ${r.hpa.name} (${r.hpa.file})` : "an autoscaler (autoscaling.enabled)"}; change its bounds instead`,

@@ -60,7 +60,15 @@ export interface KustomizePatch {
   pointer: string;
   inline: boolean;
   value: unknown;
-  target?: { group?: string; version?: string; kind?: string; name?: string; namespace?: string };
+  target?: {
+    group?: string;
+    version?: string;
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    /** Equality-based only ("app=web,tier"); set-based selectors never match. */
+    labelSelector?: string;
+  };
 }
 
 export interface Kustomization {
@@ -75,6 +83,8 @@ export interface Kustomization {
   components: string[];
   patches: KustomizePatch[];
   replicas: { name: string; count: number; index: number }[];
+  /** commonLabels and labels[].pairs, which the kustomization adds to every resource. */
+  commonLabels: Record<string, string>;
   /** Entries that could not be followed, with the reason. */
   problems: string[];
 }
@@ -142,7 +152,10 @@ export const RESOURCE_FIELDS: readonly ResourceField[] = [
 ];
 
 export interface LocatedContainer {
+  /** The live container name (source.containerMapping applied). */
   name: string;
+  /** The name written in the manifests or values, when it differs from `name`. */
+  manifestName?: string;
   /** Millicores / bytes; absent when not set. */
   cpuRequest?: number;
   cpuLimit?: number;

@@ -178,3 +178,50 @@ patches:
     ]);
   });
 });
+
+describe("Kustomize details", () => {
+  it("adds commonLabels to the workload's labels and matches patches by label selector", () => {
+    const overlay = `resources:
+- ../../base
+namespace: us
+commonLabels:
+  env: us
+patches:
+- target: {kind: Deployment, labelSelector: "tier=backend"}
+  path: cpu.yaml
+- target: {kind: Deployment, labelSelector: "tier=frontend"}
+  path: other.yaml
+`;
+    const op = (v: string) =>
+      `- op: replace\n  path: /spec/template/spec/containers/0/resources/requests/cpu\n  value: ${v}\n`;
+    const us = located(
+      { namespace: "us", name: "api" },
+      {
+        "overlays/us/kustomization.yaml": overlay,
+        "overlays/us/cpu.yaml": op("400m"),
+        "overlays/us/other.yaml": op("9"),
+      },
+    );
+    expect(us.labels).toEqual({ app: "api", tier: "backend", env: "us" });
+    expect(us.containers[0]).toMatchObject({ cpuRequest: 400 });
+    expect(us.containers[0]?.sites.cpuRequest[0]).toMatchObject({
+      file: "overlays/us/cpu.yaml",
+      path: "/0/value",
+    });
+  });
+
+  it("reports containers under their live names with source.containerMapping", () => {
+    const index = indexRepository(files());
+    const result = locateWorkload(
+      index,
+      { kind: "Deployment", namespace: "us", name: "api" },
+      { containerMapping: { "api-server": "app" } },
+    );
+    expect(result.ok && result.containers.map((c) => c.name)).toEqual(["api-server"]);
+    if (!result.ok) return;
+    const plan = planChanges(index, result, { containers: [{ name: "api-server", cpuRequest: 90 }] });
+    expect(plan.ok && plan.edits[0]?.after).toContain(
+      "      containers:\n        - name: app\n          resources:\n            requests:\n              cpu: 90m\n",
+    );
+  });
+});

@@ -200,6 +200,18 @@ spec:
     );
   });
 
+  it("replicas for a DaemonSet", () => {
+    const files = [
+      {
+        path: "ds.yaml",
+        content: web().replace("kind: Deployment", "kind: DaemonSet").replace("  replicas: 2\n", ""),
+      },
+    ];
+    expect(reasonOf(plan(files, { replicas: 2 }, { ...TARGET, kind: "DaemonSet" }))).toBe(
+      "a DaemonSet runs one pod per node; it has no replicas to set",
+    );
+  });
+
   it("a refused locate passes through planChanges unchanged", () => {
     const index = indexRepository([]);
     const refused = locateWorkload(index, TARGET);
