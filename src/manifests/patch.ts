@@ -391,7 +391,8 @@ export function patchDocument(
     }
     const after = expected;
     if (op.op === "replace") {
-      const doc = (parsed ??= parseStream(src).docs[docIndex] as Document.Parsed);
+      parsed ??= parseStream(src).docs[docIndex] as Document.Parsed;
+      const doc = parsed;
       const splice = guarded(
         () => {
           const { chain, found } = resolve(doc, parsePointer(op.path), place);

@@ -37,7 +37,7 @@ function render(
   return `# head\n${commented}---\nother: [1, 2]\n`;
 }
 
-function escape(key: string): string {
+function escapeKey(key: string): string {
   return key.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
@@ -45,7 +45,7 @@ function pointers(v: unknown, base = ""): string[] {
   if (Array.isArray(v)) return v.flatMap((x, i) => [`${base}/${i}`, ...pointers(x, `${base}/${i}`)]);
   if (typeof v === "object" && v !== null)
     return Object.entries(v).flatMap(([k, x]) => {
-      const p = `${base}/${escape(k)}`;
+      const p = `${base}/${escapeKey(k)}`;
       return [p, ...pointers(x, p)];
     });
   return [];
@@ -56,7 +56,7 @@ function containers(v: unknown, base = ""): string[] {
   const here = [base];
   const children = Array.isArray(v)
     ? v.map((x, i) => containers(x, `${base}/${i}`))
-    : Object.entries(v).map(([k, x]) => containers(x, `${base}/${escape(k)}`));
+    : Object.entries(v).map(([k, x]) => containers(x, `${base}/${escapeKey(k)}`));
   return [...here, ...children.flat()];
 }
 
@@ -88,7 +88,7 @@ function toOp(
       path: `${path}/${spec.kind === "add-item" ? "-" : spec.pick % (parent.length + 1)}`,
       value: structuredClone(spec.value),
     };
-  return { op: "add", path: `${path}/${escape(spec.key)}`, value: structuredClone(spec.value) };
+  return { op: "add", path: `${path}/${escapeKey(spec.key)}`, value: structuredClone(spec.value) };
 }
 
 function expectExactly(before: string, after: string, ops: Operation[]): void {
