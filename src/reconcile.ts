@@ -137,7 +137,8 @@ async function pass(
     failureReason,
   });
 
-  const index = indexRepository(snapshot.files, { branch: snapshot.branch });
+  // The index knows where it came from, so a policy bound to another repository or branch is refused.
+  const index = indexRepository(snapshot.files, { branch: snapshot.branch, repository: deps.forge.remote });
   const namespace = spec.targetWorkload.namespace ?? policy.metadata.namespace ?? "default";
   const ref: WorkloadRef = { namespace, kind: spec.targetWorkload.kind, name: spec.targetWorkload.name };
   const located = locateWorkload(index, ref, spec.source);

@@ -76,6 +76,11 @@ export interface Forge {
   readonly kind: string;
   /** owner/name on GitHub, the directory for a local repository. */
   readonly repository: string;
+  /**
+   * The name a policy's source.repository must match (owner/name), when the forge has one; a
+   * local clone has none, so policies written for the hosted repository still apply to it.
+   */
+  readonly remote?: string;
 
   defaultBranch(): Promise<string>;
   /** Reads the default branch: files for which include(path) holds (YAML by default). */

@@ -241,6 +241,22 @@ describe("creating a proposal", () => {
     expect(limited.proposal?.action).toBe("limit-hourly");
     expect(limited.message).toBe("1 pull requests opened in the last hour; waiting");
   });
+
+  it("refuses a policy bound to another repository or branch, naming it", async () => {
+    gh.snapshot({ "k8s/web.yaml": WEB });
+    const other = await reconcile(
+      policy({ source: { repository: "acme/elsewhere" } }),
+      deps(new MemoryStore()),
+    );
+    expect(other).toMatchObject({
+      phase: "Failed",
+      failureReason: "WorkloadNotFound",
+      message: "source.repository is acme/elsewhere but the index holds Codertocat/Hello-World",
+    });
+    gh.snapshot({ "k8s/web.yaml": WEB });
+    const branch = await reconcile(policy({ source: { branch: "release" } }), deps(new MemoryStore()));
+    expect(branch.message).toBe("source.branch is release but the index holds branch master");
+  });
 });
 
 describe("an open proposal", () => {

@@ -72,6 +72,7 @@ const OPEN_QUERY = `query($owner: String!, $name: String!) {
 export class GitHubForge implements Forge {
   readonly kind = "github";
   readonly repository: string;
+  readonly remote: string;
   private readonly octokit: OctokitLike;
   private readonly owner: string;
   private readonly repo: string;
@@ -91,6 +92,7 @@ export class GitHubForge implements Forge {
     this.owner = options.owner;
     this.repo = options.repo;
     this.repository = `${options.owner}/${options.repo}`;
+    this.remote = this.repository;
     this.defaultBranchName = options.defaultBranch;
     this.now = options.now ?? Date.now;
     this.writes = new SerialQueue(options.writeIntervalMs ?? 1000, this.now);
