@@ -11,6 +11,8 @@ import {
   type Suppression,
 } from "./types.js";
 
+const SWEEP_AT = 10_000;
+
 interface Expiring<T> {
   value: T;
   expiresAt: number;
@@ -26,6 +28,9 @@ export class MemoryStore implements Store {
   constructor(private readonly now: () => number = Date.now) {}
 
   async markDelivery(id: string, ttlSeconds = DELIVERY_TTL_SECONDS): Promise<boolean> {
+    // A long-running service sees many deliveries: drop the expired ones now and then.
+    if (this.deliveries.size >= SWEEP_AT)
+      for (const [key, at] of this.deliveries) if (at <= this.now()) this.deliveries.delete(key);
     const expiresAt = this.deliveries.get(id);
     if (expiresAt !== undefined && expiresAt > this.now()) return false;
     this.deliveries.set(id, this.now() + ttlSeconds * 1000);

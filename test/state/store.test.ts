@@ -110,6 +110,18 @@ function contract(name: string, make: () => Promise<Store>) {
 contract("memory", async () => new MemoryStore());
 contract("redis", async () => RedisStore.connect(REDIS_URL, { prefix: `costopt-test-${randomUUID()}:` }));
 
+describe("memory store", () => {
+  it("forgets expired delivery ids, so a long-running service does not grow without bound", async () => {
+    let now = 0;
+    const store = new MemoryStore(() => now);
+    for (let i = 0; i < 10_000; i++) await store.markDelivery(`d${i}`, 1);
+    now = 2000;
+    expect(await store.markDelivery("fresh")).toBe(true);
+    expect((store as unknown as { deliveries: Map<string, number> }).deliveries.size).toBe(1);
+    expect(await store.markDelivery("d1")).toBe(true);
+  });
+});
+
 describe("redis connection", () => {
   it("fails loudly, without the password, when Redis cannot be reached", async () => {
     await expect(
