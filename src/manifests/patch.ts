@@ -358,6 +358,16 @@ export function patchDocument(
   ops: readonly Operation[],
   file?: string,
 ): string {
+  // A file written with CRLF line ends throughout is edited as LF and given its CRLF back, so
+  // added lines match their neighbours.
+  if (content.includes("\r\n") && !content.replace(/\r\n/g, "").includes("\n")) {
+    const lf = patchLf(content.replace(/\r\n/g, "\n"), docIndex, ops, file);
+    return lf.replace(/\n/g, "\r\n");
+  }
+  return patchLf(content, docIndex, ops, file);
+}
+
+function patchLf(content: string, docIndex: number, ops: readonly Operation[], file?: string): string {
   const place: Place = { ...(file !== undefined ? { file } : {}), docIndex };
   const { docs, problem } = parseStream(content);
   if (problem)

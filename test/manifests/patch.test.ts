@@ -118,6 +118,13 @@ describe("patchDocument", () => {
     expect(patchDocument(src, 1, [{ op: "replace", path: "/b", value: 5 }])).toBe("a: 1\n---\n# c\nb: 5");
   });
 
+  it("keeps CRLF line ends on every line, added ones included", () => {
+    const src = "a:\r\n  b: 1\r\n";
+    expect(patchDocument(src, 0, [{ op: "add", path: "/a/c", value: { d: 2 } }])).toBe(
+      "a:\r\n  b: 1\r\n  c:\r\n    d: 2\r\n",
+    );
+  });
+
   it("applies a test operation without changing text, and fails when the test fails", () => {
     expect(patchDocument("a: 1\n", 0, [{ op: "test", path: "/a", value: 1 }])).toBe("a: 1\n");
     expect(() => patchDocument("a: 1\n", 0, [{ op: "test", path: "/a", value: 2 }])).toThrow(PatchError);
