@@ -108,7 +108,9 @@ export function locatedFromRendering(
     ok: true,
     target: { kind: target.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
     source: r.root ? "kustomize" : "manifest",
-    definedIn: [{ file: r.doc.file, docIndex: r.doc.docIndex }],
+    definedIn: [
+      { file: r.doc.file, docIndex: r.doc.docIndex, ...(r.doc.pointer ? { pointer: r.doc.pointer } : {}) },
+    ],
     folder: folderOf(r),
     labels: Object.assign(
       labelsAt(r.doc.value, ["metadata", "labels"]),

@@ -180,7 +180,7 @@ export interface Located {
   target: { kind: WorkloadKind; namespace?: string; name: string };
   source: SourceKind;
   /** Where the workload is defined (the base document, or the values file). */
-  definedIn: { file: string; docIndex: number }[];
+  definedIn: { file: string; docIndex: number; pointer?: string }[];
   /** Folder of the workload's file: new files are placed relative to it. */
   folder: string;
   labels: Record<string, string>;
