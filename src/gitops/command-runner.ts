@@ -69,6 +69,7 @@ async function run(command: Command, c: CommentContext): Promise<string | undefi
       pullRequest: pr.number,
       reason: `requested by @${user}`,
       autoMerge,
+      interactive: true,
       now: c.now,
     }),
   );

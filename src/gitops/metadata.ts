@@ -28,6 +28,8 @@ export interface ProposalMetadata {
   closedBy?: "costopt";
   /** Set on a merged proposal once its revert was opened: the change was declined after all. */
   rolledBack?: number;
+  /** The revert conflicts last explained on this PR, so an automatic retry does not repeat them. */
+  conflictNoted?: string;
 }
 
 const BLOCK = /<!--\s*costopt:metadata\s+([A-Za-z0-9+/=]+)\s*-->/;

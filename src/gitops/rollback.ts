@@ -27,6 +27,8 @@ export interface RollbackRequest {
   reason: string;
   /** Turn on auto-merge for the revert (autoApply policies). */
   autoMerge?: boolean;
+  /** A person asked: always answer, even with a conflict already explained. */
+  interactive?: boolean;
   now?: () => Date;
 }
 
@@ -110,12 +112,20 @@ export async function requestRollback(req: RollbackRequest): Promise<RollbackRes
   const files = new Map(snapshot.files.map((f) => [f.path, f.content]));
   const plan = planRevert(files, meta.fields, meta.createdFiles);
   if (!plan.ok) {
-    await forge.comment(
-      pr.number,
-      `costopt was asked to roll this change back (${req.reason}) but did not: these values changed since it was merged, ` +
-        `and a revert would overwrite someone's work.\n\n${plan.conflicts.map((c) => `- ${c}`).join("\n")}\n\n` +
-        "Restore the original values by hand (they are listed in this pull request's description).",
-    );
+    // Explain each distinct conflict once; a person asking (/costopt rollback) always gets the answer.
+    const noted = plan.conflicts.join("\n");
+    if (req.interactive || meta.conflictNoted !== noted) {
+      await forge.comment(
+        pr.number,
+        `costopt was asked to roll this change back (${req.reason}) but did not: these values changed since it was merged, ` +
+          `and a revert would overwrite someone's work.\n\n${plan.conflicts.map((c) => `- ${c}`).join("\n")}\n\n` +
+          "Restore the original values by hand (they are listed in this pull request's description).",
+      );
+      if (meta.conflictNoted !== noted)
+        await forge.updatePullRequest(pr.number, {
+          body: withMetadata(pr.body, { ...meta, conflictNoted: noted }),
+        });
+    }
     return {
       action: "conflict",
       message: `cannot revert #${pr.number}: ${plan.conflicts.join("; ")}`,
@@ -147,6 +157,7 @@ export async function requestRollback(req: RollbackRequest): Promise<RollbackRes
     rolledBack: undefined,
     humanPushSeen: undefined,
     closedBy: undefined,
+    conflictNoted: undefined,
   };
   const revert = await forge.openPullRequest({
     branch,

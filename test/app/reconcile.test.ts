@@ -478,7 +478,9 @@ describe("deleting a policy and health regressions", () => {
     const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
     const merged = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
     gh.pulls(BRANCH, [merged]).pulls(`${BRANCH}-revert-1`, []);
-    gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") }).comment(1);
+    gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") })
+      .comment(1)
+      .updatePull(1, BRANCH);
     const conflict = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
       forge: forge(),
       store: new MemoryStore(),
@@ -492,6 +494,17 @@ describe("deleting a policy and health regressions", () => {
       '/spec/template/spec/containers/0/resources/requests/cpu is now "333m", not "250m"',
     );
     expect(gh.bodies("tree")).toEqual([]);
+
+    // The same regression signalled again: the conflict is not explained a second time.
+    const noted = gh.bodies("updatePull")[0]?.body as string;
+    gh.pulls(BRANCH, [{ ...merged, body: noted }]).pulls(`${BRANCH}-revert-1`, []);
+    gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") });
+    const again = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
+      forge: forge(),
+      store: new MemoryStore(),
+    });
+    expect(again.rollback?.action).toBe("conflict");
+    expect(gh.bodies("comment")).toHaveLength(1);
 
     gh.pulls(BRANCH, [merged]).pulls(`${BRANCH}-revert-1`, []);
     gh.snapshot({ "k8s/web.yaml": after })

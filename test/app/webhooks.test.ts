@@ -219,7 +219,7 @@ describe("/costopt commands", () => {
     gh.pulls(BRANCH, [merged])
       .pulls(REVERT, [])
       .snapshot({ "k8s/web.yaml": MERGED_WEB.replace("cpu: 250m", "cpu: 300m") });
-    gh.comment(1);
+    gh.comment(1).updatePull(1, BRANCH);
     await deliver(
       "issue_comment",
       pullRequestComment({ number: 1, body: "/costopt rollback", user: "alice" }),
