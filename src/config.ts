@@ -129,6 +129,13 @@ const url: Parser = (raw) => {
 /** The table. README and manifests/operator/deployment.yaml follow it. */
 export const ENV: EnvVar[] = [
   {
+    name: "HOST",
+    key: "host",
+    default: "127.0.0.1",
+    description: "Address both ports bind to; the Deployment sets 0.0.0.0",
+    parse: text,
+  },
+  {
     name: "PORT",
     key: "port",
     default: "8080",

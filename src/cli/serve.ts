@@ -31,7 +31,15 @@ export const registerServe: Register = (program: Command, setExitCode) => {
         setExitCode(2);
         return;
       }
-      await built.service.start();
+      try {
+        await built.service.start();
+      } catch (err) {
+        await built.service.stop();
+        await built.store.close();
+        process.stderr.write(`costopt serve: ${(err as Error).message}\n`);
+        setExitCode(err instanceof ConfigError ? 2 : 1);
+        return;
+      }
       await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
       await built.service.stop();
       await built.store.close();

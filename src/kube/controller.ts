@@ -296,12 +296,12 @@ export class Controller {
       { status: true },
     );
     const { events, metrics } = transitionEffects(policy.status, status, failureReason);
-    for (const e of [...events, ...extraEvents]) await this.o.events.record(updated, e);
     const t = this.o.telemetry;
     if (metrics.applied) t.optimizationsApplied.inc({ optimization_type: metrics.applied });
     if (metrics.failed) t.optimizationsFailed.inc({ reason: metrics.failed });
     if (metrics.rolledBack) t.rollbacks.inc();
     if (metrics.pullRequest) t.pullRequests.inc({ state: metrics.pullRequest });
+    for (const e of [...events, ...extraEvents]) await this.o.events.record(updated, e);
     const key = policyKey(policy);
     this.savings.set(key, status.totalSavings ?? 0);
     this.updateSavings();

@@ -3,10 +3,11 @@
 // term, so nothing from a previous term (queue, timers) survives a handover.
 
 import { once } from "node:events";
+import { accessSync, constants } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import type { Config } from "../config.js";
+import { type Config, ConfigError } from "../config.js";
 import { HttpKube, type KubeClient } from "../kube/client.js";
 import type { KubeConnection } from "../kube/connection.js";
 import { Controller } from "../kube/controller.js";
@@ -91,6 +92,21 @@ export class Service {
   async start(): Promise<{ port: number; admissionPort?: number }> {
     const c = this.o.config;
     const host = c.host;
+    if (this.o.admission !== false) {
+      // Checked before anything listens: a missing certificate is a deployment error to report, not to serve around.
+      for (const [name, file] of [
+        ["TLS_CERT_FILE", c.tlsCertFile],
+        ["TLS_KEY_FILE", c.tlsKeyFile],
+      ]) {
+        try {
+          accessSync(file as string, constants.R_OK);
+        } catch {
+          throw new ConfigError([
+            `${name}: cannot read ${file}; mount the webhook certificate Secret (cert-manager) there`,
+          ]);
+        }
+      }
+    }
     this.http = createHttpService({
       registry: this.telemetry.registry,
       notReady: () => (this.started ? undefined : "starting"),

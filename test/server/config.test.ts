@@ -5,6 +5,7 @@ describe("service configuration from the environment", () => {
   it("starts with documented defaults when nothing is set", () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
+      host: "127.0.0.1",
       port: 8080,
       admissionPort: 8443,
       watchNamespaces: [],

@@ -147,7 +147,9 @@ describe("a CostOptimization from creation to deletion", () => {
     expect(gh.rest.filter((r) => !r.startsWith("GET"))).toEqual(["POST /app/installations/1/access_tokens"]);
 
     // 2. dryRun: false -> the proposal is opened and the policy is Applying with the PR.
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    // The default branch moved on meanwhile (the forge caches a snapshot per head commit).
+    gh.snapshot({ "k8s/web.yaml": WEB }, "1".repeat(40), "2".repeat(40)).pulls(BRANCH, []).openCount([]);
+    gh.commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1);
     await patchSpec({ dryRun: false });
     const applying = await waitFor(() => (status()?.phase === "Applying" ? status() : undefined), "Applying");
@@ -171,6 +173,11 @@ describe("a CostOptimization from creation to deletion", () => {
     expect(applied.pullRequest?.state).toBe("merged");
     expect(applied.lastApplied).toBeDefined();
     expect(applied.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    // Status is visible to kubectl a moment before the service has counted it.
+    await waitFor(
+      async () => (await metric("costopt_optimizations_applied_total")).length > 0 || undefined,
+      "count",
+    );
     expect(await metric("costopt_optimizations_applied_total")).toEqual([
       'costopt_optimizations_applied_total{optimization_type="ALL"} 1',
     ]);
@@ -186,7 +193,7 @@ describe("a CostOptimization from creation to deletion", () => {
     const merged = { number: 1, branch: BRANCH, body: prBody, state: "closed" as const, merged: true };
     const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
     gh.pulls(BRANCH, [merged]).pulls(BRANCH, [merged]).pulls(REVERT, []);
-    gh.snapshot({ "k8s/web.yaml": after })
+    gh.snapshot({ "k8s/web.yaml": after }, "f".repeat(40), "3".repeat(40))
       .commit("r".repeat(40))
       .createRef()
       .openPull(2, REVERT)

@@ -19,6 +19,19 @@ describe("costopt serve", () => {
     expect(r.stderr).toContain("kubectl proxy");
   });
 
+  it("stops with the variable to fix when the webhook certificate is not mounted", () => {
+    const r = runCli(["serve"], {
+      env: {
+        PROMETHEUS_URL: "http://127.0.0.1:9090",
+        KUBE_API_URL: "http://127.0.0.1:1",
+        TLS_CERT_FILE: "/nonexistent/tls.crt",
+        PORT: "18080",
+      },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("TLS_CERT_FILE: cannot read /nonexistent/tls.crt");
+  });
+
   it("prints its environment table", () => {
     const r = runCli(["serve", "--env"]);
     expect(r.code).toBe(0);
