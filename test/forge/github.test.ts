@@ -66,7 +66,7 @@ describe("GitHub forge", () => {
     scope
       .post(
         "/graphql",
-        (b) => b.query.includes('b0: object(oid: "s1")') && b.query.includes('b1: object(oid: "s4")'),
+        (b) => b.query.includes("b1: object(oid: $o1)") && b.variables.o0 === "s1" && b.variables.o1 === "s4",
       )
       .reply(200, {
         data: {
@@ -108,14 +108,14 @@ describe("GitHub forge", () => {
       })),
     );
     scope
-      .post("/graphql", (b) => b.query.includes('b1: object(oid: "b")') && !b.query.includes("b2:"))
+      .post("/graphql", (b) => b.variables.o1 === "b" && !b.query.includes("b2:"))
       .reply(200, {
         data: {
           repository: { b0: { text: "a: 1\n", isBinary: false }, b1: { text: "b: 1\n", isBinary: false } },
         },
       });
     scope
-      .post("/graphql", (b) => b.query.includes('b0: object(oid: "c")'))
+      .post("/graphql", (b) => b.variables.o0 === "c" && !b.query.includes("b1:"))
       .reply(200, { data: { repository: { b0: { text: "c: 1\n", isBinary: false } } } });
     const gh = new GitHubForge({
       octokit: testOctokit(),

@@ -337,10 +337,13 @@ export class GitHubForge implements Forge {
   /** Blob texts by oid, in order; undefined for binary blobs. */
   private async blobs(oids: string[]): Promise<(string | undefined)[]> {
     if (oids.length === 0) return [];
-    const fields = oids.map((oid, i) => `b${i}: object(oid: "${oid}") { ... on Blob { text isBinary } }`);
-    const query = `query($owner: String!, $name: String!) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
+    // Oids travel as variables, never spliced into the query text.
+    const params = oids.map((_, i) => `$o${i}: GitObjectID!`).join(", ");
+    const fields = oids.map((_, i) => `b${i}: object(oid: $o${i}) { ... on Blob { text isBinary } }`);
+    const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
+    const variables = Object.fromEntries(oids.map((oid, i) => [`o${i}`, oid]));
     const data = (await this.guard(() =>
-      this.octokit.graphql(query, { owner: this.owner, name: this.repo }),
+      this.octokit.graphql(query, { owner: this.owner, name: this.repo, ...variables }),
     )) as {
       repository: Record<string, { text: string | null; isBinary: boolean } | null>;
     };
