@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type FileEdit, indexRepository, locateWorkload } from "../../src/manifests/index.js";
-import { CASES, caseNames, expectedFiles, runCase } from "./cases.js";
+import { CASES, caseNames, expectedFiles, runCase, writeExpected } from "./cases.js";
 import { loadTree } from "./helpers.js";
 
 function applied(name: string, edits: FileEdit[]) {
@@ -15,6 +15,8 @@ describe("golden cases (testdata/cases/<case>/{original,expected})", () => {
     it(name, () => {
       const { spec, result } = runCase(name);
       if (!Array.isArray(result)) throw new Error(`refused: ${result.reason}`);
+      // UPDATE_GOLDEN=1 rewrites expected/ from the current output; review the diff before committing.
+      if (process.env.UPDATE_GOLDEN === "1") writeExpected(name, result);
       const expected = expectedFiles(name);
       // Exactly the expected files change, each to exactly the expected bytes.
       expect(result.map((e) => e.path).sort()).toEqual([...expected.keys()].sort());

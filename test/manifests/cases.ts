@@ -2,8 +2,8 @@
 // the repository before, the files after (only those that change or are created), and the
 // policy target, source and desired values that lead from one to the other.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { PolicySource } from "../../src/api/types.js";
 import {
   type Desired,
@@ -26,7 +26,10 @@ export interface CaseSpec {
 }
 
 export function caseNames(): string[] {
-  return readdirSync(CASES).sort();
+  return readdirSync(CASES, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 export function runCase(name: string): { spec: CaseSpec; result: FileEdit[] | Refused } {
@@ -41,4 +44,13 @@ export function runCase(name: string): { spec: CaseSpec; result: FileEdit[] | Re
 export function expectedFiles(name: string): Map<string, string> {
   const dir = join(CASES, name, "expected");
   return new Map(existsSync(dir) ? loadTree(dir).map((f) => [f.path, f.content]) : []);
+}
+
+export function writeExpected(name: string, edits: FileEdit[]): void {
+  const dir = join(CASES, name, "expected");
+  rmSync(dir, { recursive: true, force: true });
+  for (const e of edits) {
+    mkdirSync(dirname(join(dir, e.path)), { recursive: true });
+    writeFileSync(join(dir, e.path), e.after);
+  }
 }
