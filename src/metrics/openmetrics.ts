@@ -32,22 +32,12 @@ const MAX_SECONDS = 1e11;
 
 /**
  * Parses one sample line. Returns undefined for comment lines; "eof" for `# EOF`.
- * Throws a plain Error with the reason; the caller adds file and line. When the line continues
- * the series of `prev` (the usual case: a series' samples are written together), only the value
- * and timestamp are parsed.
+ * Throws a plain Error with the reason; the caller adds file and line.
  */
-export function parseLine(line: string, prev?: RawSample): RawSample | "eof" | undefined {
+export function parseLine(line: string): RawSample | "eof" | undefined {
   if (line.charCodeAt(0) === 35 /* # */) {
     if (line === "# EOF") return "eof";
     return undefined;
-  }
-  if (prev && line.charCodeAt(prev.seriesKey.length) === 32 && line.startsWith(prev.seriesKey)) {
-    return {
-      ...valueAndTime(line, prev.seriesKey.length + 1),
-      name: prev.name,
-      seriesKey: prev.seriesKey,
-      labelText: prev.labelText,
-    };
   }
   if (line.length === 0) throw new Error("empty line (OpenMetrics has none; the file must end with # EOF)");
   const brace = line.indexOf("{");
@@ -69,24 +59,27 @@ export function parseLine(line: string, prev?: RawSample): RawSample | "eof" | u
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(name))
     throw new Error(`invalid metric name ${JSON.stringify(name)}`);
   if (line.charCodeAt(rest) !== 32) throw new Error("expected a space after the series");
-  return { ...valueAndTime(line, rest + 1), name, seriesKey: line.slice(0, rest), labelText };
+  const sample: RawSample = { name, seriesKey: line.slice(0, rest), labelText, value: 0, timestamp: 0 };
+  readValueAndTime(line, rest + 1, line.length, sample);
+  return sample;
 }
 
-function valueAndTime(line: string, from: number): { value: number; timestamp: number } {
-  const space = line.indexOf(" ", from);
-  if (space < 0 || space === line.length - 1)
-    throw new Error("sample has no timestamp (the file source needs one)");
-  if (line.indexOf(" ", space + 1) >= 0) {
+/** Reads `value timestamp` from text[from, end) into the sample. */
+function readValueAndTime(text: string, from: number, end: number, into: RawSample): void {
+  const space = text.indexOf(" ", from);
+  if (space < 0 || space >= end - 1) throw new Error("sample has no timestamp (the file source needs one)");
+  const extra = text.indexOf(" ", space + 1);
+  if (extra >= 0 && extra < end)
     throw new Error("unexpected text after the timestamp (exemplars are not supported)");
-  }
-  const value = parseValue(line.slice(from, space));
-  const ts = line.slice(space + 1);
+  into.value = parseValue(text.slice(from, space));
+  const ts = text.slice(space + 1, end);
   const timestamp = Number(ts);
-  if (!Number.isFinite(timestamp)) throw new Error(`invalid timestamp ${JSON.stringify(ts)}`);
+  if (!Number.isFinite(timestamp) || ts.charCodeAt(0) === 32)
+    throw new Error(`invalid timestamp ${JSON.stringify(ts)}`);
   if (timestamp > MAX_SECONDS) {
     throw new Error(`timestamp ${ts} looks like milliseconds; OpenMetrics timestamps are seconds`);
   }
-  return { value, timestamp };
+  into.timestamp = timestamp;
 }
 
 export function parseValue(s: string): number {
@@ -144,8 +137,10 @@ class Stop {}
 
 /**
  * Calls onSample for every sample line of the file, in order, reading it in chunks; onSample
- * returning false stops early. Checks the framing (`# EOF` last, nothing after it) and wraps
- * every error with file:line.
+ * returning false stops early. The sample object is reused from line to line: copy what you
+ * keep. A line that continues the previous line's series (the usual case: a series' samples
+ * are written together) has only its value and timestamp parsed. Checks the framing (`# EOF`
+ * last, nothing after it) and wraps every error with file:line.
  */
 export async function readOpenMetrics(
   file: string,
@@ -155,28 +150,31 @@ export async function readOpenMetrics(
   let carry = "";
   let lineNo = 0;
   let eofLine = 0;
-  let prev: RawSample | undefined;
-  const handle = (line: string) => {
+  let cur: RawSample | undefined;
+  const handle = (text: string, pos: number, end: number) => {
     lineNo++;
     if (eofLine) throw new OpenMetricsError(file, lineNo, "text after # EOF");
-    let parsed: RawSample | "eof" | undefined;
     try {
-      parsed = parseLine(line, prev);
+      const k = cur ? cur.seriesKey.length : 0;
+      if (cur && pos + k < end && text.charCodeAt(pos + k) === 32 && text.startsWith(cur.seriesKey, pos)) {
+        readValueAndTime(text, pos + k + 1, end, cur);
+      } else {
+        const parsed = parseLine(text.slice(pos, end));
+        if (parsed === "eof") eofLine = lineNo;
+        if (parsed === "eof" || parsed === undefined) return;
+        cur = parsed;
+      }
     } catch (e) {
       throw new OpenMetricsError(file, lineNo, (e as Error).message);
     }
-    if (parsed === "eof") eofLine = lineNo;
-    else if (parsed) {
-      prev = parsed;
-      let more: boolean | undefined;
-      try {
-        more = onSample(parsed, lineNo);
-      } catch (e) {
-        if (e instanceof OpenMetricsError) throw e;
-        throw new OpenMetricsError(file, lineNo, (e as Error).message);
-      }
-      if (more === false) throw new Stop();
+    let more: boolean | undefined;
+    try {
+      more = onSample(cur, lineNo);
+    } catch (e) {
+      if (e instanceof OpenMetricsError) throw e;
+      throw new OpenMetricsError(file, lineNo, (e as Error).message);
     }
+    if (more === false) throw new Stop();
   };
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   try {
@@ -184,7 +182,7 @@ export async function readOpenMetrics(
       const text = carry + decoder.write(chunk as Buffer);
       let pos = 0;
       for (let nl = text.indexOf("\n", pos); nl >= 0; nl = text.indexOf("\n", pos)) {
-        handle(text.slice(pos, nl));
+        handle(text, pos, nl);
         pos = nl + 1;
       }
       carry = text.slice(pos);
@@ -197,6 +195,12 @@ export async function readOpenMetrics(
     stream.destroy();
   }
   carry += decoder.end();
-  if (carry !== "") handle(carry);
+  if (carry !== "") {
+    try {
+      handle(carry, 0, carry.length);
+    } catch (e) {
+      if (!(e instanceof Stop)) throw e;
+    }
+  }
   if (!eofLine) throw new OpenMetricsError(file, lineNo, "the file does not end with # EOF");
 }
