@@ -50,6 +50,7 @@ export class Service {
   private health?: HealthMonitor;
   private transitions: Promise<void> = Promise.resolve();
   private started = false;
+  private stopping = false;
 
   constructor(private readonly o: ServiceOptions) {
     this.kube = o.kube ?? new HttpKube(o.connection);
@@ -138,12 +139,17 @@ export class Service {
     return { port: (this.http.address() as AddressInfo).port, admissionPort };
   }
 
-  /** Graceful shutdown: release the Lease first so the other replica takes over at once. */
+  /**
+   * Graceful shutdown: finish in-flight reconciles, then release the Lease so the other replica
+   * takes over at once (never both reconciling), then close the ports.
+   */
   async stop(): Promise<void> {
     this.started = false;
-    await this.elector.stop();
+    this.stopping = true;
     await this.transitions;
     await this.follow();
+    await this.elector.stop();
+    await this.transitions;
     await Promise.all(
       [this.http, this.https].map(
         (s) =>
@@ -163,7 +169,7 @@ export class Service {
   }
 
   private async lead(): Promise<void> {
-    if (this.controller) return;
+    if (this.controller || this.stopping) return;
     const c = this.o.config;
     this.telemetry.leader.set(1);
     let controller: Controller | undefined;

@@ -45,12 +45,12 @@ afterEach(async () => {
   await api.stop();
 });
 
-async function service(name: string, log: string[], admission = false) {
+async function service(name: string, log: string[], admission = false, leaseDurationSeconds = 1) {
   const config = {
     ...loadConfig({ POD_NAME: name, TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile }),
     port: 0,
     admissionPort: 0,
-    leaseDurationSeconds: 1,
+    leaseDurationSeconds,
     leaseRenewSeconds: 0.1,
   };
   const s = new Service({
@@ -94,6 +94,18 @@ describe("two service instances", () => {
     ).toMatchObject({
       holderIdentity: "pod-b",
     });
+  });
+
+  it("on a graceful shutdown the other instance takes over at once, without waiting for the lease to expire", async () => {
+    const log: string[] = [];
+    const a = await service("pod-a", log, false, 30);
+    await waitFor(() => a.s.isLeader, "pod-a to lead");
+    const b = await service("pod-b", log, false, 30);
+    await new Promise((r) => setTimeout(r, 200));
+    const stopped = Date.now();
+    await a.s.stop();
+    await waitFor(() => b.s.isLeader, "pod-b to take over", 3000);
+    expect(Date.now() - stopped).toBeLessThan(2000);
   });
 });
 
