@@ -37,7 +37,7 @@ function headAndTree(scope: nock.Scope, truncated: boolean, tree: Record<string,
 
 function headQuery(scope: nock.Scope) {
   return scope
-    .post("/graphql", (b) => b.query.includes("defaultBranchRef"))
+    .post("/graphql", (b) => String(b.query).includes("defaultBranchRef"))
     .reply(200, {
       data: {
         repository: { defaultBranchRef: { name: "main", target: { oid: BASE, tree: { oid: TREE } } } },
@@ -268,6 +268,20 @@ describe("GitHub forge", () => {
       .catch((e) => e);
     expect(err).toBeInstanceOf(RateLimitError);
     expect(err.retryAfterSeconds).toBe(42);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("closes with a comment and copes with a branch that is already gone", async () => {
+    const scope = nock(API);
+    headQuery(scope);
+    scope.post("/repos/acme/deploy/issues/7/comments", { body: "bye" }).reply(201, {});
+    scope
+      .patch("/repos/acme/deploy/pulls/7", { state: "closed", body: "new" })
+      .reply(200, pull(7, { state: "closed" }));
+    scope
+      .delete("/repos/acme/deploy/git/refs/heads%2Fcostopt%2Fshop%2Fweb")
+      .reply(422, { message: "Reference does not exist" });
+    await forge().closePullRequest(7, { comment: "bye", body: "new" });
     expect(scope.pendingMocks()).toEqual([]);
   });
 

@@ -246,7 +246,13 @@ export class GitHubForge implements Forge {
     })) as RestPull;
     if (options.keepBranch) return;
     assertWritableBranch(pull.head.ref, await this.defaultBranch());
-    await this.write("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ref: `heads/${pull.head.ref}` });
+    await this.write("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ref: `heads/${pull.head.ref}` }).catch(
+      (err) => {
+        // Already gone (the repository deletes head branches itself, or someone did): nothing to do.
+        if ((err as { status?: number }).status !== 422 && (err as { status?: number }).status !== 404)
+          throw err;
+      },
+    );
   }
 
   async enableAutoMerge(pr: PullRequest): Promise<void> {
