@@ -99,20 +99,29 @@ export function snappyLiteral(data: Uint8Array): Buffer {
  * of the HTTP body; it calls onFrame with each complete message.
  */
 export class FrameSplitter {
-  private buf: Buffer = Buffer.alloc(0);
+  private parts: Buffer[] = [];
+  private total = 0;
+  /** Bytes needed before the next frame is complete (0 = not known yet). */
+  private need = 0;
 
   constructor(private readonly onFrame: (frame: Uint8Array) => void) {}
 
   push(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.parts.push(chunk);
+    this.total += chunk.length;
+    // A frame (up to a megabyte) arrives in many socket chunks; join them once it is whole,
+    // not on every chunk.
+    if (this.total < this.need) return;
+    const buf = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.total);
     let pos = 0;
+    this.need = 0;
     for (;;) {
       let len = 0;
       let mul = 1;
       let p = pos;
       let complete = false;
-      while (p < this.buf.length) {
-        const b = this.buf[p++] as number;
+      while (p < buf.length) {
+        const b = buf[p++] as number;
         len += (b & 0x7f) * mul;
         mul *= 128;
         if (b < 0x80) {
@@ -120,16 +129,22 @@ export class FrameSplitter {
           break;
         }
       }
-      if (!complete || p + 4 + len > this.buf.length) break;
-      this.onFrame(this.buf.subarray(p + 4, p + 4 + len));
+      if (!complete) break;
+      if (p + 4 + len > buf.length) {
+        this.need = p + 4 + len - pos;
+        break;
+      }
+      this.onFrame(buf.subarray(p + 4, p + 4 + len));
       pos = p + 4 + len;
     }
-    this.buf = this.buf.subarray(pos);
+    const rest = buf.subarray(pos);
+    this.parts = rest.length > 0 ? [rest] : [];
+    this.total = rest.length;
   }
 
   /** Whether the body ended in the middle of a frame. */
   get pending(): boolean {
-    return this.buf.length > 0;
+    return this.total > 0;
   }
 }
 
