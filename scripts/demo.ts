@@ -1,0 +1,136 @@
+// npm run demo: the whole pipeline on the bundled example, offline and without configuration.
+// Generates two weeks of usage for the example workloads, makes a git repository from
+// manifests/examples/, runs one reconcile pass per policy (locate -> usage -> recommend -> gates
+// -> patch -> local forge) with in-memory state, prints every proposal, then merges one and
+// answers a `/costopt rollback` comment on it, printing the revert.
+
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseWindow } from "../src/api/duration.js";
+import { checkPolicies, validPolicies } from "../src/api/load.js";
+import { readInputs } from "../src/cli/files.js";
+import { formatReport } from "../src/cli/run.js";
+import { LocalForge } from "../src/forge/local/index.js";
+import { answerComment } from "../src/gitops/command-runner.js";
+import { parseMetadata } from "../src/gitops/metadata.js";
+import { recordClosed } from "../src/gitops/outcome.js";
+import { FileUsageSource } from "../src/metrics/file-source.js";
+import { writeOpenMetricsFile } from "../src/metrics/generator.js";
+import { prefetchedUsage } from "../src/metrics/prefetch.js";
+import { demoOptions } from "../src/metrics/presets.js";
+import { type ReconcileResult, reconcile } from "../src/reconcile.js";
+import { createStore } from "../src/state/index.js";
+
+const started = Date.now();
+const examples = new URL("../manifests/examples/", import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), "costopt-demo-"));
+const repo = join(work, "repo");
+const metricsFile = join(work, "usage.om");
+const step = (text: string) => process.stderr.write(`\x1b[2m» ${text}\x1b[0m\n`);
+const heading = (text: string) => process.stdout.write(`\n\x1b[1m━━ ${text}\x1b[0m\n\n`);
+const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" });
+
+// 1. Usage: two weeks (the full-optimization example looks back 14 days) at 5-minute resolution.
+const generate = { ...demoOptions(), durationSeconds: 14 * 86_400 };
+const stats = await writeOpenMetricsFile(metricsFile, generate);
+const now = new Date((generate.start + generate.durationSeconds) * 1000);
+step(`generated ${stats.samples.toLocaleString("en-US")} samples in ${stats.series} series: ${metricsFile}`);
+
+// 2. The GitOps repository: the example workloads and policies, one commit on main.
+cpSync(examples, repo, { recursive: true, filter: (src) => !src.endsWith(".md") });
+execFileSync("git", ["init", "-q", "-b", "main", repo]);
+git("add", "-A");
+git(
+  "-c",
+  "user.name=demo",
+  "-c",
+  "user.email=demo@localhost",
+  "commit",
+  "-qm",
+  "Example workloads and policies",
+);
+step(`git repository with ${readdirSync(repo).filter((f) => f.endsWith(".yaml")).length} files: ${repo}`);
+
+// 3. One reconcile pass per policy, with in-memory state.
+const { policies, problems } = validPolicies(checkPolicies(readInputs(repo)));
+if (problems.length) throw new Error(`example policies are invalid:\n${problems.join("\n")}`);
+const forge = new LocalForge({ dir: repo, now: () => now });
+const store = await createStore(undefined);
+const clock = () => now;
+const windows = policies.map((p) => {
+  const seconds = parseWindow(p.spec.metricsWindow) ?? 7 * 86_400;
+  return {
+    workload: { ...p.spec.targetWorkload, namespace: p.spec.targetWorkload.namespace as string },
+    seconds,
+  };
+});
+// The file is read once per distinct window for every workload, not once per policy.
+const usage = prefetchedUsage(new FileUsageSource({ path: metricsFile }), windows, now);
+const snapshot = await forge.snapshot();
+const results: ReconcileResult[] = [];
+for (const policy of policies)
+  results.push(await reconcile(policy, { forge, store, usage, snapshot, now: clock }));
+
+heading("costopt run: one pass over the example policies");
+for (const r of results) {
+  const rec = r.recommendation;
+  const saving = rec ? `$${rec.monthlySavings.toFixed(2)}/mo` : "-";
+  const decision = rec?.decision.allowed ? "allowed" : "held back";
+  process.stdout.write(
+    `  ${r.policy.padEnd(28)} ${r.phase.padEnd(9)} ${saving.padStart(12)}  ${decision}: ${r.message}\n`,
+  );
+}
+process.stdout.write(formatReport({ results, problems: [], warnings: [], stoppedEarly: false }));
+
+// 4. A reviewer merges the first pull request; the merge is recorded with its original values.
+const opened = results.find((r) => r.proposal?.action === "created" && r.pullRequest);
+if (!opened?.pullRequest) throw new Error("the demo expected at least one pull request");
+const merged = await forge.merge(opened.pullRequest.number);
+const outcome = await recordClosed(
+  {
+    ...merged,
+    body: merged.body ?? null,
+    merged: true,
+    mergeSha: merged.mergeSha,
+    mergedAt: merged.mergedAt,
+  },
+  forge.repository,
+  store,
+  clock,
+);
+heading(`merged #${merged.number} (${merged.branch}) -> ${outcome?.kind ?? "not recorded"}`);
+process.stdout.write(`${git("log", "--oneline", "--graph", "-n", "4", "main")}`);
+
+// 5. Someone comments `/costopt rollback` on the merged pull request.
+const meta = parseMetadata(merged.body);
+if (!meta) throw new Error(`#${merged.number} has no costopt metadata`);
+const reply = await answerComment({
+  forge,
+  store,
+  now: clock,
+  pr: merged,
+  meta,
+  user: "platform-engineer",
+  body: "/costopt rollback",
+  recheck: async () => {},
+  autoMerge: async () => false,
+});
+heading(`/costopt rollback on #${merged.number}`);
+process.stdout.write(`costopt replied: ${reply ?? "(no reply)"}\n`);
+const revert = (await forge.allPullRequests()).filter((p) => p.state === "open").at(-1);
+if (!revert || revert.number === merged.number) throw new Error("the rollback opened no pull request");
+process.stdout.write(`\n# ${revert.title}\n\n`);
+process.stdout.write(
+  `${(revert.body ?? "").replace(/\n*<!-- costopt:metadata [^>]*-->\n*/, "\n").trim()}\n\n`,
+);
+process.stdout.write(`\`\`\`diff\n${git("diff", "main", revert.branch).trimEnd()}\n\`\`\`\n`);
+
+await store.close();
+heading("done");
+process.stdout.write(
+  `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s. The repository is left for a look:\n` +
+    `  git -C ${repo} log --all --oneline --graph\n` +
+    `  cat ${join(repo, ".git", "costopt", "pull-requests.json")}\n`,
+);

@@ -1,0 +1,32 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+// `npm run demo` is the first thing a new user runs: it must work offline, end to end.
+describe("npm run demo", () => {
+  it("opens pull requests from the examples, merges one and reverts it on /costopt rollback", () => {
+    const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+    const out = run.stdout;
+    // A summary line per example policy.
+    for (const policy of [
+      "demo/frontend-cpu",
+      "demo/analytics-full",
+      "demo/api-gateway-replicas",
+      "demo/batch-spot",
+    ])
+      expect(out).toMatch(new RegExp(`^ {2}${policy} `, "m"));
+    // A pull request with its title, evidence and diff.
+    expect(out).toMatch(/^# costopt: microservice-analytics .*\(saves \$[\d.,]+\/mo\)$/m);
+    expect(out).toContain("### Evidence");
+    expect(out).toMatch(/^-\s+replicas: 6$/m);
+    // The merge, the rollback command and the revert restoring the original values.
+    expect(out).toMatch(/merged #1 .* -> applied/);
+    expect(out).toContain("costopt replied: @platform-engineer, opened #2 to revert #1.");
+    expect(out).toMatch(/^\+\s+replicas: 6$/m);
+    expect(out).toMatch(/The repository is left for a look:\n {2}git -C \S+costopt-demo-\S+\/repo log/);
+  });
+});
