@@ -24,7 +24,7 @@ export interface Config {
   maxConcurrentReconciles: number;
   protectedNamespaces: string[];
   logLevel: "debug" | "info" | "warn" | "error";
-  appId?: string;
+  appId?: number;
   privateKey?: string;
   privateKeyPath?: string;
   webhookSecret?: string;
@@ -32,6 +32,8 @@ export interface Config {
   redisUrl?: string;
   clusterName?: string;
   defaultRepository?: string;
+  policySource: "kubernetes" | "repository";
+  policiesPath: string;
 }
 
 type Parser = (raw: string) => unknown;
@@ -108,6 +110,12 @@ const namespace: Parser = (raw) => {
 };
 
 const text: Parser = (raw) => raw;
+const oneOf =
+  (values: string[]): Parser =>
+  (raw) => {
+    if (!values.includes(raw)) throw new Error(`must be one of ${values.join(", ")}, got "${raw}"`);
+    return raw;
+  };
 const repository: Parser = (raw) => {
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(raw)) throw new Error(`must be owner/name, got "${raw}"`);
   return raw;
@@ -305,6 +313,21 @@ export const ENV: EnvVar[] = [
     parse: url,
   },
   {
+    name: "POLICY_SOURCE",
+    key: "policySource",
+    default: "kubernetes",
+    description:
+      "kubernetes: CostOptimization CRs; repository: local mode, policies as YAML in DEFAULT_REPOSITORY (no CRD, one replica, status at /policies)",
+    parse: oneOf(["kubernetes", "repository"]),
+  },
+  {
+    name: "POLICIES_PATH",
+    key: "policiesPath",
+    default: "",
+    description: "Local mode: the folder of the repository holding policies; empty reads every YAML file",
+    parse: text,
+  },
+  {
     name: "CLUSTER_NAME",
     key: "clusterName",
     description: "Prefixes branches and state keys, so several clusters can share a repository",
@@ -345,6 +368,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push("LEASE_RENEW_INTERVAL must be shorter than LEASE_DURATION");
   }
   if (c.port === c.admissionPort) problems.push("PORT and ADMISSION_PORT must differ");
+  if (c.policySource === "repository" && !c.defaultRepository) {
+    problems.push(
+      "POLICY_SOURCE=repository: DEFAULT_REPOSITORY (the repository holding the policies) is required",
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
   return c;
 }

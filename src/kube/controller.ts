@@ -8,18 +8,21 @@ import type { Telemetry } from "../telemetry/metrics.js";
 import { type KubeClient, KubeError } from "./client.js";
 import { withConditions } from "./conditions.js";
 import type { EventRecorder, EventSpec } from "./events.js";
-import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizer.js";
+import { hasFinalizer } from "./finalizer.js";
 import { type HealthMonitor, policyKey, targetOf } from "./health.js";
 import type { PolicySource } from "./informer.js";
+import type { PolicyStore } from "./policy-store.js";
 import { WorkQueue } from "./queue.js";
 import type { PolicyReconciler, ReconcileResult, Trigger } from "./reconciler.js";
-import { COSTOPTIMIZATIONS } from "./resources.js";
 import { CronTriggers } from "./schedule.js";
 import { transitionEffects } from "./transitions.js";
 import { getWorkload, specMismatches } from "./workload.js";
 
 export interface ControllerOptions {
-  kube: KubeClient;
+  /** Where policies are read and their status written (the CRs, or memory in local mode). */
+  policies: PolicyStore;
+  /** Reads live workloads (rollback verification); absent in local mode without a cluster. */
+  kube?: KubeClient;
   source: PolicySource;
   reconciler: PolicyReconciler;
   events: EventRecorder;
@@ -163,10 +166,10 @@ export class Controller {
     const trigger = this.pending.get(key) ?? "retry";
     this.pending.delete(key);
     const [namespace, name] = splitKey(key);
-    let policy = await this.o.kube.get<CostOptimization>(COSTOPTIMIZATIONS, namespace, name);
+    let policy = await this.o.policies.get(namespace, name);
     if (!policy) return;
     if (policy.metadata.deletionTimestamp) return this.finalize(key, policy);
-    policy = await addFinalizer(this.o.kube, policy);
+    policy = await this.o.policies.ensureFinalizer(policy);
 
     const started = process.hrtime.bigint();
     const prev = policy.status;
@@ -230,7 +233,7 @@ export class Controller {
       appliedChanges(policy) ??
       result.status.currentRecommendation?.changes ??
       policy.status?.currentRecommendation?.changes;
-    if (!changes?.length) return result;
+    if (!changes?.length || !this.o.kube) return result;
     const live = await getWorkload(this.o.kube, targetOf(policy));
     const mismatches = live ? specMismatches(live, changes, "current") : ["the workload was not found"];
     if (!mismatches.length) return result;
@@ -272,7 +275,7 @@ export class Controller {
         message: "policy deleted without revert",
       });
     }
-    await removeFinalizer(this.o.kube, policy);
+    await this.o.policies.releaseFinalizer(policy);
     this.o.health?.untrack(key);
   }
 
@@ -287,13 +290,9 @@ export class Controller {
       observedGeneration: policy.metadata.generation,
       conditions: withConditions(next, policy.status?.conditions, policy.metadata.generation, this.now()),
     };
-    const patch = { status: mergeDiff(policy.status as Record<string, unknown> | undefined, status) };
-    const updated = await this.o.kube.mergePatch<CostOptimization>(
-      COSTOPTIMIZATIONS,
-      policy.metadata.namespace,
-      policy.metadata.name,
-      patch,
-      { status: true },
+    const updated = await this.o.policies.patchStatus(
+      policy,
+      mergeDiff(policy.status as Record<string, unknown> | undefined, status),
     );
     const { events, metrics } = transitionEffects(policy.status, status, failureReason);
     const t = this.o.telemetry;
@@ -308,9 +307,7 @@ export class Controller {
     if (status.phase === "Applied" && policy.status?.phase !== "Applied") {
       // Later analyses replace currentRecommendation; the originals a rollback must restore are kept here.
       const changes = status.currentRecommendation?.changes ?? [];
-      await this.o.kube.mergePatch(COSTOPTIMIZATIONS, policy.metadata.namespace, policy.metadata.name, {
-        metadata: { annotations: { [APPLIED_CHANGES_ANNOTATION]: JSON.stringify(changes) } },
-      });
+      await this.o.policies.annotate(policy, { [APPLIED_CHANGES_ANNOTATION]: JSON.stringify(changes) });
       this.o.health?.track(updated);
     }
     return updated;

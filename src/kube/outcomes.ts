@@ -4,8 +4,7 @@
 // an outcome counts as handled when status.pullRequest already shows that PR in its final state.
 
 import type { CostOptimization, CostOptimizationStatus, PullRequestRef } from "../api/types.js";
-import type { KubeClient } from "./client.js";
-import { COSTOPTIMIZATIONS } from "./resources.js";
+import type { PolicyStore } from "./policy-store.js";
 
 export const OUTCOME_ANNOTATION = "costopt.dev/outcome";
 export const RECONCILE_REQUESTED_ANNOTATION = "costopt.dev/reconcile-requested";
@@ -27,25 +26,25 @@ export interface OutcomeNote {
   at: string;
 }
 
+/** Where the note is written: the CR (KubePolicyStore) or the local-mode store. */
+type Annotatable = Pick<PolicyStore, "annotate">;
+const ref = (r: { namespace: string; name: string }) => ({ metadata: r }) as unknown as CostOptimization;
+
 export async function annotateOutcome(
-  kube: KubeClient,
-  ref: { namespace: string; name: string },
+  store: Annotatable,
+  policy: { namespace: string; name: string },
   note: OutcomeNote,
 ): Promise<void> {
-  await kube.mergePatch(COSTOPTIMIZATIONS, ref.namespace, ref.name, {
-    metadata: { annotations: { [OUTCOME_ANNOTATION]: JSON.stringify(note) } },
-  });
+  await store.annotate(ref(policy), { [OUTCOME_ANNOTATION]: JSON.stringify(note) });
 }
 
 /** Asks the leader to reconcile now (a /costopt recheck received by any replica). */
 export async function requestReconcile(
-  kube: KubeClient,
-  ref: { namespace: string; name: string },
+  store: Annotatable,
+  policy: { namespace: string; name: string },
   at: Date,
 ): Promise<void> {
-  await kube.mergePatch(COSTOPTIMIZATIONS, ref.namespace, ref.name, {
-    metadata: { annotations: { [RECONCILE_REQUESTED_ANNOTATION]: at.toISOString() } },
-  });
+  await store.annotate(ref(policy), { [RECONCILE_REQUESTED_ANNOTATION]: at.toISOString() });
 }
 
 export function readOutcome(p: CostOptimization): OutcomeNote | undefined {

@@ -1,17 +1,21 @@
-// Builds the whole service from its configuration: Kubernetes connection, state store, usage
-// source, GitHub App (when configured), the GitOps reconciler and the Service around them.
+// Builds the whole service from its configuration: Kubernetes connection (or, in local mode,
+// policies from the repository), state store, usage source, GitHub App (when configured), the
+// GitOps reconciler and the Service around them.
 
 import { readFileSync } from "node:fs";
+import { checkPolicies, validPolicies } from "../api/load.js";
 import { type Config, ConfigError } from "../config.js";
 import { HttpKube } from "../kube/client.js";
 import { KubeConnection } from "../kube/connection.js";
+import { LocalPolicies, type PolicyLoader } from "../kube/local-policies.js";
+import { KubePolicyStore, type PolicyStore } from "../kube/policy-store.js";
 import { PrometheusThrottling } from "../kube/throttling.js";
 import { PrometheusUsageSource } from "../metrics/prometheus-source.js";
 import { createStore } from "../state/index.js";
 import type { Store } from "../state/types.js";
 import { createLogger } from "../telemetry/logger.js";
 import { createTelemetry } from "../telemetry/metrics.js";
-import { createGitHub } from "./github.js";
+import { createGitHub, type GitHubWiring } from "./github.js";
 import { type ForgeFor, GitOpsReconciler } from "./gitops-reconciler.js";
 import { Service } from "./service.js";
 
@@ -25,36 +29,67 @@ function privateKey(c: Config): string | undefined {
   return c.privateKeyPath ? readFileSync(c.privateKeyPath, "utf8") : undefined;
 }
 
+/** Local mode: the CostOptimization documents under POLICIES_PATH of the default branch. */
+export function repositoryLoader(github: GitHubWiring, c: Config): PolicyLoader {
+  const prefix = c.policiesPath.replace(/^\.?\/+|\/+$/g, "");
+  return async () => {
+    const forge = await github.forgeForRepository(c.defaultRepository as string);
+    const snapshot = await forge.snapshot();
+    const files = snapshot.files.filter(
+      (f) => !prefix || f.path === prefix || f.path.startsWith(`${prefix}/`),
+    );
+    return validPolicies(checkPolicies(files, { protectedNamespaces: c.protectedNamespaces }));
+  };
+}
+
 export async function assemble(
   config: Config,
   env: Record<string, string | undefined> = process.env,
 ): Promise<Assembled> {
   if (!config.prometheusUrl)
     throw new ConfigError(["PROMETHEUS_URL: required by costopt serve (usage data)"]);
-  let connection: KubeConnection;
+  const local = config.policySource === "repository";
+  let connection: KubeConnection | undefined;
   try {
     connection = KubeConnection.fromEnv(env);
   } catch (err) {
-    throw new ConfigError([(err as Error).message]);
+    // Local mode runs without a cluster; a cluster, when reachable, still serves admission and health.
+    if (!local) throw new ConfigError([(err as Error).message]);
   }
-  const kube = new HttpKube(connection);
+  const kube = connection && new HttpKube(connection);
   const telemetry = createTelemetry();
   const log = createLogger(config.logLevel, { component: "costopt" });
   const store = await createStore(config.redisUrl);
+  const key = privateKey(config);
+  const appConfigured = Boolean(config.appId && key && config.webhookSecret);
+  if (local && !appConfigured) {
+    throw new ConfigError([
+      "POLICY_SOURCE=repository: the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) is required",
+    ]);
+  }
   let service: Service | undefined;
+  let localPolicies: LocalPolicies | undefined;
+  // Outcomes are noted where the leader reads policies; resolved lazily because local policies need GitHub first.
+  const policies: PolicyStore = {
+    get: (ns, name) => target().get(ns, name),
+    patchStatus: (p, s) => target().patchStatus(p, s),
+    annotate: (p, a) => target().annotate(p, a),
+    ensureFinalizer: (p) => target().ensureFinalizer(p),
+    releaseFinalizer: (p) => target().releaseFinalizer(p),
+  };
+  const target = (): PolicyStore => localPolicies ?? new KubePolicyStore(kube as HttpKube);
   let forgeFor: ForgeFor = async () => ({
     error:
       "the GitHub App is not configured (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET): costopt cannot open pull requests",
   });
-  let webhooks: Awaited<ReturnType<typeof createGitHub>>["webhooks"] | undefined;
-  const key = privateKey(config);
-  if (config.appId && key && config.webhookSecret) {
-    const github = await createGitHub({
-      appId: config.appId,
-      privateKey: key,
-      webhookSecret: config.webhookSecret,
+  let github: GitHubWiring | undefined;
+  if (appConfigured) {
+    github = await createGitHub({
+      appId: config.appId as number,
+      privateKey: key as string,
+      webhookSecret: config.webhookSecret as string,
       store,
-      kube,
+      policies,
       telemetry,
       log,
       clusterName: config.clusterName,
@@ -64,15 +99,25 @@ export async function assemble(
       writeIntervalMs: 1000,
     });
     forgeFor = github.forgeFor;
-    webhooks = github.webhooks;
   }
+  if (local && github)
+    localPolicies = new LocalPolicies(repositoryLoader(github, config), config.resyncSeconds * 1000, log);
   const reconciler = new GitOpsReconciler({
     forgeFor,
     store,
     usage: new PrometheusUsageSource({ url: config.prometheusUrl }),
     clusterName: config.clusterName,
   });
-  const throttling = new PrometheusThrottling({ url: config.prometheusUrl });
-  service = new Service({ config, connection, kube, reconciler, webhooks, telemetry, log, throttling });
+  service = new Service({
+    config,
+    ...(connection ? { connection } : {}),
+    ...(kube ? { kube } : {}),
+    ...(localPolicies ? { local: localPolicies } : {}),
+    reconciler,
+    webhooks: github?.webhooks,
+    telemetry,
+    log,
+    throttling: new PrometheusThrottling({ url: config.prometheusUrl }),
+  });
   return { service, store };
 }

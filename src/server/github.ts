@@ -4,12 +4,10 @@
 // authenticated as the app's installation there. Every octokit is instrumented for /metrics.
 
 import { Probot, ProbotOctokit } from "probot";
-import type { CostOptimization } from "../api/types.js";
 import { costoptApp, githubForge, type PolicyRef, webhookMiddleware } from "../app.js";
 import type { Forge } from "../forge/types.js";
-import type { KubeClient } from "../kube/client.js";
 import { annotateOutcome, requestReconcile } from "../kube/outcomes.js";
-import { COSTOPTIMIZATIONS } from "../kube/resources.js";
+import type { PolicyStore } from "../kube/policy-store.js";
 import type { Store } from "../state/types.js";
 import { instrumentOctokit } from "../telemetry/github.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -23,7 +21,8 @@ export interface GitHubOptions {
   privateKey: string;
   webhookSecret: string;
   store: Store;
-  kube: KubeClient;
+  /** Where outcomes are noted for the leader: the CRs, or the local-mode policies. */
+  policies: PolicyStore;
   telemetry: Telemetry;
   log: Logger;
   clusterName?: string;
@@ -40,6 +39,8 @@ export interface GitHubWiring {
   probot: Probot;
   webhooks: WebhookMiddleware;
   forgeFor: ForgeFor;
+  /** The forge of one repository (owner/name), e.g. to read local-mode policies. */
+  forgeForRepository: (repository: string) => Promise<Forge>;
 }
 
 export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
@@ -56,14 +57,13 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
     logLevel: "warn",
     ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
   });
-  const policyOf = (ref: PolicyRef) =>
-    o.kube.get<CostOptimization>(COSTOPTIMIZATIONS, ref.namespace, ref.name);
+  const policyOf = (ref: PolicyRef) => o.policies.get(ref.namespace, ref.name);
   const app = costoptApp({
     store: o.store,
     clusterName: o.clusterName,
     writeIntervalMs: o.writeIntervalMs,
     onOutcome: async (outcome) => {
-      await annotateOutcome(o.kube, outcome.ref, {
+      await annotateOutcome(o.policies, outcome.ref, {
         kind: outcome.kind,
         pullRequest: outcome.pullRequest,
         repository: outcome.repository,
@@ -74,7 +74,7 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
       });
     },
     onReevaluate: async (request) => {
-      if (request.policy) await requestReconcile(o.kube, request.policy, new Date());
+      if (request.policy) await requestReconcile(o.policies, request.policy, new Date());
       else o.reevaluateAll();
     },
     autoApply: async (ref) => (await policyOf(ref))?.spec.autoApply === true,
@@ -83,6 +83,8 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
 
   // The installation lookup costs a call; the forge (with Probot's self-refreshing token) is reused.
   const forges = new TtlCache<Forge>(10 * 60_000);
+  const forgeForRepository = (repository: string) =>
+    forges.get(repository, () => githubForge(probot, repository, { writeIntervalMs: o.writeIntervalMs }));
   const forgeFor: ForgeFor = async (policy) => {
     const repository = policy.spec.source?.repository ?? o.defaultRepository;
     if (!repository) {
@@ -91,9 +93,7 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
       };
     }
     try {
-      return await forges.get(repository, () =>
-        githubForge(probot, repository, { writeIntervalMs: o.writeIntervalMs }),
-      );
+      return await forgeForRepository(repository);
     } catch (err) {
       o.log.warn("no GitHub installation for repository", { repository, err });
       return {
@@ -101,5 +101,5 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
       };
     }
   };
-  return { probot, webhooks: webhooks as WebhookMiddleware, forgeFor };
+  return { probot, webhooks: webhooks as WebhookMiddleware, forgeFor, forgeForRepository };
 }

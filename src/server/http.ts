@@ -17,6 +17,8 @@ export interface HttpServiceOptions {
   notReady: () => string | undefined;
   webhooks?: WebhookMiddleware;
   webhooksPath?: string;
+  /** Local mode: the policies with their status (no CRs to `kubectl get`). */
+  policies?: () => unknown[];
 }
 
 export function httpHandler(o: HttpServiceOptions) {
@@ -31,6 +33,12 @@ export function httpHandler(o: HttpServiceOptions) {
     if (req.method === "GET" && url === "/metrics") {
       const body = await o.registry.metrics();
       res.writeHead(200, { "content-type": o.registry.contentType });
+      res.end(body);
+      return;
+    }
+    if (req.method === "GET" && url === "/policies" && o.policies) {
+      const body = JSON.stringify({ items: o.policies() }, null, 2);
+      res.writeHead(200, { "content-type": "application/json" });
       res.end(body);
       return;
     }

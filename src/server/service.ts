@@ -1,6 +1,7 @@
 // `costopt serve` as an object: both HTTP ports on every replica, and the control loop and
 // post-merge health monitor only on the Lease holder. A fresh controller runs per leadership
-// term, so nothing from a previous term (queue, timers) survives a handover.
+// term, so nothing from a previous term (queue, timers) survives a handover. In local mode
+// (policies from the repository, no cluster) the single instance leads without a Lease.
 
 import { once } from "node:events";
 import { accessSync, constants } from "node:fs";
@@ -13,8 +14,10 @@ import type { KubeConnection } from "../kube/connection.js";
 import { Controller } from "../kube/controller.js";
 import { KubeEventRecorder } from "../kube/events.js";
 import { HealthMonitor } from "../kube/health.js";
-import { KubePolicyInformer, type PolicySource } from "../kube/informer.js";
+import { KubePolicyInformer } from "../kube/informer.js";
 import { LeaderElector } from "../kube/lease.js";
+import { type LocalPolicies, LogEventRecorder } from "../kube/local-policies.js";
+import { KubePolicyStore } from "../kube/policy-store.js";
 import type { PolicyReconciler, Trigger } from "../kube/reconciler.js";
 import { getWorkload, type ThrottlingSource } from "../kube/workload.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
@@ -26,11 +29,12 @@ import { TtlCache } from "./lookup-cache.js";
 
 export interface ServiceOptions {
   config: Config;
-  connection: KubeConnection;
   reconciler: PolicyReconciler;
+  /** The cluster; required unless `local` is given. */
+  connection?: KubeConnection;
   kube?: KubeClient;
-  /** Defaults to the CR informer; local mode passes policies read from the repository. */
-  source?: PolicySource;
+  /** Local mode: policies (and their status) from the Git repository instead of CRs. */
+  local?: LocalPolicies;
   webhooks?: WebhookMiddleware;
   telemetry?: Telemetry;
   log?: Logger;
@@ -41,8 +45,9 @@ export interface ServiceOptions {
 
 export class Service {
   readonly telemetry: Telemetry;
-  readonly elector: LeaderElector;
-  private readonly kube: KubeClient;
+  /** undefined in local mode (one instance, no cluster to hold a Lease). */
+  readonly elector?: LeaderElector;
+  private readonly kube?: KubeClient;
   private readonly log: Logger;
   private http?: Server;
   private https?: Server;
@@ -53,10 +58,12 @@ export class Service {
   private stopping = false;
 
   constructor(private readonly o: ServiceOptions) {
-    this.kube = o.kube ?? new HttpKube(o.connection);
+    this.kube = o.kube ?? (o.connection ? new HttpKube(o.connection) : undefined);
     this.telemetry = o.telemetry ?? createTelemetry();
     this.log = o.log ?? createLogger(o.config.logLevel);
     const c = o.config;
+    if (!this.kube && !o.local) throw new Error("Service needs a Kubernetes connection unless in local mode");
+    if (o.local || !this.kube) return;
     this.elector = new LeaderElector({
       kube: this.kube,
       namespace: c.podNamespace,
@@ -72,7 +79,7 @@ export class Service {
 
   /** Whether this replica currently runs the control loop. */
   get isLeader(): boolean {
-    return this.elector.isLeader && this.controller !== undefined;
+    return (this.elector?.isLeader ?? true) && this.controller !== undefined;
   }
 
   /** Queues a reconcile of namespace/name, e.g. after a webhook about its pull request; a no-op on followers. */
@@ -82,6 +89,12 @@ export class Service {
 
   /** Reconciles every known policy soon (a push to a GitOps repository); a no-op on followers. */
   reevaluateAll(): void {
+    if (this.o.local) {
+      // Local mode: the push may have changed the policies themselves.
+      this.o.local
+        .refresh()
+        .catch((err: unknown) => this.log.warn("could not re-read policies", { err: String(err) }));
+    }
     this.controller?.enqueueAll("webhook");
   }
 
@@ -93,7 +106,8 @@ export class Service {
   async start(): Promise<{ port: number; admissionPort?: number }> {
     const c = this.o.config;
     const host = c.host;
-    if (this.o.admission !== false) {
+    const admission = this.o.admission !== false && this.kube !== undefined;
+    if (admission) {
       // Checked before anything listens: a missing certificate is a deployment error to report, not to serve around.
       for (const [name, file] of [
         ["TLS_CERT_FILE", c.tlsCertFile],
@@ -112,17 +126,19 @@ export class Service {
       registry: this.telemetry.registry,
       notReady: () => (this.started ? undefined : "starting"),
       webhooks: this.o.webhooks,
+      ...(this.o.local ? { policies: () => this.o.local?.list() ?? [] } : {}),
     });
     this.http.listen(c.port, host);
     await once(this.http, "listening");
     let admissionPort: number | undefined;
-    if (this.o.admission !== false) {
+    const kube = this.kube;
+    if (admission && kube) {
       const labels = new TtlCache<Record<string, string> | undefined>(30_000);
       const opts: AdmissionOptions = {
         validation: { protectedNamespaces: c.protectedNamespaces },
         lookupLabels: (ref) =>
           labels.get(`${ref.namespace}/${ref.kind}/${ref.name}`, async () => {
-            return (await getWorkload(this.kube, ref))?.metadata.labels ?? {};
+            return (await getWorkload(kube, ref))?.metadata.labels ?? {};
           }),
       };
       this.https = createAdmissionServer(
@@ -133,7 +149,8 @@ export class Service {
       await once(this.https, "listening");
       admissionPort = (this.https.address() as AddressInfo).port;
     }
-    this.elector.start();
+    if (this.elector) this.elector.start();
+    else this.serially(() => this.lead());
     this.started = true;
     this.log.info("costopt serving", { port: (this.http.address() as AddressInfo).port, admissionPort });
     return { port: (this.http.address() as AddressInfo).port, admissionPort };
@@ -148,7 +165,7 @@ export class Service {
     this.stopping = true;
     await this.transitions;
     await this.follow();
-    await this.elector.stop();
+    await this.elector?.stop();
     await this.transitions;
     await Promise.all(
       [this.http, this.https].map(
@@ -173,24 +190,32 @@ export class Service {
     const c = this.o.config;
     this.telemetry.leader.set(1);
     let controller: Controller | undefined;
-    this.health = new HealthMonitor({
-      kube: this.kube,
-      thresholds: {
-        windowMs: c.healthWindowSeconds * 1000,
-        throttlingRatio: c.healthThrottlingThreshold,
-        restartIncrease: c.healthRestartIncrease,
-      },
-      intervalMs: c.healthIntervalSeconds * 1000,
-      onRegression: (p, reason) => controller?.regression(p, reason),
-      log: this.log,
-      throttling: this.o.throttling,
-    });
+    const kube = this.kube;
+    // Post-merge health reads the live workload: only with a cluster.
+    this.health =
+      kube &&
+      new HealthMonitor({
+        kube,
+        thresholds: {
+          windowMs: c.healthWindowSeconds * 1000,
+          throttlingRatio: c.healthThrottlingThreshold,
+          restartIncrease: c.healthRestartIncrease,
+        },
+        intervalMs: c.healthIntervalSeconds * 1000,
+        onRegression: (p, reason) => controller?.regression(p, reason),
+        log: this.log,
+        throttling: this.o.throttling,
+      });
+    const local = this.o.local;
+    const connection = this.o.connection;
     controller = new Controller({
-      kube: this.kube,
+      kube,
+      policies: local ?? new KubePolicyStore(kube as KubeClient),
       source:
-        this.o.source ?? new KubePolicyInformer(this.o.connection, this.kube, c.watchNamespaces, this.log),
+        local ??
+        new KubePolicyInformer(connection as KubeConnection, kube as KubeClient, c.watchNamespaces, this.log),
       reconciler: this.o.reconciler,
-      events: new KubeEventRecorder(this.kube, this.log),
+      events: local || !kube ? new LogEventRecorder(this.log) : new KubeEventRecorder(kube, this.log),
       telemetry: this.telemetry,
       log: this.log,
       resyncMs: c.resyncSeconds * 1000,
@@ -199,7 +224,7 @@ export class Service {
       health: this.health,
     });
     this.controller = controller;
-    this.health.start();
+    this.health?.start();
     await controller.start();
   }
 

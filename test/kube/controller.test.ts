@@ -6,6 +6,7 @@ import { Controller } from "../../src/kube/controller.js";
 import { KubeEventRecorder } from "../../src/kube/events.js";
 import { FINALIZER } from "../../src/kube/finalizer.js";
 import { KubePolicyInformer } from "../../src/kube/informer.js";
+import { KubePolicyStore } from "../../src/kube/policy-store.js";
 import type { PolicyReconciler, ReconcileResult, Trigger } from "../../src/kube/reconciler.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { createTelemetry } from "../../src/telemetry/metrics.js";
@@ -92,6 +93,7 @@ async function startController(
   telemetry = createTelemetry({ defaultMetrics: false });
   controller = new Controller({
     kube,
+    policies: new KubePolicyStore(kube),
     source: new KubePolicyInformer(kc, kube, opts.namespaces ?? [], silentLogger, 100),
     reconciler,
     events: new KubeEventRecorder(kube, silentLogger),

@@ -46,6 +46,18 @@ describe("service configuration from the environment", () => {
     ]);
   });
 
+  it("needs the repository that holds the policies in local mode", () => {
+    expect(() => loadConfig({ POLICY_SOURCE: "repository" })).toThrow(
+      "POLICY_SOURCE=repository: DEFAULT_REPOSITORY (the repository holding the policies) is required",
+    );
+    expect(() => loadConfig({ POLICY_SOURCE: "git" })).toThrow(
+      'POLICY_SOURCE: must be one of kubernetes, repository, got "git"',
+    );
+    expect(loadConfig({ POLICY_SOURCE: "repository", DEFAULT_REPOSITORY: "acme/deploy" }).policySource).toBe(
+      "repository",
+    );
+  });
+
   it("documents every variable in one table", () => {
     const table = envTable();
     for (const name of ["PORT", "WATCH_NAMESPACES", "RESYNC_INTERVAL", "LEASE_DURATION", "HEALTH_WINDOW"]) {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimizationStatus } from "../../src/api/types.js";
 import { loadConfig } from "../../src/config.js";
 import { HttpKube } from "../../src/kube/client.js";
+import { KubePolicyStore } from "../../src/kube/policy-store.js";
 import type { UsageSource } from "../../src/metrics/types.js";
 import { createGitHub } from "../../src/server/github.js";
 import { GitOpsReconciler } from "../../src/server/gitops-reconciler.js";
@@ -55,7 +56,7 @@ beforeEach(async () => {
     privateKey,
     webhookSecret: SECRET,
     store,
-    kube,
+    policies: new KubePolicyStore(kube),
     telemetry,
     log: silentLogger,
     reevaluateAll: () => service.reevaluateAll(),

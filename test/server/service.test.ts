@@ -84,7 +84,7 @@ describe("two service instances", () => {
     expect(b.s.isLeader).toBe(false);
 
     // pod-a hangs without releasing the Lease (no graceful shutdown).
-    await a.s.elector.stop(false);
+    await a.s.elector?.stop(false);
     api.put(...G, policy("checkout"));
     await waitFor(() => b.s.isLeader, "pod-b to take over", 5000);
     await waitFor(() => log.includes("pod-b:checkout") || undefined, "pod-b reconciles the new policy");
