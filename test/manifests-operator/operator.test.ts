@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -154,8 +154,21 @@ describe("the admission webhook configurations", () => {
     expect(find("Issuer", cert?.spec.issuerRef.name)).toHaveLength(1);
   });
 
-  it("includes the CRD from crds/", () => {
-    expect(kustomization.resources).toContain("../../crds");
+  it("includes the CRD from crds/, through a folder kustomize accepts (one with its own kustomization.yaml)", () => {
+    // kustomize refuses a file outside the kustomization's folder; a folder with a kustomization is fine.
+    const build = (dir: string): Obj[] => {
+      const k = parseAllDocuments(readFileSync(join(dir, "kustomization.yaml"), "utf8"))[0]?.toJS() as {
+        resources: string[];
+      };
+      return k.resources.flatMap((r) => {
+        const path = join(dir, r);
+        if (statSync(path).isDirectory()) return build(path);
+        expect(r.startsWith("..")).toBe(false);
+        return parseAllDocuments(readFileSync(path, "utf8")).map((d) => d.toJS() as Obj);
+      });
+    };
+    const crds = build(root).filter((o) => o.kind === "CustomResourceDefinition");
+    expect(crds.map((c) => c.metadata.name)).toEqual(["costoptimizations.costopt.dev"]);
   });
 });
 
