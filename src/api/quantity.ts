@@ -111,3 +111,33 @@ export function formatMemoryDecimal(bytes: number): string {
   }
   return String(b);
 }
+
+/**
+ * Millicores written in the notation of `original`: an author who writes millicores ("2000m")
+ * keeps millicores for whole cores too ("1000m", not "1"); anything else takes formatCpu.
+ */
+export function formatCpuLike(millicores: number, original?: string | number): string {
+  if (original !== undefined && quantityStyle(original) === "milli") {
+    if (!Number.isFinite(millicores) || millicores < 0)
+      throw new QuantityError(millicores, "not a CPU amount");
+    return `${Math.ceil(millicores)}m`;
+  }
+  return formatCpu(millicores);
+}
+
+/**
+ * Bytes written in the notation of `original`: plain bytes stay plain, decimal units ("500M")
+ * stay decimal when the value is exact in them, and everything else takes binary units.
+ */
+export function formatMemoryLike(bytes: number, original?: string | number): string {
+  const style = original === undefined ? "binary" : quantityStyle(original);
+  if (style === "plain") {
+    if (!Number.isFinite(bytes) || bytes < 0) throw new QuantityError(bytes, "not a memory amount");
+    return String(Math.ceil(bytes));
+  }
+  if (style === "decimal") {
+    const decimal = formatMemoryDecimal(bytes);
+    if (!/^\d+$/.test(decimal)) return decimal;
+  }
+  return formatMemory(bytes);
+}

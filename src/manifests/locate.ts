@@ -14,7 +14,12 @@ function refuse(reason: string): Refused {
 
 /** The folder or file the policy limits us to, or a refusal. */
 function scopeOf(index: RepoIndex, source: PolicySource | undefined): string | Refused {
-  if (source?.repository && index.repository && source.repository !== index.repository)
+  // GitHub owner and repository names are case-insensitive: Codertocat/Hello-World is codertocat/hello-world.
+  if (
+    source?.repository &&
+    index.repository &&
+    source.repository.toLowerCase() !== index.repository.toLowerCase()
+  )
     return refuse(`source.repository is ${source.repository} but the index holds ${index.repository}`);
   if (source?.branch && index.branch && source.branch !== index.branch)
     return refuse(`source.branch is ${source.branch} but the index holds branch ${index.branch}`);

@@ -186,7 +186,6 @@ interface Splice {
   text: string;
 }
 
-/** A scalar replaced by a scalar: one splice over the value's own characters, or undefined. */
 /**
  * A literal block ("|" or "|-") given new text: its header stays, its lines are replaced at the
  * same indentation. This is how an inline patch or a values string inside YAML is edited.
@@ -215,6 +214,7 @@ function literalSplice(src: string, range: [number, number, number], value: stri
   return { start: contentStart, end: contentEnd, text: lines.join("\n") + newline };
 }
 
+/** A scalar replaced by a scalar: one splice over the value's own characters, or undefined. */
 function scalarSplice(src: string, chain: Step[], after: unknown, place: Place): Splice | undefined {
   const step = chain[chain.length - 1] as Step;
   const node = step.node;
@@ -228,7 +228,22 @@ function scalarSplice(src: string, chain: Step[], after: unknown, place: Place):
   if (!isScalar(node) || isObjectValue(value) || !range || range[1] <= range[0] || blockScalar)
     return undefined;
   const inFlow = chain.some((s) => isFlow(s.node));
-  return { start: range[0], end: range[1], text: renderScalar(value, node, inFlow) };
+  return keepCommentColumn(src, { start: range[0], end: range[1], text: renderScalar(value, node, inFlow) });
+}
+
+// Authors line up trailing comments ("cpu: 1100m        # sized for launch"); a value of another
+// length takes its difference out of (or adds it to) the spaces before the comment, keeping at
+// least one, so the comment stays in its column when there is room.
+function keepCommentColumn(src: string, splice: Splice): Splice {
+  const lineEnd = src.indexOf("\n", splice.end);
+  const gap = /^ +(?=#)/.exec(src.slice(splice.end, lineEnd < 0 ? src.length : lineEnd));
+  if (!gap) return splice;
+  const spaces = gap[0].length - (splice.text.length - (splice.end - splice.start));
+  return {
+    start: splice.start,
+    end: splice.end + gap[0].length,
+    text: splice.text + " ".repeat(Math.max(1, spaces)),
+  };
 }
 
 function replaceValue(ctx: Ctx, chain: Step[]): string {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   formatCpu,
+  formatCpuLike,
   formatMemory,
   formatMemoryDecimal,
+  formatMemoryLike,
   parseCpu,
   parseMemory,
   parseQuantity,
@@ -84,5 +86,25 @@ describe("quantities", () => {
     expect(quantityStyle("1G")).toBe("decimal");
     expect(quantityStyle("2")).toBe("plain");
     expect(quantityStyle(2)).toBe("plain");
+  });
+
+  it("writes CPU in the author's notation: millicores stay millicores, even for whole cores", () => {
+    expect(formatCpuLike(1000, "2000m")).toBe("1000m");
+    expect(formatCpuLike(750, "2000m")).toBe("750m");
+    expect(formatCpuLike(10.2, "500m")).toBe("11m");
+    expect(formatCpuLike(1000, "2")).toBe("1");
+    expect(formatCpuLike(700, "1")).toBe("700m");
+    expect(formatCpuLike(1000, 1.5)).toBe("1");
+    expect(formatCpuLike(2000)).toBe("2");
+  });
+
+  it("writes memory in the author's notation: decimal stays decimal when exact, binary stays binary", () => {
+    expect(formatMemoryLike(400e6, "500M")).toBe("400M");
+    expect(formatMemoryLike(2e9, "500M")).toBe("2G");
+    expect(formatMemoryLike(384 * 2 ** 20, "500M")).toBe("384Mi");
+    expect(formatMemoryLike(384 * 2 ** 20, "512Mi")).toBe("384Mi");
+    expect(formatMemoryLike(400e6, "512Mi")).toBe("390625Ki");
+    expect(formatMemoryLike(123456, "1048576")).toBe("123456");
+    expect(formatMemoryLike(2 ** 30)).toBe("1Gi");
   });
 });

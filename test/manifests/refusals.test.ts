@@ -117,6 +117,12 @@ spec:
     );
   });
 
+  it("but accepts this repository named in another letter case (GitHub names are case-insensitive)", () => {
+    const files = [{ path: "web.yaml", content: web() }];
+    expect(plan(files, CPU, TARGET, { repository: "Acme/Deploy" }).ok).toBe(true);
+    expect(plan(files, CPU, TARGET, { repository: "ACME/deploy", branch: "main" }).ok).toBe(true);
+  });
+
   it("a source.format that rules the files out", () => {
     const files = [{ path: "web.yaml", content: web() }];
     expect(reasonOf(plan(files, CPU, TARGET, { format: "kustomize" }))).toBe(
