@@ -121,6 +121,11 @@ export class Controller {
     this.generations.set(key, p.metadata.generation);
     this.nudges.set(key, nudgeOf(p));
     this.cron.set(key, p.spec?.schedule);
+    // A new leader resumes the post-merge watch of changes merged under the previous one.
+    const lastApplied = Date.parse(p.status?.lastApplied ?? "");
+    if (p.status?.phase === "Applied" && this.o.health?.watching(this.now().getTime() - lastApplied)) {
+      this.o.health.track(p);
+    }
     const observed = p.status?.observedGeneration;
     this.enqueue(
       key,

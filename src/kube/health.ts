@@ -95,6 +95,11 @@ export class HealthMonitor {
     this.tracked.set(key, { policy, ref: targetOf(policy), since: this.now(), notReady: 0 });
   }
 
+  /** Whether a change merged this long ago is still inside the watch window. */
+  watching(sinceMergeMs: number): boolean {
+    return Number.isFinite(sinceMergeMs) && sinceMergeMs >= 0 && sinceMergeMs < this.o.thresholds.windowMs;
+  }
+
   untrack(key: string): void {
     this.tracked.delete(key);
   }

@@ -5,6 +5,7 @@ import { HttpKube } from "../../src/kube/client.js";
 import { Controller } from "../../src/kube/controller.js";
 import { KubeEventRecorder } from "../../src/kube/events.js";
 import { FINALIZER } from "../../src/kube/finalizer.js";
+import { HealthMonitor } from "../../src/kube/health.js";
 import { KubePolicyInformer } from "../../src/kube/informer.js";
 import { KubePolicyStore } from "../../src/kube/policy-store.js";
 import type { PolicyReconciler, ReconcileResult, Trigger } from "../../src/kube/reconciler.js";
@@ -86,12 +87,14 @@ async function startController(
     resyncMs?: number;
     finalizerTimeoutMs?: number;
     rollbackRecheckMs?: number;
+    health?: HealthMonitor;
   } = {},
 ) {
   const kc = connectionFor(api.url);
   const kube = new HttpKube(kc);
   telemetry = createTelemetry({ defaultMetrics: false });
   controller = new Controller({
+    ...(opts.health ? { health: opts.health } : {}),
     kube,
     policies: new KubePolicyStore(kube),
     source: new KubePolicyInformer(kc, kube, opts.namespaces ?? [], silentLogger, 100),
@@ -282,5 +285,27 @@ describe("the CostOptimization control loop", () => {
     );
     expect(await telemetry.registry.getSingleMetricAsString("costopt_rollbacks_total")).toMatch(/ 1$/m);
     expect(api.writes("/deployments")).toEqual([]);
+  });
+
+  it("a new leader resumes the post-merge watch of a change merged minutes ago, not of older ones", async () => {
+    const applied = (lastApplied: string) => ({
+      phase: "Applied",
+      lastApplied,
+      observedGeneration: 1,
+      appliedOptimizations: 1,
+      totalSavings: 15,
+    });
+    api.put(...G, { ...policy("recent"), status: applied(new Date(Date.now() - 5 * 60_000).toISOString()) });
+    api.put(...G, { ...policy("old"), status: applied(new Date(Date.now() - 5 * 3600_000).toISOString()) });
+    const health = new HealthMonitor({
+      kube: new HttpKube(connectionFor(api.url)),
+      thresholds: { windowMs: 30 * 60_000, throttlingRatio: 0.25, restartIncrease: 3 },
+      intervalMs: 60_000,
+      onRegression: () => {},
+      log: silentLogger,
+    });
+    await startController({ health });
+    expect(health.isTracking("shop/recent")).toBe(true);
+    expect(health.isTracking("shop/old")).toBe(false);
   });
 });
