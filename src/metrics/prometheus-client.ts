@@ -21,7 +21,7 @@ export interface PrometheusConnection {
   basicAuth?: { username: string; password: string };
   /** PEM certificate(s) to trust for https, in addition to none (they replace the system CAs). */
   ca?: string | Buffer;
-  /** Per request; default 60 s. */
+  /** Per request (per frame of a streamed remote read); default 60 s. */
   timeoutMs?: number;
   /** Attempts after the first for retryable failures; default 3. */
   retries?: number;
@@ -144,7 +144,7 @@ export class PrometheusClient {
       "x-prometheus-remote-read-version": "0.1.0",
     };
     await this.withRetries(() =>
-      this.post<void>("api/v1/read", body, headers, (res, done, fail) => {
+      this.post<void>("api/v1/read", body, headers, (res, done, fail, rearm) => {
         const status = res.statusCode ?? 0;
         const type = String(res.headers["content-type"] ?? "");
         if (status !== 200 || !type.startsWith("application/x-streamed-protobuf")) {
@@ -161,6 +161,7 @@ export class PrometheusClient {
         let started = false;
         const splitter = new FrameSplitter((frame) => {
           started = true;
+          rearm();
           for (const series of decodeChunkedReadResponse(frame)) onSeries(series);
         });
         res.on("data", (c: Buffer) => {
@@ -228,7 +229,12 @@ export class PrometheusClient {
     path: string,
     body: string | Buffer,
     contentHeaders: Record<string, string>,
-    onResponse: (res: IncomingMessage, done: (err?: Error, value?: T) => void, fail: Fail) => void,
+    onResponse: (
+      res: IncomingMessage,
+      done: (err?: Error, value?: T) => void,
+      fail: Fail,
+      rearm: () => void,
+    ) => void,
   ): Promise<T> {
     const url = new URL(path, this.base);
     const timeoutMs = this.conn.timeoutMs ?? 60_000;
@@ -253,14 +259,20 @@ export class PrometheusClient {
         if (err) reject(err);
         else resolve(value as T);
       };
-      // A whole-request deadline: a socket idle timeout alone lets a trickling server hang us.
-      const timer = setTimeout(() => {
+      // A whole-request deadline (a socket idle timeout alone lets a trickling server hang us);
+      // a streamed answer re-arms it per complete frame, so a large one may take longer in all.
+      const expire = () => {
         req.destroy();
         done(fail(`no answer to ${path} within ${timeoutMs} ms (timeout)`, true));
-      }, timeoutMs);
+      };
+      let timer = setTimeout(expire, timeoutMs);
+      const rearm = () => {
+        clearTimeout(timer);
+        if (!settled) timer = setTimeout(expire, timeoutMs);
+      };
       const send = url.protocol === "https:" ? httpsRequest : httpRequest;
       const req = send(url, { method: "POST", headers, ca: this.conn.ca }, (res) =>
-        onResponse(res, done, fail),
+        onResponse(res, done, fail, rearm),
       );
       req.on("error", (e: Error & { code?: string }) =>
         done(fail(`cannot reach it (${e.code ?? e.message})`, true)),

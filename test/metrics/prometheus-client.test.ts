@@ -142,4 +142,32 @@ describe("PrometheusClient against a misbehaving server", () => {
       "/api/v1/query_range",
     ]);
   });
+
+  it("lets a streamed remote read take longer than the timeout while frames keep coming, not once they stop", async () => {
+    // An empty ChunkedReadResponse: length 0, four checksum bytes.
+    const emptyFrame = Buffer.from([0, 0, 0, 0, 0]);
+    const stream = (frames: number, stallAfter: number) =>
+      serve((_req, _body, res) => {
+        res.writeHead(200, {
+          "content-type": "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse",
+        });
+        let sent = 0;
+        const tick = setInterval(() => {
+          if (sent === stallAfter) return clearInterval(tick);
+          res.write(emptyFrame);
+          if (++sent === frames) {
+            clearInterval(tick);
+            res.end();
+          }
+        }, 100);
+      });
+    const query = { startMs: 0, endMs: 1, matchers: [] };
+    const steady = new PrometheusClient({ url: await stream(6, -1), timeoutMs: 300, retries: 0 });
+    await expect(steady.remoteRead([query], () => {})).resolves.toBeUndefined();
+    await new Promise((resolve) => server?.close(resolve));
+    const stalled = new PrometheusClient({ url: await stream(6, 2), timeoutMs: 300, retries: 0 });
+    await expect(stalled.remoteRead([query], () => {})).rejects.toThrow(
+      /no answer to api\/v1\/read within 300 ms/,
+    );
+  });
 });
