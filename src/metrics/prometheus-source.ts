@@ -2,9 +2,9 @@
 // one /api/v1/series call for the owner and HPA series (index only, no samples); one remote read
 // streaming the raw samples of the CPU counters and working sets as stored chunks (each sample
 // read once, no query engine, no JSON) through the same resamplers as the file source; one range
-// query for restart counters and OOM reasons on the hourly grid; and, where an HPA exists,
-// instant queries for its replica bounds. Without remote read, range queries at the grid step return the same grid points as
-// JSON (much dearer for the server). Each frame or response is folded into the shared
+// query for restart counters and OOM reasons on the hourly grid; and, where an HPA exists, one
+// query for its few series. Without remote read, range queries at the grid step return the same
+// grid points as JSON (much dearer for the server). Each frame or response is folded into the shared
 // accumulator as it arrives, so memory holds at most one namespace's answer.
 
 import { type SeriesSink, UsageAccumulator } from "./accumulator.js";
@@ -77,7 +77,7 @@ export class PrometheusUsageSource implements UsageSource {
   private async namespace(acc: UsageAccumulator, ns: string, from: number, end: number): Promise<void> {
     const q = S.promString(ns);
     const sel = `{namespace="${q}"}`;
-    let hpas = 0;
+    let hpas = false;
     for (const l of await this.client.series(
       [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel, S.HPA_INFO + sel],
       from,
@@ -87,15 +87,7 @@ export class PrometheusUsageSource implements UsageSource {
         acc.owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
       else if (l.__name__ === S.REPLICASET_OWNER) {
         acc.owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
-      } else if (l.__name__ === S.HPA_INFO) {
-        hpas++;
-        acc.addHpa(
-          ns,
-          l.horizontalpodautoscaler ?? "",
-          l.scaletargetref_kind ?? "",
-          l.scaletargetref_name ?? "",
-        );
-      }
+      } else if (l.__name__ === S.HPA_INFO) hpas = true;
     }
     if (this.mode === "remote-read") {
       try {
@@ -115,16 +107,37 @@ export class PrometheusUsageSource implements UsageSource {
     }
     if (this.mode === "query-range") await this.queryGrid(acc, ns, acc.grid);
     await this.queryEvents(acc, ns);
-    if (hpas > 0) {
-      // last_over_time drops the metric name, so min and max are asked for separately.
-      for (const [metric, field] of [
-        [S.HPA_MIN, "minReplicas"],
-        [S.HPA_MAX, "maxReplicas"],
-      ] as const) {
-        const res = await this.client.query(`last_over_time(${metric}${sel}[${end - from}s])`, end);
-        for (const s of res)
-          acc.setHpaReplicas(ns, s.metric.horizontalpodautoscaler ?? "", field, parseValue(s.value[1]));
-      }
+    if (hpas) await this.queryHpas(acc, ns, from, end);
+  }
+
+  /**
+   * HPAs and their replica bounds: the raw samples in range of the few HPA series (the series
+   * API above only says some exist, at chunk granularity), read as the file source reads them.
+   */
+  private async queryHpas(acc: UsageAccumulator, ns: string, from: number, end: number): Promise<void> {
+    const names = `${S.HPA_INFO}|${S.HPA_MIN}|${S.HPA_MAX}`;
+    const series = await this.client.queryRaw(
+      `{__name__=~"${names}",namespace="${S.promString(ns)}"}[${end - from}s]`,
+      end,
+    );
+    const last = (s: MatrixSeries) => parseValue(s.values[s.values.length - 1]?.[1] ?? "NaN");
+    for (const { metric: l, values } of series) {
+      if (l.__name__ !== S.HPA_INFO || values.length === 0) continue;
+      acc.addHpa(
+        ns,
+        l.horizontalpodautoscaler ?? "",
+        l.scaletargetref_kind ?? "",
+        l.scaletargetref_name ?? "",
+      );
+    }
+    for (const s of series) {
+      const field =
+        s.metric.__name__ === S.HPA_MIN
+          ? "minReplicas"
+          : s.metric.__name__ === S.HPA_MAX
+            ? "maxReplicas"
+            : undefined;
+      if (field) acc.setHpaReplicas(ns, s.metric.horizontalpodautoscaler ?? "", field, last(s));
     }
   }
 

@@ -229,16 +229,17 @@ describe("Prometheus and OpenMetrics file sources on a 7-day generated dataset",
   it("ask Prometheus per namespace, never per workload: one remote read per namespace", async () => {
     const source = new PrometheusUsageSource({ url: prom.url, resolutionSeconds: 300 });
     await source.usage(refs(demo), window);
-    // series, remote read, restarts/OOM, HPA min and max: one namespace, 5 calls for 7 workloads.
+    // series, remote read, restarts/OOM, HPAs: one namespace, 4 calls for 7 workloads.
     expect(source.mode).toBe("remote-read");
-    expect(source.stats.queries).toBe(5);
+    expect(source.stats.queries).toBe(4);
     expect(source.stats.samplesTouched).toBeGreaterThan(0);
   });
 
   it("give the same statistics through range queries, for servers without remote read", async () => {
     const source = new PrometheusUsageSource({ url: prom.url, read: "query-range" });
     expectSameUsage(fromFile, await source.usage(refs(demo), window));
-    expect(source.stats.queries).toBe(1 + 1 + 3 + 2);
+    // resolution, series, CPU, memory, restarts/OOM, HPAs.
+    expect(source.stats.queries).toBe(6);
     const edge = new PrometheusUsageSource({ url: prom.url, read: "query-range" });
     expectEdgeUsage(await edge.usage(EDGE_WORKLOADS, EDGE_WINDOW));
   });
