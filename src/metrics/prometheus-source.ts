@@ -50,7 +50,10 @@ export class PrometheusUsageSource implements UsageSource {
     this.description = `prometheus ${options.url}`;
   }
 
-  /** Queries sent and samples Prometheus reported touching, since this source was made. */
+  /**
+   * Calls made, and samples read: as Prometheus reports them (stats=all) for queries, as decoded
+   * for remote read; since this source was made.
+   */
   get stats(): QueryStats {
     return this.client.stats;
   }
