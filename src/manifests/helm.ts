@@ -229,7 +229,7 @@ function locatedFromBlock(block: Block, target: Target): Located {
     target: { kind: target.kind, name: target.name, ...(ns ? { namespace: ns } : {}) },
     source: block.src.kind,
     definedIn: [{ file: block.src.file, docIndex: block.src.docIndex }],
-    folder: dirOf(block.src.file),
+    newFiles: [{ folder: dirOf(block.src.file) }],
     labels: {},
     podLabels: {},
     containers: [container],

@@ -19,8 +19,10 @@
 //     without a namespace matches any target namespace (the deployer chooses it).
 //
 //   planChanges(index, located, desired) -> Plan | Refused
-//     Desired values (millicores, bytes, replicas, placement, new files relative to the workload's
-//     folder) -> full new file contents, `before` being the original. Quantities keep the author's
+//     Desired values (millicores, bytes, replicas, placement, new files) -> full new file
+//     contents, `before` being the original. A new file goes into located.newFiles: the folder of
+//     the kustomization rendering the workload (and is appended to its `resources:`), else the
+//     workload file's folder. Quantities keep the author's
 //     notation. Values inside YAML strings (inline kustomize patches, Argo CD helm.values) are
 //     edited inside the string. Refused at a blocked site (Helm template, unreadable quantity,
 //     anchor/alias), when an HPA owns replicas, or when any edit fails the invariant.

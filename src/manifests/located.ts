@@ -111,7 +111,9 @@ export function locatedFromRendering(
     definedIn: [
       { file: r.doc.file, docIndex: r.doc.docIndex, ...(r.doc.pointer ? { pointer: r.doc.pointer } : {}) },
     ],
-    folder: folderOf(r),
+    // Kustomize, Argo CD and Flux apply only what a kustomization lists: a new file belongs to the
+    // layer being edited (the overlay, or the base rendered on its own) and is listed there.
+    newFiles: [r.root ? { folder: r.root.dir, kustomization: r.root.file } : { folder: folderOf(r) }],
     labels: Object.assign(
       labelsAt(r.doc.value, ["metadata", "labels"]),
       ...r.layers.map((l) => l.commonLabels),
@@ -158,6 +160,9 @@ export function mergeLocated(all: Located[], what: string): Located | string {
     mergeSites(first.replicas.sites, other.replicas.sites);
     mergeSites(first.placement.nodeAffinity, other.placement.nodeAffinity);
     mergeSites(first.placement.tolerations, other.placement.tolerations);
+    for (const n of other.newFiles)
+      if (!first.newFiles.some((f) => f.folder === n.folder && f.kustomization === n.kustomization))
+        first.newFiles.push(n);
     first.notes.push(...other.notes);
   }
   if (rest.length) first.notes.push(`${what} has ${all.length} identical copies; all are edited together`);

@@ -5,8 +5,8 @@ import jsonpatch, { type Operation } from "fast-json-patch";
 import { stringify } from "yaml";
 import { PatchError } from "./errors.js";
 import { POD_SPEC } from "./fields.js";
+import { placeNewFiles } from "./new-files.js";
 import { patchDocument } from "./patch.js";
-import { joinRepo, symlinkOnPath } from "./paths.js";
 import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
 import { cpuValue, memoryValue } from "./quantities.js";
 import type {
@@ -229,21 +229,25 @@ export function planChanges(index: RepoIndex, located: Located | Refused, desire
         rel: [],
       });
     }
+    const placed = placeNewFiles(index, located, desired.files ?? [], new Set(edits.map((e) => e.path)));
+    if (typeof placed === "string") refuse(placed);
+    edits.push(...placed.created);
+    for (const { kustomization, entry } of placed.listings)
+      existing.push({
+        site: {
+          file: kustomization,
+          docIndex: 0,
+          path: "/resources/-",
+          exists: false,
+          layer: "kustomization",
+        },
+        value: entry,
+        rel: [],
+      });
     const byFile = new Map<string, Write[]>();
     for (const w of resolveInline(index, existing))
       byFile.set(w.site.file, [...(byFile.get(w.site.file) ?? []), w]);
     for (const [file, ws] of byFile) edits.push(editFile(index, file, ws));
-    for (const f of desired.files ?? []) {
-      const path = joinRepo(located.folder, f.path);
-      if (path === undefined) refuse(`new file ${f.path} would leave the repository`);
-      const link = symlinkOnPath(path, index.symlinks);
-      if (link !== undefined) refuse(`new file ${path} would be written through the symbolic link ${link}`);
-      const old = index.files.get(path)?.content;
-      if (old === f.content) continue;
-      if (old !== undefined || edits.some((e) => e.path === path))
-        refuse(`${path} already exists; not overwritten`);
-      edits.push({ path, before: "", after: f.content, created: true, operations: [] });
-    }
     return { ok: true, edits: edits.filter((e) => e.before !== e.after) };
   } catch (err) {
     if (err instanceof Refusal || err instanceof PatchError) return { ok: false, reason: err.message };

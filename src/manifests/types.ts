@@ -136,6 +136,12 @@ export interface EditSite {
   blocked?: string;
 }
 
+export interface NewFileSite {
+  folder: string;
+  /** The kustomization file whose `resources:` must list a new file so it is applied. */
+  kustomization?: string;
+}
+
 export interface NewPatchFile {
   /** The kustomization file that will list the new patch. */
   kustomization: string;
@@ -181,8 +187,12 @@ export interface Located {
   source: SourceKind;
   /** Where the workload is defined (the base document, or the values file). */
   definedIn: { file: string; docIndex: number; pointer?: string }[];
-  /** Folder of the workload's file: new files are placed relative to it. */
-  folder: string;
+  /**
+   * Where new files (e.g. a scheduled-scaling manifest) go: the folder of the kustomization that
+   * renders the workload, which must list them in its resources, or the workload file's folder
+   * for plain manifests and Helm values. One entry per identical copy, all written together.
+   */
+  newFiles: NewFileSite[];
   labels: Record<string, string>;
   podLabels: Record<string, string>;
   containers: LocatedContainer[];
@@ -206,7 +216,10 @@ export interface Desired {
   containers?: DesiredContainer[];
   replicas?: number;
   placement?: { nodeAffinity?: Record<string, unknown>; tolerations?: Record<string, unknown>[] };
-  /** Extra files, relative to the workload file's folder (e.g. a scheduled-scaling manifest). */
+  /**
+   * Extra files (e.g. a scheduled-scaling manifest), relative to each of located.newFiles'
+   * folders; a kustomization there lists them in its resources.
+   */
   files?: { path: string; content: string }[];
 }
 

@@ -172,16 +172,20 @@ describe("creating a proposal", () => {
       deps(new MemoryStore(), rec),
     );
     expect(result.proposal?.action, result.message).toBe("created");
+    // The ScaledObject goes into the overlay the policy targets and is listed there, so it is applied.
     expect(Object.keys(gh.treeFiles()).sort()).toEqual([
-      "base/web-scaledobject.yaml",
       "overlays/prod/costopt-deployment-web.yaml",
       "overlays/prod/kustomization.yaml",
+      "overlays/prod/web-scaledobject.yaml",
     ]);
+    expect(gh.treeFiles()["overlays/prod/kustomization.yaml"]).toBe(
+      "namespace: shop\nresources:\n  - ../../base\n  - web-scaledobject.yaml\npatches:\n  - path: costopt-deployment-web.yaml\n",
+    );
     expect(gh.rest).toHaveLength(8);
     const meta = parseMetadata(gh.bodies("createPull")[0]?.body);
     expect(meta?.createdFiles.sort()).toEqual([
-      "base/web-scaledobject.yaml",
       "overlays/prod/costopt-deployment-web.yaml",
+      "overlays/prod/web-scaledobject.yaml",
     ]);
     expect(meta?.fields).toEqual([
       {
@@ -189,6 +193,12 @@ describe("creating a proposal", () => {
         document: 0,
         pointer: "/patches",
         after: [{ path: "costopt-deployment-web.yaml" }],
+      },
+      {
+        path: "overlays/prod/kustomization.yaml",
+        document: 0,
+        pointer: "/resources/1",
+        after: "web-scaledobject.yaml",
       },
     ]);
   });

@@ -130,6 +130,20 @@ describe("Kustomize layers", () => {
     expect(plan.ok && plan.edits.map((e) => e.path)).toEqual(["base/deployment.yaml"]);
   });
 
+  it("writes a new file into the base, listed there, when the policy names the base itself", () => {
+    const index = indexRepository(files());
+    const api = locateWorkload(index, { kind: "Deployment", name: "api" }, { path: "base" });
+    if (!api.ok) throw new Error(api.reason);
+    const plan = planChanges(index, api, {
+      files: [{ path: "api-schedule.yaml", content: "kind: ScaledObject\n" }],
+    });
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(plan.edits.map((e) => [e.path, e.after])).toEqual([
+      ["base/api-schedule.yaml", "kind: ScaledObject\n"],
+      ["base/kustomization.yaml", "resources:\n- deployment.yaml\n- api-schedule.yaml\n"],
+    ]);
+  });
+
   it("finds an HPA that targets the workload by its rendered name", () => {
     const hpa = `apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
