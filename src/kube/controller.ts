@@ -79,6 +79,8 @@ export class Controller {
       update: (p) => this.onUpdate(p),
       delete: (p) => this.onDelete(p),
     });
+    // Stopped while the first list was still loading (leadership lost, API server down).
+    if (!this.running) return;
     this.resync = setInterval(() => this.enqueueAll("periodic"), this.o.resyncMs);
     this.resync.unref?.();
   }

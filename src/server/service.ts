@@ -62,7 +62,8 @@ export class Service {
     this.telemetry = o.telemetry ?? createTelemetry();
     this.log = o.log ?? createLogger(o.config.logLevel);
     const c = o.config;
-    if (!this.kube && !o.local) throw new Error("Service needs a Kubernetes connection unless in local mode");
+    if (!o.connection && !o.local)
+      throw new Error("Service needs a Kubernetes connection unless in local mode");
     if (o.local || !this.kube) return;
     this.elector = new LeaderElector({
       kube: this.kube,
@@ -225,7 +226,9 @@ export class Service {
     });
     this.controller = controller;
     this.health?.start();
-    await controller.start();
+    // Not awaited: the first list may hang while the API server is away, and a loss of
+    // leadership queued behind this transition must still be able to stop the controller.
+    controller.start().catch((err: unknown) => this.log.error("control loop failed to start", { err }));
   }
 
   private async follow(): Promise<void> {

@@ -3,7 +3,7 @@
 export async function waitFor<T>(
   fn: () => T | undefined | Promise<T | undefined>,
   what: string,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
   stepMs = 20,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
