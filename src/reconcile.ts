@@ -10,6 +10,7 @@ import { policyKey, proposalBranch } from "./gitops/identity.js";
 import { withPolicyLock } from "./gitops/lock.js";
 import { type ProposalOutcome, syncProposal, withdrawProposal } from "./gitops/proposals.js";
 import { type RollbackResult, requestRollback } from "./gitops/rollback.js";
+import { holdBackReason } from "./gitops/status.js";
 import { desiredFrom, workloadState } from "./gitops/workload.js";
 import { indexRepository, locateWorkload, planChanges } from "./manifests/index.js";
 import { type UsageSource, type WorkloadRef, workloadKey } from "./metrics/types.js";
@@ -174,9 +175,8 @@ async function pass(
       spec.dryRun ? { action: "none", message: reason } : await withdrawProposal(branch, reason, deps),
       reason,
     );
-  if (rec.notEnoughData) return withdraw(`not enough data: ${rec.decision.reasons.join("; ")}`);
-  if (!rec.decision.allowed)
-    return withdraw(`the policy's gates hold it back: ${rec.decision.reasons.join("; ")}`);
+  const heldBack = holdBackReason(rec);
+  if (heldBack !== undefined) return withdraw(heldBack);
 
   const r = rec.replicas;
   if (r?.field === "hpa.minReplicas" && r.proposed !== r.current)

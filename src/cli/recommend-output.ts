@@ -8,7 +8,8 @@
 //   optimizationType  the policy's type; appliedTypes: the types that contributed a change
 //   containers[]      { name, current, proposed, evidence, notes }
 //                     current/proposed: { cpuRequest, cpuLimit, memoryRequest, memoryLimit } as
-//                     Kubernetes quantity strings, null when not set
+//                     Kubernetes quantity strings, null when not set; memory in binary
+//                     units ("736Mi"), else decimal ("500M") when exact, else bytes
 //                     evidence: { cpu: {p50,p90,p95,p99,max} millicores, memory: {p95,max} bytes,
 //                     samples, coverage, oomKills, restarts } or null without data
 //   replicas          { current, proposed, field: "spec.replicas" | "hpa.minReplicas" } or null (DaemonSet)
@@ -17,17 +18,23 @@
 //   currentCost, optimizedCost, monthlySavings   USD per month
 //   confidenceScore (0..1), confidenceFactors[], riskLevel, riskScore (0..1), riskFactors[]
 //                     factors: { name, score, detail }
-//   decision          { allowed, stepped, reasons[] }
+//   decision          { allowed, stepped, checks[], steps[], reasons[] }
+//                     checks: { gate, passed, detail }, one per gate, failed ones first;
+//                     allowed is true exactly when every check passed
+//                     steps: what maxChangePercent cut back (information, not a failure)
+//                     reasons: failed checks, then steps, then passed checks, as text
 //   notEnoughData, notes[]
 // A policy whose workload could not be analysed has only { policy, target, error }.
 
 import Table from "cli-table3";
 import { stringify } from "yaml";
-import { formatCpu, formatMemory } from "../api/quantity.js";
+import { formatCpu } from "../api/quantity.js";
 import type { OptimizationType, RiskLevel } from "../api/types.js";
 import { cell, usd } from "../gitops/body/format.js";
 import type { WorkloadRef } from "../metrics/types.js";
-import type { ContainerEvidence, Factor, Recommendation, Resources } from "../recommend/types.js";
+import { blockers } from "../recommend/gates.js";
+import { memorySetting } from "../recommend/readable.js";
+import type { ContainerEvidence, Factor, GateCheck, Recommendation, Resources } from "../recommend/types.js";
 import type { PolicyResult, RecommendReport } from "./recommend.js";
 
 export const FORMATS = ["table", "json", "yaml", "csv", "markdown"] as const;
@@ -63,7 +70,7 @@ export interface RecommendationEntry {
   riskLevel: RiskLevel;
   riskScore: number;
   riskFactors: Factor[];
-  decision: { allowed: boolean; stepped: boolean; reasons: string[] };
+  decision: { allowed: boolean; stepped: boolean; checks: GateCheck[]; steps: string[]; reasons: string[] };
   notEnoughData: boolean;
   notes: string[];
 }
@@ -75,7 +82,7 @@ export interface ErrorEntry {
 }
 
 const cpu = (v: number | undefined) => (v === undefined ? null : formatCpu(v));
-const mem = (v: number | undefined) => (v === undefined ? null : formatMemory(v));
+const mem = (v: number | undefined) => (v === undefined ? null : memorySetting(v));
 
 function quantities(r: Resources): QuantityResources {
   return {
@@ -127,7 +134,13 @@ export function toEntry(result: PolicyResult): RecommendationEntry | ErrorEntry 
     riskLevel: r.risk.level,
     riskScore: r.risk.score,
     riskFactors: r.risk.factors,
-    decision: { allowed: r.decision.allowed, stepped: r.decision.stepped, reasons: r.decision.reasons },
+    decision: {
+      allowed: r.decision.allowed,
+      stepped: r.decision.stepped,
+      checks: r.decision.checks,
+      steps: r.decision.steps,
+      reasons: r.decision.reasons,
+    },
     notEnoughData: r.notEnoughData,
     notes: r.notes,
   };
@@ -141,7 +154,7 @@ function change(current: string | null, proposed: string | null): string {
 
 function decisionText(r: Recommendation): string {
   if (r.decision.allowed) return r.decision.stepped ? "yes (stepped)" : "yes";
-  return `no: ${r.decision.reasons[0] ?? ""}`;
+  return `no: ${blockers(r.decision).join("; ")}`;
 }
 
 const COLUMNS = [

@@ -10,18 +10,17 @@ import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { parseWindow } from "../api/duration.js";
 import { checkPolicies, validPolicies } from "../api/load.js";
-import type { CostOptimization } from "../api/types.js";
 import { isManifestCandidate } from "../forge/types.js";
 import { workloadState } from "../gitops/workload.js";
 import { indexRepository, locateWorkload, type RepoFile } from "../manifests/index.js";
-import { FileUsageSource } from "../metrics/file-source.js";
-import { PrometheusUsageSource } from "../metrics/prometheus-source.js";
+import { openUsageSource } from "../metrics/open.js";
 import { type UsageSource, type WorkloadRef, type WorkloadUsage, workloadKey } from "../metrics/types.js";
 import { recommend } from "../recommend/engine.js";
 import type { PricingConfig, Recommendation } from "../recommend/types.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
 import { FORMATS, type Format, render } from "./recommend-output.js";
+import { policyTarget } from "./usage-plan.js";
 
 export interface RecommendOptions {
   policies: string;
@@ -66,12 +65,6 @@ export function readRepository(dir: string): RepoFile[] {
     .filter((f) => isManifestCandidate(f.path));
 }
 
-function usageSource(metrics: string): UsageSource {
-  return /^https?:\/\//.test(metrics)
-    ? new PrometheusUsageSource({ url: metrics })
-    : new FileUsageSource({ path: metrics });
-}
-
 function readPricing(path: string | undefined): PricingConfig | undefined {
   if (path === undefined) return undefined;
   const value = parseYaml(readFileSync(path, "utf8")) as unknown;
@@ -80,11 +73,6 @@ function readPricing(path: string | undefined): PricingConfig | undefined {
       `--pricing ${path}: expected a mapping with default, clusters, nodePools or hoursPerMonth`,
     );
   return value as PricingConfig;
-}
-
-function refOf(policy: CostOptimization): WorkloadRef {
-  const t = policy.spec.targetWorkload;
-  return { namespace: t.namespace ?? policy.metadata.namespace ?? "default", kind: t.kind, name: t.name };
 }
 
 /** One recommendation per valid policy. Usage is fetched once per distinct window, for all workloads. */
@@ -97,12 +85,12 @@ export async function recommendPolicies(
   const pricing = readPricing(options.pricing);
   const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
   const index = indexRepository(readRepository(options.repo));
-  const source = deps.usage ?? usageSource(options.metrics);
+  const source = deps.usage ?? openUsageSource(options.metrics);
   const progress = deps.progress ?? SILENT;
   const end = Math.floor(at.getTime() / 1000);
 
   const located = policies.map((policy) => {
-    const ref = refOf(policy);
+    const ref = policyTarget(policy);
     return { policy, ref, located: locateWorkload(index, ref, policy.spec.source) };
   });
   // Batch: one usage call per window, covering every workload that asks for it.

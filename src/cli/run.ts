@@ -8,13 +8,13 @@ import { checkPolicies, validPolicies } from "../api/load.js";
 import { LocalForge } from "../forge/local/index.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
-import { FileUsageSource } from "../metrics/file-source.js";
-import { PrometheusUsageSource } from "../metrics/prometheus-source.js";
+import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
 import { type ReconcileResult, reconcile } from "../reconcile.js";
 import { createStore } from "../state/index.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
+import { usageForPass } from "./usage-plan.js";
 
 export interface RunOptions {
   repo: string;
@@ -37,25 +37,28 @@ export interface RunReport {
   stoppedEarly: boolean;
 }
 
-function usageSource(metrics: string): UsageSource {
-  return /^https?:\/\//.test(metrics)
-    ? new PrometheusUsageSource({ url: metrics })
-    : new FileUsageSource({ path: metrics });
+export interface RunDeps {
+  /** Where usage comes from; opened from --metrics when absent. */
+  usage?: UsageSource;
 }
 
-/** One pass over every valid policy; stops cleanly at the first rate limit. */
-export async function runOnce(options: RunOptions): Promise<RunReport> {
+/**
+ * One pass over every valid policy; stops cleanly at the first rate limit. The pass is
+ * evaluated as of one instant, so every policy with the same window reads the same usage,
+ * and the source is read once per distinct window, not once per policy.
+ */
+export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<RunReport> {
+  const at = options.now ? new Date(options.now) : new Date();
+  if (Number.isNaN(at.getTime())) throw new Error(`--now: ${options.now} is not a date`);
   const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
   const forge = new LocalForge({ dir: options.repo, defaultBranch: options.branch });
   const store = await createStore(options.state);
-  const at = options.now ? new Date(options.now) : undefined;
-  if (at && Number.isNaN(at.getTime())) throw new Error(`--now: ${options.now} is not a date`);
-  const now = () => at ?? new Date();
+  const now = () => at;
   try {
     const snapshot = await forge.snapshot();
     const loaded = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
     const warnings = loaded.warnings;
-    const usage = usageSource(options.metrics);
+    const usage = usageForPass(deps.usage ?? openUsageSource(options.metrics), policies, at);
     const results: ReconcileResult[] = [];
     for (const policy of policies) {
       const result = await reconcile(policy, {

@@ -7,7 +7,7 @@
 import type { Forge, PullRequest } from "../forge/types.js";
 import { BRANCH_PREFIX } from "../forge/types.js";
 import type { FieldChange, Store } from "../state/types.js";
-import { renderRollback } from "./body/rollback.js";
+import { renderRestored } from "./body/rollback.js";
 import { BASE_LABEL } from "./body/title.js";
 import { unifiedDiff } from "./diff.js";
 import { planRevert } from "./fields.js";
@@ -72,15 +72,7 @@ function revertBody(m: Merged, reason: string, fields: FieldChange[], meta: Prop
     "It restores the original values of exactly the fields that pull request changed, on top of the current " +
       "default branch; nothing else in these files is touched.",
     "",
-    renderRollback(
-      fields.map((f) => ({ ...f, before: f.after, after: f.before })),
-      [],
-      false,
-    )
-      .replace("### Rolling back", "### Restored values")
-      .split("\n")
-      .filter((l) => !l.startsWith("After merging") && !l.startsWith("The policy has"))
-      .join("\n"),
+    renderRestored(fields, m.meta.createdFiles),
     "",
     renderMetadata(meta),
     "",

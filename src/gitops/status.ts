@@ -2,6 +2,7 @@
 // after a pull request outcome is src/kube/outcomes.ts). Counters carry over from the previous status.
 
 import type { CostOptimizationStatus, CurrentRecommendation, ResourceChange } from "../api/types.js";
+import { blockers } from "../recommend/gates.js";
 import type { Recommendation } from "../recommend/types.js";
 import type { ReconcileResult } from "../reconcile.js";
 import { changedFields, quantity } from "./body/format.js";
@@ -43,6 +44,27 @@ export function currentRecommendation(rec: Recommendation): CurrentRecommendatio
     riskLevel: rec.risk.level,
     changes,
   };
+}
+
+const NO_DATA = "not enough data";
+
+/**
+ * Why nothing is proposed, for the status message and the closing comment; undefined when the
+ * recommendation may be proposed. It names only the checks that failed: listing the ones that
+ * passed buries the cause. Stepping is said apart, as it is what the policy asked for.
+ */
+export function holdBackReason(rec: Recommendation): string | undefined {
+  const failed = blockers(rec.decision);
+  if (rec.notEnoughData) {
+    const why = failed.join("; ") || "no usage for this workload";
+    return why.startsWith(NO_DATA) ? why : `${NO_DATA}: ${why}`;
+  }
+  if (rec.decision.allowed) return undefined;
+  const steps = rec.decision.steps;
+  return (
+    `the policy's gates hold it back: ${failed.join("; ")}` +
+    (steps.length > 0 ? ` (judged after stepping — ${steps.join("; ")})` : "")
+  );
 }
 
 /** The CR status a result leads to, keeping the counters of the previous status. */

@@ -1,12 +1,14 @@
 // The policy's gates. Stepping (maxChangePercent) rewrites the proposal before it is priced
-// and scored; the decision then lists every gate's verdict, accepted or not.
+// and scored; the decision then lists every gate's verdict, passed or failed, and the steps
+// apart from them: a step is what the policy asked for, not a reason to hold anything back.
 
-import { formatCpu, formatMemory } from "../api/quantity.js";
+import { formatCpu } from "../api/quantity.js";
 import { type CostOptimizationSpec, RISK_LEVELS } from "../api/types.js";
+import { memorySetting } from "./readable.js";
 import { roundCpuUp, roundMemoryUp } from "./rounding.js";
 import { withQuietReplicas } from "./strategies/scheduled-scaling.js";
 import type { Proposal } from "./strategies/types.js";
-import type { Confidence, Decision, Resources, Risk, WorkloadState } from "./types.js";
+import type { Confidence, Decision, GateCheck, Resources, Risk, WorkloadState } from "./types.js";
 
 export interface GateSettings {
   /** Namespaces never changed. Default ["kube-system"]. */
@@ -28,8 +30,8 @@ const FIELDS: { field: Field; label: string; round: (v: number) => number; forma
   [
     { field: "cpuRequest", label: "CPU request", round: roundCpuUp, format: formatCpu },
     { field: "cpuLimit", label: "CPU limit", round: roundCpuUp, format: formatCpu },
-    { field: "memoryRequest", label: "memory request", round: roundMemoryUp, format: formatMemory },
-    { field: "memoryLimit", label: "memory limit", round: roundMemoryUp, format: formatMemory },
+    { field: "memoryRequest", label: "memory request", round: roundMemoryUp, format: memorySetting },
+    { field: "memoryLimit", label: "memory limit", round: roundMemoryUp, format: memorySetting },
   ];
 
 export interface Stepped {
@@ -44,7 +46,7 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
   const steps: string[] = [];
   const note = (what: string, from: string, to: string, change: number, stepped: string) =>
     steps.push(
-      `maxChangePercent ${maxChangePercent}: ${what} ${from} -> ${to} (${change > 0 ? "+" : "-"}${Math.round(Math.abs(change) * 100)}%) stepped to ${stepped}; later runs continue from there`,
+      `maxChangePercent ${maxChangePercent}: ${what} ${from} -> ${to} (${change > 0 ? "+" : "-"}${Math.round(Math.abs(change) * 100)}%) stepped to ${stepped}`,
     );
 
   const containers = p.containers.map((c) => {
@@ -82,6 +84,11 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
       replicas = { ...replicas, proposed: limited };
     }
   }
+  // Requests were sized for the unstepped count; what each pod carries is set by the stepped one.
+  const loadFactor =
+    p.loadFactor !== 1 && replicas && replicas.proposed > 0
+      ? replicas.current / replicas.proposed
+      : p.loadFactor;
   let scheduledScaling = p.scheduledScaling;
   const quiet = scheduledScaling?.windows[0]?.desiredReplicas;
   if (scheduledScaling && quiet !== undefined) {
@@ -97,7 +104,7 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
   const appliedTypes = scheduledScaling
     ? p.appliedTypes
     : p.appliedTypes.filter((t) => t !== "SCHEDULED_SCALING");
-  return { proposal: { ...p, containers, replicas, scheduledScaling, appliedTypes }, steps };
+  return { proposal: { ...p, containers, replicas, scheduledScaling, appliedTypes, loadFactor }, steps };
 }
 
 export interface DecideArgs {
@@ -114,49 +121,74 @@ export interface DecideArgs {
 export function decide(a: DecideArgs): Decision {
   const { spec, workload, proposal: p, confidence, risk, settings: s } = a;
   if (a.notEnoughData)
-    return { allowed: false, stepped: false, reasons: [a.notEnoughData, "nothing is proposed without data"] };
+    return {
+      allowed: false,
+      stepped: false,
+      checks: [{ gate: "data", passed: false, detail: a.notEnoughData }],
+      steps: [],
+      reasons: [a.notEnoughData, "nothing is proposed without data"],
+    };
 
-  const rejected: string[] = [];
-  const accepted: string[] = [];
-  const gate = (ok: boolean, pass: string, fail: string) => (ok ? accepted : rejected).push(ok ? pass : fail);
+  const checks: GateCheck[] = [];
+  const gate = (name: string, passed: boolean, pass: string, fail: string) =>
+    checks.push({ gate: name, passed, detail: passed ? pass : fail });
 
   const protectedBy = protection(workload, s);
-  gate(protectedBy === undefined, "not protected", `protected: ${protectedBy}`);
+  gate("protection", protectedBy === undefined, "not protected", `protected: ${protectedBy}`);
   const kind = workload.ref.kind;
   if (kind === "DaemonSet")
     gate(
+      "kind",
       !p.replicas && !p.placement && !p.scheduledScaling,
       "DaemonSet: only requests and limits change",
       "DaemonSet: replicas, spot placement and schedules do not apply (one pod per node)",
     );
   if (kind === "StatefulSet")
     gate(
+      "kind",
       (!p.replicas || p.replicas.proposed === p.replicas.current) && !p.placement && !p.scheduledScaling,
       "StatefulSet: replicas and placement unchanged",
       "StatefulSet: replica count and placement are not changed automatically (each replica owns its data)",
     );
   if (p.replicas)
     gate(
+      "replicas",
       p.replicas.proposed >= 1,
       "at least 1 replica",
       `${p.replicas.proposed} replicas: at least 1 is required`,
     );
-  gate(hasChange(p), "proposes a change", "no change: the current values already fit the observed usage");
   gate(
+    "change",
+    hasChange(p),
+    "proposes a change",
+    "no change: the current values already fit the observed usage",
+  );
+  gate(
+    "minConfidence",
     confidence.score >= spec.minConfidence,
     `confidence ${confidence.score} meets minConfidence ${spec.minConfidence}`,
     `confidence ${confidence.score} is below minConfidence ${spec.minConfidence}`,
   );
   gate(
+    "maxRiskLevel",
     RISK_LEVELS.indexOf(risk.level) <= RISK_LEVELS.indexOf(spec.maxRiskLevel),
     `risk ${risk.level} is within maxRiskLevel ${spec.maxRiskLevel}`,
     `risk ${risk.level} exceeds maxRiskLevel ${spec.maxRiskLevel}`,
   );
+  const failed = checks.filter((c) => !c.passed);
+  const passed = checks.filter((c) => c.passed);
   return {
-    allowed: rejected.length === 0,
+    allowed: failed.length === 0,
     stepped: a.steps.length > 0,
-    reasons: [...rejected, ...a.steps, ...accepted],
+    checks: [...failed, ...passed],
+    steps: a.steps,
+    reasons: [...failed.map((c) => c.detail), ...a.steps, ...passed.map((c) => c.detail)],
   };
+}
+
+/** Why a recommendation is held back: the failed checks only, in plain words. */
+export function blockers(d: Decision): string[] {
+  return d.checks.filter((c) => !c.passed).map((c) => c.detail);
 }
 
 function protection(w: WorkloadState, s: GateSettings): string | undefined {

@@ -14,7 +14,8 @@ export {
   ExternalRecommenderError,
   type ExternalRecommenderOptions,
 } from "./external.js";
-export { hasChange } from "./gates.js";
+export { blockers, hasChange } from "./gates.js";
+export { measuredMemory, memorySetting } from "./readable.js";
 export { DEFAULT_ENGINE_SETTINGS, type EngineSettings, resolveSettings } from "./settings.js";
 export { SPOT_PRESETS } from "./strategies/spot.js";
 export type * from "./types.js";

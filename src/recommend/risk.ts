@@ -1,9 +1,9 @@
 // Risk LOW..CRITICAL: what could go wrong if the change is merged. Each factor adds points;
 // the score is their sum capped at 1 and the level comes from fixed thresholds.
 
-import { formatMemory } from "../api/quantity.js";
 import type { RiskLevel } from "../api/types.js";
 import { effectiveCpu, effectiveMemory } from "./cost.js";
+import { measuredMemory, memorySetting } from "./readable.js";
 import type { Proposal } from "./strategies/types.js";
 import type { Factor, Risk, WorkloadState } from "./types.js";
 
@@ -65,7 +65,7 @@ export function assessRisk(workload: WorkloadState, p: Proposal, s: RiskSettings
         add(
           "memoryLimit",
           0.4,
-          `${c.name}: memory limit ${formatMemory(limit)} is below the observed max ${formatMemory(Math.ceil(e.memory.max))}`,
+          `${c.name}: memory limit ${memorySetting(limit)} is below the observed max ${measuredMemory(e.memory.max)}`,
         );
       else if (headroom < s.memoryHeadroom)
         add(
@@ -80,8 +80,10 @@ export function assessRisk(workload: WorkloadState, p: Proposal, s: RiskSettings
     add("singleReplica", s.singleReplicaPoints, "a single replica: any restart is an outage");
   if (workload.ref.kind === "StatefulSet")
     add("statefulSet", s.statefulSetPoints, "a StatefulSet: pods are restarted one by one and own data");
-  if (p.loadFactor > 1)
-    add("consolidation", 0.1, `${p.loadFactor.toFixed(2)}x more load per pod on fewer replicas`);
+  if (p.loadFactor > 1) {
+    const counts = p.replicas ? `${p.replicas.current} -> ${p.replicas.proposed} replicas: ` : "";
+    add("consolidation", 0.1, `${counts}${p.loadFactor.toFixed(2)}x load per pod`);
+  }
   if (p.placement) add("spot", 0.1, "spot nodes can be reclaimed at short notice");
   if (p.scheduledScaling)
     add("schedule", 0.05, "fewer replicas in quiet hours; an unusual night would be short of pods");

@@ -226,12 +226,25 @@ export interface Risk {
   factors: Factor[];
 }
 
+/** One gate's verdict on a recommendation. */
+export interface GateCheck {
+  /** Which gate: data, protection, kind, replicas, change, minConfidence, maxRiskLevel. */
+  gate: string;
+  passed: boolean;
+  /** The verdict in plain words ("risk MEDIUM exceeds maxRiskLevel LOW"). */
+  detail: string;
+}
+
 export interface Decision {
   /** Whether a pull request may be opened. Never true when notEnoughData. */
   allowed: boolean;
   /** True when a change beyond maxChangePercent was cut back to the limit. */
   stepped: boolean;
-  /** Every gate's verdict, accepted or not, in plain words. */
+  /** Every gate's verdict, failed ones first. allowed is true exactly when every check passed. */
+  checks: GateCheck[];
+  /** What maxChangePercent cut back, one sentence a value: information, never a failure. */
+  steps: string[];
+  /** The failed checks, then the steps, then the passed checks, as plain text (older consumers). */
   reasons: string[];
 }
 

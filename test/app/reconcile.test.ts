@@ -357,7 +357,13 @@ describe("an open proposal", () => {
     gh.comment(1).updatePull(1, BRANCH).deleteRef(BRANCH);
     const gone = recommendation({
       notEnoughData: true,
-      decision: { allowed: false, stepped: false, reasons: ["no usage data"] },
+      decision: {
+        allowed: false,
+        stepped: false,
+        checks: [{ gate: "data", passed: false, detail: "no usage data" }],
+        steps: [],
+        reasons: ["no usage data"],
+      },
     });
     const result = await reconcile(policy(), deps(new MemoryStore(), gone));
     expect(result).toMatchObject({ phase: "Ready", proposal: { action: "closed" } });
@@ -476,6 +482,13 @@ describe("deleting a policy and health regressions", () => {
       head: `${BRANCH}-revert-1`,
       base: "master",
     });
+    // The reviewer sees what is in place now and what comes back, in one table after one blank line.
+    const revertBody = (gh.bodies("createPull")[0] as Record<string, string>).body;
+    expect(revertBody).toContain(
+      "nothing else in these files is touched.\n\n### Restored values\n\n| File | Field | Current | Restored |\n|---|---|---|---|\n" +
+        '| `k8s/web.yaml` (doc 0) | `/spec/template/spec/containers/0/resources/requests/cpu` | `"250m"` | `"500m"` |',
+    );
+    expect(revertBody).not.toMatch(/\n\n\n/);
     expect(gh.bodies("issueUpdate")[0]).toEqual({ labels: ["cost-optimization", "costopt:rollback"] });
     expect(parseMetadata(gh.bodies("updatePull")[0]?.body)?.rolledBack).toBe(2);
     expect(gh.bodies("comment")[0]?.body).toBe(

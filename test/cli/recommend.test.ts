@@ -150,6 +150,11 @@ describe("costopt recommend", () => {
     expect(web.monthlySavings).toBeCloseTo(web.currentCost - web.optimizedCost, 2);
     expect(web.confidenceScore).toBeGreaterThan(0.9);
     expect(web.decision.allowed).toBe(true);
+    // Every gate's verdict with a passed flag; reasons stay for older consumers.
+    expect(web.decision.checks.length).toBeGreaterThan(0);
+    expect(web.decision.checks.every((c) => c.passed && c.gate !== "" && c.detail !== "")).toBe(true);
+    expect(web.decision.steps).toEqual([]);
+    expect(web.decision.reasons).toEqual(web.decision.checks.map((c) => c.detail));
     expect(Object.keys(web)).toEqual(
       expect.arrayContaining(["riskLevel", "riskScore", "riskFactors", "currentCost", "optimizedCost"]),
     );
@@ -209,6 +214,20 @@ describe("costopt recommend", () => {
     expect(web?.notEnoughData).toBe(true);
     expect(web?.confidenceScore).toBe(0);
     expect(web?.decision.allowed).toBe(false);
+    expect(web?.decision.checks).toEqual([
+      { gate: "data", passed: false, detail: "not enough data: no usage for this workload in the window" },
+    ]);
+  });
+
+  it("says in the table only what holds a policy back", async () => {
+    const { out } = await run(
+      "--format",
+      "markdown",
+      "--now",
+      new Date((START + 3 * WEEK) * 1000).toISOString(),
+    );
+    const web = out.split("\n").find((l) => l.startsWith("| shop/web-cpu "));
+    expect(web).toMatch(/\| no: not enough data: no usage for this workload in the window \|$/);
   });
 });
 

@@ -7,6 +7,8 @@ import { formatReport, runOnce } from "../../src/cli/run.js";
 import { LocalForge } from "../../src/forge/local/index.js";
 import { parseMetadata } from "../../src/gitops/metadata.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
+import { openUsageSource } from "../../src/metrics/open.js";
+import { type UsageSource, workloadKey } from "../../src/metrics/types.js";
 import { makeRepo, sh } from "../forge/local-repo.js";
 
 const Mi = 2 ** 20;
@@ -108,10 +110,13 @@ describe("costopt run against a local git repository", () => {
     // One commit on the base; only the cpu line changed, comment kept.
     expect(sh(repo, "rev-parse", "costopt/shop/web-cost^")).toBe(base);
     const diff1 = sh(repo, "diff", "main", "costopt/shop/web-cost");
-    expect(diff1.split("\n").filter((l) => /^[-+] /.test(l))).toEqual([
+    const changed = diff1.split("\n").filter((l) => /^[-+] /.test(l));
+    expect(changed).toEqual([
       '-              cpu: "2"        # generous on purpose',
-      expect.stringMatching(/^\+ {14}cpu: "\d+m" {8}# generous on purpose$/),
+      expect.stringMatching(/^\+ {14}cpu: "\d+m" +# generous on purpose$/),
     ]);
+    // The comment stays in its column.
+    expect(changed[1]?.indexOf("#")).toBe(changed[0]?.indexOf("#"));
     const out1 = formatReport(first);
     expect(out1).toContain("=== shop/web-cost: created #1");
     expect(out1).toContain("```diff\n--- a/k8s/web.yaml\n+++ b/k8s/web.yaml");
@@ -145,6 +150,61 @@ describe("costopt run against a local git repository", () => {
     ]);
     expect(sh(repo, "branch", "--list", "costopt/*")).toBe("");
     expect(sh(repo, "rev-parse", "main")).toBe(base);
+  });
+
+  it("says only which gate held a proposal back, and the stepping apart from it", async () => {
+    const repo = makeRepo({ "k8s/web.yaml": DEPLOYMENT });
+    const work = mkdtempSync(join(tmpdir(), "costopt-run-"));
+    const policies = join(work, "policy.yaml");
+    // 2 CPUs for ~300m of use: a cut beyond 50% is stepped, and even that is MEDIUM risk.
+    writeFileSync(
+      policies,
+      POLICY.replace("maxRiskLevel: HIGH", "maxRiskLevel: LOW").replace(
+        "maxChangePercent: 80",
+        "maxChangePercent: 50",
+      ),
+    );
+    const report = await runOnce({ repo, policies, metrics: await metrics(work, "m.om", 300), now: NOW });
+    const result = report.results[0];
+    expect(result?.recommendation?.decision.allowed).toBe(false);
+    expect(result?.message).toMatch(
+      /^the policy's gates hold it back: risk MEDIUM exceeds maxRiskLevel LOW \(judged after stepping — maxChangePercent 50: app CPU request 2 -> \d+m \(-\d+%\) stepped to 1\)$/,
+    );
+    for (const passed of ["not protected", "at least 1 replica", "proposes a change", "meets minConfidence"])
+      expect(result?.message).not.toContain(passed);
+    expect(formatReport(report)).toContain(`=== shop/web-cost: none — ${result?.message}`);
+  });
+
+  it("reads usage once per distinct window for all policies, not once per policy", async () => {
+    const repo = makeRepo({ "k8s/web.yaml": DEPLOYMENT });
+    const work = mkdtempSync(join(tmpdir(), "costopt-run-"));
+    const policies = join(work, "policies.yaml");
+    const named = (name: string, window: string) =>
+      POLICY.replace("name: web-cost", `name: ${name}`)
+        .replace("metricsWindow: 7d", `metricsWindow: ${window}`)
+        .replace("dryRun: false", "dryRun: true");
+    writeFileSync(
+      policies,
+      [named("a", "7d"), named("b", "7d"), named("c", "3d"), named("d", "7d")].join("---\n"),
+    );
+    const file = openUsageSource(await metrics(work, "m.om", 300));
+    const reads: { workloads: string[]; seconds: number }[] = [];
+    const recording: UsageSource = {
+      description: file.description,
+      usage: (workloads, window) => {
+        reads.push({ workloads: workloads.map(workloadKey), seconds: window.end - window.start });
+        return file.usage(workloads, window);
+      },
+    };
+    const report = await runOnce({ repo, policies, metrics: "unused", now: NOW }, { usage: recording });
+    expect(report.results.map((r) => r.proposal?.action)).toEqual([
+      "dry-run",
+      "dry-run",
+      "dry-run",
+      "dry-run",
+    ]);
+    expect(reads.map((r) => r.seconds).sort()).toEqual([3 * 86400, 7 * 86400].sort());
+    expect(reads.find((r) => r.seconds === WEEK)?.workloads).toHaveLength(3);
   });
 
   it("is registered as `costopt run`, keeps state in Redis when asked, and prints the report", async () => {

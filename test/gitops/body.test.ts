@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { OptimizationType } from "../../src/api/types.js";
 import { renderAssessment } from "../../src/gitops/body/assessment.js";
 import { renderChanges } from "../../src/gitops/body/changes.js";
 import { renderChart } from "../../src/gitops/body/chart.js";
@@ -7,10 +8,11 @@ import { renderEvidence } from "../../src/gitops/body/evidence.js";
 import { usd } from "../../src/gitops/body/format.js";
 import { renderBody } from "../../src/gitops/body/index.js";
 import { renderPolicy } from "../../src/gitops/body/policy.js";
-import { renderRollback } from "../../src/gitops/body/rollback.js";
+import { renderRestored, renderRollback } from "../../src/gitops/body/rollback.js";
 import { renderSummary } from "../../src/gitops/body/summary.js";
 import { describeChange, labelsFor, renderTitle } from "../../src/gitops/body/title.js";
 import { type ProposalMetadata, parseMetadata } from "../../src/gitops/metadata.js";
+import type { PlacementChange, Recommendation, ScheduledScalingChange } from "../../src/recommend/types.js";
 import { recommendation, SPEC } from "./recommendation.js";
 
 const FIELDS = [
@@ -47,6 +49,75 @@ describe("title and labels", () => {
   });
 });
 
+describe("the summary sentence reads well for every optimization type", () => {
+  const Mi = 2 ** 20;
+  const app = recommendation().containers[0] as Recommendation["containers"][number];
+  const same = { ...app, proposed: app.current };
+  const cpuOnly = { ...app, proposed: { ...app.current, cpuRequest: 250 } };
+  const memoryOnly = { ...app, proposed: { ...app.current, memoryRequest: 384 * Mi, memoryLimit: 384 * Mi } };
+  const fixed = { current: 6, proposed: 6, field: "spec.replicas" } as const;
+  const placement: PlacementChange = {
+    capacityType: "spot",
+    nodeAffinity: {},
+    tolerations: [],
+    eligibility: [],
+  };
+  const schedule: ScheduledScalingChange = {
+    fileName: "web-scaledobject.yaml",
+    scaledObject: {},
+    windows: [{ days: [0, 6], startHour: 0, durationHours: 24, desiredReplicas: 1 }],
+    baselineReplicas: 3,
+  };
+  const opening = (over: Partial<Recommendation>) =>
+    renderSummary(recommendation(over), "7d").split(", based on")[0];
+
+  it.each<[OptimizationType, Partial<Recommendation>, string]>([
+    ["CPU", { containers: [cpuOnly] }, "costopt proposes to **right-size CPU** for Deployment `shop/web`"],
+    [
+      "MEMORY",
+      { containers: [memoryOnly] },
+      "costopt proposes to **right-size memory** for Deployment `shop/web`",
+    ],
+    [
+      "REPLICAS",
+      { containers: [same], replicas: { ...fixed, proposed: 5 } },
+      "costopt proposes to **set replicas 6 -> 5** for Deployment `shop/web`",
+    ],
+    [
+      "SPOT_INSTANCES",
+      { containers: [same], placement },
+      "costopt proposes to **move** Deployment `shop/web` **to spot capacity**",
+    ],
+    [
+      "SCHEDULED_SCALING",
+      { containers: [same], scheduledScaling: schedule },
+      "costopt proposes to **scale** Deployment `shop/web` **on a schedule** (1 replica in quiet hours, 3 otherwise)",
+    ],
+    [
+      "ALL",
+      { replicas: { ...fixed, proposed: 5 }, placement, scheduledScaling: schedule },
+      "costopt proposes to **right-size CPU and memory** for Deployment `shop/web`, **set its replicas 6 -> 5**, " +
+        "**move it to spot capacity** and **scale it on a schedule** (1 replica in quiet hours, 3 otherwise)",
+    ],
+  ])("%s", (type, over, expected) => {
+    expect(opening({ optimizationType: type, ...over })).toBe(expected);
+  });
+
+  it("names the HorizontalPodAutoscaler whose minimum changes, and says when nothing changes", () => {
+    expect(
+      opening({
+        containers: [same],
+        replicas: { current: 4, proposed: 2, field: "hpa.minReplicas", hpaName: "web" },
+      }),
+    ).toBe(
+      "costopt proposes to **set minReplicas 4 -> 2** on HorizontalPodAutoscaler `web` of Deployment `shop/web`",
+    );
+    expect(opening({ containers: [same], replicas: fixed })).toBe(
+      "costopt proposes no change to Deployment `shop/web`",
+    );
+  });
+});
+
 describe("body sections", () => {
   it("summary says what, how much data, the saving, confidence and risk", () => {
     expect(renderSummary(recommendation(), "7d")).toBe(
@@ -54,8 +125,14 @@ describe("body sections", () => {
         "(window 7d) from file usage.om. It saves about **$40.25 a month** ($121 -> $80.25), with 86% confidence and LOW risk.",
     );
     expect(
-      renderSummary(recommendation({ decision: { allowed: true, stepped: true, reasons: [] } })),
+      renderSummary(recommendation({ decision: { ...recommendation().decision, stepped: true } })),
     ).toContain("cut back to the policy's maxChangePercent");
+  });
+
+  it("says a safety increase adds to the bill rather than saving a negative amount", () => {
+    expect(renderSummary(recommendation({ monthlySavings: -4.5, optimizedCost: 125 }))).toContain(
+      "It adds about **$4.50 a month** ($121 -> $125)",
+    );
   });
 
   it("tables each changed container current -> proposed with the change", () => {
@@ -70,14 +147,28 @@ describe("body sections", () => {
     ).toContain("**Notes**\n\n- an HPA targets CPU utilization: its target shifts");
   });
 
-  it("lists the evidence per container, measured memory in whole MiB", () => {
+  it("lists the evidence per container, measured memory in Mi, or Gi to one decimal from 1Gi", () => {
     expect(renderEvidence(recommendation())).toContain(
       "| `app` | 120m / 180m / 200m / 240m / 310m | 290Mi / 320Mi | 2016 | 98% | 0 | 1 |",
     );
+    const measured = (p95: number, max: number) => {
+      const rec = recommendation();
+      if (rec.containers[0]?.evidence) rec.containers[0].evidence.memory = { p95, max };
+      return renderEvidence(rec);
+    };
+    expect(measured(755_539_304, 793_521_833)).toContain("| 721Mi / 757Mi |");
+    expect(measured(1_503_238_554, 2_410_000_000)).toContain("| 1.4Gi / 2.2Gi |");
+    expect(measured(2 * 2 ** 30, 3 * 2 ** 30)).toContain("| 2Gi / 3Gi |");
+    expect(measured(755_539_304, 793_521_833)).not.toMatch(/\d{6,}/);
+  });
+
+  it("shows memory settings a manifest wrote in decimal units as written, not in bytes", () => {
     const rec = recommendation();
-    if (rec.containers[0]?.evidence)
-      rec.containers[0].evidence.memory = { p95: 650_783_383, max: 670_498_129 };
-    expect(renderEvidence(rec)).toContain("| 621Mi / 639Mi |");
+    const app = rec.containers[0];
+    if (app) app.current = { ...app.current, memoryRequest: 500_000_000, memoryLimit: 500_000_000 };
+    const md = renderChanges(rec);
+    expect(md).toContain("| memory request | 500M | **384Mi** | -19% |");
+    expect(md).not.toContain("500000000");
   });
 
   it("draws usage against the current and proposed request as a Mermaid xychart", () => {
@@ -96,7 +187,23 @@ describe("body sections", () => {
     expect(renderAssessment(recommendation())).toContain("| coverage | confidence 98% | 98% of the window |");
     const policy = renderPolicy("shop/web-cost", SPEC, recommendation());
     expect(policy).toContain("`shop/web-cost`: ALL, window 7d, minConfidence 70%, maxRiskLevel MEDIUM");
-    expect(policy).toContain("- risk LOW <= MEDIUM");
+    expect(policy).toContain(
+      "- ✅ confidence 0.86 meets minConfidence 0.7\n- ✅ risk LOW is within maxRiskLevel MEDIUM",
+    );
+    expect(policy).not.toContain("Cut back");
+  });
+
+  it("lists what maxChangePercent cut back apart from the gate verdicts", () => {
+    const step = "maxChangePercent 50: app CPU request 1 -> 100m (-90%) stepped to 500m";
+    const rec = recommendation();
+    const policy = renderPolicy("shop/web-cost", SPEC, {
+      ...rec,
+      decision: { ...rec.decision, stepped: true, steps: [step], reasons: [step, ...rec.decision.reasons] },
+    });
+    expect(policy).toMatch(
+      /- ✅ risk LOW is within maxRiskLevel MEDIUM\n\nCut back to maxChangePercent:\n\n- maxChangePercent 50: app CPU request/,
+    );
+    expect(policy).not.toContain(`✅ ${step}`);
   });
 
   it("tells how to roll back and what the revert restores", () => {
@@ -108,6 +215,19 @@ describe("body sections", () => {
     );
     expect(md).toContain("| `k8s/web-scaledobject.yaml` | whole file | (absent) | new file |");
     expect(renderCommands()).toContain("`/costopt ignore`");
+  });
+
+  it("heads the revert's table with the value now in place and the one it restores", () => {
+    expect(renderRestored(FIELDS, ["k8s/web-scaledobject.yaml"])).toBe(
+      [
+        "### Restored values",
+        "",
+        "| File | Field | Current | Restored |",
+        "|---|---|---|---|",
+        '| `k8s/web.yaml` (doc 0) | `/spec/template/spec/containers/0/resources/requests/cpu` | `"250m"` | `"500m"` |',
+        "| `k8s/web-scaledobject.yaml` | whole file | present | removed |",
+      ].join("\n"),
+    );
   });
 
   it("assembles every section and ends with metadata that parses back", () => {

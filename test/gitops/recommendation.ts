@@ -52,7 +52,16 @@ export function recommendation(overrides: Partial<Recommendation> = {}): Recomme
     monthlySavings: 40.25,
     confidence: { score: 0.86, factors: [{ name: "coverage", score: 0.98, detail: "98% of the window" }] },
     risk: { level: "LOW", score: 0.12, factors: [{ name: "reduction", score: 0.1, detail: "CPU -50%" }] },
-    decision: { allowed: true, stepped: false, reasons: ["confidence 86% >= 70%", "risk LOW <= MEDIUM"] },
+    decision: {
+      allowed: true,
+      stepped: false,
+      checks: [
+        { gate: "minConfidence", passed: true, detail: "confidence 0.86 meets minConfidence 0.7" },
+        { gate: "maxRiskLevel", passed: true, detail: "risk LOW is within maxRiskLevel MEDIUM" },
+      ],
+      steps: [],
+      reasons: ["confidence 0.86 meets minConfidence 0.7", "risk LOW is within maxRiskLevel MEDIUM"],
+    },
     notes: [],
     notEnoughData: false,
     generatedAt: "2026-11-26T06:00:00.000Z",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { currentRecommendation, statusFrom } from "../../src/gitops/status.js";
+import { currentRecommendation, holdBackReason, statusFrom } from "../../src/gitops/status.js";
+import type { GateCheck } from "../../src/recommend/types.js";
 import { recommendation } from "./recommendation.js";
 
 const NOW = new Date("2026-11-26T06:00:00Z");
@@ -45,5 +46,47 @@ describe("CR status", () => {
       appliedOptimizations: 2,
       totalSavings: 50,
     });
+  });
+});
+
+describe("why nothing is proposed", () => {
+  const held = (checks: GateCheck[], steps: string[] = []) =>
+    recommendation({
+      decision: {
+        allowed: checks.every((c) => c.passed),
+        stepped: steps.length > 0,
+        checks,
+        steps,
+        reasons: [...checks.map((c) => c.detail), ...steps],
+      },
+    });
+
+  it("names the failed gates only, and stepping apart as what the gates judged", () => {
+    const rec = held(
+      [
+        { gate: "maxRiskLevel", passed: false, detail: "risk MEDIUM exceeds maxRiskLevel LOW" },
+        { gate: "protection", passed: true, detail: "not protected" },
+        { gate: "minConfidence", passed: true, detail: "confidence 0.99 meets minConfidence 0.8" },
+      ],
+      ["maxChangePercent 40: replicas 8 -> 4 (-50%) stepped to 5"],
+    );
+    expect(holdBackReason(rec)).toBe(
+      "the policy's gates hold it back: risk MEDIUM exceeds maxRiskLevel LOW " +
+        "(judged after stepping — maxChangePercent 40: replicas 8 -> 4 (-50%) stepped to 5)",
+    );
+  });
+
+  it("says 'not enough data' once", () => {
+    const rec = {
+      ...held([
+        { gate: "data", passed: false, detail: "not enough data: no usage for this workload in the window" },
+      ]),
+      notEnoughData: true,
+    };
+    expect(holdBackReason(rec)).toBe("not enough data: no usage for this workload in the window");
+  });
+
+  it("has nothing to say when every gate passed", () => {
+    expect(holdBackReason(recommendation())).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { formatCpu } from "../../src/api/quantity.js";
 import { effectiveCpu } from "../../src/recommend/cost.js";
 import { recommend } from "../../src/recommend/engine.js";
 import type { Recommendation } from "../../src/recommend/types.js";
@@ -17,6 +18,28 @@ describe("ALL strategy", () => {
     expect(containerOf(merged).proposed.cpuRequest).toBe(675);
     expect(reservedCpu(merged)).toBe(reservedCpu(cpuOnly));
     expect(merged.risk.factors.map((f) => f.name)).toContain("consolidation");
+  });
+
+  it("explains the CPU figure in the evidence table's per-pod terms, and the risk says the same", () => {
+    const r = recommend(input({ spec: all }));
+    const perPod = formatCpu(containerOf(r).evidence?.cpu.p95 ?? Number.NaN);
+    // The evidence table shows per-pod statistics; the note starts from the same figure.
+    expect(containerOf(r).notes).toContain(
+      `CPU request 675m = per-pod p95 ${perPod} x 3 -> 1 replicas (3.00x load per pod) + 10%, rounded up`,
+    );
+    expect(r.risk.factors.find((f) => f.name === "consolidation")?.detail).toBe(
+      "3 -> 1 replicas: 3.00x load per pod",
+    );
+  });
+
+  it("gives the load per pod of the stepped replica count once maxChangePercent cuts it back", () => {
+    const r = recommend(input({ spec: spec({ optimizationType: "ALL", maxChangePercent: 50 }) }));
+    // 3 -> 1 is -67%; stepped to 2, so each pod carries 1.5x, not 3x.
+    expect(r.replicas?.proposed).toBe(2);
+    expect(containerOf(r).notes.join("\n")).toMatch(/x 3 -> 1 replicas \(3\.00x load per pod\)/);
+    expect(r.risk.factors.find((f) => f.name === "consolidation")?.detail).toBe(
+      "3 -> 2 replicas: 1.50x load per pod",
+    );
   });
 
   it("sizes memory from the peak too and lists every type that contributed", () => {

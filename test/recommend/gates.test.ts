@@ -1,12 +1,39 @@
 import { describe, expect, it } from "vitest";
 import { recommend } from "../../src/recommend/engine.js";
-import { DEFAULT_GATE_SETTINGS, decide } from "../../src/recommend/gates.js";
+import { blockers, DEFAULT_GATE_SETTINGS, decide } from "../../src/recommend/gates.js";
 import type { Proposal } from "../../src/recommend/strategies/types.js";
 import { containerOf, diurnal, input, spec, usageFrom, workload } from "./fixtures.js";
 
 const reasons = (r: ReturnType<typeof recommend>) => r.decision.reasons.join("\n");
 
 describe("gates", () => {
+  describe("the decision", () => {
+    it("marks each check passed or failed, and keeps stepping apart from the checks", () => {
+      const r = recommend(input({ spec: spec({ maxRiskLevel: "LOW", maxChangePercent: 50 }) }));
+      const { checks, steps } = r.decision;
+      expect(blockers(r.decision)).toEqual(["risk MEDIUM exceeds maxRiskLevel LOW"]);
+      expect(checks[0]).toEqual({
+        gate: "maxRiskLevel",
+        passed: false,
+        detail: "risk MEDIUM exceeds maxRiskLevel LOW",
+      });
+      expect(checks.filter((c) => c.passed).map((c) => c.gate)).toEqual([
+        "protection",
+        "replicas",
+        "change",
+        "minConfidence",
+      ]);
+      expect(steps).toEqual(["maxChangePercent 50: app CPU request 1 -> 225m (-78%) stepped to 500m"]);
+      expect(checks.map((c) => c.detail)).not.toContain(steps[0]);
+    });
+    it("has no blockers when every check passed, stepped or not", () => {
+      const r = recommend(input({ spec: spec({ maxChangePercent: 50 }) }));
+      expect(r.decision).toMatchObject({ allowed: true, stepped: true });
+      expect(blockers(r.decision)).toEqual([]);
+      expect(r.decision.checks.every((c) => c.passed)).toBe(true);
+    });
+  });
+
   describe("minConfidence", () => {
     it("accepts a week of steady data", () => {
       const r = recommend(input({ spec: spec({ minConfidence: 0.9 }) }));

@@ -16,6 +16,15 @@ describe("MEMORY strategy", () => {
     expect(r.appliedTypes).toEqual(["MEMORY"]);
   });
 
+  it("writes the measured peak in Mi, never as a raw byte count", () => {
+    const r = recommend(
+      input({ spec: memory, usage: usageFrom({ cpu: () => 200, memory: () => 181_609_884 }) }),
+    );
+    // 181,609,884 bytes is 173.2Mi; x 1.15 = 199.2Mi -> 208Mi
+    expect(app(r).notes).toContain("memory 208Mi from peak 173Mi + 15%, rounded up");
+    expect(app(r).notes.join("\n")).not.toMatch(/\d{6,}/);
+  });
+
   it("sizes on the peak, not the typical value, of slowly growing memory", () => {
     const start = input().usage?.window.start ?? 0;
     const growing = (t: number) => 200 * MI + ((t - start) / (7 * 86400)) * 400 * MI;

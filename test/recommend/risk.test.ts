@@ -63,6 +63,17 @@ describe("risk", () => {
     expect(r.risk.factors.find((f) => f.name === "memoryLimit")?.score).toBe(0.4);
   });
 
+  it("names the limit as the manifest wrote it and the observed max in Mi, not in bytes", () => {
+    const w = workload({
+      containers: [{ name: "app", resources: { cpuRequest: 1000, memoryLimit: 500_000_000 } }],
+    });
+    const usage = usageFrom({ cpu: () => 200, memory: () => 755_539_304 });
+    const r = recommend(input({ workload: w, usage }));
+    expect(r.risk.factors.find((f) => f.name === "memoryLimit")?.detail).toBe(
+      "app: memory limit 500M is below the observed max 721Mi",
+    );
+  });
+
   it("maps scores to levels at 0.25, 0.5 and 0.75", () => {
     expect([0, 0.25, 0.5, 0.75, 1].map((s) => levelOf(s, DEFAULT_RISK_SETTINGS))).toEqual([
       "LOW",

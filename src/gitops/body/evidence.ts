@@ -1,13 +1,9 @@
 // The usage the numbers came from, per container: percentiles, samples, coverage, OOMs, restarts.
 
 import { formatCpu } from "../../api/quantity.js";
+import { measuredMemory } from "../../recommend/readable.js";
 import type { Recommendation } from "../../recommend/types.js";
 import { percent } from "./format.js";
-
-// Usage is a measurement, not a setting: whole MiB reads better than exact bytes.
-function mebibytes(bytes: number): string {
-  return `${Math.round(bytes / 2 ** 20)}Mi`;
-}
 
 function date(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace(/:\d\d\.\d+Z$/, "Z");
@@ -31,7 +27,7 @@ export function renderEvidence(rec: Recommendation): string {
       continue;
     }
     const cpu = [v.cpu.p50, v.cpu.p90, v.cpu.p95, v.cpu.p99, v.cpu.max].map(formatCpu).join(" / ");
-    const mem = [v.memory.p95, v.memory.max].map(mebibytes).join(" / ");
+    const mem = [v.memory.p95, v.memory.max].map(measuredMemory).join(" / ");
     out.push(
       `| \`${c.name}\` | ${cpu} | ${mem} | ${v.samples} | ${percent(v.coverage)} | ${v.oomKills} | ${v.restarts} |`,
     );

@@ -1,6 +1,7 @@
 // Number formatting shared by the PR title and body renderers.
 
-import { formatCpu, formatMemory } from "../../api/quantity.js";
+import { formatCpu } from "../../api/quantity.js";
+import { memorySetting } from "../../recommend/readable.js";
 import type { Resources } from "../../recommend/types.js";
 
 export const RESOURCE_FIELDS = ["cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit"] as const;
@@ -25,7 +26,7 @@ export function percent(share: number): string {
 
 export function quantity(field: ResourceField, value: number | undefined): string {
   if (value === undefined) return "not set";
-  return field.startsWith("cpu") ? formatCpu(value) : formatMemory(value);
+  return field.startsWith("cpu") ? formatCpu(value) : memorySetting(value);
 }
 
 /** "-50%", "+20%", "" when unchanged or not comparable. */

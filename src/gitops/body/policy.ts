@@ -1,11 +1,12 @@
-// The policy that asked for this change and every gate's verdict.
+// The policy that asked for this change, every gate's verdict, and what maxChangePercent cut
+// back (said apart from the gates: a step is the policy at work, not a check that failed).
 
 import type { CostOptimizationSpec } from "../../api/types.js";
 import type { Recommendation } from "../../recommend/types.js";
 import { cell, percent } from "./format.js";
 
 export function renderPolicy(policyKey: string, spec: CostOptimizationSpec, rec: Recommendation): string {
-  return [
+  const out = [
     "### Policy",
     "",
     `\`${policyKey}\`: ${spec.optimizationType}, window ${spec.metricsWindow}, ` +
@@ -13,6 +14,9 @@ export function renderPolicy(policyKey: string, spec: CostOptimizationSpec, rec:
       `maxChangePercent ${spec.maxChangePercent}%, autoApply ${spec.autoApply ? "on" : "off"}, ` +
       `rollbackOnFailure ${spec.rollbackOnFailure ? "on" : "off"}.`,
     "",
-    ...rec.decision.reasons.map((r) => `- ${cell(r)}`),
-  ].join("\n");
+    ...rec.decision.checks.map((c) => `- ${c.passed ? "✅" : "❌"} ${cell(c.detail)}`),
+  ];
+  if (rec.decision.steps.length > 0)
+    out.push("", "Cut back to maxChangePercent:", "", ...rec.decision.steps.map((s) => `- ${cell(s)}`));
+  return out.join("\n");
 }

@@ -1,9 +1,20 @@
-// How to undo the change: the exact originals a revert would restore.
+// How to undo the change: the exact originals a revert would restore. The revert PR's own table
+// (what it puts back) is rendered here too, so both tables read the same way.
 
 import type { FieldChange } from "../../state/types.js";
 
 function show(value: unknown): string {
   return value === undefined ? "(not set)" : `\`${JSON.stringify(value)}\``;
+}
+
+/** One row a field, `before` then `after`, under the given column headings. */
+function fieldTable(fields: readonly FieldChange[], headings: [string, string]): string[] {
+  const rows = [`| File | Field | ${headings[0]} | ${headings[1]} |`, "|---|---|---|---|"];
+  for (const f of fields)
+    rows.push(
+      `| \`${f.path}\` (doc ${f.document}) | \`${f.pointer}\` | ${show(f.before)} | ${show(f.after)} |`,
+    );
+  return rows;
 }
 
 export function renderRollback(
@@ -19,11 +30,24 @@ export function renderRollback(
   ];
   if (autoRollback)
     out.push("", "The policy has rollbackOnFailure: a health regression after the merge triggers it too.");
-  out.push("", "| File | Field | Original | Proposed |", "|---|---|---|---|");
-  for (const f of fields)
-    out.push(
-      `| \`${f.path}\` (doc ${f.document}) | \`${f.pointer}\` | ${show(f.before)} | ${show(f.after)} |`,
-    );
+  out.push("", ...fieldTable(fields, ["Original", "Proposed"]));
   for (const path of createdFiles) out.push(`| \`${path}\` | whole file | (absent) | new file |`);
+  return out.join("\n");
+}
+
+/**
+ * The revert PR's table: each field the merged proposal changed, as it is now (the merged value)
+ * and as the revert restores it (the original). `fields` are the merged proposal's changes.
+ */
+export function renderRestored(fields: readonly FieldChange[], removedFiles: readonly string[] = []): string {
+  const out = [
+    "### Restored values",
+    "",
+    ...fieldTable(
+      fields.map((f) => ({ ...f, before: f.after, after: f.before })),
+      ["Current", "Restored"],
+    ),
+  ];
+  for (const path of removedFiles) out.push(`| \`${path}\` | whole file | present | removed |`);
   return out.join("\n");
 }

@@ -7,7 +7,7 @@ import { formatCpu } from "../../api/quantity.js";
 import type { CpuStats } from "../../metrics/types.js";
 import { roundCpuUp } from "../rounding.js";
 import type { ContainerRecommendation } from "../types.js";
-import { type Strategy, withApplied } from "./types.js";
+import { type Proposal, type Strategy, withApplied } from "./types.js";
 
 export interface CpuSettings {
   /** The usage statistic the request must cover. Default "p95": brief bursts above it are absorbed by the node's slack, as CPU is compressible. */
@@ -28,7 +28,7 @@ export const DEFAULT_CPU_SETTINGS: CpuSettings = {
 };
 
 export const cpuStrategy: Strategy<CpuSettings> = (_ctx, draft, settings) => {
-  const containers = draft.containers.map((c) => sizeCpu(c, settings, draft.loadFactor));
+  const containers = draft.containers.map((c) => sizeCpu(c, settings, draft));
   const changed = containers.some(
     (c, i) =>
       c.proposed.cpuRequest !== draft.containers[i]?.proposed.cpuRequest ||
@@ -49,18 +49,30 @@ export const cpuStrategy: Strategy<CpuSettings> = (_ctx, draft, settings) => {
   };
 };
 
-function sizeCpu(c: ContainerRecommendation, s: CpuSettings, loadFactor: number): ContainerRecommendation {
+/**
+ * How the sized figure came about, in the terms of the evidence table (which shows per-pod
+ * statistics): "p95 481m", or "per-pod p95 16m x 6 -> 1 replicas (6.00x load per pod)".
+ */
+function sizedFrom(perPod: number, s: CpuSettings, draft: Proposal): string {
+  const { loadFactor, replicas } = draft;
+  if (loadFactor === 1) return `${s.percentile} ${formatCpu(perPod)}`;
+  const counts = replicas ? ` x ${replicas.current} -> ${replicas.proposed} replicas` : "";
+  return `per-pod ${s.percentile} ${formatCpu(perPod)}${counts} (${loadFactor.toFixed(2)}x load per pod)`;
+}
+
+function sizeCpu(c: ContainerRecommendation, s: CpuSettings, draft: Proposal): ContainerRecommendation {
   if (!c.evidence) return { ...c, notes: [...c.notes, "no CPU usage data: CPU left unchanged"] };
+  const { loadFactor } = draft;
   const notes = [...c.notes];
-  const used = c.evidence.cpu[s.percentile] * loadFactor;
-  const spread = loadFactor === 1 ? "" : ` x${loadFactor.toFixed(2)} (fewer replicas)`;
+  const perPod = c.evidence.cpu[s.percentile];
+  const used = perPod * loadFactor;
   let request = roundCpuUp(used * (1 + s.marginPercent / 100));
   if (request < s.floorMillicores) {
     request = s.floorMillicores;
     notes.push(`CPU request at the floor ${formatCpu(s.floorMillicores)}`);
   } else {
     notes.push(
-      `CPU request ${formatCpu(request)} = ${s.percentile} ${formatCpu(used)}${spread} + ${s.marginPercent}%, rounded up`,
+      `CPU request ${formatCpu(request)} = ${sizedFrom(perPod, s, draft)} + ${s.marginPercent}%, rounded up`,
     );
   }
   const limit = proposeLimit(c, request, s, c.evidence.cpu.max * loadFactor, notes);

@@ -2,7 +2,7 @@
 // a pod over its limit is OOM-killed, so the peak (not a percentile) is what must fit, and the
 // request equals the limit so the scheduler reserves what the pod may really use.
 
-import { formatMemory } from "../../api/quantity.js";
+import { measuredMemory, memorySetting } from "../readable.js";
 import { roundMemoryUp } from "../rounding.js";
 import type { ContainerRecommendation } from "../types.js";
 import { type Strategy, withApplied } from "./types.js";
@@ -47,7 +47,7 @@ function sizeMemory(c: ContainerRecommendation, s: MemorySettings): ContainerRec
   const notes = [...c.notes];
   let used = c.evidence.memory.max;
   let value = used * (1 + s.bufferPercent / 100);
-  let reason = `peak ${formatMemory(Math.ceil(used))} + ${s.bufferPercent}%`;
+  let reason = `peak ${measuredMemory(used)} + ${s.bufferPercent}%`;
   if (c.evidence.oomKills > 0) {
     // The working set is sampled, and the kill happens at the limit: what the container
     // actually needed was at least the limit it was killed at.
@@ -55,15 +55,15 @@ function sizeMemory(c: ContainerRecommendation, s: MemorySettings): ContainerRec
     const oomFloor = Math.max(used + s.oomMinExtraBytes, used * s.oomMultiplier);
     if (oomFloor > value) {
       value = oomFloor;
-      reason = `${c.evidence.oomKills} OOM kill(s): max(used + ${formatMemory(s.oomMinExtraBytes)}, used x ${s.oomMultiplier}) with used ${formatMemory(Math.ceil(used))}`;
+      reason = `${c.evidence.oomKills} OOM kill(s): max(used + ${memorySetting(s.oomMinExtraBytes)}, used x ${s.oomMultiplier}) with used ${measuredMemory(used)}`;
     }
   }
   let request = roundMemoryUp(value);
   // The floor applies after rounding so it reads as written ("100Mi", not "112Mi").
   if (request < s.floorBytes) {
     request = s.floorBytes;
-    notes.push(`memory at the floor ${formatMemory(s.floorBytes)}`);
-  } else notes.push(`memory ${formatMemory(request)} from ${reason}, rounded up`);
+    notes.push(`memory at the floor ${memorySetting(s.floorBytes)}`);
+  } else notes.push(`memory ${memorySetting(request)} from ${reason}, rounded up`);
   let limit = c.current.memoryLimit;
   if (s.limitEqualsRequest) limit = request;
   else if (limit !== undefined && limit < request) {

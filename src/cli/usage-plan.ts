@@ -1,0 +1,31 @@
+// Usage for a pass over many policies. Each policy asks for its own workload and window; read
+// naively, a metrics file would be scanned (or Prometheus queried) once per policy. The pass
+// instead reads once per distinct window, for every workload that wants that window.
+
+import { parseWindow } from "../api/duration.js";
+import type { CostOptimization } from "../api/types.js";
+import { type PlannedRead, prefetchedUsage } from "../metrics/prefetch.js";
+import type { UsageSource, WorkloadRef } from "../metrics/types.js";
+
+/** The workload a policy targets, with the namespace defaulted as reconcile() defaults it. */
+export function policyTarget(policy: CostOptimization): WorkloadRef {
+  const t = policy.spec.targetWorkload;
+  return { namespace: t.namespace ?? policy.metadata.namespace ?? "default", kind: t.kind, name: t.name };
+}
+
+/** Every policy's workload and window; a policy with an invalid window is left to fail on its own. */
+export function plannedReads(policies: readonly CostOptimization[]): PlannedRead[] {
+  return policies.flatMap((p) => {
+    const seconds = parseWindow(p.spec.metricsWindow);
+    return seconds ? [{ workload: policyTarget(p), seconds }] : [];
+  });
+}
+
+/** `source`, read once per distinct window for all `policies`, evaluated as of `now`. */
+export function usageForPass(
+  source: UsageSource,
+  policies: readonly CostOptimization[],
+  now: Date,
+): UsageSource {
+  return prefetchedUsage(source, plannedReads(policies), now);
+}
