@@ -1,6 +1,6 @@
 // TEST DOUBLE: a small in-process HTTP server speaking the Kubernetes API's JSON, for tests and
 // benchmarks only. No kube-apiserver can run on these machines, so costopt's Kubernetes code
-// (including @kubernetes/client-node's informer) is exercised against this instead.
+// (the client in src/kube/connection.ts and client.ts, and its informer) is exercised against this instead.
 //
 // What it implements, for any registered group/version/plural (data-driven, see `register`):
 //   - GET list (with labelSelector equality terms) and GET one; list carries a resourceVersion;
