@@ -129,6 +129,26 @@ describe("body sections", () => {
     ).toContain("cut back to the policy's maxChangePercent");
   });
 
+  it("lists scheduled scaling's quiet windows by day name and hour", () => {
+    const md = renderChanges(
+      recommendation({
+        scheduledScaling: {
+          fileName: "web-scaledobject.yaml",
+          scaledObject: {},
+          windows: [
+            { days: [6, 0], startHour: 0, durationHours: 24, desiredReplicas: 1 },
+            { days: [1, 2, 3, 4, 5], startHour: 22, durationHours: 8, desiredReplicas: 2 },
+          ],
+          baselineReplicas: 3,
+        },
+      }),
+    );
+    expect(md).toContain(
+      "**Scheduled scaling**: a new KEDA ScaledObject, `web-scaledobject.yaml`, keeps 3 replicas except in these quiet windows (UTC):\n\n" +
+        "- Sat, Sun from 00:00 for 24 h: 1 replica\n- Mon, Tue, Wed, Thu, Fri from 22:00 for 8 h: 2 replicas",
+    );
+  });
+
   it("says a safety increase adds to the bill rather than saving a negative amount", () => {
     expect(renderSummary(recommendation({ monthlySavings: -4.5, optimizedCost: 125 }))).toContain(
       "It adds about **$4.50 a month** ($121 -> $125)",

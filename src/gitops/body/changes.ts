@@ -1,7 +1,10 @@
 // One table per container (current -> proposed), plus replicas, placement and scheduled scaling.
 
 import type { Recommendation } from "../../recommend/types.js";
-import { cell, change, changedFields, quantity, RESOURCE_FIELDS, RESOURCE_LABEL } from "./format.js";
+import { cell, change, changedFields, count, quantity, RESOURCE_FIELDS, RESOURCE_LABEL } from "./format.js";
+
+/** LowWindow.days: 0 is Sunday. */
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 export function renderChanges(rec: Recommendation): string {
   const out: string[] = ["### Changes"];
@@ -48,11 +51,14 @@ export function renderChanges(rec: Recommendation): string {
   if (s) {
     out.push(
       "",
-      `**Scheduled scaling**: a KEDA ScaledObject in \`${s.fileName}\`, ${s.baselineReplicas} replicas outside:`,
+      `**Scheduled scaling**: a new KEDA ScaledObject, \`${s.fileName}\`, keeps ${count(s.baselineReplicas, "replica")} ` +
+        "except in these quiet windows (UTC):",
+      "",
     );
     for (const w of s.windows)
       out.push(
-        `- days ${w.days.join(",")} from ${w.startHour}:00 UTC for ${w.durationHours} h -> ${w.desiredReplicas} replicas`,
+        `- ${w.days.map((d) => DAYS[d] ?? d).join(", ")} from ${String(w.startHour).padStart(2, "0")}:00 ` +
+          `for ${w.durationHours} h: ${count(w.desiredReplicas, "replica")}`,
       );
   }
   if (out.length === 1) out.push("", "No resource values change.");

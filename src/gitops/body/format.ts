@@ -20,6 +20,11 @@ export function usd(amount: number): string {
   return `$${n}`;
 }
 
+/** "1 replica", "3 replicas". */
+export function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 export function percent(share: number): string {
   return `${Math.round(share * 100)}%`;
 }

@@ -2,7 +2,7 @@
 
 import { parseWindow } from "../../api/duration.js";
 import type { Recommendation } from "../../recommend/types.js";
-import { changedFields, percent, usd } from "./format.js";
+import { changedFields, count, percent, usd } from "./format.js";
 
 function days(seconds: number): string {
   const d = seconds / 86400;
@@ -47,7 +47,9 @@ function actions(rec: Recommendation): Action[] {
   if (s) {
     const quiet = s.windows[0]?.desiredReplicas;
     const detail =
-      quiet === undefined ? "" : ` (${replicas(quiet)} in quiet hours, ${s.baselineReplicas} otherwise)`;
+      quiet === undefined
+        ? ""
+        : ` (${count(quiet, "replica")} in quiet hours, ${s.baselineReplicas} otherwise)`;
     out.push({
       lead: (w) => `**scale** ${w} **on a schedule**${detail}`,
       follow: `**scale it on a schedule**${detail}`,
@@ -55,8 +57,6 @@ function actions(rec: Recommendation): Action[] {
   }
   return out;
 }
-
-const replicas = (n: number) => `${n} ${n === 1 ? "replica" : "replicas"}`;
 
 /** "a", "a and b", "a, b and c". */
 function listed(items: string[]): string {
