@@ -8,17 +8,16 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseWindow } from "../src/api/duration.js";
 import { checkPolicies, validPolicies } from "../src/api/load.js";
 import { readInputs } from "../src/cli/files.js";
 import { formatReport } from "../src/cli/run.js";
+import { usageForPass } from "../src/cli/usage-plan.js";
 import { LocalForge } from "../src/forge/local/index.js";
 import { answerComment } from "../src/gitops/command-runner.js";
 import { parseMetadata } from "../src/gitops/metadata.js";
 import { recordClosed } from "../src/gitops/outcome.js";
 import { FileUsageSource } from "../src/metrics/file-source.js";
 import { writeOpenMetricsFile } from "../src/metrics/generator.js";
-import { prefetchedUsage } from "../src/metrics/prefetch.js";
 import { demoOptions } from "../src/metrics/presets.js";
 import { type ReconcileResult, reconcile } from "../src/reconcile.js";
 import { createStore } from "../src/state/index.js";
@@ -59,15 +58,8 @@ if (problems.length) throw new Error(`example policies are invalid:\n${problems.
 const forge = new LocalForge({ dir: repo, now: () => now });
 const store = await createStore(undefined);
 const clock = () => now;
-const windows = policies.map((p) => {
-  const seconds = parseWindow(p.spec.metricsWindow) ?? 7 * 86_400;
-  return {
-    workload: { ...p.spec.targetWorkload, namespace: p.spec.targetWorkload.namespace as string },
-    seconds,
-  };
-});
 // The file is read once per distinct window for every workload, not once per policy.
-const usage = prefetchedUsage(new FileUsageSource({ path: metricsFile }), windows, now);
+const usage = usageForPass(new FileUsageSource({ path: metricsFile }), policies, now);
 const snapshot = await forge.snapshot();
 const results: ReconcileResult[] = [];
 for (const policy of policies)
@@ -77,9 +69,8 @@ heading("costopt run: one pass over the example policies");
 for (const r of results) {
   const rec = r.recommendation;
   const saving = rec ? `$${rec.monthlySavings.toFixed(2)}/mo` : "-";
-  const decision = rec?.decision.allowed ? "allowed" : "held back";
   process.stdout.write(
-    `  ${r.policy.padEnd(28)} ${r.phase.padEnd(9)} ${saving.padStart(12)}  ${decision}: ${r.message}\n`,
+    `  ${r.policy.padEnd(28)} ${r.phase.padEnd(9)} ${saving.padStart(12)}  ${r.message}\n`,
   );
 }
 process.stdout.write(formatReport({ results, problems: [], warnings: [], stoppedEarly: false }));
