@@ -80,6 +80,10 @@ export async function validate(
   opts: AdmissionOptions = {},
 ): Promise<AdmissionResponse> {
   if (req.operation === "DELETE" || req.operation === "CONNECT") return { uid: req.uid, allowed: true };
+  // An update that leaves spec alone (finalizer, annotations, labels) is never refused: a rule
+  // tightened after the policy was stored must not block its finalizer, and so its deletion.
+  if (req.operation === "UPDATE" && sameSpec(req.object, req.oldObject))
+    return { uid: req.uid, allowed: true };
   const workloadLabels = await lookup(req, opts.lookupLabels);
   const { violations, warnings } = validatePolicy(req.object, {
     ...opts.validation,
@@ -102,6 +106,11 @@ export async function validate(
     };
   }
   return out;
+}
+
+function sameSpec(a: unknown, b: unknown): boolean {
+  const spec = (o: unknown) => JSON.stringify((o as { spec?: unknown } | undefined)?.spec ?? null);
+  return b !== undefined && spec(a) === spec(b);
 }
 
 export function mutate(req: AdmissionRequest): AdmissionResponse {

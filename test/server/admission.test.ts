@@ -108,6 +108,19 @@ describe("the validating admission webhook (AdmissionReview v1 over HTTPS)", () 
     expect(del.json.response?.allowed).toBe(true);
   });
 
+  it("never refuses an update that leaves spec alone, so a finalizer can always be released", async () => {
+    current = { validation: { protectedNamespaces: ["shop"] } };
+    const stored = policy();
+    const released = { ...stored, metadata: { ...(stored.metadata as object), finalizers: [] } };
+    const update = (object: unknown) => {
+      const r = review(object, "UPDATE");
+      return { ...r, request: { ...r.request, oldObject: stored } };
+    };
+    expect((await post("/validate", update(released))).json.response?.allowed).toBe(true);
+    const changed = { ...stored, spec: { ...(stored.spec as object), maxChangePercent: 30 } };
+    expect((await post("/validate", update(changed))).json.response?.allowed).toBe(false);
+  });
+
   it("answers a malformed review with 400 rather than a decision", async () => {
     expect((await post("/validate", "{")).status).toBe(400);
     expect((await post("/validate", { kind: "AdmissionReview" })).status).toBe(400);
