@@ -36,7 +36,11 @@ export function defaultingPatch(obj: unknown): Operation[] {
   } else if (!isObject(metadata.labels)) {
     ops.push({ op: "add", path: "/metadata/labels", value: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } });
   } else if (metadata.labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) {
-    ops.push({ op: "add", path: `/metadata/labels/${escapePointer(MANAGED_BY_LABEL)}`, value: MANAGED_BY_VALUE });
+    ops.push({
+      op: "add",
+      path: `/metadata/labels/${escapePointer(MANAGED_BY_LABEL)}`,
+      value: MANAGED_BY_VALUE,
+    });
   }
   if (isObject(obj.spec)) {
     for (const [key, value] of Object.entries(SPEC_DEFAULTS)) {

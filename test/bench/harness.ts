@@ -23,7 +23,8 @@ export interface BenchOptions {
 export function benchOptions(argv = process.argv): BenchOptions {
   const i = argv.indexOf("--scale");
   const scale = i >= 0 ? Number(argv[i + 1]) : Number(process.env.BENCH_SCALE ?? 1);
-  if (!Number.isFinite(scale) || scale <= 0) throw new Error(`--scale must be a positive number, got ${argv[i + 1]}`);
+  if (!Number.isFinite(scale) || scale <= 0)
+    throw new Error(`--scale must be a positive number, got ${argv[i + 1]}`);
   return { scale };
 }
 

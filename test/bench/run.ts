@@ -41,9 +41,18 @@ for (const file of files) {
 const table = new Table({ head: ["benchmark", "metric", "value", "unit", "target", "ok"] });
 for (const r of all) {
   const value = Number.isInteger(r.value) ? String(r.value) : r.value.toFixed(r.value < 10 ? 3 : 1);
-  table.push([r.benchmark, r.metric, value, r.unit, r.target ?? "", r.ok === undefined ? "" : r.ok ? "yes" : "NO"]);
+  table.push([
+    r.benchmark,
+    r.metric,
+    value,
+    r.unit,
+    r.target ?? "",
+    r.ok === undefined ? "" : r.ok ? "yes" : "NO",
+  ]);
 }
 const cpu = cpus()[0]?.model ?? "unknown CPU";
-console.log(`machine: ${cpus().length} x ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+console.log(
+  `machine: ${cpus().length} x ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+);
 console.log(table.toString());
 process.exitCode = failed ? 1 : 0;
