@@ -178,13 +178,16 @@ async function pass(
   const heldBack = holdBackReason(rec);
   if (heldBack !== undefined) return withdraw(heldBack);
 
+  const desired = desiredFrom(rec, spec.source?.containerMapping);
   const r = rec.replicas;
-  if (r?.field === "hpa.minReplicas" && r.proposed !== r.current)
-    // The manifests module edits workloads, not HPAs; say so rather than drop it silently.
+  if (r?.field === "hpa.minReplicas" && desired.hpaMinReplicas !== undefined && !located.replicas.hpa) {
+    // An HPA outside the repository (a Helm chart's template, say) cannot be patched: say so, propose the rest.
     warnings.push(
-      `HPA ${r.hpaName ?? ""} minReplicas ${r.current} -> ${r.proposed} is recommended but not proposed`,
+      `HPA ${r.hpaName ?? ""} minReplicas ${r.current} -> ${r.proposed} is recommended but not proposed: the HorizontalPodAutoscaler is not in the repository (perhaps created by a Helm template); change it where it is defined`,
     );
-  const plan = planChanges(index, located, desiredFrom(rec, spec.source?.containerMapping));
+    desired.hpaMinReplicas = undefined;
+  }
+  const plan = planChanges(index, located, desired);
   if (!plan.ok) return { ...failed("PlanRefused", plan.reason), recommendation: rec };
   if (plan.edits.length === 0) return withdraw("the manifests already hold the recommended values");
 

@@ -115,6 +115,8 @@ export function desiredFrom(rec: Recommendation, containerMapping: Record<string
   return {
     ...(containers.length > 0 ? { containers } : {}),
     ...(r && r.field === "spec.replicas" && r.proposed !== r.current ? { replicas: r.proposed } : {}),
+    // An HPA owns the replicas: its floor is what changes.
+    ...(r && r.field === "hpa.minReplicas" && r.proposed !== r.current ? { hpaMinReplicas: r.proposed } : {}),
     ...(rec.placement
       ? {
           placement: {

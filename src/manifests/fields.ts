@@ -10,6 +10,8 @@ import type { EditSite, Kustomization, KustomizePatch, ResourceField } from "./t
 export type FieldRef =
   | { scope: "container"; container: string; sub: string[] }
   | { scope: "pod"; sub: string[] }
+  /** A path from the object's root, e.g. an HPA's spec.minReplicas. */
+  | { scope: "object"; sub: string[] }
   | { scope: "replicas" };
 
 export const POD_SPEC = ["spec", "template", "spec"];
@@ -35,6 +37,7 @@ function containerIndex(obj: unknown, name: string): number {
 function pathIn(obj: unknown, field: FieldRef): string[] | undefined {
   if (field.scope === "replicas") return ["spec", "replicas"];
   if (field.scope === "pod") return [...POD_SPEC, ...field.sub];
+  if (field.scope === "object") return field.sub;
   const i = containerIndex(obj, field.container);
   return i < 0 ? undefined : [...POD_SPEC, "containers", String(i), ...field.sub];
 }
@@ -116,7 +119,9 @@ function newPatchSite(r: Rendering, field: FieldRef): EditSite {
       ? ["spec", "replicas"]
       : field.scope === "pod"
         ? [...POD_SPEC, ...field.sub]
-        : [...POD_SPEC, "containers", "0", ...field.sub];
+        : field.scope === "object"
+          ? field.sub
+          : [...POD_SPEC, "containers", "0", ...field.sub];
   return {
     file: newPatchFile(r),
     docIndex: 0,

@@ -28,6 +28,8 @@ export interface RepoView {
   layerRootCount: Map<string, number>;
   /** HorizontalPodAutoscalers, which may own a workload's replicas. */
   hpas: IndexedDocument[];
+  /** Files kustomizations use as patches: their documents are not resources. */
+  patchFiles: Set<string>;
 }
 
 type Raw = { doc: IndexedDocument; layers: Kustomization[] };
@@ -111,6 +113,7 @@ export function viewOf(index: RepoIndex): RepoView {
     dirKustomization,
     layerRootCount: new Map(),
     hpas: index.documents.filter((d) => d.kind === "HorizontalPodAutoscaler"),
+    patchFiles,
   };
   const inTree = new Set<IndexedDocument>();
   for (const k of index.kustomizations.values()) {

@@ -3,6 +3,7 @@
 
 import type { PolicySource } from "../api/types.js";
 import { locateInHelm } from "./helm.js";
+import { findHpa } from "./hpa.js";
 import { kindNameKey, type Rendering, renderingsOf, viewOf } from "./kustomize-tree.js";
 import { locatedFromRendering, mergeLocated, type Target } from "./located.js";
 import { isUnder, repoPath, symlinkOnPath } from "./paths.js";
@@ -102,7 +103,7 @@ function locate(index: RepoIndex, target: Target, source?: PolicySource): Locate
     if (found.length) {
       const view = viewOf(index);
       const merged = mergeLocated(
-        found.map((r) => locatedFromRendering(view, r, target, view.hpas)),
+        found.map((r) => locatedFromRendering(view, r, target, findHpa(index, view, r))),
         what,
       );
       return typeof merged === "string" ? refuse(merged) : merged;

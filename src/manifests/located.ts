@@ -4,16 +4,10 @@
 import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { WorkloadKind } from "../api/types.js";
 import { type FieldRef, POD_SPEC, RESOURCE_PATHS, readQuantity, resolveField } from "./fields.js";
+import { hpaInfo } from "./hpa.js";
 import { folderOf, type Rendering, type RepoView } from "./kustomize-tree.js";
 import { getAt, isRecord } from "./pointer.js";
-import type {
-  EditSite,
-  IndexedDocument,
-  Located,
-  LocatedContainer,
-  LocatedReplicas,
-  ResourceField,
-} from "./types.js";
+import type { EditSite, Located, LocatedContainer, LocatedReplicas, ResourceField } from "./types.js";
 import { RESOURCE_FIELDS } from "./types.js";
 import { deepEqual } from "./yaml-stream.js";
 
@@ -29,42 +23,16 @@ function labelsAt(value: unknown, path: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
 }
 
-function hpaFor(hpas: readonly IndexedDocument[], target: Target, names: ReadonlySet<string>) {
-  return hpas.find((h) => {
-    const ref = getAt(h.value, ["spec", "scaleTargetRef"]);
-    if (!isRecord(ref) || ref.kind !== target.kind || typeof ref.name !== "string" || !names.has(ref.name))
-      return false;
-    return !target.namespace || !h.namespace || h.namespace === target.namespace;
-  });
-}
-
-function replicasOf(
-  view: RepoView,
-  r: Rendering,
-  target: Target,
-  hpas: readonly IndexedDocument[],
-): LocatedReplicas {
+function replicasOf(view: RepoView, r: Rendering, hpa: Rendering | undefined): LocatedReplicas {
   const res = resolveField(view, r, { scope: "replicas" }) as NonNullable<ReturnType<typeof resolveField>>;
-  const hpa = hpaFor(hpas, target, new Set([r.name, r.doc.name as string]));
   const explicit = typeof res.value === "number";
-  const out: LocatedReplicas = {
+  return {
     current: explicit ? (res.value as number) : 1,
     explicit,
     sites: [res.site],
     ownedByHpa: hpa !== undefined,
+    ...(hpa ? { hpa: hpaInfo(view, hpa) } : {}),
   };
-  if (hpa) {
-    const min = getAt(hpa.value, ["spec", "minReplicas"]);
-    const max = getAt(hpa.value, ["spec", "maxReplicas"]);
-    out.hpa = {
-      file: hpa.file,
-      docIndex: hpa.docIndex,
-      name: hpa.name ?? "",
-      ...(typeof min === "number" ? { minReplicas: min } : {}),
-      ...(typeof max === "number" ? { maxReplicas: max } : {}),
-    };
-  }
-  return out;
 }
 
 function containerOf(view: RepoView, r: Rendering, name: string): LocatedContainer {
@@ -89,7 +57,7 @@ export function locatedFromRendering(
   view: RepoView,
   r: Rendering,
   target: Target,
-  hpas: readonly IndexedDocument[],
+  hpa: Rendering | undefined,
 ): Located {
   const containers = getAt(r.doc.value, [...POD_SPEC, "containers"]);
   const names = Array.isArray(containers)
@@ -120,7 +88,7 @@ export function locatedFromRendering(
     ),
     podLabels: labelsAt(r.doc.value, ["spec", "template", "metadata", "labels"]),
     containers: names.map((n) => containerOf(view, r, n)),
-    replicas: replicasOf(view, r, target, hpas),
+    replicas: replicasOf(view, r, hpa),
     placement: { nodeAffinity: pod(["affinity", "nodeAffinity"]), tolerations: pod(["tolerations"]) },
     notes,
   };
@@ -131,6 +99,7 @@ function summary(l: Located): unknown {
   return {
     containers: l.containers.map((c) => ({ ...c, sites: undefined })),
     replicas: l.replicas.current,
+    hpa: l.replicas.hpa && { min: l.replicas.hpa.minReplicas, max: l.replicas.hpa.maxReplicas },
   };
 }
 
@@ -158,6 +127,8 @@ export function mergeLocated(all: Located[], what: string): Located | string {
       for (const f of RESOURCE_FIELDS as ResourceField[])
         mergeSites(c.sites[f], other.containers[i]?.sites[f] ?? []);
     mergeSites(first.replicas.sites, other.replicas.sites);
+    if (first.replicas.hpa && other.replicas.hpa)
+      mergeSites(first.replicas.hpa.minReplicasSites, other.replicas.hpa.minReplicasSites);
     mergeSites(first.placement.nodeAffinity, other.placement.nodeAffinity);
     mergeSites(first.placement.tolerations, other.placement.tolerations);
     for (const n of other.newFiles)

@@ -108,6 +108,7 @@ function collectWrites(located: Located, desired: Desired): Write[] {
       );
     push(r.sites, "replicas", () => desired.replicas, ["spec", "replicas"]);
   }
+  if (desired.hpaMinReplicas !== undefined) collectHpaWrite(located, desired.hpaMinReplicas, push);
   const placement = desired.placement;
   if (placement?.nodeAffinity)
     push(located.placement.nodeAffinity, "nodeAffinity", () => placement.nodeAffinity, [
@@ -121,6 +122,28 @@ function collectWrites(located: Located, desired: Desired): Write[] {
       "tolerations",
     ]);
   return writes;
+}
+
+type Push = (sites: EditSite[], what: string, value: (raw: unknown) => unknown, rel: string[]) => void;
+
+/** The HPA's minReplicas, never above its maxReplicas (the HPA controller would reject it). */
+function collectHpaWrite(located: Located, min: number, push: Push): void {
+  const { kind, name } = located.target;
+  if (!Number.isInteger(min) || min < 1)
+    refuse("the HorizontalPodAutoscaler's minReplicas must be an integer of at least 1");
+  const hpa = located.replicas.hpa;
+  if (!hpa)
+    refuse(
+      `no HorizontalPodAutoscaler targeting ${kind} ${name} is in the repository (a Helm template may create it); its minReplicas cannot be proposed`,
+    );
+  if (hpa.maxReplicas !== undefined && min > hpa.maxReplicas)
+    refuse(
+      `minReplicas ${min} would exceed maxReplicas ${hpa.maxReplicas} of the HorizontalPodAutoscaler ${hpa.name} (${hpa.file}); not proposed`,
+    );
+  push(hpa.minReplicasSites, `minReplicas of the HorizontalPodAutoscaler ${hpa.name}`, () => min, [
+    "spec",
+    "minReplicas",
+  ]);
 }
 
 /** The operations that set each write's value, adding missing parents as one block. */

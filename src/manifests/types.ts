@@ -178,7 +178,16 @@ export interface LocatedReplicas {
   explicit: boolean;
   sites: EditSite[];
   ownedByHpa: boolean;
-  hpa?: { file: string; docIndex: number; name: string; minReplicas?: number; maxReplicas?: number };
+  /** The HorizontalPodAutoscaler in the repository that targets the workload. */
+  hpa?: {
+    file: string;
+    docIndex: number;
+    name: string;
+    minReplicas?: number;
+    maxReplicas?: number;
+    /** Where spec.minReplicas is set, or would be added (an overlay patch when the HPA's base is shared). */
+    minReplicasSites: EditSite[];
+  };
 }
 
 export interface Located {
@@ -215,6 +224,8 @@ export interface DesiredContainer {
 export interface Desired {
   containers?: DesiredContainer[];
   replicas?: number;
+  /** The minReplicas of the HorizontalPodAutoscaler that owns the workload's replicas. */
+  hpaMinReplicas?: number;
   placement?: { nodeAffinity?: Record<string, unknown>; tolerations?: Record<string, unknown>[] };
   /**
    * Extra files (e.g. a scheduled-scaling manifest), relative to each of located.newFiles'

@@ -237,6 +237,29 @@ describe("creating a proposal", () => {
     expect(gh.rest.filter((r) => !r.startsWith("GET"))).toEqual([]);
   });
 
+  it("proposes the HPA's minReplicas when an HPA in the repository owns the replicas, else says why not", async () => {
+    const hpa =
+      "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\n  namespace: shop\n" +
+      "spec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 4\n  maxReplicas: 8\n";
+    const rec = recommendation({
+      replicas: { current: 4, proposed: 2, field: "hpa.minReplicas", hpaName: "web" },
+    });
+    gh.snapshot({ "k8s/web.yaml": WEB, "k8s/hpa.yaml": hpa }).pulls(BRANCH, []);
+    const result = await reconcile(policy({ dryRun: true }), deps(new MemoryStore(), rec));
+    expect(result.warnings).toEqual([]);
+    const diff = result.proposal?.diff ?? "";
+    expect(diff).toContain("-  minReplicas: 4\n+  minReplicas: 2\n");
+
+    // A Helm chart's template makes the HPA: the resources are proposed, the floor is explained.
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []);
+    const helm = await reconcile(policy({ dryRun: true }), deps(new MemoryStore(), rec));
+    expect(helm.proposal?.diff).toContain("+              cpu: 250m # sized in 2024");
+    expect(helm.proposal?.diff).not.toContain("minReplicas");
+    expect(helm.warnings).toEqual([
+      "HPA web minReplicas 4 -> 2 is recommended but not proposed: the HorizontalPodAutoscaler is not in the repository (perhaps created by a Helm template); change it where it is defined",
+    ]);
+  });
+
   it("waits when the repository's open-PR or hourly limit is reached", async () => {
     const config = "prConcurrentLimit: 2\nprHourlyLimit: 1\n";
     gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config })

@@ -30,6 +30,8 @@ describe("golden cases (testdata/cases/<case>/{original,expected})", () => {
           if (want[field] !== undefined) expect(got?.[field], `${want.name} ${field}`).toBe(want[field]);
       }
       if (spec.desired.replicas !== undefined) expect(again.replicas.current).toBe(spec.desired.replicas);
+      if (spec.desired.hpaMinReplicas !== undefined)
+        expect(again.replicas.hpa?.minReplicas).toBe(spec.desired.hpaMinReplicas);
     });
   }
 });

@@ -1,8 +1,11 @@
 // How locateWorkload reads Kustomize layers: which layer sets a value, under which name and
 // namespace a base document comes out, and where an edit goes.
 
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { indexRepository, type Located, locateWorkload, planChanges } from "../../src/manifests/index.js";
+import { CASES } from "./cases.js";
+import { loadTree } from "./helpers.js";
 
 const base = `apiVersion: apps/v1
 kind: Deployment
@@ -237,5 +240,53 @@ patches:
     expect(plan.ok && plan.edits[0]?.after).toContain(
       "      containers:\n        - name: app\n          resources:\n            requests:\n              cpu: 90m\n",
     );
+  });
+});
+
+describe("a HorizontalPodAutoscaler across Kustomize layers", () => {
+  // base: Deployment api + HPA api (min 2, max 10); prod patches the HPA (min 6, max 20); staging does not.
+  const index = indexRepository(loadTree(join(CASES, "kustomize-hpa-min-replicas/original")));
+  const locate = (namespace: string, name: string) => {
+    const l = locateWorkload(index, { kind: "Deployment", namespace, name });
+    if (!l.ok) throw new Error(l.reason);
+    return l;
+  };
+
+  it("reads the bounds the overlay sets, and edits minReplicas in the overlay's HPA patch", () => {
+    const prod = locate("prod", "prod-api");
+    expect(prod.replicas).toMatchObject({
+      ownedByHpa: true,
+      hpa: { name: "prod-api", file: "base/hpa.yaml", minReplicas: 6, maxReplicas: 20 },
+    });
+    expect(prod.replicas.hpa?.minReplicasSites).toMatchObject([
+      { file: "overlays/prod/hpa.yaml", path: "/spec/minReplicas", raw: 6 },
+    ]);
+  });
+
+  it("adds an HPA patch to an overlay that shares the base, leaving the base HPA alone", () => {
+    const staging = locate("staging", "api");
+    expect(staging.replicas.hpa).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+    const plan = planChanges(index, staging, { hpaMinReplicas: 3 });
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(plan.edits.map((e) => [e.path, e.after])).toEqual([
+      [
+        "overlays/staging/costopt-horizontalpodautoscaler-api.yaml",
+        "# Added by costopt: overrides for this overlay only, so the shared base stays as it is.\n" +
+          "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: api\nspec:\n  minReplicas: 3\n",
+      ],
+      [
+        "overlays/staging/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: staging\nresources:\n- ../../base\n" +
+          "patches:\n- path: costopt-horizontalpodautoscaler-api.yaml\n",
+      ],
+    ]);
+  });
+
+  it("never proposes a minReplicas above the HPA's maxReplicas", () => {
+    expect(planChanges(index, locate("staging", "api"), { hpaMinReplicas: 11 })).toEqual({
+      ok: false,
+      reason:
+        "minReplicas 11 would exceed maxReplicas 10 of the HorizontalPodAutoscaler api (base/hpa.yaml); not proposed",
+    });
   });
 });

@@ -79,6 +79,19 @@ spec:
       "replicas of Deployment web are owned by the HorizontalPodAutoscaler web-hpa (web.yaml); change its bounds instead",
     );
     expect(plan(files).ok).toBe(true);
+    // The HPA's own floor is what changes, within its maxReplicas.
+    const floor = plan(files, { hpaMinReplicas: 4 });
+    expect(floor.ok && floor.edits[0]?.after).toBe(web(hpa).replace("minReplicas: 2", "minReplicas: 4"));
+    expect(reasonOf(plan(files, { hpaMinReplicas: 12 }))).toBe(
+      "minReplicas 12 would exceed maxReplicas 10 of the HorizontalPodAutoscaler web-hpa (web.yaml); not proposed",
+    );
+  });
+
+  it("an HPA floor for a workload no HPA in the repository targets", () => {
+    const files = [{ path: "web.yaml", content: web() }];
+    expect(reasonOf(plan(files, { hpaMinReplicas: 2 }))).toBe(
+      "no HorizontalPodAutoscaler targeting Deployment web is in the repository (a Helm template may create it); its minReplicas cannot be proposed",
+    );
   });
 
   it("a target defined in several places with conflicting values", () => {
