@@ -3,12 +3,12 @@
 // this. I/O is behind the Forge, Store and UsageSource handed in; nothing here reads env vars.
 
 import { parseWindow } from "./api/duration.js";
-import type { CostOptimization, Phase, PullRequestRef } from "./api/types.js";
+import type { CostOptimization, Phase, PolicySource, PullRequestRef } from "./api/types.js";
 import { type Forge, RateLimitError, type RepoSnapshot } from "./forge/types.js";
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "./gitops/config.js";
 import { policyKey, proposalBranch } from "./gitops/identity.js";
 import { withPolicyLock } from "./gitops/lock.js";
-import { type ProposalOutcome, syncProposal, withdrawProposal } from "./gitops/proposals.js";
+import { type ProposalOutcome, type SourceNote, syncProposal, withdrawProposal } from "./gitops/proposals.js";
 import { type RollbackResult, requestRollback } from "./gitops/rollback.js";
 import { holdBackReason } from "./gitops/status.js";
 import { desiredFrom, workloadState } from "./gitops/workload.js";
@@ -37,6 +37,20 @@ export interface ReconcileDeps {
   snapshot?: RepoSnapshot;
   pricing?: PricingConfig;
   settings?: EngineSettingsOverrides;
+  /**
+   * Where the manifests are, as discovered from Argo CD / Flux / the default repository
+   * (src/discovery); spec.source is used when absent.
+   */
+  source?: GitSource;
+}
+
+/** A discovered Git source: what the locator takes, and why it was chosen (status, PR body). */
+export interface GitSource {
+  policySource: PolicySource;
+  explanation: string;
+  warnings: string[];
+  /** For status.source. */
+  status: Record<string, unknown>;
 }
 
 export interface ReconcileResult {
@@ -52,6 +66,8 @@ export interface ReconcileResult {
   failureReason?: string;
   /** Another reconcile of this policy holds the lock; nothing was done. */
   busy?: boolean;
+  /** The resolved Git source for status.source, when discovery chose it. */
+  source?: Record<string, unknown>;
   /** The forge rate-limited us: stop this run; the next one resumes where this one stopped. */
   rateLimited?: { retryAfterSeconds: number };
 }
@@ -136,13 +152,16 @@ async function pass(
     message,
     warnings,
     failureReason,
+    ...(deps.source ? { source: deps.source.status } : {}),
   });
 
   // The index knows where it came from, so a policy bound to another repository or branch is refused.
   const index = indexRepository(snapshot.files, { branch: snapshot.branch, repository: deps.forge.remote });
   const namespace = spec.targetWorkload.namespace ?? policy.metadata.namespace ?? "default";
   const ref: WorkloadRef = { namespace, kind: spec.targetWorkload.kind, name: spec.targetWorkload.name };
-  const located = locateWorkload(index, ref, spec.source);
+  const source = deps.source?.policySource ?? spec.source;
+  if (deps.source) warnings.push(...deps.source.warnings);
+  const located = locateWorkload(index, ref, source);
   if (!located.ok) return failed("WorkloadNotFound", located.reason);
 
   const seconds = parseWindow(spec.metricsWindow);
@@ -168,6 +187,7 @@ async function pass(
     proposal,
     pullRequest: prRef(proposal),
     warnings,
+    ...(deps.source ? { source: deps.source.status } : {}),
   });
 
   const withdraw = async (reason: string) =>
@@ -178,7 +198,7 @@ async function pass(
   const heldBack = holdBackReason(rec);
   if (heldBack !== undefined) return withdraw(heldBack);
 
-  const desired = desiredFrom(rec, spec.source?.containerMapping);
+  const desired = desiredFrom(rec, source?.containerMapping);
   const r = rec.replicas;
   if (r?.field === "hpa.minReplicas" && desired.hpaMinReplicas !== undefined && !located.replicas.hpa) {
     // An HPA outside the repository (a Helm chart's template, say) cannot be patched: say so, propose the rest.
@@ -199,6 +219,7 @@ async function pass(
       recommendation: rec,
       edits: plan.edits,
       base: { branch: snapshot.branch, commitSha: snapshot.commitSha, treeSha: snapshot.treeSha },
+      source: sourceNote(deps.source, spec.source, located.definedIn, snapshot.branch),
     },
     { forge: deps.forge, store: deps.store, now, config },
   );
@@ -279,3 +300,19 @@ export async function rollbackPolicy(
 }
 
 export { currentRecommendation, statusFrom } from "./gitops/status.js";
+
+/** Why these files: the discovery's explanation, the policy's spec.source, or a repository search. */
+function sourceNote(
+  discovered: GitSource | undefined,
+  declared: PolicySource | undefined,
+  definedIn: readonly { file: string }[],
+  branch: string,
+): SourceNote {
+  const files = [...new Set(definedIn.map((d) => d.file))];
+  if (discovered) return { explanation: discovered.explanation, warnings: discovered.warnings, files };
+  if (declared?.path || declared?.repository) {
+    const where = [declared.repository, declared.path].filter(Boolean).join(" path ");
+    return { explanation: `the policy's spec.source: ${where}`, warnings: [], files };
+  }
+  return { explanation: `found by searching branch ${branch} for the workload`, warnings: [], files };
+}

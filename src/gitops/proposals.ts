@@ -31,6 +31,15 @@ export interface DesiredProposal {
   /** The plan's file edits, computed on `base`. */
   edits: PlannedEdit[];
   base: { branch: string; commitSha: string; treeSha?: string };
+  /** Why these files were chosen, for reviewers. */
+  source?: SourceNote;
+}
+
+export interface SourceNote {
+  explanation: string;
+  warnings: string[];
+  /** The files that define the workload. */
+  files: string[];
 }
 
 export type ProposalAction =
@@ -104,6 +113,7 @@ function body(d: DesiredProposal, built: Built, head: string): string {
     fields: metadata.fields,
     createdFiles: metadata.createdFiles,
     metadata,
+    source: d.source,
   });
 }
 

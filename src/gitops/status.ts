@@ -69,7 +69,7 @@ export function holdBackReason(rec: Recommendation): string | undefined {
 
 /** The CR status a result leads to, keeping the counters of the previous status. */
 export function statusFrom(
-  result: Pick<ReconcileResult, "phase" | "message" | "recommendation" | "pullRequest">,
+  result: Pick<ReconcileResult, "phase" | "message" | "recommendation" | "pullRequest" | "source">,
   previous: CostOptimizationStatus | undefined,
   now: Date,
 ): CostOptimizationStatus {
@@ -83,5 +83,6 @@ export function statusFrom(
     lastAnalysis: result.recommendation ? now.toISOString() : prev.lastAnalysis,
     ...(result.recommendation ? { currentRecommendation: currentRecommendation(result.recommendation) } : {}),
     ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
+    ...(result.source ? { source: result.source } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type { CostOptimizationSpec } from "../../api/types.js";
 import type { Recommendation } from "../../recommend/types.js";
 import type { FieldChange } from "../../state/types.js";
 import { type ProposalMetadata, renderMetadata } from "../metadata.js";
+import type { SourceNote } from "../proposals.js";
 import { renderAssessment } from "./assessment.js";
 import { renderChanges } from "./changes.js";
 import { renderChart } from "./chart.js";
@@ -11,6 +12,7 @@ import { renderCommands } from "./commands.js";
 import { renderEvidence } from "./evidence.js";
 import { renderPolicy } from "./policy.js";
 import { renderRollback } from "./rollback.js";
+import { renderSource } from "./source.js";
 import { renderSummary } from "./summary.js";
 
 export interface BodyInput {
@@ -20,6 +22,8 @@ export interface BodyInput {
   fields: readonly FieldChange[];
   createdFiles: readonly string[];
   metadata: ProposalMetadata;
+  /** Why these files were chosen. */
+  source?: SourceNote;
 }
 
 /** GitHub rejects bodies over 65,536 characters; charts go first when we must shorten. */
@@ -30,6 +34,7 @@ export function renderBody(input: BodyInput): string {
   const sections = [
     renderSummary(rec, input.spec.metricsWindow),
     renderChanges(rec),
+    renderSource(input.source),
     renderEvidence(rec),
     renderChart(rec),
     renderAssessment(rec),
@@ -42,7 +47,7 @@ export function renderBody(input: BodyInput): string {
   const meta = renderMetadata(input.metadata);
   if (body.length + meta.length > MAX_BODY)
     body = sections
-      .filter((s, i) => s !== "" && i !== 3)
+      .filter((s, i) => s !== "" && i !== 4)
       .join("\n\n")
       .slice(0, MAX_BODY - meta.length - 100);
   return `${body}\n\n${meta}\n`;
