@@ -274,12 +274,18 @@ export async function webhookMiddleware(
 export async function githubForge(
   probot: Probot,
   repository: string,
-  options: { writeIntervalMs?: number } = {},
+  options: { writeIntervalMs?: number; defaultBranch?: string } = {},
 ): Promise<GitHubForge> {
   const [owner, repo] = repository.split("/");
   if (!owner || !repo) throw new Error(`repository must be owner/name, got ${JSON.stringify(repository)}`);
   const appOctokit = await probot.auth();
   const { data } = await appOctokit.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
   const octokit = (await probot.auth(data.id)) as unknown as OctokitLike;
-  return new GitHubForge({ octokit, owner, repo, writeIntervalMs: options.writeIntervalMs });
+  return new GitHubForge({
+    octokit,
+    owner,
+    repo,
+    writeIntervalMs: options.writeIntervalMs,
+    ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+  });
 }

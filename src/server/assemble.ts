@@ -94,6 +94,8 @@ export async function assemble(
       log,
       clusterName: config.clusterName,
       defaultRepository: config.defaultRepository,
+      // Without a cluster (local mode) there is nothing to discover from.
+      ...(kube ? { clusterReader: kube } : {}),
       reevaluateAll: () => service?.reevaluateAll(),
       // GitHub's secondary limits: keep writes serial and about a second apart.
       writeIntervalMs: 1000,

@@ -5,6 +5,7 @@
 
 import { Probot, ProbotOctokit } from "probot";
 import { costoptApp, githubForge, type PolicyRef, webhookMiddleware } from "../app.js";
+import { type ClusterReader, createSourceDiscovery, type InstallationLookup } from "../discovery/index.js";
 import type { Forge } from "../forge/types.js";
 import { annotateOutcome, requestReconcile } from "../kube/outcomes.js";
 import type { PolicyStore } from "../kube/policy-store.js";
@@ -12,6 +13,7 @@ import type { Store } from "../state/types.js";
 import { instrumentOctokit } from "../telemetry/github.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/metrics.js";
+import { gitTargetFor } from "./git-target.js";
 import type { ForgeFor } from "./gitops-reconciler.js";
 import type { WebhookMiddleware } from "./http.js";
 import { TtlCache } from "./lookup-cache.js";
@@ -27,6 +29,10 @@ export interface GitHubOptions {
   log: Logger;
   clusterName?: string;
   defaultRepository?: string;
+  /** Reads Argo CD / Flux objects to discover where a workload's manifests live; absent without a cluster. */
+  clusterReader?: ClusterReader;
+  /** Argo CD control-plane namespaces (discovery). */
+  argoNamespaces?: string[];
   /** A push to a default branch or a new installation: look at every policy again (leader only). */
   reevaluateAll: () => void;
   /** Octokit class override (tests disable retries and throttling). */
@@ -39,8 +45,8 @@ export interface GitHubWiring {
   probot: Probot;
   webhooks: WebhookMiddleware;
   forgeFor: ForgeFor;
-  /** The forge of one repository (owner/name), e.g. to read local-mode policies. */
-  forgeForRepository: (repository: string) => Promise<Forge>;
+  /** The forge of one repository (owner/name), proposing against `branch` (default: its default branch). */
+  forgeForRepository: (repository: string, branch?: string) => Promise<Forge>;
 }
 
 export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
@@ -83,23 +89,57 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
 
   // The installation lookup costs a call; the forge (with Probot's self-refreshing token) is reused.
   const forges = new TtlCache<Forge>(10 * 60_000);
-  const forgeForRepository = (repository: string) =>
-    forges.get(repository, () => githubForge(probot, repository, { writeIntervalMs: o.writeIntervalMs }));
-  const forgeFor: ForgeFor = async (policy) => {
-    const repository = policy.spec.source?.repository ?? o.defaultRepository;
-    if (!repository) {
-      return {
-        error: `no Git repository for ${policy.metadata.namespace}/${policy.metadata.name}: set spec.source.repository or DEFAULT_REPOSITORY`,
-      };
-    }
+  const forgeForRepository = (repository: string, branch?: string) =>
+    forges.get(`${repository}@${branch ?? ""}`, () =>
+      githubForge(probot, repository, {
+        writeIntervalMs: o.writeIntervalMs,
+        ...(branch ? { defaultBranch: branch } : {}),
+      }),
+    );
+  const reader = o.clusterReader;
+  const discovery = reader
+    ? () =>
+        createSourceDiscovery({
+          reader,
+          installations: repositoryInstallation(probot),
+          ...(o.defaultRepository ? { defaultSource: { repository: o.defaultRepository } } : {}),
+          ...(o.argoNamespaces ? { argoNamespaces: o.argoNamespaces } : {}),
+        })
+    : undefined;
+  const forgeFor = gitTargetFor({
+    forge: forgeForRepository,
+    ...(discovery ? { discovery } : {}),
+    ...(o.defaultRepository ? { defaultRepository: o.defaultRepository } : {}),
+  });
+  return { probot, webhooks: webhooks as WebhookMiddleware, forgeFor, forgeForRepository };
+}
+
+/**
+ * Which installation of the app may write a repository: GET /repos/{owner}/{repo}/installation
+ * with the app's own token, then the permissions a proposal needs.
+ */
+export function repositoryInstallation(probot: Probot): InstallationLookup {
+  return async (repo) => {
+    const app = await probot.auth();
     try {
-      return await forgeForRepository(repository);
+      const { data } = await app.request("GET /repos/{owner}/{repo}/installation", {
+        owner: repo.owner,
+        repo: repo.name,
+      });
+      const permissions = (data.permissions ?? {}) as Record<string, string>;
+      const lacking = ["contents", "pull_requests"].filter((p) => permissions[p] !== "write");
+      if (lacking.length > 0)
+        return {
+          ok: false,
+          reason: `the costopt GitHub App installation on ${repo.owner} (id ${data.id}) can read ${repo.fullName} but lacks ${lacking.join(" and ")} write permission: accept the app's requested permissions`,
+        };
+      return { ok: true, installationId: data.id };
     } catch (err) {
-      o.log.warn("no GitHub installation for repository", { repository, err });
+      if ((err as { status?: number }).status !== 404) throw err;
       return {
-        error: `the costopt GitHub App cannot write ${repository}: ${(err as Error).message}; install the app on that repository`,
+        ok: false,
+        reason: `no installation of the costopt GitHub App can write ${repo.fullName}: install the app on ${repo.owner} with access to ${repo.name}`,
       };
     }
   };
-  return { probot, webhooks: webhooks as WebhookMiddleware, forgeFor, forgeForRepository };
 }

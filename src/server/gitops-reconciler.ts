@@ -3,7 +3,6 @@
 // repository and its result becomes status. Deletion and health regressions open reverts.
 
 import type { CostOptimization, CostOptimizationStatus } from "../api/types.js";
-import type { Forge } from "../forge/types.js";
 import type { EventSpec } from "../kube/events.js";
 import { outcomePending, statusAfterOutcome } from "../kube/outcomes.js";
 import type { PolicyReconciler, ReconcileResult } from "../kube/reconciler.js";
@@ -17,9 +16,10 @@ import {
   statusFrom,
 } from "../reconcile.js";
 import type { Store } from "../state/types.js";
+import type { GitTargetFor } from "./git-target.js";
 
-/** The forge for a policy's repository, or why there is none. */
-export type ForgeFor = (policy: CostOptimization) => Promise<Forge | { error: string }>;
+/** The forge (and discovered source) for a policy's repository, or why there is none. */
+export type ForgeFor = GitTargetFor;
 
 export interface GitOpsReconcilerOptions {
   forgeFor: ForgeFor;
@@ -43,11 +43,12 @@ export class GitOpsReconciler implements PolicyReconciler {
   async reconcile(policy: CostOptimization): Promise<ReconcileResult> {
     const outcome = outcomePending(policy);
     if (outcome) return { status: statusAfterOutcome(policy.status, outcome, this.now()) };
-    const forge = await this.o.forgeFor(policy);
-    if ("error" in forge) return failed(policy, "NoGitSource", forge.error);
+    const target = await this.o.forgeFor(policy);
+    if ("error" in target) return failed(policy, "NoGitSource", target.error);
     const result = await reconcile(policy, {
       ...this.o.extra,
-      forge,
+      forge: target.forge,
+      ...(target.source ? { source: target.source } : {}),
       store: this.o.store,
       usage: this.o.usage,
       clusterName: this.o.clusterName,
@@ -57,10 +58,10 @@ export class GitOpsReconciler implements PolicyReconciler {
   }
 
   async finalize(policy: CostOptimization): Promise<{ events?: EventSpec[] }> {
-    const forge = await this.o.forgeFor(policy);
-    if ("error" in forge) throw new Error(forge.error);
+    const target = await this.o.forgeFor(policy);
+    if ("error" in target) throw new Error(target.error);
     const r = await reconcileDeleted(policy, {
-      forge,
+      forge: target.forge,
       store: this.o.store,
       clusterName: this.o.clusterName,
       now: this.now,
@@ -77,10 +78,10 @@ export class GitOpsReconciler implements PolicyReconciler {
   }
 
   async rollback(policy: CostOptimization, reason: string): Promise<ReconcileResult> {
-    const forge = await this.o.forgeFor(policy);
-    if ("error" in forge) return failed(policy, "NoGitSource", forge.error);
+    const target = await this.o.forgeFor(policy);
+    if ("error" in target) return failed(policy, "NoGitSource", target.error);
     const r = await rollbackPolicy(policy, reason, {
-      forge,
+      forge: target.forge,
       store: this.o.store,
       clusterName: this.o.clusterName,
       now: this.now,
