@@ -18,6 +18,7 @@ import { gitTargetFor } from "../../src/server/git-target.js";
 import { repositoryInstallation } from "../../src/server/github.js";
 import { makeRepo } from "../forge/local-repo.js";
 import { TestOctokit } from "../forge/octokit.js";
+import { SPEC } from "../gitops/recommendation.js";
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -40,15 +41,8 @@ function policy(source?: CostOptimization["spec"]["source"]): CostOptimization {
     kind: "CostOptimization",
     metadata: { name: "web-cost", namespace: "shop" },
     spec: {
+      ...SPEC,
       targetWorkload: { name: "web", kind: "Deployment" },
-      optimizationType: "CPU",
-      maxChangePercent: 50,
-      minConfidence: 0.7,
-      dryRun: false,
-      autoApply: false,
-      rollbackOnFailure: true,
-      maxRiskLevel: "MEDIUM",
-      metricsWindow: "7d",
       ...(source ? { source } : {}),
     },
   };
