@@ -40,14 +40,20 @@ const holder = () =>
     | { holderIdentity?: string; leaseTransitions?: number }
     | undefined;
 
+/** pod-a takes the Lease, then pod-b starts competing for it. */
+async function aLeadsThenBStarts() {
+  const log: string[] = [];
+  const a = await elector("pod-a", log);
+  const b = await elector("pod-b", log);
+  a.start();
+  await waitFor(() => a.isLeader, "pod-a to lead");
+  b.start();
+  return { a, b, log };
+}
+
 describe("leader election on a coordination.k8s.io Lease", () => {
   it("lets exactly one of two instances lead", async () => {
-    const log: string[] = [];
-    const a = await elector("pod-a", log);
-    const b = await elector("pod-b", log);
-    a.start();
-    await waitFor(() => a.isLeader, "pod-a to lead");
-    b.start();
+    const { a, b, log } = await aLeadsThenBStarts();
     await new Promise((r) => setTimeout(r, 500));
     expect([a.isLeader, b.isLeader]).toEqual([true, false]);
     expect(holder()?.holderIdentity).toBe("pod-a");
@@ -55,12 +61,7 @@ describe("leader election on a coordination.k8s.io Lease", () => {
   });
 
   it("hands over after the holder stops renewing and the lease expires", async () => {
-    const log: string[] = [];
-    const a = await elector("pod-a", log);
-    const b = await elector("pod-b", log);
-    a.start();
-    await waitFor(() => a.isLeader, "pod-a to lead");
-    b.start();
+    const { a, b } = await aLeadsThenBStarts();
     await new Promise((r) => setTimeout(r, 300));
     const crashedAt = Date.now();
     await a.stop(false); // a crash: no release
@@ -71,12 +72,7 @@ describe("leader election on a coordination.k8s.io Lease", () => {
   });
 
   it("hands over at once when the holder shuts down cleanly", async () => {
-    const log: string[] = [];
-    const a = await elector("pod-a", log);
-    const b = await elector("pod-b", log);
-    a.start();
-    await waitFor(() => a.isLeader, "pod-a to lead");
-    b.start();
+    const { a, b, log } = await aLeadsThenBStarts();
     await new Promise((r) => setTimeout(r, 200));
     await a.stop();
     const released = Date.now();
