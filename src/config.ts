@@ -33,6 +33,7 @@ export interface Config {
   clusterName?: string;
   defaultRepository?: string;
   policySource: "kubernetes" | "repository";
+  kubeApiUrl?: string;
   policiesPath: string;
 }
 
@@ -310,6 +311,13 @@ export const ENV: EnvVar[] = [
     name: "REDIS_URL",
     key: "redisUrl",
     description: "Redis for the state store; in-memory when unset",
+    parse: url,
+  },
+  {
+    name: "KUBE_API_URL",
+    key: "kubeApiUrl",
+    description:
+      "Kubernetes API outside a cluster, e.g. http://127.0.0.1:8001 from `kubectl proxy`; in a pod the service account is used",
     parse: url,
   },
   {
