@@ -388,7 +388,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** The table as Markdown, for README and `costopt serve --help-env`. */
 export function envTable(): string {
   const rows = ENV.map(
-    (v) => `| \`${v.name}\` | ${v.default === undefined ? "" : `\`${v.default}\``} | ${v.description} |`,
+    (v) => `| \`${v.name}\` | ${v.default ? `\`${v.default}\`` : ""} | ${v.description} |`,
   );
   return ["| variable | default | meaning |", "|---|---|---|", ...rows].join("\n");
 }
