@@ -133,9 +133,6 @@ export class HttpKube implements KubeClient {
   }
 }
 
-/** @deprecated the old name, kept for callers written before HttpKube; use HttpKube. */
-export const ClientNodeKube = HttpKube;
-
 function objectPath(r: ResourceRef, namespace: string | undefined, name: string): string {
   return `${apiPath(r, namespace)}/${encodeURIComponent(name)}`;
 }

@@ -583,8 +583,3 @@ function readBody(req: IncomingMessage): Promise<string> {
 export function connectionFor(url: string): KubeConnection {
   return new KubeConnection({ server: url, timeoutMs: 10_000 });
 }
-
-/** @deprecated the name from when tests built a client-node KubeConfig; use connectionFor. */
-export async function kubeConfigFor(url: string): Promise<KubeConnection> {
-  return connectionFor(url);
-}
