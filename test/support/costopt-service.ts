@@ -109,7 +109,7 @@ export class RunningCostopt {
         REDIS_URL: o.redisUrl,
         TLS_CERT_FILE: tls.certFile,
         TLS_KEY_FILE: tls.keyFile,
-        LOG_LEVEL: "error",
+        LOG_LEVEL: process.env.COSTOPT_TEST_LOG ?? "error",
         ...(o.clusterName ? { CLUSTER_NAME: o.clusterName } : {}),
         ...(o.leaseName ? { LEASE_NAME: o.leaseName } : {}),
       }),
@@ -246,4 +246,17 @@ export function expectProposal(
     .createRef()
     .openPull(n, branch)
     .issueUpdate(n);
+}
+
+/** The default branch's head only: the forge still holds the snapshot of this commit. */
+export function expectHead(gh: FakeGitHub, commit = BASE_SHA, tree = TREE_SHA): void {
+  gh.scope
+    .post("/graphql", (b) => String(b.query).includes("defaultBranchRef"))
+    .reply(200, {
+      data: {
+        repository: {
+          defaultBranchRef: { name: REPOSITORY.defaultBranch, target: { oid: commit, tree: { oid: tree } } },
+        },
+      },
+    });
 }
