@@ -96,8 +96,13 @@ function safeParse(text: string): unknown {
   }
 }
 
-function valuesSources(index: RepoIndex, scope: string): ValuesSource[] {
+function valuesSources(index: RepoIndex, scope: string, explicit: boolean): ValuesSource[] {
   const out: ValuesSource[] = [];
+  // A values file named outright (format helm-values, path to the file) counts even without a
+  // Chart.yaml beside it: Argo CD multi-source apps keep values in a repository of their own.
+  const named = explicit && /\.ya?ml$/.test(scope) ? index.files.get(scope) : undefined;
+  if (named && !index.charts.some((c) => c.valuesFiles.includes(scope)))
+    out.push({ file: scope, docIndex: 0, root: "", kind: "helm-values", values: named.documents[0]?.value });
   for (const chart of index.charts)
     for (const file of chart.valuesFiles)
       if (isUnder(file, scope) || isUnder(chart.dir, scope))
@@ -173,6 +178,12 @@ function nameBlocks(src: ValuesSource, target: Target): Block[] {
   if (!out.length && src.releaseName === target.name && isRecord(src.values) && "resources" in src.values)
     out.push({ src, pointer: src.root, how: `release ${target.name}` });
   return out;
+}
+
+function rootBlocks(src: ValuesSource): Block[] {
+  return isRecord(src.values) && isRecord(src.values.resources)
+    ? [{ src, pointer: src.root, how: `the top level of ${src.file}, the values file named by the source` }]
+    : [];
 }
 
 function valuesPathBlocks(src: ValuesSource, valuesPath: string): Block[] {
@@ -253,11 +264,16 @@ export function locateInHelm(
   target: Target,
   scope: string,
   valuesPath: string | undefined,
+  explicit = false,
 ): Located | string | undefined {
-  const sources = valuesSources(index, scope).filter((s) => namespaceFits(s, target) && isRecord(s.values));
+  const sources = valuesSources(index, scope, explicit).filter(
+    (s) => namespaceFits(s, target) && isRecord(s.values),
+  );
   const tiers: ((s: ValuesSource) => Block[])[] = valuesPath
     ? [(s) => valuesPathBlocks(s, valuesPath)]
     : [(s) => markerBlocks(index, s, target), (s) => nameBlocks(s, target)];
+  // Last: the named file is this release's own values, so its top-level resources are the workload's.
+  if (!valuesPath && explicit) tiers.push((s) => (s.file === scope ? rootBlocks(s) : []));
   for (const tier of tiers) {
     const all = sources.flatMap(tier);
     if (!all.length) continue;

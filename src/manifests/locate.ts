@@ -110,7 +110,7 @@ function locate(index: RepoIndex, target: Target, source?: PolicySource): Locate
     }
   }
   if (format === "auto" || format === "helm-values") {
-    const helm = locateInHelm(index, target, scope, source?.valuesPath);
+    const helm = locateInHelm(index, target, scope, source?.valuesPath, format === "helm-values");
     if (typeof helm === "string") return refuse(helm);
     if (helm) return helm;
   }

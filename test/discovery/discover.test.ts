@@ -165,6 +165,13 @@ describe("Flux", () => {
 describe("then the manifests locator picks the file the GitOps tool reads", () => {
   it.each([
     ["argocd-kustomize", WEB, "apps/web/overlays/prod/resources.yaml", 750],
+    // Multi-source: the prod values file Argo CD passes last wins over the base one.
+    [
+      "argocd-helm-values",
+      { kind: "Deployment", name: "checkout", namespace: "payments" },
+      "envs/prod/checkout/values.yaml",
+      1000,
+    ],
     [
       "flux-kustomization",
       { kind: "Deployment", name: "podinfo", namespace: "apps" },
