@@ -1,0 +1,57 @@
+// Two reconciles of one policy at the same moment: two service replicas that each believe they
+// lead (two Leases — a split brain, as after a partition that outlived the lease) see the same
+// new CostOptimization and reconcile it at once, sharing one Redis. The policy lock lets one
+// open the pull request; the other backs off, looks again, and finds it: one PR.
+
+import { describe, expect, it } from "vitest";
+import { WEB } from "../app/shop.js";
+import { expectInstallation, expectProposal, policySpec } from "../support/costopt-service.js";
+import { waitFor } from "../support/wait.js";
+import { environment } from "./environment.js";
+
+const env = environment({ startService: false });
+
+describe("two reconciles of one policy at once", () => {
+  it("open one pull request", async () => {
+    const { gh } = env;
+    const a = await env.start({ leaseName: "costopt-a" });
+    const b = await env.start({ api: a.api, leaseName: "costopt-b" });
+    expect(a.service.isLeader && b.service.isLeader).toBe(true);
+    const branch = a.branch();
+    let installations = 0;
+    gh.scope.on("request", (req: { method: string; path?: string; url?: string }) => {
+      const path = req.path ?? new URL(req.url as string).pathname;
+      if (path.endsWith("/installation")) installations++;
+    });
+    expectInstallation(gh);
+    expectInstallation(gh);
+    expectProposal(gh, branch, { "k8s/web.yaml": WEB });
+    a.createPolicy(policySpec());
+
+    // Both replicas started on it: each looked up the app's installation.
+    await waitFor(() => installations === 2 || undefined, "both replicas to reconcile");
+    await waitFor(() => gh.bodies("createPull").length === 1 || undefined, "the pull request");
+    const [opened] = gh.bodies("createPull");
+    // The one that was refused the lock retries and finds the open PR by its branch.
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, [
+      {
+        number: 1,
+        branch,
+        title: opened?.title,
+        body: opened?.body as string,
+        headSha: "c".repeat(40),
+        labels: ["cost-optimization", "risk:medium"],
+      },
+    ]);
+    await waitFor(
+      () => gh.scope.pendingMocks().length === 0 || undefined,
+      "the second replica's look",
+      20_000,
+    );
+    await Promise.all([a.service.idle(), b.service.idle()]);
+    expect(a.status()).toMatchObject({ phase: "Applying", pullRequest: { number: 1, branch } });
+    expect(gh.bodies("createPull")).toHaveLength(1);
+    expect(gh.bodies("createRef")).toHaveLength(1);
+    expect(a.reasons().filter((r) => r === "PullRequestOpened")).toHaveLength(1);
+  }, 45_000);
+});
