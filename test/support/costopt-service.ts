@@ -93,6 +93,8 @@ export class RunningCostopt {
     readonly admissionPort: number | undefined,
     readonly clusterName: string | undefined,
     private readonly tlsDir: string,
+    /** The admission port's self-signed certificate, to trust it as the API server would. */
+    readonly admissionCa: Buffer,
   ) {}
 
   static async start(o: CostoptOptions): Promise<RunningCostopt> {
@@ -131,6 +133,7 @@ export class RunningCostopt {
       admissionPort,
       o.clusterName,
       tls.dir,
+      tls.cert,
     );
     await waitFor(() => service.isLeader, "the service to take the Lease");
     return running;
