@@ -191,6 +191,7 @@ describe("costopt serve, end to end", () => {
     const live = api.get(...DEPLOYMENTS, "shop", "web") as unknown as Workload;
     expect(specMismatches(live, applying.currentRecommendation?.changes ?? [], "current")).toEqual([]);
     expect(await costopt.store.applied(costopt.key())).toEqual([]);
+    await costopt.service.idle(); // status is visible a moment before the Event is recorded
     expect(costopt.reasons()).toEqual([
       "OptimizationCreated",
       "PullRequestOpened",

@@ -3,13 +3,19 @@
 // new CostOptimization and reconcile it at once, sharing one Redis. The policy lock lets one
 // open the pull request; the other backs off, looks again, and finds it: one PR.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { WEB } from "../app/shop.js";
-import { expectInstallation, expectProposal, policySpec } from "../support/costopt-service.js";
+import { REPOSITORY } from "../fixtures/webhooks/index.js";
+import { expectInstallation, policySpec } from "../support/costopt-service.js";
 import { waitFor } from "../support/wait.js";
 import { environment } from "./environment.js";
 
 const env = environment({ startService: false });
+const PULLS = `/repos/${REPOSITORY.fullName}/pulls`;
+// GitHub's pacing is not the subject here (see github.test.ts and the e2e test for it).
+vi.mock("../../src/server/github.js", async (original) =>
+  (await import("../support/fast-github.js")).fastGitHub(await original()),
+);
 
 describe("two reconciles of one policy at once", () => {
   it("open one pull request", async () => {
@@ -19,13 +25,19 @@ describe("two reconciles of one policy at once", () => {
     expect(a.service.isLeader && b.service.isLeader).toBe(true);
     const branch = a.branch();
     let installations = 0;
+    const listings: number[] = [];
     gh.scope.on("request", (req: { method: string; path?: string; url?: string }) => {
       const path = req.path ?? new URL(req.url as string).pathname;
       if (path.endsWith("/installation")) installations++;
+      if (req.method === "GET" && path === PULLS) listings.push(Date.now());
     });
     expectInstallation(gh);
     expectInstallation(gh);
-    expectProposal(gh, branch, { "k8s/web.yaml": WEB });
+    gh.snapshot({ "k8s/web.yaml": WEB });
+    // GitHub is slow to list the branch's PRs: the pass holding the lock is still running when
+    // the other replica asks for it.
+    gh.scope.get(PULLS).query(true).delay(2000).reply(200, []);
+    gh.openCount([]).commit("c".repeat(40)).createRef().openPull(1, branch).issueUpdate(1);
     a.createPolicy(policySpec());
 
     // Both replicas started on it: each looked up the app's installation.
@@ -49,6 +61,10 @@ describe("two reconciles of one policy at once", () => {
       20_000,
     );
     await Promise.all([a.service.idle(), b.service.idle()]);
+    // The second look came after the busy replica's 5 s requeue, not right behind the first
+    // pass (which, uncontended, would be a fraction of a second later).
+    expect(listings).toHaveLength(2);
+    expect((listings[1] as number) - (listings[0] as number)).toBeGreaterThanOrEqual(3000);
     expect(a.status()).toMatchObject({ phase: "Applying", pullRequest: { number: 1, branch } });
     expect(gh.bodies("createPull")).toHaveLength(1);
     expect(gh.bodies("createRef")).toHaveLength(1);

@@ -33,6 +33,7 @@ describe("GitHub answering errors", () => {
     // One branch, one commit, one PR; the PR request was simply sent again.
     expect(gh.bodies("createRef")).toHaveLength(1);
     expect(gh.bodies("createPull")).toHaveLength(1);
+    await costopt.service.idle(); // status is visible a moment before the Event is recorded
     expect(costopt.reasons()).toEqual(["OptimizationCreated", "PullRequestOpened"]);
   });
 
@@ -60,6 +61,7 @@ describe("GitHub answering errors", () => {
     expect(gh.bodies("updateRef")).toEqual([{ sha: "d".repeat(40), force: true }]);
     // Two attempts to open it, one answered: one PR.
     expect(gh.bodies("createPull").map((b) => b.head)).toEqual([branch, branch]);
+    await costopt.service.idle(); // status is visible a moment before the Event is recorded
     expect(costopt.reasons()).toEqual(["OptimizationCreated", "PullRequestOpened"]);
   });
 });

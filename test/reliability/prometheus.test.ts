@@ -2,13 +2,17 @@
 // written to GitHub, and the service retries after a backoff; once Prometheus answers again the
 // retry proposes — one pull request.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { WEB } from "../app/shop.js";
 import { expectHead, expectInstallation, policySpec } from "../support/costopt-service.js";
 import { startTcpProxy } from "../support/tcp-proxy.js";
 import { environment } from "./environment.js";
 
 const env = environment({ startService: false });
+// GitHub's pacing is not the subject here (see github.test.ts and the e2e test for it).
+vi.mock("../../src/server/github.js", async (original) =>
+  (await import("../support/fast-github.js")).fastGitHub(await original()),
+);
 
 describe("Prometheus down", () => {
   it("reports Failed with the reason, opens no pull request, and retries after a backoff", async () => {
@@ -36,6 +40,7 @@ describe("Prometheus down", () => {
         status: "True",
         reason: "OptimizationFailed",
       });
+      await costopt.service.idle(); // status is visible a moment before the Event is recorded
       expect(costopt.reasons()).toEqual(["OptimizationCreated", "OptimizationFailed"]);
       expect(await costopt.metric("costopt_optimizations_failed_total")).toEqual([
         'costopt_optimizations_failed_total{reason="ReconcileError"} 1',

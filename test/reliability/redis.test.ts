@@ -5,7 +5,7 @@
 // (Redis must be back within ioredis's reconnect window, about a second: see the issue 8
 // report — after a longer outage the store never reconnects.)
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseMetadata } from "../../src/gitops/metadata.js";
 import { WEB } from "../app/shop.js";
 import { pullRequest, pullRequestClosed, push, REPOSITORY } from "../fixtures/webhooks/index.js";
@@ -13,6 +13,10 @@ import { expectHead, expectInstallation, policySpec } from "../support/costopt-s
 import { environment } from "./environment.js";
 
 const env = environment();
+// GitHub's pacing is not the subject here (see github.test.ts and the e2e test for it).
+vi.mock("../../src/server/github.js", async (original) =>
+  (await import("../support/fast-github.js")).fastGitHub(await original()),
+);
 
 describe("Redis stopped in the middle of a run and started again", () => {
   it("keeps working, and opens no duplicate pull request afterwards", async () => {

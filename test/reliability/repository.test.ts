@@ -4,7 +4,7 @@
 // broken file is told which file was skipped. (Not yet reported: the oversized file, and the
 // skipped files in the status of a policy whose workload was found — see the issue 8 report.)
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BASE_SHA, TREE_SHA } from "../app/github.js";
 import { WEB } from "../app/shop.js";
 import { REPOSITORY } from "../fixtures/webhooks/index.js";
@@ -12,6 +12,10 @@ import { expectHead, expectInstallation, policySpec } from "../support/costopt-s
 import { environment } from "./environment.js";
 
 const env = environment();
+// GitHub's pacing is not the subject here (see github.test.ts and the e2e test for it).
+vi.mock("../../src/server/github.js", async (original) =>
+  (await import("../support/fast-github.js")).fastGitHub(await original()),
+);
 const BROKEN = `apiVersion: apps/v1
 kind: Deployment
 metadata:

@@ -4,7 +4,7 @@
 // reason, no usage read, nothing written to GitHub.
 
 import { request } from "node:https";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { AdmissionReview } from "../../src/server/admission.js";
 import { WEB } from "../app/shop.js";
 import { expectInstallation, policySpec, type RunningCostopt } from "../support/costopt-service.js";
@@ -12,6 +12,10 @@ import { startTcpProxy } from "../support/tcp-proxy.js";
 import { environment } from "./environment.js";
 
 const env = environment({ startService: false });
+// GitHub's pacing is not the subject here (see github.test.ts and the e2e test for it).
+vi.mock("../../src/server/github.js", async (original) =>
+  (await import("../support/fast-github.js")).fastGitHub(await original()),
+);
 const RULE =
   'spec.source.path: Invalid value: "../../etc": must be a relative path inside the repository (no leading / and no .. segment)';
 
@@ -74,6 +78,7 @@ describe("a policy with source.path ../../etc", () => {
       costopt.createPolicy(spec);
       const failed = await costopt.waitForStatus("Failed", (s) => s.phase === "Failed");
       expect(failed.message).toBe('source.path "../../etc" leaves the repository (absolute path or "..")');
+      await costopt.service.idle(); // status is visible a moment before the Event is recorded
       expect(costopt.reasons()).toEqual(["OptimizationCreated", "OptimizationFailed"]);
       expect(prometheus.connections).toBe(0);
       expect(gh.sent).toEqual([]);

@@ -4,7 +4,7 @@
 // when GitHub sends it properly signed.
 
 import { randomUUID } from "node:crypto";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { type ProposalMetadata, withMetadata } from "../../src/gitops/metadata.js";
 import { WEB } from "../app/shop.js";
 import { pullRequestClosed } from "../fixtures/webhooks/index.js";
@@ -12,6 +12,10 @@ import { CR, expectInstallation, policySpec } from "../support/costopt-service.j
 import { environment } from "./environment.js";
 
 const env = environment();
+// GitHub's pacing is not the subject here (see github.test.ts and the e2e test for it).
+vi.mock("../../src/server/github.js", async (original) =>
+  (await import("../support/fast-github.js")).fastGitHub(await original()),
+);
 const R = "/spec/template/spec/containers/0/resources";
 const META: ProposalMetadata = {
   v: 1,
