@@ -1,8 +1,10 @@
 // The whole service end to end, assembled from its configuration as `costopt serve` is: the
 // Kubernetes API test double holds the CostOptimization and the live Deployment, a real
-// Prometheus holds a week of generated usage, the real Redis (127.0.0.1:6379) holds state,
-// GitHub is nock. CR created -> PR opened -> merge webhook -> Applied -> OOM kills after the
-// change went live -> revert PR -> revert merged and live -> RolledBack.
+// Prometheus holds a week of generated usage, a real redis-server of its own holds state (the
+// shared one at 127.0.0.1:6379 would carry the repository's hourly PR count from run to run),
+// GitHub is nock with Probot's own octokit and 1 s between writes, as in production.
+// CR created -> PR opened -> merge webhook -> Applied -> OOM kills after the change went live
+// -> revert PR -> revert merged and live -> RolledBack.
 
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -126,6 +128,13 @@ describe("costopt serve, end to end", () => {
     expect(applied.message).toBe("pull request #1 merged (mmmmmmm); watching the workload's health");
     expect(await costopt.store.applied(costopt.key())).toEqual([
       expect.objectContaining({ pullRequest: 1, repository: REPOSITORY.fullName }),
+    ]);
+    await costopt.service.idle(); // status is visible a moment before the service has counted it
+    expect(await costopt.metric("costopt_optimizations_applied_total")).toEqual([
+      'costopt_optimizations_applied_total{optimization_type="CPU"} 1',
+    ]);
+    expect(await costopt.metric("costopt_total_monthly_savings_usd")).toEqual([
+      "costopt_total_monthly_savings_usd 17.3",
     ]);
 
     // 3. Argo CD syncs the merge and the rollout finishes; the health monitor takes its baseline
