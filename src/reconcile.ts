@@ -4,6 +4,7 @@
 
 import { parseWindow } from "./api/duration.js";
 import type { CostOptimization, Phase, PolicySource, PullRequestRef } from "./api/types.js";
+import { type ValidationOptions, validatePolicy } from "./api/validation.js";
 import { type Forge, RateLimitError, type RepoSnapshot } from "./forge/types.js";
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "./gitops/config.js";
 import { policyKey, proposalBranch } from "./gitops/identity.js";
@@ -37,6 +38,8 @@ export interface ReconcileDeps {
   snapshot?: RepoSnapshot;
   pricing?: PricingConfig;
   settings?: EngineSettingsOverrides;
+  /** The admission rules' configurable lists (protected namespaces...), checked before anything is read. */
+  validation?: ValidationOptions;
   /**
    * Where the manifests are, as discovered from Argo CD / Flux / the default repository
    * (src/discovery); spec.source is used when absent.
@@ -127,6 +130,8 @@ async function guarded<R extends ReconcileResult>(
 
 export async function reconcile(policy: CostOptimization, deps: ReconcileDeps): Promise<ReconcileResult> {
   const { key, branch } = keyOf(policy, deps.clusterName);
+  const invalid = invalidSpec(policy, key, deps.validation);
+  if (invalid) return invalid;
   return guarded(key, deps, () => pass(policy, key, branch, deps), policy.status?.phase ?? "Analyzing");
 }
 
@@ -157,6 +162,13 @@ async function pass(
 
   // The index knows where it came from, so a policy bound to another repository or branch is refused.
   const index = indexRepository(snapshot.files, { branch: snapshot.branch, repository: deps.forge.remote });
+  // Files the forge did not read (too large, binary) or the index could not (malformed YAML) are
+  // reported on every pass, so nobody wonders why a workload in them is "not found".
+  warnings.push(
+    ...snapshot.skipped.map((s) => `skipped ${s.path}: ${s.reason}`),
+    // .github/costopt.yml is not a manifest: its own parser above reports what is wrong with it.
+    ...index.skipped.filter((s) => s.path !== REPO_CONFIG_PATH).map((s) => s.reason),
+  );
   const namespace = spec.targetWorkload.namespace ?? policy.metadata.namespace ?? "default";
   const ref: WorkloadRef = { namespace, kind: spec.targetWorkload.kind, name: spec.targetWorkload.name };
   const source = deps.source?.policySource ?? spec.source;
@@ -315,4 +327,25 @@ function sourceNote(
     return { explanation: `the policy's spec.source: ${where}`, warnings: [], files };
   }
   return { explanation: `found by searching branch ${branch} for the workload`, warnings: [], files };
+}
+
+/**
+ * The admission rules, checked again before anything is read: a policy that reached the cluster
+ * some other way (created before the webhook, or with it down) must not steer reads or writes,
+ * e.g. a source.path that leaves the repository.
+ */
+export function invalidSpec(
+  policy: CostOptimization,
+  key: string,
+  options: ValidationOptions = {},
+): ReconcileResult | undefined {
+  const { violations } = validatePolicy(policy, options);
+  if (violations.length === 0) return undefined;
+  return {
+    policy: key,
+    phase: "Failed",
+    message: `the policy breaks the admission rules: ${violations.map((v) => v.message).join("; ")}`,
+    warnings: [],
+    failureReason: "InvalidSpec",
+  };
 }

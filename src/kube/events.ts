@@ -17,6 +17,7 @@ export const EVENT_REASONS = [
   "HealthRegression",
   "OptimizationDeleted",
   "FinalizerTimeout",
+  "ReconcileWarning",
 ] as const;
 export type EventReason = (typeof EVENT_REASONS)[number];
 

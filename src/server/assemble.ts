@@ -109,6 +109,7 @@ export async function assemble(
     store,
     usage: new PrometheusUsageSource({ url: config.prometheusUrl }),
     clusterName: config.clusterName,
+    validation: { protectedNamespaces: config.protectedNamespaces },
   });
   service = new Service({
     config,

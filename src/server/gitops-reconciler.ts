@@ -3,11 +3,13 @@
 // repository and its result becomes status. Deletion and health regressions open reverts.
 
 import type { CostOptimization, CostOptimizationStatus } from "../api/types.js";
+import type { ValidationOptions } from "../api/validation.js";
 import type { EventSpec } from "../kube/events.js";
 import { outcomePending, statusAfterOutcome } from "../kube/outcomes.js";
 import type { PolicyReconciler, ReconcileResult } from "../kube/reconciler.js";
 import type { UsageSource } from "../metrics/types.js";
 import {
+  invalidSpec,
   type ReconcileResult as PassResult,
   type ReconcileDeps,
   reconcile,
@@ -29,6 +31,8 @@ export interface GitOpsReconcilerOptions {
   now?: () => Date;
   /** Extra ReconcileDeps (recommender, pricing, settings), e.g. a stub recommender in tests. */
   extra?: Partial<ReconcileDeps>;
+  /** The admission rules' configurable lists, so the reconciler judges policies as admission does. */
+  validation?: ValidationOptions;
   /** How soon to look again when another reconcile holds the policy's lock. */
   busyRetryMs?: number;
 }
@@ -43,10 +47,14 @@ export class GitOpsReconciler implements PolicyReconciler {
   async reconcile(policy: CostOptimization): Promise<ReconcileResult> {
     const outcome = outcomePending(policy);
     if (outcome) return { status: statusAfterOutcome(policy.status, outcome, this.now()) };
+    // Before discovery reads the cluster or the repository.
+    const invalid = invalidSpec(policy, policy.metadata.name, this.o.validation);
+    if (invalid) return this.toResult(policy, invalid);
     const target = await this.o.forgeFor(policy);
     if ("error" in target) return failed(policy, "NoGitSource", target.error);
     const result = await reconcile(policy, {
       ...this.o.extra,
+      validation: this.o.validation,
       forge: target.forge,
       ...(target.source ? { source: target.source } : {}),
       store: this.o.store,
@@ -98,7 +106,15 @@ export class GitOpsReconciler implements PolicyReconciler {
       };
     }
     const status = statusFrom(r, policy.status, this.now());
-    return { status, ...(r.failureReason ? { failureReason: r.failureReason } : {}) };
+    // Skipped files, a broken .github/costopt.yml, pinned revisions: seen with kubectl describe.
+    const events: EventSpec[] = r.warnings.length
+      ? [{ reason: "ReconcileWarning", type: "Warning", message: r.warnings.join("; ") }]
+      : [];
+    return {
+      status,
+      ...(events.length ? { events } : {}),
+      ...(r.failureReason ? { failureReason: r.failureReason } : {}),
+    };
   }
 }
 

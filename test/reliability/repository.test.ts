@@ -1,8 +1,8 @@
 // A repository with a file that is not valid YAML and a 10 MB file next to the workload's
 // manifest: both are left out (the big one is never even downloaded), the valid workload still
 // gets its pull request touching only its own file, and a policy whose workload lives in the
-// broken file is told which file was skipped. (Not yet reported: the oversized file, and the
-// skipped files in the status of a policy whose workload was found — see the issue 8 report.)
+// broken file is told which file was skipped. Both skipped files are reported on every pass
+// (a Warning Event, `kubectl describe`), even for a policy whose workload was found.
 
 import { describe, expect, it, vi } from "vitest";
 import { BASE_SHA, TREE_SHA } from "../app/github.js";
@@ -74,6 +74,15 @@ describe("a repository with malformed YAML and a 10 MB file", () => {
     expect(downloaded).toEqual(["blob-api", "blob-web"]);
     expect(Object.keys(gh.treeFiles())).toEqual(["k8s/web.yaml"]);
     expect(gh.bodies("commit")[0]?.parents).toEqual([BASE_SHA]);
+    await costopt.service.idle();
+    const warnings = costopt.api
+      .list("", "v1", "events")
+      .map((e) => e as unknown as { reason: string; type: string; message: string })
+      .filter((e) => e.reason === "ReconcileWarning");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.type).toBe("Warning");
+    expect(warnings[0]?.message).toContain("skipped k8s/huge.yaml: too large");
+    expect(warnings[0]?.message).toMatch(/k8s\/api\.yaml: document 0 \(line \d+, column \d+\): .*; skipped/);
 
     // A policy for the Deployment in the broken file: refused, naming the skipped file.
     expectHead(gh);

@@ -1,13 +1,12 @@
 // A policy whose spec.source.path climbs out of the repository (`../../etc`): the admission
 // webhook denies it with the rule's message, and a policy that reached the cluster anyway
 // (created before the webhook was installed) is refused by the reconciler — Failed with the
-// reason, no usage read, nothing written to GitHub.
+// rule's message, before anything is read: no usage, no GitHub request at all.
 
 import { request } from "node:https";
 import { describe, expect, it, vi } from "vitest";
 import type { AdmissionReview } from "../../src/server/admission.js";
-import { WEB } from "../app/shop.js";
-import { expectInstallation, policySpec, type RunningCostopt } from "../support/costopt-service.js";
+import { policySpec, type RunningCostopt } from "../support/costopt-service.js";
 import { startTcpProxy } from "../support/tcp-proxy.js";
 import { environment } from "./environment.js";
 
@@ -70,14 +69,11 @@ describe("a policy with source.path ../../etc", () => {
       });
       expect(fixed.response?.allowed).toBe(true);
 
-      // In the cluster anyway: refused before any usage is read or anything is written.
-      // Today the reconciler reads the default branch first and refuses while locating the
-      // workload (see the issue 8 report); once it refuses up front, drop these two lines.
-      expectInstallation(gh);
-      gh.snapshot({ "k8s/web.yaml": WEB });
+      // In the cluster anyway: the reconciler applies the same rules before it reads anything —
+      // no GitHub installation lookup, no repository read, no usage.
       costopt.createPolicy(spec);
       const failed = await costopt.waitForStatus("Failed", (s) => s.phase === "Failed");
-      expect(failed.message).toBe('source.path "../../etc" leaves the repository (absolute path or "..")');
+      expect(failed.message).toBe(`the policy breaks the admission rules: ${RULE}`);
       await costopt.service.idle(); // status is visible a moment before the Event is recorded
       expect(costopt.reasons()).toEqual(["OptimizationCreated", "OptimizationFailed"]);
       expect(prometheus.connections).toBe(0);
