@@ -11,6 +11,7 @@ import type { EventRecorder, EventSpec } from "./events.js";
 import { hasFinalizer } from "./finalizer.js";
 import { type HealthMonitor, policyKey, targetOf } from "./health.js";
 import type { PolicySource } from "./informer.js";
+import { readOutcome } from "./outcomes.js";
 import type { PolicyStore } from "./policy-store.js";
 import { WorkQueue } from "./queue.js";
 import type { PolicyReconciler, ReconcileResult, Trigger } from "./reconciler.js";
@@ -34,8 +35,10 @@ export interface ControllerOptions {
   health?: HealthMonitor;
   /** First retry delay after a failed reconcile; doubles up to 5 minutes. */
   retryBaseMs?: number;
-  /** How soon to look again when a merged revert is not live yet. */
+  /** How soon to look again when a merged revert is not live yet (default: the health check interval, else 30 s). */
   rollbackRecheckMs?: number;
+  /** How long a merged revert may take to go live before the policy is reported Failed (default: the health window, else 30 min). */
+  rollbackTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -50,6 +53,8 @@ export class Controller {
   private readonly generations = new Map<string, number | undefined>();
   private readonly nudges = new Map<string, string | undefined>();
   private readonly savings = new Map<string, number>();
+  /** When a merged revert was first seen not live, for reverts without an outcome note. */
+  private readonly revertWaits = new Map<string, number>();
   private resync?: NodeJS.Timeout;
   private running = false;
   private readonly now: () => Date;
@@ -166,6 +171,7 @@ export class Controller {
     this.nudges.delete(key);
     this.o.health?.untrack(key);
     this.savings.delete(key);
+    this.revertWaits.delete(key);
     this.updateSavings();
   }
 
@@ -229,7 +235,13 @@ export class Controller {
     if (failure) throw failure;
   }
 
-  /** A revert is reported RolledBack only once the live workload carries the recorded originals again. */
+  /**
+   * A revert is reported RolledBack only once the live workload carries the recorded originals
+   * again. Until then the previous status stays as it was, message aside: the revert's pull
+   * request is not written as merged, so the outcome stays pending (outcomePending) and each
+   * recheck comes back here rather than running a normal pass. After the rollback timeout the
+   * policy is Failed with what still differs, and the outcome counts as handled.
+   */
   private async verifyRollback(
     key: string,
     policy: CostOptimization,
@@ -243,16 +255,51 @@ export class Controller {
     if (!changes?.length || !this.o.kube) return result;
     const live = await getWorkload(this.o.kube, targetOf(policy));
     const mismatches = live ? specMismatches(live, changes, "current") : ["the workload was not found"];
-    if (!mismatches.length) return result;
-    this.queue.add(key, this.o.rollbackRecheckMs ?? 30_000);
+    if (!mismatches.length) {
+      this.revertWaits.delete(key);
+      return result;
+    }
+    const revert = result.status.pullRequest?.number;
+    const revertName = revert !== undefined ? `revert #${revert}` : "the revert";
+    const now = this.now().getTime();
+    const since = this.revertMergedAt(key, policy, revert, now);
+    const timeoutMs = this.o.rollbackTimeoutMs ?? this.o.health?.windowMs ?? 30 * 60_000;
+    if (now - since >= timeoutMs) {
+      this.revertWaits.delete(key);
+      return {
+        ...result,
+        status: {
+          ...result.status,
+          phase: "Failed",
+          message: `${revertName} was merged ${formatDuration(now - since)} ago, but the live workload still differs from the recorded originals (${mismatches.join("; ")}); not reporting RolledBack — check that the GitOps controller synced the revert`,
+        },
+        failureReason: "RollbackNotLive",
+      };
+    }
+    this.queue.add(key, this.o.rollbackRecheckMs ?? this.o.health?.intervalMs ?? 30_000);
+    const prev = policy.status ?? { phase: "Applying" as const, appliedOptimizations: 0, totalSavings: 0 };
     return {
       ...result,
       status: {
-        ...result.status,
-        phase: policy.status?.phase ?? "Applying",
-        message: `revert merged; waiting for the live workload to match the recorded originals (${mismatches.join("; ")})`,
+        ...prev,
+        message: `${revertName} merged; waiting for the live workload to match the recorded originals (${mismatches.join("; ")})`,
       },
     };
+  }
+
+  /** When the revert was merged: the webhook's time on the outcome note, else when this replica first saw it. */
+  private revertMergedAt(
+    key: string,
+    policy: CostOptimization,
+    revert: number | undefined,
+    now: number,
+  ): number {
+    const note = readOutcome(policy);
+    const at = note?.kind === "rolled-back" && note.pullRequest === revert ? Date.parse(note.at) : Number.NaN;
+    if (Number.isFinite(at)) return at;
+    const first = this.revertWaits.get(key) ?? now;
+    this.revertWaits.set(key, first);
+    return first;
   }
 
   private async finalize(key: string, policy: CostOptimization): Promise<void> {
@@ -369,6 +416,13 @@ function splitKey(key: string): [string, string] {
 function errorMessage(err: unknown): string {
   if (err instanceof KubeError) return `Kubernetes API ${err.code}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s}s`;
+  const m = Math.round(s / 60);
+  return m < 120 ? `${m}m` : `${Math.round(m / 60)}h`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

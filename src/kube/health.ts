@@ -84,6 +84,16 @@ export class HealthMonitor {
     this.now = o.now ?? Date.now;
   }
 
+  /** How long a merged change is watched once live; also how long a merged revert may take to go live. */
+  get windowMs(): number {
+    return this.o.thresholds.windowMs;
+  }
+
+  /** How often tracked workloads are sampled; also how often a merged revert is looked for. */
+  get intervalMs(): number {
+    return this.o.intervalMs;
+  }
+
   /** Starts watching a policy whose change was just merged (idempotent). */
   track(policy: CostOptimization): void {
     const key = policyKey(policy);

@@ -66,12 +66,26 @@ const FINAL_STATE: Record<OutcomeKind, PullRequestRef["state"]> = {
   "revert-declined": "closed",
 };
 
-/** The outcome is not yet reflected in status. */
+/**
+ * The outcome is not yet reflected in status. It is handled once status.pullRequest shows that
+ * pull request in its final state — the control loop writes a merged revert that way only when
+ * it reports RolledBack, so a revert waiting to go live stays pending — or once status has moved
+ * on to a later pull request of the same repository (a revert opened after a merge, a proposal
+ * opened after a close): the note is history then, and applying it again would count it twice.
+ */
 export function outcomePending(p: CostOptimization): OutcomeNote | undefined {
   const o = readOutcome(p);
   if (!o) return undefined;
   const pr = p.status?.pullRequest;
-  return pr?.number === o.pullRequest && pr.state === FINAL_STATE[o.kind] ? undefined : o;
+  if (!pr) return o;
+  if (pr.number === o.pullRequest) return pr.state === FINAL_STATE[o.kind] ? undefined : o;
+  return pr.number > o.pullRequest && sameRepository(pr.url, o.repository) ? undefined : o;
+}
+
+/** Whether a pull request URL is in `repository` (owner/name); a URL that names none (local forge) is. */
+function sameRepository(url: string | undefined, repository: string): boolean {
+  const named = /\/([^/]+\/[^/]+)\/pulls?\/\d+/.exec(url ?? "")?.[1];
+  return named === undefined || named.toLowerCase() === repository.toLowerCase();
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -4,7 +4,7 @@
 // shared one at 127.0.0.1:6379 would carry the repository's hourly PR count from run to run),
 // GitHub is nock with Probot's own octokit and 1 s between writes, as in production.
 // CR created -> PR opened -> merge webhook -> Applied -> OOM kills after the change went live
-// -> revert PR -> revert merged and live -> RolledBack.
+// -> revert PR -> revert merged -> (waits for the sync) live -> RolledBack.
 
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -176,11 +176,9 @@ describe("costopt serve, end to end", () => {
       pullRequest: { number: 2, branch: revertBranch, state: "open" },
     });
 
-    // 5. The revert is merged and Argo CD syncs it: the live Deployment carries the originals
-    //    again, which the service checks before it reports RolledBack.
-    // (Delivered after the sync: see the report on issue 8 — a revert merged before the sync is
-    // never reported RolledBack, because the "waiting" status already marks the outcome handled.)
-    api.put(...DEPLOYMENTS, webDeployment(ORIGINAL, 3));
+    // 5. The revert is merged before Argo CD has synced it: the live Deployment still runs the
+    //    proposed values, so the service waits (the outcome stays pending, rechecked at the
+    //    health interval) and reports nothing rolled back yet.
     const revertPr = {
       number: 2,
       branch: revertBranch,
@@ -190,6 +188,25 @@ describe("costopt serve, end to end", () => {
     expect(
       (await costopt.deliver("pull_request", pullRequestClosed({ ...revertPr, merged: true }))).status,
     ).toBe(200);
+    const waiting = await costopt.waitForStatus(
+      "the wait for the sync",
+      (s) => s.message?.startsWith("revert #2 merged; waiting") === true,
+    );
+    expect(waiting).toMatchObject({
+      phase: "Applied",
+      message:
+        "revert #2 merged; waiting for the live workload to match the recorded originals (app requests.cpu: live 250m, expected 500m; app limits.cpu: live 500m, expected 1)",
+      totalSavings: 17.3,
+      pullRequest: { number: 2, state: "open" },
+    });
+    const statusWrites = api.writes("/web-cost/status").length;
+    await waitFor(() => api.writes("/web-cost/status").length > statusWrites || undefined, "a recheck");
+    expect(costopt.status()?.phase).toBe("Applied");
+    expect(costopt.reasons()).not.toContain("RolledBack");
+
+    //    Then Argo CD syncs it: the live Deployment carries the originals again, which the
+    //    service checks before it reports RolledBack.
+    api.put(...DEPLOYMENTS, webDeployment(ORIGINAL, 3));
     const rolledBack = await costopt.waitForStatus("RolledBack", (s) => s.phase === "RolledBack");
     expect(rolledBack).toMatchObject({
       message: "revert #2 of #1 merged; the workload is back to its recorded originals",

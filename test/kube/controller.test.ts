@@ -7,6 +7,7 @@ import { KubeEventRecorder } from "../../src/kube/events.js";
 import { FINALIZER } from "../../src/kube/finalizer.js";
 import { HealthMonitor } from "../../src/kube/health.js";
 import { KubePolicyInformer } from "../../src/kube/informer.js";
+import { type OutcomeNote, outcomePending, statusAfterOutcome } from "../../src/kube/outcomes.js";
 import { KubePolicyStore } from "../../src/kube/policy-store.js";
 import type { PolicyReconciler, ReconcileResult, Trigger } from "../../src/kube/reconciler.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
@@ -87,7 +88,9 @@ async function startController(
     resyncMs?: number;
     finalizerTimeoutMs?: number;
     rollbackRecheckMs?: number;
+    rollbackTimeoutMs?: number;
     health?: HealthMonitor;
+    reconciler?: PolicyReconciler;
   } = {},
 ) {
   const kc = connectionFor(api.url);
@@ -98,7 +101,7 @@ async function startController(
     kube,
     policies: new KubePolicyStore(kube),
     source: new KubePolicyInformer(kc, kube, opts.namespaces ?? [], silentLogger, 100),
-    reconciler,
+    reconciler: opts.reconciler ?? reconciler,
     events: new KubeEventRecorder(kube, silentLogger),
     telemetry,
     log: silentLogger,
@@ -106,6 +109,7 @@ async function startController(
     finalizerTimeoutMs: opts.finalizerTimeoutMs ?? 60_000,
     retryBaseMs: 50,
     rollbackRecheckMs: opts.rollbackRecheckMs ?? 100,
+    ...(opts.rollbackTimeoutMs ? { rollbackTimeoutMs: opts.rollbackTimeoutMs } : {}),
   });
   await controller.start();
   return controller;
@@ -307,5 +311,144 @@ describe("the CostOptimization control loop", () => {
     await startController({ health });
     expect(health.isTracking("shop/recent")).toBe(true);
     expect(health.isTracking("shop/old")).toBe(false);
+  });
+});
+
+/**
+ * Reconciles as GitOpsReconciler does: a pending pull request outcome (the annotation a webhook
+ * wrote) becomes status first; otherwise a normal pass, which leaves the phase alone here.
+ */
+class OutcomeReconciler implements PolicyReconciler {
+  outcomes: string[] = [];
+  passes = 0;
+  async reconcile(p: CostOptimization): Promise<ReconcileResult> {
+    const o = outcomePending(p);
+    if (o) {
+      this.outcomes.push(`${o.kind} #${o.pullRequest}`);
+      return { status: statusAfterOutcome(p.status, o, new Date()) };
+    }
+    this.passes++;
+    return { status: { ...(p.status as CostOptimizationStatus), message: "nothing new to propose" } };
+  }
+  async finalize() {
+    return {};
+  }
+  async rollback(p: CostOptimization): Promise<ReconcileResult> {
+    return { status: p.status as CostOptimizationStatus };
+  }
+}
+
+describe("a revert merged before the GitOps controller synced it", () => {
+  // Applied through #7, then a health regression opened revert #8 (status as rollbackPolicy leaves it).
+  const revertOpen: CostOptimizationStatus = {
+    phase: "Applied",
+    message: "opened #8 to revert #7",
+    observedGeneration: 1,
+    currentRecommendation: recommendation,
+    pullRequest: {
+      number: 8,
+      url: "https://github.com/acme/shop/pull/8",
+      branch: "costopt/x-revert-1",
+      state: "open",
+    },
+    appliedOptimizations: 1,
+    totalSavings: 15,
+  };
+  const merged: OutcomeNote = {
+    kind: "rolled-back",
+    pullRequest: 8,
+    revertOf: 7,
+    repository: "acme/shop",
+    monthlySavings: 15,
+    at: new Date().toISOString(),
+  };
+  /** The CR as it is once the revert-merged webhook has annotated it. */
+  const revertMerged = () => ({
+    ...policy("frontend", "shop", { dryRun: false }),
+    metadata: {
+      name: "frontend",
+      namespace: "shop",
+      generation: 1,
+      annotations: { "costopt.dev/outcome": JSON.stringify({ ...merged, at: new Date().toISOString() }) },
+    },
+    status: revertOpen,
+  });
+  const rolledBackEvents = () => reasons().filter((r) => r === "RolledBack").length;
+  const statusWrites = () => api.writes("/costoptimizations/frontend/status").length;
+
+  it("keeps the outcome pending through rechecks and reports RolledBack once, when the live spec has the originals", async () => {
+    const r = new OutcomeReconciler();
+    api.put("apps", "v1", "deployments", deployment({ name: "frontend", cpu: "250m" }));
+    api.put(...G, revertMerged());
+    const c = await startController({ reconciler: r });
+    const waiting = await waitFor(
+      () =>
+        /waiting for the live workload/.test(status("frontend")?.message ?? "")
+          ? status("frontend")
+          : undefined,
+      "the waiting status",
+    );
+    expect(waiting).toMatchObject({
+      phase: "Applied",
+      message:
+        "revert #8 merged; waiting for the live workload to match the recorded originals (server requests.cpu: live 250m, expected 500m)",
+      pullRequest: revertOpen.pullRequest,
+      totalSavings: 15,
+    });
+    // Rechecks (and a periodic pass meanwhile) go through the outcome again, not a normal pass.
+    const writes = statusWrites();
+    await waitFor(() => statusWrites() >= writes + 2 || undefined, "two rechecks");
+    c.enqueueAll("periodic");
+    await waitFor(() => statusWrites() >= writes + 3 || undefined, "the periodic pass");
+    expect(r.passes).toBe(0);
+    expect(status("frontend")?.phase).toBe("Applied");
+    expect(rolledBackEvents()).toBe(0);
+
+    // Argo CD syncs the revert.
+    api.put("apps", "v1", "deployments", deployment({ name: "frontend", cpu: "500m", generation: 2 }));
+    const rolledBack = await waitFor(
+      () => (status("frontend")?.phase === "RolledBack" ? status("frontend") : undefined),
+      "RolledBack",
+    );
+    expect(rolledBack).toMatchObject({
+      message: "revert #8 of #7 merged; the workload is back to its recorded originals",
+      pullRequest: { ...revertOpen.pullRequest, state: "merged" },
+      totalSavings: 0,
+    });
+    expect(rolledBack.conditions?.find((x) => x.type === "Degraded")?.status).toBe("True");
+    // Afterwards normal passes run again and do not report it a second time.
+    c.enqueueAll("periodic");
+    await waitFor(() => r.passes >= 1 || undefined, "a normal pass");
+    await c.idle();
+    expect(status("frontend")?.phase).toBe("RolledBack");
+    expect(rolledBackEvents()).toBe(1);
+    expect(await telemetry.registry.getSingleMetricAsString("costopt_rollbacks_total")).toMatch(/ 1$/m);
+    expect(api.writes("/deployments")).toEqual([]);
+  });
+
+  it("gives up after the rollback timeout: Failed and Degraded, saying what still differs", async () => {
+    const r = new OutcomeReconciler();
+    api.put("apps", "v1", "deployments", deployment({ name: "frontend", cpu: "250m" }));
+    api.put(...G, revertMerged());
+    const c = await startController({ reconciler: r, rollbackTimeoutMs: 300 });
+    const failed = await waitFor(
+      () => (status("frontend")?.phase === "Failed" ? status("frontend") : undefined),
+      "Failed",
+    );
+    expect(failed.message).toMatch(
+      /^revert #8 was merged \d+s ago, but the live workload still differs from the recorded originals \(server requests\.cpu: live 250m, expected 500m\); not reporting RolledBack/,
+    );
+    expect(failed.conditions?.find((x) => x.type === "Degraded")?.status).toBe("True");
+    // The outcome is handled: no more rechecks; the next pass is a normal one.
+    expect(failed.pullRequest).toEqual({ ...revertOpen.pullRequest, state: "merged" });
+    c.enqueueAll("periodic");
+    await waitFor(() => r.passes >= 1 || undefined, "a normal pass");
+    expect(r.outcomes.every((o) => o === "rolled-back #8")).toBe(true);
+    await waitFor(() => reasons().includes("OptimizationFailed"), "the Warning");
+    expect(rolledBackEvents()).toBe(0);
+    expect(await telemetry.registry.getSingleMetricAsString("costopt_optimizations_failed_total")).toMatch(
+      /reason="RollbackNotLive"} 1/,
+    );
+    expect(await telemetry.registry.getSingleMetricAsString("costopt_rollbacks_total")).toMatch(/ 0$/m);
   });
 });
