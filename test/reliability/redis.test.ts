@@ -2,11 +2,13 @@
 // back empty (no persistence, as a Redis pod without a volume after a reschedule). The pass
 // completes on the new Redis; the next pass finds the pull request through its metadata block
 // on GitHub (the durable copy) instead of opening it again; webhooks keep working.
-// (Redis must be back within ioredis's reconnect window, about a second: see the issue 8
-// report — after a longer outage the store never reconnects.)
+// Redis down for several seconds: the pass that was opening the PR fails cleanly (Failed, naming
+// Redis), the store reconnects once Redis is back, and the controller's retry finds the PR by its
+// metadata instead of opening it again.
 
 import { describe, expect, it, vi } from "vitest";
 import { parseMetadata } from "../../src/gitops/metadata.js";
+import type { FakeGitHub } from "../app/github.js";
 import { WEB } from "../app/shop.js";
 import { pullRequest, pullRequestClosed, push, REPOSITORY } from "../fixtures/webhooks/index.js";
 import { expectHead, expectInstallation, policySpec } from "../support/costopt-service.js";
@@ -22,26 +24,14 @@ describe("Redis stopped in the middle of a run and started again", () => {
   it("keeps working, and opens no duplicate pull request afterwards", async () => {
     const { gh, costopt, redis } = env;
     const branch = costopt.branch();
-    const opened: { title: string; body: string }[] = [];
-    expectInstallation(gh);
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).openCount([]).commit("c".repeat(40)).createRef();
+    const opened = expectOpening(gh, branch);
     // GitHub takes half a second to create the PR; meanwhile Redis is stopped and started again.
-    gh.scope
-      .post(`/repos/${REPOSITORY.fullName}/pulls`, (body) => {
-        opened.push(body as { title: string; body: string });
-        return true;
-      })
-      .delay(500)
-      .reply(201, pullRequest({ number: 1, branch, body: "", headSha: "c".repeat(40) }));
-    gh.issueUpdate(1);
     const restarted = new Promise<void>((resolve, reject) => {
-      gh.scope.on("request", (req: { method: string; path?: string; url?: string }) => {
-        const path = req.path ?? new URL(req.url as string).pathname;
-        if (req.method === "POST" && path.endsWith("/pulls"))
-          redis
-            .stop()
-            .then(() => redis.start())
-            .then(resolve, reject);
+      onCreatePull(gh, () => {
+        redis
+          .stop()
+          .then(() => redis.start())
+          .then(resolve, reject);
       });
     });
     costopt.createPolicy(policySpec());
@@ -78,4 +68,72 @@ describe("Redis stopped in the middle of a run and started again", () => {
     ]);
     expect(costopt.status()).toMatchObject({ appliedOptimizations: 1, totalSavings: 17.3 });
   });
+
+  it("stays down for several seconds: the pass fails cleanly, the retry finds the pull request, no duplicate", async () => {
+    const { gh, costopt, redis } = env;
+    const branch = costopt.branch();
+    const opened = expectOpening(gh, branch);
+    let stoppedAt = 0;
+    const stopped = new Promise<void>((resolve, reject) => {
+      onCreatePull(gh, () => {
+        stoppedAt = Date.now();
+        redis.stop().then(resolve, reject);
+      });
+    });
+    costopt.createPolicy(policySpec());
+    await stopped;
+
+    // Opened on GitHub, then Redis failed the pass: counting the PR and releasing the lock.
+    const failed = await costopt.waitForStatus("Failed", (s) => s.phase === "Failed");
+    expect(failed.message).toMatch(/^Redis at redis:\/\/127\.0\.0\.1:\d+\/? is unavailable for \w+: /);
+    expect(opened).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, Math.max(0, stoppedAt + OUTAGE_MS - Date.now())));
+
+    // Back, empty. The controller's retry reads GitHub again and finds #1 by its branch and metadata.
+    const pr = { number: 1, branch, title: opened[0]?.title, body: opened[0]?.body as string };
+    expectHead(gh);
+    gh.pulls(branch, [{ ...pr, headSha: "c".repeat(40), labels: ["cost-optimization", "risk:medium"] }]);
+    await redis.start();
+    const applying = await costopt.waitForStatus("Applying", (s) => s.phase === "Applying");
+    expect(applying.pullRequest).toMatchObject({ number: 1, branch, state: "open" });
+    expect(opened).toHaveLength(1);
+    expect(costopt.phases()).toEqual(["Analyzing", "Failed", "Applying"]);
+
+    // The merge is recorded once, in the new Redis.
+    expect((await costopt.deliver("pull_request", pullRequestClosed({ ...pr, merged: true }))).status).toBe(
+      200,
+    );
+    await costopt.waitForStatus("Applied", (s) => s.phase === "Applied");
+    expect(await costopt.store.applied("shop/web-cost")).toEqual([
+      expect.objectContaining({ pullRequest: 1 }),
+    ]);
+    expect(opened).toHaveLength(1);
+  }, 15_000);
 });
+
+/** Longer than the old reconnect window (about 1.2 s), after which the store never came back. */
+const OUTAGE_MS = 4000;
+
+/** A new proposal's GitHub calls up to the PR, which takes half a second; returns the PRs opened. */
+function expectOpening(gh: FakeGitHub, branch: string): { title: string; body: string }[] {
+  const opened: { title: string; body: string }[] = [];
+  expectInstallation(gh);
+  gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).openCount([]).commit("c".repeat(40)).createRef();
+  gh.scope
+    .post(`/repos/${REPOSITORY.fullName}/pulls`, (body) => {
+      opened.push(body as { title: string; body: string });
+      return true;
+    })
+    .delay(500)
+    .reply(201, pullRequest({ number: 1, branch, body: "", headSha: "c".repeat(40) }));
+  gh.issueUpdate(1);
+  return opened;
+}
+
+/** Calls `fn` when the request that creates the pull request arrives (before it is answered). */
+function onCreatePull(gh: FakeGitHub, fn: () => void): void {
+  gh.scope.on("request", (req: { method: string; path?: string; url?: string }) => {
+    const path = req.path ?? new URL(req.url as string).pathname;
+    if (req.method === "POST" && path.endsWith("/pulls")) fn();
+  });
+}

@@ -4,10 +4,10 @@
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "./ports.js";
 
 const run = promisify(execFile);
 
@@ -44,15 +44,6 @@ export async function backfill(openMetricsFile: string, dir: string): Promise<vo
     const err = e as { stderr?: string; message: string };
     throw new Error(`promtool could not backfill ${openMetricsFile}: ${err.stderr || err.message}`);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === "string") throw new Error("could not get a free port");
-  return address.port;
 }
 
 export interface StartOptions {

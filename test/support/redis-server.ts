@@ -4,7 +4,8 @@
 // missing or the server does not answer.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
+import { freePort } from "./ports.js";
 
 export interface PrivateRedis {
   url: string;
@@ -13,15 +14,9 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === "string") throw new Error("could not get a free port");
-  return address.port;
+  /** Freezes the server (SIGSTOP): connections stay open and nothing answers, until resume(). */
+  pause(): void;
+  resume(): void;
 }
 
 function binary(): string {
@@ -78,11 +73,22 @@ export async function startRedis(): Promise<PrivateRedis> {
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     c.kill("SIGTERM");
+    c.kill("SIGCONT"); // a paused server handles the SIGTERM only once it runs again
     const timer = setTimeout(() => c.kill("SIGKILL"), 5000);
     await exited;
     clearTimeout(timer);
   };
 
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop };
+  const signal = (s: NodeJS.Signals) => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(s);
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    stop,
+    pause: () => signal("SIGSTOP"),
+    resume: () => signal("SIGCONT"),
+  };
 }
