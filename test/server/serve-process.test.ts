@@ -3,11 +3,11 @@
 // releases the Lease and exits 0. Without a GitHub App the policy fails with a message that says so.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SPEC_DEFAULTS } from "../../src/api/defaults.js";
 import type { CostOptimizationStatus } from "../../src/api/types.js";
 import { FakeKubeApi } from "../support/kube-api.js";
+import { freePort } from "../support/ports.js";
 import { selfSignedCert } from "../support/tls.js";
 import { waitFor } from "../support/wait.js";
 
@@ -15,14 +15,6 @@ const entry = new URL("../support/costopt-entry.ts", import.meta.url).pathname;
 const G = ["costopt.dev", "v1", "costoptimizations"] as const;
 let api: FakeKubeApi;
 let child: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 beforeEach(async () => {
   api = new FakeKubeApi();
