@@ -3,6 +3,7 @@
 // this. I/O is behind the Forge, Store and UsageSource handed in; nothing here reads env vars.
 
 import { parseWindow } from "./api/duration.js";
+import { policyTarget } from "./api/target.js";
 import type { CostOptimization, Phase, PolicySource, PullRequestRef } from "./api/types.js";
 import { type ValidationOptions, validatePolicy } from "./api/validation.js";
 import { type Forge, RateLimitError, type RepoSnapshot } from "./forge/types.js";
@@ -14,7 +15,7 @@ import { type RollbackResult, requestRollback } from "./gitops/rollback.js";
 import { holdBackReason } from "./gitops/status.js";
 import { desiredFrom, workloadState } from "./gitops/workload.js";
 import { indexRepository, locateWorkload, planChanges } from "./manifests/index.js";
-import { type UsageSource, type WorkloadRef, workloadKey } from "./metrics/types.js";
+import { type UsageSource, workloadKey } from "./metrics/types.js";
 import { BuiltinRecommender } from "./recommend/engine.js";
 import type {
   EngineSettingsOverrides,
@@ -169,8 +170,7 @@ async function pass(
     // .github/costopt.yml is not a manifest: its own parser above reports what is wrong with it.
     ...index.skipped.filter((s) => s.path !== REPO_CONFIG_PATH).map((s) => s.reason),
   );
-  const namespace = spec.targetWorkload.namespace ?? policy.metadata.namespace ?? "default";
-  const ref: WorkloadRef = { namespace, kind: spec.targetWorkload.kind, name: spec.targetWorkload.name };
+  const ref = policyTarget(policy);
   const source = deps.source?.policySource ?? spec.source;
   if (deps.source) warnings.push(...deps.source.warnings);
   const located = locateWorkload(index, ref, source);

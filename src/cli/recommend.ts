@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { parseWindow } from "../api/duration.js";
 import { checkPolicies, validPolicies } from "../api/load.js";
+import { policyTarget } from "../api/target.js";
 import { isManifestCandidate } from "../forge/types.js";
 import { workloadState } from "../gitops/workload.js";
 import { indexRepository, locateWorkload, type RepoFile } from "../manifests/index.js";
@@ -20,7 +21,6 @@ import type { PricingConfig, Recommendation } from "../recommend/types.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
 import { FORMATS, type Format, render } from "./recommend-output.js";
-import { policyTarget } from "./usage-plan.js";
 
 export interface RecommendOptions {
   policies: string;

@@ -3,15 +3,10 @@
 // instead reads once per distinct window, for every workload that wants that window.
 
 import { parseWindow } from "../api/duration.js";
+import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
 import { type PlannedRead, prefetchedUsage } from "../metrics/prefetch.js";
-import type { UsageSource, WorkloadRef } from "../metrics/types.js";
-
-/** The workload a policy targets, with the namespace defaulted as reconcile() defaults it. */
-export function policyTarget(policy: CostOptimization): WorkloadRef {
-  const t = policy.spec.targetWorkload;
-  return { namespace: t.namespace ?? policy.metadata.namespace ?? "default", kind: t.kind, name: t.name };
-}
+import type { UsageSource } from "../metrics/types.js";
 
 /** Every policy's workload and window; a policy with an invalid window is left to fail on its own. */
 export function plannedReads(policies: readonly CostOptimization[]): PlannedRead[] {

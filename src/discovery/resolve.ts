@@ -3,6 +3,7 @@
 // reconcile pass: it caches every Kubernetes read and installation lookup for that pass only,
 // so a changed Application or a newly installed GitHub App is seen on the next pass.
 
+import { policyTarget } from "../api/target.js";
 import type { CostOptimization, PolicySource } from "../api/types.js";
 import { WORKLOADS } from "../kube/resources.js";
 import { ClusterSources } from "./cluster.js";
@@ -55,9 +56,8 @@ export function createSourceDiscovery(opts: DiscoveryOptions): SourceDiscovery {
   async function decide(policy: DiscoveryPolicy): Promise<Located | Unusable> {
     const given = policy.spec.source;
     if (given?.repository) return fromPolicySource(given, "policy", "policy spec.source");
-    const t = policy.spec.targetWorkload;
-    const namespace = t.namespace ?? policy.metadata.namespace ?? "default";
-    const live = await reader.get(WORKLOADS[t.kind], namespace, t.name);
+    const t = policyTarget(policy);
+    const live = await reader.get(WORKLOADS[t.kind], t.namespace, t.name);
     if (live) {
       const found = await cluster.sourceOf({ ...live, kind: live.kind ?? t.kind });
       if (found.found) return found;
@@ -72,7 +72,7 @@ export function createSourceDiscovery(opts: DiscoveryOptions): SourceDiscovery {
       found: true,
       origin: "default",
       decidedBy: "nothing",
-      unusable: `no Git source for ${t.kind} ${namespace}/${t.name}: the policy has no spec.source.repository, ${why}, and no default repository is configured`,
+      unusable: `no Git source for ${t.kind} ${t.namespace}/${t.name}: the policy has no spec.source.repository, ${why}, and no default repository is configured`,
     };
   }
 

@@ -2,6 +2,7 @@
 // feed a per-policy serialized work queue; each work item runs one reconcile and writes the
 // outcome to the status subresource, Events and metrics. Runs only on the lease holder.
 
+import { policyTarget } from "../api/target.js";
 import type { CostOptimization, CostOptimizationStatus, ResourceChange } from "../api/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/metrics.js";
@@ -9,7 +10,7 @@ import { type KubeClient, KubeError } from "./client.js";
 import { withConditions } from "./conditions.js";
 import type { EventRecorder, EventSpec } from "./events.js";
 import { hasFinalizer } from "./finalizer.js";
-import { type HealthMonitor, policyKey, targetOf } from "./health.js";
+import { type HealthMonitor, policyKey } from "./health.js";
 import type { PolicySource } from "./informer.js";
 import { readOutcome } from "./outcomes.js";
 import type { PolicyStore } from "./policy-store.js";
@@ -190,7 +191,7 @@ export class Controller {
       this.o.telemetry.optimizationsCreated.inc();
       await this.o.events.record(policy, {
         reason: "OptimizationCreated",
-        message: `watching ${policy.spec.targetWorkload.kind} ${targetOf(policy).namespace}/${policy.spec.targetWorkload.name}`,
+        message: `watching ${policy.spec.targetWorkload.kind} ${policyTarget(policy).namespace}/${policy.spec.targetWorkload.name}`,
       });
     }
     const specChanged = prev?.observedGeneration !== policy.metadata.generation;
@@ -253,7 +254,7 @@ export class Controller {
       result.status.currentRecommendation?.changes ??
       policy.status?.currentRecommendation?.changes;
     if (!changes?.length || !this.o.kube) return result;
-    const live = await getWorkload(this.o.kube, targetOf(policy));
+    const live = await getWorkload(this.o.kube, policyTarget(policy));
     const mismatches = live ? specMismatches(live, changes, "current") : ["the workload was not found"];
     if (!mismatches.length) {
       this.revertWaits.delete(key);

@@ -3,6 +3,7 @@
 // new OOM kills, a rise in restarts, CPU throttling above a threshold, or readiness lost on
 // two checks in a row (one not-ready sample is usually a node drain, not our change).
 
+import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { KubeClient } from "./client.js";
@@ -67,14 +68,6 @@ export function policyKey(p: CostOptimization): string {
   return `${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
 }
 
-export function targetOf(p: CostOptimization): WorkloadRef {
-  return {
-    namespace: p.spec.targetWorkload.namespace ?? p.metadata.namespace ?? "default",
-    kind: p.spec.targetWorkload.kind,
-    name: p.spec.targetWorkload.name,
-  };
-}
-
 export class HealthMonitor {
   private readonly tracked = new Map<string, Tracked>();
   private timer?: NodeJS.Timeout;
@@ -102,7 +95,7 @@ export class HealthMonitor {
       existing.policy = policy;
       return;
     }
-    this.tracked.set(key, { policy, ref: targetOf(policy), since: this.now(), notReady: 0 });
+    this.tracked.set(key, { policy, ref: policyTarget(policy), since: this.now(), notReady: 0 });
   }
 
   /** Whether a change merged this long ago is still inside the watch window. */

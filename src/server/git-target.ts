@@ -3,6 +3,7 @@
 // workload (src/discovery), trying each place the tool reads until the locator finds the
 // workload; else DEFAULT_REPOSITORY. The result carries the reason, for status and the PR body.
 
+import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
 import {
   firstLocationThatHolds,
@@ -12,7 +13,6 @@ import {
 } from "../discovery/index.js";
 import type { Forge } from "../forge/types.js";
 import { indexRepository, locateWorkload } from "../manifests/index.js";
-import type { WorkloadRef } from "../metrics/types.js";
 import type { GitSource } from "../reconcile.js";
 
 export interface GitTarget {
@@ -65,12 +65,7 @@ async function discovered(
 ): Promise<GitTarget | { error: string }> {
   const resolved = await discovery.resolve(policy);
   if (!resolved.ok) return { error: resolved.reason };
-  const t = policy.spec.targetWorkload;
-  const ref: WorkloadRef = {
-    namespace: t.namespace ?? policy.metadata.namespace ?? "default",
-    kind: t.kind,
-    name: t.name,
-  };
+  const ref = policyTarget(policy);
   const chosen = await firstLocationThatHolds(resolved.source, async (location) => {
     const policySource = toPolicySource(location);
     const f = await forge(location.repository.fullName, policySource.branch);
