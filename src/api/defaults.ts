@@ -2,6 +2,7 @@
 // (as the API server defaults before it evaluates the CRD's CEL rules).
 
 import type { Operation } from "fast-json-patch";
+import { isObject, type Obj } from "./object.js";
 import { type CostOptimizationStatus, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "./types.js";
 
 export const SPEC_DEFAULTS = {
@@ -19,9 +20,6 @@ export const INITIAL_STATUS: CostOptimizationStatus = {
   appliedOptimizations: 0,
   totalSavings: 0,
 };
-
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** JSON Pointer escaping (RFC 6901). */
 const escapePointer = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");

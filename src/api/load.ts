@@ -4,6 +4,7 @@
 
 import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
 import { applyDefaults } from "./defaults.js";
+import { isObject, type Obj } from "./object.js";
 import { API_VERSION, type CostOptimization, GROUP, KIND } from "./types.js";
 import { type ValidationOptions, validatePolicy } from "./validation.js";
 
@@ -29,9 +30,6 @@ export interface ParsedFile {
   documents: SourceDocument[];
   errors: YamlError[];
 }
-
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Parses every document of a YAML file; a document with a syntax error is reported, not returned. */
 export function parseYamlFile(file: string, text: string): ParsedFile {

@@ -5,6 +5,7 @@ import { CronExpressionParser } from "cron-parser";
 import { applyDefaults } from "./defaults.js";
 import { parseWindow } from "./duration.js";
 import { forbidden, invalid, required, unsupported, type Violation } from "./field-error.js";
+import { isObject, type Obj } from "./object.js";
 import {
   CRON_PATTERN,
   DNS1123_LABEL,
@@ -40,9 +41,6 @@ export interface ValidationResult {
   /** Unknown fields, as kubectl's strict field validation reports them. */
   warnings: string[];
 }
-
-type Obj = Record<string, unknown>;
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const LABEL = new RegExp(DNS1123_LABEL);
 const SUBDOMAIN = new RegExp(DNS1123_SUBDOMAIN);
