@@ -14,7 +14,7 @@ import { type ProposalOutcome, type SourceNote, syncProposal, withdrawProposal }
 import { type RollbackResult, requestRollback } from "./gitops/rollback.js";
 import { holdBackReason } from "./gitops/status.js";
 import { desiredFrom, workloadState } from "./gitops/workload.js";
-import { indexRepository, locateWorkload, planChanges } from "./manifests/index.js";
+import { indexRepository, locateWorkload, planChanges, type RepoIndex } from "./manifests/index.js";
 import { type UsageSource, workloadKey } from "./metrics/types.js";
 import { BuiltinRecommender } from "./recommend/engine.js";
 import type {
@@ -162,7 +162,7 @@ async function pass(
   });
 
   // The index knows where it came from, so a policy bound to another repository or branch is refused.
-  const index = indexRepository(snapshot.files, { branch: snapshot.branch, repository: deps.forge.remote });
+  const index = snapshotIndex(snapshot, deps.forge.remote);
   // Files the forge did not read (too large, binary) or the index could not (malformed YAML) are
   // reported on every pass, so nobody wonders why a workload in them is "not found".
   warnings.push(
@@ -348,4 +348,23 @@ export function invalidSpec(
     warnings: [],
     failureReason: "InvalidSpec",
   };
+}
+
+// A snapshot never changes and a forge hands out the same object for the same head, so a pass over
+// many policies of one repository indexes it once, not once per policy.
+const indexes = new WeakMap<RepoSnapshot, Map<string, RepoIndex>>();
+
+/** The repository index of a snapshot, built on first use (the index records its repository and branch). */
+export function snapshotIndex(snapshot: RepoSnapshot, repository: string | undefined): RepoIndex {
+  let byRepository = indexes.get(snapshot);
+  if (!byRepository) {
+    byRepository = new Map();
+    indexes.set(snapshot, byRepository);
+  }
+  let index = byRepository.get(repository ?? "");
+  if (!index) {
+    index = indexRepository(snapshot.files, { branch: snapshot.branch, repository });
+    byRepository.set(repository ?? "", index);
+  }
+  return index;
 }

@@ -12,8 +12,8 @@ import {
   toPolicySource,
 } from "../discovery/index.js";
 import type { Forge } from "../forge/types.js";
-import { indexRepository, locateWorkload } from "../manifests/index.js";
-import type { GitSource } from "../reconcile.js";
+import { locateWorkload } from "../manifests/index.js";
+import { type GitSource, snapshotIndex } from "../reconcile.js";
 
 export interface GitTarget {
   forge: Forge;
@@ -71,7 +71,7 @@ async function discovered(
     const f = await forge(location.repository.fullName, policySource.branch);
     if ("error" in f) return { ok: false as const, reason: f.error };
     const snapshot = await f.snapshot();
-    const index = indexRepository(snapshot.files, { branch: snapshot.branch, repository: f.remote });
+    const index = snapshotIndex(snapshot, f.remote);
     const located = locateWorkload(index, ref, policySource);
     return located.ok ? { ok: true as const, forge: f, policySource } : located;
   });

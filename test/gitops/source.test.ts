@@ -9,7 +9,7 @@ import { LocalForge } from "../../src/forge/local/index.js";
 import { statusFrom } from "../../src/gitops/status.js";
 import type { UsageSource } from "../../src/metrics/types.js";
 import type { Recommender } from "../../src/recommend/types.js";
-import { type GitSource, reconcile } from "../../src/reconcile.js";
+import { type GitSource, reconcile, snapshotIndex } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { makeRepo, sh } from "../forge/local-repo.js";
 import { recommendation, SPEC } from "./recommendation.js";
@@ -100,5 +100,21 @@ describe("a discovered Git source", () => {
     ]);
     expect(result.proposal?.body).toContain("found by searching branch main for the workload.");
     expect(result.source).toBeUndefined();
+  });
+});
+
+describe("snapshotIndex", () => {
+  it("indexes a snapshot once per repository, however many policies a pass reconciles", () => {
+    const snapshot = {
+      branch: "main",
+      commitSha: "c".repeat(40),
+      files: [{ path: "web.yaml", content: files["legacy/web.yaml"] }],
+      skipped: [],
+    };
+    const first = snapshotIndex(snapshot, "acme/deploy");
+    expect(snapshotIndex(snapshot, "acme/deploy")).toBe(first);
+    expect(snapshotIndex(snapshot, "acme/other")).not.toBe(first);
+    expect(snapshotIndex({ ...snapshot }, "acme/deploy")).not.toBe(first);
+    expect(first.documents.map((d) => d.name)).toEqual(["web"]);
   });
 });
