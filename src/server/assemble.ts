@@ -24,6 +24,11 @@ export interface Assembled {
   store: Store;
 }
 
+export interface AssembleOptions {
+  /** One clock for usage windows, status times, health windows and Events; tests inject it. */
+  now?: () => Date;
+}
+
 function privateKey(c: Config): string | undefined {
   if (c.privateKey) return c.privateKey.replace(/\\n/g, "\n");
   return c.privateKeyPath ? readFileSync(c.privateKeyPath, "utf8") : undefined;
@@ -45,7 +50,9 @@ export function repositoryLoader(github: GitHubWiring, c: Config): PolicyLoader 
 export async function assemble(
   config: Config,
   env: Record<string, string | undefined> = process.env,
+  options: AssembleOptions = {},
 ): Promise<Assembled> {
+  const clock = options.now ? { now: options.now } : {};
   if (!config.prometheusUrl)
     throw new ConfigError(["PROMETHEUS_URL: required by costopt serve (usage data)"]);
   const local = config.policySource === "repository";
@@ -99,6 +106,7 @@ export async function assemble(
       reevaluateAll: () => service?.reevaluateAll(),
       // GitHub's secondary limits: keep writes serial and about a second apart.
       writeIntervalMs: 1000,
+      ...clock,
     });
     forgeFor = github.forgeFor;
   }
@@ -110,6 +118,7 @@ export async function assemble(
     usage: new PrometheusUsageSource({ url: config.prometheusUrl }),
     clusterName: config.clusterName,
     validation: { protectedNamespaces: config.protectedNamespaces },
+    ...clock,
   });
   service = new Service({
     config,
@@ -121,6 +130,7 @@ export async function assemble(
     telemetry,
     log,
     throttling: new PrometheusThrottling({ url: config.prometheusUrl }),
+    ...clock,
   });
   return { service, store };
 }

@@ -39,6 +39,8 @@ export interface GitHubOptions {
   Octokit?: typeof ProbotOctokit;
   writeIntervalMs?: number;
   baseUrl?: string;
+  /** The clock for outcome and command times; tests inject it. */
+  now?: () => Date;
 }
 
 export interface GitHubWiring {
@@ -63,11 +65,13 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
     logLevel: "warn",
     ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
   });
+  const now = o.now ?? (() => new Date());
   const policyOf = (ref: PolicyRef) => o.policies.get(ref.namespace, ref.name);
   const app = costoptApp({
     store: o.store,
     clusterName: o.clusterName,
     writeIntervalMs: o.writeIntervalMs,
+    now,
     onOutcome: async (outcome) => {
       await annotateOutcome(o.policies, outcome.ref, {
         kind: outcome.kind,
@@ -76,11 +80,11 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
         monthlySavings: outcome.monthlySavings,
         ...(outcome.mergeSha ? { mergeSha: outcome.mergeSha } : {}),
         ...(outcome.revertOf !== undefined ? { revertOf: outcome.revertOf } : {}),
-        at: new Date().toISOString(),
+        at: now().toISOString(),
       });
     },
     onReevaluate: async (request) => {
-      if (request.policy) await requestReconcile(o.policies, request.policy, new Date());
+      if (request.policy) await requestReconcile(o.policies, request.policy, now());
       else o.reevaluateAll();
     },
     autoApply: async (ref) => (await policyOf(ref))?.spec.autoApply === true,

@@ -41,6 +41,8 @@ export interface ServiceOptions {
   throttling?: ThrottlingSource;
   /** false: no HTTPS admission server (local runs without a certificate). */
   admission?: boolean;
+  /** The clock of the policy lifecycle (status times, health windows, Events); tests inject it. */
+  now?: () => Date;
 }
 
 export class Service {
@@ -206,6 +208,7 @@ export class Service {
         onRegression: (p, reason) => controller?.regression(p, reason),
         log: this.log,
         throttling: this.o.throttling,
+        ...(this.o.now ? { now: () => (this.o.now as () => Date)().getTime() } : {}),
       });
     const local = this.o.local;
     const connection = this.o.connection;
@@ -216,13 +219,17 @@ export class Service {
         local ??
         new KubePolicyInformer(connection as KubeConnection, kube as KubeClient, c.watchNamespaces, this.log),
       reconciler: this.o.reconciler,
-      events: local || !kube ? new LogEventRecorder(this.log) : new KubeEventRecorder(kube, this.log),
+      events:
+        local || !kube
+          ? new LogEventRecorder(this.log)
+          : new KubeEventRecorder(kube, this.log, undefined, this.o.now),
       telemetry: this.telemetry,
       log: this.log,
       resyncMs: c.resyncSeconds * 1000,
       finalizerTimeoutMs: c.finalizerTimeoutSeconds * 1000,
       concurrency: c.maxConcurrentReconciles,
       health: this.health,
+      ...(this.o.now ? { now: this.o.now } : {}),
     });
     this.controller = controller;
     this.health?.start();

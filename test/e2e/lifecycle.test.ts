@@ -1,8 +1,10 @@
 // The whole service end to end, assembled from its configuration as `costopt serve` is: the
 // Kubernetes API test double holds the CostOptimization and the live Deployment, a real
-// Prometheus holds a week of generated usage, a real redis-server of its own holds state (the
-// shared one at 127.0.0.1:6379 would carry the repository's hourly PR count from run to run),
-// GitHub is nock with Probot's own octokit and 1 s between writes, as in production.
+// Prometheus holds a week of generated usage ending at the fixed instant the service's clock
+// starts at (so confidence and savings are the same whenever the test runs), a real
+// redis-server of its own holds state (the shared one at 127.0.0.1:6379 would carry the
+// repository's hourly PR count from run to run), GitHub is nock with Probot's own octokit and
+// 1 s between writes, as in production.
 // CR created -> PR opened -> merge webhook -> Applied -> OOM kills after the change went live
 // -> revert PR -> revert merged -> (waits for the sync) live -> RolledBack.
 
@@ -156,7 +158,18 @@ describe("costopt serve, end to end", () => {
     api.put("", "v1", "pods", pod({ name: "web-1", app: "web", restarts: 1, oomKilled: true }));
 
     // 4. The regression opens the revert PR: exactly the original values, on the current head.
-    await waitFor(() => costopt.reasons().includes("RollbackRequested") || undefined, "the rollback");
+    //    Waited for by the status the assertions read (the controller records the
+    //    RollbackRequested Event before it writes this status).
+    const rollingBack = await costopt.waitForStatus(
+      "the revert PR in the status",
+      (s) => s.pullRequest?.number === 2,
+    );
+    expect(rollingBack).toMatchObject({
+      phase: "Applied",
+      message: "opened #2 to revert #1",
+      pullRequest: { number: 2, branch: revertBranch, state: "open" },
+    });
+    expect(costopt.reasons()).toContain("RollbackRequested");
     expect(gh.treeFiles(1)).toEqual({ "k8s/web.yaml": WEB });
     expect(gh.bodies("commit")[1]).toMatchObject({ parents: ["f".repeat(40)] });
     const revert = gh.bodies("createPull")[1];
@@ -169,12 +182,6 @@ describe("costopt serve, end to end", () => {
     expect(gh.bodies("comment").map((c) => c.body)).toEqual([
       "Rolling back (1 container(s) OOM-killed since the change went live): #2.",
     ]);
-    const rollingBack = costopt.status();
-    expect(rollingBack).toMatchObject({
-      phase: "Applied",
-      message: "opened #2 to revert #1",
-      pullRequest: { number: 2, branch: revertBranch, state: "open" },
-    });
 
     // 5. The revert is merged before Argo CD has synced it: the live Deployment still runs the
     //    proposed values, so the service waits (the outcome stays pending, rechecked at the

@@ -14,6 +14,7 @@ import type { Store } from "../../src/state/types.js";
 import { BASE_SHA, type FakeGitHub, TREE_SHA } from "../app/github.js";
 import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { SPEC } from "../gitops/recommendation.js";
+import { FIXED_INSTANT, runningClock } from "./clock.js";
 import { FakeKubeApi } from "./kube-api.js";
 import { selfSignedCert } from "./tls.js";
 import { waitFor } from "./wait.js";
@@ -36,6 +37,12 @@ export interface CostoptOptions {
   /** Share one API server double between instances (two replicas). */
   api?: FakeKubeApi;
   leaseName?: string;
+  /**
+   * The service's clock. Default: starting at FIXED_INSTANT (where startUsagePrometheus's data
+   * ends) and moving with real time, so usage windows, confidence and savings are the same
+   * whenever the test runs.
+   */
+  now?: () => Date;
 }
 
 /** The policy the tests create: CPU right-sizing of shop/web, PRs against Codertocat/Hello-World. */
@@ -122,7 +129,11 @@ export class RunningCostopt {
       leaseRenewSeconds: 0.2,
       healthIntervalSeconds: 0.2,
     };
-    const { service, store } = await assemble(config, { KUBE_API_URL: api.url });
+    const { service, store } = await assemble(
+      config,
+      { KUBE_API_URL: api.url },
+      { now: o.now ?? runningClock(FIXED_INSTANT) },
+    );
     const { port, admissionPort } = await service.start();
     const running = new RunningCostopt(
       api,
