@@ -169,8 +169,16 @@ describe("the CostOptimization control loop", () => {
     await waitFor(() => status("frontend")?.phase === "Ready", "Ready");
     await controller?.idle();
     api.put(...G, { ...policy("frontend"), status: { ...status("frontend"), message: "touched" } });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(reconciler.calls).toHaveLength(1);
+    // Events arrive in order: once a policy created after the status-only update is reconciled
+    // and the queue is idle, any reconcile the update had caused would have run too.
+    api.put(...G, policy("sentinel"));
+    await waitFor(() => status("sentinel")?.phase === "Ready", "the later policy Ready");
+    await controller?.idle();
+    expect(reconciler.calls.map((c) => `${c.name} ${c.trigger}`)).toEqual([
+      "frontend created",
+      "sentinel created",
+    ]);
+    reconciler.calls = reconciler.calls.filter((c) => c.name === "frontend");
     api.put(...G, policy("frontend", "shop", { maxChangePercent: 20 }));
     await waitFor(() => status("frontend")?.observedGeneration === 2, "generation 2 observed");
     expect(reconciler.calls.map((c) => c.trigger)).toEqual(["created", "spec-changed"]);
@@ -220,9 +228,13 @@ describe("the CostOptimization control loop", () => {
     await startController({ namespaces: ["shop"] });
     api.put(...G, policy("a", "shop"));
     api.put(...G, policy("b", "payments"));
-    await waitFor(() => status("a")?.phase === "Ready", "Ready in shop");
-    await new Promise((r) => setTimeout(r, 200));
+    api.put(...G, policy("c", "shop"));
+    await waitFor(() => status("a")?.phase === "Ready" && status("c")?.phase === "Ready", "Ready in shop");
+    await controller?.idle();
     expect(status("b", "payments")).toBeUndefined();
+    expect(reconciler.calls.map((c) => c.name).sort()).toEqual(["a", "c"]);
+    // Nothing was ever read from the unwatched namespace, so nothing from it can arrive later.
+    expect(api.requests.some((r) => r.path.includes("/namespaces/payments/"))).toBe(false);
   });
 
   it("reconciles every policy again on the periodic resync", async () => {

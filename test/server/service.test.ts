@@ -55,7 +55,7 @@ async function service(name: string, log: string[], admission = false, leaseDura
   };
   const s = new Service({
     config,
-    connection: connectionFor(api.url),
+    connection: connectionFor(api.url, name),
     reconciler: new CountingReconciler(name, log),
     log: silentLogger,
     admission,
@@ -71,6 +71,11 @@ const policy = (name: string) => ({
   spec: { targetWorkload: { name, kind: "Deployment" }, optimizationType: "CPU", ...SPEC_DEFAULTS },
 });
 
+const leaseReads = (client: string) =>
+  api.requests.filter((r) => r.client === client && r.method === "GET" && r.path.includes("/leases/")).length;
+const policyReads = (client: string) =>
+  api.requests.filter((r) => r.client === client && r.path.includes("/costoptimizations")).length;
+
 describe("two service instances", () => {
   it("only the Lease holder reconciles; the other takes over when the lease expires", async () => {
     const log: string[] = [];
@@ -79,9 +84,13 @@ describe("two service instances", () => {
     const b = await service("pod-b", log);
     api.put(...G, policy("frontend"));
     await waitFor(() => log.length === 1 || undefined, "one reconcile");
-    await new Promise((r) => setTimeout(r, 300));
+    // pod-b keeps competing for the Lease (three more attempts after the reconcile) and, not
+    // holding it, has never listed or watched a policy: it cannot reconcile what it never saw.
+    const seen = leaseReads("pod-b");
+    await waitFor(() => leaseReads("pod-b") >= seen + 3 || undefined, "pod-b to try for the Lease again");
     expect(log).toEqual(["pod-a:frontend"]);
     expect(b.s.isLeader).toBe(false);
+    expect(policyReads("pod-b")).toBe(0);
 
     // pod-a hangs without releasing the Lease (no graceful shutdown).
     await a.s.elector?.stop(false);
@@ -101,11 +110,11 @@ describe("two service instances", () => {
     const a = await service("pod-a", log, false, 30);
     await waitFor(() => a.s.isLeader, "pod-a to lead");
     const b = await service("pod-b", log, false, 30);
-    await new Promise((r) => setTimeout(r, 200));
-    const stopped = Date.now();
+    await waitFor(() => leaseReads("pod-b") >= 2 || undefined, "pod-b to compete for the Lease");
+    expect(b.s.isLeader).toBe(false);
     await a.s.stop();
-    await waitFor(() => b.s.isLeader, "pod-b to take over", 3000);
-    expect(Date.now() - stopped).toBeLessThan(2000);
+    // The Lease lasts 30 s, longer than this wait: pod-b can lead in time only through the release.
+    await waitFor(() => b.s.isLeader, "pod-b to take over", 10_000);
   });
 });
 

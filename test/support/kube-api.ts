@@ -56,6 +56,8 @@ export interface RecordedRequest {
   contentType?: string;
   body?: unknown;
   status: number;
+  /** Which client sent it: the bearer token, when it sent one (see connectionFor). */
+  client?: string;
 }
 
 export const CORE_RESOURCES: ResourceType[] = [
@@ -249,7 +251,7 @@ export class FakeKubeApi {
     }
     const [code, out] = this.serve(method, url, type, namespace, name, subresource, body, contentType, res);
     if (code === 0) {
-      this.requests.push({ method, path: url.pathname + url.search, status: 200 });
+      this.requests.push({ method, path: url.pathname + url.search, status: 200, ...clientOf(req) });
       return; // a watch stream, left open
     }
     return this.reply(req, res, url, code, out, contentType, body);
@@ -270,6 +272,7 @@ export class FakeKubeApi {
       contentType,
       body,
       status: code,
+      ...clientOf(req),
     });
     this.send(res, code, out);
   }
@@ -579,7 +582,15 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** A connection to a started FakeKubeApi (plain HTTP, no auth). */
-export function connectionFor(url: string): KubeConnection {
-  return new KubeConnection({ server: url, timeoutMs: 10_000 });
+/**
+ * A connection to a started FakeKubeApi (plain HTTP). The double checks no credentials; a
+ * `client` name is sent as the bearer token only so tests can tell whose requests are whose.
+ */
+export function connectionFor(url: string, client?: string): KubeConnection {
+  return new KubeConnection({ server: url, timeoutMs: 10_000, ...(client ? { token: client } : {}) });
+}
+
+function clientOf(req: IncomingMessage): { client?: string } {
+  const auth = req.headers.authorization;
+  return auth?.startsWith("Bearer ") ? { client: auth.slice("Bearer ".length) } : {};
 }
