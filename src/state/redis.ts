@@ -61,6 +61,7 @@ export class RedisStore implements Store {
   private lastError: string | undefined;
   /** Set by close(): ioredis stays "reconnecting" when disconnected between two attempts. */
   private closed = false;
+  private reconnects = 0;
 
   private constructor(
     private readonly redis: Redis,
@@ -82,6 +83,14 @@ export class RedisStore implements Store {
       this.wake();
     });
     redis.on("end", () => this.wake());
+    redis.on("reconnecting", () => {
+      this.reconnects++;
+    });
+  }
+
+  /** Reconnect attempts since the store connected: how long an outage has been ridden out. */
+  get reconnectAttempts(): number {
+    return this.reconnects;
   }
 
   /** Connects and pings; rejects with a clear (credential-free) message when Redis is unreachable. */

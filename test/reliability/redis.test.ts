@@ -8,10 +8,12 @@
 
 import { describe, expect, it, vi } from "vitest";
 import { parseMetadata } from "../../src/gitops/metadata.js";
+import type { RedisStore } from "../../src/state/redis.js";
 import type { FakeGitHub } from "../app/github.js";
 import { WEB } from "../app/shop.js";
 import { pullRequest, pullRequestClosed, push, REPOSITORY } from "../fixtures/webhooks/index.js";
 import { expectHead, expectInstallation, policySpec } from "../support/costopt-service.js";
+import { waitFor } from "../support/wait.js";
 import { environment } from "./environment.js";
 
 const env = environment();
@@ -73,10 +75,8 @@ describe("Redis stopped in the middle of a run and started again", () => {
     const { gh, costopt, redis } = env;
     const branch = costopt.branch();
     const opened = expectOpening(gh, branch);
-    let stoppedAt = 0;
     const stopped = new Promise<void>((resolve, reject) => {
       onCreatePull(gh, () => {
-        stoppedAt = Date.now();
         redis.stop().then(resolve, reject);
       });
     });
@@ -87,7 +87,9 @@ describe("Redis stopped in the middle of a run and started again", () => {
     const failed = await costopt.waitForStatus("Failed", (s) => s.phase === "Failed");
     expect(failed.message).toMatch(/^Redis at redis:\/\/127\.0\.0\.1:\d+\/? is unavailable for \w+: /);
     expect(opened).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, Math.max(0, stoppedAt + OUTAGE_MS - Date.now())));
+    // The outage outlasts the old reconnect window: the store has kept trying past it.
+    const store = costopt.store as RedisStore;
+    await waitFor(() => store.reconnectAttempts >= PAST_OLD_WINDOW || undefined, "a long outage", 15_000);
 
     // Back, empty. The controller's retry reads GitHub again and finds #1 by its branch and metadata.
     const pr = { number: 1, branch, title: opened[0]?.title, body: opened[0]?.body as string };
@@ -111,8 +113,11 @@ describe("Redis stopped in the middle of a run and started again", () => {
   }, 15_000);
 });
 
-/** Longer than the old reconnect window (about 1.2 s), after which the store never came back. */
-const OUTAGE_MS = 4000;
+/**
+ * Reconnect attempts past the old reconnect window (about 1.2 s, after which the store never came
+ * back): the fifth is scheduled after 100 + 200 + 400 + 800 ms of outage.
+ */
+const PAST_OLD_WINDOW = 5;
 
 /** A new proposal's GitHub calls up to the PR, which takes half a second; returns the PRs opened. */
 function expectOpening(gh: FakeGitHub, branch: string): { title: string; body: string }[] {

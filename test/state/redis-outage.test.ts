@@ -8,12 +8,20 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_RECONNECT_DELAY_MS, RedisStore, RedisUnavailableError } from "../../src/state/redis.js";
+import { RedisStore, RedisUnavailableError } from "../../src/state/redis.js";
 import { type PrivateRedis, startRedis } from "../support/redis-server.js";
 import { waitFor } from "../support/wait.js";
 
-const OUTAGE_MS = 4000;
 const UNAVAILABLE_AFTER_MS = 500;
+/**
+ * Reconnect attempts that outlast the old retry window (about 1.2 s, after which the store
+ * never came back): the fifth is scheduled after the first four delays, 100 + 200 + 400 + 800 ms.
+ */
+const PAST_OLD_WINDOW = 5;
+
+/** Waits until the store has tried to reconnect `n` times: the outage has lasted that long. */
+const outageLasted = (s: RedisStore, n = PAST_OLD_WINDOW) =>
+  waitFor(() => s.reconnectAttempts >= n || undefined, `${n} reconnect attempts`, 15_000);
 
 let redis: PrivateRedis;
 let store: RedisStore;
@@ -42,12 +50,12 @@ describe("the Redis store through an outage", () => {
   it("reconnects after Redis was down for several seconds and works again", async () => {
     expect(await store.markDelivery("before")).toBe(true);
     await redis.stop();
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    await outageLasted(store);
     await redis.start();
-    const back = Date.now();
-    // The next reconnect attempt comes at most MAX_RECONNECT_DELAY_MS after Redis is back.
+    const attempts = store.reconnectAttempts;
     await waitFor(() => store.markDelivery(`after-${randomUUID()}`), "the store to work again", 10_000);
-    expect(Date.now() - back).toBeLessThan(MAX_RECONNECT_DELAY_MS + UNAVAILABLE_AFTER_MS + 1000);
+    // Back on the next attempt or the one after (the delay between them is capped).
+    expect(store.reconnectAttempts - attempts).toBeLessThanOrEqual(2);
     expect(await store.markDelivery("before")).toBe(true); // the new Redis started empty
     const token = await store.acquireLock("policy:shop/web", 10_000);
     expect(token).toBeDefined();
@@ -71,7 +79,7 @@ describe("the Redis store through an outage", () => {
       expect(ms).toBeGreaterThanOrEqual(UNAVAILABLE_AFTER_MS - 50);
       expect(ms).toBeLessThan(UNAVAILABLE_AFTER_MS + 1000);
     }
-    await new Promise((r) => setTimeout(r, 1500)); // past the old retry window
+    await outageLasted(store); // past the old retry window
     expect((await failure(store.suppressions("shop/web"))).ms).toBeLessThan(UNAVAILABLE_AFTER_MS + 1000);
 
     await redis.start();
@@ -88,7 +96,7 @@ describe("the Redis store through an outage", () => {
     try {
       await redis.stop();
       const pending = slow.markDelivery("blip");
-      await new Promise((r) => setTimeout(r, 300));
+      await outageLasted(slow, 2); // the command is waiting while the store reconnects
       await redis.start();
       expect(await pending).toBe(true);
     } finally {
@@ -105,8 +113,8 @@ describe("the Redis store through an outage", () => {
       expect((error as Error).message).toMatch(/is unavailable for markDelivery: no answer within 500 ms$/);
       expect(ms).toBeLessThan(1500);
 
+      // Written at once: the connection is ready, only the server does not answer.
       const inFlight = failure(hung.acquireLock("policy:shop/web", 60_000));
-      await new Promise((r) => setTimeout(r, 100));
       await redis.stop(); // the server goes away with the command unanswered
       const dropped = await inFlight;
       expect((dropped.error as Error).message).toMatch(
@@ -120,27 +128,36 @@ describe("the Redis store through an outage", () => {
   });
 
   it("closes without throwing during an outage, after one, and twice", async () => {
-    await redis.stop();
-    await new Promise((r) => setTimeout(r, 2000)); // longer than the old retry window
-    await expect(store.close()).resolves.toBeUndefined();
-    await expect(store.close()).resolves.toBeUndefined();
-    await expect(store.markDelivery("closed")).rejects.toThrow(
-      /is unavailable for markDelivery: the store is closed/,
-    );
-    // Once Redis is back, the closed store does not reconnect behind its owner's back.
-    await redis.start();
-    await new Promise((r) => setTimeout(r, MAX_RECONNECT_DELAY_MS + 500));
-    const probe = new Redis(redis.url);
+    // A second store rides out the same outage on the same reconnect schedule: once it is back,
+    // a closed store that still reconnected would have been back at the same attempt.
+    const reference = await RedisStore.connect(redis.url, { unavailableAfterMs: UNAVAILABLE_AFTER_MS });
     try {
-      expect(
-        String(await probe.client("LIST"))
-          .trim()
-          .split("\n"),
-      ).toHaveLength(1);
+      await redis.stop();
+      await outageLasted(store); // longer than the old retry window
+      await expect(store.close()).resolves.toBeUndefined();
+      await expect(store.close()).resolves.toBeUndefined();
+      await expect(store.markDelivery("closed")).rejects.toThrow(
+        /is unavailable for markDelivery: the store is closed/,
+      );
+      const attempts = store.reconnectAttempts;
+      await redis.start();
+      await waitFor(() => reference.markDelivery(`back-${randomUUID()}`), "the reference store to reconnect");
+      const probe = new Redis(redis.url);
+      try {
+        // The probe and the reference store: nobody else.
+        expect(
+          String(await probe.client("LIST"))
+            .trim()
+            .split("\n"),
+        ).toHaveLength(2);
+      } finally {
+        probe.disconnect();
+      }
+      await expect(store.markDelivery("closed")).rejects.toThrow(/the store is closed/);
+      expect(store.reconnectAttempts).toBe(attempts);
     } finally {
-      probe.disconnect();
+      await reference.close();
     }
-    await expect(store.markDelivery("closed")).rejects.toThrow(/the store is closed/);
 
     const other = await RedisStore.connect(redis.url);
     await redis.stop();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/state/memory.js";
 import { RedisStore, redactUrl } from "../../src/state/redis.js";
 import type { LedgerEntry, Store } from "../../src/state/types.js";
+import { waitFor } from "../support/wait.js";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
 
@@ -52,9 +53,9 @@ function contract(name: string, make: () => Promise<Store>) {
     it("lets an expired lock be taken over and keeps the old holder from releasing the new one", async () => {
       const key = `lock-${randomUUID()}`;
       const first = await store.acquireLock(key, 30);
-      await new Promise((r) => setTimeout(r, 60));
-      const second = await store.acquireLock(key, 10_000);
-      expect(second).toBeDefined();
+      expect(await store.acquireLock(key, 10_000)).toBeUndefined(); // still held
+      // Taken over as soon as the 30 ms have run out on the store's own clock.
+      await waitFor(() => store.acquireLock(key, 10_000), "the expired lock to be free");
       expect(await store.releaseLock(key, first as string)).toBe(false);
       expect(await store.acquireLock(key, 10_000)).toBeUndefined();
     });
@@ -89,7 +90,11 @@ function contract(name: string, make: () => Promise<Store>) {
       await store.recordApplied(entry(policy, 3, "2026-01-03T00:00:00Z"), 1);
       expect((await store.applied(policy)).map((e) => e.pullRequest)).toEqual([3, 2, 1]);
       expect((await store.applied(policy))[0]?.fields[0]?.before).toBe(3);
-      await new Promise((r) => setTimeout(r, 1100));
+      // Entry 3 was kept for 1 s: it goes on its own, and the others stay.
+      await waitFor(
+        async () => ((await store.applied(policy)).length === 2 ? true : undefined),
+        "the 1 s entry to expire",
+      );
       expect((await store.applied(policy)).map((e) => e.pullRequest)).toEqual([2, 1]);
       await store.forgetApplied(policy, 2);
       expect((await store.applied(policy)).map((e) => e.pullRequest)).toEqual([1]);
