@@ -220,7 +220,7 @@ describe("the CostOptimization control loop", () => {
     await fetch(`${api.url}/apis/costopt.dev/v1/namespaces/shop/costoptimizations/frontend`, {
       method: "DELETE",
     });
-    await waitFor(() => api.get(...G, "shop", "frontend") === undefined || undefined, "object gone", 5000);
+    await waitFor(() => api.get(...G, "shop", "frontend") === undefined || undefined, "object gone");
     expect(reasons()).toEqual(expect.arrayContaining(["FinalizerTimeout", "OptimizationDeleted"]));
   });
 
@@ -293,7 +293,7 @@ describe("the CostOptimization control loop", () => {
     expect(status("frontend")?.phase).toBe("Applied");
     expect(status("frontend")?.message).toContain("server requests.cpu: live 250m, expected 500m");
     api.put("apps", "v1", "deployments", deployment({ name: "frontend", cpu: "500m" }));
-    await waitFor(() => status("frontend")?.phase === "RolledBack", "RolledBack", 5000);
+    await waitFor(() => status("frontend")?.phase === "RolledBack", "RolledBack");
     expect(reconciler.rollbacks).toEqual(["frontend: restarts rose by 5 (threshold 3)"]);
     await waitFor(() => reasons().includes("RolledBack"), "RolledBack event");
     expect(reasons()).toEqual(

@@ -95,7 +95,7 @@ describe("two service instances", () => {
     // pod-a hangs without releasing the Lease (no graceful shutdown).
     await a.s.elector?.stop(false);
     api.put(...G, policy("checkout"));
-    await waitFor(() => b.s.isLeader, "pod-b to take over", 5000);
+    await waitFor(() => b.s.isLeader, "pod-b to take over");
     await waitFor(() => log.includes("pod-b:checkout") || undefined, "pod-b reconciles the new policy");
     expect(log.filter((l) => l.startsWith("pod-a"))).toEqual(["pod-a:frontend"]);
     expect(
