@@ -31,7 +31,7 @@ function suite(): Promise<{ code: number; out: string; seconds: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn("npx", ["vitest", "run", ...args], {
-      env: { ...process.env, FORCE_COLOR: "0" },
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -48,7 +48,9 @@ function suite(): Promise<{ code: number; out: string; seconds: number }> {
 }
 
 /** "Tests  791 passed (791)" -> "791 passed"; the failing test names when there are any. */
-function summary(out: string): string {
+function summary(raw: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes, should a reporter still emit them
+  const out = raw.replace(/\x1b\[[0-9;]*m/g, "");
   const tests = /^\s*Tests\s+(.+?)\s*$/m.exec(out)?.[1] ?? "no test summary";
   const failed = [...out.matchAll(/^\s*(?:FAIL|×)\s+(.+?)\s*$/gm)].map((m) => m[1]).slice(0, 5);
   return failed.length ? `${tests}; failed: ${failed.join(" | ")}` : tests;
