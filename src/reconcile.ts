@@ -210,7 +210,7 @@ async function pass(
   const heldBack = holdBackReason(rec);
   if (heldBack !== undefined) return withdraw(heldBack);
 
-  const desired = desiredFrom(rec, source?.containerMapping);
+  const desired = desiredFrom(rec);
   const r = rec.replicas;
   if (r?.field === "hpa.minReplicas" && desired.hpaMinReplicas !== undefined && !located.replicas.hpa) {
     // An HPA outside the repository (a Helm chart's template, say) cannot be patched: say so, propose the rest.

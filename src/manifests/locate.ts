@@ -3,6 +3,7 @@
 
 import type { PolicySource } from "../api/types.js";
 import { locateInHelm } from "./helm.js";
+import { type DeployedPath, clusterPaths } from "./roots.js";
 import { findHpa } from "./hpa.js";
 import { kindNameKey, type Rendering, renderingsOf, viewOf } from "./kustomize-tree.js";
 import { locatedFromRendering, mergeLocated, type Target } from "./located.js";
@@ -47,27 +48,61 @@ function plainRendering(doc: IndexedDocument): Rendering {
   };
 }
 
-function candidates(index: RepoIndex, target: Target, scope: string, format: string): Rendering[] {
+export interface LocateOptions {
+  /**
+   * The cluster (CLUSTER_NAME, --cluster): when the repository has clusters/<name>/, only what the
+   * Flux Kustomizations and Argo CD Applications there deploy is considered.
+   */
+  cluster?: string;
+}
+
+/** Which renderings the policy may reach: inside source.path (by their root) and deployed to the cluster. */
+interface Reach {
+  scope: string;
+  /** Folders the cluster deploys, or undefined when there is no clusters/<name>/ to go by. */
+  deployed?: DeployedPath[];
+}
+
+function inScope(r: Rendering, scope: string): boolean {
+  return r.root ? isUnder(r.root.file, scope) : isUnder(r.doc.file, scope);
+}
+
+function inCluster(r: Rendering, deployed: DeployedPath[] | undefined): boolean {
+  if (!deployed) return true;
+  // A folder without a kustomization is applied whole (Flux generates one), subfolders included.
+  const at = r.root ? r.root.dir : r.doc.file;
+  return deployed.some((p) => (r.root ? at === p.dir || isUnder(at, p.dir) : isUnder(at, p.dir)));
+}
+
+function candidates(index: RepoIndex, target: Target, reach: Reach, format: string): Rendering[] {
   const view = viewOf(index);
+  const { scope } = reach;
   if (format === "manifest")
     // The policy says these are plain files: read each document as written, ignoring kustomize.
     return index.documents
       .filter((d) => d.kind === target.kind && d.name === target.name && isUnder(d.file, scope))
       .map(plainRendering)
       .filter((r) => namespaceFits(r, target));
-  const inScope = (r: Rendering) => (r.root ? isUnder(r.root.file, scope) : isUnder(r.doc.file, scope));
   let found = (view.byKindName.get(kindNameKey(target.kind, target.name)) ?? []).filter(
-    (r) => inScope(r) && namespaceFits(r, target) && (format !== "kustomize" || r.root),
+    (r) => inScope(r, scope) && namespaceFits(r, target) && (format !== "kustomize" || r.root),
   );
   if (!found.length && scope !== "") {
     // source.path may name a kustomization that others include (a base): render it on its own.
     const own = [...index.kustomizations.values()].filter(
-      (k) => k.kind === "Kustomization" && isUnder(k.file, scope),
+      (k) => k.kind === "Kustomization" && isUnder(k.file, scope) && !view.roots.has(k.file),
     );
     found = own
       .flatMap((k) => renderingsOf(index, view, k))
       .filter((r) => r.doc.kind === target.kind && r.name === target.name && namespaceFits(r, target));
+    // The policy names the base itself: it targets every root the base renders into.
+    for (const r of found) r.targeted = new Set([r.root?.file ?? "", ...(view.docRoots.get(r.doc) ?? [])]);
+    return found;
   }
+  found = found.filter((r) => inCluster(r, reach.deployed));
+  // Several roots render the workload and the policy reaches them all: each may be edited where
+  // they share a file; a file that also reaches some other root never is.
+  const roots = new Set(found.flatMap((r) => r.root?.file ?? []));
+  if (roots.size > 1) found = found.map((r) => ({ ...r, targeted: roots }));
   return found;
 }
 
@@ -75,33 +110,34 @@ function describeTarget(target: Target): string {
   return `${target.kind} ${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
 }
 
-/** Reports containers under their live names, as metrics know them (source.containerMapping). */
-function withLiveNames(located: Located, mapping: Record<string, string> | undefined): Located {
-  if (!mapping) return located;
-  for (const c of located.containers) {
-    const live = Object.entries(mapping).find(([, inManifest]) => inManifest === c.name)?.[0];
-    if (live !== undefined && live !== c.name) {
-      c.manifestName = c.name;
-      c.name = live;
-    }
-  }
-  return located;
+/** Why nothing was found inside the cluster's folders, naming where the workload is. */
+function outsideCluster(index: RepoIndex, target: Target, reach: Reach, cluster: string): string | undefined {
+  if (!reach.deployed) return undefined;
+  const elsewhere = candidates(index, target, { scope: reach.scope }, "auto");
+  if (!elsewhere.length) return undefined;
+  const at = [...new Set(elsewhere.map((r) => r.root?.file ?? r.doc.file))].join(", ");
+  const dirs = reach.deployed.map((p) => p.dir || "/").join(", ") || "nothing";
+  return `${describeTarget(target)} is rendered by ${at}, but cluster ${cluster} (clusters/${cluster}/) deploys ${dirs}`;
 }
 
-export function locateWorkload(index: RepoIndex, target: Target, source?: PolicySource): Located | Refused {
-  const result = locate(index, target, source);
-  return result.ok ? withLiveNames(result, source?.containerMapping) : result;
-}
-
-function locate(index: RepoIndex, target: Target, source?: PolicySource): Located | Refused {
+export function locateWorkload(
+  index: RepoIndex,
+  target: Target,
+  source?: PolicySource,
+  options: LocateOptions = {},
+): Located | Refused {
   const scope = scopeOf(index, source);
   if (typeof scope !== "string") return scope;
+  const reach: Reach = {
+    scope,
+    ...(options.cluster ? { deployed: clusterPaths(index, options.cluster) } : {}),
+  };
   const format = source?.format ?? "auto";
   const what = describeTarget(target);
+  const view = viewOf(index);
   if (format !== "helm-values") {
-    const found = candidates(index, target, scope, format);
+    const found = candidates(index, target, reach, format);
     if (found.length) {
-      const view = viewOf(index);
       const merged = mergeLocated(
         found.map((r) => locatedFromRendering(view, r, target, findHpa(index, view, r))),
         what,
@@ -110,10 +146,17 @@ function locate(index: RepoIndex, target: Target, source?: PolicySource): Locate
     }
   }
   if (format === "auto" || format === "helm-values") {
-    const helm = locateInHelm(index, target, scope, source?.valuesPath, format === "helm-values");
+    const helm = locateInHelm(index, view, target, {
+      scope,
+      admitted: (r) => inScope(r, scope) && inCluster(r, reach.deployed),
+      ...(source?.valuesPath !== undefined ? { valuesPath: source.valuesPath } : {}),
+      explicit: format === "helm-values",
+    });
     if (typeof helm === "string") return refuse(helm);
     if (helm) return helm;
   }
+  const cluster = options.cluster && outsideCluster(index, target, reach, options.cluster);
+  if (cluster) return refuse(cluster);
   const skipped = index.skipped.length
     ? `; ${index.skipped.length} file(s) were skipped (${index.skipped.map((s) => s.path).join(", ")})`
     : "";

@@ -68,9 +68,10 @@ export function locatedFromRendering(
     return res ? [res.site] : [];
   };
   const notes: string[] = [];
-  if (r.root && (view.rootCount.get(r.doc) ?? 0) > 1)
+  const roots = view.docRoots.get(r.doc)?.size ?? 0;
+  if (r.root && roots > 1)
     notes.push(
-      `${r.doc.file} is shared by ${view.rootCount.get(r.doc)} kustomizations; values it sets are overridden in ${r.root.file}`,
+      `${r.doc.file} is shared by ${roots} kustomizations; values it sets are overridden in ${r.root.file}`,
     );
   return {
     ok: true,

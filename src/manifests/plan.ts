@@ -92,7 +92,7 @@ function collectWrites(located: Located, desired: Desired): Write[] {
         `${field} of container ${c.name}`,
         (raw) => format(amount, raw ?? hint),
         RESOURCE_REL[field],
-        c.manifestName ?? c.name,
+        c.name,
       );
     }
   }

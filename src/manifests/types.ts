@@ -91,8 +91,12 @@ export interface Kustomization {
 
 export interface HelmChart {
   dir: string;
+  /** Chart.yaml's name. */
+  name?: string;
   /** values.yaml and values-*.yaml next to Chart.yaml. */
   valuesFiles: string[];
+  /** The templates as text (Go templates, not YAML), read to learn which values feed a container. */
+  templates: { path: string; content: string }[];
 }
 
 export interface RepoIndex {
@@ -158,10 +162,8 @@ export const RESOURCE_FIELDS: readonly ResourceField[] = [
 ];
 
 export interface LocatedContainer {
-  /** The live container name (source.containerMapping applied). */
+  /** The name written in the manifests (source.containerMapping is applied where usage meets it). */
   name: string;
-  /** The name written in the manifests or values, when it differs from `name`. */
-  manifestName?: string;
   /** Millicores / bytes; absent when not set. */
   cpuRequest?: number;
   cpuLimit?: number;

@@ -227,16 +227,16 @@ patches:
     });
   });
 
-  it("reports containers under their live names with source.containerMapping", () => {
+  it("reports containers under their manifest names: source.containerMapping is not applied here", () => {
     const index = indexRepository(files());
     const result = locateWorkload(
       index,
       { kind: "Deployment", namespace: "us", name: "api" },
       { containerMapping: { "api-server": "app" } },
     );
-    expect(result.ok && result.containers.map((c) => c.name)).toEqual(["api-server"]);
+    expect(result.ok && result.containers.map((c) => c.name)).toEqual(["app"]);
     if (!result.ok) return;
-    const plan = planChanges(index, result, { containers: [{ name: "api-server", cpuRequest: 90 }] });
+    const plan = planChanges(index, result, { containers: [{ name: "app", cpuRequest: 90 }] });
     expect(plan.ok && plan.edits[0]?.after).toContain(
       "      containers:\n        - name: app\n          resources:\n            requests:\n              cpu: 90m\n",
     );
