@@ -110,8 +110,7 @@ export function desiredFrom(rec: Recommendation): Desired {
     const changed: Resources = {};
     for (const f of FIELDS)
       if (c.proposed[f] !== undefined && c.proposed[f] !== c.current[f]) changed[f] = c.proposed[f];
-    if (Object.keys(changed).length > 0)
-      containers.push({ name: c.name, ...changed });
+    if (Object.keys(changed).length > 0) containers.push({ name: c.name, ...changed });
   }
   const r = rec.replicas;
   const s = rec.scheduledScaling;

@@ -27,7 +27,12 @@ export function effectiveObject(r: Rendering): unknown {
       else if (Array.isArray(patch.value))
         try {
           // Kustomize fails the build on an op that does not apply; here the rest still reads.
-          obj = jsonpatch.applyPatch(obj, structuredClone(patch.value) as Operation[], false, false).newDocument;
+          obj = jsonpatch.applyPatch(
+            obj,
+            structuredClone(patch.value) as Operation[],
+            false,
+            false,
+          ).newDocument;
         } catch {}
     }
   }

@@ -20,7 +20,11 @@ function nameSuffix(template: string): string | undefined {
  * object is named <fullname><suffix> ("" for the chart's main workload, "-redis" for a sidecar
  * Deployment named {{ fullname }}-redis).
  */
-export function resourcesPathsIn(chart: HelmChart, kind: string, suffix: string): { rel: string[]; file: string }[] {
+export function resourcesPathsIn(
+  chart: HelmChart,
+  kind: string,
+  suffix: string,
+): { rel: string[]; file: string }[] {
   const out = new Map<string, { rel: string[]; file: string }>();
   const kindLine = new RegExp(`^kind:\\s*["']?${kind}["']?\\s*$`, "m");
   for (const t of chart.templates) {

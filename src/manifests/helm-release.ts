@@ -25,7 +25,9 @@ function chartAt(index: RepoIndex, dir: string | undefined): HelmChart | undefin
 }
 
 function byKindName(index: RepoIndex, kind: string, name: string): IndexedDocument | undefined {
-  return index.documents.find((d) => d.kind === kind && d.name === name && d.apiVersion?.includes("fluxcd.io/"));
+  return index.documents.find(
+    (d) => d.kind === kind && d.name === name && d.apiVersion?.includes("fluxcd.io/"),
+  );
 }
 
 /** chart.spec.chart with its sourceRef: a path in a GitRepository, or a name in a Helm repository. */
@@ -54,8 +56,14 @@ function fromChartRef(index: RepoIndex, ref: Record<string, unknown>): ChartInfo
   if (!doc) return { described: `chartRef ${kind} ${name} (not in this repository)` };
   if (kind === "OCIRepository") {
     const url = str(getAt(doc.value, ["spec", "url"]));
-    const chart = url?.replace(/[:@][^/]*$/, "").split("/").pop();
-    return { ...(chart ? { name: chart } : {}), described: `chartRef OCIRepository ${name} (${url ?? "no url"})` };
+    const chart = url
+      ?.replace(/[:@][^/]*$/, "")
+      .split("/")
+      .pop();
+    return {
+      ...(chart ? { name: chart } : {}),
+      described: `chartRef OCIRepository ${name} (${url ?? "no url"})`,
+    };
   }
   const spec = getAt(doc.value, ["spec"]);
   const inner = isRecord(spec) ? fromChartSpec(index, spec) : { described: "no spec" };
@@ -86,7 +94,9 @@ export function argoChart(index: RepoIndex, source: Record<string, unknown>): Ch
 /** Whether the values use the per-controller layout of bjw-s app-template (controllers.<c>.containers). */
 export function isControllerLayout(chart: ChartInfo, values: unknown): boolean {
   const controllers = isRecord(values) ? values.controllers : undefined;
-  return chart.name === "app-template" || (isRecord(controllers) && Object.values(controllers).some(isRecord));
+  return (
+    chart.name === "app-template" || (isRecord(controllers) && Object.values(controllers).some(isRecord))
+  );
 }
 
 /** The names `helm create`-style charts give the main workload: fullnameOverride, or release[-chart]. */

@@ -67,7 +67,11 @@ function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-function where(doc: { namespace?: string; name?: string; file: string }, kind: string, r?: Rendering): string {
+function where(
+  doc: { namespace?: string; name?: string; file: string },
+  kind: string,
+  r?: Rendering,
+): string {
   const rendered = r?.root ? `, rendered by ${r.root.file}` : "";
   return `${kind} ${doc.namespace ? `${doc.namespace}/` : ""}${doc.name ?? "?"} (${doc.file}${rendered})`;
 }
@@ -78,7 +82,8 @@ function helmReleaseSource(index: RepoIndex, r: Rendering): ValuesSource {
   const targetNamespace = str(at("spec", "targetNamespace"));
   const namespace = targetNamespace ?? r.namespace;
   // Flux names the release <targetNamespace>-<name> unless spec.releaseName says otherwise.
-  const releaseName = str(at("spec", "releaseName")) ?? (targetNamespace ? `${targetNamespace}-${r.name}` : r.name);
+  const releaseName =
+    str(at("spec", "releaseName")) ?? (targetNamespace ? `${targetNamespace}-${r.name}` : r.name);
   return {
     file: r.doc.file,
     docIndex: r.doc.docIndex,
@@ -89,7 +94,11 @@ function helmReleaseSource(index: RepoIndex, r: Rendering): ValuesSource {
     releaseName,
     rendering: r,
     chart: fluxChart(index, obj),
-    described: where({ ...r.doc, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) }, "HelmRelease", r),
+    described: where(
+      { ...r.doc, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+      "HelmRelease",
+      r,
+    ),
   };
 }
 
@@ -157,7 +166,9 @@ function applicationSources(index: RepoIndex, r: Rendering): ValuesSource[] {
       .filter((p) => index.files.has(p));
     const last = files[files.length - 1] ?? chart.chart?.valuesFiles.find((f) => /\/?values\.ya?ml$/.test(f));
     if (last)
-      return [{ ...common, file: last, docIndex: 0, kind: "helm-values", root: "", values: valuesOf(index, last) }];
+      return [
+        { ...common, file: last, docIndex: 0, kind: "helm-values", root: "", values: valuesOf(index, last) },
+      ];
     return [
       {
         ...common,
@@ -309,7 +320,8 @@ function releaseBlocks(src: ValuesSource, target: Target): Block[] {
     const base = conventionalNames(release, chart, src.values).find(
       (n) => target.name === n || target.name.startsWith(`${n}-`),
     );
-    const paths = base === undefined ? [] : resourcesPathsIn(inRepo, target.kind, target.name.slice(base.length));
+    const paths =
+      base === undefined ? [] : resourcesPathsIn(inRepo, target.kind, target.name.slice(base.length));
     if (paths.length)
       return paths.map(({ rel, file }) =>
         single(
@@ -327,7 +339,10 @@ function releaseBlocks(src: ValuesSource, target: Target): Block[] {
       return {
         src,
         rel: ctrl,
-        containers: (names.length ? names : ["app"]).map((n) => ({ name: n, rel: [...ctrl, "containers", n] })),
+        containers: (names.length ? names : ["app"]).map((n) => ({
+          name: n,
+          rel: [...ctrl, "containers", n],
+        })),
         pod: [...ctrl, "pod"],
         replicasKey: "replicas",
         how: `the app-template layout (controller ${c})`,
@@ -335,7 +350,9 @@ function releaseBlocks(src: ValuesSource, target: Target): Block[] {
     });
   }
   if (conventionalNames(release, chart, src.values).includes(target.name))
-    return [single(src, [], `the top-level resources most charts read (release ${release}, ${chart.described})`)];
+    return [
+      single(src, [], `the top-level resources most charts read (release ${release}, ${chart.described})`),
+    ];
   return [];
 }
 
@@ -364,7 +381,13 @@ function site(view: RepoView, block: Block, sub: string[], layer: string): Resol
   return { value, site: s };
 }
 
-function containerOf(view: RepoView, block: Block, c: Block["containers"][number], target: Target, layer: string) {
+function containerOf(
+  view: RepoView,
+  block: Block,
+  c: Block["containers"][number],
+  target: Target,
+  layer: string,
+) {
   const values = getAt(block.src.values, c.rel);
   const container: LocatedContainer = {
     name: c.name ?? str(isRecord(values) ? values.name : undefined) ?? c.rel[c.rel.length - 1] ?? target.name,
@@ -385,7 +408,8 @@ function locatedFromBlock(view: RepoView, block: Block, target: Target): Located
   const layer = `${block.src.kind} ${block.src.file} (${block.how})`;
   const found = getAt(block.src.values, block.rel);
   const values = isRecord(found) ? found : {};
-  const replicaKey = block.replicasKey ?? ["replicaCount", "replicas"].find((k) => typeof values[k] === "number");
+  const replicaKey =
+    block.replicasKey ?? ["replicaCount", "replicas"].find((k) => typeof values[k] === "number");
   const replicas = site(view, block, [...block.rel, replicaKey ?? "replicaCount"], layer);
   if (!replicaKey)
     replicas.site.blocked ??= `${block.src.file}: the values block ${formatPointer(block.rel) || "/"} sets no replicaCount or replicas; the chart decides how replicas are set`;
@@ -398,7 +422,9 @@ function locatedFromBlock(view: RepoView, block: Block, target: Target): Located
     target: { kind: target.kind, name: target.name, ...(ns ? { namespace: ns } : {}) },
     source: block.src.kind,
     definedIn: [{ file: block.src.file, docIndex: block.src.docIndex }],
-    newFiles: [r?.root ? { folder: r.root.dir, kustomization: r.root.file } : { folder: dirOf(block.src.file) }],
+    newFiles: [
+      r?.root ? { folder: r.root.dir, kustomization: r.root.file } : { folder: dirOf(block.src.file) },
+    ],
     labels: {},
     podLabels: {},
     containers: block.containers.map((c) => containerOf(view, block, c, target, layer)),
@@ -446,9 +472,10 @@ export function locateInHelm(
   opts: HelmScope,
 ): Located | string | undefined {
   const { scope, valuesPath, explicit = false } = opts;
-  const sources = [...chartValuesSources(index, scope, explicit), ...deployTimeSources(index, view, opts.admitted)].filter(
-    (s) => namespaceFits(s, target) && isRecord(s.values),
-  );
+  const sources = [
+    ...chartValuesSources(index, scope, explicit),
+    ...deployTimeSources(index, view, opts.admitted),
+  ].filter((s) => namespaceFits(s, target) && isRecord(s.values));
   const renders = (s: ValuesSource) => s.kind !== "helm-values" || s.releaseName !== undefined;
   const tiers: ((s: ValuesSource) => Block[])[] = valuesPath
     ? [(s) => valuesPathBlocks(s, valuesPath, renders(s) && releaseBlocks(s, target).length > 0)]
@@ -465,7 +492,9 @@ export function locateInHelm(
     if (blocks.length > 1 && !sameRelease(blocks))
       return `${target.kind} ${target.name} matches ${blocks.length} Helm values blocks (${blocks
         .map((b) => `${b.src.described} ${formatPointer(b.rel) || "/"} by ${b.how}`)
-        .join("; ")}); set source.path to one root, or source.valuesPath, or add a "# costopt: <namespace>/<name>" marker to one`;
+        .join(
+          "; ",
+        )}); set source.path to one root, or source.valuesPath, or add a "# costopt: <namespace>/<name>" marker to one`;
     // One HelmRelease rendered by several targeted roots: the copies are edited together.
     const roots = new Set(blocks.flatMap((b) => b.src.rendering?.root?.file ?? []));
     for (const b of blocks) if (b.src.rendering && roots.size > 1) b.src.rendering.targeted = roots;
@@ -479,7 +508,12 @@ export function locateInHelm(
   const releases = sources.filter((s) => s.kind !== "helm-values" || s.releaseName !== undefined);
   if (releases.length)
     return `${target.kind} ${target.namespace ? `${target.namespace}/` : ""}${target.name} is not rendered by the Helm releases in scope: ${releases
-      .map((s) => `${s.described} is release ${s.releaseName ?? "?"} of ${s.chart?.described ?? "its chart"}${s.chart?.name ? ` (renders ${conventionalNames(s.releaseName ?? "?", s.chart, s.values).join(" or ")})` : ""}`)
-      .join("; ")}; name the release's values block with source.valuesPath, or add a "# costopt: <namespace>/<name>" marker above its resources`;
+      .map(
+        (s) =>
+          `${s.described} is release ${s.releaseName ?? "?"} of ${s.chart?.described ?? "its chart"}${s.chart?.name ? ` (renders ${conventionalNames(s.releaseName ?? "?", s.chart, s.values).join(" or ")})` : ""}`,
+      )
+      .join(
+        "; ",
+      )}; name the release's values block with source.valuesPath, or add a "# costopt: <namespace>/<name>" marker above its resources`;
   return undefined;
 }

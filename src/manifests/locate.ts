@@ -3,11 +3,11 @@
 
 import type { PolicySource } from "../api/types.js";
 import { locateInHelm } from "./helm.js";
-import { type DeployedPath, clusterPaths } from "./roots.js";
 import { findHpa } from "./hpa.js";
 import { kindNameKey, type Rendering, renderingsOf, viewOf } from "./kustomize-tree.js";
 import { locatedFromRendering, mergeLocated, type Target } from "./located.js";
 import { isUnder, repoPath, symlinkOnPath } from "./paths.js";
+import { clusterPaths, type DeployedPath } from "./roots.js";
 import type { IndexedDocument, Located, Refused, RepoIndex } from "./types.js";
 
 function refuse(reason: string): Refused {
@@ -111,13 +111,27 @@ function describeTarget(target: Target): string {
 }
 
 /** Why nothing was found inside the cluster's folders, naming where the workload is. */
-function outsideCluster(index: RepoIndex, target: Target, reach: Reach, cluster: string): string | undefined {
+function outsideCluster(
+  index: RepoIndex,
+  target: Target,
+  source: PolicySource | undefined,
+  reach: Reach,
+  cluster: string,
+) {
   if (!reach.deployed) return undefined;
-  const elsewhere = candidates(index, target, { scope: reach.scope }, "auto");
-  if (!elsewhere.length) return undefined;
-  const at = [...new Set(elsewhere.map((r) => r.root?.file ?? r.doc.file))].join(", ");
+  const elsewhere = locateWorkload(index, target, source);
+  if (!elsewhere.ok) return undefined;
+  const at = [...new Set(elsewhere.definedIn.map((d) => d.file))].join(", ");
   const dirs = reach.deployed.map((p) => p.dir || "/").join(", ") || "nothing";
-  return `${describeTarget(target)} is rendered by ${at}, but cluster ${cluster} (clusters/${cluster}/) deploys ${dirs}`;
+  return `${describeTarget(target)} is defined in ${at}, but cluster ${cluster} (clusters/${cluster}/) deploys ${dirs}, which do not render it`;
+}
+
+function withClusterNote(located: Located, reach: Reach, cluster: string | undefined): Located {
+  if (cluster && !reach.deployed)
+    located.notes.push(
+      `the repository has no clusters/${cluster}/ folder; every deployed root was considered`,
+    );
+  return located;
 }
 
 export function locateWorkload(
@@ -142,7 +156,7 @@ export function locateWorkload(
         found.map((r) => locatedFromRendering(view, r, target, findHpa(index, view, r))),
         what,
       );
-      return typeof merged === "string" ? refuse(merged) : merged;
+      return typeof merged === "string" ? refuse(merged) : withClusterNote(merged, reach, options.cluster);
     }
   }
   if (format === "auto" || format === "helm-values") {
@@ -153,9 +167,9 @@ export function locateWorkload(
       explicit: format === "helm-values",
     });
     if (typeof helm === "string") return refuse(helm);
-    if (helm) return helm;
+    if (helm) return withClusterNote(helm, reach, options.cluster);
   }
-  const cluster = options.cluster && outsideCluster(index, target, reach, options.cluster);
+  const cluster = options.cluster && outsideCluster(index, target, source, reach, options.cluster);
   if (cluster) return refuse(cluster);
   const skipped = index.skipped.length
     ? `; ${index.skipped.length} file(s) were skipped (${index.skipped.map((s) => s.path).join(", ")})`

@@ -140,7 +140,9 @@ export function indexRepository(files: readonly RepoFile[], opts: IndexOptions =
       dir,
       ...(name ? { name } : {}),
       valuesFiles: valuesFiles.sort(),
-      templates: [...templates].filter(([p]) => isUnder(p, tdir)).map(([path, content]) => ({ path, content })),
+      templates: [...templates]
+        .filter(([p]) => isUnder(p, tdir))
+        .map(([path, content]) => ({ path, content })),
     });
   }
   return index;

@@ -26,7 +26,8 @@ describe("golden cases (testdata/cases/<case>/{original,expected})", () => {
       const { spec, result } = runCase(name);
       if (spec.refused !== undefined) {
         // A refusal names what was found and why it cannot be edited; nothing is written.
-        if (Array.isArray(result)) throw new Error(`expected a refusal, got edits of ${result.map((e) => e.path)}`);
+        if (Array.isArray(result))
+          throw new Error(`expected a refusal, got edits of ${result.map((e) => e.path)}`);
         expect(result.reason).toContain(spec.refused);
         expect(expectedFiles(name).size).toBe(0);
         return;

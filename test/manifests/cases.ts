@@ -59,7 +59,12 @@ export function originalFiles(name: string): RepoFile[] {
 export function runCase(name: string): { spec: CaseSpec; result: FileEdit[] | Refused } {
   const spec = readCase(name);
   const index = indexRepository(originalFiles(name));
-  const located = locateWorkload(index, spec.target, spec.source, spec.cluster ? { cluster: spec.cluster } : {});
+  const located = locateWorkload(
+    index,
+    spec.target,
+    spec.source,
+    spec.cluster ? { cluster: spec.cluster } : {},
+  );
   const plan = planChanges(index, located, spec.desired);
   return { spec, result: plan.ok ? plan.edits : plan };
 }

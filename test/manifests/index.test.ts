@@ -120,7 +120,9 @@ items:
         dir: "chart",
         name: "c",
         valuesFiles: ["chart/values.yaml"],
-        templates: [{ path: "chart/templates/deploy.yaml", content: "metadata:\n  name: {{ .Release.Name }}\n" }],
+        templates: [
+          { path: "chart/templates/deploy.yaml", content: "metadata:\n  name: {{ .Release.Name }}\n" },
+        ],
       },
     ]);
     expect([...idx.files.keys()].sort()).toEqual(["chart/Chart.yaml", "chart/values.yaml"]);

@@ -44,7 +44,9 @@ function render(dir: string, root: string): unknown[] {
   } catch (err) {
     const e = err as { code?: string; stderr?: string };
     if (e.code === "ENOENT")
-      throw new Error("the render check needs `kubectl kustomize` (kubectl with kustomize v5); kubectl is not on PATH");
+      throw new Error(
+        "the render check needs `kubectl kustomize` (kubectl with kustomize v5); kubectl is not on PATH",
+      );
     throw new Error(`kubectl ${args.join(" ")} failed: ${e.stderr ?? String(err)}`);
   }
   return parseAllDocuments(out).map((d) => d.toJS() as unknown);
@@ -79,22 +81,36 @@ function byKey(docs: unknown[]): Map<string, unknown> {
 }
 
 /** What changed per root, as "root: kind/ns/name" lines; throws on any change outside the intent. */
-export function renderCheck(before: readonly RepoFile[], after: readonly RepoFile[], target: RenderTarget): string[] {
+export function renderCheck(
+  before: readonly RepoFile[],
+  after: readonly RepoFile[],
+  target: RenderTarget,
+): string[] {
   const beforeIndex = indexRepository(before);
   const roots = [...viewOf(beforeIndex).roots].map((f) => dirname(f).replace(/^\.$/, ""));
   const [a, b] = [writeTree(before), writeTree(after)];
   const targetKey = `${target.object.kind}/${target.object.namespace ?? ""}/${target.object.name}`;
   const changed: string[] = [];
   try {
-    const compare = (where: string, was: Map<string, unknown>, now: Map<string, unknown>, targeted: boolean) => {
+    const compare = (
+      where: string,
+      was: Map<string, unknown>,
+      now: Map<string, unknown>,
+      targeted: boolean,
+    ) => {
       expectSameKeys(where, was, now, target.added ?? []);
       for (const [key, old] of was) {
         const neu = now.get(key);
         const same = JSON.stringify(old) === JSON.stringify(neu);
         if (same) continue;
         const allowed = targeted && key === targetKey;
-        if (!allowed || JSON.stringify(without(old, target.fields)) !== JSON.stringify(without(neu, target.fields)))
-          throw new Error(`render check: ${where}: ${key} changed outside the intended fields ${target.fields.join(", ")}\nbefore: ${JSON.stringify(old)}\nafter:  ${JSON.stringify(neu)}`);
+        if (
+          !allowed ||
+          JSON.stringify(without(old, target.fields)) !== JSON.stringify(without(neu, target.fields))
+        )
+          throw new Error(
+            `render check: ${where}: ${key} changed outside the intended fields ${target.fields.join(", ")}\nbefore: ${JSON.stringify(old)}\nafter:  ${JSON.stringify(neu)}`,
+          );
         changed.push(`${where || "/"}: ${key}`);
       }
     };
@@ -113,7 +129,10 @@ export function renderCheck(before: readonly RepoFile[], after: readonly RepoFil
     rmSync(b, { recursive: true, force: true });
   }
   const missing = target.roots.filter((r) => !changed.some((c) => c.startsWith(`${r || "/"}: ${targetKey}`)));
-  if (missing.length) throw new Error(`render check: ${targetKey} did not change in ${missing.map((r) => r || "/").join(", ")} (changed: ${changed.join("; ") || "nothing"})`);
+  if (missing.length)
+    throw new Error(
+      `render check: ${targetKey} did not change in ${missing.map((r) => r || "/").join(", ")} (changed: ${changed.join("; ") || "nothing"})`,
+    );
   return changed;
 }
 
@@ -131,8 +150,14 @@ function expectSameKeys(
       const [rkind, , rname] = k.split("/") as [string, string, string];
       return kind === rkind && rname.includes(name);
     });
-  const b = [...now.keys()].filter((k) => was.has(k) || !isAdded(k)).sort().join("\n");
-  if (a !== b) throw new Error(`render check: ${where || "/"}: the set of rendered objects changed\nbefore:\n${a}\nafter:\n${b}`);
+  const b = [...now.keys()]
+    .filter((k) => was.has(k) || !isAdded(k))
+    .sort()
+    .join("\n");
+  if (a !== b)
+    throw new Error(
+      `render check: ${where || "/"}: the set of rendered objects changed\nbefore:\n${a}\nafter:\n${b}`,
+    );
 }
 
 /** Helm values files (YAML without a kind): parsed before and after, equal but for the allowed pointers. */
@@ -140,11 +165,17 @@ function checkValuesFiles(before: readonly RepoFile[], after: readonly RepoFile[
   const now = new Map(after.map((f) => [f.path, f.content]));
   for (const f of before) {
     const neu = now.get(f.path);
-    if (neu === undefined || neu === f.content || !/\.ya?ml$/.test(f.path) || isKustomizationFile(f.path)) continue;
+    if (neu === undefined || neu === f.content || !/\.ya?ml$/.test(f.path) || isKustomizationFile(f.path))
+      continue;
     const [old, fresh] = [f.content, neu].map((c) => parseAllDocuments(c).map((d) => d.toJS() as unknown));
     // Kubernetes objects and JSON 6902 patches are judged by what kustomize renders.
-    if ((old as unknown[]).some((d) => !d || typeof d !== "object" || Array.isArray(d) || "kind" in (d as Obj))) continue;
+    if (
+      (old as unknown[]).some((d) => !d || typeof d !== "object" || Array.isArray(d) || "kind" in (d as Obj))
+    )
+      continue;
     if (JSON.stringify(without(old?.[0], fields)) !== JSON.stringify(without(fresh?.[0], fields)))
-      throw new Error(`render check: values file ${f.path} changed outside ${fields.join(", ") || "(nothing allowed)"}`);
+      throw new Error(
+        `render check: values file ${f.path} changed outside ${fields.join(", ") || "(nothing allowed)"}`,
+      );
   }
 }
