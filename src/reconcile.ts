@@ -14,7 +14,14 @@ import { type ProposalOutcome, type SourceNote, syncProposal, withdrawProposal }
 import { type RollbackResult, requestRollback } from "./gitops/rollback.js";
 import { holdBackReason } from "./gitops/status.js";
 import { desiredFrom, workloadState } from "./gitops/workload.js";
-import { indexRepository, locateWorkload, planChanges, type RepoIndex } from "./manifests/index.js";
+import {
+  indexRepository,
+  type LandingRow,
+  landingOf,
+  locateWorkload,
+  planChanges,
+  type RepoIndex,
+} from "./manifests/index.js";
 import { type UsageSource, workloadKey } from "./metrics/types.js";
 import { BuiltinRecommender } from "./recommend/engine.js";
 import type {
@@ -173,7 +180,7 @@ async function pass(
   const ref = policyTarget(policy);
   const source = deps.source?.policySource ?? spec.source;
   if (deps.source) warnings.push(...deps.source.warnings);
-  const located = locateWorkload(index, ref, source);
+  const located = locateWorkload(index, ref, source, deps.clusterName ? { cluster: deps.clusterName } : {});
   if (!located.ok) return failed("WorkloadNotFound", located.reason);
 
   const seconds = parseWindow(spec.metricsWindow);
@@ -231,7 +238,13 @@ async function pass(
       recommendation: rec,
       edits: plan.edits,
       base: { branch: snapshot.branch, commitSha: snapshot.commitSha, treeSha: snapshot.treeSha },
-      source: sourceNote(deps.source, spec.source, located.definedIn, snapshot.branch),
+      source: sourceNote(
+        deps.source,
+        spec.source,
+        located.definedIn,
+        snapshot.branch,
+        landingOf(located, desired),
+      ),
     },
     { forge: deps.forge, store: deps.store, now, config },
   );
@@ -319,14 +332,21 @@ function sourceNote(
   declared: PolicySource | undefined,
   definedIn: readonly { file: string }[],
   branch: string,
+  landing: LandingRow[],
 ): SourceNote {
   const files = [...new Set(definedIn.map((d) => d.file))];
-  if (discovered) return { explanation: discovered.explanation, warnings: discovered.warnings, files };
+  if (discovered)
+    return { explanation: discovered.explanation, warnings: discovered.warnings, files, landing };
   if (declared?.path || declared?.repository) {
     const where = [declared.repository, declared.path].filter(Boolean).join(" path ");
-    return { explanation: `the policy's spec.source: ${where}`, warnings: [], files };
+    return { explanation: `the policy's spec.source: ${where}`, warnings: [], files, landing };
   }
-  return { explanation: `found by searching branch ${branch} for the workload`, warnings: [], files };
+  return {
+    explanation: `found by searching branch ${branch} for the workload`,
+    warnings: [],
+    files,
+    landing,
+  };
 }
 
 /**

@@ -205,15 +205,17 @@ export function resolveField(view: RepoView, r: Rendering, field: FieldRef): Res
   // intermediate base) is left alone: the change goes into a patch of this root, applied last.
   const shared = (layer: Kustomization) =>
     layer !== r.root && untargeted(r, view.layerRoots.get(layer.file)).length > 0;
+  // The value in effect comes from elsewhere: say where, so "current" is never "not set" for it.
+  const elsewhere = (site: EditSite): Resolution => ({
+    value: current.value,
+    site: current.value !== undefined ? { ...site, setIn: current.site.layer } : site,
+  });
   if (!fromBase)
-    return currentLayer && shared(currentLayer)
-      ? { value: current.value, site: newPatchSite(view, r, field) }
-      : current;
+    return currentLayer && shared(currentLayer) ? elsewhere(newPatchSite(view, r, field)) : current;
   // An overlay patch that already manages this container's resources is where they change.
-  if (overlayResources && !shared(overlayResources.layer))
-    return { value: current.value, site: overlayResources.site };
+  if (overlayResources && !shared(overlayResources.layer)) return elsewhere(overlayResources.site);
   if (!r.root || untargeted(r, view.docRoots.get(r.doc)).length === 0) return current;
-  return { value: current.value, site: newPatchSite(view, r, field) };
+  return elsewhere(newPatchSite(view, r, field));
 }
 
 /** Marks a site that holds a Helm template or an unreadable quantity, and parses its value. */

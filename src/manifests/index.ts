@@ -33,7 +33,7 @@
 
 export { PatchError } from "./errors.js";
 export { locateWorkload } from "./locate.js";
-export type { Target } from "./located.js";
+export { describeLocation, type LandingRow, landingOf, locationOf, type Target } from "./located.js";
 export { type Operation, patchDocument } from "./patch.js";
 export { planChanges } from "./plan.js";
 export { DEFAULT_MAX_FILE_BYTES, indexRepository } from "./repo-index.js";

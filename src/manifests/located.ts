@@ -7,7 +7,15 @@ import { type FieldRef, POD_SPEC, RESOURCE_PATHS, readQuantity, resolveField } f
 import { hpaInfo } from "./hpa.js";
 import { folderOf, type Rendering, type RepoView } from "./kustomize-tree.js";
 import { getAt, isRecord } from "./pointer.js";
-import type { EditSite, Located, LocatedContainer, LocatedReplicas, ResourceField } from "./types.js";
+import type {
+  Desired,
+  EditSite,
+  Located,
+  LocatedContainer,
+  LocatedReplicas,
+  ResourceField,
+  WorkloadLocation,
+} from "./types.js";
 import { RESOURCE_FIELDS } from "./types.js";
 import { deepEqual } from "./yaml-stream.js";
 
@@ -139,4 +147,64 @@ export function mergeLocated(all: Located[], what: string): Located | string {
   }
   if (rest.length) first.notes.push(`${what} has ${all.length} identical copies; all are edited together`);
   return first;
+}
+
+/** Where the workload is and where its CPU, memory and replica values are written. */
+export function locationOf(l: Located): WorkloadLocation {
+  const sites: WorkloadLocation["sites"] = [];
+  const all = [
+    ...l.containers.flatMap((c) => RESOURCE_FIELDS.flatMap((f) => c.sites[f])),
+    ...l.replicas.sites,
+  ];
+  for (const s of all)
+    if (!s.blocked && !sites.some((t) => t.file === s.file && t.layer === s.layer))
+      sites.push({ file: s.file, layer: s.layer, created: s.create !== undefined });
+  return { format: l.source, definedIn: [...new Set(l.definedIn.map((d) => d.file))], sites };
+}
+
+/** "apps/production/podinfo-values.yaml (patch ..., helmrelease); defined in apps/base/podinfo/release.yaml" */
+export function describeLocation(loc: WorkloadLocation): string {
+  const sites = loc.sites.map((s) => `${s.file}${s.created ? " (new)" : ""}: ${s.layer}`).join("; ");
+  return `${loc.format}, defined in ${loc.definedIn.join(", ")}${sites ? `; written to ${sites}` : ""}`;
+}
+
+/** One value a plan changes: what it is now, which layer sets it, and where the new value goes. */
+export interface LandingRow {
+  container?: string;
+  field: ResourceField | "replicas";
+  /** Millicores, bytes or a replica count, as the targeted root renders it; absent when unset. */
+  current?: number;
+  /** The layer that sets the value now; absent when nothing does. */
+  setIn?: string;
+  /** The file the new value is written to, and its layer. */
+  file: string;
+  layer: string;
+  created: boolean;
+}
+
+/** The rows of "Where this change lands" for the values `desired` changes. */
+export function landingOf(l: Located, desired: Desired): LandingRow[] {
+  const rows: LandingRow[] = [];
+  const row = (site: EditSite, field: LandingRow["field"], current: number | undefined, container?: string) =>
+    rows.push({
+      ...(container !== undefined ? { container } : {}),
+      field,
+      ...(current !== undefined ? { current } : {}),
+      ...(site.setIn ? { setIn: site.setIn } : site.exists ? { setIn: site.layer } : {}),
+      file: site.file,
+      layer: site.layer,
+      created: site.create !== undefined,
+    });
+  const wanted = desired.containers ?? [];
+  for (const d of wanted) {
+    const c =
+      l.containers.find((x) => x.name === d.name) ?? (wanted.length === 1 ? l.containers[0] : undefined);
+    if (!c) continue;
+    for (const f of RESOURCE_FIELDS)
+      if (d[f] !== undefined) for (const s of c.sites[f]) row(s, f, c[f], c.name);
+  }
+  if (desired.replicas !== undefined)
+    for (const s of l.replicas.sites)
+      row(s, "replicas", l.replicas.explicit ? l.replicas.current : undefined);
+  return rows;
 }

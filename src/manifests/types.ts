@@ -138,6 +138,20 @@ export interface EditSite {
   inline?: { path: string };
   /** Set when the site cannot be edited safely; planChanges refuses edits here with this reason. */
   blocked?: string;
+  /**
+   * The layer that sets the value in effect, when that is not this site (a base value that a new
+   * patch of this overlay will override); absent when the site holds it or nothing sets it.
+   */
+  setIn?: string;
+}
+
+/** Where a workload was found and where its values are written, for people to read. */
+export interface WorkloadLocation {
+  format: SourceKind;
+  /** The files that define the workload (the base document, the values file, the HelmRelease). */
+  definedIn: string[];
+  /** Each distinct place a value is written: the file and its layer; `created` for a new patch. */
+  sites: { file: string; layer: string; created: boolean }[];
 }
 
 export interface NewFileSite {
