@@ -46,16 +46,21 @@ describe("a Flux HelmRelease shared by two clusters", () => {
       }),
   };
 
-  it("edits production's values patch only, and the body shows the base's values as current", async () => {
-    const dir = repoOf("flux-example-base-sets-resources");
+  async function pass(caseName: string, clusterName: string) {
+    const dir = repoOf(caseName);
     const result = await reconcile(policy, {
       forge: new LocalForge({ dir }),
       store: new MemoryStore(),
       usage: noUsage,
       recommender: stub,
-      clusterName: "production",
+      clusterName,
       now: () => new Date("2026-11-26T06:00:00Z"),
     });
+    return { dir, result };
+  }
+
+  it("edits production's values patch only, and the body shows the base's values as current", async () => {
+    const { dir, result } = await pass("flux-example-base-sets-resources", "production");
     expect(result.proposal?.action, result.message).toBe("created");
     const branch = "costopt/production/podinfo/podinfo-cost";
     expect(sh(dir, "diff", "--name-only", "main", branch)).toBe("apps/production/podinfo-values.yaml");
@@ -70,15 +75,7 @@ describe("a Flux HelmRelease shared by two clusters", () => {
   });
 
   it("without resources anywhere, the body says nothing sets them yet", async () => {
-    const dir = repoOf("flux-example-cluster-production");
-    const result = await reconcile(policy, {
-      forge: new LocalForge({ dir }),
-      store: new MemoryStore(),
-      usage: noUsage,
-      recommender: stub,
-      clusterName: "staging",
-      now: () => new Date("2026-11-26T06:00:00Z"),
-    });
+    const { dir, result } = await pass("flux-example-cluster-production", "staging");
     expect(result.proposal?.action, result.message).toBe("created");
     expect(sh(dir, "diff", "--name-only", "main", "costopt/staging/podinfo/podinfo-cost")).toBe(
       "apps/staging/podinfo-values.yaml",
