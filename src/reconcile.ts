@@ -15,6 +15,9 @@ import { type RollbackResult, requestRollback } from "./gitops/rollback.js";
 import { holdBackReason } from "./gitops/status.js";
 import { desiredFrom, workloadState } from "./gitops/workload.js";
 import {
+  type ChartNeed,
+  chartNeeds,
+  type FetchedChart,
   indexRepository,
   type LandingRow,
   landingOf,
@@ -53,6 +56,11 @@ export interface ReconcileDeps {
    * (src/discovery); spec.source is used when absent.
    */
   source?: GitSource;
+  /**
+   * Reads the charts Flux fetched into the cluster (src/discovery fetchCharts), for HelmReleases
+   * whose chart is not in the repository; without it only the repository and conventions count.
+   */
+  charts?: (needs: ChartNeed[]) => Promise<ReadonlyMap<string, FetchedChart>>;
 }
 
 /** A discovered Git source: what the locator takes, and why it was chosen (status, PR body). */
@@ -180,7 +188,12 @@ async function pass(
   const ref = policyTarget(policy);
   const source = deps.source?.policySource ?? spec.source;
   if (deps.source) warnings.push(...deps.source.warnings);
-  const located = locateWorkload(index, ref, source, deps.clusterName ? { cluster: deps.clusterName } : {});
+  const needs = deps.charts ? chartNeeds(index, ref) : [];
+  const charts = deps.charts && needs.length ? await deps.charts(needs) : undefined;
+  const located = locateWorkload(index, ref, source, {
+    ...(deps.clusterName ? { cluster: deps.clusterName } : {}),
+    ...(charts ? { charts } : {}),
+  });
   if (!located.ok) return failed("WorkloadNotFound", located.reason);
 
   const seconds = parseWindow(spec.metricsWindow);

@@ -5,13 +5,19 @@
 import type { Target } from "./located.js";
 import { joinRepo, repoPath } from "./paths.js";
 import { getAt, isRecord } from "./pointer.js";
-import type { HelmChart, IndexedDocument, RepoIndex } from "./types.js";
+import type { ChartNeed, FetchedChart, HelmChart, IndexedDocument, RepoIndex } from "./types.js";
 
 export interface ChartInfo {
   /** The chart's name (Chart.yaml, the chart field, or the last segment of an OCI URL). */
   name?: string;
-  /** The chart when it lives in this repository. */
+  /** The chart when it lives in this repository, or as Flux fetched it into the cluster. */
   chart?: HelmChart;
+  /** Where `chart` came from when not from this repository ("the chart artifact of HelmChart ..."). */
+  from?: string;
+  /** The fetched artifact could not be read: the locator refuses rather than guess. */
+  failed?: string;
+  /** The cluster object holding the chart Flux fetched, when it is not in this repository. */
+  need?: ChartNeed;
   /** For messages: "chart podinfo from HelmRepository podinfo". */
   described: string;
 }
@@ -70,11 +76,39 @@ function fromChartRef(index: RepoIndex, ref: Record<string, unknown>): ChartInfo
   return { ...inner, described: `chartRef ${kind} ${name}: ${inner.described}` };
 }
 
-export function fluxChart(index: RepoIndex, release: unknown): ChartInfo {
+export function chartKey(kind: ChartNeed["kind"], namespace: string, name: string): ChartNeed {
+  return { key: `${kind}/${namespace}/${name}`, kind, namespace, name };
+}
+
+/**
+ * The chart of a HelmRelease (namespace and name as rendered). A chart not in this repository is
+ * the one Flux fetched: the chartRef's object, or the HelmChart helm-controller creates for
+ * chart.spec, named <namespace>-<name> in the source's namespace; `fetched` may hold it.
+ */
+export function fluxChart(
+  index: RepoIndex,
+  release: unknown,
+  at: { namespace?: string; name: string },
+  fetched?: ReadonlyMap<string, FetchedChart>,
+): ChartInfo {
+  const ns = at.namespace ?? "default";
   const ref = getAt(release, ["spec", "chartRef"]);
-  if (isRecord(ref)) return fromChartRef(index, ref);
   const spec = getAt(release, ["spec", "chart", "spec"]);
-  return isRecord(spec) ? fromChartSpec(index, spec) : { described: "no chart.spec or chartRef" };
+  let info: ChartInfo;
+  let need: ChartNeed | undefined;
+  if (isRecord(ref)) {
+    info = fromChartRef(index, ref);
+    const kind = ref.kind === "OCIRepository" ? "OCIRepository" : "HelmChart";
+    need = chartKey(kind, str(ref.namespace) ?? ns, str(ref.name) ?? "?");
+  } else if (isRecord(spec)) {
+    info = fromChartSpec(index, spec);
+    const source = isRecord(spec.sourceRef) ? spec.sourceRef : {};
+    need = chartKey("HelmChart", str(source.namespace) ?? ns, `${ns}-${at.name}`);
+  } else return { described: "no chart.spec or chartRef" };
+  if (info.chart) return info;
+  const got = fetched?.get(need.key);
+  if (!got) return { ...info, need };
+  return got.ok ? { ...info, chart: got.chart, from: got.from, need } : { ...info, failed: got.reason, need };
 }
 
 /** An Argo CD source: `chart` from a Helm repository, or `path` to a chart folder. */
@@ -121,4 +155,12 @@ export function controllersFor(release: string, values: unknown, target: Target)
   if (named.length) return named;
   if (target.name === release && keys.length === 1) return keys;
   return [];
+}
+
+/** Flux names the release <targetNamespace>-<name> unless spec.releaseName says otherwise. */
+export function fluxReleaseName(release: unknown, name: string): string {
+  const targetNamespace = str(getAt(release, ["spec", "targetNamespace"]));
+  return (
+    str(getAt(release, ["spec", "releaseName"])) ?? (targetNamespace ? `${targetNamespace}-${name}` : name)
+  );
 }

@@ -20,6 +20,7 @@ import {
   controllersFor,
   conventionalNames,
   fluxChart,
+  fluxReleaseName,
   isControllerLayout,
 } from "./helm-release.js";
 import type { Rendering, RepoView } from "./kustomize-tree.js";
@@ -27,7 +28,7 @@ import { mergeLocated, type Target } from "./located.js";
 import { dirOf, isUnder, joinRepo } from "./paths.js";
 import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
 import { SourceText } from "./text.js";
-import type { EditSite, Located, LocatedContainer, RepoIndex, SourceKind } from "./types.js";
+import type { EditSite, FetchedChart, Located, LocatedContainer, RepoIndex, SourceKind } from "./types.js";
 import { RESOURCE_FIELDS } from "./types.js";
 
 interface ValuesSource {
@@ -76,14 +77,16 @@ function where(
   return `${kind} ${doc.namespace ? `${doc.namespace}/` : ""}${doc.name ?? "?"} (${doc.file}${rendered})`;
 }
 
-function helmReleaseSource(index: RepoIndex, r: Rendering): ValuesSource {
+function helmReleaseSource(
+  index: RepoIndex,
+  r: Rendering,
+  fetched?: ReadonlyMap<string, FetchedChart>,
+): ValuesSource {
   const obj = effectiveObject(r);
   const at = (...path: string[]) => getAt(obj, path);
   const targetNamespace = str(at("spec", "targetNamespace"));
   const namespace = targetNamespace ?? r.namespace;
-  // Flux names the release <targetNamespace>-<name> unless spec.releaseName says otherwise.
-  const releaseName =
-    str(at("spec", "releaseName")) ?? (targetNamespace ? `${targetNamespace}-${r.name}` : r.name);
+  const releaseName = fluxReleaseName(obj, r.name);
   return {
     file: r.doc.file,
     docIndex: r.doc.docIndex,
@@ -93,7 +96,12 @@ function helmReleaseSource(index: RepoIndex, r: Rendering): ValuesSource {
     ...(namespace ? { namespace } : {}),
     releaseName,
     rendering: r,
-    chart: fluxChart(index, obj),
+    chart: fluxChart(
+      index,
+      obj,
+      { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+      fetched,
+    ),
     described: where(
       { ...r.doc, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
       "HelmRelease",
@@ -213,15 +221,15 @@ function chartValuesSources(index: RepoIndex, scope: string, explicit: boolean):
   return out;
 }
 
-function deployTimeSources(index: RepoIndex, view: RepoView, admitted: (r: Rendering) => boolean) {
+function deployTimeSources(index: RepoIndex, view: RepoView, opts: HelmScope) {
   const out: ValuesSource[] = [];
   const seen = new Set<string>();
   for (const r of view.renderings) {
     const doc = r.doc;
-    if (!admitted(r)) continue;
+    if (!opts.admitted(r)) continue;
     if (doc.kind === "HelmRelease" && doc.apiVersion?.startsWith("helm.toolkit.fluxcd.io/"))
       // A copy: which roots it targets is decided per policy, the view is shared.
-      out.push(helmReleaseSource(index, { ...r }));
+      out.push(helmReleaseSource(index, { ...r }, opts.charts));
     else if (doc.kind === "Application" && doc.apiVersion?.startsWith("argoproj.io/")) {
       // An Application is read as written: Argo CD does not render it through overlays here.
       const key = `${doc.file}\u0000${doc.docIndex}\u0000${doc.pointer}`;
@@ -327,7 +335,7 @@ function releaseBlocks(src: ValuesSource, target: Target): Block[] {
         single(
           src,
           rel,
-          `the chart in ${inRepo.dir || "the repository root"} (${file} reads .Values${rel.map((s) => `.${s}`).join("")}.resources)`,
+          `${chart.from ?? `the chart in ${inRepo.dir || "the repository root"}`} (${file} reads .Values${rel.map((s) => `.${s}`).join("")}.resources)`,
         ),
       );
   }
@@ -354,6 +362,14 @@ function releaseBlocks(src: ValuesSource, target: Target): Block[] {
       single(src, [], `the top-level resources most charts read (release ${release}, ${chart.described})`),
     ];
   return [];
+}
+
+/** The release renders the target by its name, but its chart artifact failed to read. */
+function unreadChart(src: ValuesSource, target: Target): boolean {
+  const chart = src.chart;
+  if (!chart?.failed || src.releaseName === undefined) return false;
+  const names = conventionalNames(src.releaseName, chart, src.values);
+  return names.some((n) => target.name === n || target.name.startsWith(`${n}-`));
 }
 
 function namespaceFits(src: ValuesSource, target: Target): boolean {
@@ -462,6 +478,8 @@ export interface HelmScope {
   admitted: (r: Rendering) => boolean;
   valuesPath?: string;
   explicit?: boolean;
+  /** Charts Flux fetched into the cluster, by ChartNeed key. */
+  charts?: ReadonlyMap<string, FetchedChart>;
 }
 
 /** The workload's values block, or a reason (ambiguity, nothing found) as a string. */
@@ -474,7 +492,7 @@ export function locateInHelm(
   const { scope, valuesPath, explicit = false } = opts;
   const sources = [
     ...chartValuesSources(index, scope, explicit),
-    ...deployTimeSources(index, view, opts.admitted),
+    ...deployTimeSources(index, view, opts),
   ].filter((s) => namespaceFits(s, target) && isRecord(s.values));
   const renders = (s: ValuesSource) => s.kind !== "helm-values" || s.releaseName !== undefined;
   const tiers: ((s: ValuesSource) => Block[])[] = valuesPath
@@ -483,7 +501,12 @@ export function locateInHelm(
   // The named file is this release's own values, so its top-level resources are the workload's.
   if (!valuesPath && explicit) tiers.push((s) => (s.file === scope ? rootBlocks(s) : []));
   if (!valuesPath) tiers.push((s) => (renders(s) ? releaseBlocks(s, target) : []));
-  for (const tier of tiers) {
+  for (const [n, tier] of tiers.entries()) {
+    // Before guessing from conventions: a chart artifact that could not be read is a refusal.
+    const unread =
+      n === tiers.length - 1 && !valuesPath ? sources.find((s) => unreadChart(s, target)) : undefined;
+    if (unread)
+      return `${target.kind} ${target.name} comes from ${unread.described}, whose chart cannot be read: ${unread.chart?.failed}; nothing is edited (set source.valuesPath to name its values block)`;
     const all = sources.flatMap(tier);
     if (!all.length) continue;
     // Values given at deploy time (HelmRelease, Application) override the chart's own values.

@@ -32,7 +32,7 @@
 //     re-parses to exactly the original plus the operations.
 
 export { PatchError } from "./errors.js";
-export { locateWorkload } from "./locate.js";
+export { chartNeeds, type LocateOptions, locateWorkload } from "./locate.js";
 export { describeLocation, type LandingRow, landingOf, locationOf, type Target } from "./located.js";
 export { type Operation, patchDocument } from "./patch.js";
 export { planChanges } from "./plan.js";

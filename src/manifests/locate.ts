@@ -2,13 +2,16 @@
 // the place of every value costopt may change, or a refusal that says why not.
 
 import type { PolicySource } from "../api/types.js";
+import { effectiveObject } from "./effective.js";
 import { locateInHelm } from "./helm.js";
+import { fluxChart, fluxReleaseName } from "./helm-release.js";
 import { findHpa } from "./hpa.js";
 import { kindNameKey, type Rendering, renderingsOf, viewOf } from "./kustomize-tree.js";
 import { locatedFromRendering, mergeLocated, type Target } from "./located.js";
 import { isUnder, repoPath, symlinkOnPath } from "./paths.js";
+import { getAt } from "./pointer.js";
 import { clusterPaths, type DeployedPath } from "./roots.js";
-import type { IndexedDocument, Located, Refused, RepoIndex } from "./types.js";
+import type { ChartNeed, FetchedChart, IndexedDocument, Located, Refused, RepoIndex } from "./types.js";
 
 function refuse(reason: string): Refused {
   return { ok: false, reason };
@@ -54,6 +57,8 @@ export interface LocateOptions {
    * Flux Kustomizations and Argo CD Applications there deploy is considered.
    */
   cluster?: string;
+  /** Charts Flux fetched into the cluster (src/discovery fetchCharts), by ChartNeed key. */
+  charts?: ReadonlyMap<string, FetchedChart>;
 }
 
 /** Which renderings the policy may reach: inside source.path (by their root) and deployed to the cluster. */
@@ -165,6 +170,7 @@ export function locateWorkload(
       admitted: (r) => inScope(r, scope) && inCluster(r, reach.deployed),
       ...(source?.valuesPath !== undefined ? { valuesPath: source.valuesPath } : {}),
       explicit: format === "helm-values",
+      ...(options.charts ? { charts: options.charts } : {}),
     });
     if (typeof helm === "string") return refuse(helm);
     if (helm) return withClusterNote(helm, reach, options.cluster);
@@ -177,4 +183,22 @@ export function locateWorkload(
   return refuse(
     `${what} was not found in ${scope ? `source.path ${scope}` : "the repository"} (format ${format})${skipped}`,
   );
+}
+
+/**
+ * The charts that only the cluster has (Flux fetched them) of the HelmReleases in the repository
+ * that may render `target`: their release name starts its name, or fullnameOverride is its name.
+ */
+export function chartNeeds(index: RepoIndex, target: Target): ChartNeed[] {
+  const out = new Map<string, ChartNeed>();
+  for (const r of viewOf(index).renderings) {
+    if (r.doc.kind !== "HelmRelease" || !r.doc.apiVersion?.startsWith("helm.toolkit.fluxcd.io/")) continue;
+    const obj = effectiveObject(r);
+    const override = getAt(obj, ["spec", "values", "fullnameOverride"]);
+    if (!target.name.startsWith(fluxReleaseName(obj, r.name)) && override !== target.name) continue;
+    const at = { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) };
+    const need = fluxChart(index, obj, at).need;
+    if (need) out.set(need.key, need);
+  }
+  return [...out.values()];
 }

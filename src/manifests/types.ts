@@ -145,6 +145,18 @@ export interface EditSite {
   setIn?: string;
 }
 
+/** A chart Flux fetched that is not in the repository: read from the cluster by src/discovery. */
+export interface ChartNeed {
+  /** `${kind}/${namespace}/${name}`, the key of the fetched result. */
+  key: string;
+  kind: "HelmChart" | "OCIRepository";
+  namespace: string;
+  name: string;
+}
+
+/** A chart artifact as read from the cluster, or why it could not be. */
+export type FetchedChart = { ok: true; chart: HelmChart; from: string } | { ok: false; reason: string };
+
 /** Where a workload was found and where its values are written, for people to read. */
 export interface WorkloadLocation {
   format: SourceKind;

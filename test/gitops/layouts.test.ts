@@ -139,3 +139,83 @@ spec:
     ]);
   });
 });
+
+describe("a chart only the cluster has", () => {
+  const release = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+  namespace: shop
+spec:
+  chart:
+    spec:
+      chart: web
+      sourceRef:
+        kind: HelmRepository
+        name: charts
+  values:
+    server:
+      replicas: 2
+`;
+  const chart = {
+    dir: "",
+    name: "web",
+    valuesFiles: [],
+    templates: [
+      {
+        path: "templates/deployment.yaml",
+        content:
+          "kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n        - resources: {{ toYaml .Values.server.resources }}\n",
+      },
+    ],
+  };
+
+  it("asks for helm-controller's HelmChart and writes where its templates read resources", async () => {
+    const dir = makeRepo({ "apps/web.yaml": release });
+    const asked: string[] = [];
+    const result = await reconcile(
+      {
+        apiVersion: "costopt.dev/v1",
+        kind: "CostOptimization",
+        metadata: { name: "web-cost", namespace: "shop" },
+        spec: SPEC,
+      },
+      {
+        forge: new LocalForge({ dir }),
+        store: new MemoryStore(),
+        usage: noUsage,
+        recommender: {
+          name: "stub",
+          recommend: async () =>
+            recommendation({
+              containers: [
+                {
+                  ...(recommendation().containers[0] as ReturnType<
+                    typeof recommendation
+                  >["containers"][number]),
+                  current: {},
+                  proposed: { cpuRequest: 250 },
+                },
+              ],
+              replicas: undefined,
+            }),
+        },
+        charts: async (needs) => {
+          asked.push(...needs.map((n) => n.key));
+          return new Map(
+            needs.map((n) => [n.key, { ok: true as const, chart, from: `the chart artifact of ${n.key}` }]),
+          );
+        },
+        now: () => new Date("2026-11-26T06:00:00Z"),
+      },
+    );
+    expect(asked).toEqual(["HelmChart/shop/shop-web"]);
+    expect(result.proposal?.action, result.message).toBe("created");
+    const diff = sh(dir, "diff", "main", "costopt/shop/web-cost", "--", "apps/web.yaml");
+    expect(diff.split("\n").filter((l) => /^[-+] /.test(l))).toEqual([
+      "+      resources:",
+      "+        requests:",
+      "+          cpu: 250m",
+    ]);
+  });
+});
