@@ -24,7 +24,7 @@ import {
   isControllerLayout,
 } from "./helm-release.js";
 import type { Rendering, RepoView } from "./kustomize-tree.js";
-import { mergeLocated, type Target } from "./located.js";
+import { mergeLocated, newFileSite, type Target } from "./located.js";
 import { dirOf, isUnder, joinRepo } from "./paths.js";
 import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
 import { SourceText } from "./text.js";
@@ -438,9 +438,7 @@ function locatedFromBlock(view: RepoView, block: Block, target: Target): Located
     target: { kind: target.kind, name: target.name, ...(ns ? { namespace: ns } : {}) },
     source: block.src.kind,
     definedIn: [{ file: block.src.file, docIndex: block.src.docIndex }],
-    newFiles: [
-      r?.root ? { folder: r.root.dir, kustomization: r.root.file } : { folder: dirOf(block.src.file) },
-    ],
+    newFiles: [r ? newFileSite(view, r) : { folder: dirOf(block.src.file) }],
     labels: {},
     podLabels: {},
     containers: block.containers.map((c) => containerOf(view, block, c, target, layer)),

@@ -92,15 +92,15 @@ function candidates(index: RepoIndex, target: Target, reach: Reach, format: stri
     (r) => inScope(r, scope) && namespaceFits(r, target) && (format !== "kustomize" || r.root),
   );
   if (!found.length && scope !== "") {
-    // source.path may name a kustomization that others include (a base): render it on its own.
+    // source.path may name a kustomization that others include (a base) deployed on its own.
     const own = [...index.kustomizations.values()].filter(
       (k) => k.kind === "Kustomization" && isUnder(k.file, scope) && !view.roots.has(k.file),
     );
     found = own
       .flatMap((k) => renderingsOf(index, view, k))
       .filter((r) => r.doc.kind === target.kind && r.name === target.name && namespaceFits(r, target));
-    // The policy names the base itself: it targets every root the base renders into.
-    for (const r of found) r.targeted = new Set([r.root?.file ?? "", ...(view.docRoots.get(r.doc) ?? [])]);
+    // The policy says this folder is deployed (Argo CD and Flux point at it): it is a root of its
+    // own, and what it shares with the roots that include it is not edited for it alone.
     return found;
   }
   found = found.filter((r) => inCluster(r, reach.deployed));

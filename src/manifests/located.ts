@@ -5,7 +5,7 @@ import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { WorkloadKind } from "../api/types.js";
 import { type FieldRef, POD_SPEC, RESOURCE_PATHS, readQuantity, resolveField } from "./fields.js";
 import { hpaInfo } from "./hpa.js";
-import { folderOf, type Rendering, type RepoView } from "./kustomize-tree.js";
+import { folderOf, type Rendering, type RepoView, untargeted } from "./kustomize-tree.js";
 import { getAt, isRecord } from "./pointer.js";
 import type {
   Desired,
@@ -13,6 +13,7 @@ import type {
   Located,
   LocatedContainer,
   LocatedReplicas,
+  NewFileSite,
   ResourceField,
   WorkloadLocation,
 } from "./types.js";
@@ -61,6 +62,21 @@ function containerOf(view: RepoView, r: Rendering, name: string): LocatedContain
   return c;
 }
 
+/** The folder of the kustomization that renders the workload, unless other roots include it too. */
+export function newFileSite(view: RepoView, r: Rendering): NewFileSite {
+  if (!r.root) return { folder: folderOf(r) };
+  const others = untargeted(r, view.layerRoots.get(r.root.file));
+  return {
+    folder: r.root.dir,
+    kustomization: r.root.file,
+    ...(others.length
+      ? {
+          blocked: `a new file listed in ${r.root.file} would also be applied by ${others.join(", ")}, which the policy does not target`,
+        }
+      : {}),
+  };
+}
+
 export function locatedFromRendering(
   view: RepoView,
   r: Rendering,
@@ -90,7 +106,7 @@ export function locatedFromRendering(
     ],
     // Kustomize, Argo CD and Flux apply only what a kustomization lists: a new file belongs to the
     // layer being edited (the overlay, or the base rendered on its own) and is listed there.
-    newFiles: [r.root ? { folder: r.root.dir, kustomization: r.root.file } : { folder: folderOf(r) }],
+    newFiles: [newFileSite(view, r)],
     labels: Object.assign(
       labelsAt(r.doc.value, ["metadata", "labels"]),
       ...r.layers.map((l) => l.commonLabels),

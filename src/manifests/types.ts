@@ -170,6 +170,8 @@ export interface NewFileSite {
   folder: string;
   /** The kustomization file whose `resources:` must list a new file so it is applied. */
   kustomization?: string;
+  /** A new file here would also reach roots the policy does not target. */
+  blocked?: string;
 }
 
 export interface NewPatchFile {
