@@ -437,6 +437,7 @@ function locatedFromBlock(view: RepoView, block: Block, target: Target): Located
     ok: true,
     target: { kind: target.kind, name: target.name, ...(ns ? { namespace: ns } : {}) },
     source: block.src.kind,
+    roots: r?.root ? [r.root.file] : [],
     definedIn: [{ file: block.src.file, docIndex: block.src.docIndex }],
     newFiles: [r ? newFileSite(view, r) : { folder: dirOf(block.src.file) }],
     labels: {},

@@ -8,9 +8,9 @@ import { fluxChart, fluxReleaseName } from "./helm-release.js";
 import { findHpa } from "./hpa.js";
 import { kindNameKey, type Rendering, renderingsOf, viewOf } from "./kustomize-tree.js";
 import { locatedFromRendering, mergeLocated, type Target } from "./located.js";
-import { isUnder, repoPath, symlinkOnPath } from "./paths.js";
+import { dirOf, isUnder, repoPath, symlinkOnPath } from "./paths.js";
 import { getAt } from "./pointer.js";
-import { clusterPaths, type DeployedPath } from "./roots.js";
+import { clusterPaths, clustersOf, type DeployedPath } from "./roots.js";
 import type { ChartNeed, FetchedChart, IndexedDocument, Located, Refused, RepoIndex } from "./types.js";
 
 function refuse(reason: string): Refused {
@@ -59,6 +59,8 @@ export interface LocateOptions {
   cluster?: string;
   /** Charts Flux fetched into the cluster (src/discovery fetchCharts), by ChartNeed key. */
   charts?: ReadonlyMap<string, FetchedChart>;
+  /** Accept a workload several clusters deploy (only to say where it is, never to edit it). */
+  everyCluster?: boolean;
 }
 
 /** Which renderings the policy may reach: inside source.path (by their root) and deployed to the cluster. */
@@ -124,19 +126,41 @@ function outsideCluster(
   cluster: string,
 ) {
   if (!reach.deployed) return undefined;
-  const elsewhere = locateWorkload(index, target, source);
+  const elsewhere = locateWorkload(index, target, source, { everyCluster: true });
   if (!elsewhere.ok) return undefined;
   const at = [...new Set(elsewhere.definedIn.map((d) => d.file))].join(", ");
   const dirs = reach.deployed.map((p) => p.dir || "/").join(", ") || "nothing";
   return `${describeTarget(target)} is defined in ${at}, but cluster ${cluster} (clusters/${cluster}/) deploys ${dirs}, which do not render it`;
 }
 
-function withClusterNote(located: Located, reach: Reach, cluster: string | undefined): Located {
-  if (cluster && !reach.deployed)
-    located.notes.push(
-      `the repository has no clusters/${cluster}/ folder; every deployed root was considered`,
-    );
-  return located;
+/**
+ * The workload as found, or a refusal when it is deployed to several clusters of the repository
+ * (clusters/<name>/) and the policy does not say which: a policy lives in one cluster, and an
+ * edit for every cluster at once is never what it asks for.
+ */
+function forOneCluster(
+  index: RepoIndex,
+  located: Located,
+  reach: Reach,
+  options: LocateOptions,
+): Located | Refused {
+  const cluster = options.cluster;
+  if (options.everyCluster) return located;
+  if (cluster) {
+    if (!reach.deployed)
+      located.notes.push(
+        `the repository has no clusters/${cluster}/ folder; every deployed root was considered`,
+      );
+    return located;
+  }
+  const roots = (located.roots ?? []).map(dirOf);
+  const clusters = [...clustersOf(index)].filter(([, paths]) =>
+    paths.some((p) => roots.some((root) => isUnder(root, p.dir))),
+  );
+  if (clusters.length < 2) return located;
+  return refuse(
+    `${describeTarget(located.target)} is deployed to clusters ${clusters.map(([c]) => c).join(", ")} (${located.roots?.join(", ")}); set CLUSTER_NAME (costopt serve) or --cluster (costopt run, recommend) to this policy's cluster, or source.path to one root`,
+  );
 }
 
 export function locateWorkload(
@@ -161,7 +185,7 @@ export function locateWorkload(
         found.map((r) => locatedFromRendering(view, r, target, findHpa(index, view, r))),
         what,
       );
-      return typeof merged === "string" ? refuse(merged) : withClusterNote(merged, reach, options.cluster);
+      return typeof merged === "string" ? refuse(merged) : forOneCluster(index, merged, reach, options);
     }
   }
   if (format === "auto" || format === "helm-values") {
@@ -173,7 +197,7 @@ export function locateWorkload(
       ...(options.charts ? { charts: options.charts } : {}),
     });
     if (typeof helm === "string") return refuse(helm);
-    if (helm) return withClusterNote(helm, reach, options.cluster);
+    if (helm) return forOneCluster(index, helm, reach, options);
   }
   const cluster = options.cluster && outsideCluster(index, target, source, reach, options.cluster);
   if (cluster) return refuse(cluster);

@@ -101,6 +101,7 @@ export function locatedFromRendering(
     ok: true,
     target: { kind: target.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
     source: r.root ? "kustomize" : "manifest",
+    roots: r.root ? [r.root.file] : [],
     definedIn: [
       { file: r.doc.file, docIndex: r.doc.docIndex, ...(r.doc.pointer ? { pointer: r.doc.pointer } : {}) },
     ],
@@ -156,6 +157,7 @@ export function mergeLocated(all: Located[], what: string): Located | string {
       mergeSites(first.replicas.hpa.minReplicasSites, other.replicas.hpa.minReplicasSites);
     mergeSites(first.placement.nodeAffinity, other.placement.nodeAffinity);
     mergeSites(first.placement.tolerations, other.placement.tolerations);
+    for (const root of other.roots ?? []) if (!first.roots?.includes(root)) first.roots?.push(root);
     for (const n of other.newFiles)
       if (!first.newFiles.some((f) => f.folder === n.folder && f.kustomization === n.kustomization))
         first.newFiles.push(n);

@@ -89,3 +89,13 @@ export function clusterPaths(index: RepoIndex, cluster: string): DeployedPath[] 
   if (![...index.files.keys()].some((p) => isUnder(p, folder))) return undefined;
   return declaredPaths(index).filter((p) => isUnder(p.file, folder));
 }
+
+/** Each clusters/<name>/ folder of the repository and the folders its Flux / Argo CD objects deploy. */
+export function clustersOf(index: RepoIndex): Map<string, DeployedPath[]> {
+  const out = new Map<string, DeployedPath[]>();
+  for (const p of declaredPaths(index)) {
+    const m = /^clusters\/([^/]+)\//.exec(p.file);
+    if (m) out.set(m[1] as string, [...(out.get(m[1] as string) ?? []), p]);
+  }
+  return out;
+}

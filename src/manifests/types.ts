@@ -224,6 +224,8 @@ export interface Located {
   ok: true;
   target: { kind: WorkloadKind; namespace?: string; name: string };
   source: SourceKind;
+  /** The root kustomizations (files) that render the workload; empty for plain manifests and values files. */
+  roots?: string[];
   /** Where the workload is defined (the base document, or the values file). */
   definedIn: { file: string; docIndex: number; pointer?: string }[];
   /**
