@@ -177,7 +177,7 @@ export const registerRecommend: Register = (program: Command, setExitCode) => {
     .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
     .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
     .option("--pricing <file>", "YAML prices overriding OpenCost's defaults (default, clusters, nodePools)")
-    .option("--cluster <name>", "cluster name, for per-cluster prices")
+    .option("--cluster <name>", "cluster name: per-cluster prices, and what clusters/<name>/ deploys")
     .action(async (options: RecommendOptions) => {
       const format = options.format ?? "table";
       if (!FORMATS.includes(format))
