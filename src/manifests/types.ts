@@ -83,6 +83,8 @@ export interface Kustomization {
   components: string[];
   patches: KustomizePatch[];
   replicas: { name: string; count: number; index: number }[];
+  /** configMapGenerator entries: the ConfigMap's name and each data key's source file. */
+  configMapGenerators: { name: string; files: { key: string; path: string }[] }[];
   /** commonLabels and labels[].pairs, which the kustomization adds to every resource. */
   commonLabels: Record<string, string>;
   /** Entries that could not be followed, with the reason. */

@@ -49,7 +49,36 @@ function render(dir: string, root: string): unknown[] {
       );
     throw new Error(`kubectl ${args.join(" ")} failed: ${e.stderr ?? String(err)}`);
   }
-  return parseAllDocuments(out).map((d) => d.toJS() as unknown);
+  return normalized(parseAllDocuments(out).map((d) => d.toJS() as unknown));
+}
+
+/**
+ * Generated ConfigMaps carry a content hash in their name (and kustomize rewrites references to
+ * it): the hash becomes "<hash>" so a changed values file is one changed object, not a new one.
+ * Data that is a YAML map (a Helm values file) is compared parsed.
+ */
+function normalized(docs: unknown[]): unknown[] {
+  let text = JSON.stringify(docs);
+  for (const d of docs) {
+    const v = (d ?? {}) as Obj;
+    const name = ((v.metadata ?? {}) as Obj).name;
+    if (
+      (v.kind === "ConfigMap" || v.kind === "Secret") &&
+      typeof name === "string" &&
+      /-[a-z0-9]{10}$/.test(name)
+    )
+      text = text.split(JSON.stringify(name)).join(JSON.stringify(`${name.slice(0, -10)}<hash>`));
+  }
+  const out = JSON.parse(text) as Obj[];
+  for (const d of out)
+    if (d?.kind === "ConfigMap" && d.data && typeof d.data === "object")
+      for (const [k, v] of Object.entries(d.data as Obj)) {
+        if (typeof v !== "string" || !/\.ya?ml$/.test(k)) continue;
+        try {
+          (d.data as Obj)[k] = parseAllDocuments(v)[0]?.toJS() ?? null;
+        } catch {}
+      }
+  return out;
 }
 
 type Obj = Record<string, unknown>;
