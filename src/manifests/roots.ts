@@ -57,8 +57,19 @@ function fluxPath(index: RepoIndex, doc: IndexedDocument): string | undefined {
   return path;
 }
 
-/** Every folder an Argo CD Application or Flux Kustomization in the repository deploys. */
+const declared = new WeakMap<RepoIndex, DeployedPath[]>();
+
+/** Every folder an Argo CD Application or Flux Kustomization in the repository deploys (once per index). */
 export function declaredPaths(index: RepoIndex): DeployedPath[] {
+  let paths = declared.get(index);
+  if (!paths) {
+    paths = readDeclaredPaths(index);
+    declared.set(index, paths);
+  }
+  return paths;
+}
+
+function readDeclaredPaths(index: RepoIndex): DeployedPath[] {
   const out: DeployedPath[] = [];
   for (const doc of index.documents) {
     if (doc.kind === "Kustomization" && doc.apiVersion?.startsWith("kustomize.toolkit.fluxcd.io/")) {
