@@ -338,7 +338,8 @@ export const ENV: EnvVar[] = [
   {
     name: "CLUSTER_NAME",
     key: "clusterName",
-    description: "Prefixes branches and state keys, so several clusters can share a repository",
+    description:
+      "Prefixes branches and state keys, so several clusters can share a repository; selects what clusters/<name>/ deploys",
     parse: namespace,
   },
   {

@@ -14,7 +14,17 @@ import { type ProposalOutcome, type SourceNote, syncProposal, withdrawProposal }
 import { type RollbackResult, requestRollback } from "./gitops/rollback.js";
 import { holdBackReason } from "./gitops/status.js";
 import { desiredFrom, workloadState } from "./gitops/workload.js";
-import { indexRepository, locateWorkload, planChanges, type RepoIndex } from "./manifests/index.js";
+import {
+  type ChartNeed,
+  chartNeeds,
+  type FetchedChart,
+  indexRepository,
+  type LandingRow,
+  landingOf,
+  locateWorkload,
+  planChanges,
+  type RepoIndex,
+} from "./manifests/index.js";
 import { type UsageSource, workloadKey } from "./metrics/types.js";
 import { BuiltinRecommender } from "./recommend/engine.js";
 import type {
@@ -46,6 +56,11 @@ export interface ReconcileDeps {
    * (src/discovery); spec.source is used when absent.
    */
   source?: GitSource;
+  /**
+   * Reads the charts Flux fetched into the cluster (src/discovery fetchCharts), for HelmReleases
+   * whose chart is not in the repository; without it only the repository and conventions count.
+   */
+  charts?: (needs: ChartNeed[]) => Promise<ReadonlyMap<string, FetchedChart>>;
 }
 
 /** A discovered Git source: what the locator takes, and why it was chosen (status, PR body). */
@@ -173,7 +188,12 @@ async function pass(
   const ref = policyTarget(policy);
   const source = deps.source?.policySource ?? spec.source;
   if (deps.source) warnings.push(...deps.source.warnings);
-  const located = locateWorkload(index, ref, source);
+  const needs = deps.charts ? chartNeeds(index, ref) : [];
+  const charts = deps.charts && needs.length ? await deps.charts(needs) : undefined;
+  const located = locateWorkload(index, ref, source, {
+    ...(deps.clusterName ? { cluster: deps.clusterName } : {}),
+    ...(charts ? { charts } : {}),
+  });
   if (!located.ok) return failed("WorkloadNotFound", located.reason);
 
   const seconds = parseWindow(spec.metricsWindow);
@@ -210,7 +230,7 @@ async function pass(
   const heldBack = holdBackReason(rec);
   if (heldBack !== undefined) return withdraw(heldBack);
 
-  const desired = desiredFrom(rec, source?.containerMapping);
+  const desired = desiredFrom(rec);
   const r = rec.replicas;
   if (r?.field === "hpa.minReplicas" && desired.hpaMinReplicas !== undefined && !located.replicas.hpa) {
     // An HPA outside the repository (a Helm chart's template, say) cannot be patched: say so, propose the rest.
@@ -231,7 +251,13 @@ async function pass(
       recommendation: rec,
       edits: plan.edits,
       base: { branch: snapshot.branch, commitSha: snapshot.commitSha, treeSha: snapshot.treeSha },
-      source: sourceNote(deps.source, spec.source, located.definedIn, snapshot.branch),
+      source: sourceNote(
+        deps.source,
+        spec.source,
+        located.definedIn,
+        snapshot.branch,
+        landingOf(located, desired),
+      ),
     },
     { forge: deps.forge, store: deps.store, now, config },
   );
@@ -319,14 +345,21 @@ function sourceNote(
   declared: PolicySource | undefined,
   definedIn: readonly { file: string }[],
   branch: string,
+  landing: LandingRow[],
 ): SourceNote {
   const files = [...new Set(definedIn.map((d) => d.file))];
-  if (discovered) return { explanation: discovered.explanation, warnings: discovered.warnings, files };
+  if (discovered)
+    return { explanation: discovered.explanation, warnings: discovered.warnings, files, landing };
   if (declared?.path || declared?.repository) {
     const where = [declared.repository, declared.path].filter(Boolean).join(" path ");
-    return { explanation: `the policy's spec.source: ${where}`, warnings: [], files };
+    return { explanation: `the policy's spec.source: ${where}`, warnings: [], files, landing };
   }
-  return { explanation: `found by searching branch ${branch} for the workload`, warnings: [], files };
+  return {
+    explanation: `found by searching branch ${branch} for the workload`,
+    warnings: [],
+    files,
+    landing,
+  };
 }
 
 /**

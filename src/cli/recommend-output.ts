@@ -24,6 +24,9 @@
 //                     steps: what maxChangePercent cut back (information, not a failure)
 //                     reasons: failed checks, then steps, then passed checks, as text
 //   notEnoughData, notes[]
+//   location          { format, definedIn[], sites[] }: how the workload is deployed (manifest,
+//                     kustomize, helm-values, helmrelease, argocd-application), the files that define
+//                     it, and each { file, layer, created } its values are written to
 // A policy whose workload could not be analysed has only { policy, target, error }.
 
 import Table from "cli-table3";
@@ -31,6 +34,7 @@ import { stringify } from "yaml";
 import { formatCpu } from "../api/quantity.js";
 import type { OptimizationType, RiskLevel } from "../api/types.js";
 import { cell, usd } from "../gitops/body/format.js";
+import { describeLocation, type WorkloadLocation } from "../manifests/index.js";
 import type { WorkloadRef } from "../metrics/types.js";
 import { blockers } from "../recommend/gates.js";
 import { memorySetting } from "../recommend/readable.js";
@@ -73,6 +77,7 @@ export interface RecommendationEntry {
   decision: { allowed: boolean; stepped: boolean; checks: GateCheck[]; steps: string[]; reasons: string[] };
   notEnoughData: boolean;
   notes: string[];
+  location: WorkloadLocation | null;
 }
 
 export interface ErrorEntry {
@@ -143,7 +148,15 @@ export function toEntry(result: PolicyResult): RecommendationEntry | ErrorEntry 
     },
     notEnoughData: r.notEnoughData,
     notes: r.notes,
+    location: result.location ?? null,
   };
+}
+
+/** "helmrelease: apps/production/podinfo-values.yaml" for the narrow columns; the full text in CSV. */
+function where(loc: WorkloadLocation | null | undefined): string {
+  if (!loc) return "";
+  const files = [...new Set(loc.sites.map((s) => `${s.file}${s.created ? " (new)" : ""}`))];
+  return `${loc.format}: ${(files.length ? files : loc.definedIn).join(", ")}`;
 }
 
 /** "2 -> 500m" when it changes, "2" when it does not, "-" when not set. */
@@ -160,6 +173,7 @@ function decisionText(r: Recommendation): string {
 const COLUMNS = [
   "Policy",
   "Workload",
+  "Manifests",
   "Type",
   "Container",
   "CPU request",
@@ -197,6 +211,7 @@ function rows(report: RecommendReport): string[][] {
         "",
         "",
         "",
+        "",
         `error: ${result.error ?? ""}`,
       ]);
       continue;
@@ -215,6 +230,7 @@ function rows(report: RecommendReport): string[][] {
       out.push([
         first ? result.policy : "",
         first ? target : "",
+        first ? where(result.location) : "",
         first ? r.optimizationType : "",
         c?.name ?? "-",
         c ? change(c.current.cpuRequest, c.proposed.cpuRequest) : "",
@@ -257,7 +273,7 @@ function table(report: RecommendReport): string {
 
 // Only the free-text column is capped, so a long reason wraps instead of widening the table.
 function colWidths(): (number | null)[] {
-  return COLUMNS.map((c) => (c === "Allowed" ? 40 : null));
+  return COLUMNS.map((c) => (c === "Allowed" ? 40 : c === "Manifests" ? 30 : null));
 }
 
 function markdown(report: RecommendReport): string {
@@ -297,6 +313,7 @@ const CSV_COLUMNS = [
   "riskScore",
   "allowed",
   "stepped",
+  "location",
   "reasons",
 ];
 
@@ -345,6 +362,7 @@ function csv(report: RecommendReport): string {
           entry.riskScore,
           entry.decision.allowed,
           entry.decision.stepped,
+          entry.location ? describeLocation(entry.location) : null,
           entry.decision.reasons.join("; "),
         ]
           .map(csvField)

@@ -13,7 +13,13 @@ import { checkPolicies, validPolicies } from "../api/load.js";
 import { policyTarget } from "../api/target.js";
 import { isManifestCandidate } from "../forge/types.js";
 import { workloadState } from "../gitops/workload.js";
-import { indexRepository, locateWorkload, type RepoFile } from "../manifests/index.js";
+import {
+  indexRepository,
+  locateWorkload,
+  locationOf,
+  type RepoFile,
+  type WorkloadLocation,
+} from "../manifests/index.js";
 import { openUsageSource } from "../metrics/open.js";
 import { type UsageSource, type WorkloadRef, type WorkloadUsage, workloadKey } from "../metrics/types.js";
 import { recommend } from "../recommend/engine.js";
@@ -39,6 +45,8 @@ export interface PolicyResult {
   policy: string;
   target: WorkloadRef;
   recommendation?: Recommendation;
+  /** Where the workload was found and where its values would be written. */
+  location?: WorkloadLocation;
   /** Why there is no recommendation (workload not found, bad window). */
   error?: string;
 }
@@ -91,7 +99,8 @@ export async function recommendPolicies(
 
   const located = policies.map((policy) => {
     const ref = policyTarget(policy);
-    return { policy, ref, located: locateWorkload(index, ref, policy.spec.source) };
+    const cluster = options.cluster ? { cluster: options.cluster } : {};
+    return { policy, ref, located: locateWorkload(index, ref, policy.spec.source, cluster) };
   });
   // Batch: one usage call per window, covering every workload that asks for it.
   const byWindow = new Map<number, WorkloadRef[]>();
@@ -133,7 +142,7 @@ export async function recommendPolicies(
         now: at,
         source: source.description,
       });
-      results.push({ policy: name, target: ref, recommendation });
+      results.push({ policy: name, target: ref, recommendation, location: locationOf(l) });
     }
   }
   progress.end();
@@ -168,7 +177,7 @@ export const registerRecommend: Register = (program: Command, setExitCode) => {
     .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
     .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
     .option("--pricing <file>", "YAML prices overriding OpenCost's defaults (default, clusters, nodePools)")
-    .option("--cluster <name>", "cluster name, for per-cluster prices")
+    .option("--cluster <name>", "cluster name: per-cluster prices, and what clusters/<name>/ deploys")
     .action(async (options: RecommendOptions) => {
       const format = options.format ?? "table";
       if (!FORMATS.includes(format))

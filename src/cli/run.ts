@@ -125,7 +125,10 @@ export const registerRun: Register = (program: Command, setExitCode) => {
     .requiredOption("--metrics <url|file>", "a Prometheus URL or an OpenMetrics file")
     .option("--state <url>", "redis:// or rediss:// URL for state (default: in memory)")
     .option("--branch <name>", "the default branch to propose against (default: the checked-out branch)")
-    .option("--cluster <name>", "cluster name, prefixed to proposal branches")
+    .option(
+      "--cluster <name>",
+      "cluster name: prefixes proposal branches and selects what clusters/<name>/ deploys",
+    )
     .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
     .action(async (options: RunOptions) => {
       const report = await runOnce(options);

@@ -20,4 +20,10 @@ export const DISCOVERY_RBAC_RULES: PolicyRule[] = [
     resources: ["gitrepositories"],
     verbs: ["get", "list", "watch"],
   },
+  // The chart artifact Flux fetched (status.artifact.url), for charts that are not in Git.
+  {
+    apiGroups: ["source.toolkit.fluxcd.io"],
+    resources: ["helmcharts", "ocirepositories"],
+    verbs: ["get", "list", "watch"],
+  },
 ];

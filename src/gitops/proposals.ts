@@ -5,6 +5,7 @@
 
 import type { CostOptimizationSpec } from "../api/types.js";
 import type { Forge, PullRequest } from "../forge/types.js";
+import type { LandingRow } from "../manifests/index.js";
 import type { Recommendation } from "../recommend/types.js";
 import type { Store, Suppression } from "../state/types.js";
 import { renderBody } from "./body/index.js";
@@ -40,6 +41,8 @@ export interface SourceNote {
   warnings: string[];
   /** The files that define the workload. */
   files: string[];
+  /** Each changed value: what the targeted root renders now, which layer sets it, where it is written. */
+  landing?: LandingRow[];
 }
 
 export type ProposalAction =

@@ -100,15 +100,17 @@ export function workloadState(index: RepoIndex, located: Located, ref: WorkloadR
 
 const FIELDS = ["cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit"] as const;
 
-/** The values to write; live container names are mapped to manifest names where they differ. */
-export function desiredFrom(rec: Recommendation, containerMapping: Record<string, string> = {}): Desired {
+/**
+ * The values to write. Containers carry their manifest names already: source.containerMapping is
+ * applied once, where usage (live names) is matched to the manifests' containers.
+ */
+export function desiredFrom(rec: Recommendation): Desired {
   const containers: DesiredContainer[] = [];
   for (const c of rec.containers) {
     const changed: Resources = {};
     for (const f of FIELDS)
       if (c.proposed[f] !== undefined && c.proposed[f] !== c.current[f]) changed[f] = c.proposed[f];
-    if (Object.keys(changed).length > 0)
-      containers.push({ name: containerMapping[c.name] ?? c.name, ...changed });
+    if (Object.keys(changed).length > 0) containers.push({ name: c.name, ...changed });
   }
   const r = rec.replicas;
   const s = rec.scheduledScaling;

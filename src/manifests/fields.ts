@@ -3,15 +3,19 @@
 // in which case it goes into a patch of this overlay.
 
 import type { parseCpu, parseMemory } from "../api/quantity.js";
-import type { Rendering, RepoView } from "./kustomize-tree.js";
+import { type Rendering, type RepoView, untargeted } from "./kustomize-tree.js";
 import { formatPointer, getAt, isRecord } from "./pointer.js";
 import type { EditSite, Kustomization, KustomizePatch, ResourceField } from "./types.js";
 
 export type FieldRef =
   | { scope: "container"; container: string; sub: string[] }
   | { scope: "pod"; sub: string[] }
-  /** A path from the object's root, e.g. an HPA's spec.minReplicas. */
-  | { scope: "object"; sub: string[] }
+  /**
+   * A path from the object's root, e.g. an HPA's spec.minReplicas. `managed`: how many leading
+   * segments of `sub` mark an overlay patch as the one that manages this part (a HelmRelease
+   * patch setting spec.values gets new values too).
+   */
+  | { scope: "object"; sub: string[]; managed?: number }
   | { scope: "replicas" };
 
 export const POD_SPEC = ["spec", "template", "spec"];
@@ -64,7 +68,7 @@ function selectorMatches(selector: string, labels: unknown): boolean {
   });
 }
 
-function patchApplies(patch: KustomizePatch, r: Rendering, names: ReadonlySet<string>): boolean {
+export function patchApplies(patch: KustomizePatch, r: Rendering, names: ReadonlySet<string>): boolean {
   const kind = r.doc.kind as string;
   const t = patch.target;
   if (t)
@@ -112,8 +116,9 @@ export function newPatchFile(r: Rendering): string {
   return root.dir === "" ? base : `${root.dir}/${base}`;
 }
 
-function newPatchSite(r: Rendering, field: FieldRef): EditSite {
+function newPatchSite(view: RepoView, r: Rendering, field: FieldRef): EditSite {
   const root = r.root as Kustomization;
+  const others = untargeted(r, view.layerRoots.get(root.file));
   const rel =
     field.scope === "replicas"
       ? ["spec", "replicas"]
@@ -136,6 +141,12 @@ function newPatchSite(r: Rendering, field: FieldRef): EditSite {
         metadata: { name: r.namesIn[r.namesIn.length - 1] ?? (r.doc.name as string) },
       },
     },
+    // The root itself is included by another deployed root: a patch here would change that one too.
+    ...(others.length
+      ? {
+          blocked: `${r.doc.kind} ${r.name} renders from ${r.doc.file}, which ${root.file} shares with ${others.join(", ")} (${others.length === 1 ? "a root" : "roots"} the policy does not target); a change in ${root.dir || "the repository root"} would change ${others.length === 1 ? "it" : "them"} too. Target ${others.length === 1 ? "it" : "them"} as well (source.path naming a common folder), or give ${root.dir || "this folder"} an overlay of its own`,
+        }
+      : {}),
   };
 }
 
@@ -173,6 +184,8 @@ export function resolveField(view: RepoView, r: Rendering, field: FieldRef): Res
       if (value !== undefined) [current, fromBase, currentLayer] = [{ value, site }, false, layer];
       else if (field.scope === "container" && getAt(patch.value, prel.slice(0, 6)) !== undefined)
         overlayResources = { site, layer };
+      else if (field.scope === "object" && field.managed && getAt(patch.value, prel.slice(0, field.managed)))
+        overlayResources = { site, layer };
     }
     if (field.scope === "replicas")
       for (const rep of layer.replicas)
@@ -188,18 +201,21 @@ export function resolveField(view: RepoView, r: Rendering, field: FieldRef): Res
           [current, fromBase, currentLayer] = [{ value: rep.count, site }, false, layer];
         }
   }
-  // A layer other overlays also apply (a shared component, an intermediate base) is left alone:
-  // the change goes into a patch of this overlay, which is applied last.
-  const shared = (layer: Kustomization) => layer !== r.root && (view.layerRootCount.get(layer.file) ?? 0) > 1;
+  // A layer that also renders into roots the policy does not target (a shared component, an
+  // intermediate base) is left alone: the change goes into a patch of this root, applied last.
+  const shared = (layer: Kustomization) =>
+    layer !== r.root && untargeted(r, view.layerRoots.get(layer.file)).length > 0;
+  // The value in effect comes from elsewhere: say where, so "current" is never "not set" for it.
+  const elsewhere = (site: EditSite): Resolution => ({
+    value: current.value,
+    site: current.value !== undefined ? { ...site, setIn: current.site.layer } : site,
+  });
   if (!fromBase)
-    return currentLayer && shared(currentLayer)
-      ? { value: current.value, site: newPatchSite(r, field) }
-      : current;
+    return currentLayer && shared(currentLayer) ? elsewhere(newPatchSite(view, r, field)) : current;
   // An overlay patch that already manages this container's resources is where they change.
-  if (overlayResources && !shared(overlayResources.layer))
-    return { value: current.value, site: overlayResources.site };
-  if (!r.root || (view.rootCount.get(r.doc) ?? 0) <= 1) return current;
-  return { value: current.value, site: newPatchSite(r, field) };
+  if (overlayResources && !shared(overlayResources.layer)) return elsewhere(overlayResources.site);
+  if (!r.root || untargeted(r, view.docRoots.get(r.doc)).length === 0) return current;
+  return elsewhere(newPatchSite(view, r, field));
 }
 
 /** Marks a site that holds a Helm template or an unreadable quantity, and parses its value. */

@@ -1,16 +1,34 @@
 // Finding a workload's block in Helm values: a chart's values files, a Flux HelmRelease's
-// spec.values, an Argo CD Application's spec.source.helm.valuesObject. The block is chosen by the
-// policy's valuesPath, else a marker comment on its resources ("# costopt: ns/name[/container]"),
-// else a map whose sibling "name:" is the workload's name. More than one candidate is refused.
+// spec.values (as every Kustomize layer leaves it for the root that deploys it), an Argo CD
+// Application's helm.valuesObject / helm.values / valueFiles. In order:
+//   1. the policy's valuesPath; 2. a marker comment ("# costopt: ns/name[/container]");
+//   3. a map holding `resources` whose sibling "name:" (or the release name) is the workload;
+//   4. for a release that renders the workload: the chart in this repository (its templates say
+//      which .Values...resources feed the workload), else the two conventions most charts follow,
+//      app-template's controllers.<c>.containers.<n>.resources and a top-level `resources`.
+// A release the workload comes from is edited in the layer that sets its values last for the
+// targeted root; a block that does not exist yet is added there.
 
 import { isMap, isScalar, isSeq, parseAllDocuments } from "yaml";
 import { parseCpu, parseMemory } from "../api/quantity.js";
-import { RESOURCE_PATHS, type Resolution, readQuantity } from "./fields.js";
-import type { Target } from "./located.js";
-import { dirOf, isUnder } from "./paths.js";
+import { effectiveObject } from "./effective.js";
+import { RESOURCE_PATHS, type Resolution, readQuantity, resolveField } from "./fields.js";
+import { resourcesPathsIn } from "./helm-chart.js";
+import {
+  argoChart,
+  type ChartInfo,
+  controllersFor,
+  conventionalNames,
+  fluxChart,
+  fluxReleaseName,
+  isControllerLayout,
+} from "./helm-release.js";
+import { type Rendering, type RepoView, untargeted } from "./kustomize-tree.js";
+import { mergeLocated, newFileSite, type Target } from "./located.js";
+import { dirOf, isUnder, joinRepo } from "./paths.js";
 import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
 import { SourceText } from "./text.js";
-import type { EditSite, IndexedDocument, Located, RepoIndex, SourceKind } from "./types.js";
+import type { EditSite, FetchedChart, Located, LocatedContainer, RepoIndex, SourceKind } from "./types.js";
 import { RESOURCE_FIELDS } from "./types.js";
 
 interface ValuesSource {
@@ -26,12 +44,28 @@ interface ValuesSource {
   inline?: { path: string };
   /** The text markers are read from, when it is not the file itself. */
   text?: string;
+  /** A HelmRelease as one root renders it: its fields resolve through the Kustomize layers. */
+  rendering?: Rendering;
+  chart?: ChartInfo;
+  /** For messages: "HelmRelease podinfo/podinfo (apps/base/podinfo/release.yaml)". */
+  described: string;
+  /** A values file a HelmRelease reads through spec.valuesFrom[valuesFrom] (a generated ConfigMap). */
+  valuesFrom?: number;
+  /** That HelmRelease, as the root renders it, and the kustomization generating the ConfigMap. */
+  release?: Rendering;
+  generator?: string;
 }
 
 interface Block {
   src: ValuesSource;
-  pointer: string;
-  container?: string;
+  /** The workload-level map inside the values (replicas, pod placement). */
+  rel: string[];
+  /** The maps holding each container's `resources`, inside the values. */
+  containers: { name?: string; rel: string[] }[];
+  /** Where pod placement goes, inside the values (default: rel). */
+  pod?: string[];
+  /** The replica count's key inside rel, when the layout fixes it. */
+  replicasKey?: string;
   how: string;
 }
 
@@ -39,53 +73,80 @@ function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-function deployTimeSources(doc: IndexedDocument): ValuesSource[] {
-  const v = doc.value;
-  const at = (...path: string[]) => getAt(v, path);
-  const base = { file: doc.file, docIndex: doc.docIndex };
-  if (doc.kind === "HelmRelease" && doc.apiVersion?.startsWith("helm.toolkit.fluxcd.io/")) {
-    const namespace = str(at("spec", "targetNamespace")) ?? doc.namespace;
-    const releaseName = str(at("spec", "releaseName")) ?? doc.name;
-    return [
-      {
-        ...base,
-        root: `${doc.pointer}/spec/values`,
-        kind: "helmrelease",
-        values: at("spec", "values") ?? {},
-        ...(namespace ? { namespace } : {}),
-        ...(releaseName ? { releaseName } : {}),
-      },
-    ];
+function where(
+  doc: { namespace?: string; name?: string; file: string },
+  kind: string,
+  r?: Rendering,
+): string {
+  const rendered = r?.root ? `, rendered by ${r.root.file}` : "";
+  return `${kind} ${doc.namespace ? `${doc.namespace}/` : ""}${doc.name ?? "?"} (${doc.file}${rendered})`;
+}
+
+function helmReleaseSource(
+  index: RepoIndex,
+  r: Rendering,
+  fetched?: ReadonlyMap<string, FetchedChart>,
+): ValuesSource[] {
+  const obj = effectiveObject(r);
+  const at = (...path: string[]) => getAt(obj, path);
+  const targetNamespace = str(at("spec", "targetNamespace"));
+  const namespace = targetNamespace ?? r.namespace;
+  const releaseName = fluxReleaseName(obj, r.name);
+  const hr: ValuesSource = {
+    file: r.doc.file,
+    docIndex: r.doc.docIndex,
+    root: `${r.doc.pointer}/spec/values`,
+    kind: "helmrelease",
+    values: at("spec", "values") ?? {},
+    ...(namespace ? { namespace } : {}),
+    releaseName,
+    rendering: r,
+    chart: fluxChart(
+      index,
+      obj,
+      { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+      fetched,
+    ),
+    described: where(
+      { ...r.doc, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
+      "HelmRelease",
+      r,
+    ),
+  };
+  return [hr, ...valuesFromSources(index, r, obj, hr)];
+}
+
+/** spec.valuesFrom ConfigMaps that a kustomization of the root generates from a values file. */
+function valuesFromSources(index: RepoIndex, r: Rendering, obj: unknown, hr: ValuesSource): ValuesSource[] {
+  const list = getAt(obj, ["spec", "valuesFrom"]);
+  if (!Array.isArray(list)) return [];
+  const out: ValuesSource[] = [];
+  for (const [i, v] of list.entries()) {
+    // A Secret is never edited; a targetPath entry sets one value, not a values block.
+    if (!isRecord(v) || v.kind !== "ConfigMap" || typeof v.name !== "string" || v.targetPath !== undefined)
+      continue;
+    const key = str(v.valuesKey) ?? "values.yaml";
+    for (const layer of r.layers) {
+      const file = layer.configMapGenerators.find((g) => g.name === v.name)?.files.find((f) => f.key === key);
+      const values = file ? index.files.get(file.path)?.documents[0]?.value : undefined;
+      if (!file || (values != null && !isRecord(values))) continue;
+      const { rendering: _, ...rest } = hr;
+      out.push({
+        ...rest,
+        file: file.path,
+        docIndex: 0,
+        root: "",
+        kind: "helm-values",
+        values: values ?? {},
+        valuesFrom: i,
+        release: r,
+        generator: layer.file,
+        described: `values file ${file.path} (ConfigMap ${v.name} generated by ${layer.file}, in valuesFrom of ${hr.described})`,
+      });
+      break;
+    }
   }
-  if (doc.kind === "Application" && doc.apiVersion?.startsWith("argoproj.io/")) {
-    const namespace = str(at("spec", "destination", "namespace"));
-    const sources = Array.isArray(at("spec", "sources"))
-      ? (at("spec", "sources") as unknown[]).map((_, i) => `/spec/sources/${i}`)
-      : ["/spec/source"];
-    return sources.flatMap((s): ValuesSource[] => {
-      const helm = getAt(v, `${s}/helm`);
-      if (!isRecord(helm)) return [];
-      const common = {
-        ...base,
-        kind: "argocd-application" as const,
-        ...(namespace ? { namespace } : {}),
-        ...(doc.name ? { releaseName: str(helm.releaseName) ?? doc.name } : {}),
-      };
-      // helm.values is YAML inside a string: its pointers start inside the string.
-      if (!isRecord(helm.valuesObject) && typeof helm.values === "string")
-        return [
-          {
-            ...common,
-            root: "",
-            values: safeParse(helm.values),
-            text: helm.values,
-            inline: { path: `${doc.pointer}${s}/helm/values` },
-          },
-        ];
-      return [{ ...common, root: `${doc.pointer}${s}/helm/valuesObject`, values: helm.valuesObject ?? {} }];
-    });
-  }
-  return [];
+  return out;
 }
 
 function safeParse(text: string): unknown {
@@ -96,13 +157,95 @@ function safeParse(text: string): unknown {
   }
 }
 
-function valuesSources(index: RepoIndex, scope: string, explicit: boolean): ValuesSource[] {
+/** Argo CD valueFiles: "$<ref>/path" names a file of the source with that ref, else relative to the chart path. */
+function valueFile(sources: Record<string, unknown>[], source: Record<string, unknown>, entry: string) {
+  const m = /^\$([^/]+)\/(.*)$/.exec(entry);
+  if (m) return sources.some((s) => s.ref === m[1]) ? joinRepo("", m[2] as string) : undefined;
+  return joinRepo(str(source.path)?.replace(/^\.\//, "") ?? "", entry);
+}
+
+function applicationSources(index: RepoIndex, r: Rendering): ValuesSource[] {
+  const doc = r.doc;
+  const v = doc.value;
+  const namespace = str(getAt(v, ["spec", "destination", "namespace"]));
+  const many = getAt(v, ["spec", "sources"]);
+  const pointers = Array.isArray(many) ? many.map((_, i) => `/spec/sources/${i}`) : ["/spec/source"];
+  const all = (Array.isArray(many) ? many : []).filter(isRecord);
+  return pointers.flatMap((s): ValuesSource[] => {
+    const source = getAt(v, s);
+    if (!isRecord(source)) return [];
+    const helm = isRecord(source.helm) ? source.helm : {};
+    const chart = argoChart(index, source);
+    if (source.chart === undefined && !chart.chart && !isRecord(source.helm)) return [];
+    const common = {
+      docIndex: doc.docIndex,
+      ...(namespace ? { namespace } : {}),
+      ...(doc.name ? { releaseName: str(helm.releaseName) ?? doc.name } : {}),
+      chart,
+      described: where(doc, "Argo CD Application", r),
+    };
+    // Argo CD's precedence: valuesObject, then values, then valueFiles (the last file wins).
+    if (isRecord(helm.valuesObject))
+      return [
+        {
+          ...common,
+          file: doc.file,
+          kind: "argocd-application",
+          root: `${doc.pointer}${s}/helm/valuesObject`,
+          values: helm.valuesObject,
+        },
+      ];
+    // helm.values is YAML inside a string: its pointers start inside the string.
+    if (typeof helm.values === "string")
+      return [
+        {
+          ...common,
+          file: doc.file,
+          kind: "argocd-application",
+          root: "",
+          values: safeParse(helm.values),
+          text: helm.values,
+          inline: { path: `${doc.pointer}${s}/helm/values` },
+        },
+      ];
+    const files = (Array.isArray(helm.valueFiles) ? helm.valueFiles : [])
+      .flatMap((e) => (typeof e === "string" ? (valueFile(all, source, e) ?? []) : []))
+      .filter((p) => index.files.has(p));
+    const last = files[files.length - 1] ?? chart.chart?.valuesFiles.find((f) => /\/?values\.ya?ml$/.test(f));
+    if (last)
+      return [
+        { ...common, file: last, docIndex: 0, kind: "helm-values", root: "", values: valuesOf(index, last) },
+      ];
+    return [
+      {
+        ...common,
+        file: doc.file,
+        kind: "argocd-application",
+        root: `${doc.pointer}${s}/helm/valuesObject`,
+        values: {},
+      },
+    ];
+  });
+}
+
+function valuesOf(index: RepoIndex, file: string): unknown {
+  return index.files.get(file)?.documents[0]?.value ?? {};
+}
+
+function chartValuesSources(index: RepoIndex, scope: string, explicit: boolean): ValuesSource[] {
   const out: ValuesSource[] = [];
   // A values file named outright (format helm-values, path to the file) counts even without a
   // Chart.yaml beside it: Argo CD multi-source apps keep values in a repository of their own.
   const named = explicit && /\.ya?ml$/.test(scope) ? index.files.get(scope) : undefined;
   if (named && !index.charts.some((c) => c.valuesFiles.includes(scope)))
-    out.push({ file: scope, docIndex: 0, root: "", kind: "helm-values", values: named.documents[0]?.value });
+    out.push({
+      file: scope,
+      docIndex: 0,
+      root: "",
+      kind: "helm-values",
+      values: named.documents[0]?.value,
+      described: scope,
+    });
   for (const chart of index.charts)
     for (const file of chart.valuesFiles)
       if (isUnder(file, scope) || isUnder(chart.dir, scope))
@@ -111,9 +254,29 @@ function valuesSources(index: RepoIndex, scope: string, explicit: boolean): Valu
           docIndex: 0,
           root: "",
           kind: "helm-values",
-          values: index.files.get(file)?.documents[0]?.value,
+          values: valuesOf(index, file),
+          described: file,
         });
-  for (const doc of index.documents) if (isUnder(doc.file, scope)) out.push(...deployTimeSources(doc));
+  return out;
+}
+
+function deployTimeSources(index: RepoIndex, view: RepoView, opts: HelmScope) {
+  const out: ValuesSource[] = [];
+  const seen = new Set<string>();
+  for (const r of view.renderings) {
+    const doc = r.doc;
+    if (!opts.admitted(r)) continue;
+    if (doc.kind === "HelmRelease" && doc.apiVersion?.startsWith("helm.toolkit.fluxcd.io/"))
+      // A copy: which roots it targets is decided per policy, the view is shared.
+      out.push(...helmReleaseSource(index, { ...r }, opts.charts));
+    else if (doc.kind === "Application" && doc.apiVersion?.startsWith("argoproj.io/")) {
+      // An Application is read as written: Argo CD does not render it through overlays here.
+      const key = `${doc.file}\u0000${doc.docIndex}\u0000${doc.pointer}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(...applicationSources(index, r));
+    }
+  }
   return out;
 }
 
@@ -139,6 +302,10 @@ function resourcesKeysByLine(content: string, docIndex: number): Map<number, str
 
 const MARKER = /#\s*costopt:\s*([^\s#]+)/;
 
+function single(src: ValuesSource, rel: string[], how: string, name?: string): Block {
+  return { src, rel, containers: [{ rel, ...(name ? { name } : {}) }], how };
+}
+
 function markerBlocks(index: RepoIndex, src: ValuesSource, target: Target): Block[] {
   const content = src.text ?? index.files.get(src.file)?.content ?? "";
   if (!content.includes("costopt:")) return [];
@@ -156,12 +323,8 @@ function markerBlocks(index: RepoIndex, src: ValuesSource, target: Target): Bloc
     if (!keys.has(at)) for (at = n + 1; at < lines.length && /^\s*(#.*)?$/.test(lines[at] as string); at++);
     const pointer = keys.get(at);
     if (pointer === undefined || !pointer.startsWith(src.root)) continue;
-    out.push({
-      src,
-      pointer: pointer.slice(0, pointer.lastIndexOf("/")),
-      ...(container ? { container } : {}),
-      how: `marker on line ${n + 1}`,
-    });
+    const rel = parsePointer(pointer.slice(src.root.length)).slice(0, -1);
+    out.push(single(src, rel, `marker on line ${n + 1}`, container));
   }
   return out;
 }
@@ -170,37 +333,99 @@ function nameBlocks(src: ValuesSource, target: Target): Block[] {
   const out: Block[] = [];
   const walk = (v: unknown, segs: string[], depth: number) => {
     if (!isRecord(v) || depth > 8) return;
-    if (v.name === target.name && "resources" in v)
-      out.push({ src, pointer: src.root + formatPointer(segs), how: `name: ${target.name}` });
+    if (v.name === target.name && "resources" in v) out.push(single(src, segs, `name: ${target.name}`));
     for (const [k, child] of Object.entries(v)) walk(child, [...segs, k], depth + 1);
   };
   walk(src.values, [], 0);
   if (!out.length && src.releaseName === target.name && isRecord(src.values) && "resources" in src.values)
-    out.push({ src, pointer: src.root, how: `release ${target.name}` });
+    out.push(single(src, [], `release ${target.name}`));
   return out;
 }
 
 function rootBlocks(src: ValuesSource): Block[] {
   return isRecord(src.values) && isRecord(src.values.resources)
-    ? [{ src, pointer: src.root, how: `the top level of ${src.file}, the values file named by the source` }]
+    ? [single(src, [], `the top level of ${src.file}, the values file named by the source`)]
     : [];
 }
 
-function valuesPathBlocks(src: ValuesSource, valuesPath: string): Block[] {
+function valuesPathBlocks(src: ValuesSource, valuesPath: string, renders: boolean): Block[] {
   const segs = valuesPath.split(".").filter((s) => s !== "");
-  return isRecord(getAt(src.values, segs))
-    ? [{ src, pointer: src.root + formatPointer(segs), how: `valuesPath ${valuesPath}` }]
+  // A release that renders the workload gets the block even when the values do not have it yet.
+  return isRecord(getAt(src.values, segs)) || (renders && getAt(src.values, segs) === undefined)
+    ? [single(src, segs, `valuesPath ${valuesPath}`)]
     : [];
+}
+
+/** The blocks a release that renders the workload reads, by its chart or the conventions. */
+function releaseBlocks(src: ValuesSource, target: Target): Block[] {
+  const release = src.releaseName;
+  const chart = src.chart ?? { described: "no chart" };
+  if (release === undefined) return [];
+  const inRepo = chart.chart;
+  if (inRepo) {
+    // The chart's own templates say which values feed this workload's containers.
+    const base = conventionalNames(release, chart, src.values).find(
+      (n) => target.name === n || target.name.startsWith(`${n}-`),
+    );
+    const paths =
+      base === undefined ? [] : resourcesPathsIn(inRepo, target.kind, target.name.slice(base.length));
+    if (paths.length)
+      return paths.map(({ rel, file }) =>
+        single(
+          src,
+          rel,
+          `${chart.from ?? `the chart in ${inRepo.dir || "the repository root"}`} (${file} reads .Values${rel.map((s) => `.${s}`).join("")}.resources)`,
+        ),
+      );
+  }
+  if (isControllerLayout(chart, src.values)) {
+    return controllersFor(release, src.values, target).map((c): Block => {
+      const ctrl = ["controllers", c];
+      const containers = getAt(src.values, [...ctrl, "containers"]);
+      const names = isRecord(containers) ? Object.keys(containers) : [];
+      return {
+        src,
+        rel: ctrl,
+        containers: (names.length ? names : ["app"]).map((n) => ({
+          name: n,
+          rel: [...ctrl, "containers", n],
+        })),
+        pod: [...ctrl, "pod"],
+        replicasKey: "replicas",
+        how: `the app-template layout (controller ${c})`,
+      };
+    });
+  }
+  if (conventionalNames(release, chart, src.values).includes(target.name))
+    return [
+      single(src, [], `the top-level resources most charts read (release ${release}, ${chart.described})`),
+    ];
+  return [];
+}
+
+/** The release renders the target by its name, but its chart artifact failed to read. */
+function unreadChart(src: ValuesSource, target: Target): boolean {
+  const chart = src.chart;
+  if (!chart?.failed || src.releaseName === undefined) return false;
+  const names = conventionalNames(src.releaseName, chart, src.values);
+  return names.some((n) => target.name === n || target.name.startsWith(`${n}-`));
 }
 
 function namespaceFits(src: ValuesSource, target: Target): boolean {
   return !target.namespace || !src.namespace || src.namespace === target.namespace;
 }
 
-function site(block: Block, sub: string[], layer: string): Resolution {
-  const path = block.pointer + formatPointer(sub);
-  // Pointers are document-wide; the values object starts at src.root.
-  const value = getAt(block.src.values, parsePointer(path.slice(block.src.root.length)));
+function site(view: RepoView, block: Block, sub: string[], layer: string): Resolution {
+  const r = block.src.rendering;
+  if (r) {
+    // Resolved through the layers: an overlay's values patch, or a new patch of the targeted root.
+    const res = resolveField(view, r, { scope: "object", sub: ["spec", "values", ...sub], managed: 2 });
+    if (res) return res;
+  }
+  const path = block.src.root + formatPointer(sub);
+  const value = getAt(block.src.values, sub);
+  const { release, generator } = block.src;
+  const others = release && generator ? untargeted(release, view.layerRoots.get(generator)) : [];
   const s: EditSite = {
     file: block.src.file,
     docIndex: block.src.docIndex,
@@ -209,83 +434,188 @@ function site(block: Block, sub: string[], layer: string): Resolution {
     ...(value !== undefined ? { raw: value } : {}),
     layer,
     ...(block.src.inline ? { inline: block.src.inline } : {}),
+    ...(others.length
+      ? {
+          blocked: `${block.src.file} becomes a ConfigMap in ${generator}, which ${others.join(", ")} also apply (roots the policy does not target)`,
+        }
+      : {}),
   };
   return { value, site: s };
 }
 
-function locatedFromBlock(block: Block, target: Target): Located {
-  const layer = `${block.src.kind} ${block.src.file} (${block.how})`;
-  const rel = parsePointer(block.pointer.slice(block.src.root.length));
-  const values = getAt(block.src.values, rel) as Record<string, unknown>;
-  const container: Located["containers"][number] = {
-    name: block.container ?? str(values.name) ?? rel[rel.length - 1] ?? target.name,
+function containerOf(
+  view: RepoView,
+  block: Block,
+  c: Block["containers"][number],
+  target: Target,
+  layer: string,
+) {
+  const values = getAt(block.src.values, c.rel);
+  const container: LocatedContainer = {
+    name: c.name ?? str(isRecord(values) ? values.name : undefined) ?? c.rel[c.rel.length - 1] ?? target.name,
     sites: { cpuRequest: [], cpuLimit: [], memoryRequest: [], memoryLimit: [] },
   };
   for (const field of RESOURCE_FIELDS) {
-    const res = site(block, RESOURCE_PATHS[field], layer);
+    const res = site(view, block, [...c.rel, ...RESOURCE_PATHS[field]], layer);
     const v = field.startsWith("cpu")
       ? readQuantity(res, parseCpu, "CPU quantity")
       : readQuantity(res, parseMemory, "memory quantity");
     if (v !== undefined) container[field] = v;
     container.sites[field].push(res.site);
   }
-  const replicaKey = ["replicaCount", "replicas"].find((k) => typeof values[k] === "number");
-  const replicas = site(block, [replicaKey ?? "replicaCount"], layer);
+  return container;
+}
+
+function locatedFromBlock(view: RepoView, block: Block, target: Target): Located {
+  const layer = `${block.src.kind} ${block.src.file} (${block.how})`;
+  const found = getAt(block.src.values, block.rel);
+  const values = isRecord(found) ? found : {};
+  const replicaKey =
+    block.replicasKey ?? ["replicaCount", "replicas"].find((k) => typeof values[k] === "number");
+  const replicas = site(view, block, [...block.rel, replicaKey ?? "replicaCount"], layer);
   if (!replicaKey)
-    replicas.site.blocked ??= `${block.src.file}: the values block ${block.pointer || "/"} sets no replicaCount or replicas; the chart decides how replicas are set`;
+    replicas.site.blocked ??= `${block.src.file}: the values block ${formatPointer(block.rel) || "/"} sets no replicaCount or replicas; the chart decides how replicas are set`;
   const autoscaling = values.autoscaling;
   const ns = target.namespace ?? block.src.namespace;
+  const pod = block.pod ?? block.rel;
+  const r = block.src.rendering ?? block.src.release;
   return {
     ok: true,
     target: { kind: target.kind, name: target.name, ...(ns ? { namespace: ns } : {}) },
     source: block.src.kind,
+    roots: r?.root ? [r.root.file] : [],
     definedIn: [{ file: block.src.file, docIndex: block.src.docIndex }],
-    newFiles: [{ folder: dirOf(block.src.file) }],
+    newFiles: [r ? newFileSite(view, r) : { folder: dirOf(block.src.file) }],
     labels: {},
     podLabels: {},
-    containers: [container],
+    containers: block.containers.map((c) => containerOf(view, block, c, target, layer)),
     replicas: {
       current: typeof replicas.value === "number" ? replicas.value : 1,
-      explicit: replicaKey !== undefined,
+      explicit: typeof replicas.value === "number",
       sites: [replicas.site],
       ownedByHpa: isRecord(autoscaling) && autoscaling.enabled === true,
     },
     placement: {
-      nodeAffinity: [site(block, ["affinity", "nodeAffinity"], layer).site],
-      tolerations: [site(block, ["tolerations"], layer).site],
+      nodeAffinity: [site(view, block, [...pod, "affinity", "nodeAffinity"], layer).site],
+      tolerations: [site(view, block, [...pod, "tolerations"], layer).site],
     },
-    notes: [`Helm values block chosen by ${block.how}`],
+    notes: [`Helm values of ${block.src.described}, block chosen by ${block.how}`],
   };
+}
+
+/**
+ * One block per release rendering: Flux merges valuesFrom in order, then spec.values last. The
+ * layer that sets the container's resources last is edited; when none does, the last valuesFrom
+ * file (where the team keeps this release's values) unless spec.values holds values of its own.
+ */
+function lastLayer(blocks: Block[]): Block[] {
+  const groups = new Map<unknown, Block[]>();
+  for (const b of blocks) {
+    const r = b.src.rendering ?? b.src.release;
+    const key = r
+      ? `${r.doc.file}\u0000${r.doc.docIndex}\u0000${r.doc.pointer}\u0000${r.root?.file ?? ""}`
+      : b;
+    groups.set(key, [...(groups.get(key) ?? []), b]);
+  }
+  return [...groups.values()].map((group) => {
+    if (group.length === 1) return group[0] as Block;
+    const order = (b: Block) =>
+      b.src.valuesFrom === undefined ? Number.POSITIVE_INFINITY : b.src.valuesFrom;
+    const sorted = [...group].sort((a, b) => order(b) - order(a));
+    const sets = (b: Block) =>
+      b.containers.some((c) => getAt(b.src.values, [...c.rel, "resources"]) !== undefined);
+    const hr = sorted.find((b) => b.src.valuesFrom === undefined);
+    const files = sorted.filter((b) => b.src.valuesFrom !== undefined);
+    const own = hr && isRecord(hr.src.values) && Object.keys(hr.src.values).length > 0;
+    return sorted.find(sets) ?? (own ? hr : files[0]) ?? (sorted[0] as Block);
+  });
+}
+
+/** Blocks from renderings of one HelmRelease document at one path are copies; anything else is ambiguous. */
+function sameRelease(blocks: Block[]): boolean {
+  const [first, ...rest] = blocks as [Block, ...Block[]];
+  return rest.every(
+    (b) =>
+      (b.src.rendering ?? b.src.release) &&
+      (first.src.rendering ?? first.src.release) &&
+      b.src.file === first.src.file &&
+      b.src.docIndex === first.src.docIndex &&
+      b.src.root === first.src.root &&
+      formatPointer(b.rel) === formatPointer(first.rel),
+  );
+}
+
+export interface HelmScope {
+  scope: string;
+  /** Whether a rendering of a HelmRelease / Application is in the policy's scope and cluster. */
+  admitted: (r: Rendering) => boolean;
+  valuesPath?: string;
+  explicit?: boolean;
+  /** Charts Flux fetched into the cluster, by ChartNeed key. */
+  charts?: ReadonlyMap<string, FetchedChart>;
 }
 
 /** The workload's values block, or a reason (ambiguity, nothing found) as a string. */
 export function locateInHelm(
   index: RepoIndex,
+  view: RepoView,
   target: Target,
-  scope: string,
-  valuesPath: string | undefined,
-  explicit = false,
+  opts: HelmScope,
 ): Located | string | undefined {
-  const sources = valuesSources(index, scope, explicit).filter(
-    (s) => namespaceFits(s, target) && isRecord(s.values),
-  );
+  const { scope, valuesPath, explicit = false } = opts;
+  const sources = [
+    ...chartValuesSources(index, scope, explicit),
+    ...deployTimeSources(index, view, opts),
+  ].filter((s) => namespaceFits(s, target) && isRecord(s.values));
+  const renders = (s: ValuesSource) => s.kind !== "helm-values" || s.releaseName !== undefined;
   const tiers: ((s: ValuesSource) => Block[])[] = valuesPath
-    ? [(s) => valuesPathBlocks(s, valuesPath)]
+    ? [(s) => valuesPathBlocks(s, valuesPath, renders(s) && releaseBlocks(s, target).length > 0)]
     : [(s) => markerBlocks(index, s, target), (s) => nameBlocks(s, target)];
-  // Last: the named file is this release's own values, so its top-level resources are the workload's.
+  // The named file is this release's own values, so its top-level resources are the workload's.
   if (!valuesPath && explicit) tiers.push((s) => (s.file === scope ? rootBlocks(s) : []));
-  for (const tier of tiers) {
+  if (!valuesPath) tiers.push((s) => (renders(s) ? releaseBlocks(s, target) : []));
+  for (const [n, tier] of tiers.entries()) {
+    // Before guessing from conventions: a chart artifact that could not be read is a refusal.
+    const unread =
+      n === tiers.length - 1 && !valuesPath ? sources.find((s) => unreadChart(s, target)) : undefined;
+    if (unread)
+      return `${target.kind} ${target.name} comes from ${unread.described}, whose chart cannot be read: ${unread.chart?.failed}; nothing is edited (set source.valuesPath to name its values block)`;
     const all = sources.flatMap(tier);
     if (!all.length) continue;
     // Values given at deploy time (HelmRelease, Application) override the chart's own values.
-    const deployTime = all.filter((b) => b.src.kind !== "helm-values");
-    const blocks = deployTime.length ? deployTime : all;
-    if (blocks.length > 1)
+    const deployTime = all.filter((b) => b.src.kind !== "helm-values" || b.src.releaseName !== undefined);
+    const blocks = lastLayer(deployTime.length ? deployTime : all);
+    if (blocks.length > 1 && !sameRelease(blocks))
       return `${target.kind} ${target.name} matches ${blocks.length} Helm values blocks (${blocks
-        .map((b) => `${b.src.file} ${b.pointer || "/"} by ${b.how}`)
-        .join("; ")}); set source.valuesPath or add a "# costopt: <namespace>/<name>" marker to one`;
-    return locatedFromBlock(blocks[0] as Block, target);
+        .map((b) => `${b.src.described} ${formatPointer(b.rel) || "/"} by ${b.how}`)
+        .join(
+          "; ",
+        )}); set source.path to one root, or source.valuesPath, or add a "# costopt: <namespace>/<name>" marker to one`;
+    // One HelmRelease rendered by several targeted roots: the copies are edited together.
+    const releaseOf = (b: Block) => b.src.rendering ?? b.src.release;
+    const roots = new Set(blocks.flatMap((b) => releaseOf(b)?.root?.file ?? []));
+    for (const b of blocks) {
+      const r = releaseOf(b);
+      if (r && roots.size > 1) r.targeted = roots;
+    }
+    const merged = mergeLocated(
+      blocks.map((b) => locatedFromBlock(view, b, target)),
+      `${target.kind} ${target.name}`,
+    );
+    return merged;
   }
   if (valuesPath) return `source.valuesPath ${valuesPath} names no map in the Helm values in scope`;
+  const releases = sources.filter(
+    (s) => (s.kind !== "helm-values" || s.releaseName !== undefined) && s.valuesFrom === undefined,
+  );
+  if (releases.length)
+    return `${target.kind} ${target.namespace ? `${target.namespace}/` : ""}${target.name} is not rendered by the Helm releases in scope: ${releases
+      .map(
+        (s) =>
+          `${s.described} is release ${s.releaseName ?? "?"} of ${s.chart?.described ?? "its chart"}${s.chart?.name ? ` (renders ${conventionalNames(s.releaseName ?? "?", s.chart, s.values).join(" or ")})` : ""}`,
+      )
+      .join(
+        "; ",
+      )}; name the release's values block with source.valuesPath, or add a "# costopt: <namespace>/<name>" marker above its resources`;
   return undefined;
 }

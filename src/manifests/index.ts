@@ -32,8 +32,8 @@
 //     re-parses to exactly the original plus the operations.
 
 export { PatchError } from "./errors.js";
-export { locateWorkload } from "./locate.js";
-export type { Target } from "./located.js";
+export { chartNeeds, type LocateOptions, locateWorkload } from "./locate.js";
+export { describeLocation, type LandingRow, landingOf, locationOf, type Target } from "./located.js";
 export { type Operation, patchDocument } from "./patch.js";
 export { planChanges } from "./plan.js";
 export { DEFAULT_MAX_FILE_BYTES, indexRepository } from "./repo-index.js";

@@ -118,6 +118,22 @@ function readPatches(ctx: Ctx, k: Record<string, unknown>): KustomizePatch[] {
   return out;
 }
 
+/** configMapGenerator files: "key=path" or "path" (the key is the file name). */
+function generatorsOf(ctx: Ctx, k: Record<string, unknown>): Kustomization["configMapGenerators"] {
+  const list = Array.isArray(k.configMapGenerator) ? k.configMapGenerator : [];
+  return list.flatMap((g, i) => {
+    if (!isRecord(g) || typeof g.name !== "string") return [];
+    const files = strings(g.files).flatMap((entry, j) => {
+      const eq = entry.indexOf("=");
+      const rel = eq < 0 ? entry : entry.slice(eq + 1);
+      const key = eq < 0 ? rel.slice(rel.lastIndexOf("/") + 1) : entry.slice(0, eq);
+      const path = follow(ctx, `configMapGenerator[${i}].files`, j, rel);
+      return path === undefined ? [] : [{ key, path }];
+    });
+    return [{ name: g.name, files }];
+  });
+}
+
 function labelsOf(k: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   const add = (m: unknown) => {
@@ -159,6 +175,7 @@ export function readKustomization(
         ? [{ name: r.name, count: r.count, index }]
         : [],
     ),
+    configMapGenerators: generatorsOf(ctx, value),
     commonLabels: labelsOf(value),
     problems: ctx.problems,
   };

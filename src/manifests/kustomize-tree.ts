@@ -3,6 +3,7 @@
 // rename it, move it to a namespace and patch it. The view is computed once per index.
 
 import { dirOf } from "./paths.js";
+import { declaredPaths } from "./roots.js";
 import type { IndexedDocument, Kustomization, RepoIndex } from "./types.js";
 
 export interface Rendering {
@@ -11,6 +12,11 @@ export interface Rendering {
   layers: Kustomization[];
   /** The kustomization that renders it (absent for a plain manifest). */
   root?: Kustomization;
+  /**
+   * The root kustomizations (by file) the policy targets, when several render the workload; a file
+   * that also renders into a root outside this set is never edited. Defaults to `root` alone.
+   */
+  targeted?: ReadonlySet<string>;
   /** The name the document has when it enters each layer. */
   namesIn: string[];
   /** Name and namespace after every layer. */
@@ -21,11 +27,13 @@ export interface Rendering {
 export interface RepoView {
   renderings: Rendering[];
   byKindName: Map<string, Rendering[]>;
-  /** How many root kustomizations render each document (0 for plain manifests). */
-  rootCount: Map<IndexedDocument, number>;
+  /** The root kustomizations (by file) that render each document (none for plain manifests). */
+  docRoots: Map<IndexedDocument, Set<string>>;
   dirKustomization: Map<string, Kustomization>;
-  /** How many root kustomizations apply each kustomization or component (by file). */
-  layerRootCount: Map<string, number>;
+  /** The root kustomizations (by file) that apply each kustomization or component (by file). */
+  layerRoots: Map<string, Set<string>>;
+  /** Kustomizations that are deployed: included by none, or named by an Argo CD Application or Flux Kustomization. */
+  roots: Set<string>;
   /** HorizontalPodAutoscalers, which may own a workload's replicas. */
   hpas: IndexedDocument[];
   /** Files kustomizations use as patches: their documents are not resources. */
@@ -106,12 +114,15 @@ export function viewOf(index: RepoIndex): RepoView {
     }
     for (const p of k.patches) if (!p.inline) patchFiles.add(p.file);
   }
+  // A folder an Application or Flux Kustomization deploys stays a root even when another root includes it.
+  const declared = new Set(declaredPaths(index).flatMap((p) => dirKustomization.get(p.dir)?.file ?? []));
   const view: RepoView = {
     renderings: [],
     byKindName: new Map(),
-    rootCount: new Map(),
+    docRoots: new Map(),
     dirKustomization,
-    layerRootCount: new Map(),
+    layerRoots: new Map(),
+    roots: new Set(),
     hpas: index.documents.filter((d) => d.kind === "HorizontalPodAutoscaler"),
     patchFiles,
   };
@@ -119,14 +130,13 @@ export function viewOf(index: RepoIndex): RepoView {
   for (const k of index.kustomizations.values()) {
     if (k.kind !== "Kustomization") continue;
     for (const raw of renderKustomization(index, dirKustomization, k)) inTree.add(raw.doc);
-    if (referenced.has(k.file)) continue;
-    const layers = new Set<string>();
+    if (referenced.has(k.file) && !declared.has(k.file)) continue;
+    view.roots.add(k.file);
     for (const r of renderingsOf(index, view, k)) {
       view.renderings.push(r);
-      view.rootCount.set(r.doc, (view.rootCount.get(r.doc) ?? 0) + 1);
-      for (const layer of r.layers) layers.add(layer.file);
+      addTo(view.docRoots, r.doc, k.file);
+      for (const layer of r.layers) addTo(view.layerRoots, layer.file, k.file);
     }
-    for (const file of layers) view.layerRootCount.set(file, (view.layerRootCount.get(file) ?? 0) + 1);
   }
   for (const file of index.files.values()) {
     if (patchFiles.has(file.path) || index.kustomizations.has(file.path)) continue;
@@ -144,6 +154,23 @@ export function viewOf(index: RepoIndex): RepoView {
   }
   views.set(index, view);
   return view;
+}
+
+function addTo<K>(map: Map<K, Set<string>>, key: K, root: string): void {
+  const set = map.get(key);
+  if (set) set.add(root);
+  else map.set(key, new Set([root]));
+}
+
+/** The roots a rendering's edit may reach: the targeted ones, or its own root alone. */
+export function targetedRoots(r: Rendering): ReadonlySet<string> {
+  return r.targeted ?? new Set(r.root ? [r.root.file] : []);
+}
+
+/** Roots in `reach` the rendering does not target (a file rendering into them must not change). */
+export function untargeted(r: Rendering, reach: ReadonlySet<string> | undefined): string[] {
+  const targeted = targetedRoots(r);
+  return [...(reach ?? [])].filter((root) => !targeted.has(root));
 }
 
 export function folderOf(r: Rendering): string {

@@ -5,9 +5,18 @@ import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { WorkloadKind } from "../api/types.js";
 import { type FieldRef, POD_SPEC, RESOURCE_PATHS, readQuantity, resolveField } from "./fields.js";
 import { hpaInfo } from "./hpa.js";
-import { folderOf, type Rendering, type RepoView } from "./kustomize-tree.js";
+import { folderOf, type Rendering, type RepoView, untargeted } from "./kustomize-tree.js";
 import { getAt, isRecord } from "./pointer.js";
-import type { EditSite, Located, LocatedContainer, LocatedReplicas, ResourceField } from "./types.js";
+import type {
+  Desired,
+  EditSite,
+  Located,
+  LocatedContainer,
+  LocatedReplicas,
+  NewFileSite,
+  ResourceField,
+  WorkloadLocation,
+} from "./types.js";
 import { RESOURCE_FIELDS } from "./types.js";
 import { deepEqual } from "./yaml-stream.js";
 
@@ -53,6 +62,21 @@ function containerOf(view: RepoView, r: Rendering, name: string): LocatedContain
   return c;
 }
 
+/** The folder of the kustomization that renders the workload, unless other roots include it too. */
+export function newFileSite(view: RepoView, r: Rendering): NewFileSite {
+  if (!r.root) return { folder: folderOf(r) };
+  const others = untargeted(r, view.layerRoots.get(r.root.file));
+  return {
+    folder: r.root.dir,
+    kustomization: r.root.file,
+    ...(others.length
+      ? {
+          blocked: `a new file listed in ${r.root.file} would also be applied by ${others.join(", ")}, which the policy does not target`,
+        }
+      : {}),
+  };
+}
+
 export function locatedFromRendering(
   view: RepoView,
   r: Rendering,
@@ -68,20 +92,22 @@ export function locatedFromRendering(
     return res ? [res.site] : [];
   };
   const notes: string[] = [];
-  if (r.root && (view.rootCount.get(r.doc) ?? 0) > 1)
+  const roots = view.docRoots.get(r.doc)?.size ?? 0;
+  if (r.root && roots > 1)
     notes.push(
-      `${r.doc.file} is shared by ${view.rootCount.get(r.doc)} kustomizations; values it sets are overridden in ${r.root.file}`,
+      `${r.doc.file} is shared by ${roots} kustomizations; values it sets are overridden in ${r.root.file}`,
     );
   return {
     ok: true,
     target: { kind: target.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
     source: r.root ? "kustomize" : "manifest",
+    roots: r.root ? [r.root.file] : [],
     definedIn: [
       { file: r.doc.file, docIndex: r.doc.docIndex, ...(r.doc.pointer ? { pointer: r.doc.pointer } : {}) },
     ],
     // Kustomize, Argo CD and Flux apply only what a kustomization lists: a new file belongs to the
     // layer being edited (the overlay, or the base rendered on its own) and is listed there.
-    newFiles: [r.root ? { folder: r.root.dir, kustomization: r.root.file } : { folder: folderOf(r) }],
+    newFiles: [newFileSite(view, r)],
     labels: Object.assign(
       labelsAt(r.doc.value, ["metadata", "labels"]),
       ...r.layers.map((l) => l.commonLabels),
@@ -131,6 +157,7 @@ export function mergeLocated(all: Located[], what: string): Located | string {
       mergeSites(first.replicas.hpa.minReplicasSites, other.replicas.hpa.minReplicasSites);
     mergeSites(first.placement.nodeAffinity, other.placement.nodeAffinity);
     mergeSites(first.placement.tolerations, other.placement.tolerations);
+    for (const root of other.roots ?? []) if (!first.roots?.includes(root)) first.roots?.push(root);
     for (const n of other.newFiles)
       if (!first.newFiles.some((f) => f.folder === n.folder && f.kustomization === n.kustomization))
         first.newFiles.push(n);
@@ -138,4 +165,64 @@ export function mergeLocated(all: Located[], what: string): Located | string {
   }
   if (rest.length) first.notes.push(`${what} has ${all.length} identical copies; all are edited together`);
   return first;
+}
+
+/** Where the workload is and where its CPU, memory and replica values are written. */
+export function locationOf(l: Located): WorkloadLocation {
+  const sites: WorkloadLocation["sites"] = [];
+  const all = [
+    ...l.containers.flatMap((c) => RESOURCE_FIELDS.flatMap((f) => c.sites[f])),
+    ...l.replicas.sites,
+  ];
+  for (const s of all)
+    if (!s.blocked && !sites.some((t) => t.file === s.file && t.layer === s.layer))
+      sites.push({ file: s.file, layer: s.layer, created: s.create !== undefined });
+  return { format: l.source, definedIn: [...new Set(l.definedIn.map((d) => d.file))], sites };
+}
+
+/** "apps/production/podinfo-values.yaml (patch ..., helmrelease); defined in apps/base/podinfo/release.yaml" */
+export function describeLocation(loc: WorkloadLocation): string {
+  const sites = loc.sites.map((s) => `${s.file}${s.created ? " (new)" : ""}: ${s.layer}`).join("; ");
+  return `${loc.format}, defined in ${loc.definedIn.join(", ")}${sites ? `; written to ${sites}` : ""}`;
+}
+
+/** One value a plan changes: what it is now, which layer sets it, and where the new value goes. */
+export interface LandingRow {
+  container?: string;
+  field: ResourceField | "replicas";
+  /** Millicores, bytes or a replica count, as the targeted root renders it; absent when unset. */
+  current?: number;
+  /** The layer that sets the value now; absent when nothing does. */
+  setIn?: string;
+  /** The file the new value is written to, and its layer. */
+  file: string;
+  layer: string;
+  created: boolean;
+}
+
+/** The rows of "Where this change lands" for the values `desired` changes. */
+export function landingOf(l: Located, desired: Desired): LandingRow[] {
+  const rows: LandingRow[] = [];
+  const row = (site: EditSite, field: LandingRow["field"], current: number | undefined, container?: string) =>
+    rows.push({
+      ...(container !== undefined ? { container } : {}),
+      field,
+      ...(current !== undefined ? { current } : {}),
+      ...(site.setIn ? { setIn: site.setIn } : site.exists ? { setIn: site.layer } : {}),
+      file: site.file,
+      layer: site.layer,
+      created: site.create !== undefined,
+    });
+  const wanted = desired.containers ?? [];
+  for (const d of wanted) {
+    const c =
+      l.containers.find((x) => x.name === d.name) ?? (wanted.length === 1 ? l.containers[0] : undefined);
+    if (!c) continue;
+    for (const f of RESOURCE_FIELDS)
+      if (d[f] !== undefined) for (const s of c.sites[f]) row(s, f, c[f], c.name);
+  }
+  if (desired.replicas !== undefined)
+    for (const s of l.replicas.sites)
+      row(s, "replicas", l.replicas.explicit ? l.replicas.current : undefined);
+  return rows;
 }

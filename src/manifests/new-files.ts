@@ -21,6 +21,7 @@ export function placeNewFiles(
   const out: NewFiles = { created: [], listings: [] };
   for (const f of files)
     for (const site of located.newFiles) {
+      if (site.blocked) return `new file ${f.path}: ${site.blocked}`;
       const path = joinRepo(site.folder, f.path);
       if (path === undefined) return `new file ${f.path} would leave the repository`;
       const link = symlinkOnPath(path, index.symlinks);

@@ -92,7 +92,7 @@ function collectWrites(located: Located, desired: Desired): Write[] {
         `${field} of container ${c.name}`,
         (raw) => format(amount, raw ?? hint),
         RESOURCE_REL[field],
-        c.manifestName ?? c.name,
+        c.name,
       );
     }
   }
@@ -188,11 +188,13 @@ export function buildOps(doc: unknown, writes: readonly { path: string; value: u
 function newPatchDocument(header: object, writes: Write[]): string {
   const doc = structuredClone(header) as Record<string, unknown>;
   // Workload-level fields (replicas) read best above the pod template.
-  const podLevel = (w: Write) => w.container !== undefined || w.rel[1] === "template";
+  const podLevel = (w: Write) => w.container !== undefined || w.site.path.startsWith("/spec/template/");
   const ordered = [...writes.filter((w) => !podLevel(w)), ...writes.filter(podLevel)];
   for (const w of ordered) {
-    let path = w.rel;
-    if (w.container) {
+    // The site's pointer is the place in the new document (a HelmRelease patch puts container
+    // values under spec.values); only a workload's own containers are matched by name.
+    let path = parsePointer(w.site.path);
+    if (w.container && w.site.path.startsWith(`${formatPointer([...POD_SPEC, "containers"])}/`)) {
       const list = (getAt(doc, [...POD_SPEC, "containers"]) as { name: string }[] | undefined) ?? [];
       let i = list.findIndex((c) => c.name === w.container);
       if (i < 0) i = list.push({ name: w.container }) - 1;

@@ -95,8 +95,13 @@ export function indexRepository(files: readonly RepoFile[], opts: IndexOptions =
   }
   // Templates are Go text, not YAML, until Helm renders them.
   const templateDirs = [...chartDirs].map((d) => (d === "" ? "templates" : `${d}/templates`));
+  const templates = new Map<string, string>();
   for (const { f, path } of wanted) {
-    if (!isYamlPath(path) || templateDirs.some((d) => isUnder(path, d))) continue;
+    if (templateDirs.some((d) => isUnder(path, d))) {
+      if (/\.(ya?ml|tpl)$/.test(path) && !checkFile(f, path, maxBytes)) templates.set(path, f.content);
+      continue;
+    }
+    if (!isYamlPath(path)) continue;
     const bad = checkFile(f, path, maxBytes);
     if (bad) {
       index.skipped.push(bad);
@@ -128,7 +133,17 @@ export function indexRepository(files: readonly RepoFile[], opts: IndexOptions =
     const valuesFiles = [...index.files.keys()].filter(
       (p) => dirOf(p) === dir && /^values(-[^/]*)?\.ya?ml$/.test(p.slice(p.lastIndexOf("/") + 1)),
     );
-    index.charts.push({ dir, valuesFiles: valuesFiles.sort() });
+    const meta = index.files.get(dir === "" ? "Chart.yaml" : `${dir}/Chart.yaml`)?.documents[0]?.value;
+    const name = str((meta as { name?: unknown } | undefined)?.name);
+    const tdir = dir === "" ? "templates" : `${dir}/templates`;
+    index.charts.push({
+      dir,
+      ...(name ? { name } : {}),
+      valuesFiles: valuesFiles.sort(),
+      templates: [...templates]
+        .filter(([p]) => isUnder(p, tdir))
+        .map(([path, content]) => ({ path, content })),
+    });
   }
   return index;
 }

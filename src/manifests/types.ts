@@ -83,6 +83,8 @@ export interface Kustomization {
   components: string[];
   patches: KustomizePatch[];
   replicas: { name: string; count: number; index: number }[];
+  /** configMapGenerator entries: the ConfigMap's name and each data key's source file. */
+  configMapGenerators: { name: string; files: { key: string; path: string }[] }[];
   /** commonLabels and labels[].pairs, which the kustomization adds to every resource. */
   commonLabels: Record<string, string>;
   /** Entries that could not be followed, with the reason. */
@@ -91,8 +93,12 @@ export interface Kustomization {
 
 export interface HelmChart {
   dir: string;
+  /** Chart.yaml's name. */
+  name?: string;
   /** values.yaml and values-*.yaml next to Chart.yaml. */
   valuesFiles: string[];
+  /** The templates as text (Go templates, not YAML), read to learn which values feed a container. */
+  templates: { path: string; content: string }[];
 }
 
 export interface RepoIndex {
@@ -134,12 +140,40 @@ export interface EditSite {
   inline?: { path: string };
   /** Set when the site cannot be edited safely; planChanges refuses edits here with this reason. */
   blocked?: string;
+  /**
+   * The layer that sets the value in effect, when that is not this site (a base value that a new
+   * patch of this overlay will override); absent when the site holds it or nothing sets it.
+   */
+  setIn?: string;
+}
+
+/** A chart Flux fetched that is not in the repository: read from the cluster by src/discovery. */
+export interface ChartNeed {
+  /** `${kind}/${namespace}/${name}`, the key of the fetched result. */
+  key: string;
+  kind: "HelmChart" | "OCIRepository";
+  namespace: string;
+  name: string;
+}
+
+/** A chart artifact as read from the cluster, or why it could not be. */
+export type FetchedChart = { ok: true; chart: HelmChart; from: string } | { ok: false; reason: string };
+
+/** Where a workload was found and where its values are written, for people to read. */
+export interface WorkloadLocation {
+  format: SourceKind;
+  /** The files that define the workload (the base document, the values file, the HelmRelease). */
+  definedIn: string[];
+  /** Each distinct place a value is written: the file and its layer; `created` for a new patch. */
+  sites: { file: string; layer: string; created: boolean }[];
 }
 
 export interface NewFileSite {
   folder: string;
   /** The kustomization file whose `resources:` must list a new file so it is applied. */
   kustomization?: string;
+  /** A new file here would also reach roots the policy does not target. */
+  blocked?: string;
 }
 
 export interface NewPatchFile {
@@ -158,10 +192,8 @@ export const RESOURCE_FIELDS: readonly ResourceField[] = [
 ];
 
 export interface LocatedContainer {
-  /** The live container name (source.containerMapping applied). */
+  /** The name written in the manifests (source.containerMapping is applied where usage meets it). */
   name: string;
-  /** The name written in the manifests or values, when it differs from `name`. */
-  manifestName?: string;
   /** Millicores / bytes; absent when not set. */
   cpuRequest?: number;
   cpuLimit?: number;
@@ -194,6 +226,8 @@ export interface Located {
   ok: true;
   target: { kind: WorkloadKind; namespace?: string; name: string };
   source: SourceKind;
+  /** The root kustomizations (files) that render the workload; empty for plain manifests and values files. */
+  roots?: string[];
   /** Where the workload is defined (the base document, or the values file). */
   definedIn: { file: string; docIndex: number; pointer?: string }[];
   /**

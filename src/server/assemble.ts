@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import { checkPolicies, validPolicies } from "../api/load.js";
 import { type Config, ConfigError } from "../config.js";
+import { fetchCharts } from "../discovery/chart-artifact.js";
+import { passReader } from "../discovery/reader.js";
 import { HttpKube } from "../kube/client.js";
 import { KubeConnection } from "../kube/connection.js";
 import { LocalPolicies, type PolicyLoader } from "../kube/local-policies.js";
@@ -119,6 +121,8 @@ export async function assemble(
     clusterName: config.clusterName,
     validation: { protectedNamespaces: config.protectedNamespaces },
     ...clock,
+    // In a cluster, a HelmRelease's chart that is not in Git is read as Flux fetched it.
+    ...(kube ? { extra: { charts: (needs) => fetchCharts(passReader(kube), needs) } } : {}),
   });
   service = new Service({
     config,

@@ -3,6 +3,7 @@
 
 import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions, ReplyError } from "ioredis";
+import { redactUrl as redact } from "../telemetry/redact.js";
 import {
   DELIVERY_TTL_SECONDS,
   LEDGER_TTL_SECONDS,
@@ -45,13 +46,7 @@ export class RedisUnavailableError extends Error {
 
 /** redis://user:secret@host -> redis://user:***@host, for messages and logs. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return "(unparseable Redis URL)";
-  }
+  return redact(url, "Redis URL");
 }
 
 export class RedisStore implements Store {

@@ -132,6 +132,12 @@ describe("costopt recommend", () => {
 
     const web = entries[0] as RecommendationEntry;
     expect(web.target).toEqual({ namespace: "shop", kind: "Deployment", name: "web" });
+    // Where the workload was found and where its values would be written.
+    expect(web.location).toEqual({
+      format: "manifest",
+      definedIn: ["apps/web.yaml"],
+      sites: [{ file: "apps/web.yaml", layer: "apps/web.yaml", created: false }],
+    });
     expect(web.optimizationType).toBe("CPU");
     const app = web.containers[0];
     expect(app?.current).toEqual({
@@ -178,7 +184,7 @@ describe("costopt recommend", () => {
   it("prints a table readable at a glance, with the total saving", async () => {
     const { out } = await run();
     expect(out).toMatch(/Policy.*Workload.*CPU request.*Saving\/mo/);
-    expect(out).toMatch(/shop\/web-cpu.*shop\/web .*CPU.*app.*2 -> \d+m/);
+    expect(out).toMatch(/shop\/web-cpu.*shop\/web .*manifest:.*CPU.*app.*2 -> \d+m/);
     expect(out).toMatch(/proxy/);
     expect(out).toMatch(/error: /);
     expect(out).toMatch(/3 policies: \d allowed, 1 failed; allowed changes save \$[\d,.]+\/mo/);
@@ -193,13 +199,18 @@ describe("costopt recommend", () => {
     // web: 1 container, api: 2, gone: 1 error row
     expect(lines).toHaveLength(5);
     expect(lines[1]).toMatch(/^shop\/web-cpu,shop,Deployment,web,CPU,app,2,\d+m,/);
+    expect(lines[0]).toMatch(/,location,reasons$/);
+    expect(lines[1]).toContain(
+      ',"manifest, defined in apps/web.yaml; written to apps/web.yaml: apps/web.yaml",',
+    );
     expect(lines[4]).toMatch(/^shop\/gone,shop,Deployment,missing,.*error: /);
   });
 
   it("prints Markdown", async () => {
     const { out } = await run("--format", "markdown");
-    expect(out.split("\n")[0]).toMatch(/^\| Policy \| Workload \|/);
+    expect(out.split("\n")[0]).toMatch(/^\| Policy \| Workload \| Manifests \|/);
     expect(out.split("\n")[1]).toMatch(/^\| --- \|/);
+    expect(out).toMatch(/^\| shop\/web-cpu \| shop\/web \| manifest: apps\/web\.yaml \|/m);
   });
 
   it("rejects an unknown format", async () => {

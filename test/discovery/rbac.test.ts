@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FLUX_HELMCHARTS, FLUX_OCIREPOSITORIES } from "../../src/discovery/chart-artifact.js";
 import { DISCOVERY_RBAC_RULES } from "../../src/discovery/rbac.js";
 import {
   ARGO_APPLICATIONS,
@@ -9,7 +10,14 @@ import {
 
 describe("RBAC for discovery", () => {
   it("grants read access, and only read access, to every kind discovery reads", () => {
-    for (const r of [ARGO_APPLICATIONS, FLUX_KUSTOMIZATIONS, FLUX_HELMRELEASES, FLUX_GITREPOSITORIES]) {
+    for (const r of [
+      ARGO_APPLICATIONS,
+      FLUX_KUSTOMIZATIONS,
+      FLUX_HELMRELEASES,
+      FLUX_GITREPOSITORIES,
+      FLUX_HELMCHARTS,
+      FLUX_OCIREPOSITORIES,
+    ]) {
       const rule = DISCOVERY_RBAC_RULES.find(
         (x) => x.apiGroups.includes(r.group) && x.resources.includes(r.plural),
       );

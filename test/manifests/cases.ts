@@ -12,17 +12,27 @@ import {
   locateWorkload,
   planChanges,
   type Refused,
+  type RepoFile,
   type Target,
 } from "../../src/manifests/index.js";
 import { loadTree, TESTDATA } from "./helpers.js";
+import type { RenderTarget } from "./render-check.js";
 
 export const CASES = join(TESTDATA, "cases");
 
 export interface CaseSpec {
   description: string;
+  /** A real repository under testdata/ the case starts from; original/ then adds or replaces files. */
+  base?: string;
+  /** The cluster the policy runs for (CLUSTER_NAME / --cluster). */
+  cluster?: string;
   target: Target;
   source?: PolicySource;
   desired: Desired;
+  /** The render check: the roots where the target object may change, and the fields that may. */
+  render: Omit<RenderTarget, "object"> & { object?: RenderTarget["object"] };
+  /** The case is a refusal: its reason contains this text and nothing is edited. */
+  refused?: string;
 }
 
 export function caseNames(): string[] {
@@ -32,11 +42,29 @@ export function caseNames(): string[] {
     .sort();
 }
 
+export function readCase(name: string): CaseSpec {
+  return JSON.parse(readFileSync(join(CASES, name, "case.json"), "utf8")) as CaseSpec;
+}
+
+/** The repository before the edit: the real one named by `base`, with original/ laid over it. */
+export function originalFiles(name: string): RepoFile[] {
+  const spec = readCase(name);
+  const files = new Map<string, string>();
+  if (spec.base) for (const f of loadTree(join(TESTDATA, spec.base))) files.set(f.path, f.content);
+  const own = join(CASES, name, "original");
+  if (existsSync(own)) for (const f of loadTree(own)) files.set(f.path, f.content);
+  return [...files].map(([path, content]) => ({ path, content }));
+}
+
 export function runCase(name: string): { spec: CaseSpec; result: FileEdit[] | Refused } {
-  const dir = join(CASES, name);
-  const spec = JSON.parse(readFileSync(join(dir, "case.json"), "utf8")) as CaseSpec;
-  const index = indexRepository(loadTree(join(dir, "original")));
-  const located = locateWorkload(index, spec.target, spec.source);
+  const spec = readCase(name);
+  const index = indexRepository(originalFiles(name));
+  const located = locateWorkload(
+    index,
+    spec.target,
+    spec.source,
+    spec.cluster ? { cluster: spec.cluster } : {},
+  );
   const plan = planChanges(index, located, spec.desired);
   return { spec, result: plan.ok ? plan.edits : plan };
 }

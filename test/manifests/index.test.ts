@@ -114,7 +114,17 @@ items:
       { path: "chart/values.yaml", content: "replicaCount: 1\n" },
     ]);
     expect(idx.skipped).toEqual([]);
-    expect(idx.charts).toEqual([{ dir: "chart", valuesFiles: ["chart/values.yaml"] }]);
+    // The templates are kept as text, to learn which values feed a container, never as documents.
+    expect(idx.charts).toEqual([
+      {
+        dir: "chart",
+        name: "c",
+        valuesFiles: ["chart/values.yaml"],
+        templates: [
+          { path: "chart/templates/deploy.yaml", content: "metadata:\n  name: {{ .Release.Name }}\n" },
+        ],
+      },
+    ]);
     expect([...idx.files.keys()].sort()).toEqual(["chart/Chart.yaml", "chart/values.yaml"]);
   });
 });

@@ -133,8 +133,25 @@ describe("Kustomize layers", () => {
     expect(plan.ok && plan.edits.map((e) => e.path)).toEqual(["base/deployment.yaml"]);
   });
 
-  it("writes a new file into the base, listed there, when the policy names the base itself", () => {
+  it("a base named by source.path is deployed on its own, but nothing the overlays also render changes for it alone", () => {
     const index = indexRepository(files());
+    const api = locateWorkload(index, { kind: "Deployment", name: "api" }, { path: "base" });
+    if (!api.ok) throw new Error(api.reason);
+    const schedule = planChanges(index, api, {
+      files: [{ path: "api-schedule.yaml", content: "kind: ScaledObject\n" }],
+    });
+    expect(schedule.ok || schedule.reason).toBe(
+      "new file api-schedule.yaml: a new file listed in base/kustomization.yaml would also be applied by overlays/eu/kustomization.yaml, overlays/us/kustomization.yaml, which the policy does not target",
+    );
+    const cpu = planChanges(index, api, { containers: [{ name: "app", cpuRequest: 80 }] });
+    expect(cpu.ok || cpu.reason).toMatch(
+      /^Deployment api renders from base\/deployment\.yaml, which base\/kustomization\.yaml shares with overlays\/eu\/kustomization\.yaml, overlays\/us\/kustomization\.yaml \(roots the policy does not target\)/,
+    );
+  });
+
+  it("writes a new file into a base deployed on its own when no overlay includes it", () => {
+    const only = files().filter((f) => !f.path.startsWith("overlays/"));
+    const index = indexRepository(only);
     const api = locateWorkload(index, { kind: "Deployment", name: "api" }, { path: "base" });
     if (!api.ok) throw new Error(api.reason);
     const plan = planChanges(index, api, {
@@ -227,16 +244,16 @@ patches:
     });
   });
 
-  it("reports containers under their live names with source.containerMapping", () => {
+  it("reports containers under their manifest names: source.containerMapping is not applied here", () => {
     const index = indexRepository(files());
     const result = locateWorkload(
       index,
       { kind: "Deployment", namespace: "us", name: "api" },
       { containerMapping: { "api-server": "app" } },
     );
-    expect(result.ok && result.containers.map((c) => c.name)).toEqual(["api-server"]);
+    expect(result.ok && result.containers.map((c) => c.name)).toEqual(["app"]);
     if (!result.ok) return;
-    const plan = planChanges(index, result, { containers: [{ name: "api-server", cpuRequest: 90 }] });
+    const plan = planChanges(index, result, { containers: [{ name: "app", cpuRequest: 90 }] });
     expect(plan.ok && plan.edits[0]?.after).toContain(
       "      containers:\n        - name: app\n          resources:\n            requests:\n              cpu: 90m\n",
     );

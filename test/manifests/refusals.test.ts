@@ -159,7 +159,7 @@ spec:
       },
     ];
     expect(reasonOf(plan(files))).toBe(
-      'Deployment web matches 2 Helm values blocks (c/values.yaml /a by name: web; c/values.yaml /b by name: web); set source.valuesPath or add a "# costopt: <namespace>/<name>" marker to one',
+      'Deployment web matches 2 Helm values blocks (c/values.yaml /a by name: web; c/values.yaml /b by name: web); set source.path to one root, or source.valuesPath, or add a "# costopt: <namespace>/<name>" marker to one',
     );
     // Either disambiguation works.
     expect(plan(files, CPU, TARGET, { valuesPath: "b" }).ok).toBe(true);
