@@ -274,7 +274,7 @@ export async function webhookMiddleware(
 export async function githubForge(
   probot: Probot,
   repository: string,
-  options: { writeIntervalMs?: number; defaultBranch?: string } = {},
+  options: { writeIntervalMs?: number; branch?: string } = {},
 ): Promise<GitHubForge> {
   const [owner, repo] = repository.split("/");
   if (!owner || !repo) throw new Error(`repository must be owner/name, got ${JSON.stringify(repository)}`);
@@ -286,6 +286,6 @@ export async function githubForge(
     owner,
     repo,
     writeIntervalMs: options.writeIntervalMs,
-    ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+    ...(options.branch ? { branch: options.branch } : {}),
   });
 }

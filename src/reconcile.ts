@@ -144,6 +144,7 @@ async function pass(
 ): Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date());
   const spec = policy.spec;
+  if (!deps.snapshot) deps.forge.expectBranches?.([branch]);
   const snapshot = deps.snapshot ?? (await deps.forge.snapshot());
   const warnings: string[] = [];
   let config = deps.repoConfig;

@@ -93,7 +93,7 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
     forges.get(`${repository}@${branch ?? ""}`, () =>
       githubForge(probot, repository, {
         writeIntervalMs: o.writeIntervalMs,
-        ...(branch ? { defaultBranch: branch } : {}),
+        ...(branch ? { branch } : {}),
       }),
     );
   const reader = o.clusterReader;

@@ -149,7 +149,7 @@ describe("a CostOptimization from creation to deletion", () => {
 
     // 2. dryRun: false -> the proposal is opened and the policy is Applying with the PR.
     // The default branch moved on meanwhile (the forge caches a snapshot per head commit).
-    gh.snapshot({ "k8s/web.yaml": WEB }, "1".repeat(40), "2".repeat(40)).pulls(BRANCH, []).openCount([]);
+    gh.snapshot({ "k8s/web.yaml": WEB }, "1".repeat(40), "2".repeat(40)).pulls(BRANCH, []);
     gh.commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1);
     await patchSpec({ dryRun: false });
