@@ -149,6 +149,7 @@ export function permission(user: string, level: string): Json {
   out.permission = level;
   out.role_name = level;
   out.user.login = user;
+  out.user.role_name = level;
   return out;
 }
 
@@ -160,4 +161,9 @@ export function installationToken(permissions: Record<string, string>): Json {
   out.repository_selection = "all";
   delete out.repositories;
   return out;
+}
+
+/** An error answer as GitHub sends it (message and documentation_url; 422s also errors). */
+export function apiError(message: string): Json {
+  return { message, documentation_url: "https://docs.github.com/rest" };
 }
