@@ -344,9 +344,11 @@ describe("GitHub forge: writing", () => {
     // The branch as read before planning (head, tree, blobs), then only what opening costs is counted.
     headQuery(scope);
     treeListing(scope, [blob("k8s/web.yaml", 1)]);
-    scope.post("/graphql", (b) => b.query.includes("object(oid:")).reply(200, {
-      data: { repository: { b0: { text: "cpu: 500m\n", isBinary: false, isTruncated: false } } },
-    });
+    scope
+      .post("/graphql", (b) => b.query.includes("object(oid:"))
+      .reply(200, {
+        data: { repository: { b0: { text: "cpu: 500m\n", isBinary: false, isTruncated: false } } },
+      });
     const gh = forge();
     await gh.snapshot();
     scope.on("request", (req: { method: string; path?: string; url?: string }) => {
