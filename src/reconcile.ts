@@ -144,7 +144,7 @@ async function pass(
 ): Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date());
   const spec = policy.spec;
-  if (!deps.snapshot) deps.forge.expectBranches?.([branch]);
+  if (!deps.snapshot) deps.forge.beginPass?.([branch]);
   const snapshot = deps.snapshot ?? (await deps.forge.snapshot());
   const warnings: string[] = [];
   let config = deps.repoConfig;
@@ -262,6 +262,7 @@ export async function reconcileDeleted(
   deps: Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now">,
 ): Promise<ReconcileResult & { rollback?: RollbackResult }> {
   const { key, branch } = keyOf(policy, deps.clusterName);
+  deps.forge.beginPass?.([]);
   return guarded(
     key,
     deps,
@@ -290,6 +291,7 @@ export async function rollbackPolicy(
   deps: Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now">,
 ): Promise<ReconcileResult & { rollback?: RollbackResult }> {
   const { key } = keyOf(policy, deps.clusterName);
+  deps.forge.beginPass?.([]);
   return guarded(
     key,
     deps,

@@ -97,10 +97,11 @@ export interface Forge {
    */
   openPullRequestFrom(branch: string): Promise<PullRequest | undefined>;
   /**
-   * The branches this pass will ask pullRequests() about. A forge may read their pull requests
-   * together with the next snapshot instead of one request per branch.
+   * A pass begins: forget pull requests read before it (a webhook may have changed them since),
+   * and the branches it will ask pullRequests() about, which a forge may read together with the
+   * next snapshot instead of one request per branch.
    */
-  expectBranches?(branches: string[]): void;
+  beginPass?(branches: string[]): void;
   /** Opens a pull request, labels it and asks for reviewers and assignees. */
   openPullRequest(request: NewPullRequest): Promise<PullRequest>;
   updatePullRequest(

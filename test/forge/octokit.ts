@@ -7,7 +7,12 @@ import type { OctokitLike } from "../../src/forge/github/octokit.js";
 import { record } from "../support/github-contract.js";
 
 interface Hookable {
-  hook: { wrap: (name: string, fn: (request: (options: object) => Promise<unknown>, options: object) => Promise<unknown>) => void };
+  hook: {
+    wrap: (
+      name: string,
+      fn: (request: (options: object) => Promise<unknown>, options: object) => Promise<unknown>,
+    ) => void;
+  };
   request: { endpoint: { parse: (o: object) => { method: string; url: string; body?: unknown } } };
 }
 

@@ -49,9 +49,6 @@ interface TreeEntry {
   mode: string;
 }
 
-/** How long the open pull requests read with the head stand for the repository's (one pass). */
-const OPEN_PULLS_FRESH_MS = 60_000;
-
 interface RestPull {
   number: number;
   html_url: string;
@@ -136,8 +133,8 @@ export class GitHubForge implements Forge {
   private readonly now: () => number;
   private defaultBranchName: string | undefined;
   private readonly targetBranch: string | undefined;
-  /** Open pull requests of this repository's own branches, as read with the last head. */
-  private openPulls: { at: number; pulls: PullRequest[] } | undefined;
+  /** Open pull requests of this repository's own branches, as read with this pass's head. */
+  private openPulls: PullRequest[] | undefined;
   /** Branches whose closed and merged pull requests ride on the next head query. */
   private expected: string[] = [];
   /** Their pull requests as read then, every state, newest first (only complete lists). */
@@ -264,17 +261,15 @@ export class GitHubForge implements Forge {
     }
   }
 
-  expectBranches(branches: string[]): void {
-    this.expected = [...new Set([...this.expected, ...branches])];
+  beginPass(branches: string[]): void {
+    this.expected = [...new Set(branches)];
+    this.openPulls = undefined;
+    this.histories = new Map();
   }
 
   async pullRequests(branch: string): Promise<PullRequest[]> {
     const known = this.histories.get(branch);
-    const fresh = this.openPulls && this.now() - this.openPulls.at < OPEN_PULLS_FRESH_MS;
-    if (known && fresh) {
-      const open = (this.openPulls?.pulls ?? []).filter((p) => p.branch === branch);
-      return [...open, ...known];
-    }
+    if (known && this.openPulls) return [...this.openPulls.filter((p) => p.branch === branch), ...known];
     const pulls: RestPull[] = [];
     for (let page = 1; ; page++) {
       const res = await this.guard(() =>
@@ -296,8 +291,7 @@ export class GitHubForge implements Forge {
   }
 
   async openPullRequestFrom(branch: string): Promise<PullRequest | undefined> {
-    const fresh = this.openPulls && this.now() - this.openPulls.at < OPEN_PULLS_FRESH_MS;
-    const pulls = fresh ? (this.openPulls?.pulls ?? []) : await this.readOpenPulls();
+    const pulls = this.openPulls ?? (await this.readOpenPulls());
     return pulls.find((p) => p.branch === branch);
   }
 
@@ -328,12 +322,12 @@ export class GitHubForge implements Forge {
         team_reviewers: teams,
       });
     const opened = { ...pull, labels: request.labels };
-    this.openPulls?.pulls.push(opened);
+    this.openPulls?.push(opened);
     return opened;
   }
 
   async updatePullRequest(number: number, change: { title?: string; body?: string; labels?: string[] }) {
-    const known = this.openPulls?.pulls.find((p) => p.number === number);
+    const known = this.openPulls?.find((p) => p.number === number);
     if (known) Object.assign(known, change);
     if (change.title !== undefined || change.body !== undefined)
       await this.write("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
@@ -362,7 +356,7 @@ export class GitHubForge implements Forge {
       state: "closed",
       ...(options.body !== undefined ? { body: options.body } : {}),
     })) as RestPull;
-    if (this.openPulls) this.openPulls.pulls = this.openPulls.pulls.filter((p) => p.number !== number);
+    if (this.openPulls) this.openPulls = this.openPulls.filter((p) => p.number !== number);
     if (options.keepBranch) return;
     await this.assertWritable(pull.head.ref);
     await this.write("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ref: `heads/${pull.head.ref}` }).catch(
@@ -408,8 +402,7 @@ export class GitHubForge implements Forge {
   }
 
   async openProposalCount(): Promise<number> {
-    const fresh = this.openPulls && this.now() - this.openPulls.at < OPEN_PULLS_FRESH_MS;
-    const pulls = fresh ? (this.openPulls?.pulls ?? []) : await this.readOpenPulls();
+    const pulls = this.openPulls ?? (await this.readOpenPulls());
     return pulls.filter((p) => p.branch.startsWith(BRANCH_PREFIX)).length;
   }
 
@@ -425,7 +418,7 @@ export class GitHubForge implements Forge {
     }
     // A fork's branch may be called costopt/... too; it is never ours.
     const pulls = nodes.filter((n) => !n.isCrossRepository).map(fromGraph);
-    this.openPulls = { at: this.now(), pulls };
+    this.openPulls = pulls;
     return pulls;
   }
 
