@@ -99,7 +99,7 @@ export class FakeGitHub {
   }
 
   /** The head query alone (the snapshot is cached when the head has not moved). */
-  head(commit = BASE_SHA, tree = TREE_SHA): this {
+  head(commit = BASE_SHA, tree = TREE_SHA, delayMs = 0): this {
     let variables: Body = {};
     const page = (nodes: unknown[]) => ({ pageInfo: { hasNextPage: false, endCursor: null }, nodes });
     this.scope
@@ -108,6 +108,7 @@ export class FakeGitHub {
         variables = b.variables ?? {};
         return true;
       })
+      .delay(delayMs)
       .reply(200, () => {
         // The closed and merged pull requests of each branch the pass expects, under its alias.
         const histories = Object.entries(variables)
@@ -137,8 +138,8 @@ export class FakeGitHub {
   }
 
   /** The default branch read once: head query, recursive tree, blobs in one batch. */
-  snapshot(files: Record<string, string>, commit = BASE_SHA, tree = TREE_SHA): this {
-    this.head(commit, tree);
+  snapshot(files: Record<string, string>, commit = BASE_SHA, tree = TREE_SHA, delayMs = 0): this {
+    this.head(commit, tree, delayMs);
     const paths = Object.keys(files);
     this.scope
       .get(`${R}/git/trees/${tree}`)

@@ -5,13 +5,11 @@
 
 import { describe, expect, it, vi } from "vitest";
 import { WEB } from "../app/shop.js";
-import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { expectInstallation, policySpec } from "../support/costopt-service.js";
 import { waitFor } from "../support/wait.js";
 import { environment } from "./environment.js";
 
 const env = environment({ startService: false });
-const PULLS = `/repos/${REPOSITORY.fullName}/pulls`;
 // GitHub's pacing is not the subject here (see github.test.ts and the e2e test for it).
 vi.mock("../../src/server/github.js", async (original) =>
   (await import("../support/fast-github.js")).fastGitHub(await original()),
@@ -26,18 +24,21 @@ describe("two reconciles of one policy at once", () => {
     const branch = a.branch();
     let installations = 0;
     const listings: number[] = [];
-    gh.scope.on("request", (req: { method: string; path?: string; url?: string }) => {
-      const path = req.path ?? new URL(req.url as string).pathname;
-      if (path.endsWith("/installation")) installations++;
-      if (req.method === "GET" && path === PULLS) listings.push(Date.now());
-    });
+    gh.scope.on(
+      "request",
+      (req: { method: string; path?: string; url?: string }, _i: unknown, body?: string) => {
+        const path = req.path ?? new URL(req.url as string).pathname;
+        if (path.endsWith("/installation")) installations++;
+        // The head query is where a pass lists the branch's PRs.
+        if (path === "/graphql" && String(body).includes("defaultBranchRef")) listings.push(Date.now());
+      },
+    );
     expectInstallation(gh);
     expectInstallation(gh);
-    gh.snapshot({ "k8s/web.yaml": WEB });
-    // GitHub is slow to list the branch's PRs: the pass holding the lock is still running when
-    // the other replica asks for it.
-    gh.scope.get(PULLS).query(true).delay(2000).reply(200, []);
-    gh.openCount([]).commit("c".repeat(40)).createRef().openPull(1, branch).issueUpdate(1);
+    // GitHub is slow to answer the head query (which lists the branch's PRs): the pass holding
+    // the lock is still running when the other replica asks for it.
+    gh.snapshot({ "k8s/web.yaml": WEB }, undefined, undefined, 2000);
+    gh.commit("c".repeat(40)).createRef().openPull(1, branch).issueUpdate(1);
     a.createPolicy(policySpec());
 
     // Both replicas started on it: each looked up the app's installation.

@@ -118,7 +118,7 @@ const OUTAGE_MS = 4000;
 function expectOpening(gh: FakeGitHub, branch: string): { title: string; body: string }[] {
   const opened: { title: string; body: string }[] = [];
   expectInstallation(gh);
-  gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).openCount([]).commit("c".repeat(40)).createRef();
+  gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).commit("c".repeat(40)).createRef();
   gh.scope
     .post(`/repos/${REPOSITORY.fullName}/pulls`, (body) => {
       opened.push(body as { title: string; body: string });
