@@ -223,7 +223,8 @@ export function checkRestResponse(req: RestRequest, res: RestResponse): string[]
 
 let graphSchema: GraphQLSchema | undefined;
 
-function schemaOf(): GraphQLSchema {
+/** GitHub's GraphQL schema, built once. */
+export function graphqlSchema(): GraphQLSchema {
   if (!graphSchema) {
     // The package exports only its ESM entry; the introspection JSON sits beside it (its SDL
     // repeats a field, which buildSchema rejects).
@@ -242,10 +243,10 @@ export function checkGraphqlRequest(query: string, variables: Record<string, unk
   } catch (err) {
     return [`GraphQL: ${(err as Error).message}`];
   }
-  const errors = validate(schemaOf(), doc);
+  const errors = validate(graphqlSchema(), doc);
   if (errors.length > 0) return errors.map((e) => `GraphQL: ${e.message}`);
   // Executing with no data reports variables of the wrong type or missing required ones.
-  const run = execute({ schema: schemaOf(), document: doc, variableValues: variables, rootValue: {} });
+  const run = execute({ schema: graphqlSchema(), document: doc, variableValues: variables, rootValue: {} });
   const out = run as { errors?: { message: string }[] };
   return (out.errors ?? [])
     .filter((e) => /Variable/.test(e.message))
@@ -285,7 +286,7 @@ export function checkGraphqlResponse(
   if (body.data === undefined || body.data === null) return ["GraphQL answer: no data"];
   const problems: string[] = [];
   const run = execute({
-    schema: schemaOf(),
+    schema: graphqlSchema(),
     document: parse(query),
     variableValues: variables,
     rootValue: body.data,
