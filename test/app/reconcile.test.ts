@@ -293,10 +293,18 @@ describe("an open proposal", () => {
     gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
       { number: 1, branch: BRANCH, body, headSha: head, labels: ["cost-optimization", "risk:low"] },
     ]);
-    const result = await reconcile(policy(), deps(new MemoryStore()));
+    const shared = forge();
+    const result = await reconcile(policy(), { ...deps(new MemoryStore()), forge: shared });
     expect(result.proposal?.action).toBe("unchanged");
     // The head (with the open pull requests), the tree and the blobs: nothing per proposal.
     expect(gh.all).toHaveLength(3);
+    // The next pass of a long-lived forge (the service keeps one per repository) with the branch
+    // where it was: the head query alone.
+    gh.head();
+    gh.all.length = 0;
+    const again = await reconcile(policy(), { ...deps(new MemoryStore()), forge: shared });
+    expect(again.proposal?.action).toBe("unchanged");
+    expect(gh.all).toEqual(["POST /graphql"]);
   });
 
   it("is updated in place with a fresh single commit when the recommendation changes", async () => {

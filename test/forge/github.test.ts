@@ -338,7 +338,8 @@ describe("GitHub forge: writing", () => {
     expect(scope.pendingMocks()).toEqual([]);
   });
 
-  it("opens a 3-file PR with labels, assignees and reviewers in six requests", async () => {
+  /** Opens a PR of n files with labels, assignees and reviewers; the requests after the read. */
+  async function openCost(n: number): Promise<string[]> {
     const all: string[] = [];
     const scope = nock(API);
     // The branch as read before planning (head, tree, blobs), then only what opening costs is counted.
@@ -354,11 +355,10 @@ describe("GitHub forge: writing", () => {
     scope.on("request", (req: { method: string; path?: string; url?: string }) => {
       all.push(`${req.method} ${req.path ?? new URL(req.url as string).pathname}`);
     });
-    const files = [
-      { path: "k8s/web.yaml", content: "cpu: 250m\n" },
-      { path: "k8s/api.yaml", content: "cpu: 100m\n" },
-      { path: "k8s/keda.yaml", content: "kind: ScaledObject\n" },
-    ];
+    const files = Array.from({ length: n }, (_, i) => ({
+      path: `k8s/app-${i}.yaml`,
+      content: `cpu: ${i}00m\n`,
+    }));
     scope
       .post("/repos/acme/deploy/git/trees", {
         base_tree: TREE,
@@ -421,8 +421,25 @@ describe("GitHub forge: writing", () => {
       teamReviewers: ["sre"],
     });
     expect(pr).toMatchObject({ number: 7, state: "open", labels: ["cost-optimization", "risk:low"] });
-    expect(all).toHaveLength(6);
+    // The open PR is known from then on: asking for it again costs nothing.
+    expect((await gh.openPullRequestFrom(branch))?.number).toBe(7);
     expect(scope.pendingMocks()).toEqual([]);
+    return all;
+  }
+
+  it("opens a PR of 1 or 5 files with labels, assignees and reviewers in the same six requests", async () => {
+    const one = await openCost(1);
+    nock.cleanAll();
+    const five = await openCost(5);
+    expect(one).toEqual([
+      "POST /repos/acme/deploy/git/trees",
+      "POST /repos/acme/deploy/git/commits",
+      "POST /repos/acme/deploy/git/refs",
+      "POST /repos/acme/deploy/pulls",
+      "PATCH /repos/acme/deploy/issues/7",
+      "POST /repos/acme/deploy/pulls/7/requested_reviewers",
+    ]);
+    expect(five).toEqual(one);
   });
 
   it("force-updates a branch an interrupted run left behind", async () => {
