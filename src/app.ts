@@ -17,6 +17,7 @@ import { mentionsCostopt } from "./gitops/commands.js";
 import { type LoadedRepoConfig, repoConfigFromContext } from "./gitops/config.js";
 import { parseMetadata } from "./gitops/metadata.js";
 import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
+import { payloadProblem } from "./server/webhook-payload.js";
 import type { Store } from "./state/types.js";
 
 export interface PolicyRef {
@@ -144,12 +145,14 @@ export function costoptApp(options: AppOptions) {
     context: HandlerContext<
       RepoPayload & {
         issue: { number: number; pull_request?: unknown };
-        comment: { body: string; user: { login: string; type: string } };
+        comment: { body: string; user: { login: string; type: string } | null };
       }
     >,
   ) => {
     const { issue, comment } = context.payload;
-    if (!issue.pull_request || comment.user.type === "Bot" || !mentionsCostopt(comment.body)) return;
+    // A deleted account's comment has no user: it asks nothing.
+    const user = comment.user;
+    if (!issue.pull_request || !user || user.type === "Bot" || !mentionsCostopt(comment.body ?? "")) return;
     const forge = forgeFor(context);
     const pr = await forge.pullRequest(issue.number);
     const meta = parseMetadata(pr?.body);
@@ -161,7 +164,7 @@ export function costoptApp(options: AppOptions) {
       now,
       pr,
       meta,
-      user: comment.user.login,
+      user: user.login,
       body: comment.body,
       recheck: async () => {
         const config = await repoConfigFromContext(context);
@@ -261,8 +264,14 @@ export async function webhookMiddleware(
       res.writeHead(401, { "content-type": "application/json" }).end('{"error":"signature does not match"}');
       return;
     }
+    const text = body.toString("utf8");
+    const problem = payloadProblem(String(req.headers["x-github-event"] ?? ""), text);
+    if (problem) {
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: problem }));
+      return;
+    }
     // Probot reads a string body instead of the (already consumed) stream.
-    (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
+    (req as IncomingMessage & { body?: string }).body = text;
     return inner(req, res, next);
   };
 }
@@ -274,7 +283,7 @@ export async function webhookMiddleware(
 export async function githubForge(
   probot: Probot,
   repository: string,
-  options: { writeIntervalMs?: number; defaultBranch?: string } = {},
+  options: { writeIntervalMs?: number; branch?: string } = {},
 ): Promise<GitHubForge> {
   const [owner, repo] = repository.split("/");
   if (!owner || !repo) throw new Error(`repository must be owner/name, got ${JSON.stringify(repository)}`);
@@ -286,6 +295,6 @@ export async function githubForge(
     owner,
     repo,
     writeIntervalMs: options.writeIntervalMs,
-    ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+    ...(options.branch ? { branch: options.branch } : {}),
   });
 }

@@ -159,6 +159,7 @@ async function pass(
 ): Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date());
   const spec = policy.spec;
+  if (!deps.snapshot) deps.forge.beginPass?.([branch]);
   const snapshot = deps.snapshot ?? (await deps.forge.snapshot());
   const warnings: string[] = [];
   let config = deps.repoConfig;
@@ -287,6 +288,7 @@ export async function reconcileDeleted(
   deps: Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now">,
 ): Promise<ReconcileResult & { rollback?: RollbackResult }> {
   const { key, branch } = keyOf(policy, deps.clusterName);
+  deps.forge.beginPass?.([]);
   return guarded(
     key,
     deps,
@@ -315,6 +317,7 @@ export async function rollbackPolicy(
   deps: Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now">,
 ): Promise<ReconcileResult & { rollback?: RollbackResult }> {
   const { key } = keyOf(policy, deps.clusterName);
+  deps.forge.beginPass?.([]);
   return guarded(
     key,
     deps,

@@ -12,3 +12,13 @@ if (typeof P.withResolvers !== "function") {
     return { promise, resolve, reject };
   };
 }
+
+// Every GitHub exchange a test made must conform to GitHub's published API description.
+import { afterEach } from "vitest";
+import { takeViolations } from "./support/github-contract.js";
+
+afterEach(() => {
+  const problems = takeViolations();
+  if (problems.length > 0)
+    throw new Error(`GitHub contract violations:\n${[...new Set(problems)].map((p) => `  ${p}`).join("\n")}`);
+});

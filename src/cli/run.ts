@@ -1,11 +1,14 @@
-// `costopt run --repo <dir> --policies <file|dir> --metrics <url|file> [--state redis://...]`:
-// one reconcile pass over every policy with the local forge (a git repository on disk). Prints
-// each proposal (title, body, unified diff) and a summary. Exit 1 when a policy failed or was
-// invalid, else 0.
+// `costopt run (--repo <dir> | --github OWNER/REPO) --policies <file|dir> --metrics <url|file>
+// [--state redis://...]`: one reconcile pass over every policy, with the local forge (a git
+// repository on disk) or the GitHub forge (token from GITHUB_TOKEN, API from GITHUB_API_URL).
+// Prints each proposal (title, body, unified diff) and a summary. Exit 1 when a policy failed or
+// was invalid, else 0. The PR metadata keeps repeated runs idempotent, whatever the state store.
 
 import type { Command } from "commander";
 import { checkPolicies, validPolicies } from "../api/load.js";
 import { LocalForge } from "../forge/local/index.js";
+import type { Forge } from "../forge/types.js";
+import { proposalBranch } from "../gitops/identity.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
 import { openUsageSource } from "../metrics/open.js";
@@ -17,7 +20,10 @@ import type { Register } from "./main.js";
 import { usageForPass } from "./usage-plan.js";
 
 export interface RunOptions {
-  repo: string;
+  /** A local git working copy; or */
+  repo?: string;
+  /** owner/name on GitHub. */
+  github?: string;
   policies: string;
   metrics: string;
   state?: string;
@@ -40,6 +46,23 @@ export interface RunReport {
 export interface RunDeps {
   /** Where usage comes from; opened from --metrics when absent. */
   usage?: UsageSource;
+  /** Environment for --github (GITHUB_TOKEN, GITHUB_API_URL); process.env when absent. */
+  env?: Record<string, string | undefined>;
+  /** The forge to use instead of one opened from --repo/--github (tests). */
+  forge?: Forge;
+}
+
+async function openForge(options: RunOptions, deps: RunDeps): Promise<Forge> {
+  if (deps.forge) return deps.forge;
+  if (options.repo !== undefined && options.github !== undefined)
+    throw new Error("give either --repo or --github, not both");
+  if (options.github !== undefined) {
+    // @octokit/rest loads only for a GitHub run.
+    const { cliGitHubForge } = await import("../forge/github/cli.js");
+    return cliGitHubForge({ repository: options.github, env: deps.env ?? process.env, branch: options.branch });
+  }
+  if (options.repo === undefined) throw new Error("give --repo <dir> or --github OWNER/REPO");
+  return new LocalForge({ dir: options.repo, defaultBranch: options.branch });
 }
 
 /**
@@ -51,10 +74,16 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
   const at = options.now ? new Date(options.now) : new Date();
   if (Number.isNaN(at.getTime())) throw new Error(`--now: ${options.now} is not a date`);
   const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
-  const forge = new LocalForge({ dir: options.repo, defaultBranch: options.branch });
+  const forge = await openForge(options, deps);
   const store = await createStore(options.state);
   const now = () => at;
   try {
+    // Every policy's branch rides on the one read of the repository (its PR history included).
+    forge.beginPass?.(
+      policies.map((p) =>
+        proposalBranch({ namespace: p.metadata.namespace ?? "default", name: p.metadata.name }, options.cluster),
+      ),
+    );
     const snapshot = await forge.snapshot();
     const loaded = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
     const warnings = loaded.warnings;
@@ -118,13 +147,20 @@ export const registerRun: Register = (program: Command, setExitCode) => {
   program
     .command("run")
     .description(
-      "one reconcile pass over local policies, proposing changes as branches in a local git repository",
+      "one reconcile pass over local policies, proposing changes as branches in a local git repository or as GitHub pull requests",
     )
-    .requiredOption("--repo <dir>", "the GitOps repository (a git working copy)")
+    .option("--repo <dir>", "the GitOps repository (a git working copy)")
+    .option(
+      "--github <owner/repo>",
+      "propose pull requests on this GitHub repository (token: GITHUB_TOKEN; API: GITHUB_API_URL)",
+    )
     .requiredOption("--policies <path>", "a CostOptimization YAML file or a folder of them")
     .requiredOption("--metrics <url|file>", "a Prometheus URL or an OpenMetrics file")
     .option("--state <url>", "redis:// or rediss:// URL for state (default: in memory)")
-    .option("--branch <name>", "the default branch to propose against (default: the checked-out branch)")
+    .option(
+      "--branch <name>",
+      "the branch to read and propose against (default: the checked-out branch; with --github, the default branch)",
+    )
     .option(
       "--cluster <name>",
       "cluster name: prefixes proposal branches and selects what clusters/<name>/ deploys",

@@ -13,7 +13,7 @@ export interface RepoSnapshot {
   /** The commit's root tree, when the forge knows it (saves a call when committing on top). */
   treeSha?: string;
   files: RepoFile[];
-  /** Paths left out, with the reason (too large, binary, listing truncated). */
+  /** Paths left out, with the reason (too large, binary, a symlink, listing truncated). */
   skipped: { path: string; reason: string }[];
 }
 
@@ -91,6 +91,17 @@ export interface Forge {
   pullRequest(number: number): Promise<PullRequest | undefined>;
   /** Every pull request from this branch, any state, newest first. */
   pullRequests(branch: string): Promise<PullRequest[]>;
+  /**
+   * The open pull request from this branch, if any. The GitHub forge answers it from the open pull
+   * requests it read with the branch head, so an unchanged proposal costs no request of its own.
+   */
+  openPullRequestFrom(branch: string): Promise<PullRequest | undefined>;
+  /**
+   * A pass begins: forget pull requests read before it (a webhook may have changed them since),
+   * and the branches it will ask pullRequests() about, which a forge may read together with the
+   * next snapshot instead of one request per branch.
+   */
+  beginPass?(branches: string[]): void;
   /** Opens a pull request, labels it and asks for reviewers and assignees. */
   openPullRequest(request: NewPullRequest): Promise<PullRequest>;
   updatePullRequest(
@@ -147,3 +158,6 @@ export class RateLimitError extends Error {
 export function isManifestCandidate(path: string): boolean {
   return /\.ya?ml$/i.test(path);
 }
+
+/** Why a symlinked manifest is left out: its blob is a path, and writing YAML there would replace the link. */
+export const SYMLINK_REASON = "a symlink: not followed or edited (its target is read where it lives)";

@@ -167,14 +167,15 @@ export async function syncProposal(d: DesiredProposal, deps: ProposalDeps): Prom
     fingerprint: built.metadata.fingerprint,
     body: body(d, built, "(not pushed)"),
   };
-  const pulls = await forge.pullRequests(d.branch);
-  const open = pulls.find((p) => p.state === "open");
+  const open = await forge.openPullRequestFrom(d.branch);
 
   if (d.spec.dryRun)
     return { action: "dry-run", message: "dry run: no pull request opened", ...preview, pullRequest: open };
 
   if (open) return updateOpen(d, deps, built, open, preview);
 
+  // Closed and merged ones matter only now: a "no" a person gave before.
+  const pulls = await forge.pullRequests(d.branch);
   const material = (await declined(deps.store, d.key, pulls)).find(
     (s) => !isMaterialChange(s.proposed, built.metadata.proposed),
   );
@@ -300,7 +301,7 @@ export async function withdrawProposal(
   reason: string,
   deps: Pick<ProposalDeps, "forge">,
 ): Promise<ProposalOutcome> {
-  const open = (await deps.forge.pullRequests(branch)).find((p) => p.state === "open");
+  const open = await deps.forge.openPullRequestFrom(branch);
   if (!open) return { action: "none", message: reason };
   const meta = parseMetadata(open.body);
   const theirs = !meta || (await pushedByPerson(deps.forge, open, meta));

@@ -97,7 +97,7 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
     forges.get(`${repository}@${branch ?? ""}`, () =>
       githubForge(probot, repository, {
         writeIntervalMs: o.writeIntervalMs,
-        ...(branch ? { defaultBranch: branch } : {}),
+        ...(branch ? { branch } : {}),
       }),
     );
   const reader = o.clusterReader;

@@ -2,12 +2,46 @@
 // can assert exactly what was sent. Everything registered must be used (pendingMocks() empty).
 
 import nock from "nock";
-import { type PullOptions, pullRequest, REPOSITORY } from "../fixtures/webhooks/index.js";
+import { type PullOptions, REPOSITORY } from "../fixtures/webhooks/index.js";
+import {
+  example,
+  gitCommit,
+  gitRef,
+  gitTree,
+  installationToken,
+  issue,
+  issueComment,
+  labels,
+  permission,
+  pull as pullRequest,
+  reviewRequested,
+} from "../support/github-shapes.js";
 
 export const API = "https://api.github.com";
 export const BASE_SHA = "a".repeat(40);
 export const TREE_SHA = "b".repeat(40);
 const R = `/repos/${REPOSITORY.owner}/${REPOSITORY.repo}`;
+const REPO = { owner: REPOSITORY.owner, repo: REPOSITORY.repo };
+
+/** A pull request as the GraphQL head query selects it. */
+export function graphPull(p: PullOptions): Record<string, unknown> {
+  const rest = pullRequest(p);
+  return {
+    number: p.number,
+    url: rest.html_url,
+    id: rest.node_id,
+    title: rest.title,
+    body: p.body,
+    state: p.merged ? "MERGED" : p.state === "closed" ? "CLOSED" : "OPEN",
+    mergedAt: rest.merged_at,
+    mergeCommit: rest.merge_commit_sha ? { oid: rest.merge_commit_sha } : null,
+    headRefName: p.branch,
+    headRefOid: rest.head.sha,
+    baseRefName: rest.base.ref,
+    isCrossRepository: false,
+    labels: { nodes: (p.labels ?? []).map((name) => ({ name })) },
+  };
+}
 
 // Request bodies are JSON; tests narrow the fields they assert on.
 // biome-ignore lint/suspicious/noExplicitAny: arbitrary JSON request bodies
@@ -19,11 +53,16 @@ export class FakeGitHub {
   readonly sent: { key: string; body: Body }[] = [];
   /** Every REST (non-GraphQL) request, "METHOD path". */
   readonly rest: string[] = [];
+  /** Every request, REST and GraphQL. */
+  readonly all: string[] = [];
+  /** The pull requests of each branch, as pulls() declared them; the open ones ride on the head query. */
+  readonly known = new Map<string, PullOptions[]>();
 
   constructor() {
     this.scope.on("request", (req: { method: string; path?: string; url?: string }) => {
       const path = req.path ?? new URL(req.url as string).pathname;
       if (!path.startsWith("/graphql")) this.rest.push(`${req.method} ${path.split("?")[0]}`);
+      this.all.push(`${req.method} ${path.split("?")[0]}`);
     });
   }
 
@@ -34,49 +73,91 @@ export class FakeGitHub {
     };
   }
 
+  /** The body of the request being answered (the body matcher recorded it just before). */
+  private last(key: string): Body {
+    return this.bodies(key).at(-1) ?? {};
+  }
+
   /** The bodies sent to one endpoint. */
   bodies(key: string): Body[] {
     return this.sent.filter((s) => s.key === key).map((s) => s.body);
   }
 
   installationToken(): this {
-    this.scope.post("/app/installations/1/access_tokens").reply(201, {
-      token: "ghs_installation",
-      expires_at: "2099-01-01T00:00:00Z",
-      permissions: { contents: "write", pull_requests: "write" },
-      repository_selection: "all",
-    });
+    this.scope
+      .post("/app/installations/1/access_tokens")
+      .reply(201, installationToken({ contents: "write", pull_requests: "write", issues: "read" }));
+    return this;
+  }
+
+  /** The open pull requests of every branch pulls() declared, as the head query answers them. */
+  private openNodes() {
+    return [...this.known.values()]
+      .flat()
+      .filter((p) => !p.merged && p.state !== "closed")
+      .map(graphPull);
+  }
+
+  /** The head query alone (the snapshot is cached when the head has not moved). */
+  head(commit = BASE_SHA, tree = TREE_SHA, delayMs = 0): this {
+    let variables: Body = {};
+    const page = (nodes: unknown[]) => ({ pageInfo: { hasNextPage: false, endCursor: null }, nodes });
+    this.scope
+      .post("/graphql", (b) => {
+        if (!String(b.query).includes("defaultBranchRef")) return false;
+        variables = b.variables ?? {};
+        return true;
+      })
+      .delay(delayMs)
+      .reply(200, () => {
+        // The closed and merged pull requests of each branch the pass expects, under its alias.
+        const histories = Object.entries(variables)
+          .filter(([k]) => /^h\d+$/.test(k))
+          .map(([k, branch]) => [
+            k,
+            page(
+              (this.known.get(branch as string) ?? [])
+                .filter((p) => p.merged || p.state === "closed")
+                .map(graphPull),
+            ),
+          ]);
+        return {
+          data: {
+            repository: {
+              defaultBranchRef: {
+                name: REPOSITORY.defaultBranch,
+                target: { oid: commit, tree: { oid: tree } },
+              },
+              pullRequests: page(this.openNodes()),
+              ...Object.fromEntries(histories),
+            },
+          },
+        };
+      });
     return this;
   }
 
   /** The default branch read once: head query, recursive tree, blobs in one batch. */
-  snapshot(files: Record<string, string>, commit = BASE_SHA, tree = TREE_SHA): this {
-    this.scope
-      .post("/graphql", (b) => String(b.query).includes("defaultBranchRef"))
-      .reply(200, {
-        data: {
-          repository: {
-            defaultBranchRef: {
-              name: REPOSITORY.defaultBranch,
-              target: { oid: commit, tree: { oid: tree } },
-            },
-          },
-        },
-      });
+  snapshot(files: Record<string, string>, commit = BASE_SHA, tree = TREE_SHA, delayMs = 0): this {
+    this.head(commit, tree, delayMs);
     const paths = Object.keys(files);
     this.scope
       .get(`${R}/git/trees/${tree}`)
       .query({ recursive: "1" })
-      .reply(200, {
-        truncated: false,
-        tree: paths.map((path, i) => ({
-          path,
-          type: "blob",
-          mode: "100644",
-          sha: `blob${i}`,
-          size: files[path]?.length,
-        })),
-      });
+      .reply(
+        200,
+        gitTree(
+          REPO,
+          tree,
+          paths.map((path, i) => ({
+            path,
+            type: "blob",
+            mode: "100644",
+            sha: `${i}`.padStart(40, "b"),
+            size: Buffer.byteLength(files[path] ?? ""),
+          })),
+        ),
+      );
     const yaml = paths.filter((p) => /\.ya?ml$/.test(p));
     if (yaml.length > 0)
       this.scope
@@ -84,14 +165,27 @@ export class FakeGitHub {
         .reply(200, {
           data: {
             repository: Object.fromEntries(
-              yaml.map((p, i) => [`b${i}`, { text: files[p], isBinary: false }]),
+              yaml.map((p, i) => [`b${i}`, { text: files[p], isBinary: false, isTruncated: false }]),
             ),
           },
         });
     return this;
   }
 
+  /**
+   * The branch's pull requests as the head query answers them: the open ones with every open pull
+   * request, the closed and merged ones under the branch's alias when the pass expects the branch.
+   */
   pulls(branch: string, pulls: PullOptions[]): this {
+    this.known.set(
+      branch,
+      pulls.map((p) => ({ ...p, branch })),
+    );
+    return this;
+  }
+
+  /** GET pulls?head=...&state=all: every pull request of the branch, newest first. */
+  history(branch: string, pulls: PullOptions[]): this {
     this.scope
       .get(`${R}/pulls`)
       .query({
@@ -99,7 +193,8 @@ export class FakeGitHub {
         state: "all",
         sort: "created",
         direction: "desc",
-        per_page: "20",
+        per_page: "100",
+        page: "1",
       })
       .reply(
         200,
@@ -115,31 +210,61 @@ export class FakeGitHub {
 
   openCount(branches: string[]): this {
     this.scope
-      .post("/graphql", (b) => String(b.query).includes("pullRequests(states: OPEN"))
+      .post("/graphql", (b) => String(b.query).includes("after: $after"))
       .reply(200, {
-        data: { repository: { pullRequests: { nodes: branches.map((headRefName) => ({ headRefName })) } } },
+        data: {
+          repository: {
+            pullRequests: {
+              pageInfo: { hasNextPage: false, endCursor: null },
+              nodes: branches.map((branch, i) => graphPull({ number: 100 + i, branch, body: "" })),
+            },
+          },
+        },
       });
     return this;
   }
 
   /** createTree + createCommit; the commit gets `sha`. */
   commit(sha: string): this {
-    this.scope.post(`${R}/git/trees`, this.record("tree")).reply(201, { sha: `tree-${sha}` });
-    this.scope.post(`${R}/git/commits`, this.record("commit")).reply(201, { sha });
+    const treeSha = `${sha.slice(0, 39)}7`;
+    this.scope.post(`${R}/git/trees`, this.record("tree")).reply(201, () =>
+      gitTree(
+        REPO,
+        treeSha,
+        (this.last("tree").tree as { path: string; mode: string }[]).map((t, i) => ({
+          path: t.path,
+          mode: t.mode,
+          type: "blob",
+          sha: `${i}`.padStart(40, "e"),
+        })),
+      ),
+    );
+    this.scope.post(`${R}/git/commits`, this.record("commit")).reply(201, () =>
+      gitCommit(REPO, {
+        sha,
+        message: this.last("commit").message,
+        tree: treeSha,
+        parents: this.last("commit").parents,
+      }),
+    );
     return this;
   }
 
   createRef(status = 201): this {
     this.scope
       .post(`${R}/git/refs`, this.record("createRef"))
-      .reply(status, status === 201 ? {} : { message: "Reference already exists" });
+      .reply(status, () =>
+        status === 201
+          ? gitRef(REPO, this.last("createRef").ref, this.last("createRef").sha)
+          : { message: "Reference already exists", documentation_url: "https://docs.github.com/rest" },
+      );
     return this;
   }
 
   updateRef(branch: string): this {
     this.scope
       .patch(`${R}/git/refs/${encodeURIComponent(`heads/${branch}`)}`, this.record("updateRef"))
-      .reply(200, {});
+      .reply(200, () => gitRef(REPO, `refs/heads/${branch}`, this.last("updateRef").sha));
     return this;
   }
 
@@ -161,12 +286,18 @@ export class FakeGitHub {
 
   /** Labels (and assignees) on the new PR's issue. */
   issueUpdate(number: number): this {
-    this.scope.patch(`${R}/issues/${number}`, this.record("issueUpdate")).reply(200, {});
+    this.scope
+      .patch(`${R}/issues/${number}`, this.record("issueUpdate"))
+      .reply(200, () => issue(REPO, number, this.last("issueUpdate")));
     return this;
   }
 
   reviewers(number: number): this {
-    this.scope.post(`${R}/pulls/${number}/requested_reviewers`, this.record("reviewers")).reply(201, {});
+    this.scope
+      .post(`${R}/pulls/${number}/requested_reviewers`, this.record("reviewers"))
+      .reply(201, () =>
+        reviewRequested({ number, branch: "costopt/x", body: "" }, this.last("reviewers").reviewers ?? []),
+      );
     return this;
   }
 
@@ -178,19 +309,23 @@ export class FakeGitHub {
   }
 
   setLabels(number: number): this {
-    this.scope.put(`${R}/issues/${number}/labels`, this.record("setLabels")).reply(200, []);
+    this.scope
+      .put(`${R}/issues/${number}/labels`, this.record("setLabels"))
+      .reply(200, () => labels(REPO, this.last("setLabels").labels));
     return this;
   }
 
   comment(number: number): this {
-    this.scope.post(`${R}/issues/${number}/comments`, this.record("comment")).reply(201, { id: 1 });
+    this.scope
+      .post(`${R}/issues/${number}/comments`, this.record("comment"))
+      .reply(201, () => issueComment(REPO, 1, number, this.last("comment").body));
     return this;
   }
 
   gitCommit(sha: string, message: string, parents: string[]): this {
     this.scope
       .get(`${R}/git/commits/${sha}`)
-      .reply(200, { sha, message, parents: parents.map((p) => ({ sha: p })) });
+      .reply(200, gitCommit(REPO, { sha, message, tree: TREE_SHA, parents }));
     return this;
   }
 
@@ -206,8 +341,8 @@ export class FakeGitHub {
     return this;
   }
 
-  permission(user: string, permission: string): this {
-    this.scope.get(`${R}/collaborators/${user}/permission`).reply(200, { permission });
+  permission(user: string, level: string): this {
+    this.scope.get(`${R}/collaborators/${user}/permission`).reply(200, permission(user, level));
     return this;
   }
 
@@ -218,6 +353,14 @@ export class FakeGitHub {
         (b) => String(b.query).includes("enablePullRequestAutoMerge") && b.variables?.id === nodeId,
       )
       .reply(200, { data: { enablePullRequestAutoMerge: { pullRequest: { number: 1 } } } });
+    return this;
+  }
+
+  /** GET /repos/{owner}/{repo}/installation: the app's installation on the repository. */
+  installation(id = 1): this {
+    const out = example("installation");
+    out.id = id;
+    this.scope.get(`${R}/installation`).reply(200, out);
     return this;
   }
 

@@ -66,7 +66,7 @@ afterEach(() => {
 /** Opens the proposal on a throwaway fake and returns the PR body GitHub would now hold. */
 async function openedBody(rec = recommendation()): Promise<{ body: string; head: string }> {
   const first = new FakeGitHub();
-  first.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+  first.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
   first.openPull(1, BRANCH).issueUpdate(1);
   const result = await reconcile(policy(), deps(new MemoryStore(), rec));
   expect(result.proposal?.action).toBe("created");
@@ -74,16 +74,10 @@ async function openedBody(rec = recommendation()): Promise<{ body: string; head:
 }
 
 describe("creating a proposal", () => {
-  it("opens one PR with one inline-tree commit, labels, reviewers and assignees in 8 REST calls", async () => {
+  it("opens one PR with one inline-tree commit, labels, reviewers and assignees in 6 requests after reading", async () => {
     const config = "reviewers: [alice]\nteamReviewers: [sre]\nassignees: [ops]\nlabels: [finops]\n";
     gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config, "README.md": "hi" });
-    gh.pulls(BRANCH, [])
-      .openCount([])
-      .commit("c".repeat(40))
-      .createRef()
-      .openPull(1, BRANCH)
-      .issueUpdate(1)
-      .reviewers(1);
+    gh.pulls(BRANCH, []).commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1).reviewers(1);
     const store = new MemoryStore();
     const result = await reconcile(policy(), deps(store));
 
@@ -93,7 +87,6 @@ describe("creating a proposal", () => {
     });
     expect(gh.rest).toEqual([
       `GET /repos/Codertocat/Hello-World/git/trees/${"b".repeat(40)}`,
-      "GET /repos/Codertocat/Hello-World/pulls",
       "POST /repos/Codertocat/Hello-World/git/trees",
       "POST /repos/Codertocat/Hello-World/git/commits",
       "POST /repos/Codertocat/Hello-World/git/refs",
@@ -101,7 +94,8 @@ describe("creating a proposal", () => {
       "PATCH /repos/Codertocat/Hello-World/issues/1",
       "POST /repos/Codertocat/Hello-World/pulls/1/requested_reviewers",
     ]);
-    expect(gh.rest.length).toBeLessThanOrEqual(8);
+    // Reading: the head query (open PRs and this branch's history ride on it), tree, blobs.
+    expect(gh.all).toHaveLength(9);
 
     const tree = gh.bodies("tree")[0];
     expect(tree?.base_tree).toBe("b".repeat(40));
@@ -111,7 +105,7 @@ describe("creating a proposal", () => {
         .replace("memory: 512Mi\n            limits", "memory: 384Mi\n            limits")
         .replace(/memory: 512Mi\n$/, "memory: 384Mi\n"),
     );
-    expect(gh.bodies("commit")[0]).toMatchObject({ parents: [BASE_SHA], tree: `tree-${"c".repeat(40)}` });
+    expect(gh.bodies("commit")[0]).toMatchObject({ parents: [BASE_SHA], tree: `${"c".repeat(39)}7` });
     expect(gh.bodies("commit")[0]?.message).toContain("Costopt-Policy: shop/web-cost");
     expect(gh.bodies("createRef")[0]).toEqual({ ref: `refs/heads/${BRANCH}`, sha: "c".repeat(40) });
 
@@ -149,7 +143,7 @@ describe("creating a proposal", () => {
     expect(gh.bodies("reviewers")[0]).toEqual({ reviewers: ["alice"], team_reviewers: ["sre"] });
   });
 
-  it("opens a 3-file PR (overlay patch, kustomization, KEDA ScaledObject) in 8 REST calls, reading included", async () => {
+  it("opens a 3-file PR (overlay patch, kustomization, KEDA ScaledObject) in 7 REST calls, reading included", async () => {
     const files = {
       "base/deployment.yaml": WEB.replace("  namespace: shop\n", ""),
       "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
@@ -157,7 +151,7 @@ describe("creating a proposal", () => {
       "overlays/dev/kustomization.yaml": "namespace: shop-dev\nresources:\n  - ../../base\n",
       ".github/costopt.yml": "reviewers: [alice]\nassignees: [ops]\n",
     };
-    gh.snapshot(files).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.snapshot(files).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1).reviewers(1);
     const rec = recommendation({
       scheduledScaling: {
@@ -181,7 +175,7 @@ describe("creating a proposal", () => {
     expect(gh.treeFiles()["overlays/prod/kustomization.yaml"]).toBe(
       "namespace: shop\nresources:\n  - ../../base\n  - web-scaledobject.yaml\npatches:\n  - path: costopt-deployment-web.yaml\n",
     );
-    expect(gh.rest).toHaveLength(8);
+    expect(gh.rest).toHaveLength(7);
     const meta = parseMetadata(gh.bodies("createPull")[0]?.body);
     expect(meta?.createdFiles.sort()).toEqual([
       "overlays/prod/costopt-deployment-web.yaml",
@@ -205,7 +199,7 @@ describe("creating a proposal", () => {
 
   it("falls back to defaults with a warning when .github/costopt.yml is not valid YAML", async () => {
     gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": "reviewers: [alice\n" });
-    gh.pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1);
+    gh.pulls(BRANCH, []).commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1);
     const result = await reconcile(policy(), deps(new MemoryStore()));
     expect(result.proposal?.action).toBe("created");
     expect(result.warnings).toEqual([
@@ -215,7 +209,7 @@ describe("creating a proposal", () => {
   });
 
   it("turns on auto-merge under autoApply", async () => {
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1).autoMerge("PR_node_1");
     const result = await reconcile(policy({ autoApply: true }), deps(new MemoryStore()));
     expect(result.proposal?.action).toBe("created");
@@ -262,13 +256,14 @@ describe("creating a proposal", () => {
 
   it("waits when the repository's open-PR or hourly limit is reached", async () => {
     const config = "prConcurrentLimit: 2\nprHourlyLimit: 1\n";
-    gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config })
-      .pulls(BRANCH, [])
-      .openCount(["costopt/a/b", "costopt/c/d", "feature"]);
+    for (const [i, branch] of ["costopt/a/b", "costopt/c/d", "feature"].entries())
+      gh.pulls(branch, [{ number: 10 + i, branch, body: "" }]);
+    gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config }).pulls(BRANCH, []);
     const store = new MemoryStore();
     expect((await reconcile(policy(), deps(store))).proposal?.action).toBe("limit-open");
 
-    gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config }).pulls(BRANCH, []).openCount([]);
+    gh.known.clear();
+    gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config }).pulls(BRANCH, []);
     await store.countEvent("opened:Codertocat/Hello-World", 3600, NOW.getTime() - 60_000);
     const limited = await reconcile(policy(), deps(store));
     expect(limited.proposal?.action).toBe("limit-hourly");
@@ -298,9 +293,18 @@ describe("an open proposal", () => {
     gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
       { number: 1, branch: BRANCH, body, headSha: head, labels: ["cost-optimization", "risk:low"] },
     ]);
-    const result = await reconcile(policy(), deps(new MemoryStore()));
+    const shared = forge();
+    const result = await reconcile(policy(), { ...deps(new MemoryStore()), forge: shared });
     expect(result.proposal?.action).toBe("unchanged");
-    expect(gh.rest).toHaveLength(2);
+    // The head (with the open pull requests), the tree and the blobs: nothing per proposal.
+    expect(gh.all).toHaveLength(3);
+    // The next pass of a long-lived forge (the service keeps one per repository) with the branch
+    // where it was: the head query alone.
+    gh.head();
+    gh.all.length = 0;
+    const again = await reconcile(policy(), { ...deps(new MemoryStore()), forge: shared });
+    expect(again.proposal?.action).toBe("unchanged");
+    expect(gh.all).toEqual(["POST /graphql"]);
   });
 
   it("is updated in place with a fresh single commit when the recommendation changes", async () => {
@@ -417,7 +421,7 @@ describe("a declined proposal", () => {
     if (far.containers[0]) far.containers[0].proposed.cpuRequest = 150;
     gh.snapshot({ "k8s/web.yaml": WEB })
       .pulls(BRANCH, [closed])
-      .openCount([])
+
       .commit("d".repeat(40))
       .createRef();
     gh.openPull(2, BRANCH).issueUpdate(2);
@@ -427,7 +431,7 @@ describe("a declined proposal", () => {
 
 describe("concurrency and rate limits", () => {
   it("gives exactly one PR for two concurrent reconciles of one policy", async () => {
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1);
     const store = new MemoryStore();
     const results = await Promise.all([reconcile(policy(), deps(store)), reconcile(policy(), deps(store))]);
@@ -439,7 +443,7 @@ describe("concurrency and rate limits", () => {
   });
 
   it("gives exactly one PR for two service replicas reconciling at once over a shared Redis", async () => {
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1);
     const prefix = `costopt-test-${randomUUID()}:`;
     const [a, b] = await Promise.all([
@@ -459,7 +463,7 @@ describe("concurrency and rate limits", () => {
   });
 
   it("stops cleanly on a secondary rate limit and resumes next run without a duplicate", async () => {
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH, { status: 403, headers: { "retry-after": "30" } });
     const store = new MemoryStore();
     const stopped = await reconcile(policy(), deps(store));
@@ -469,7 +473,7 @@ describe("concurrency and rate limits", () => {
     // Next run: the branch is already there (422), so it is force-updated, then the PR opens once.
     gh.snapshot({ "k8s/web.yaml": WEB })
       .pulls(BRANCH, [])
-      .openCount([])
+
       .commit("d".repeat(40))
       .createRef(422);
     gh.updateRef(BRANCH).openPull(1, BRANCH).issueUpdate(1);
@@ -484,9 +488,9 @@ describe("deleting a policy and health regressions", () => {
     const { body } = await openedBody();
     const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
     const merged = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
-    gh.pulls(BRANCH, [merged]); // withdraw: nothing open
-    gh.pulls(BRANCH, [merged]); // rollback: find the merged proposal
-    gh.pulls(`${BRANCH}-revert-1`, []);
+    gh.openCount([]); // withdraw: nothing open
+    gh.history(BRANCH, [merged]); // rollback: find the merged proposal
+    gh.history(`${BRANCH}-revert-1`, []);
     gh.snapshot({ "k8s/web.yaml": after })
       .commit("r".repeat(40))
       .createRef()
@@ -523,7 +527,7 @@ describe("deleting a policy and health regressions", () => {
     const { body } = await openedBody();
     const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
     const merged = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
-    gh.pulls(BRANCH, [merged]).pulls(`${BRANCH}-revert-1`, []);
+    gh.history(BRANCH, [merged]).history(`${BRANCH}-revert-1`, []);
     gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") })
       .comment(1)
       .updatePull(1, BRANCH);
@@ -543,7 +547,7 @@ describe("deleting a policy and health regressions", () => {
 
     // The same regression signalled again: the conflict is not explained a second time.
     const noted = gh.bodies("updatePull")[0]?.body as string;
-    gh.pulls(BRANCH, [{ ...merged, body: noted }]).pulls(`${BRANCH}-revert-1`, []);
+    gh.history(BRANCH, [{ ...merged, body: noted }]).history(`${BRANCH}-revert-1`, []);
     gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") });
     const again = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
       forge: forge(),
@@ -552,7 +556,7 @@ describe("deleting a policy and health regressions", () => {
     expect(again.rollback?.action).toBe("conflict");
     expect(gh.bodies("comment")).toHaveLength(1);
 
-    gh.pulls(BRANCH, [merged]).pulls(`${BRANCH}-revert-1`, []);
+    gh.history(BRANCH, [merged]).history(`${BRANCH}-revert-1`, []);
     gh.snapshot({ "k8s/web.yaml": after })
       .commit("r".repeat(40))
       .createRef()

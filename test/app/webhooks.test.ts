@@ -183,7 +183,9 @@ describe("pull_request.closed", () => {
 describe("/costopt commands", () => {
   it("rollback opens a revert PR restoring exactly the originals on the current default branch", async () => {
     gh.installationToken().pull(merged).permission("alice", "write");
-    gh.pulls(BRANCH, [merged]).pulls(REVERT, []).snapshot({ "k8s/web.yaml": MERGED_WEB, "README.md": "x" });
+    gh.history(BRANCH, [merged])
+      .history(REVERT, [])
+      .snapshot({ "k8s/web.yaml": MERGED_WEB, "README.md": "x" });
     gh.commit("r".repeat(40))
       .createRef()
       .openPull(2, REVERT)
@@ -216,8 +218,8 @@ describe("/costopt commands", () => {
 
   it("rollback explains a conflict instead of pushing when a field changed since", async () => {
     gh.installationToken().pull(merged).permission("alice", "admin");
-    gh.pulls(BRANCH, [merged])
-      .pulls(REVERT, [])
+    gh.history(BRANCH, [merged])
+      .history(REVERT, [])
       .snapshot({ "k8s/web.yaml": MERGED_WEB.replace("cpu: 250m", "cpu: 300m") });
     gh.comment(1).updatePull(1, BRANCH);
     await deliver(
@@ -312,6 +314,13 @@ describe("/costopt commands", () => {
     expect(gh.bodies("comment")[0]?.body).toMatch(/^@alice, costopt is analysing `shop\/web-cost` again/);
   });
 
+  it("ignores a comment whose author was deleted (comment.user is null)", async () => {
+    const payload = pullRequestComment({ number: 1, body: "/costopt ignore", user: "alice" });
+    payload.comment.user = null;
+    await deliver("issue_comment", payload);
+    expect(gh.all).toEqual([]);
+  });
+
   it("lists the commands for an unknown one, and ignores bots and plain comments", async () => {
     gh.installationToken().pull(open).comment(1);
     await deliver(
@@ -354,7 +363,7 @@ describe("push and installation", () => {
 
 describe("a forge outside any webhook", () => {
   it("authenticates as the app's installation on the repository", async () => {
-    gh.scope.get("/repos/Codertocat/Hello-World/installation").reply(200, { id: 1 });
+    gh.installation(1);
     gh.installationToken().pull(open);
     const forge = await githubForge(probot, "Codertocat/Hello-World", { writeIntervalMs: 0 });
     expect((await forge.pullRequest(1))?.branch).toBe(BRANCH);
@@ -375,18 +384,32 @@ describe("webhook signatures", () => {
   });
   afterEach(() => new Promise<void>((r) => server.close(() => r())));
 
-  function post(body: string, signature: string, id = "sig-delivery") {
+  function post(body: string, signature: string, id = "sig-delivery", event = "pull_request") {
     return fetch(url, {
       method: "POST",
       body,
       headers: {
         "content-type": "application/json",
-        "x-github-event": "pull_request",
+        "x-github-event": event,
         "x-github-delivery": id,
         "x-hub-signature-256": signature,
       },
     });
   }
+
+  it("answers a signed but malformed payload with 400 naming the field, never 500", async () => {
+    const sign = (b: string) => `sha256=${createHmac("sha256", SECRET).update(b).digest("hex")}`;
+    const comment = pullRequestComment({ number: 1, body: "/costopt ignore", user: "alice" });
+    delete comment.issue;
+    const noIssue = JSON.stringify(comment);
+    const res = await post(noIssue, sign(noIssue), "bad-1", "issue_comment");
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: "issue_comment payload: issue.number must be a number" });
+    const notJson = "{not json";
+    const res2 = await post(notJson, sign(notJson), "bad-2", "issue_comment");
+    expect(res2.status).toBe(400);
+    expect(await res2.json()).toEqual({ error: "the payload is not JSON" });
+  });
 
   it("rejects a bad signature with 401 and changes nothing", async () => {
     const body = JSON.stringify(pullRequestClosed(merged));

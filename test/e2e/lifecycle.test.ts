@@ -147,7 +147,7 @@ describe("costopt serve, end to end", () => {
     await waitFor(() => podListings(mark) >= 2 || undefined, "two health checks of the live change");
     const revertTree = { "k8s/web.yaml": MERGED_WEB, "README.md": "# shop\n" };
     const mergedPr = { ...opened, state: "closed" as const, merged: true };
-    gh.pulls(branch, [mergedPr]).pulls(revertBranch, []);
+    gh.history(branch, [mergedPr]).history(revertBranch, []);
     gh.snapshot(revertTree, "f".repeat(40), "3".repeat(40))
       .commit("r".repeat(40))
       .createRef()

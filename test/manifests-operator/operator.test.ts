@@ -191,6 +191,19 @@ describe("app.yml, the GitHub App manifest", () => {
       contents: "write",
       pull_requests: "write",
       metadata: "read",
+      issues: "read",
     });
+  });
+
+  it("holds the permission each subscribed event is delivered under", () => {
+    // GitHub delivers an event only to an app holding its permission (GitHub's docs, "Webhook
+    // events and payloads"): issue_comment needs Issues even on pull requests.
+    const needs: Record<string, string> = {
+      issue_comment: "issues",
+      pull_request: "pull_requests",
+      push: "contents",
+    };
+    for (const event of manifest.default_events as string[])
+      expect(manifest.default_permissions[needs[event] ?? `? ${event}`], event).toMatch(/^(read|write)$/);
   });
 });

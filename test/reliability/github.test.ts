@@ -21,7 +21,7 @@ describe("GitHub answering errors", () => {
       if (req.method === "POST" && path === PULLS) attempts.push(Date.now());
     });
     expectInstallation(gh);
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).commit("c".repeat(40)).createRef();
     gh.scope.post(PULLS).reply(502, { message: "Server Error" });
     gh.openPull(1, branch).issueUpdate(1);
     costopt.createPolicy(policySpec());
@@ -41,11 +41,11 @@ describe("GitHub answering errors", () => {
     const { gh, costopt } = env;
     const branch = costopt.branch();
     expectInstallation(gh);
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).openCount([]).commit("c".repeat(40)).createRef();
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).commit("c".repeat(40)).createRef();
     gh.openPull(1, branch, { status: 403, headers: { "retry-after": "1" } });
     // The next pass: the branch exists (422) and is force-updated, then the PR opens once.
     expectHead(gh);
-    gh.pulls(branch, []).openCount([]).commit("d".repeat(40)).createRef(422).updateRef(branch);
+    gh.pulls(branch, []).commit("d".repeat(40)).createRef(422).updateRef(branch);
     gh.openPull(1, branch).issueUpdate(1);
     costopt.createPolicy(policySpec());
 

@@ -50,12 +50,7 @@ describe("Prometheus down", () => {
       // Prometheus answers again; the retry comes after the backoff and proposes once.
       const readsBefore = reads.length;
       expectHead(gh);
-      gh.pulls(branch, [])
-        .openCount([])
-        .commit("c".repeat(40))
-        .createRef()
-        .openPull(1, branch)
-        .issueUpdate(1);
+      gh.pulls(branch, []).commit("c".repeat(40)).createRef().openPull(1, branch).issueUpdate(1);
       await proxy.up();
       const applying = await costopt.waitForStatus("Applying", (s) => s.phase === "Applying");
       expect((reads[readsBefore] as number) - failedAt).toBeGreaterThanOrEqual(500);

@@ -123,7 +123,7 @@ const PAST_OLD_WINDOW = 5;
 function expectOpening(gh: FakeGitHub, branch: string): { title: string; body: string }[] {
   const opened: { title: string; body: string }[] = [];
   expectInstallation(gh);
-  gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).openCount([]).commit("c".repeat(40)).createRef();
+  gh.snapshot({ "k8s/web.yaml": WEB }).pulls(branch, []).commit("c".repeat(40)).createRef();
   gh.scope
     .post(`/repos/${REPOSITORY.fullName}/pulls`, (body) => {
       opened.push(body as { title: string; body: string });

@@ -9,6 +9,7 @@ import { BASE_SHA, TREE_SHA } from "../app/github.js";
 import { WEB } from "../app/shop.js";
 import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { expectHead, expectInstallation, policySpec } from "../support/costopt-service.js";
+import { gitTree } from "../support/github-shapes.js";
 import { environment } from "./environment.js";
 
 const env = environment();
@@ -43,16 +44,20 @@ describe("a repository with malformed YAML and a 10 MB file", () => {
     gh.scope
       .get(`/repos/${REPOSITORY.fullName}/git/trees/${TREE_SHA}`)
       .query({ recursive: "1" })
-      .reply(200, {
-        truncated: false,
-        tree: files.map((f) => ({
-          path: f.path,
-          type: "blob",
-          mode: "100644",
-          sha: f.sha,
-          size: f.size ?? f.content?.length,
-        })),
-      });
+      .reply(
+        200,
+        gitTree(
+          { owner: REPOSITORY.owner, repo: REPOSITORY.repo },
+          TREE_SHA,
+          files.map((f) => ({
+            path: f.path,
+            type: "blob",
+            mode: "100644",
+            sha: f.sha,
+            size: f.size ?? f.content?.length,
+          })),
+        ),
+      );
     gh.scope
       .post("/graphql", (b) => {
         if (!String(b.query).includes("object(oid:")) return false;
@@ -64,9 +69,14 @@ describe("a repository with malformed YAML and a 10 MB file", () => {
         return true;
       })
       .reply(200, {
-        data: { repository: { b0: { text: BROKEN, isBinary: false }, b1: { text: WEB, isBinary: false } } },
+        data: {
+          repository: {
+            b0: { text: BROKEN, isBinary: false, isTruncated: false },
+            b1: { text: WEB, isBinary: false, isTruncated: false },
+          },
+        },
       });
-    gh.pulls(branch, []).openCount([]).commit("c".repeat(40)).createRef().openPull(1, branch).issueUpdate(1);
+    gh.pulls(branch, []).commit("c".repeat(40)).createRef().openPull(1, branch).issueUpdate(1);
     costopt.createPolicy(policySpec());
 
     const applying = await costopt.waitForStatus("Applying", (s) => s.phase === "Applying");

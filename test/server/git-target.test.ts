@@ -19,6 +19,7 @@ import { repositoryInstallation } from "../../src/server/github.js";
 import { makeRepo } from "../forge/local-repo.js";
 import { TestOctokit } from "../forge/octokit.js";
 import { SPEC } from "../gitops/recommendation.js";
+import { example } from "../support/github-shapes.js";
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -168,6 +169,12 @@ describe("repositoryInstallation", () => {
   const repo = parseRepositoryUrl("git@github.com:acme/deploy.git");
   const lookup = repositoryInstallation(probot);
   const installation = () => nock("https://api.github.com").get("/repos/acme/deploy/installation");
+  /** GitHub's installation answer with the given id and permissions. */
+  const answer = (id: number, permissions: Record<string, string>) => ({
+    ...example("installation"),
+    id,
+    permissions,
+  });
 
   beforeEach(() => nock.disableNetConnect());
   afterEach(() => {
@@ -176,15 +183,12 @@ describe("repositoryInstallation", () => {
   });
 
   it("finds the installation that may write contents and pull requests", async () => {
-    installation().reply(200, {
-      id: 42,
-      permissions: { contents: "write", pull_requests: "write", metadata: "read" },
-    });
+    installation().reply(200, answer(42, { contents: "write", pull_requests: "write", metadata: "read" }));
     expect(await lookup(repo)).toEqual({ ok: true, installationId: 42 });
   });
 
   it("says which permission an installation lacks", async () => {
-    installation().reply(200, { id: 42, permissions: { contents: "read", pull_requests: "write" } });
+    installation().reply(200, answer(42, { contents: "read", pull_requests: "write" }));
     expect(await lookup(repo)).toEqual({
       ok: false,
       reason:

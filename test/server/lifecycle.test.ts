@@ -124,7 +124,7 @@ function deliver(name: string, payload: unknown) {
 describe("a CostOptimization from creation to deletion", () => {
   it("goes Analyzing -> Ready -> Applying -> Applied, and is reverted and released on delete", async () => {
     // 1. Created in dry run: analysed, recommendation in status, nothing written to GitHub.
-    gh.scope.get(`/repos/${REPOSITORY.fullName}/installation`).reply(200, { id: 1 });
+    gh.installation(1);
     gh.installationToken();
     gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []);
     api.put(...G, {
@@ -149,7 +149,7 @@ describe("a CostOptimization from creation to deletion", () => {
 
     // 2. dryRun: false -> the proposal is opened and the policy is Applying with the PR.
     // The default branch moved on meanwhile (the forge caches a snapshot per head commit).
-    gh.snapshot({ "k8s/web.yaml": WEB }, "1".repeat(40), "2".repeat(40)).pulls(BRANCH, []).openCount([]);
+    gh.snapshot({ "k8s/web.yaml": WEB }, "1".repeat(40), "2".repeat(40)).pulls(BRANCH, []);
     gh.commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1);
     await patchSpec({ dryRun: false });
@@ -193,7 +193,8 @@ describe("a CostOptimization from creation to deletion", () => {
     // 4. Deleted -> the revert PR is opened, then the finalizer is released and the CR is gone.
     const merged = { number: 1, branch: BRANCH, body: prBody, state: "closed" as const, merged: true };
     const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
-    gh.pulls(BRANCH, [merged]).pulls(BRANCH, [merged]).pulls(REVERT, []);
+    // Deletion: no open proposal to close; the merged one is found, and no revert exists yet.
+    gh.openCount([]).history(BRANCH, [merged]).history(REVERT, []);
     gh.snapshot({ "k8s/web.yaml": after }, "f".repeat(40), "3".repeat(40))
       .commit("r".repeat(40))
       .createRef()

@@ -237,14 +237,14 @@ export class RunningCostopt {
 
 /** The installation lookup and token a fresh service's forge costs once per repository. */
 export function expectInstallation(gh: FakeGitHub): void {
-  gh.scope.get(`/repos/${REPOSITORY.fullName}/installation`).reply(200, { id: 1 });
+  gh.installation(1);
   gh.installationToken();
 }
 
 /**
- * The GitHub calls of opening proposal `number` on `branch`: the default branch read once,
- * no PR yet on the branch, the open-PR count, one commit with an inline tree, the ref, the PR,
- * its labels.
+ * The GitHub calls of opening proposal `number` on `branch`: the default branch read once (its
+ * head query also says no PR is open or was declined on the branch), one commit with an inline
+ * tree, the ref, the PR, its labels.
  */
 export function expectProposal(
   gh: FakeGitHub,
@@ -255,7 +255,6 @@ export function expectProposal(
   const n = o.number ?? 1;
   gh.snapshot(files, o.head ?? BASE_SHA, o.tree ?? TREE_SHA)
     .pulls(branch, [])
-    .openCount([])
     .commit(o.commit ?? "c".repeat(40))
     .createRef()
     .openPull(n, branch)
@@ -264,13 +263,5 @@ export function expectProposal(
 
 /** The default branch's head only: the forge still holds the snapshot of this commit. */
 export function expectHead(gh: FakeGitHub, commit = BASE_SHA, tree = TREE_SHA): void {
-  gh.scope
-    .post("/graphql", (b) => String(b.query).includes("defaultBranchRef"))
-    .reply(200, {
-      data: {
-        repository: {
-          defaultBranchRef: { name: REPOSITORY.defaultBranch, target: { oid: commit, tree: { oid: tree } } },
-        },
-      },
-    });
+  gh.head(commit, tree);
 }

@@ -1,8 +1,9 @@
-// GitHub through an octokit instance. Reading: one GraphQL query for the default branch head, one
-// recursive tree listing, blob contents in GraphQL batches. Writing a proposal: createTree with
-// inline contents (no blob calls), createCommit, create or force-update the ref, open the PR, then
-// labels and assignees in one issue update and reviewers in one call — seven REST calls at most,
-// whatever the number of files.
+// GitHub through an octokit instance. Reading: one GraphQL query for the target branch head and
+// every open pull request (so an unchanged proposal costs nothing more), one recursive tree
+// listing and blob contents in GraphQL batches only when the head moved. Writing a proposal:
+// createTree with inline contents and the modes the files had (no blob calls), createCommit,
+// create or force-update the ref, open the PR, then labels and assignees in one issue update and
+// reviewers in one call: six requests whatever the number of files.
 
 import { SerialQueue } from "../serial.js";
 import {
@@ -16,6 +17,7 @@ import {
   type Permission,
   type PullRequest,
   type RepoSnapshot,
+  SYMLINK_REASON,
 } from "../types.js";
 import { asRateLimit, type OctokitLike } from "./octokit.js";
 
@@ -25,6 +27,11 @@ export interface GitHubForgeOptions {
   repo: string;
   /** Known from a webhook payload; saves nothing but a field in the first query when absent. */
   defaultBranch?: string;
+  /**
+   * The branch proposals target and manifests are read from, when it is not the default branch
+   * (Argo CD targetRevision, Flux ref.branch, spec.source.branch).
+   */
+  branch?: string;
   /** Minimum spacing between writes (GitHub asks for about 1 s); 0 in tests. */
   writeIntervalMs?: number;
   /** Largest file read, bytes; larger manifests are skipped and reported. */
@@ -56,18 +63,62 @@ interface RestPull {
   labels: { name: string }[];
 }
 
-const HEAD_QUERY = `query($owner: String!, $name: String!) {
+const PULL_FIELDS = `number url id title body state mergedAt mergeCommit { oid } headRefName headRefOid
+  baseRefName isCrossRepository labels(first: 100) { nodes { name } }`;
+
+// The head of the target branch (the default branch unless one is named), the first page of open
+// pull requests and the closed and merged pull requests of the branches the pass expects, in one
+// query; further pages follow with OPEN_QUERY or REST. Branch names travel as variables.
+function headQuery(target: boolean, branches: number): string {
+  const params = ["$owner: String!", "$name: String!"];
+  if (target) params.push("$ref: String!");
+  for (let i = 0; i < branches; i++) params.push(`$h${i}: String!`);
+  const histories = Array.from(
+    { length: branches },
+    (_, i) =>
+      `h${i}: pullRequests(headRefName: $h${i}, states: [CLOSED, MERGED], first: 100, orderBy: { field: CREATED_AT, direction: DESC }) { pageInfo { hasNextPage endCursor } nodes { ${PULL_FIELDS} } }`,
+  );
+  return `query(${params.join(", ")}) {
   repository(owner: $owner, name: $name) {
-    defaultBranchRef { name target { oid ... on Commit { tree { oid } } } }
+    ${target ? "defaultBranchRef { name }\n    ref(qualifiedName: $ref) { target { oid ... on Commit { tree { oid } } } }" : "defaultBranchRef { name target { oid ... on Commit { tree { oid } } } }"}
+    pullRequests(states: OPEN, first: 100) { pageInfo { hasNextPage endCursor } nodes { ${PULL_FIELDS} } }
+    ${histories.join("\n    ")}
+  }
+}`;
+}
+
+const OPEN_QUERY = `query($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    pullRequests(states: OPEN, first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${PULL_FIELDS} } }
   }
 }`;
 
-// One GraphQL call instead of paging REST: open PRs' head branches (100 is far above any limit).
-const OPEN_QUERY = `query($owner: String!, $name: String!) {
-  repository(owner: $owner, name: $name) {
-    pullRequests(states: OPEN, first: 100, orderBy: { field: CREATED_AT, direction: DESC }) { nodes { headRefName } }
-  }
-}`;
+interface GraphPull {
+  number: number;
+  url: string;
+  id: string;
+  title: string;
+  body: string;
+  state: "OPEN" | "CLOSED" | "MERGED";
+  mergedAt: string | null;
+  mergeCommit: { oid: string } | null;
+  headRefName: string;
+  headRefOid: string;
+  baseRefName: string;
+  isCrossRepository: boolean;
+  labels: { nodes: { name: string }[] } | null;
+}
+
+interface PullPage {
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  nodes: GraphPull[];
+}
+
+interface Head {
+  branch: string;
+  commitSha: string;
+  treeSha: string;
+}
 
 export class GitHubForge implements Forge {
   readonly kind = "github";
@@ -81,6 +132,15 @@ export class GitHubForge implements Forge {
   private readonly blobBatch: number;
   private readonly now: () => number;
   private defaultBranchName: string | undefined;
+  private readonly targetBranch: string | undefined;
+  /** Open pull requests of this repository's own branches, as read with this pass's head. */
+  private openPulls: PullRequest[] | undefined;
+  /** Branches whose closed and merged pull requests ride on the next head query. */
+  private expected: string[] = [];
+  /** Their pull requests as read then, every state, newest first (only complete lists). */
+  private histories = new Map<string, PullRequest[]>();
+  /** Git modes of the files of the last snapshot's commit, so a commit on it keeps them. */
+  private modes: { commitSha: string; byPath: Map<string, string> } | undefined;
   // The last snapshot, reused while the default branch stays on the same commit: a long-lived
   // forge (the service caches one per repository) then pays one GraphQL query per reconcile.
   private cached:
@@ -94,15 +154,25 @@ export class GitHubForge implements Forge {
     this.repository = `${options.owner}/${options.repo}`;
     this.remote = this.repository;
     this.defaultBranchName = options.defaultBranch;
+    this.targetBranch = options.branch;
     this.now = options.now ?? Date.now;
     this.writes = new SerialQueue(options.writeIntervalMs ?? 1000, this.now);
     this.maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
     this.blobBatch = options.blobBatch ?? 100;
   }
 
+  /** The branch proposals target: the one named, else the repository's default branch. */
   async defaultBranch(): Promise<string> {
+    if (this.targetBranch !== undefined) return this.targetBranch;
     if (this.defaultBranchName === undefined) await this.head();
     return this.defaultBranchName as string;
+  }
+
+  /** Neither the repository's default branch nor the target branch is ever written. */
+  private async assertWritable(branch: string): Promise<void> {
+    assertWritableBranch(branch, await this.defaultBranch());
+    if (this.defaultBranchName === undefined) await this.head();
+    assertWritableBranch(branch, this.defaultBranchName as string);
   }
 
   async snapshot(include: (path: string) => boolean = isManifestCandidate): Promise<RepoSnapshot> {
@@ -117,20 +187,27 @@ export class GitHubForge implements Forge {
     if (tree.truncated)
       skipped.push({ path: "/", reason: "tree listing truncated by GitHub; some files unseen" });
     const wanted: TreeEntry[] = [];
+    const byPath = new Map<string, string>();
     for (const entry of tree.tree) {
-      if (entry.type !== "blob" || !include(entry.path)) continue;
-      if ((entry.size ?? 0) > this.maxFileBytes) skipped.push({ path: entry.path, reason: "too large" });
+      if (entry.type !== "blob") continue;
+      byPath.set(entry.path, entry.mode);
+      if (!include(entry.path)) continue;
+      if (entry.mode === "120000") skipped.push({ path: entry.path, reason: SYMLINK_REASON });
+      else if ((entry.size ?? 0) > this.maxFileBytes) skipped.push({ path: entry.path, reason: "too large" });
       else wanted.push(entry);
     }
+    this.modes = { commitSha: head.commitSha, byPath };
     const files: RepoSnapshot["files"] = [];
     for (let i = 0; i < wanted.length; i += this.blobBatch) {
       const batch = wanted.slice(i, i + this.blobBatch);
       const texts = await this.blobs(batch.map((e) => e.sha));
-      batch.forEach((entry, j) => {
-        const text = texts[j];
-        if (text === undefined) skipped.push({ path: entry.path, reason: "binary" });
-        else files.push({ path: entry.path, content: text });
-      });
+      for (const [j, entry] of batch.entries()) {
+        const blob = texts[j];
+        if (blob === undefined) skipped.push({ path: entry.path, reason: "binary" });
+        // GitHub cuts GraphQL blob text (at about 512 KB): read the whole blob, never a cut one.
+        else if (blob.truncated) files.push({ path: entry.path, content: await this.fullBlob(entry) });
+        else files.push({ path: entry.path, content: blob.text });
+      }
     }
     const snapshot = {
       branch: head.branch,
@@ -144,15 +221,23 @@ export class GitHubForge implements Forge {
   }
 
   async commitBranch(request: CommitRequest): Promise<string> {
-    assertWritableBranch(request.branch, await this.defaultBranch());
+    await this.assertWritable(request.branch);
+    const modes = await this.modesAt(
+      request.base.commitSha,
+      request.files.map((f) => f.path),
+    );
     const tree = (await this.write("POST /repos/{owner}/{repo}/git/trees", {
       base_tree: request.base.treeSha ?? (await this.treeOf(request.base.commitSha)),
-      // Inline contents: GitHub creates the blobs itself, so N files cost one call, not N + 1.
-      tree: request.files.map((f) =>
-        f.content === null
-          ? { path: f.path, mode: "100644", type: "blob", sha: null }
-          : { path: f.path, mode: "100644", type: "blob", content: f.content },
-      ),
+      // Inline contents: GitHub creates the blobs itself, so N files cost one call, not N + 1. Each
+      // file keeps the mode it had (an executable stays executable); a new one is a plain file.
+      tree: request.files.map((f) => {
+        const mode = modes.get(f.path) ?? "100644";
+        if (mode !== "100644" && mode !== "100755")
+          throw new Error(`refusing to write ${f.path}: it is not a regular file (git mode ${mode})`);
+        return f.content === null
+          ? { path: f.path, mode, type: "blob", sha: null }
+          : { path: f.path, mode, type: "blob", content: f.content };
+      }),
     })) as { sha: string };
     const commit = (await this.write("POST /repos/{owner}/{repo}/git/commits", {
       message: request.message,
@@ -176,19 +261,42 @@ export class GitHubForge implements Forge {
     }
   }
 
+  beginPass(branches: string[]): void {
+    this.expected = [...new Set(branches)];
+    this.openPulls = undefined;
+    this.histories = new Map();
+  }
+
   async pullRequests(branch: string): Promise<PullRequest[]> {
-    const pulls = (await this.call("GET /repos/{owner}/{repo}/pulls", {
-      head: `${this.owner}:${branch}`,
-      state: "all",
-      sort: "created",
-      direction: "desc",
-      per_page: 20,
-    })) as RestPull[];
+    const known = this.histories.get(branch);
+    if (known && this.openPulls) return [...this.openPulls.filter((p) => p.branch === branch), ...known];
+    const pulls: RestPull[] = [];
+    for (let page = 1; ; page++) {
+      const res = await this.guard(() =>
+        this.octokit.request("GET /repos/{owner}/{repo}/pulls", {
+          owner: this.owner,
+          repo: this.repo,
+          head: `${this.owner}:${branch}`,
+          state: "all",
+          sort: "created",
+          direction: "desc",
+          per_page: 100,
+          page,
+        }),
+      );
+      pulls.push(...(res.data as RestPull[]));
+      if (!/rel="next"/.test(String(res.headers.link ?? ""))) break;
+    }
     return pulls.filter((p) => p.head.ref === branch).map(toPullRequest);
   }
 
+  async openPullRequestFrom(branch: string): Promise<PullRequest | undefined> {
+    const pulls = this.openPulls ?? (await this.readOpenPulls());
+    return pulls.find((p) => p.branch === branch);
+  }
+
   async openPullRequest(request: NewPullRequest): Promise<PullRequest> {
-    assertWritableBranch(request.branch, await this.defaultBranch());
+    await this.assertWritable(request.branch);
     const pull = toPullRequest(
       (await this.write("POST /repos/{owner}/{repo}/pulls", {
         title: request.title,
@@ -213,10 +321,14 @@ export class GitHubForge implements Forge {
         reviewers,
         team_reviewers: teams,
       });
-    return { ...pull, labels: request.labels };
+    const opened = { ...pull, labels: request.labels };
+    this.openPulls?.push(opened);
+    return opened;
   }
 
   async updatePullRequest(number: number, change: { title?: string; body?: string; labels?: string[] }) {
+    const known = this.openPulls?.find((p) => p.number === number);
+    if (known) Object.assign(known, change);
     if (change.title !== undefined || change.body !== undefined)
       await this.write("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
         pull_number: number,
@@ -244,13 +356,17 @@ export class GitHubForge implements Forge {
       state: "closed",
       ...(options.body !== undefined ? { body: options.body } : {}),
     })) as RestPull;
+    if (this.openPulls) this.openPulls = this.openPulls.filter((p) => p.number !== number);
     if (options.keepBranch) return;
-    assertWritableBranch(pull.head.ref, await this.defaultBranch());
+    await this.assertWritable(pull.head.ref);
     await this.write("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ref: `heads/${pull.head.ref}` }).catch(
       (err) => {
         // Already gone (the repository deletes head branches itself, or someone did): nothing to do.
-        if ((err as { status?: number }).status !== 422 && (err as { status?: number }).status !== 404)
-          throw err;
+        // Any other refusal (a protected branch, the default branch, too many requests) is an error.
+        const e = err as { status?: number; message?: string };
+        if (e.status === 404 || (e.status === 422 && /reference does not exist/i.test(e.message ?? "")))
+          return;
+        throw err;
       },
     );
   }
@@ -286,10 +402,31 @@ export class GitHubForge implements Forge {
   }
 
   async openProposalCount(): Promise<number> {
+    const pulls = this.openPulls ?? (await this.readOpenPulls());
+    return pulls.filter((p) => p.branch.startsWith(BRANCH_PREFIX)).length;
+  }
+
+  /** Every open pull request from this repository's own branches, all pages. */
+  private async readOpenPulls(first?: PullPage): Promise<PullRequest[]> {
+    const nodes: GraphPull[] = [];
+    let page = first;
+    for (;;) {
+      if (!page) page = await this.openPage(null);
+      nodes.push(...page.nodes);
+      if (!page.pageInfo.hasNextPage) break;
+      page = await this.openPage(page.pageInfo.endCursor);
+    }
+    // A fork's branch may be called costopt/... too; it is never ours.
+    const pulls = nodes.filter((n) => !n.isCrossRepository).map(fromGraph);
+    this.openPulls = pulls;
+    return pulls;
+  }
+
+  private async openPage(after: string | null): Promise<PullPage> {
     const data = (await this.guard(() =>
-      this.octokit.graphql(OPEN_QUERY, { owner: this.owner, name: this.repo }),
-    )) as { repository: { pullRequests: { nodes: { headRefName: string }[] } } };
-    return data.repository.pullRequests.nodes.filter((n) => n.headRefName.startsWith(BRANCH_PREFIX)).length;
+      this.octokit.graphql(OPEN_QUERY, { owner: this.owner, name: this.repo, after }),
+    )) as { repository: { pullRequests: PullPage } };
+    return data.repository.pullRequests;
   }
 
   async commit(sha: string): Promise<{ message: string; parents: string[] }> {
@@ -319,18 +456,69 @@ export class GitHubForge implements Forge {
     });
   }
 
-  private async head(): Promise<{ branch: string; commitSha: string; treeSha: string }> {
+  /** The target branch's head, and with it the open pull requests (one query for both). */
+  private async head(): Promise<Head> {
+    const target = this.targetBranch;
+    type Ref = { target: { oid: string; tree: { oid: string } } } | null;
+    const branches = this.expected;
+    const variables: Record<string, string> = { owner: this.owner, name: this.repo };
+    if (target !== undefined) variables.ref = `refs/heads/${target}`;
+    branches.forEach((b, i) => {
+      variables[`h${i}`] = b;
+    });
     const data = (await this.guard(() =>
-      this.octokit.graphql(HEAD_QUERY, { owner: this.owner, name: this.repo }),
+      this.octokit.graphql(headQuery(target !== undefined, branches.length), variables),
     )) as {
       repository: {
-        defaultBranchRef: { name: string; target: { oid: string; tree: { oid: string } } } | null;
-      };
+        defaultBranchRef: ({ name: string } & Partial<NonNullable<Ref>>) | null;
+        ref?: Ref;
+        pullRequests: PullPage;
+      } & Record<string, PullPage>;
     };
-    const ref = data.repository.defaultBranchRef;
-    if (!ref) throw new Error(`${this.repository} has no default branch (empty repository?)`);
-    this.defaultBranchName = ref.name;
-    return { branch: ref.name, commitSha: ref.target.oid, treeSha: ref.target.tree.oid };
+    const repo = data.repository;
+    this.histories = new Map();
+    branches.forEach((b, i) => {
+      const page = repo[`h${i}`];
+      // A history longer than a page is read in full through REST when asked for.
+      if (page && !page.pageInfo.hasNextPage)
+        this.histories.set(b, page.nodes.filter((n) => !n.isCrossRepository).map(fromGraph));
+    });
+    if (!repo.defaultBranchRef)
+      throw new Error(`${this.repository} has no default branch (empty repository?)`);
+    this.defaultBranchName = repo.defaultBranchRef.name;
+    const ref = target === undefined ? (repo.defaultBranchRef as Ref) : repo.ref;
+    if (!ref?.target) throw new Error(`${this.repository} has no branch ${target}`);
+    await this.readOpenPulls(repo.pullRequests);
+    return {
+      branch: target ?? repo.defaultBranchRef.name,
+      commitSha: ref.target.oid,
+      treeSha: ref.target.tree.oid,
+    };
+  }
+
+  /** The git modes of paths at a commit: from the snapshot's listing when it is that commit. */
+  private async modesAt(commitSha: string, paths: string[]): Promise<Map<string, string>> {
+    if (this.modes?.commitSha === commitSha || paths.length === 0) return this.modes?.byPath ?? new Map();
+    const tree = (await this.call("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
+      tree_sha: await this.treeOf(commitSha),
+      recursive: "1",
+    })) as { tree: TreeEntry[] };
+    const byPath = new Map(tree.tree.filter((e) => e.type === "blob").map((e) => [e.path, e.mode]));
+    this.modes = { commitSha, byPath };
+    return byPath;
+  }
+
+  /** A blob read whole through REST (GraphQL cut its text). */
+  private async fullBlob(entry: TreeEntry): Promise<string> {
+    const blob = (await this.call("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
+      file_sha: entry.sha,
+    })) as { content: string; encoding: string; size: number };
+    const bytes = Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8");
+    if (bytes.length !== blob.size)
+      throw new Error(
+        `${this.repository}: ${entry.path} came back with ${bytes.length} of ${blob.size} bytes`,
+      );
+    return bytes.toString("utf8");
   }
 
   private async treeOf(commitSha: string): Promise<string> {
@@ -341,21 +529,28 @@ export class GitHubForge implements Forge {
   }
 
   /** Blob texts by oid, in order; undefined for binary blobs. */
-  private async blobs(oids: string[]): Promise<(string | undefined)[]> {
+  private async blobs(oids: string[]): Promise<({ text: string; truncated: boolean } | undefined)[]> {
     if (oids.length === 0) return [];
     // Oids travel as variables, never spliced into the query text.
     const params = oids.map((_, i) => `$o${i}: GitObjectID!`).join(", ");
-    const fields = oids.map((_, i) => `b${i}: object(oid: $o${i}) { ... on Blob { text isBinary } }`);
+    const fields = oids.map(
+      (_, i) => `b${i}: object(oid: $o${i}) { ... on Blob { text isBinary isTruncated } }`,
+    );
     const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
     const variables = Object.fromEntries(oids.map((oid, i) => [`o${i}`, oid]));
     const data = (await this.guard(() =>
       this.octokit.graphql(query, { owner: this.owner, name: this.repo, ...variables }),
     )) as {
-      repository: Record<string, { text: string | null; isBinary: boolean } | null>;
+      repository: Record<
+        string,
+        { text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
+      >;
     };
     return oids.map((_, i) => {
       const blob = data.repository[`b${i}`];
-      return blob && !blob.isBinary && blob.text !== null ? blob.text : undefined;
+      return blob && !blob.isBinary && blob.text !== null
+        ? { text: blob.text, truncated: blob.isTruncated }
+        : undefined;
     });
   }
 
@@ -377,6 +572,22 @@ export class GitHubForge implements Forge {
       throw asRateLimit(err, Math.floor(this.now() / 1000));
     }
   }
+}
+
+function fromGraph(p: GraphPull): PullRequest {
+  return {
+    number: p.number,
+    url: p.url,
+    nodeId: p.id,
+    branch: p.headRefName,
+    base: p.baseRefName,
+    title: p.title,
+    body: p.body,
+    state: p.state === "MERGED" ? "merged" : p.state === "OPEN" ? "open" : "closed",
+    headSha: p.headRefOid,
+    labels: (p.labels?.nodes ?? []).map((l) => l.name),
+    ...(p.mergedAt ? { mergedAt: p.mergedAt, mergeSha: p.mergeCommit?.oid } : {}),
+  };
 }
 
 function toPullRequest(p: RestPull): PullRequest {

@@ -15,6 +15,7 @@ import {
   type Permission,
   type PullRequest,
   type RepoSnapshot,
+  SYMLINK_REASON,
 } from "../types.js";
 import { git, gitText } from "./git.js";
 
@@ -92,9 +93,11 @@ export class LocalForge implements Forge {
     const skipped: RepoSnapshot["skipped"] = [];
     const wanted: { path: string; oid: string }[] = [];
     for (const line of listing.split("\0")) {
-      const [, type, oid, size, path] = /^\d+ (\w+) ([0-9a-f]+) +(\d+|-)\t(.*)$/s.exec(line) ?? [];
+      const [, mode, type, oid, size, path] = /^(\d+) (\w+) ([0-9a-f]+) +(\d+|-)\t(.*)$/s.exec(line) ?? [];
       if (type !== "blob" || !oid || !path || !include(path)) continue;
-      if (Number(size) > (this.options.maxFileBytes ?? 1024 * 1024))
+      // A symlink's blob is the path it points to, not YAML: editing it would replace the link.
+      if (mode === "120000") skipped.push({ path, reason: SYMLINK_REASON });
+      else if (Number(size) > (this.options.maxFileBytes ?? 1024 * 1024))
         skipped.push({ path, reason: "too large" });
       else wanted.push({ path, oid });
     }
@@ -122,7 +125,10 @@ export class LocalForge implements Forge {
           continue;
         }
         const oid = await gitText(this.dir, ["hash-object", "-w", "--stdin"], { input: file.content });
-        await git(this.dir, ["update-index", "--add", "--cacheinfo", `100644,${oid},${file.path}`], { env });
+        // An executable keeps its bit; anything new is a plain file.
+        const staged = await gitText(this.dir, ["ls-files", "--stage", "--", file.path], { env });
+        const mode = staged.startsWith("100755 ") ? "100755" : "100644";
+        await git(this.dir, ["update-index", "--add", "--cacheinfo", `${mode},${oid},${file.path}`], { env });
       }
       tree = await gitText(this.dir, ["write-tree"], { env });
     } finally {
@@ -149,6 +155,10 @@ export class LocalForge implements Forge {
     return Promise.all(
       pulls.map(async (p) => (p.state === "open" ? { ...p, headSha: await this.head(p) } : p)),
     );
+  }
+
+  async openPullRequestFrom(branch: string): Promise<PullRequest | undefined> {
+    return (await this.pullRequests(branch)).find((p) => p.state === "open");
   }
 
   /** Every pull request record, for the CLI summary and tests. */

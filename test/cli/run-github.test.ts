@@ -1,0 +1,178 @@
+// `costopt run --github OWNER/REPO` end to end: the real CLI entry (main), @octokit/rest with its
+// retry and throttling plugins, against GitHub simulated at the HTTP level with state. The first
+// run opens one pull request with labels and reviewers; the second finds it by its branch and
+// metadata and opens nothing new, with no state kept between the runs.
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { parseMetadata } from "../../src/gitops/metadata.js";
+import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
+import { GitHubServer } from "../support/github-server.js";
+
+const Mi = 2 ** 20;
+const START = Date.UTC(2026, 0, 5) / 1000;
+const WEEK = 7 * 86400;
+const NOW = new Date((START + WEEK) * 1000).toISOString();
+const BRANCH = "costopt/shop/web-cost";
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 3
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: app
+          image: example/web:1.2.3
+          resources:
+            requests:
+              cpu: "2"        # generous on purpose
+              memory: 2Gi
+            limits:
+              memory: 2Gi
+`;
+
+const POLICY = `apiVersion: costopt.dev/v1
+kind: CostOptimization
+metadata:
+  name: web-cost
+  namespace: shop
+spec:
+  targetWorkload: { kind: Deployment, name: web }
+  optimizationType: CPU
+  minConfidence: 0.5
+  maxRiskLevel: HIGH
+  maxChangePercent: 80
+  metricsWindow: 7d
+  dryRun: false
+`;
+
+let github: GitHubServer;
+let work: string;
+let out: string[];
+
+beforeEach(async () => {
+  github = await new GitHubServer({
+    owner: "acme",
+    repo: "deploy",
+    files: {
+      // Executable on purpose: the commit must keep the bit.
+      "k8s/web.yaml": { content: DEPLOYMENT, mode: "100755" },
+      ".github/costopt.yml": "reviewers: [alice]\nlabels: [finops]\n",
+      "README.md": "# deploy\n",
+    },
+  }).start();
+  work = mkdtempSync(join(tmpdir(), "costopt-gh-"));
+  writeFileSync(join(work, "policy.yaml"), POLICY);
+  await writeOpenMetricsFile(join(work, "usage.om"), {
+    workloads: [
+      {
+        namespace: "shop",
+        kind: "Deployment",
+        name: "web",
+        replicas: 3,
+        shape: "steady",
+        containers: [{ name: "app", cpuMillicores: 300, memoryBytes: 600 * Mi }],
+      },
+    ],
+    start: START,
+    durationSeconds: WEEK,
+    resolutionSeconds: 300,
+    seed: 7,
+  });
+  out = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    out.push(String(chunk));
+    return true;
+  });
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  await github.stop();
+});
+
+function run(): Promise<number> {
+  vi.stubEnv("GITHUB_TOKEN", "test-token");
+  vi.stubEnv("GITHUB_API_URL", github.url);
+  const args = ["run", "--github", "acme/deploy", "--policies", join(work, "policy.yaml")];
+  return main(["node", "costopt", ...args, "--metrics", join(work, "usage.om"), "--now", NOW]);
+}
+
+describe("costopt run --github", () => {
+  it("opens one pull request with labels and reviewers, then nothing new on the next run", async () => {
+    expect(await run(), out.join("")).toBe(0);
+    expect(out.join("")).toContain("Summary: 1 policy; 1 opened, 0 updated, 0 unchanged, 0 closed, 0 failed");
+    expect(github.pulls).toHaveLength(1);
+    const [pr] = github.pulls;
+    expect(pr).toMatchObject({
+      number: 1,
+      branch: BRANCH,
+      base: "main",
+      state: "open",
+      reviewers: ["alice"],
+    });
+    expect(pr?.labels).toEqual(expect.arrayContaining(["cost-optimization", "finops"]));
+    expect(parseMetadata(pr?.body)?.policy).toBe("shop/web-cost");
+    // The change is on costopt's branch, the file kept its mode, the default branch is untouched.
+    const proposed = github.file(BRANCH, "k8s/web.yaml");
+    expect(proposed?.mode).toBe("100755");
+    expect(proposed?.content).toMatch(/cpu: "\d+m" +# generous on purpose/);
+    expect(github.file("main", "k8s/web.yaml")?.content).toBe(DEPLOYMENT);
+    // Reading (head with PRs, tree, blobs), then six requests to open the PR.
+    expect(github.requests).toEqual([
+      "POST /graphql",
+      "GET /repos/acme/deploy/git/trees/" + github.requests[1]?.split("/").pop(),
+      "POST /graphql",
+      "POST /repos/acme/deploy/git/trees",
+      "POST /repos/acme/deploy/git/commits",
+      "POST /repos/acme/deploy/git/refs",
+      "POST /repos/acme/deploy/pulls",
+      "PATCH /repos/acme/deploy/issues/1",
+      "POST /repos/acme/deploy/pulls/1/requested_reviewers",
+    ]);
+
+    github.requests.length = 0;
+    out.length = 0;
+    expect(await run(), out.join("")).toBe(0);
+    expect(out.join("")).toContain("0 opened, 0 updated, 1 unchanged");
+    expect(github.pulls).toHaveLength(1);
+    // Nothing changed: the three reads of a fresh process, not one request more.
+    expect(github.requests).toEqual([
+      "POST /graphql",
+      expect.stringMatching(/^GET \/repos\/acme\/deploy\/git\/trees\//),
+      "POST /graphql",
+    ]);
+  });
+
+  it("says what is missing without a token, and never shows one", async () => {
+    vi.stubEnv("GITHUB_TOKEN", "");
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((m) => errors.push(String(m)));
+    const code = await main([
+      "node",
+      "costopt",
+      "run",
+      "--github",
+      "acme/deploy",
+      "--policies",
+      join(work, "policy.yaml"),
+      "--metrics",
+      join(work, "usage.om"),
+    ]);
+    expect(code).toBe(2);
+    expect(errors).toEqual(["costopt: --github needs a token in GITHUB_TOKEN"]);
+    expect(github.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,169 @@
+// What GitHub answers, built from the examples in GitHub's own REST description
+// (@octokit/openapi) with only the fields a test cares about changed. Test doubles answer with
+// these, so every answer has every field GitHub sends (the contract check holds them to it).
+
+import { createRequire } from "node:module";
+import { type PullOptions, pullRequest as webhookPull } from "../fixtures/webhooks/index.js";
+
+const require = createRequire(import.meta.url);
+// biome-ignore lint/suspicious/noExplicitAny: GitHub's JSON answers
+type Json = Record<string, any>;
+
+let examples: Record<string, { value: unknown }> | undefined;
+
+/** GitHub's own example answer by its name in components/examples. */
+export function example(name: string): Json {
+  examples ??= require("@octokit/openapi/generated/api.github.com.json").components.examples;
+  const found = examples?.[name];
+  if (!found) throw new Error(`no GitHub example ${name}`);
+  return structuredClone(found.value) as Json;
+}
+
+export interface Repo {
+  owner: string;
+  repo: string;
+  /** Where the API answers (GitHub Enterprise: https://host/api/v3). */
+  api?: string;
+}
+
+const apiOf = (r: Repo) => `${r.api ?? "https://api.github.com"}/repos/${r.owner}/${r.repo}`;
+
+export interface TreeEntry {
+  path: string;
+  mode: string;
+  type: "blob" | "tree" | "commit";
+  sha: string;
+  size?: number;
+}
+
+export function gitTree(r: Repo, sha: string, entries: TreeEntry[], truncated = false): Json {
+  return {
+    sha,
+    url: `${apiOf(r)}/git/trees/${sha}`,
+    tree: entries.map((e) => ({
+      path: e.path,
+      mode: e.mode,
+      type: e.type,
+      sha: e.sha,
+      ...(e.type === "blob" ? { size: e.size ?? 0, url: `${apiOf(r)}/git/blobs/${e.sha}` } : {}),
+      ...(e.type === "tree" ? { url: `${apiOf(r)}/git/trees/${e.sha}` } : {}),
+    })),
+    truncated,
+  };
+}
+
+export function gitCommit(
+  r: Repo,
+  c: { sha: string; message: string; tree: string; parents: string[] },
+): Json {
+  const out = example("git-commit");
+  out.sha = c.sha;
+  out.url = `${apiOf(r)}/git/commits/${c.sha}`;
+  out.html_url = `https://github.com/${r.owner}/${r.repo}/commit/${c.sha}`;
+  out.message = c.message;
+  out.tree = { sha: c.tree, url: `${apiOf(r)}/git/trees/${c.tree}` };
+  out.parents = c.parents.map((p) => ({
+    sha: p,
+    url: `${apiOf(r)}/git/commits/${p}`,
+    html_url: `https://github.com/${r.owner}/${r.repo}/commit/${p}`,
+  }));
+  return out;
+}
+
+export function gitRef(r: Repo, ref: string, sha: string): Json {
+  return {
+    ref,
+    node_id: Buffer.from(`ref:${ref}`).toString("base64"),
+    url: `${apiOf(r)}/git/${ref}`,
+    object: { type: "commit", sha, url: `${apiOf(r)}/git/commits/${sha}` },
+  };
+}
+
+export function gitBlob(r: Repo, sha: string, content: string): Json {
+  const bytes = Buffer.from(content, "utf8");
+  return {
+    sha,
+    node_id: Buffer.from(`blob:${sha}`).toString("base64"),
+    size: bytes.length,
+    url: `${apiOf(r)}/git/blobs/${sha}`,
+    // GitHub wraps base64 at 60 characters.
+    content: `${(bytes.toString("base64").match(/.{1,60}/g) ?? []).join("\n")}\n`,
+    encoding: "base64",
+  };
+}
+
+export function labels(r: Repo, names: string[]): Json[] {
+  return names.map((name, i) => ({
+    id: 208045946 + i,
+    node_id: Buffer.from(`label:${name}`).toString("base64"),
+    url: `${apiOf(r)}/labels/${encodeURIComponent(name)}`,
+    name,
+    description: null,
+    color: "ededed",
+    default: false,
+  }));
+}
+
+export function issue(r: Repo, number: number, o: { labels?: string[]; assignees?: string[] } = {}): Json {
+  const out = example("issue");
+  out.number = number;
+  out.url = `${apiOf(r)}/issues/${number}`;
+  out.html_url = `https://github.com/${r.owner}/${r.repo}/pull/${number}`;
+  out.labels = labels(r, o.labels ?? []);
+  const user = out.user;
+  out.assignees = (o.assignees ?? []).map((login) => ({ ...user, login }));
+  out.assignee = out.assignees[0] ?? null;
+  return out;
+}
+
+export function issueComment(r: Repo, id: number, number: number, body: string): Json {
+  const out = example("issue-comment");
+  out.id = id;
+  out.body = body;
+  out.url = `${apiOf(r)}/issues/comments/${id}`;
+  out.html_url = `https://github.com/${r.owner}/${r.repo}/pull/${number}#issuecomment-${id}`;
+  out.issue_url = `${apiOf(r)}/issues/${number}`;
+  return out;
+}
+
+/** A pull request as REST returns it (GET/POST/PATCH pulls): GitHub's webhook example, adapted. */
+export function pull(o: PullOptions & { base?: string }): Json {
+  const out = webhookPull(o);
+  if (o.base) out.base.ref = o.base;
+  return out;
+}
+
+/** POST requested_reviewers answers with the pull request (simple form) and its reviewers. */
+export function reviewRequested(o: PullOptions, reviewers: string[]): Json {
+  const out = example("pull-request-review-request");
+  const full = pull(o);
+  for (const key of ["number", "html_url", "node_id", "title", "body", "state", "head", "base"])
+    out[key] = full[key];
+  out.requested_reviewers = reviewers.map((login) => ({ ...out.user, login }));
+  out.requested_teams = [];
+  return out;
+}
+
+export function permission(user: string, level: string): Json {
+  const out = example("repository-collaborator-permission-response-if-user-has-admin-permissions");
+  out.permission = level;
+  out.role_name = level;
+  out.user.login = user;
+  out.user.role_name = level;
+  return out;
+}
+
+export function installationToken(permissions: Record<string, string>): Json {
+  const out = example("installation-token");
+  out.token = "ghs_installation";
+  out.expires_at = "2099-01-01T00:00:00Z";
+  out.permissions = permissions;
+  out.repository_selection = "all";
+  delete out.repositories;
+  return out;
+}
+
+/** An error answer as GitHub sends it (message and documentation_url; 422s also errors). */
+export function apiError(message: string): Json {
+  return { message, documentation_url: "https://docs.github.com/rest" };
+}
