@@ -6,6 +6,7 @@
 import type { CostOptimizationSpec, OptimizationType, RiskLevel } from "../api/types.js";
 import type { CpuStats, MemoryStats, TimeWindow, WorkloadRef, WorkloadUsage } from "../metrics/types.js";
 import type { EngineSettingsOverrides } from "./settings.js";
+import type { ContainerTrends } from "./stationarity.js";
 
 export type { EngineSettingsOverrides };
 
@@ -142,6 +143,8 @@ export interface ContainerEvidence {
   restarts: number;
   firstSample?: number;
   lastSample?: number;
+  /** Growth, decline or a step change seen in the per-day statistics (stationarity.ts). */
+  trends?: ContainerTrends;
 }
 
 export interface ContainerRecommendation {

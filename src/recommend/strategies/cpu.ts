@@ -6,6 +6,7 @@
 import { formatCpu } from "../../api/quantity.js";
 import type { CpuStats } from "../../metrics/types.js";
 import { roundCpuUp } from "../rounding.js";
+import { growthFactor } from "../stationarity.js";
 import type { ContainerRecommendation } from "../types.js";
 import { type Proposal, type Strategy, withApplied } from "./types.js";
 
@@ -27,8 +28,8 @@ export const DEFAULT_CPU_SETTINGS: CpuSettings = {
   limitPolicy: "proportional",
 };
 
-export const cpuStrategy: Strategy<CpuSettings> = (_ctx, draft, settings) => {
-  const containers = draft.containers.map((c) => sizeCpu(c, settings, draft));
+export const cpuStrategy: Strategy<CpuSettings> = (ctx, draft, settings) => {
+  const containers = draft.containers.map((c) => sizeCpu(c, settings, draft, ctx.horizonDays));
   const changed = containers.some(
     (c, i) =>
       c.proposed.cpuRequest !== draft.containers[i]?.proposed.cpuRequest ||
@@ -60,22 +61,32 @@ function sizedFrom(perPod: number, s: CpuSettings, draft: Proposal): string {
   return `per-pod ${s.percentile} ${formatCpu(perPod)}${counts} (${loadFactor.toFixed(2)}x load per pod)`;
 }
 
-function sizeCpu(c: ContainerRecommendation, s: CpuSettings, draft: Proposal): ContainerRecommendation {
+function sizeCpu(
+  c: ContainerRecommendation,
+  s: CpuSettings,
+  draft: Proposal,
+  horizonDays: number,
+): ContainerRecommendation {
   if (!c.evidence) return { ...c, notes: [...c.notes, "no CPU usage data: CPU left unchanged"] };
   const { loadFactor } = draft;
   const notes = [...c.notes];
   const perPod = c.evidence.cpu[s.percentile];
-  const used = perPod * loadFactor;
+  const growth = growthFactor(c.evidence.trends?.cpu, horizonDays);
+  const used = perPod * loadFactor * growth;
   let request = roundCpuUp(used * (1 + s.marginPercent / 100));
   if (request < s.floorMillicores) {
     request = s.floorMillicores;
     notes.push(`CPU request at the floor ${formatCpu(s.floorMillicores)}`);
   } else {
+    const grown =
+      growth > 1
+        ? ` x ${growth.toFixed(2)} (CPU growing ${Math.round((growth - 1) * 100)}% by the horizon)`
+        : "";
     notes.push(
-      `CPU request ${formatCpu(request)} = ${sizedFrom(perPod, s, draft)} + ${s.marginPercent}%, rounded up`,
+      `CPU request ${formatCpu(request)} = ${sizedFrom(perPod, s, draft)}${grown} + ${s.marginPercent}%, rounded up`,
     );
   }
-  const limit = proposeLimit(c, request, s, c.evidence.cpu.max * loadFactor, notes);
+  const limit = proposeLimit(c, request, s, c.evidence.cpu.max * loadFactor * growth, notes);
   return { ...c, proposed: { ...c.proposed, cpuRequest: request, cpuLimit: limit }, notes };
 }
 

@@ -1,11 +1,14 @@
 // MEMORY: request = limit from the peak working set plus a buffer. Memory is not compressible:
 // a pod over its limit is OOM-killed, so the peak (not a percentile) is what must fit, and the
-// request equals the limit so the scheduler reserves what the pod may really use.
+// request equals the limit so the scheduler reserves what the pod may really use. A working
+// set that grows steadily (a leak, a cache) is projected to the horizon: the past peak is
+// what it needed, not what it will need. A limit is only added where none is written when
+// the policy asks for it (spec.addMemoryLimit): adding one changes how the pod fails.
 
 import { measuredMemory, memorySetting } from "../readable.js";
 import { roundMemoryUp } from "../rounding.js";
 import type { ContainerRecommendation } from "../types.js";
-import { type Strategy, withApplied } from "./types.js";
+import { type Strategy, type StrategyContext, withApplied } from "./types.js";
 
 const MI = 2 ** 20;
 
@@ -18,7 +21,7 @@ export interface MemorySettings {
   oomMultiplier: number;
   /** Smallest value ever proposed, bytes. Default 100Mi. */
   floorBytes: number;
-  /** Set the limit equal to the request (default true). When false an existing limit is only raised if needed. */
+  /** Set an existing limit equal to the request (default true). When false an existing limit is only raised if needed. */
   limitEqualsRequest: boolean;
 }
 
@@ -30,8 +33,8 @@ export const DEFAULT_MEMORY_SETTINGS: MemorySettings = {
   limitEqualsRequest: true,
 };
 
-export const memoryStrategy: Strategy<MemorySettings> = (_ctx, draft, settings) => {
-  const containers = draft.containers.map((c) => sizeMemory(c, settings));
+export const memoryStrategy: Strategy<MemorySettings> = (ctx, draft, settings) => {
+  const containers = draft.containers.map((c) => sizeMemory(c, settings, ctx));
   const changed = containers.some(
     (c, i) =>
       c.proposed.memoryRequest !== draft.containers[i]?.proposed.memoryRequest ||
@@ -40,14 +43,26 @@ export const memoryStrategy: Strategy<MemorySettings> = (_ctx, draft, settings) 
   return { ...draft, containers, appliedTypes: changed ? withApplied(draft, "MEMORY") : draft.appliedTypes };
 };
 
-function sizeMemory(c: ContainerRecommendation, s: MemorySettings): ContainerRecommendation {
+function sizeMemory(
+  c: ContainerRecommendation,
+  s: MemorySettings,
+  ctx: StrategyContext,
+): ContainerRecommendation {
   // A working set of 0 means no memory series, not a container that needs nothing.
   if (!c.evidence || c.evidence.memory.max <= 0)
     return { ...c, notes: [...c.notes, "no memory usage data: memory left unchanged"] };
   const notes = [...c.notes];
   let used = c.evidence.memory.max;
+  let reason = `peak ${measuredMemory(used)}`;
+  const growth = c.evidence.trends?.memory;
+  if (growth && growth.slopePerDay > 0) {
+    // The last complete day is yesterday; the recommendation must hold horizonDays from today.
+    const projected = used + growth.slopePerDay * (ctx.horizonDays + 1);
+    reason = `peak ${measuredMemory(used)} growing ${measuredMemory(growth.slopePerDay)}/day (R² ${growth.r2.toFixed(2)} over ${growth.days} days), projected to ${measuredMemory(projected)} in ${Math.round(ctx.horizonDays)} days`;
+    used = projected;
+  }
   let value = used * (1 + s.bufferPercent / 100);
-  let reason = `peak ${measuredMemory(used)} + ${s.bufferPercent}%`;
+  reason = `${reason} + ${s.bufferPercent}%`;
   if (c.evidence.oomKills > 0) {
     // The working set is sampled, and the kill happens at the limit: what the container
     // actually needed was at least the limit it was killed at.
@@ -65,8 +80,15 @@ function sizeMemory(c: ContainerRecommendation, s: MemorySettings): ContainerRec
     notes.push(`memory at the floor ${memorySetting(s.floorBytes)}`);
   } else notes.push(`memory ${memorySetting(request)} from ${reason}, rounded up`);
   let limit = c.current.memoryLimit;
-  if (s.limitEqualsRequest) limit = request;
-  else if (limit !== undefined && limit < request) {
+  if (limit === undefined) {
+    if (ctx.spec.addMemoryLimit) {
+      limit = request;
+      notes.push(
+        `memory limit ${memorySetting(limit)} added, equal to the request, as the policy asks (spec.addMemoryLimit)`,
+      );
+    }
+  } else if (s.limitEqualsRequest) limit = request;
+  else if (limit < request) {
     limit = request;
     notes.push("memory limit raised to the request (a limit below the request is invalid)");
   }

@@ -3,6 +3,7 @@
 
 import type { CostOptimizationSpec, OptimizationType } from "../../api/types.js";
 import type { WorkloadUsage } from "../../metrics/types.js";
+import type { PeriodicPeak } from "../peaks.js";
 import type {
   ContainerRecommendation,
   PlacementChange,
@@ -15,6 +16,10 @@ export interface StrategyContext {
   workload: WorkloadState;
   usage: WorkloadUsage;
   spec: CostOptimizationSpec;
+  /** Days the recommendation must hold (horizon.ts): growth is projected this far. */
+  horizonDays: number;
+  /** Daily peaks of the workload's CPU (peaks.ts). */
+  peaks: PeriodicPeak[];
 }
 
 export interface Proposal {
