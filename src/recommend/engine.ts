@@ -111,7 +111,14 @@ export function recommend(input: RecommendInput): Recommendation {
     return conclude(input, prepared, prepared.base, () => NO_DATA_SCORES, BUILTIN);
   const peaks = dailyPeaks(usage.profile, prepared.settings.peaks);
   const horizon = horizonDays(spec, input.now);
-  const ctx: StrategyContext = { workload, usage, spec, horizonDays: horizon, peaks };
+  const ctx: StrategyContext = {
+    workload,
+    usage,
+    spec,
+    horizonDays: horizon,
+    peaks,
+    prices: prepared.pricing.prices,
+  };
   const drafted = withPeakNotes(
     runStrategy(spec.optimizationType, ctx, prepared.base, prepared.settings),
     peaks,

@@ -10,9 +10,11 @@ export interface PeakSettings {
   ratio: number;
   /** ...on at least this share of the days with data at that hour. Default 0.7 (a daily job may skip weekends). */
   dayShare: number;
+  /** Longest peak, hours. Default 6: longer busy stretches are a working day (diurnal load), not a job. */
+  maxHours: number;
 }
 
-export const DEFAULT_PEAK_SETTINGS: PeakSettings = { ratio: 2, dayShare: 0.7 };
+export const DEFAULT_PEAK_SETTINGS: PeakSettings = { ratio: 2, dayShare: 0.7, maxHours: 6 };
 
 export interface PeriodicPeak {
   /** UTC hour of day the peak starts, and how many hours it lasts. */
@@ -74,7 +76,7 @@ export function dailyPeaks(profile: HourlyProfile, s: PeakSettings): PeriodicPea
       run = undefined;
     }
   }
-  return peaks.sort((a, b) => a.startHour - b.startHour);
+  return peaks.filter((k) => k.hours <= s.maxHours).sort((a, b) => a.startHour - b.startHour);
 }
 
 export function describePeak(p: PeriodicPeak): string {

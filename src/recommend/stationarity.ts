@@ -42,6 +42,6 @@ export function withTrends(
 /** The growth a trend adds until the horizon, as a factor >= 1 (never projected downward). */
 export function growthFactor(t: Trend | undefined, horizonDays: number): number {
   if (!t || t.slopePerDay <= 0) return 1;
-  // One more day: the last complete day is yesterday, the horizon counts from today.
-  return (t.level + t.slopePerDay * (horizonDays + 1)) / t.level;
+  // The last complete day ends now; its level is where the horizon starts.
+  return (t.level + t.slopePerDay * horizonDays) / t.level;
 }

@@ -78,6 +78,11 @@ export interface WorkloadState {
   hpa?: HpaState;
   updateStrategy?: UpdateStrategyState;
   localState: LocalState;
+  /**
+   * How the pod template spreads its pods: pod anti-affinity or topologySpreadConstraints.
+   * Spot needs one of them, or one reclaimed node can take several pods at once.
+   */
+  spread?: { podAntiAffinity: boolean; topologySpread: boolean };
   /** Pod template nodeSelector, to notice a workload already pinned to spot or a pool. */
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];

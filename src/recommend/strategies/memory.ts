@@ -6,15 +6,19 @@
 // the policy asks for it (spec.addMemoryLimit): adding one changes how the pod fails.
 
 import { measuredMemory, memorySetting } from "../readable.js";
-import { roundMemoryUp } from "../rounding.js";
-import type { ContainerRecommendation } from "../types.js";
+import { MEMORY_ROUNDING_FINE, roundMemoryUp } from "../rounding.js";
+import type { ContainerEvidence, ContainerRecommendation } from "../types.js";
 import { type Strategy, type StrategyContext, withApplied } from "./types.js";
 
 const MI = 2 ** 20;
 
 export interface MemorySettings {
-  /** Buffer on top of the peak working set, percent. Default 15. */
+  /** Buffer on top of the peak working set, percent. Default 15 (KRR's). */
   bufferPercent: number;
+  /** The buffer for a tight, stationary working set (peak within tightRatio of p95, no trend, no OOM kill). Default 10: few unseen peaks to cover. */
+  tightBufferPercent: number;
+  tightRatio: number;
+
   /** After an OOM kill the value is at least used + this many bytes. Default 100Mi. */
   oomMinExtraBytes: number;
   /** ...and at least used x this factor. Default 1.2. */
@@ -23,14 +27,19 @@ export interface MemorySettings {
   floorBytes: number;
   /** Set an existing limit equal to the request (default true). When false an existing limit is only raised if needed. */
   limitEqualsRequest: boolean;
+  /** [bound, step] pairs: values below bound round up to a multiple of step. Default MEMORY_ROUNDING_FINE (rounding.ts). */
+  roundingSteps: [number, number][];
 }
 
 export const DEFAULT_MEMORY_SETTINGS: MemorySettings = {
   bufferPercent: 15,
+  tightBufferPercent: 10,
+  tightRatio: 1.15,
   oomMinExtraBytes: 100 * MI,
   oomMultiplier: 1.2,
   floorBytes: 100 * MI,
   limitEqualsRequest: true,
+  roundingSteps: MEMORY_ROUNDING_FINE,
 };
 
 export const memoryStrategy: Strategy<MemorySettings> = (ctx, draft, settings) => {
@@ -42,6 +51,15 @@ export const memoryStrategy: Strategy<MemorySettings> = (ctx, draft, settings) =
   );
   return { ...draft, containers, appliedTypes: changed ? withApplied(draft, "MEMORY") : draft.appliedTypes };
 };
+
+/** How much to add on top of the peak, by how the working set behaved (see MemorySettings). */
+function bufferFor(e: ContainerEvidence, s: MemorySettings): { percent: number; why: string } {
+  const ratio = e.memory.p95 > 0 ? e.memory.max / e.memory.p95 : 1;
+  const steady = !e.trends?.memory && !e.trends?.memoryStep && e.oomKills === 0;
+  if (steady && ratio <= s.tightRatio)
+    return { percent: s.tightBufferPercent, why: " (steady, peak near p95)" };
+  return { percent: s.bufferPercent, why: "" };
+}
 
 function sizeMemory(
   c: ContainerRecommendation,
@@ -56,13 +74,14 @@ function sizeMemory(
   let reason = `peak ${measuredMemory(used)}`;
   const growth = c.evidence.trends?.memory;
   if (growth && growth.slopePerDay > 0) {
-    // The last complete day is yesterday; the recommendation must hold horizonDays from today.
-    const projected = used + growth.slopePerDay * (ctx.horizonDays + 1);
+    // The peak so far is today's; the recommendation must hold horizonDays from now.
+    const projected = used + growth.slopePerDay * ctx.horizonDays;
     reason = `peak ${measuredMemory(used)} growing ${measuredMemory(growth.slopePerDay)}/day (R² ${growth.r2.toFixed(2)} over ${growth.days} days), projected to ${measuredMemory(projected)} in ${Math.round(ctx.horizonDays)} days`;
     used = projected;
   }
-  let value = used * (1 + s.bufferPercent / 100);
-  reason = `${reason} + ${s.bufferPercent}%`;
+  const buffer = bufferFor(c.evidence, s);
+  let value = used * (1 + buffer.percent / 100);
+  reason = `${reason} + ${buffer.percent}%${buffer.why}`;
   if (c.evidence.oomKills > 0) {
     // The working set is sampled, and the kill happens at the limit: what the container
     // actually needed was at least the limit it was killed at.
@@ -73,7 +92,7 @@ function sizeMemory(
       reason = `${c.evidence.oomKills} OOM kill(s): max(used + ${memorySetting(s.oomMinExtraBytes)}, used x ${s.oomMultiplier}) with used ${measuredMemory(used)}`;
     }
   }
-  let request = roundMemoryUp(value);
+  let request = roundMemoryUp(value, s.roundingSteps);
   // The floor applies after rounding so it reads as written ("100Mi", not "112Mi").
   if (request < s.floorBytes) {
     request = s.floorBytes;

@@ -7,6 +7,7 @@ import type { PeriodicPeak } from "../peaks.js";
 import type {
   ContainerRecommendation,
   PlacementChange,
+  PriceList,
   ReplicaChange,
   ScheduledScalingChange,
   WorkloadState,
@@ -20,6 +21,8 @@ export interface StrategyContext {
   horizonDays: number;
   /** Daily peaks of the workload's CPU (peaks.ts). */
   peaks: PeriodicPeak[];
+  /** The workload's prices, so ALL can compare replica counts by cost. */
+  prices: PriceList;
 }
 
 export interface Proposal {
