@@ -64,7 +64,7 @@ export function stationarityFactors(p: Proposal, peaks: PeriodicPeak[], s: Confi
       ["CPU", e.trends?.cpu],
       ["memory", e.trends?.memory],
     ] as const) {
-      if (!t) continue;
+      if (!t?.significant) continue;
       const score = 1 / (1 + s.trendWeight * Math.abs(t.shareOverHorizon));
       if (score < trend.score)
         trend = {

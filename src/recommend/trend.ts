@@ -10,7 +10,7 @@ export interface TrendSettings {
   minDays: number;
   /** Smallest R^2 of the fitted line for the trend to count. Default 0.8: a sawtooth or a weekly pattern fits badly and is left to the peak. */
   minR2: number;
-  /** Growth over the horizon, as a share of today's level, below which the trend is ignored. Default 0.05. */
+  /** Growth over the horizon, as a share of today's level, below which the trend does not lower confidence (it is still projected). Default 0.05. */
   minShare: number;
   /** A day counts as complete with at least this share of the median day's samples. Default 0.5 (drops the cut first and last days). */
   completeDay: number;
@@ -35,6 +35,8 @@ export interface Trend {
   days: number;
   /** slopePerDay x horizon / level: the share the figure moves until the next recommendation can land. */
   shareOverHorizon: number;
+  /** |shareOverHorizon| >= minShare: enough to count against confidence. */
+  significant: boolean;
 }
 
 export interface StepChange {
@@ -82,7 +84,7 @@ export function fitLine(values: readonly number[]): { slope: number; intercept: 
   return { slope, intercept: my - slope * mx, r2 };
 }
 
-/** A trend that fits well and moves the figure by at least minShare over the horizon; else undefined. */
+/** A trend that fits well (R^2 >= minR2) over at least minDays complete days; else undefined. */
 export function detectTrend(
   daily: readonly DayStats[] | undefined,
   which: DailyFigure,
@@ -96,8 +98,8 @@ export function detectTrend(
   const level = intercept + slope * (values.length - 1);
   if (r2 < s.minR2 || level <= 0) return undefined;
   const shareOverHorizon = (slope * horizonDays) / level;
-  if (Math.abs(shareOverHorizon) < s.minShare) return undefined;
-  return { slopePerDay: slope, r2, level, days: values.length, shareOverHorizon };
+  const significant = Math.abs(shareOverHorizon) >= s.minShare;
+  return { slopePerDay: slope, r2, level, days: values.length, shareOverHorizon, significant };
 }
 
 /**

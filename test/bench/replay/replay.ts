@@ -122,7 +122,8 @@ export function costopt(usage: WorkloadUsage, settings?: EngineSettingsOverrides
       workload: WORKLOAD,
       usage,
       now: new Date((START + LEARN_STEPS * STEP) * 1000),
-      settings,
+      // Sizing is compared, not rollout: maxChangePercent 100 and no stepping of raises.
+      settings: { ...settings, gates: { stepIncreases: false } },
     });
   const cpu = run("CPU");
   const memory = run("MEMORY");
