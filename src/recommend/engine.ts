@@ -81,6 +81,7 @@ export function conclude(
     notEnoughData: prepared.notEnoughData,
     steps,
     settings: settings.gates,
+    monthlySavings: costs.monthlySavings,
   });
   return {
     policy: { ...input.policy },

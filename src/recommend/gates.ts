@@ -193,6 +193,8 @@ export interface DecideArgs {
   notEnoughData?: string;
   steps: string[];
   settings: GateSettings;
+  /** The priced saving of the (stepped) proposal, USD per month. */
+  monthlySavings: number;
 }
 
 export function decide(a: DecideArgs): Decision {
@@ -240,6 +242,13 @@ export function decide(a: DecideArgs): Decision {
     "proposes a change",
     "no change: the current values already fit the observed usage",
   );
+  if (hasChange(p))
+    gate(
+      "saving",
+      a.monthlySavings > 0 || raises(p),
+      a.monthlySavings > 0 ? `saves $${a.monthlySavings.toFixed(2)}/mo` : "raises a value the workload is short of",
+      `saves nothing ($${a.monthlySavings.toFixed(2)}/mo) and fixes no shortage`,
+    );
   gate(
     "minConfidence",
     confidence.score >= spec.minConfidence,
@@ -273,6 +282,18 @@ function protection(w: WorkloadState, s: GateSettings): string | undefined {
   if (w.labels[s.protectedKey] === "true") return `label ${s.protectedKey}=true`;
   if (w.annotations?.[s.protectedKey] === "true") return `annotation ${s.protectedKey}=true`;
   return undefined;
+}
+
+/** Whether the proposal raises a request, limit or replica count: a shortage fix (OOM kills, throttling). */
+export function raises(p: Proposal): boolean {
+  if (p.replicas && p.replicas.proposed > p.replicas.current) return true;
+  return p.containers.some((c) =>
+    FIELDS.some(({ field }) => {
+      const from = c.current[field];
+      const to = c.proposed[field];
+      return from !== undefined && to !== undefined && to > from;
+    }),
+  );
 }
 
 export function hasChange(p: Proposal): boolean {

@@ -21,6 +21,7 @@ describe("gates", () => {
         "protection",
         "replicas",
         "change",
+        "saving",
         "minConfidence",
       ]);
       expect(steps).toEqual(["maxChangePercent 50: app CPU request 1 -> 200m (-80%) stepped to 500m"]);
@@ -188,7 +189,28 @@ describe("gates", () => {
       risk: base.risk,
       steps: [],
       settings: DEFAULT_GATE_SETTINGS,
+      monthlySavings: 10,
     };
+    it("does not open a change that saves nothing and fixes no shortage", () => {
+      const d = decide({
+        ...args,
+        monthlySavings: 0,
+        workload: workload(),
+        proposal: proposal({ replicas: { current: 4, proposed: 2, field: "hpa.minReplicas", hpaName: "web" } }),
+      });
+      expect(d.allowed).toBe(false);
+      expect(d.reasons[0]).toBe("saves nothing ($0.00/mo) and fixes no shortage");
+    });
+    it("opens a raise that costs money: it fixes a shortage", () => {
+      const d = decide({
+        ...args,
+        monthlySavings: -3.5,
+        workload: workload(),
+        proposal: proposal({ replicas: { current: 2, proposed: 3, field: "spec.replicas" } }),
+      });
+      expect(d.allowed).toBe(true);
+      expect(d.checks.find((c) => c.gate === "saving")?.detail).toBe("raises a value the workload is short of");
+    });
     it("rejects zero replicas", () => {
       const d = decide({
         ...args,
