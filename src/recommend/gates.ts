@@ -246,7 +246,9 @@ export function decide(a: DecideArgs): Decision {
     gate(
       "saving",
       a.monthlySavings > 0 || raises(p),
-      a.monthlySavings > 0 ? `saves $${a.monthlySavings.toFixed(2)}/mo` : "raises a value the workload is short of",
+      a.monthlySavings > 0
+        ? `saves $${a.monthlySavings.toFixed(2)}/mo`
+        : "raises a value the workload is short of",
       `saves nothing ($${a.monthlySavings.toFixed(2)}/mo) and fixes no shortage`,
     );
   gate(
