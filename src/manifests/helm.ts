@@ -5,7 +5,7 @@
 
 import { isMap, isScalar, isSeq, parseAllDocuments } from "yaml";
 import { parseCpu, parseMemory } from "../api/quantity.js";
-import { RESOURCE_PATHS, type Resolution, readQuantity } from "./fields.js";
+import { RESOURCE_PATHS, type Resolution, readQuantity, readReplicas } from "./fields.js";
 import type { Target } from "./located.js";
 import { dirOf, isUnder } from "./paths.js";
 import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
@@ -231,6 +231,7 @@ function locatedFromBlock(block: Block, target: Target): Located {
   }
   const replicaKey = ["replicaCount", "replicas"].find((k) => typeof values[k] === "number");
   const replicas = site(block, [replicaKey ?? "replicaCount"], layer);
+  const count = replicaKey ? readReplicas(replicas) : undefined;
   if (!replicaKey)
     replicas.site.blocked ??= `${block.src.file}: the values block ${block.pointer || "/"} sets no replicaCount or replicas; the chart decides how replicas are set`;
   const autoscaling = values.autoscaling;
@@ -245,7 +246,7 @@ function locatedFromBlock(block: Block, target: Target): Located {
     podLabels: {},
     containers: [container],
     replicas: {
-      current: typeof replicas.value === "number" ? replicas.value : 1,
+      current: count ?? 1,
       explicit: replicaKey !== undefined,
       sites: [replicas.site],
       ownedByHpa: isRecord(autoscaling) && autoscaling.enabled === true,

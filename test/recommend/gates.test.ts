@@ -196,7 +196,9 @@ describe("gates", () => {
         ...args,
         monthlySavings: 0,
         workload: workload(),
-        proposal: proposal({ replicas: { current: 4, proposed: 2, field: "hpa.minReplicas", hpaName: "web" } }),
+        proposal: proposal({
+          replicas: { current: 4, proposed: 2, field: "hpa.minReplicas", hpaName: "web" },
+        }),
       });
       expect(d.allowed).toBe(false);
       expect(d.reasons[0]).toBe("saves nothing ($0.00/mo) and fixes no shortage");
@@ -209,7 +211,9 @@ describe("gates", () => {
         proposal: proposal({ replicas: { current: 2, proposed: 3, field: "spec.replicas" } }),
       });
       expect(d.allowed).toBe(true);
-      expect(d.checks.find((c) => c.gate === "saving")?.detail).toBe("raises a value the workload is short of");
+      expect(d.checks.find((c) => c.gate === "saving")?.detail).toBe(
+        "raises a value the workload is short of",
+      );
     });
     it("rejects zero replicas", () => {
       const d = decide({

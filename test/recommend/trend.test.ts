@@ -58,7 +58,9 @@ describe("trend-aware sizing", () => {
   it("does not fit a line through a sawtooth (a leak that is restarted): the peak already covers it", () => {
     // 60Mi a day, restarted every 3 days
     const saw = (t: number) => 300 * MI + (((t - start) % (3 * DAY)) / DAY) * 60 * MI;
-    const r = recommend(input({ spec: memory, workload: big, usage: usageFrom({ days: 14, cpu: () => 200, memory: saw }) }));
+    const r = recommend(
+      input({ spec: memory, workload: big, usage: usageFrom({ days: 14, cpu: () => 200, memory: saw }) }),
+    );
     expect(app(r).evidence?.trends?.memory).toBeUndefined();
     expect(factor(r, "trend")).toBe(1);
     expect(app(r).notes.join("\n")).not.toMatch(/growing/);
@@ -66,9 +68,13 @@ describe("trend-aware sizing", () => {
 
   it("lowers confidence after a step change, and names the day", () => {
     const step = (t: number) => (t - start >= 9 * DAY ? 450 * MI : 300 * MI);
-    const r = recommend(input({ spec: memory, workload: big, usage: usageFrom({ days: 14, cpu: () => 200, memory: step }) }));
+    const r = recommend(
+      input({ spec: memory, workload: big, usage: usageFrom({ days: 14, cpu: () => 200, memory: step }) }),
+    );
     expect(factor(r, "stepChange")).toBe(0.7);
-    expect(r.confidence.factors.find((f) => f.name === "stepChange")?.detail).toMatch(/memory changed level after day/);
+    expect(r.confidence.factors.find((f) => f.name === "stepChange")?.detail).toMatch(
+      /memory changed level after day/,
+    );
     // the size still covers the new level
     expect(app(r).proposed.memoryLimit).toBeGreaterThanOrEqual(450 * MI * 1.15);
   });
@@ -76,7 +82,9 @@ describe("trend-aware sizing", () => {
   it("flags time to limit when stepping leaves growing memory short before the horizon", () => {
     const usage = usageFrom({ days: 14, cpu: () => 200, memory: growing(300 * MI, 20 * MI) });
     const small = workload({
-      containers: [{ name: "app", resources: { cpuRequest: 500, memoryRequest: 512 * MI, memoryLimit: 512 * MI } }],
+      containers: [
+        { name: "app", resources: { cpuRequest: 500, memoryRequest: 512 * MI, memoryLimit: 512 * MI } },
+      ],
     });
     const r = recommend(input({ spec: { ...memory, maxChangePercent: 10 }, workload: small, usage }));
     const ttl = r.risk.factors.find((f) => f.name === "timeToLimit");
@@ -107,7 +115,11 @@ describe("daily peaks", () => {
 
   it("lower confidence and add risk when the request does not cover them", () => {
     const r = recommend(
-      input({ spec: cpu, usage: usageFrom({ days: 14, cpu: nightly }), settings: { cpu: { coverDailyPeaks: false, percentile: "p50" } } }),
+      input({
+        spec: cpu,
+        usage: usageFrom({ days: 14, cpu: nightly }),
+        settings: { cpu: { coverDailyPeaks: false, percentile: "p50" } },
+      }),
     );
     expect(app(r).proposed.cpuRequest).toBeLessThan(900);
     expect(factor(r, "periodicPeaks")).toBe(0.7);
@@ -117,7 +129,8 @@ describe("daily peaks", () => {
   });
 
   it("are not a working day: a 12-hour diurnal load has none", () => {
-    const day = (t: number) => (Math.floor((t % DAY) / 3600) >= 8 && Math.floor((t % DAY) / 3600) < 20 ? 600 : 100);
+    const day = (t: number) =>
+      Math.floor((t % DAY) / 3600) >= 8 && Math.floor((t % DAY) / 3600) < 20 ? 600 : 100;
     const r = recommend(input({ spec: cpu, usage: usageFrom({ days: 14, cpu: day }) }));
     expect(r.notes.join("\n")).not.toMatch(/daily peak/);
   });
