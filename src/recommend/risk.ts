@@ -113,8 +113,17 @@ export function assessRisk(
       `${describePeak(k)}: ${Math.round(k.perPodCpu * p.loadFactor)}m per pod, above the CPU request (throttled daily)`,
     );
   if (p.placement) add("spot", 0.1, "spot nodes can be reclaimed at short notice");
-  if (p.scheduledScaling)
-    add("schedule", 0.05, "fewer replicas in quiet hours; an unusual night would be short of pods");
+  const sched = p.scheduledScaling;
+  if (sched) {
+    // The deeper the night-time cut, the shorter of pods an unusual night leaves the workload.
+    const low = sched.windows[0]?.desiredReplicas ?? sched.baselineReplicas;
+    const drop = sched.baselineReplicas > 0 ? 1 - low / sched.baselineReplicas : 0;
+    add(
+      "schedule",
+      0.05 + 0.1 * drop,
+      `${sched.baselineReplicas} -> ${low} replicas in quiet hours; an unusual night would be short of pods`,
+    );
+  }
 
   const score = Math.min(
     1,

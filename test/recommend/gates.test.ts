@@ -113,14 +113,18 @@ describe("gates", () => {
       const usage = usageFrom({ cpu: diurnal(600, 100), replicas: 4 });
       const r = recommend(
         input({
-          spec: spec({ optimizationType: "SCHEDULED_SCALING", maxChangePercent: 50 }),
+          spec: spec({ optimizationType: "SCHEDULED_SCALING", maxChangePercent: 40 }),
           workload: workload({ replicas: 4 }),
           usage,
         }),
       );
-      expect(r.scheduledScaling?.windows[0]?.desiredReplicas).toBe(2);
-      expect(r.scheduledScaling?.scaledObject.spec).toMatchObject({ minReplicaCount: 2 });
+      // 4 -> 2 at night is -50%; 40% allows 3
+      expect(r.scheduledScaling?.windows[0]?.desiredReplicas).toBe(3);
+      expect(r.scheduledScaling?.scaledObject.spec).toMatchObject({ minReplicaCount: 3 });
       expect(r.decision.stepped).toBe(true);
+      expect(r.notes.join("\n")).toMatch(
+        /scheduled scaling: 3 replica\(s\) \(the computed 2 stepped by maxChangePercent 40\) for/,
+      );
     });
   });
 
