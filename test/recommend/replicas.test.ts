@@ -49,6 +49,17 @@ describe("REPLICAS strategy", () => {
     expect(r.replicas).toEqual({ current: 4, proposed: 2, field: "hpa.minReplicas", hpaName: "web" });
   });
 
+  it("does not open an HPA minReplicas cut that saves nothing (the HPA runs more pods anyway)", () => {
+    const w = workload({ hpa: { name: "web", minReplicas: 4, maxReplicas: 10 } });
+    // 6 pods every hour: minReplicas 4 -> 2 changes nothing that is paid for.
+    const usage = usageFrom({ cpu: diurnal(600, 100), replicas: 6 });
+    const r = recommend(input({ spec: replicas, workload: w, usage }));
+    expect(r.replicas?.proposed).toBe(2);
+    expect(r.monthlySavings).toBe(0);
+    expect(r.decision.allowed).toBe(false);
+    expect(r.decision.reasons[0]).toBe("saves nothing ($0.00/mo) and fixes no shortage");
+  });
+
   it("takes the HPA from the usage source when the manifests have none", () => {
     const usage = { ...usageFrom({ cpu: diurnal(600, 100) }), hpa: { name: "web-hpa", minReplicas: 3 } };
     const r = recommend(input({ spec: replicas, usage }));
