@@ -5,7 +5,7 @@
 import type { parseCpu, parseMemory } from "../api/quantity.js";
 import type { Rendering, RepoView } from "./kustomize-tree.js";
 import { formatPointer, getAt, isRecord } from "./pointer.js";
-import type { EditSite, IndexedDocument, Kustomization, KustomizePatch, ResourceField } from "./types.js";
+import type { EditSite, Kustomization, KustomizePatch, ResourceField } from "./types.js";
 
 export type FieldRef =
   | { scope: "container"; container: string; sub: string[] }
@@ -217,17 +217,24 @@ function where(res: Resolution): string {
   return `${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}`;
 }
 
+/** Where leading-zero numbers sit (the repository view). */
+export type LeadingZeros = Pick<RepoView, "leadingZerosOf">;
+
+function leadingZerosAt(zeros: LeadingZeros | undefined, site: EditSite): readonly string[] {
+  return zeros ? zeros.leadingZerosOf(site.file, site.docIndex) : [];
+}
+
 /** Refuses (blocks) a site whose number was written with a leading zero: kubectl and this reader disagree on it. */
-function ambiguous(res: Resolution, doc: IndexedDocument | undefined): boolean {
+function ambiguous(res: Resolution, zeros: LeadingZeros | undefined): boolean {
   const { site } = res;
-  if (!doc?.leadingZeros || doc.file !== site.file || doc.docIndex !== site.docIndex) return false;
-  if (!doc.leadingZeros.includes(site.path)) return false;
+  // A value inside a YAML string (inline patch, Argo CD helm.values) has its own pointers.
+  if (site.inline || !leadingZerosAt(zeros, site).includes(site.path)) return false;
   site.blocked ??= `${where(res)}: ambiguous YAML number ${JSON.stringify(res.value)} written with a leading zero (kubectl's YAML 1.1 reads it as octal, YAML 1.2 as decimal); write it without the leading zero or quote it`;
   return true;
 }
 
 /** A replica count as written, or undefined (and the site blocked) when it is ambiguous or beyond SANE_LIMITS. */
-export function readReplicas(res: Resolution, doc?: IndexedDocument): number | undefined {
+export function readReplicas(res: Resolution, doc?: LeadingZeros): number | undefined {
   const raw = res.value;
   if (typeof raw !== "number" || ambiguous(res, doc)) return undefined;
   if (raw > SANE_LIMITS.replicas) {
@@ -242,7 +249,7 @@ export function readQuantity(
   res: Resolution,
   parse: typeof parseCpu | typeof parseMemory,
   what: string,
-  doc?: IndexedDocument,
+  doc?: LeadingZeros,
 ): number | undefined {
   const raw = res.value;
   if (raw === undefined || raw === null) return undefined;

@@ -47,7 +47,7 @@ function intField(view: RepoView, h: Rendering, key: string): { value?: number; 
   const raw = res.value;
   if (raw !== undefined && !(Number.isInteger(raw) && (raw as number) >= 0))
     res.site.blocked ??= `${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}: ${JSON.stringify(raw)} is not a replica count`;
-  const value = readReplicas(res, h.doc);
+  const value = readReplicas(res, view);
   return { ...(value !== undefined ? { value } : {}), site: res.site };
 }
 

@@ -34,7 +34,7 @@ function replicasOf(view: RepoView, r: Rendering, hpa: Rendering | undefined): L
   const res = resolveField(view, r, { scope: "replicas" }) as NonNullable<ReturnType<typeof resolveField>>;
   const explicit = typeof res.value === "number";
   return {
-    current: readReplicas(res, r.doc) ?? 1,
+    current: readReplicas(res, view) ?? 1,
     explicit,
     sites: [res.site],
     ownedByHpa: hpa !== undefined,
@@ -52,8 +52,8 @@ function containerOf(view: RepoView, r: Rendering, name: string): LocatedContain
     const res = resolveField(view, r, ref);
     if (!res) continue;
     const value = field.startsWith("cpu")
-      ? readQuantity(res, parseCpu, "CPU quantity", r.doc)
-      : readQuantity(res, parseMemory, "memory quantity", r.doc);
+      ? readQuantity(res, parseCpu, "CPU quantity", view)
+      : readQuantity(res, parseMemory, "memory quantity", view);
     if (value !== undefined) c[field] = value;
     c.sites[field].push(res.site);
   }

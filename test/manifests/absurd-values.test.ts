@@ -91,6 +91,37 @@ describe("absurd and ambiguous current values", () => {
     );
   });
 
+  it("refuses a leading-zero value in a Kustomize overlay patch, naming the patch file", () => {
+    const patch = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          resources:
+            requests:
+              cpu: 020
+`;
+    const files = [
+      { path: "base/web.yaml", content: web("100m") },
+      { path: "base/kustomization.yaml", content: "resources:\n  - web.yaml\n" },
+      { path: "prod/kustomization.yaml", content: "resources:\n  - ../base\npatches:\n  - path: cpu.yaml\n" },
+      { path: "prod/cpu.yaml", content: patch },
+    ];
+    const index = indexRepository(files);
+    const located = locateWorkload(index, TARGET, { path: "prod" });
+    if (!located.ok) throw new Error(located.reason);
+    expect(located.containers[0]?.cpuRequest).toBeUndefined();
+    const plan = planChanges(index, located, { containers: [{ name: "app", cpuRequest: 500 }] });
+    expect(plan.ok ? "" : plan.reason).toMatch(
+      /^prod\/cpu\.yaml, document 0, field \/spec\/template\/spec\/containers\/0\/resources\/requests\/cpu: ambiguous YAML number 20/,
+    );
+  });
+
   it("refuses replicas: 03 the same way, and accepts a quoted or plain number", () => {
     expect(refusal(web("100m", "03"), { replicas: 2 })).toMatch(
       /^apps\/web\.yaml, document 0, field \/spec\/replicas: ambiguous YAML number 3 written with a leading zero/,
