@@ -66,6 +66,11 @@ describe("SPOT_INSTANCES strategy", () => {
       { spread: { podAntiAffinity: false, topologySpread: false } },
       /no pod anti-affinity or topologySpreadConstraints/,
     ],
+    [
+      "pods whose spreading is unknown (a chart renders them)",
+      { spread: undefined },
+      /pod spreading unknown/,
+    ],
     ["the Recreate strategy", { updateStrategy: { type: "Recreate" } }, /Recreate takes every pod down/],
     [
       "local state",

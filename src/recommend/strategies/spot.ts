@@ -134,7 +134,9 @@ function checklist(ctx: StrategyContext, replicas: number, s: SpotSettings): Eli
         : w.spread?.podAntiAffinity
           ? "pod anti-affinity spreads the pods"
           : "no spreading (allowed by allowWithoutSpread)",
-      "no pod anti-affinity or topologySpreadConstraints: one reclaimed node could take several pods at once",
+      w.spread
+        ? "no pod anti-affinity or topologySpreadConstraints: one reclaimed node could take several pods at once"
+        : "pod spreading unknown: the pod template is not in the repository (a chart renders it); set allowWithoutSpread to accept",
     ),
     check(
       "batch",
