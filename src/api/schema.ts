@@ -112,6 +112,18 @@ export const specSchema: JsonSchema = {
       },
     ),
     schedule: str("When to re-analyze, as a 5-field cron expression (UTC).", { pattern: CRON_PATTERN }),
+    minReplicas: {
+      type: "integer",
+      description:
+        "Fewest replicas costopt may propose (REPLICAS, ALL and quiet hours). Unset: 2 for a workload running 2 or more, else 1.",
+      minimum: 1,
+      maximum: 10000,
+    },
+    addMemoryLimit: {
+      type: "boolean",
+      description:
+        "Add a memory limit equal to the request to containers that have none. Default false: only existing limits are changed.",
+    },
     source: {
       type: "object",
       description: "Where the workload's manifests live in Git; discovered from Argo CD or Flux when absent.",

@@ -75,6 +75,10 @@ export interface CostOptimizationSpec {
   metricsWindow: string;
   schedule?: string;
   source?: PolicySource;
+  /** Fewest replicas costopt may propose (REPLICAS, ALL, quiet hours). Unset: 2 for a workload running 2 or more, else 1. */
+  minReplicas?: number;
+  /** Add a memory limit (equal to the request) to containers that have none. Default false: only existing limits change. */
+  addMemoryLimit?: boolean;
 }
 
 export interface ResourceChange {

@@ -81,13 +81,7 @@ function checkFields(spec: Obj, out: Violation[]): void {
   }
   checkEnum(spec.optimizationType, "spec.optimizationType", OPTIMIZATION_TYPES, out, true);
 
-  const change = spec.maxChangePercent;
-  if (change !== undefined) {
-    if (typeof change !== "number" || !Number.isInteger(change))
-      out.push(invalid("spec.maxChangePercent", change, "must be an integer"));
-    else if (change < 1 || change > 100)
-      out.push(invalid("spec.maxChangePercent", change, "must be between 1 and 100"));
-  }
+  checkInteger(spec.maxChangePercent, "spec.maxChangePercent", 1, 100, out);
   const confidence = spec.minConfidence;
   if (confidence !== undefined) {
     if (typeof confidence !== "number" || !Number.isFinite(confidence))
@@ -95,7 +89,8 @@ function checkFields(spec: Obj, out: Violation[]): void {
     else if (confidence < 0 || confidence > 1)
       out.push(invalid("spec.minConfidence", confidence, "must be between 0.0 and 1.0"));
   }
-  for (const key of ["dryRun", "autoApply", "rollbackOnFailure"]) {
+  checkInteger(spec.minReplicas, "spec.minReplicas", 1, 10000, out);
+  for (const key of ["dryRun", "autoApply", "rollbackOnFailure", "addMemoryLimit"]) {
     const v = spec[key];
     if (v !== undefined && typeof v !== "boolean")
       out.push(invalid(`spec.${key}`, v, "must be true or false"));
@@ -123,6 +118,13 @@ function checkFields(spec: Obj, out: Violation[]): void {
     if (!isObject(source)) out.push(invalid("spec.source", source, "must be an object"));
     else checkSource(source, out);
   }
+}
+
+/** An optional integer field within [min, max]. */
+function checkInteger(v: unknown, field: string, min: number, max: number, out: Violation[]): void {
+  if (v === undefined) return;
+  if (typeof v !== "number" || !Number.isInteger(v)) out.push(invalid(field, v, "must be an integer"));
+  else if (v < min || v > max) out.push(invalid(field, v, `must be between ${min} and ${max}`));
 }
 
 function checkSource(source: Obj, out: Violation[]): void {

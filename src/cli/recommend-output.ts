@@ -38,6 +38,7 @@ import { describeLocation, type WorkloadLocation } from "../manifests/index.js";
 import type { WorkloadRef } from "../metrics/types.js";
 import { blockers } from "../recommend/gates.js";
 import { memorySetting } from "../recommend/readable.js";
+import { savingsByWorkload } from "../recommend/savings.js";
 import type { ContainerEvidence, Factor, GateCheck, Recommendation, Resources } from "../recommend/types.js";
 import type { PolicyResult, RecommendReport } from "./recommend.js";
 
@@ -252,11 +253,12 @@ function rows(report: RecommendReport): string[][] {
 function summary(report: RecommendReport): string {
   const recs = report.results.flatMap((r) => (r.recommendation ? [r.recommendation] : []));
   const allowed = recs.filter((r) => r.decision.allowed);
-  const saving = allowed.reduce((sum, r) => sum + r.monthlySavings, 0);
+  const saving = savingsByWorkload(allowed);
   const failed = report.results.length - recs.length;
   return (
     `${report.results.length} polic${report.results.length === 1 ? "y" : "ies"}: ${allowed.length} allowed` +
-    `${failed ? `, ${failed} failed` : ""}; allowed changes save ${usd(saving)}/mo`
+    `${failed ? `, ${failed} failed` : ""}; allowed changes save ${usd(saving.monthlySavings)}/mo` +
+    `${saving.overlapping ? ` (${saving.workloads} workload(s); overlapping policies on one workload counted once)` : ""}`
   );
 }
 

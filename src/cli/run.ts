@@ -13,6 +13,7 @@ import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
+import { savingsByWorkload } from "../recommend/savings.js";
 import { type ReconcileResult, reconcile } from "../reconcile.js";
 import { createStore } from "../state/index.js";
 import { readInputs } from "./files.js";
@@ -126,9 +127,11 @@ export function formatReport(report: RunReport): string {
   for (const w of report.warnings) out.push(`warning: ${w}`);
   for (const problem of report.problems) out.push(`problem: ${problem}`);
   const count = (pred: (r: ReconcileResult) => boolean) => report.results.filter(pred).length;
-  const saving = report.results
-    .filter((r) => ["created", "updated", "unchanged"].includes(r.proposal?.action ?? ""))
-    .reduce((sum, r) => sum + (r.recommendation?.monthlySavings ?? 0), 0);
+  const saving = savingsByWorkload(
+    report.results
+      .filter((r) => ["created", "updated", "unchanged"].includes(r.proposal?.action ?? ""))
+      .flatMap((r) => (r.recommendation ? [r.recommendation] : [])),
+  );
   out.push(
     `Summary: ${report.results.length} ${report.results.length === 1 ? "policy" : "policies"}; ` +
       `${count((r) => r.proposal?.action === "created")} opened, ` +
@@ -136,7 +139,8 @@ export function formatReport(report: RunReport): string {
       `${count((r) => r.proposal?.action === "unchanged")} unchanged, ` +
       `${count((r) => r.proposal?.action === "closed")} closed, ` +
       `${count((r) => r.phase === "Failed")} failed; ` +
-      `open proposals save ${usd(saving)}/mo.`,
+      `open proposals save ${usd(saving.monthlySavings)}/mo` +
+      `${saving.overlapping ? ` (${saving.workloads} workload(s); overlapping policies on one workload counted once)` : ""}.`,
   );
   if (report.stoppedEarly)
     out.push("Stopped early: rate-limited. Run again later; it resumes without duplicates.");

@@ -93,6 +93,15 @@ export function workloadState(index: RepoIndex, located: Located, ref: WorkloadR
         volumes.some((v) => v.persistentVolumeClaim !== undefined) ||
         list(spec.volumeClaimTemplates).length > 0,
     },
+    // Unknown (absent) when the pod template is not in the repository (a Helm chart renders it).
+    ...(doc
+      ? {
+          spread: {
+            podAntiAffinity: obj(pod.affinity).podAntiAffinity !== undefined,
+            topologySpread: list(pod.topologySpreadConstraints).length > 0,
+          },
+        }
+      : {}),
     ...(pod.nodeSelector ? { nodeSelector: pod.nodeSelector as Record<string, string> } : {}),
     ...(pod.tolerations ? { tolerations: list(pod.tolerations) as Toleration[] } : {}),
   };

@@ -14,6 +14,8 @@ function bail(): never {
 
 // YAML 1.2 core schema, as the yaml library resolves plain scalars by default.
 function resolvePlain(s: string): unknown {
+  // 010 is 10 in YAML 1.2 and 8 in kubectl's YAML 1.1: the full parser records such numbers.
+  if (LEADING_ZERO.test(s)) bail();
   if (/^(?:~|[Nn]ull|NULL)?$/.test(s)) return null;
   if (/^(?:[Tt]rue|TRUE)$/.test(s)) return true;
   if (/^(?:[Ff]alse|FALSE)$/.test(s)) return false;
@@ -33,6 +35,9 @@ function resolvePlain(s: string): unknown {
         : Number.POSITIVE_INFINITY;
   return s;
 }
+
+/** A plain integer with a leading zero: read differently by YAML 1.1 and 1.2 readers. */
+export const LEADING_ZERO = /^[-+]?0[0-9]+$/;
 
 const PLAIN_START = /^[^-?:,[\]{}#&*!|>'"%@`\s]/;
 

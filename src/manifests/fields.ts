@@ -218,11 +218,54 @@ export function resolveField(view: RepoView, r: Rendering, field: FieldRef): Res
   return elsewhere(newPatchSite(view, r, field));
 }
 
-/** Marks a site that holds a Helm template or an unreadable quantity, and parses its value. */
+/**
+ * The largest values read as real: anything above is a typo or an attack on the cost figures
+ * (cpu: "99999999999" would "save" 10^22 $/mo). 1024 cores and 64Ti are beyond any node sold
+ * today; 10,000 replicas beyond any one workload (and the PDB search limit).
+ */
+export const SANE_LIMITS = {
+  cpuMillicores: 1024 * 1000,
+  memoryBytes: 64 * 2 ** 40,
+  replicas: 10_000,
+} as const;
+
+function where(res: Resolution): string {
+  return `${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}`;
+}
+
+/** Where leading-zero numbers sit (the repository view). */
+export type LeadingZeros = Pick<RepoView, "leadingZerosOf">;
+
+function leadingZerosAt(zeros: LeadingZeros | undefined, site: EditSite): readonly string[] {
+  return zeros ? zeros.leadingZerosOf(site.file, site.docIndex) : [];
+}
+
+/** Refuses (blocks) a site whose number was written with a leading zero: kubectl and this reader disagree on it. */
+function ambiguous(res: Resolution, zeros: LeadingZeros | undefined): boolean {
+  const { site } = res;
+  // A value inside a YAML string (inline patch, Argo CD helm.values) has its own pointers.
+  if (site.inline || !leadingZerosAt(zeros, site).includes(site.path)) return false;
+  site.blocked ??= `${where(res)}: ambiguous YAML number ${JSON.stringify(res.value)} written with a leading zero (kubectl's YAML 1.1 reads it as octal, YAML 1.2 as decimal); write it without the leading zero or quote it`;
+  return true;
+}
+
+/** A replica count as written, or undefined (and the site blocked) when it is ambiguous or beyond SANE_LIMITS. */
+export function readReplicas(res: Resolution, doc?: LeadingZeros): number | undefined {
+  const raw = res.value;
+  if (typeof raw !== "number" || ambiguous(res, doc)) return undefined;
+  if (raw > SANE_LIMITS.replicas) {
+    res.site.blocked ??= `${where(res)}: ${raw} replicas is beyond the ${SANE_LIMITS.replicas} costopt accepts; refused`;
+    return undefined;
+  }
+  return raw;
+}
+
+/** Marks a site that holds a Helm template, an unreadable, ambiguous or absurd quantity, and parses its value. */
 export function readQuantity(
   res: Resolution,
   parse: typeof parseCpu | typeof parseMemory,
   what: string,
+  doc?: LeadingZeros,
 ): number | undefined {
   const raw = res.value;
   if (raw === undefined || raw === null) return undefined;
@@ -230,10 +273,19 @@ export function readQuantity(
     res.site.blocked ??= `Helm template (${raw}) at ${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}`;
     return undefined;
   }
+  if (ambiguous(res, doc)) return undefined;
+  let value: number;
   try {
-    return parse(raw as string | number);
+    value = parse(raw as string | number);
   } catch (err) {
-    res.site.blocked ??= `${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}: invalid ${what}: ${(err as Error).message}`;
+    res.site.blocked ??= `${where(res)}: invalid ${what}: ${(err as Error).message}`;
     return undefined;
   }
+  const cpu = what.startsWith("CPU");
+  const limit = cpu ? SANE_LIMITS.cpuMillicores : SANE_LIMITS.memoryBytes;
+  if (value > limit) {
+    res.site.blocked ??= `${where(res)}: ${what} ${JSON.stringify(raw)} is beyond ${cpu ? "1024 cores" : "64Ti"}, more than any node has; refused`;
+    return undefined;
+  }
+  return value;
 }

@@ -12,7 +12,7 @@
 import { isMap, isScalar, isSeq, parseAllDocuments } from "yaml";
 import { parseCpu, parseMemory } from "../api/quantity.js";
 import { effectiveObject } from "./effective.js";
-import { RESOURCE_PATHS, type Resolution, readQuantity, resolveField } from "./fields.js";
+import { RESOURCE_PATHS, type Resolution, readQuantity, readReplicas, resolveField } from "./fields.js";
 import { resourcesPathsIn } from "./helm-chart.js";
 import {
   argoChart,
@@ -473,6 +473,7 @@ function locatedFromBlock(view: RepoView, block: Block, target: Target): Located
   const replicaKey =
     block.replicasKey ?? ["replicaCount", "replicas"].find((k) => typeof values[k] === "number");
   const replicas = site(view, block, [...block.rel, replicaKey ?? "replicaCount"], layer);
+  const count = replicaKey ? readReplicas(replicas) : undefined;
   if (!replicaKey)
     replicas.site.blocked ??= `${block.src.file}: the values block ${formatPointer(block.rel) || "/"} sets no replicaCount or replicas; the chart decides how replicas are set`;
   const autoscaling = values.autoscaling;
@@ -490,7 +491,7 @@ function locatedFromBlock(view: RepoView, block: Block, target: Target): Located
     podLabels: {},
     containers: block.containers.map((c) => containerOf(view, block, c, target, layer)),
     replicas: {
-      current: typeof replicas.value === "number" ? replicas.value : 1,
+      current: count ?? 1,
       explicit: typeof replicas.value === "number",
       sites: [replicas.site],
       ownedByHpa: isRecord(autoscaling) && autoscaling.enabled === true,

@@ -3,7 +3,7 @@
 // (its scaleTargetRef names the workload as some layer sees it) and its fields are resolved
 // through the layers like the workload's; a plain HPA names the workload as deployed.
 
-import { type FieldRef, resolveField } from "./fields.js";
+import { type FieldRef, readReplicas, resolveField } from "./fields.js";
 import { type Rendering, type RepoView, renderingsOf } from "./kustomize-tree.js";
 import { getAt, isRecord } from "./pointer.js";
 import type { EditSite, LocatedReplicas, RepoIndex } from "./types.js";
@@ -47,7 +47,8 @@ function intField(view: RepoView, h: Rendering, key: string): { value?: number; 
   const raw = res.value;
   if (raw !== undefined && !(Number.isInteger(raw) && (raw as number) >= 0))
     res.site.blocked ??= `${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}: ${JSON.stringify(raw)} is not a replica count`;
-  return { ...(typeof raw === "number" ? { value: raw } : {}), site: res.site };
+  const value = readReplicas(res, view);
+  return { ...(value !== undefined ? { value } : {}), site: res.site };
 }
 
 /** What Located reports about the HPA: its bounds and where minReplicas is (or would be) set. */

@@ -38,6 +38,8 @@ export interface RepoView {
   hpas: IndexedDocument[];
   /** Files kustomizations use as patches: their documents are not resources. */
   patchFiles: Set<string>;
+  /** Pointers of leading-zero numbers (010) in a file's document, for refusing them where values are read. */
+  leadingZerosOf(file: string, docIndex: number): readonly string[];
 }
 
 type Raw = { doc: IndexedDocument; layers: Kustomization[] };
@@ -125,6 +127,8 @@ export function viewOf(index: RepoIndex): RepoView {
     roots: new Set(),
     hpas: index.documents.filter((d) => d.kind === "HorizontalPodAutoscaler"),
     patchFiles,
+    leadingZerosOf: (file, docIndex) =>
+      index.files.get(file)?.documents.find((d) => d.docIndex === docIndex)?.leadingZeros ?? [],
   };
   const inTree = new Set<IndexedDocument>();
   for (const k of index.kustomizations.values()) {

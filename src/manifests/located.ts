@@ -3,7 +3,14 @@
 
 import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { WorkloadKind } from "../api/types.js";
-import { type FieldRef, POD_SPEC, RESOURCE_PATHS, readQuantity, resolveField } from "./fields.js";
+import {
+  type FieldRef,
+  POD_SPEC,
+  RESOURCE_PATHS,
+  readQuantity,
+  readReplicas,
+  resolveField,
+} from "./fields.js";
 import { hpaInfo } from "./hpa.js";
 import { folderOf, type Rendering, type RepoView, untargeted } from "./kustomize-tree.js";
 import { getAt, isRecord } from "./pointer.js";
@@ -36,7 +43,7 @@ function replicasOf(view: RepoView, r: Rendering, hpa: Rendering | undefined): L
   const res = resolveField(view, r, { scope: "replicas" }) as NonNullable<ReturnType<typeof resolveField>>;
   const explicit = typeof res.value === "number";
   return {
-    current: explicit ? (res.value as number) : 1,
+    current: readReplicas(res, view) ?? 1,
     explicit,
     sites: [res.site],
     ownedByHpa: hpa !== undefined,
@@ -54,8 +61,8 @@ function containerOf(view: RepoView, r: Rendering, name: string): LocatedContain
     const res = resolveField(view, r, ref);
     if (!res) continue;
     const value = field.startsWith("cpu")
-      ? readQuantity(res, parseCpu, "CPU quantity")
-      : readQuantity(res, parseMemory, "memory quantity");
+      ? readQuantity(res, parseCpu, "CPU quantity", view)
+      : readQuantity(res, parseMemory, "memory quantity", view);
     if (value !== undefined) c[field] = value;
     c.sites[field].push(res.site);
   }

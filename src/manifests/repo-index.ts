@@ -2,12 +2,12 @@
 // and Helm charts among them, and the files it had to skip (with the reason, line and column).
 // One bad file never stops the rest of the repository from being indexed.
 
-import { fastParseDocuments } from "./fast-yaml.js";
+import { fastParseDocuments, LEADING_ZERO } from "./fast-yaml.js";
 import { isKustomizationFile, readKustomization } from "./kustomization.js";
 import { dirOf, isUnder, repoPath } from "./paths.js";
 import { isRecord } from "./pointer.js";
 import type { IndexedDocument, IndexedFile, IndexOptions, RepoFile, RepoIndex, Skipped } from "./types.js";
-import { parseStream, type YamlProblem } from "./yaml-stream.js";
+import { leadingZeroPointers, parseStream, type YamlProblem } from "./yaml-stream.js";
 
 export const DEFAULT_MAX_FILE_BYTES = 2 ** 20;
 
@@ -35,11 +35,19 @@ function describe(file: string, docIndex: number, pointer: string, value: unknow
 }
 
 // A List (kind: List, or any *List with items) carries its objects under /items.
-function documentsOf(file: string, docIndex: number, value: unknown): IndexedDocument[] {
+function documentsOf(
+  file: string,
+  docIndex: number,
+  value: unknown,
+  leadingZeros: string[] | undefined,
+): IndexedDocument[] {
   const doc = describe(file, docIndex, "", value);
-  if (isRecord(value) && doc.kind?.endsWith("List") && Array.isArray(value.items))
-    return [doc, ...value.items.map((item, i) => describe(file, docIndex, `/items/${i}`, item))];
-  return [doc];
+  const docs =
+    isRecord(value) && doc.kind?.endsWith("List") && Array.isArray(value.items)
+      ? [doc, ...value.items.map((item, i) => describe(file, docIndex, `/items/${i}`, item))]
+      : [doc];
+  if (leadingZeros?.length) for (const d of docs) d.leadingZeros = leadingZeros;
+  return docs;
 }
 
 function checkFile(f: RepoFile, path: string, maxBytes: number): Skipped | undefined {
@@ -55,9 +63,13 @@ function checkFile(f: RepoFile, path: string, maxBytes: number): Skipped | undef
   return undefined;
 }
 
-function parseValues(content: string): { docs: unknown[]; problem?: YamlProblem } {
+function parseValues(content: string): { docs: unknown[]; problem?: YamlProblem; leadingZeros?: string[][] } {
   const { docs, problem } = parseStream(content);
-  return problem ? { docs: [], problem } : { docs: docs.map((d) => d.toJS() as unknown) };
+  if (problem) return { docs: [], problem };
+  return {
+    docs: docs.map((d) => d.toJS() as unknown),
+    leadingZeros: docs.map((d) => leadingZeroPointers(d, LEADING_ZERO)),
+  };
 }
 
 export function indexRepository(files: readonly RepoFile[], opts: IndexOptions = {}): RepoIndex {
@@ -108,7 +120,9 @@ export function indexRepository(files: readonly RepoFile[], opts: IndexOptions =
       continue;
     }
     const fast = fastParseDocuments(f.content);
-    const { docs, problem } = fast ? { docs: fast, problem: undefined } : parseValues(f.content);
+    const { docs, problem, leadingZeros } = fast
+      ? { docs: fast, problem: undefined, leadingZeros: undefined }
+      : parseValues(f.content);
     if (problem) {
       const where = problem.line !== undefined ? ` (line ${problem.line}, column ${problem.column})` : "";
       index.skipped.push({
@@ -120,7 +134,7 @@ export function indexRepository(files: readonly RepoFile[], opts: IndexOptions =
       });
       continue;
     }
-    const documents = docs.flatMap((value, i) => documentsOf(path, i, value));
+    const documents = docs.flatMap((value, i) => documentsOf(path, i, value, leadingZeros?.[i]));
     index.files.set(path, { path, content: f.content, documents });
     index.documents.push(...documents);
   }

@@ -42,6 +42,8 @@ export interface IndexedDocument {
   namespace?: string;
   /** The document as plain data. */
   value: unknown;
+  /** Document-wide JSON pointers of integers written with a leading zero (010: 8 or 10?); absent when none. */
+  leadingZeros?: string[];
 }
 
 export interface IndexedFile {

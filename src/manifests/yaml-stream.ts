@@ -1,7 +1,7 @@
 // Parsing a file into its YAML documents with the same options everywhere, so that what the
 // index reads, what the patcher edits and what the invariant re-reads agree.
 
-import { type Document, parseAllDocuments } from "yaml";
+import { type Document, isPair, isScalar, isSeq, parseAllDocuments, visit } from "yaml";
 
 export interface YamlProblem {
   message: string;
@@ -27,6 +27,37 @@ export function parseStream(src: string): { docs: Document.Parsed[]; problem?: Y
     }
   }
   return { docs };
+}
+
+/**
+ * JSON pointers of the plain integers written with a leading zero (010): YAML 1.2 (this
+ * library) reads 10, kubectl's YAML 1.1 reads octal 8. Values read from such a field are refused.
+ */
+export function leadingZeroPointers(doc: Document.Parsed, pattern: RegExp): string[] {
+  const out: string[] = [];
+  visit(doc, {
+    Scalar(key, node, path) {
+      if (
+        key === "key" ||
+        node.type !== "PLAIN" ||
+        typeof node.source !== "string" ||
+        !pattern.test(node.source)
+      )
+        return;
+      const parts: string[] = [];
+      let child: unknown = node;
+      for (let i = path.length - 1; i >= 0; i--) {
+        const parent = path[i];
+        if (isPair(parent)) {
+          const k = isScalar(parent.key) ? parent.key.value : parent.key;
+          parts.unshift(String(k).replaceAll("~", "~0").replaceAll("/", "~1"));
+        } else if (isSeq(parent)) parts.unshift(String(parent.items.indexOf(child as never)));
+        child = parent;
+      }
+      out.push(parts.length ? `/${parts.join("/")}` : "");
+    },
+  });
+  return out;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

@@ -14,10 +14,13 @@
 //   of an hourly grid (a decrease counts as a restart from 0); oomKills: those increases seen
 //   while kube_pod_container_status_last_terminated_reason{reason="OOMKilled"} is 1 — or, for a
 //   container without a restart counter, the times that flag turns on inside the window.
+// - daily: per UTC day, the sum, count and max of the CPU rates and the max of the working set
+//   (daily.ts), pooled over the container's pods.
 // - profile: per hour of week, the mean over the grid points at which the workload had any CPU
 //   rate of (total CPU rate of all its pods and containers) and (number of pods with a rate).
 // Non-finite values (NaN, +-Inf) count as no data.
 
+import { DailyCollector, dayOf, mergeDays } from "./daily.js";
 import { EVENT_STEP_SECONDS, type Grid, gridTime, hourOfWeek, RATE_SECONDS } from "./grid.js";
 import { OwnerIndex, type Resolved } from "./ownership.js";
 import { Sketch } from "./sketch.js";
@@ -36,6 +39,7 @@ interface PodContainer {
   cpu: Sketch;
   memory: Sketch;
   hourCpu: Float64Array;
+  daily: DailyCollector;
   /** Grid index ranges [from, to] with a CPU rate, flattened. */
   runs: number[];
   restartIncreases: { i: number; inc: number }[];
@@ -58,6 +62,8 @@ export class UsageAccumulator {
   private readonly rateSpan: number;
   /** Hour of week of each grid point, computed once rather than per sample. */
   private readonly hours: Uint8Array;
+  /** UTC day (dayOf) of each grid point. */
+  private readonly days: Int32Array;
 
   constructor(
     workloads: readonly WorkloadRef[],
@@ -76,6 +82,7 @@ export class UsageAccumulator {
     this.eventGrid = { start, step, count: end >= start ? Math.floor((end - start) / step) + 1 : 0 };
     this.rateSpan = Math.max(1, Math.round(RATE_SECONDS / grid.step));
     this.hours = Uint8Array.from({ length: grid.count }, (_, i) => hourOfWeek(gridTime(grid, i)));
+    this.days = Int32Array.from({ length: grid.count }, (_, i) => dayOf(gridTime(grid, i)));
   }
 
   get namespaces(): string[] {
@@ -93,6 +100,7 @@ export class UsageAccumulator {
     const values = new Float64Array(m + 1).fill(Number.NaN);
     const at = new Float64Array(m + 1).fill(-1);
     const hours = this.hours;
+    const days = this.days;
     return {
       point(i, v) {
         const slot = i % (m + 1);
@@ -112,6 +120,7 @@ export class UsageAccumulator {
         const rate = (inc / seconds) * 1000;
         rec.cpu.add(rate);
         (rec.hourCpu[hours[i] as number] as number) += rate;
+        rec.daily.cpu(days[i] as number, rate);
         const r = rec.runs;
         if (r.length > 0 && r[r.length - 1] === i - 1) r[r.length - 1] = i;
         else r.push(i, i);
@@ -121,9 +130,12 @@ export class UsageAccumulator {
 
   memorySeries(namespace: string, pod: string, container: string): SeriesSink {
     const rec = this.record(namespace, pod, container);
+    const days = this.days;
     return {
-      point(_i, v) {
-        if (Number.isFinite(v)) rec.memory.add(v);
+      point(i, v) {
+        if (!Number.isFinite(v)) return;
+        rec.memory.add(v);
+        rec.daily.memory(days[i] as number, v);
       },
     };
   }
@@ -291,6 +303,7 @@ export class UsageAccumulator {
       },
       memory: { p95: memory.quantile(0.95), max: memory.count > 0 ? memory.max : 0 },
       samples: cpu.count,
+      daily: mergeDays(...recs.map((r) => r.daily.result())),
       coverage: this.grid.count > 0 ? covered / this.grid.count : 0,
       oomKills,
       restarts,
@@ -313,6 +326,7 @@ export class UsageAccumulator {
         cpu: new Sketch(),
         memory: new Sketch(),
         hourCpu: new Float64Array(168),
+        daily: new DailyCollector(),
         runs: [],
         restartIncreases: [],
         hasRestartCounter: false,

@@ -2,6 +2,9 @@
 // CPU is millicores, memory is bytes, times are Unix seconds.
 
 import type { WorkloadKind } from "../api/types.js";
+import type { DayStats } from "./daily.js";
+
+export type { DayStats };
 
 export interface WorkloadRef {
   namespace: string;
@@ -45,6 +48,8 @@ export interface ContainerUsage {
   lastSample?: number;
   oomKills: number;
   restarts: number;
+  /** Per UTC day, for trend detection; absent when a source cannot tell days apart. */
+  daily?: DayStats[];
 }
 
 /** Per hour of week (168 buckets, 0 = Sunday 00:00-01:00 UTC); null where no data fell in the bucket. */

@@ -2,13 +2,16 @@
 // Recommendation. The pass is split so another recommender (the external client) can supply
 // its own proposal and scores and still be priced and gated the same way.
 
-import { NO_CONFIDENCE, scoreConfidence } from "./confidence.js";
+import { NO_CONFIDENCE, scoreConfidence, stationarityFactors, uncoveredPeaks } from "./confidence.js";
 import { type Costs, compareCosts, type ResolvedPricing, resolvePricing } from "./cost.js";
 import { baseProposal, notEnoughDataReason, workloadEvidence } from "./evidence.js";
 import { decide, stepToLimit } from "./gates.js";
+import { horizonDays } from "./horizon.js";
+import { dailyPeaks, describePeak, type PeriodicPeak } from "./peaks.js";
 import { costInputs } from "./replica-hours.js";
 import { assessRisk } from "./risk.js";
 import { type EngineSettings, resolveSettings } from "./settings.js";
+import { withTrends } from "./stationarity.js";
 import { runStrategy } from "./strategies/index.js";
 import type { Proposal, StrategyContext } from "./strategies/types.js";
 import type { Confidence, Recommendation, Recommender, RecommendInput, Risk } from "./types.js";
@@ -36,8 +39,12 @@ export interface Prepared {
 export function prepare(input: RecommendInput): Prepared {
   const settings = resolveSettings(input.settings);
   const pricing = resolvePricing(input.pricing, input.workload);
-  const base = baseProposal(input.workload, input.usage, settings.data, input.spec.source?.containerMapping);
-  return { settings, pricing, base, notEnoughData: notEnoughDataReason(input.usage, base) };
+  const mapping = input.spec.source?.containerMapping;
+  let base = baseProposal(input.workload, input.usage, settings.data, mapping);
+  const notEnoughData = notEnoughDataReason(input.usage, base);
+  if (input.usage && !notEnoughData)
+    base = withTrends(base, input.usage, horizonDays(input.spec, input.now), settings.trend, mapping);
+  return { settings, pricing, base, notEnoughData };
 }
 
 export interface Scores {
@@ -74,6 +81,7 @@ export function conclude(
     notEnoughData: prepared.notEnoughData,
     steps,
     settings: settings.gates,
+    monthlySavings: costs.monthlySavings,
   });
   return {
     policy: { ...input.policy },
@@ -102,8 +110,20 @@ export function recommend(input: RecommendInput): Recommendation {
   const { usage, workload, spec } = input;
   if (prepared.notEnoughData || !usage)
     return conclude(input, prepared, prepared.base, () => NO_DATA_SCORES, BUILTIN);
-  const ctx: StrategyContext = { workload, usage, spec };
-  const drafted = runStrategy(spec.optimizationType, ctx, prepared.base, prepared.settings);
+  const peaks = dailyPeaks(usage.profile, prepared.settings.peaks);
+  const horizon = horizonDays(spec, input.now);
+  const ctx: StrategyContext = {
+    workload,
+    usage,
+    spec,
+    horizonDays: horizon,
+    peaks,
+    prices: prepared.pricing.prices,
+  };
+  const drafted = withPeakNotes(
+    runStrategy(spec.optimizationType, ctx, prepared.base, prepared.settings),
+    peaks,
+  );
   const evidence = prepared.base.containers.flatMap((c) => (c.evidence ? [c.evidence] : []));
   const history = workloadEvidence(usage, prepared.base, input.source, input.now).historySeconds;
   return conclude(
@@ -111,11 +131,27 @@ export function recommend(input: RecommendInput): Recommendation {
     prepared,
     drafted,
     (p) => ({
-      confidence: scoreConfidence(usage, evidence, history, prepared.settings.confidence),
-      risk: assessRisk(workload, p, prepared.settings.risk),
+      confidence: scoreConfidence(
+        usage,
+        evidence,
+        history,
+        prepared.settings.confidence,
+        stationarityFactors(p, peaks, prepared.settings.confidence),
+      ),
+      risk: assessRisk(workload, p, prepared.settings.risk, uncoveredPeaks(p, peaks), horizon),
     }),
     BUILTIN,
   );
+}
+
+/** Names each daily peak in the notes, so a reviewer sees the hour the workload is busiest. */
+function withPeakNotes(p: Proposal, peaks: PeriodicPeak[]): Proposal {
+  if (peaks.length === 0) return p;
+  const notes = peaks.map(
+    (k) =>
+      `${describePeak(k)}: ${Math.round(k.totalCpu)}m in total, ${Math.round(k.perPodCpu)}m per pod at today's count`,
+  );
+  return { ...p, notes: [...p.notes, ...notes] };
 }
 
 export class BuiltinRecommender implements Recommender {

@@ -5,7 +5,14 @@
 import { formatCpu } from "../api/quantity.js";
 import { type CostOptimizationSpec, RISK_LEVELS } from "../api/types.js";
 import { memorySetting } from "./readable.js";
-import { roundCpuUp, roundMemoryUp } from "./rounding.js";
+import {
+  CPU_ROUNDING_FINE,
+  MEMORY_ROUNDING_FINE,
+  roundCpuDown,
+  roundCpuUp,
+  roundMemoryDown,
+  roundMemoryUp,
+} from "./rounding.js";
 import { withQuietReplicas } from "./strategies/scheduled-scaling.js";
 import type { Proposal } from "./strategies/types.js";
 import type { Confidence, Decision, GateCheck, Resources, Risk, WorkloadState } from "./types.js";
@@ -15,24 +22,65 @@ export interface GateSettings {
   protectedNamespaces: string[];
   /** A workload label or annotation with this key set to "true" is never changed. Default "costopt.dev/protected". */
   protectedKey: string;
-  /** Also hold back increases to maxChangePercent. Default false: an increase fixes a shortage (throttling, OOM kills) and holding it back keeps the workload short. */
+  /** Also hold back increases to maxChangePercent. Default true: the policy's limit is on any change (1 -> 30 replicas is a change too); a shortage fix arrives in steps, each titled as a raise. */
   stepIncreases: boolean;
 }
 
 export const DEFAULT_GATE_SETTINGS: GateSettings = {
   protectedNamespaces: ["kube-system"],
   protectedKey: "costopt.dev/protected",
-  stepIncreases: false,
+  stepIncreases: true,
 };
 
 type Field = keyof Resources;
-const FIELDS: { field: Field; label: string; round: (v: number) => number; format: (v: number) => string }[] =
-  [
-    { field: "cpuRequest", label: "CPU request", round: roundCpuUp, format: formatCpu },
-    { field: "cpuLimit", label: "CPU limit", round: roundCpuUp, format: formatCpu },
-    { field: "memoryRequest", label: "memory request", round: roundMemoryUp, format: memorySetting },
-    { field: "memoryLimit", label: "memory limit", round: roundMemoryUp, format: memorySetting },
+/** noted: how the strategy's note about the value begins, so a stepped value's note can be rewritten. */
+const FIELDS: {
+  field: Field;
+  label: string;
+  noted: string;
+  /** Up for a stepped cut, down for a stepped raise: toward the current value either way. */
+  round: (v: number) => number;
+  roundDown: (v: number) => number;
+  format: (v: number) => string;
+}[] = (() => {
+  const cpu = {
+    round: (v: number) => roundCpuUp(v, CPU_ROUNDING_FINE),
+    roundDown: roundCpuDown,
+    format: formatCpu,
+  };
+  const mem = {
+    round: (v: number) => roundMemoryUp(v, MEMORY_ROUNDING_FINE),
+    roundDown: roundMemoryDown,
+    format: memorySetting,
+  };
+  return [
+    { field: "cpuRequest", label: "CPU request", noted: "CPU request", ...cpu },
+    { field: "cpuLimit", label: "CPU limit", noted: "CPU limit", ...cpu },
+    { field: "memoryRequest", label: "memory request", noted: "memory", ...mem },
+    { field: "memoryLimit", label: "memory limit", noted: "memory limit", ...mem },
   ];
+})();
+
+/** The strategy's note about a value, restated for the value stepping left (what the PR proposes). */
+function restate(
+  notes: string[],
+  noted: string,
+  label: string,
+  computed: string,
+  stepped: string,
+  max: number,
+) {
+  const head = `${noted} ${computed} `;
+  let found = false;
+  const out = notes.map((n) => {
+    if (found || !n.startsWith(head)) return n;
+    found = true;
+    return `${label} ${stepped}: stepped by maxChangePercent ${max} from the computed ${computed} ${n.slice(head.length)}`;
+  });
+  if (!found)
+    out.push(`${label} ${stepped}: stepped by maxChangePercent ${max} from the computed ${computed}`);
+  return out;
+}
 
 export interface Stepped {
   proposal: Proposal;
@@ -51,19 +99,24 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
 
   const containers = p.containers.map((c) => {
     const proposed = { ...c.proposed };
-    const notes = [...c.notes];
-    for (const { field, label, round, format } of FIELDS) {
+    let notes = [...c.notes];
+    for (const { field, label, noted, round, roundDown, format } of FIELDS) {
       const from = c.current[field];
       const to = proposed[field];
       if (from === undefined || to === undefined || from <= 0) continue;
       const change = (to - from) / from;
       let limited: number | undefined;
       if (change < -share) limited = Math.min(from, round(from * (1 - share)));
-      else if (change > share && s.stepIncreases) limited = Math.floor(from * (1 + share));
+      // At least one unit up, so a tiny value (cpu: 1m) still moves.
+      else if (change > share && s.stepIncreases) {
+        const cap = from * (1 + share);
+        const rounded = roundDown(cap);
+        limited = rounded > from ? rounded : Math.max(from + 1, Math.floor(cap));
+      }
       if (limited === undefined || limited === to) continue;
       proposed[field] = limited;
       note(`${c.name} ${label}`, format(from), format(to), change, format(limited));
-      notes.push(`${label} stepped to ${format(limited)} by maxChangePercent ${maxChangePercent}`);
+      notes = restate(notes, noted, label, format(to), format(limited), maxChangePercent);
     }
     // Stepping request and limit separately must not leave a limit under its request.
     if (proposed.cpuLimit !== undefined && proposed.cpuRequest !== undefined)
@@ -73,14 +126,19 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
     return { ...c, proposed, notes };
   });
 
+  let workloadNotes = [...p.notes];
   let replicas = p.replicas;
   if (replicas && replicas.current > 0) {
     const change = (replicas.proposed - replicas.current) / replicas.current;
     let limited: number | undefined;
     if (change < -share) limited = Math.max(1, Math.ceil(replicas.current * (1 - share)));
-    else if (change > share && s.stepIncreases) limited = Math.floor(replicas.current * (1 + share));
+    else if (change > share && s.stepIncreases)
+      limited = Math.max(replicas.current + 1, Math.floor(replicas.current * (1 + share)));
     if (limited !== undefined && limited !== replicas.proposed) {
       note("replicas", String(replicas.current), String(replicas.proposed), change, String(limited));
+      workloadNotes.push(
+        `replicas: ${replicas.current} -> ${limited} proposed (the computed ${replicas.proposed} stepped by maxChangePercent ${maxChangePercent})`,
+      );
       replicas = { ...replicas, proposed: limited };
     }
   }
@@ -99,12 +157,31 @@ export function stepToLimit(p: Proposal, maxChangePercent: number, s: GateSettin
       if (limited >= baseline) scheduledScaling = undefined;
       else scheduledScaling = withQuietReplicas(scheduledScaling, limited);
       note("quiet-hours replicas", String(baseline), String(quiet), change, String(limited));
+      const head = `scheduled scaling: ${quiet} replica(s) for `;
+      workloadNotes = workloadNotes.map((n) =>
+        n.startsWith(head)
+          ? limited >= baseline
+            ? `scheduled scaling: not proposed; the computed ${quiet} quiet-hours replica(s) stepped by maxChangePercent ${maxChangePercent} would be ${limited}, the baseline`
+            : `scheduled scaling: ${limited} replica(s) (the computed ${quiet} stepped by maxChangePercent ${maxChangePercent}) for ${n.slice(head.length)}`
+          : n,
+      );
     }
   }
   const appliedTypes = scheduledScaling
     ? p.appliedTypes
     : p.appliedTypes.filter((t) => t !== "SCHEDULED_SCALING");
-  return { proposal: { ...p, containers, replicas, scheduledScaling, appliedTypes, loadFactor }, steps };
+  return {
+    proposal: {
+      ...p,
+      containers,
+      replicas,
+      scheduledScaling,
+      appliedTypes,
+      loadFactor,
+      notes: workloadNotes,
+    },
+    steps,
+  };
 }
 
 export interface DecideArgs {
@@ -116,6 +193,8 @@ export interface DecideArgs {
   notEnoughData?: string;
   steps: string[];
   settings: GateSettings;
+  /** The priced saving of the (stepped) proposal, USD per month. */
+  monthlySavings: number;
 }
 
 export function decide(a: DecideArgs): Decision {
@@ -163,6 +242,15 @@ export function decide(a: DecideArgs): Decision {
     "proposes a change",
     "no change: the current values already fit the observed usage",
   );
+  if (hasChange(p))
+    gate(
+      "saving",
+      a.monthlySavings > 0 || raises(p),
+      a.monthlySavings > 0
+        ? `saves $${a.monthlySavings.toFixed(2)}/mo`
+        : "raises a value the workload is short of",
+      `saves nothing ($${a.monthlySavings.toFixed(2)}/mo) and fixes no shortage`,
+    );
   gate(
     "minConfidence",
     confidence.score >= spec.minConfidence,
@@ -196,6 +284,18 @@ function protection(w: WorkloadState, s: GateSettings): string | undefined {
   if (w.labels[s.protectedKey] === "true") return `label ${s.protectedKey}=true`;
   if (w.annotations?.[s.protectedKey] === "true") return `annotation ${s.protectedKey}=true`;
   return undefined;
+}
+
+/** Whether the proposal raises a request, limit or replica count: a shortage fix (OOM kills, throttling). */
+export function raises(p: Proposal): boolean {
+  if (p.replicas && p.replicas.proposed > p.replicas.current) return true;
+  return p.containers.some((c) =>
+    FIELDS.some(({ field }) => {
+      const from = c.current[field];
+      const to = c.proposed[field];
+      return from !== undefined && to !== undefined && to > from;
+    }),
+  );
 }
 
 export function hasChange(p: Proposal): boolean {

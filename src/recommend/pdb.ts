@@ -36,3 +36,21 @@ export function pdbReplicaFloor(pdb: PdbState | undefined, keepOneDisruption: bo
   }
   return undefined;
 }
+
+/**
+ * The fewest replicas any strategy may propose: the policy's minReplicas when set; otherwise
+ * 2 for a workload running 2 or more today (one pod is an outage on every restart, and four
+ * pods' bursts on one pod are not the same load), else 1; never below what the PDB needs.
+ * Undefined when no count satisfies the PDB.
+ */
+export function replicaFloor(
+  minReplicas: number | undefined,
+  current: number,
+  pdb: PdbState | undefined,
+  keepOneDisruption: boolean,
+): number | undefined {
+  const pdbFloor = pdbReplicaFloor(pdb, keepOneDisruption);
+  if (pdbFloor === undefined) return undefined;
+  const policy = minReplicas ?? (current >= 2 ? 2 : 1);
+  return Math.max(1, policy, pdbFloor);
+}

@@ -3,6 +3,7 @@
 
 import type { RiskLevel } from "../api/types.js";
 import { effectiveCpu, effectiveMemory } from "./cost.js";
+import { describePeak, type PeriodicPeak } from "./peaks.js";
 import { measuredMemory, memorySetting } from "./readable.js";
 import type { Proposal } from "./strategies/types.js";
 import type { Factor, Risk, WorkloadState } from "./types.js";
@@ -23,6 +24,10 @@ export interface RiskSettings {
   statefulSetPoints: number;
   /** A memory limit under this multiple of the observed max counts as thin headroom. Default 1.1. */
   memoryHeadroom: number;
+  /** Points when growing memory reaches the proposed value before the horizon, and before twice the horizon. Defaults 0.4 and 0.1. */
+  timeToLimitPoints: [number, number];
+  /** Points for a daily peak above the proposed per-pod CPU request. Default 0.1. */
+  uncoveredPeakPoints: number;
   /** Score thresholds for MEDIUM, HIGH and CRITICAL. Defaults 0.25, 0.5, 0.75. */
   levels: [number, number, number];
 }
@@ -36,10 +41,18 @@ export const DEFAULT_RISK_SETTINGS: RiskSettings = {
   singleReplicaPoints: 0.15,
   statefulSetPoints: 0.15,
   memoryHeadroom: 1.1,
+  timeToLimitPoints: [0.4, 0.1],
+  uncoveredPeakPoints: 0.1,
   levels: [0.25, 0.5, 0.75],
 };
 
-export function assessRisk(workload: WorkloadState, p: Proposal, s: RiskSettings): Risk {
+export function assessRisk(
+  workload: WorkloadState,
+  p: Proposal,
+  s: RiskSettings,
+  missedPeaks: PeriodicPeak[] = [],
+  horizonDays = 7,
+): Risk {
   const factors: Factor[] = [];
   const add = (name: string, score: number, detail: string) => {
     if (score > 0) factors.push({ name, score: Math.round(score * 100) / 100, detail });
@@ -58,6 +71,15 @@ export function assessRisk(workload: WorkloadState, p: Proposal, s: RiskSettings
     if (e.oomKills > 0) add("oom", s.oomPoints, `${c.name}: ${e.oomKills} OOM kill(s) in the window`);
     if (e.restarts >= s.restartThreshold)
       add("restarts", 0.1, `${c.name}: ${e.restarts} restarts in the window`);
+    const growth = e.trends?.memory;
+    const sized = effectiveMemory(c.proposed);
+    if (growth && growth.slopePerDay > 0 && sized > 0) {
+      const days = Math.max(0, (sized - e.memory.max) / growth.slopePerDay);
+      const [soon, later] = s.timeToLimitPoints;
+      const detail = `${c.name}: memory grows ${measuredMemory(growth.slopePerDay)}/day and reaches ${memorySetting(sized)} in ${Math.round(days)} days`;
+      if (days < horizonDays) add("timeToLimit", soon, `${detail}, before the next recommendation`);
+      else if (days < 2 * horizonDays) add("timeToLimit", later, detail);
+    }
     const limit = c.proposed.memoryLimit;
     if (limit !== undefined && e.memory.max > 0) {
       const headroom = limit / e.memory.max;
@@ -84,9 +106,24 @@ export function assessRisk(workload: WorkloadState, p: Proposal, s: RiskSettings
     const counts = p.replicas ? `${p.replicas.current} -> ${p.replicas.proposed} replicas: ` : "";
     add("consolidation", 0.1, `${counts}${p.loadFactor.toFixed(2)}x load per pod`);
   }
+  for (const k of missedPeaks)
+    add(
+      "periodicPeak",
+      s.uncoveredPeakPoints,
+      `${describePeak(k)}: ${Math.round(k.perPodCpu * p.loadFactor)}m per pod, above the CPU request (throttled daily)`,
+    );
   if (p.placement) add("spot", 0.1, "spot nodes can be reclaimed at short notice");
-  if (p.scheduledScaling)
-    add("schedule", 0.05, "fewer replicas in quiet hours; an unusual night would be short of pods");
+  const sched = p.scheduledScaling;
+  if (sched) {
+    // The deeper the night-time cut, the shorter of pods an unusual night leaves the workload.
+    const low = sched.windows[0]?.desiredReplicas ?? sched.baselineReplicas;
+    const drop = sched.baselineReplicas > 0 ? 1 - low / sched.baselineReplicas : 0;
+    add(
+      "schedule",
+      0.05 + 0.1 * drop,
+      `${sched.baselineReplicas} -> ${low} replicas in quiet hours; an unusual night would be short of pods`,
+    );
+  }
 
   const score = Math.min(
     1,

@@ -6,6 +6,7 @@
 import type { CostOptimizationSpec, OptimizationType, RiskLevel } from "../api/types.js";
 import type { CpuStats, MemoryStats, TimeWindow, WorkloadRef, WorkloadUsage } from "../metrics/types.js";
 import type { EngineSettingsOverrides } from "./settings.js";
+import type { ContainerTrends } from "./stationarity.js";
 
 export type { EngineSettingsOverrides };
 
@@ -77,6 +78,11 @@ export interface WorkloadState {
   hpa?: HpaState;
   updateStrategy?: UpdateStrategyState;
   localState: LocalState;
+  /**
+   * How the pod template spreads its pods: pod anti-affinity or topologySpreadConstraints.
+   * Spot needs one of them, or one reclaimed node can take several pods at once.
+   */
+  spread?: { podAntiAffinity: boolean; topologySpread: boolean };
   /** Pod template nodeSelector, to notice a workload already pinned to spot or a pool. */
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
@@ -142,6 +148,8 @@ export interface ContainerEvidence {
   restarts: number;
   firstSample?: number;
   lastSample?: number;
+  /** Growth, decline or a step change seen in the per-day statistics (stationarity.ts). */
+  trends?: ContainerTrends;
 }
 
 export interface ContainerRecommendation {

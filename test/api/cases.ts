@@ -103,6 +103,24 @@ export const cases: Case[] = [
     message: 'spec.minConfidence: Invalid value: "high": must be a number',
   },
   {
+    rule: "minReplicas is a whole number",
+    accepted: policy({ minReplicas: 3 }),
+    rejected: policy({ minReplicas: 1.5 }),
+    message: "spec.minReplicas: Invalid value: 1.5: must be an integer",
+  },
+  {
+    rule: "minReplicas is at least 1",
+    accepted: policy({ minReplicas: 1 }),
+    rejected: policy({ minReplicas: 0 }),
+    message: "spec.minReplicas: Invalid value: 0: must be between 1 and 10000",
+  },
+  {
+    rule: "addMemoryLimit is a boolean",
+    accepted: policy({ addMemoryLimit: true }),
+    rejected: policy({ addMemoryLimit: "yes" }),
+    message: 'spec.addMemoryLimit: Invalid value: "yes": must be true or false',
+  },
+  {
     rule: "dryRun is a boolean",
     accepted: policy({ dryRun: false }),
     rejected: policy({ dryRun: "yes" }),

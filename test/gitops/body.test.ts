@@ -43,8 +43,9 @@ describe("title and labels", () => {
     expect(renderTitle(rec)).toBe("costopt: web HPA minReplicas 4 -> 2 (saves $1,234/mo)");
     expect(describeChange(recommendation({ containers: [], replicas: undefined }))).toBe("no change");
     expect(usd(3)).toBe("$3.00");
+    // Only a shortage fix is opened without a saving: its title says it raises.
     expect(renderTitle(recommendation({ monthlySavings: -4.5 }))).toBe(
-      "costopt: web right-size CPU and memory (adds $4.50/mo)",
+      "costopt: web raise CPU and memory (adds $4.50/mo)",
     );
   });
 });

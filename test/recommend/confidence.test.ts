@@ -6,10 +6,19 @@ import { DAY, diurnal, input, usageFrom } from "./fixtures.js";
 const factor = (r: Recommendation, name: string) => r.confidence.factors.find((f) => f.name === name)?.score;
 
 describe("confidence", () => {
-  it("is full for a steady week of data and lists its four factors", () => {
+  it("is full for a steady week of data and lists its factors", () => {
     const r = recommend(input());
     expect(r.confidence.score).toBe(1);
-    expect(r.confidence.factors.map((f) => f.name)).toEqual(["coverage", "history", "samples", "stability"]);
+    expect(r.confidence.factors.map((f) => f.name)).toEqual([
+      "coverage",
+      "history",
+      "samples",
+      "stability",
+      "trend",
+      "stepChange",
+      "tail",
+      "periodicPeaks",
+    ]);
   });
 
   it("is full for a regular diurnal load: a daily cycle is not instability", () => {

@@ -78,7 +78,8 @@ describe("cost model", () => {
 
   it("puts the same figures on a recommendation", () => {
     const r = recommend(input());
-    expect([r.currentCost, r.optimizedCost, r.monthlySavings]).toEqual([78.51, 24.86, 53.65]);
+    // proposed 200m: (0.2 x 0.031611 + 0.004237) x 2190 = 23.12; 78.51 - 23.12 = 55.39
+    expect([r.currentCost, r.optimizedCost, r.monthlySavings]).toEqual([78.51, 23.12, 55.39]);
   });
 
   it("takes prices from the input, per the workload's node pool", () => {
@@ -88,9 +89,9 @@ describe("cost model", () => {
         pricing: { nodePools: { big: { cpuCoreHour: 0.1, ramGiBHour: 0 } } },
       }),
     );
-    // 3 x 1 core x 0.1 x 730 = 219; 3 x 225m x 0.1 x 730 = 49.275
+    // 3 x 1 core x 0.1 x 730 = 219; 3 x 200m x 0.1 x 730 = 43.8
     expect(r.currentCost).toBe(219);
-    expect(r.optimizedCost).toBe(49.28);
+    expect(r.optimizedCost).toBe(43.8);
   });
 
   it("prices an HPA-managed workload by the pods it really ran, floored at minReplicas", () => {

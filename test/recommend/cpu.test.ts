@@ -3,18 +3,18 @@ import { recommend } from "../../src/recommend/engine.js";
 import { containerOf as app, diurnal, GI, input, usageFrom, workload } from "./fixtures.js";
 
 describe("CPU strategy", () => {
-  it("sizes a constant load at p95 + 10%, rounded up to a 25m step", () => {
-    const r = recommend(input({ usage: usageFrom({ cpu: () => 200 }) }));
-    // 200m x 1.1 = 220m -> 225m
-    expect(app(r).proposed.cpuRequest).toBe(225);
+  it("sizes a constant load at p90 (no margin by default), rounded up to a 5m step", () => {
+    const r = recommend(input({ usage: usageFrom({ cpu: () => 203 }) }));
+    // 203m -> 205m
+    expect(app(r).proposed.cpuRequest).toBe(205);
     expect(r.appliedTypes).toEqual(["CPU"]);
-    expect(app(r).evidence?.cpu.p95).toBe(200);
+    expect(app(r).evidence?.cpu.p90).toBe(203);
   });
 
   it("covers the busy half of a diurnal load, not the average", () => {
     const r = recommend(input({ usage: usageFrom({ cpu: diurnal(600, 100) }) }));
-    // half the samples at 600m, so p95 = 600m; 660m -> 675m
-    expect(app(r).proposed.cpuRequest).toBe(675);
+    // half the samples at 600m, so p90 = 600m
+    expect(app(r).proposed.cpuRequest).toBe(600);
   });
 
   it("never adds a CPU limit where there was none", () => {
@@ -28,8 +28,8 @@ describe("CPU strategy", () => {
       containers: [{ name: "app", resources: { cpuRequest: 1000, cpuLimit: 2000, memoryRequest: GI } }],
     });
     const r = recommend(input({ workload: w }));
-    // request 225m, limit/request was 2 -> 450m
-    expect(app(r).proposed.cpuLimit).toBe(450);
+    // request 200m, limit/request was 2 -> 400m
+    expect(app(r).proposed.cpuLimit).toBe(400);
     expect(app(r).notes.join("\n")).toMatch(/in proportion/);
   });
 
@@ -86,7 +86,7 @@ describe("CPU strategy", () => {
     const r = recommend(
       input({ usage, spec: { ...input().spec, source: { containerMapping: { "live-app": "app" } } } }),
     );
-    expect(app(r).proposed.cpuRequest).toBe(225);
+    expect(app(r).proposed.cpuRequest).toBe(200);
   });
 });
 

@@ -2,6 +2,7 @@
 // (constant, diurnal...) so tests state the distribution, not the statistics.
 
 import type { CostOptimizationSpec } from "../../src/api/types.js";
+import { DailyCollector, dayOf } from "../../src/metrics/daily.js";
 import type { ContainerUsage, HourlyProfile, WorkloadUsage } from "../../src/metrics/types.js";
 import type {
   ContainerRecommendation,
@@ -79,11 +80,15 @@ export function usageFrom(o: SeriesOptions): WorkloadUsage {
   const cpu: number[] = [];
   const mem: number[] = [];
   const sums = Array.from({ length: 168 }, () => ({ cpu: 0, n: 0 }));
+  const daily = new DailyCollector();
   for (let t = first; t < NOW_S; t += STEP) {
     const c = o.cpu(t);
+    const m = o.memory ? o.memory(t) : 300 * MI;
     for (let r = 0; r < replicas; r++) {
       cpu.push(c);
-      mem.push(o.memory ? o.memory(t) : 300 * MI);
+      mem.push(m);
+      daily.cpu(dayOf(t), c);
+      daily.memory(dayOf(t), m);
     }
     const bucket = sums[hourOfWeek(t)] as { cpu: number; n: number };
     bucket.cpu += c * replicas;
@@ -109,6 +114,7 @@ export function usageFrom(o: SeriesOptions): WorkloadUsage {
     lastSample: NOW_S - STEP,
     oomKills: o.oomKills ?? 0,
     restarts: o.restarts ?? 0,
+    daily: daily.result(),
   };
   return {
     workload: { namespace: "shop", kind: "Deployment", name: "web" },

@@ -21,9 +21,10 @@ describe("gates", () => {
         "protection",
         "replicas",
         "change",
+        "saving",
         "minConfidence",
       ]);
-      expect(steps).toEqual(["maxChangePercent 50: app CPU request 1 -> 225m (-78%) stepped to 500m"]);
+      expect(steps).toEqual(["maxChangePercent 50: app CPU request 1 -> 200m (-80%) stepped to 500m"]);
       expect(checks.map((c) => c.detail)).not.toContain(steps[0]);
     });
     it("has no blockers when every check passed, stepped or not", () => {
@@ -49,7 +50,7 @@ describe("gates", () => {
   });
 
   describe("maxRiskLevel", () => {
-    // 1000m -> 225m is a 78% cut: 0.39 points, MEDIUM
+    // 1000m -> 200m is an 80% cut: 0.4 points, MEDIUM
     it("accepts a risk within the limit", () => {
       const r = recommend(input({ spec: spec({ maxRiskLevel: "MEDIUM" }) }));
       expect(r.risk.level).toBe("MEDIUM");
@@ -65,18 +66,22 @@ describe("gates", () => {
   describe("maxChangePercent", () => {
     it("steps a larger cut to the limit, says so, and still allows it", () => {
       const r = recommend(input({ spec: spec({ maxChangePercent: 50 }) }));
-      // 225m would be -78%; half of 1000m is 500m
+      // 200m would be -80%; half of 1000m is 500m
       expect(containerOf(r).proposed.cpuRequest).toBe(500);
-      expect(containerOf(r).notes).toContain("CPU request stepped to 500m by maxChangePercent 50");
+      // The note describes what is proposed, and where the computed figure came from.
+      expect(containerOf(r).notes).toContain(
+        "CPU request 500m: stepped by maxChangePercent 50 from the computed 200m = p90 200m + 0%, rounded up",
+      );
+      expect(containerOf(r).notes.join("\n")).not.toMatch(/^CPU request 200m/m);
       expect(r.decision).toMatchObject({ allowed: true, stepped: true });
-      expect(reasons(r)).toMatch(/maxChangePercent 50: app CPU request 1 -> 225m \(-78%\) stepped to 500m/);
+      expect(reasons(r)).toMatch(/maxChangePercent 50: app CPU request 1 -> 200m \(-80%\) stepped to 500m/);
       // the stepped value is what is priced: 500m instead of 1000m
       expect(r.optimizedCost).toBeLessThan(r.currentCost);
       expect(r.optimizedCost).toBeGreaterThan(recommend(input()).optimizedCost);
     });
     it("leaves a change within the limit alone", () => {
       const r = recommend(input({ spec: spec({ maxChangePercent: 80 }) }));
-      expect(containerOf(r).proposed.cpuRequest).toBe(225);
+      expect(containerOf(r).proposed.cpuRequest).toBe(200);
       expect(r.decision.stepped).toBe(false);
     });
     it("steps replicas too, rounding toward the current count", () => {
@@ -84,7 +89,7 @@ describe("gates", () => {
       // 3 -> 1 is -67%; 3 x 0.5 = 1.5 -> 2
       expect(r.replicas?.proposed).toBe(2);
     });
-    it("does not hold back an increase that fixes OOM kills", () => {
+    it("steps an increase that fixes OOM kills too, toward the current value, and says so", () => {
       const w = workload({
         containers: [
           { name: "app", resources: { cpuRequest: 250, memoryRequest: 2 ** 27, memoryLimit: 2 ** 27 } },
@@ -94,22 +99,32 @@ describe("gates", () => {
       const r = recommend(
         input({ spec: spec({ optimizationType: "MEMORY", maxChangePercent: 10 }), workload: w, usage }),
       );
-      // 128Mi + 100Mi -> 240Mi, +88%
-      expect(containerOf(r).proposed.memoryLimit).toBeGreaterThanOrEqual(2 ** 27 + 100 * 2 ** 20);
-      expect(r.decision.stepped).toBe(false);
+      // 128Mi + 100Mi = 228Mi is +78%; +10% is 140.8Mi, rounded down to 140Mi
+      expect(containerOf(r).proposed.memoryLimit).toBe(140 * 2 ** 20);
+      expect(containerOf(r).proposed.memoryRequest).toBe(140 * 2 ** 20);
+      expect(r.decision.steps).toContain(
+        "maxChangePercent 10: app memory request 128Mi -> 228Mi (+78%) stepped to 140Mi",
+      );
+      expect(containerOf(r).notes.join("\n")).toMatch(
+        /^memory request 140Mi: stepped by maxChangePercent 10 from the computed 228Mi from 3 OOM kill/m,
+      );
     });
     it("steps quiet-hours replicas of a schedule", () => {
       const usage = usageFrom({ cpu: diurnal(600, 100), replicas: 4 });
       const r = recommend(
         input({
-          spec: spec({ optimizationType: "SCHEDULED_SCALING", maxChangePercent: 50 }),
+          spec: spec({ optimizationType: "SCHEDULED_SCALING", maxChangePercent: 40 }),
           workload: workload({ replicas: 4 }),
           usage,
         }),
       );
-      expect(r.scheduledScaling?.windows[0]?.desiredReplicas).toBe(2);
-      expect(r.scheduledScaling?.scaledObject.spec).toMatchObject({ minReplicaCount: 2 });
+      // 4 -> 2 at night is -50%; 40% allows 3
+      expect(r.scheduledScaling?.windows[0]?.desiredReplicas).toBe(3);
+      expect(r.scheduledScaling?.scaledObject.spec).toMatchObject({ minReplicaCount: 3 });
       expect(r.decision.stepped).toBe(true);
+      expect(r.notes.join("\n")).toMatch(
+        /scheduled scaling: 3 replica\(s\) \(the computed 2 stepped by maxChangePercent 40\) for/,
+      );
     });
   });
 
@@ -147,7 +162,8 @@ describe("gates", () => {
           settings: { replicas: { allowStatefulSet: true } },
         }),
       );
-      expect(r.replicas?.proposed).toBe(1);
+      // 3 -> 2 (never below 2 for a workload running 2 or more)
+      expect(r.replicas?.proposed).toBe(2);
       expect(r.decision.allowed).toBe(false);
       expect(reasons(r)).toMatch(/StatefulSet: replica count and placement are not changed/);
     });
@@ -177,7 +193,32 @@ describe("gates", () => {
       risk: base.risk,
       steps: [],
       settings: DEFAULT_GATE_SETTINGS,
+      monthlySavings: 10,
     };
+    it("does not open a change that saves nothing and fixes no shortage", () => {
+      const d = decide({
+        ...args,
+        monthlySavings: 0,
+        workload: workload(),
+        proposal: proposal({
+          replicas: { current: 4, proposed: 2, field: "hpa.minReplicas", hpaName: "web" },
+        }),
+      });
+      expect(d.allowed).toBe(false);
+      expect(d.reasons[0]).toBe("saves nothing ($0.00/mo) and fixes no shortage");
+    });
+    it("opens a raise that costs money: it fixes a shortage", () => {
+      const d = decide({
+        ...args,
+        monthlySavings: -3.5,
+        workload: workload(),
+        proposal: proposal({ replicas: { current: 2, proposed: 3, field: "spec.replicas" } }),
+      });
+      expect(d.allowed).toBe(true);
+      expect(d.checks.find((c) => c.gate === "saving")?.detail).toBe(
+        "raises a value the workload is short of",
+      );
+    });
     it("rejects zero replicas", () => {
       const d = decide({
         ...args,

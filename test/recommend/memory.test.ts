@@ -5,13 +5,13 @@ import { containerOf as app, GI, input, MI, spec, usageFrom, workload } from "./
 const memory = spec({ optimizationType: "MEMORY" });
 
 describe("MEMORY strategy", () => {
-  it("sets request = limit at the peak working set + 15%, rounded up to a 32Mi step", () => {
+  it("sets request = limit at a steady peak working set + 10%, rounded up to a 4Mi step", () => {
     const r = recommend(
-      input({ spec: memory, usage: usageFrom({ cpu: () => 200, memory: () => 300 * MI }) }),
+      input({ spec: memory, usage: usageFrom({ cpu: () => 200, memory: () => 301 * MI }) }),
     );
-    // 300Mi x 1.15 = 345Mi -> 352Mi
-    expect(app(r).proposed.memoryRequest).toBe(352 * MI);
-    expect(app(r).proposed.memoryLimit).toBe(352 * MI);
+    // 301Mi x 1.1 = 331.1Mi -> 332Mi
+    expect(app(r).proposed.memoryRequest).toBe(332 * MI);
+    expect(app(r).proposed.memoryLimit).toBe(332 * MI);
     expect(app(r).proposed.cpuRequest).toBe(app(r).current.cpuRequest);
     expect(r.appliedTypes).toEqual(["MEMORY"]);
   });
@@ -20,8 +20,8 @@ describe("MEMORY strategy", () => {
     const r = recommend(
       input({ spec: memory, usage: usageFrom({ cpu: () => 200, memory: () => 181_609_884 }) }),
     );
-    // 181,609,884 bytes is 173.2Mi; x 1.15 = 199.2Mi -> 208Mi
-    expect(app(r).notes).toContain("memory 208Mi from peak 173Mi + 15%, rounded up");
+    // 181,609,884 bytes is 173.2Mi; x 1.1 = 190.5Mi -> 192Mi
+    expect(app(r).notes).toContain("memory 192Mi from peak 173Mi + 10% (steady, peak near p95), rounded up");
     expect(app(r).notes.join("\n")).not.toMatch(/\d{6,}/);
   });
 
@@ -42,8 +42,8 @@ describe("MEMORY strategy", () => {
     });
     const usage = usageFrom({ cpu: () => 200, memory: () => 480 * MI, oomKills: 2 });
     const r = recommend(input({ spec: memory, workload: w, usage }));
-    // used = 512Mi (the limit); max(612Mi, 614.4Mi) = 614.4Mi -> 640Mi. Without the OOM: 480 x 1.15 = 552Mi -> 576Mi.
-    expect(app(r).proposed.memoryLimit).toBe(640 * MI);
+    // used = 512Mi (the limit); max(612Mi, 614.4Mi) = 614.4Mi -> 616Mi. Without the OOM: 480 x 1.15 = 552Mi.
+    expect(app(r).proposed.memoryLimit).toBe(616 * MI);
     expect(app(r).notes.join("\n")).toMatch(/2 OOM kill/);
     expect(r.risk.factors.map((f) => f.name)).toContain("oom");
   });
@@ -56,8 +56,8 @@ describe("MEMORY strategy", () => {
     });
     const usage = usageFrom({ cpu: () => 200, memory: () => 120 * MI, oomKills: 1 });
     const r = recommend(input({ spec: memory, workload: w, usage }));
-    // used 128Mi: 228Mi beats 153.6Mi -> 240Mi (16Mi steps below 256Mi)
-    expect(app(r).proposed.memoryLimit).toBe(240 * MI);
+    // used 128Mi: 228Mi beats 153.6Mi (a multiple of the 4Mi step already)
+    expect(app(r).proposed.memoryLimit).toBe(228 * MI);
   });
 
   it("never goes below the 100Mi floor, written as 100Mi", () => {
@@ -65,12 +65,17 @@ describe("MEMORY strategy", () => {
     expect(app(r).proposed.memoryRequest).toBe(100 * MI);
   });
 
-  it("rounds large values to 256Mi steps", () => {
+  it("rounds large values to 64Mi steps", () => {
+    const w = workload({
+      containers: [
+        { name: "app", resources: { cpuRequest: 500, memoryRequest: 8 * GI, memoryLimit: 8 * GI } },
+      ],
+    });
     const r = recommend(
-      input({ spec: memory, usage: usageFrom({ cpu: () => 200, memory: () => 4.5 * GI }) }),
+      input({ spec: memory, workload: w, usage: usageFrom({ cpu: () => 200, memory: () => 4.5 * GI }) }),
     );
-    // 4.5Gi x 1.15 = 5299.2Mi -> 21 x 256Mi = 5376Mi
-    expect(app(r).proposed.memoryRequest).toBe(5376 * MI);
+    // 4.5Gi x 1.1 = 5068.8Mi -> 80 x 64Mi = 5120Mi
+    expect(app(r).proposed.memoryRequest).toBe(5120 * MI);
   });
 
   it("can keep the existing limit and only raise it when the request would exceed it", () => {
@@ -81,6 +86,6 @@ describe("MEMORY strategy", () => {
       input({ spec: memory, workload: w, settings: { memory: { limitEqualsRequest: false } } }),
     );
     expect(app(r).proposed.memoryLimit).toBe(2 * GI);
-    expect(app(r).proposed.memoryRequest).toBe(352 * MI);
+    expect(app(r).proposed.memoryRequest).toBe(332 * MI);
   });
 });

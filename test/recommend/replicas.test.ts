@@ -5,12 +5,27 @@ import { diurnal, input, spec, usageFrom, workload } from "./fixtures.js";
 const replicas = spec({ optimizationType: "REPLICAS" });
 
 describe("REPLICAS strategy", () => {
-  it("sizes a constant load at 70% of the per-replica request", () => {
-    // 3 pods x 200m = 600m total; 600 / (1000m x 0.7) -> 1 replica
+  it("sizes a constant load at 70% of the per-replica request, never below 2 for a workload running 2 or more", () => {
+    // 3 pods x 200m = 600m total; 600 / (1000m x 0.7) -> 1 replica, kept at 2
     const r = recommend(input({ spec: replicas, usage: usageFrom({ cpu: () => 200, replicas: 3 }) }));
-    expect(r.replicas).toEqual({ current: 3, proposed: 1, field: "spec.replicas" });
+    expect(r.replicas).toEqual({ current: 3, proposed: 2, field: "spec.replicas" });
     expect(r.appliedTypes).toEqual(["REPLICAS"]);
+    expect(r.notes).toContain(
+      "replicas: raised to 2 (at least 2 for a workload running 2 or more; set spec.minReplicas to allow 1)",
+    );
+    expect(r.risk.factors.map((f) => f.name)).not.toContain("singleReplica");
+  });
+
+  it("goes down to 1 replica only when the policy's minReplicas allows it", () => {
+    const r = recommend(input({ spec: spec({ optimizationType: "REPLICAS", minReplicas: 1 }) }));
+    expect(r.replicas?.proposed).toBe(1);
     expect(r.risk.factors.map((f) => f.name)).toContain("singleReplica");
+  });
+
+  it("keeps at least the policy's minReplicas, above the load's need", () => {
+    const r = recommend(input({ spec: spec({ optimizationType: "REPLICAS", minReplicas: 3 }) }));
+    expect(r.replicas?.proposed).toBe(3);
+    expect(r.decision.reasons[0]).toMatch(/no change/);
   });
 
   it("sizes a diurnal load on its busiest hour", () => {
@@ -29,9 +44,20 @@ describe("REPLICAS strategy", () => {
 
   it("recommends the HPA's minReplicas, sized on the quietest hour, when an HPA manages the workload", () => {
     const w = workload({ hpa: { name: "web", minReplicas: 4, maxReplicas: 10 } });
-    // quiet hours: 3 x 100m = 300m; 300 / 700 -> 1
+    // quiet hours: 3 x 100m = 300m; 300 / 700 -> 1, kept at 2
     const r = recommend(input({ spec: replicas, workload: w, usage: usageFrom({ cpu: diurnal(600, 100) }) }));
-    expect(r.replicas).toEqual({ current: 4, proposed: 1, field: "hpa.minReplicas", hpaName: "web" });
+    expect(r.replicas).toEqual({ current: 4, proposed: 2, field: "hpa.minReplicas", hpaName: "web" });
+  });
+
+  it("does not open an HPA minReplicas cut that saves nothing (the HPA runs more pods anyway)", () => {
+    const w = workload({ hpa: { name: "web", minReplicas: 4, maxReplicas: 10 } });
+    // 6 pods every hour: minReplicas 4 -> 2 changes nothing that is paid for.
+    const usage = usageFrom({ cpu: diurnal(600, 100), replicas: 6 });
+    const r = recommend(input({ spec: replicas, workload: w, usage }));
+    expect(r.replicas?.proposed).toBe(2);
+    expect(r.monthlySavings).toBe(0);
+    expect(r.decision.allowed).toBe(false);
+    expect(r.decision.reasons[0]).toBe("saves nothing ($0.00/mo) and fixes no shortage");
   });
 
   it("takes the HPA from the usage source when the manifests have none", () => {

@@ -13,7 +13,7 @@ describe("risk", () => {
     );
     const large = recommend(input());
     expect(small.risk.score).toBeLessThan(large.risk.score);
-    expect(large.risk.factors[0]).toMatchObject({ name: "reduction", detail: "app CPU request cut by 78%" });
+    expect(large.risk.factors[0]).toMatchObject({ name: "reduction", detail: "app CPU request cut by 80%" });
   });
 
   it("is LOW for a small change on a steady multi-replica Deployment", () => {

@@ -2,9 +2,16 @@ import { describe, expect, it } from "vitest";
 import { recommend } from "../../src/recommend/engine.js";
 import { SPOT_PRESETS } from "../../src/recommend/strategies/spot.js";
 import type { WorkloadState } from "../../src/recommend/types.js";
-import { input, spec, workload } from "./fixtures.js";
+import { workload as base, DAY, input, spec, usageFrom } from "./fixtures.js";
 
 const spot = spec({ optimizationType: "SPOT_INSTANCES" });
+/** A Deployment ready for spot: a PDB that lets one pod go, pods spread over nodes. */
+const workload = (over: Partial<WorkloadState> = {}) =>
+  base({
+    pdb: { name: "web", maxUnavailable: 1 },
+    spread: { podAntiAffinity: false, topologySpread: true },
+    ...over,
+  });
 const run = (w: WorkloadState, settings = {}) =>
   recommend(input({ spec: spot, workload: w, settings: { spot: settings } }));
 
@@ -48,6 +55,22 @@ describe("SPOT_INSTANCES strategy", () => {
     ["a StatefulSet", { ref: { namespace: "shop", kind: "StatefulSet", name: "db" } }, /not a Deployment/],
     ["a single replica", { replicas: 1 }, /1 replica\(s\); at least 2/],
     ["a PDB that blocks every eviction", { pdb: { minAvailable: 3 } }, /allows no disruption/],
+    [
+      "no PDB",
+      { pdb: undefined },
+      /no PodDisruptionBudget: a drain before a spot reclaim could evict every pod/,
+    ],
+    ["a PDB that lets every pod go at once", { pdb: { maxUnavailable: "100%" } }, /allows all 3 pods/],
+    [
+      "pods that are not spread over nodes",
+      { spread: { podAntiAffinity: false, topologySpread: false } },
+      /no pod anti-affinity or topologySpreadConstraints/,
+    ],
+    [
+      "pods whose spreading is unknown (a chart renders them)",
+      { spread: undefined },
+      /pod spreading unknown/,
+    ],
     ["the Recreate strategy", { updateStrategy: { type: "Recreate" } }, /Recreate takes every pod down/],
     [
       "local state",
@@ -62,6 +85,28 @@ describe("SPOT_INSTANCES strategy", () => {
       expect(r.notes.join("\n")).toMatch(reason);
       expect(r.decision.allowed).toBe(false);
     });
+
+  it("refuses a batch-like workload: a nightly run interrupted by a reclaim starts over", () => {
+    // Near idle except 01:00-03:00 UTC every night.
+    const nightly = (t: number) =>
+      Math.floor((t % DAY) / 3600) < 3 && Math.floor((t % DAY) / 3600) >= 1 ? 900 : 20;
+    const r = recommend(input({ spec: spot, workload: workload(), usage: usageFrom({ cpu: nightly }) }));
+    expect(r.placement).toBeUndefined();
+    expect(r.notes.join("\n")).toMatch(/spot: not eligible: batch-like load \(daily peak 01:00-03:00 UTC\)/);
+  });
+
+  it("is judged on the replica count ALL proposes, not today's", () => {
+    // 3 replicas today; the policy allows 1 and the load fits one pod.
+    const all = spec({ optimizationType: "ALL", minReplicas: 1, maxChangePercent: 100 });
+    const r = recommend(input({ spec: all, workload: workload({ pdb: undefined, spread: undefined }) }));
+    expect(r.replicas?.proposed).toBe(1);
+    expect(r.placement).toBeUndefined();
+    expect(r.notes.join("\n")).toMatch(/spot: not eligible: 1 replica\(s\)/);
+    // Without minReplicas the floor is 2 for a workload running 3: spot is judged on those 2.
+    const two = recommend(input({ spec: { ...all, minReplicas: undefined }, workload: workload() }));
+    expect(two.replicas?.proposed).toBe(2);
+    expect(two.placement?.eligibility.find((e) => e.check === "replicas")?.detail).toBe("2 replicas");
+  });
 
   it("accepts emptyDir scratch space when allowed", () => {
     const r = run(

@@ -5,14 +5,21 @@ import type { ContainerRecommendation, Recommendation } from "../../recommend/ty
 
 const MiB = 1024 * 1024;
 
+/**
+ * The chart shows the table's numbers: CPU rounds up to whole millicores as formatCpu does
+ * ("193m", never a bar of 192), memory to whole MiB as measuredMemory does below 1Gi.
+ */
+const ROUND = { millicores: Math.ceil, MiB: Math.round } as const;
+
 function chart(
   title: string,
-  unit: string,
+  unit: keyof typeof ROUND,
   labels: string[],
   usage: number[],
   current?: number,
   proposed?: number,
 ) {
+  const round = ROUND[unit];
   const top = Math.max(...usage, current ?? 0, proposed ?? 0);
   const lines = [
     "```mermaid",
@@ -20,10 +27,10 @@ function chart(
     `  title "${title}"`,
     `  x-axis [${labels.join(", ")}]`,
     `  y-axis "${unit}" 0 --> ${Math.ceil(top * 1.1) || 1}`,
-    `  bar [${usage.map((u) => Math.round(u)).join(", ")}]`,
+    `  bar [${usage.map((u) => round(u)).join(", ")}]`,
   ];
-  if (current !== undefined) lines.push(`  line [${labels.map(() => Math.round(current)).join(", ")}]`);
-  if (proposed !== undefined) lines.push(`  line [${labels.map(() => Math.round(proposed)).join(", ")}]`);
+  if (current !== undefined) lines.push(`  line [${labels.map(() => round(current)).join(", ")}]`);
+  if (proposed !== undefined) lines.push(`  line [${labels.map(() => round(proposed)).join(", ")}]`);
   lines.push("```");
   return lines.join("\n");
 }

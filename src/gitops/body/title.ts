@@ -19,13 +19,15 @@ export function describeChange(rec: Recommendation): string {
   if (rec.placement) parts.push("spot placement");
   if (rec.scheduledScaling) parts.push("scheduled scaling");
   if (parts.length === 0) return "no change";
+  // Only a shortage fix is opened without a saving (gates.ts): its title says it raises.
+  if (rec.monthlySavings <= 0) return `raise ${parts.join(", ")}`;
   return cpu || memory ? `right-size ${parts.join(", ")}` : parts.join(", ");
 }
 
 export function renderTitle(rec: Recommendation): string {
   // A safety increase (memory after OOM kills) costs money; the title says so rather than "saves $-4".
   const money =
-    rec.monthlySavings >= 0 ? `saves ${usd(rec.monthlySavings)}/mo` : `adds ${usd(-rec.monthlySavings)}/mo`;
+    rec.monthlySavings > 0 ? `saves ${usd(rec.monthlySavings)}/mo` : `adds ${usd(-rec.monthlySavings)}/mo`;
   return `costopt: ${rec.target.name} ${describeChange(rec)} (${money})`;
 }
 

@@ -4,14 +4,14 @@
 
 import { formatCpu } from "../../api/quantity.js";
 import { effectiveCpu } from "../cost.js";
-import { pdbReplicaFloor } from "../pdb.js";
+import { pdbReplicaFloor, replicaFloor } from "../pdb.js";
 import { peakCpu, troughCpu } from "../profile.js";
-import { type Proposal, type Strategy, withApplied } from "./types.js";
+import { type Proposal, type Strategy, type StrategyContext, withApplied } from "./types.js";
 
 export interface ReplicaSettings {
   /** Share of the per-replica CPU request the busiest hour may use. Default 0.7 (room for bursts within the hour and for a pod to go away). */
   targetUtilization: number;
-  /** Never fewer replicas than this. Default 1. */
+  /** Never fewer replicas than this, whatever the policy says. Default 1 (the policy's spec.minReplicas and the 2-replica rule apply on top, see replicaFloor). */
   minReplicas: number;
   /** Keep enough replicas that the PDB still lets a node drain evict one pod. Default true. */
   pdbKeepOneDisruption: boolean;
@@ -44,17 +44,15 @@ export const replicaStrategy: Strategy<ReplicaSettings> = (ctx, draft, s) => {
 
   const needed = Math.ceil(demand / (perReplica * s.targetUtilization));
   const pdbFloor = pdbReplicaFloor(ctx.workload.pdb, s.pdbKeepOneDisruption);
-  if (pdbFloor === undefined)
+  const floor = replicaFloor(ctx.spec.minReplicas, current.current, ctx.workload.pdb, s.pdbKeepOneDisruption);
+  if (floor === undefined || pdbFloor === undefined)
     return note("replicas: the PodDisruptionBudget allows no disruption at any size");
-  const floor = Math.max(s.minReplicas, 1, pdbFloor);
-  let proposed = Math.max(needed, floor);
+  const least = Math.max(s.minReplicas, floor);
+  let proposed = Math.max(needed, least);
   const notes = [
     `replicas: ${label} ${formatCpu(demand)} / (${formatCpu(perReplica)} per replica x ${s.targetUtilization}) = ${needed}`,
   ];
-  if (floor > needed)
-    notes.push(
-      `replicas: raised to ${floor} (${pdbFloor === floor && ctx.workload.pdb ? "PodDisruptionBudget" : "minimum"})`,
-    );
+  if (least > needed) notes.push(`replicas: raised to ${least} (${floorReason(ctx, least, pdbFloor)})`);
   const hpaMax = ctx.workload.hpa?.maxReplicas ?? ctx.usage.hpa?.maxReplicas;
   if (hpa && hpaMax !== undefined && proposed > hpaMax) {
     proposed = hpaMax;
@@ -69,3 +67,11 @@ export const replicaStrategy: Strategy<ReplicaSettings> = (ctx, draft, s) => {
     loadFactor: hpa ? 1 : current.current / proposed,
   };
 };
+
+/** Why the floor is what it is, in the words of the setting that set it. */
+export function floorReason(ctx: StrategyContext, floor: number, pdbFloor: number): string {
+  if (ctx.workload.pdb && pdbFloor === floor) return "PodDisruptionBudget";
+  if (ctx.spec.minReplicas !== undefined) return `spec.minReplicas ${ctx.spec.minReplicas}`;
+  if (floor === 2) return "at least 2 for a workload running 2 or more; set spec.minReplicas to allow 1";
+  return "minimum";
+}

@@ -5,7 +5,8 @@
 
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "../../api/types.js";
 import { effectiveCpu } from "../cost.js";
-import { pdbReplicaFloor } from "../pdb.js";
+import { replicaFloor } from "../pdb.js";
+import { describePeak } from "../peaks.js";
 import { HOURS_PER_WEEK } from "../profile.js";
 import type { LowWindow, ScheduledScalingChange } from "../types.js";
 import { type Proposal, type Strategy, withApplied } from "./types.js";
@@ -19,8 +20,12 @@ export interface ScheduledScalingSettings {
   minHistoryDays: number;
   /** Share of the per-replica request the quiet hours may use. Default 0.7. */
   targetUtilization: number;
-  /** Fewest replicas in quiet hours. Default 1. */
+  /** Fewest replicas in quiet hours. Default 1 (the policy's spec.minReplicas and the 2-replica rule apply on top, see replicaFloor). */
   minReplicas: number;
+  /** Hours a busy stretch is kept after its load drops, so nothing scales in while a peak (a batch running late) has not ended. Default 1. */
+  padAfterHours: number;
+  /** Hours the baseline returns before a busy stretch. Default 0: the cron trigger scales out on the hour and pods start within minutes. */
+  padBeforeHours: number;
   /** Time zone written into the cron triggers; the profile is UTC. Default "Etc/UTC". */
   timezone: string;
 }
@@ -31,6 +36,8 @@ export const DEFAULT_SCHEDULED_SCALING_SETTINGS: ScheduledScalingSettings = {
   minHistoryDays: 7,
   targetUtilization: 0.7,
   minReplicas: 1,
+  padAfterHours: 1,
+  padBeforeHours: 0,
   timezone: "Etc/UTC",
 };
 
@@ -57,14 +64,17 @@ export const scheduledScalingStrategy: Strategy<ScheduledScalingSettings> = (ctx
   const peak = Math.max(...hourly);
   if (peak <= 0) return skip("no CPU usage at all");
 
-  const quiet = quietRuns(hourly, peak * s.lowShare, s.minWindowHours);
+  const quiet = quietRuns(hourly, peak * s.lowShare, s.minWindowHours, s.padBeforeHours, s.padAfterHours);
   if (quiet.length === 0) return skip("no stable quiet window (load is flat or quiet hours are too short)");
 
   const baseline = draft.replicas.proposed;
   const perReplica = draft.containers.reduce((sum, c) => sum + effectiveCpu(c.proposed), 0);
   if (perReplica <= 0) return skip("no CPU request to size replicas against");
   const quietDemand = Math.max(...quiet.flatMap((r) => hoursOf(r).map((h) => hourly[h] as number)));
-  const floor = Math.max(s.minReplicas, 1, pdbReplicaFloor(workload.pdb, true) ?? baseline);
+  const floor = Math.max(
+    s.minReplicas,
+    replicaFloor(ctx.spec.minReplicas, draft.replicas.current, workload.pdb, true) ?? baseline,
+  );
   const low = Math.max(floor, Math.ceil(quietDemand / (perReplica * s.targetUtilization)));
   if (low >= baseline) return skip(`quiet hours still need ${low} of ${baseline} replicas`);
 
@@ -95,6 +105,12 @@ export const scheduledScalingStrategy: Strategy<ScheduledScalingSettings> = (ctx
     },
   };
   const quietHours = quiet.reduce((n, r) => n + r.length, 0);
+  const padded =
+    s.padAfterHours > 0
+      ? [
+          `scheduled scaling: scale-in waits ${s.padAfterHours} h after the load drops${ctx.peaks[0] ? ` (e.g. after the ${describePeak(ctx.peaks[0])})` : ""}, so nothing scales in while a peak runs late`,
+        ]
+      : [];
   return {
     ...draft,
     scheduledScaling: {
@@ -107,14 +123,29 @@ export const scheduledScalingStrategy: Strategy<ScheduledScalingSettings> = (ctx
     notes: [
       ...draft.notes,
       `scheduled scaling: ${low} replica(s) for ${quietHours} quiet hours a week, ${baseline} otherwise`,
+      ...padded,
       "scheduled scaling: KEDA will own the replica count; remove spec.replicas from the manifest so Git does not fight it",
     ],
   };
 };
 
-/** Maximal cyclic runs of hours at or below `threshold`, at least `minLength` long. */
-function quietRuns(hourly: number[], threshold: number, minLength: number): Run[] {
-  const quiet = hourly.map((v) => v <= threshold);
+/**
+ * Maximal cyclic runs of hours at or below `threshold`, at least `minLength` long, after every
+ * busy hour has been widened by padBefore hours before it and padAfter hours after it.
+ */
+function quietRuns(
+  hourly: number[],
+  threshold: number,
+  minLength: number,
+  padBefore: number,
+  padAfter: number,
+): Run[] {
+  const busy = hourly.map((v) => v > threshold);
+  const quiet = busy.map((_, h) => {
+    for (let d = -padAfter; d <= padBefore; d++)
+      if (busy[(h + d + HOURS_PER_WEEK) % HOURS_PER_WEEK]) return false;
+    return true;
+  });
   if (quiet.every(Boolean)) return [];
   // Start scanning right after a busy hour so a run that wraps past Saturday midnight stays whole.
   const offset = (quiet.lastIndexOf(false) + 1) % HOURS_PER_WEEK;

@@ -3,6 +3,7 @@
 // checklist passes; the checklist is reported either way.
 
 import { allowedDisruptions } from "../pdb.js";
+import { describePeak } from "../peaks.js";
 import type { EligibilityCheck, Toleration } from "../types.js";
 import { type Strategy, type StrategyContext, withApplied } from "./types.js";
 
@@ -17,6 +18,10 @@ export interface SpotSettings {
   minReplicas: number;
   /** Treat emptyDir as acceptable scratch space (it is lost with the node). Default false. */
   allowEmptyDir: boolean;
+  /** A workload without a PodDisruptionBudget passes. Default false: without one a drain or reclaim may take every pod at once. */
+  allowWithoutPdb: boolean;
+  /** A workload without pod anti-affinity or topology spread passes. Default false: its pods may share the node that is reclaimed. */
+  allowWithoutSpread: boolean;
 }
 
 function preset(key: string, value: string): Pick<SpotSettings, "label" | "toleration"> {
@@ -36,6 +41,8 @@ export const DEFAULT_SPOT_SETTINGS: SpotSettings = {
   affinity: "required",
   minReplicas: 2,
   allowEmptyDir: false,
+  allowWithoutPdb: false,
+  allowWithoutSpread: false,
 };
 
 export const spotStrategy: Strategy<SpotSettings> = (ctx, draft, s) => {
@@ -76,6 +83,14 @@ function alreadyOnSpot(ctx: StrategyContext, s: SpotSettings): boolean {
   return ctx.workload.nodeSelector?.[s.label.key] === s.label.value;
 }
 
+/** A daily peak on a near-idle baseline is a job, not a service; names the peak, or undefined. */
+function batchLike(ctx: StrategyContext): string | undefined {
+  const peak = ctx.peaks[0];
+  if (!peak) return undefined;
+  const hours = ctx.peaks.reduce((n, k) => n + k.hours, 0);
+  return hours <= 6 ? describePeak(peak) : undefined;
+}
+
 function checklist(ctx: StrategyContext, replicas: number, s: SpotSettings): EligibilityCheck[] {
   const w = ctx.workload;
   const check = (name: string, passed: boolean, ok: string, fail: string): EligibilityCheck => ({
@@ -84,6 +99,7 @@ function checklist(ctx: StrategyContext, replicas: number, s: SpotSettings): Eli
     detail: passed ? ok : fail,
   });
   const disruptions = allowedDisruptions(w.pdb, replicas);
+  const batch = batchLike(ctx);
   const strategy = w.updateStrategy?.type ?? "RollingUpdate";
   const local = [
     w.localState.hostPath && "hostPath",
@@ -100,11 +116,33 @@ function checklist(ctx: StrategyContext, replicas: number, s: SpotSettings): Eli
     ),
     check(
       "pdb",
-      disruptions >= 1,
+      (w.pdb !== undefined || s.allowWithoutPdb) && disruptions >= 1 && (!w.pdb || disruptions < replicas),
       w.pdb
-        ? `the PodDisruptionBudget allows ${disruptions} disruption(s)`
-        : "no PodDisruptionBudget blocks eviction",
-      "the PodDisruptionBudget allows no disruption, so spot nodes could not be drained",
+        ? `the PodDisruptionBudget allows ${disruptions} of ${replicas} pods to be disrupted at once`
+        : "no PodDisruptionBudget (allowed by allowWithoutPdb)",
+      !w.pdb
+        ? "no PodDisruptionBudget: a drain before a spot reclaim could evict every pod at once"
+        : disruptions < 1
+          ? `the PodDisruptionBudget allows no disruption at ${replicas} replicas, so spot nodes could not be drained`
+          : `the PodDisruptionBudget allows all ${replicas} pods to be disrupted at once`,
+    ),
+    check(
+      "spread",
+      s.allowWithoutSpread || w.spread?.podAntiAffinity === true || w.spread?.topologySpread === true,
+      w.spread?.topologySpread
+        ? "topologySpreadConstraints spread the pods"
+        : w.spread?.podAntiAffinity
+          ? "pod anti-affinity spreads the pods"
+          : "no spreading (allowed by allowWithoutSpread)",
+      w.spread
+        ? "no pod anti-affinity or topologySpreadConstraints: one reclaimed node could take several pods at once"
+        : "pod spreading unknown: the pod template is not in the repository (a chart renders it); set allowWithoutSpread to accept",
+    ),
+    check(
+      "batch",
+      batch === undefined,
+      "steady service load, not a batch",
+      `batch-like load (${batch}): a run interrupted by a reclaim starts over`,
     ),
     check(
       "updateStrategy",

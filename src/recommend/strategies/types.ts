@@ -3,9 +3,11 @@
 
 import type { CostOptimizationSpec, OptimizationType } from "../../api/types.js";
 import type { WorkloadUsage } from "../../metrics/types.js";
+import type { PeriodicPeak } from "../peaks.js";
 import type {
   ContainerRecommendation,
   PlacementChange,
+  PriceList,
   ReplicaChange,
   ScheduledScalingChange,
   WorkloadState,
@@ -15,6 +17,12 @@ export interface StrategyContext {
   workload: WorkloadState;
   usage: WorkloadUsage;
   spec: CostOptimizationSpec;
+  /** Days the recommendation must hold (horizon.ts): growth is projected this far. */
+  horizonDays: number;
+  /** Daily peaks of the workload's CPU (peaks.ts). */
+  peaks: PeriodicPeak[];
+  /** The workload's prices, so ALL can compare replica counts by cost. */
+  prices: PriceList;
 }
 
 export interface Proposal {

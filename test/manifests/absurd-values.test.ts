@@ -1,0 +1,132 @@
+// Current values that cannot be trusted are refused where they are read, naming file, document
+// and field: beyond sane bounds (a typo, or an attempt to inflate the savings), or a number with a
+// leading zero that kubectl's YAML 1.1 reads as octal and YAML 1.2 as decimal.
+
+import { describe, expect, it } from "vitest";
+import { workloadState } from "../../src/gitops/workload.js";
+import {
+  indexRepository,
+  type Located,
+  locateWorkload,
+  planChanges,
+  type Target,
+} from "../../src/manifests/index.js";
+import { recommend } from "../../src/recommend/engine.js";
+import { input, spec, usageFrom } from "../recommend/fixtures.js";
+
+const TARGET: Target = { kind: "Deployment", namespace: "shop", name: "web" };
+const CPU_FIELD = "field /spec/template/spec/containers/0/resources/requests/cpu";
+
+const web = (cpu: string, replicas = "2", memory = "256Mi") => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: ${replicas}
+  template:
+    spec:
+      containers:
+        - name: app
+          resources:
+            requests:
+              cpu: ${cpu}
+              memory: ${memory}
+`;
+
+function locate(content: string) {
+  const index = indexRepository([{ path: "apps/web.yaml", content }]);
+  const located = locateWorkload(index, TARGET, {});
+  if (!located.ok) throw new Error(located.reason);
+  return { index, located: located as Located };
+}
+
+function refusal(content: string, desired: Parameters<typeof planChanges>[2]): string {
+  const { index, located } = locate(content);
+  const plan = planChanges(index, located, desired);
+  expect(plan.ok).toBe(false);
+  return plan.ok ? "" : plan.reason;
+}
+
+describe("absurd and ambiguous current values", () => {
+  it('refuses cpu: "99999999999" (beyond 1024 cores) and reads no current value from it', () => {
+    const content = web('"99999999999"');
+    const { located } = locate(content);
+    expect(located.containers[0]?.cpuRequest).toBeUndefined();
+    expect(refusal(content, { containers: [{ name: "app", cpuRequest: 500 }] })).toBe(
+      `apps/web.yaml, document 0, ${CPU_FIELD}: CPU quantity "99999999999" is beyond 1024 cores, more than any node has; refused`,
+    );
+  });
+
+  it("accepts 1024 cores and refuses memory above 64Ti", () => {
+    expect(locate(web('"1024"')).located.containers[0]?.cpuRequest).toBe(1024 * 1000);
+    expect(locate(web("1", "2", "64Ti")).located.containers[0]?.memoryRequest).toBe(64 * 2 ** 40);
+    expect(refusal(web("1", "2", "65Ti"), { containers: [{ name: "app", memoryRequest: 2 ** 30 }] })).toMatch(
+      /^apps\/web\.yaml, document 0, field \/spec\/template\/spec\/containers\/0\/resources\/requests\/memory: memory quantity "65Ti" is beyond 64Ti/,
+    );
+  });
+
+  it("refuses replicas: 100000000 and does not count them", () => {
+    const content = web("100m", "100000000");
+    expect(locate(content).located.replicas.current).toBe(1);
+    expect(refusal(content, { replicas: 2 })).toBe(
+      "apps/web.yaml, document 0, field /spec/replicas: 100000000 replicas is beyond the 10000 costopt accepts; refused",
+    );
+  });
+
+  it("keeps the saving of a workload with absurd values an ordinary number", () => {
+    const { index, located } = locate(web('"99999999999"', "100000000"));
+    const workload = workloadState(index, located, { namespace: "shop", kind: "Deployment", name: "web" });
+    const r = recommend(
+      input({ spec: spec({ optimizationType: "ALL" }), workload, usage: usageFrom({ cpu: () => 200 }) }),
+    );
+    expect(Math.abs(r.monthlySavings)).toBeLessThan(1000);
+  });
+
+  it("refuses cpu: 010, which kubectl reads as 8 and a YAML 1.2 reader as 10", () => {
+    const content = web("010");
+    expect(locate(content).located.containers[0]?.cpuRequest).toBeUndefined();
+    expect(refusal(content, { containers: [{ name: "app", cpuRequest: 500 }] })).toBe(
+      `apps/web.yaml, document 0, ${CPU_FIELD}: ambiguous YAML number 10 written with a leading zero (kubectl's YAML 1.1 reads it as octal, YAML 1.2 as decimal); write it without the leading zero or quote it`,
+    );
+  });
+
+  it("refuses a leading-zero value in a Kustomize overlay patch, naming the patch file", () => {
+    const patch = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          resources:
+            requests:
+              cpu: 020
+`;
+    const files = [
+      { path: "base/web.yaml", content: web("100m") },
+      { path: "base/kustomization.yaml", content: "resources:\n  - web.yaml\n" },
+      { path: "prod/kustomization.yaml", content: "resources:\n  - ../base\npatches:\n  - path: cpu.yaml\n" },
+      { path: "prod/cpu.yaml", content: patch },
+    ];
+    const index = indexRepository(files);
+    const located = locateWorkload(index, TARGET, { path: "prod" });
+    if (!located.ok) throw new Error(located.reason);
+    expect(located.containers[0]?.cpuRequest).toBeUndefined();
+    const plan = planChanges(index, located, { containers: [{ name: "app", cpuRequest: 500 }] });
+    expect(plan.ok ? "" : plan.reason).toMatch(
+      /^prod\/cpu\.yaml, document 0, field \/spec\/template\/spec\/containers\/0\/resources\/requests\/cpu: ambiguous YAML number 20/,
+    );
+  });
+
+  it("refuses replicas: 03 the same way, and accepts a quoted or plain number", () => {
+    expect(refusal(web("100m", "03"), { replicas: 2 })).toMatch(
+      /^apps\/web\.yaml, document 0, field \/spec\/replicas: ambiguous YAML number 3 written with a leading zero/,
+    );
+    expect(locate(web('"010"')).located.containers[0]?.cpuRequest).toBe(10 * 1000);
+    expect(locate(web("10")).located.containers[0]?.cpuRequest).toBe(10 * 1000);
+  });
+});
