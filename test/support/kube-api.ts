@@ -859,8 +859,7 @@ function matches(o: Obj, selector: Requirement[]): boolean {
   const labels = o.metadata.labels ?? {};
   return selector.every((r) => {
     const has = Object.hasOwn(labels, r.key);
-    if (r.op === "exists") return has;
-    if (r.op === "!exists") return !has;
+    if (!("values" in r)) return r.op === "exists" ? has : !has;
     const listed = has && r.values.includes(labels[r.key] as string);
     return r.op === "in" ? listed : !listed;
   });
