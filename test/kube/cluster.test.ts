@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClusterClient, connect, loadKubeConfig } from "../../src/kube/cluster.js";
 import { COSTOPTIMIZATIONS, WORKLOADS } from "../../src/kube/resources.js";
-import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
+import { FakeKubeApi, type FakeKubeApiOptions, kubeFor } from "../support/kube-api.js";
 import { clientCertificate, selfSignedCert } from "../support/tls.js";
 
 const G = ["costopt.dev", "v1", "costoptimizations"] as const;
@@ -22,7 +22,7 @@ afterEach(async () => {
   api = undefined;
 });
 
-async function httpsApi(auth: ConstructorParameters<typeof FakeKubeApi>[1]["auth"]) {
+async function httpsApi(auth: FakeKubeApiOptions["auth"]) {
   const server = selfSignedCert();
   api = new FakeKubeApi(undefined, {
     tls: { cert: server.cert, key: readFileSync(server.keyFile) },
