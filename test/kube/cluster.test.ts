@@ -3,7 +3,9 @@
 // certificate, picking the context asked for; it pages through long lists and waits as long
 // as a 429's Retry-After says.
 
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClusterClient, connect, loadKubeConfig } from "../../src/kube/cluster.js";
 import { COSTOPTIMIZATIONS, WORKLOADS } from "../../src/kube/resources.js";
@@ -59,6 +61,37 @@ describe("reaching the API through a kubeconfig", () => {
       connect({ kubeconfig: a.kubeconfig() }).get(COSTOPTIMIZATIONS, "shop", "web"),
     ).rejects.toMatchObject({
       code: 401,
+    });
+  });
+
+  it("gets its token from an exec credential plugin, as EKS, GKE and AKS kubeconfigs do", async () => {
+    api = new FakeKubeApi(undefined, { auth: { tokens: ["from-plugin"] } });
+    await api.start();
+    api.put(...G, cr("web"));
+    const plugin = join(mkdtempSync(join(tmpdir(), "costopt-exec-")), "get-token");
+    const credential = {
+      apiVersion: "client.authentication.k8s.io/v1beta1",
+      kind: "ExecCredential",
+      status: { token: "from-plugin" },
+    };
+    writeFileSync(plugin, `#!/bin/sh\necho '${JSON.stringify(credential)}'\n`, { mode: 0o755 });
+    const kube = connect({ kubeconfig: api.kubeconfig({ exec: { command: plugin } }) });
+    expect((await kube.list(COSTOPTIMIZATIONS)).items).toHaveLength(1);
+    expect(api.requests.at(-1)?.client).toBe("from-plugin");
+  });
+
+  it("in a pod, uses the service account's CA and rotating token file", () => {
+    const kc = loadKubeConfig({
+      env: { KUBERNETES_SERVICE_HOST: "fd00::1", KUBERNETES_SERVICE_PORT: "443", HOME: "/nonexistent" },
+    });
+    expect(kc.getCurrentCluster()).toMatchObject({
+      server: "https://[fd00::1]:443",
+      caFile: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
+      skipTLSVerify: false,
+    });
+    expect(kc.getCurrentUser()?.authProvider).toEqual({
+      name: "tokenFile",
+      config: { tokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token" },
     });
   });
 

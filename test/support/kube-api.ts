@@ -243,6 +243,8 @@ export class FakeKubeApi {
     o: {
       token?: string;
       cert?: { cert: Buffer; key: Buffer };
+      /** A credential plugin (as EKS's `aws eks get-token` or GKE's gke-gcloud-auth-plugin). */
+      exec?: { command: string; args?: string[] };
       context?: string;
       extraContexts?: string[];
     } = {},
@@ -256,6 +258,16 @@ export class FakeKubeApi {
     const user = {
       ...(o.token ? { token: o.token } : {}),
       ...(o.cert ? { "client-certificate-data": b64(o.cert.cert), "client-key-data": b64(o.cert.key) } : {}),
+      ...(o.exec
+        ? {
+            exec: {
+              apiVersion: "client.authentication.k8s.io/v1beta1",
+              command: o.exec.command,
+              args: o.exec.args ?? [],
+              interactiveMode: "Never",
+            },
+          }
+        : {}),
     };
     const others = o.extraContexts ?? [];
     const doc = {
