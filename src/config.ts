@@ -34,6 +34,8 @@ export interface Config {
   defaultRepository?: string;
   policySource: "kubernetes" | "repository";
   kubeApiUrl?: string;
+  kubeconfig?: string;
+  kubeContext?: string;
   policiesPath: string;
 }
 
@@ -314,10 +316,23 @@ export const ENV: EnvVar[] = [
     parse: url,
   },
   {
+    name: "KUBECONFIG",
+    key: "kubeconfig",
+    description:
+      "kubeconfig file(s) outside a cluster, separated as in PATH (default ~/.kube/config); in a pod without one the service account is used",
+    parse: text,
+  },
+  {
+    name: "KUBE_CONTEXT",
+    key: "kubeContext",
+    description: "kubeconfig context to use (default: its current-context)",
+    parse: text,
+  },
+  {
     name: "KUBE_API_URL",
     key: "kubeApiUrl",
     description:
-      "Kubernetes API outside a cluster, e.g. http://127.0.0.1:8001 from `kubectl proxy`; in a pod the service account is used",
+      "Kubernetes API without credentials when there is no kubeconfig and no service account, e.g. http://127.0.0.1:8001 from `kubectl proxy`",
     parse: url,
   },
   {

@@ -3,12 +3,13 @@
 import { Command, CommanderError } from "commander";
 import { registerRecommend } from "./recommend.js";
 import { registerRun } from "./run.js";
+import { registerScan } from "./scan.js";
 import { registerServe } from "./serve.js";
 import { registerValidate } from "./validate.js";
 
 export type Register = (program: Command, setExitCode: (code: number) => void) => void;
 
-const COMMANDS: Register[] = [registerRecommend, registerRun, registerServe, registerValidate];
+const COMMANDS: Register[] = [registerRecommend, registerRun, registerScan, registerServe, registerValidate];
 
 /** Runs the CLI with argv (as process.argv) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {

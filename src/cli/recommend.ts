@@ -11,6 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { parseWindow } from "../api/duration.js";
 import { checkPolicies, validPolicies } from "../api/load.js";
 import { policyTarget } from "../api/target.js";
+import type { CostOptimization } from "../api/types.js";
 import { isManifestCandidate } from "../forge/types.js";
 import { workloadState } from "../gitops/workload.js";
 import {
@@ -18,6 +19,7 @@ import {
   locateWorkload,
   locationOf,
   type RepoFile,
+  type RepoIndex,
   type WorkloadLocation,
 } from "../manifests/index.js";
 import { openUsageSource } from "../metrics/open.js";
@@ -88,13 +90,29 @@ export async function recommendPolicies(
   options: RecommendOptions,
   deps: { usage?: UsageSource; progress?: Progress } = {},
 ): Promise<RecommendReport> {
-  const at = options.now ? new Date(options.now) : new Date();
-  if (Number.isNaN(at.getTime())) throw new Error(`--now: ${options.now} is not a date`);
-  const pricing = readPricing(options.pricing);
   const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
   const index = indexRepository(readRepository(options.repo));
   const source = deps.usage ?? openUsageSource(options.metrics);
-  const progress = deps.progress ?? SILENT;
+  return recommendIndexed(policies, index, source, options, deps.progress ?? SILENT, problems);
+}
+
+export function evaluationTime(now: string | undefined): Date {
+  const at = now ? new Date(now) : new Date();
+  if (Number.isNaN(at.getTime())) throw new Error(`--now: ${now} is not a date`);
+  return at;
+}
+
+/** One recommendation per policy against an indexed set of manifests (a repository, or a cluster's live objects). */
+export async function recommendIndexed(
+  policies: CostOptimization[],
+  index: RepoIndex,
+  source: UsageSource,
+  options: Pick<RecommendOptions, "now" | "pricing" | "cluster">,
+  progress: Progress,
+  problems: string[] = [],
+): Promise<RecommendReport> {
+  const at = evaluationTime(options.now);
+  const pricing = readPricing(options.pricing);
   const end = Math.floor(at.getTime() / 1000);
 
   const located = policies.map((policy) => {

@@ -1,5 +1,6 @@
-// `costopt serve`: the in-cluster service (webhooks, admission, metrics, control loop), configured
-// by environment variables only (`costopt serve --env` prints the table). Runs until SIGTERM or
+// `costopt serve`: the service (webhooks, admission, metrics, control loop), configured by
+// environment variables (`costopt serve --env` prints the table); in a pod it uses the service
+// account, elsewhere the current context of the kubeconfig (or --kubeconfig / --context). Runs until SIGTERM or
 // SIGINT, then releases the leader Lease and stops.
 
 import { once } from "node:events";
@@ -15,7 +16,9 @@ export const registerServe: Register = (program: Command, setExitCode) => {
       "run the service: GitHub webhooks, admission webhooks, /metrics and the CostOptimization control loop",
     )
     .option("--env", "print the environment variables it reads, with defaults, and exit")
-    .action(async (opts: { env?: boolean }) => {
+    .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, else in-cluster)")
+    .option("--context <name>", "kubeconfig context (default: its current-context)")
+    .action(async (opts: { env?: boolean; kubeconfig?: string; context?: string }) => {
       if (opts.env) {
         process.stdout.write(`${envTable()}\n`);
         return;
@@ -24,7 +27,10 @@ export const registerServe: Register = (program: Command, setExitCode) => {
       const { assemble } = await import("../server/assemble.js");
       let built: Assembled;
       try {
-        built = await assemble(loadConfig());
+        built = await assemble(loadConfig(), process.env, {
+          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+          ...(opts.context ? { context: opts.context } : {}),
+        });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         process.stderr.write(`costopt serve: ${err.message}\n`);

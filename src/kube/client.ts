@@ -1,8 +1,7 @@
-// A small resource-generic Kubernetes client: any group/version/plural, addressed by a
-// ResourceRef, so the control loop, leases, events and Argo CD / Flux objects share one
-// code path over one connection (see connection.ts for why it is not client-node).
-
-import type { KubeConnection } from "./connection.js";
+// The resource-generic Kubernetes interface costopt is written against: any group/version/
+// plural, addressed by a ResourceRef, so the control loop, leases, events and Argo CD / Flux
+// objects share one code path. The implementation over @kubernetes/client-node is cluster.ts;
+// this file imports nothing, so modules that only need the types stay light.
 
 export interface ResourceRef {
   /** "" for the core group. */
@@ -75,79 +74,25 @@ export function apiPath(r: ResourceRef, namespace?: string): string {
   return r.namespaced && namespace ? `${base}/namespaces/${namespace}/${r.plural}` : `${base}/${r.plural}`;
 }
 
-/** KubeClient over a KubeConnection: plain REST paths, JSON bodies, merge patches. */
-export class HttpKube implements KubeClient {
-  constructor(private readonly conn: KubeConnection) {}
+export interface WatchEvent<T = KubeObject> {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  /** For ERROR, a Status object (code 410: the resourceVersion is too old, relist). */
+  object: T;
+}
 
-  async get<T = KubeObject>(r: ResourceRef, namespace: string | undefined, name: string) {
-    const res = await this.conn.request("GET", objectPath(r, namespace, name));
-    if (res.status === 404) return undefined;
-    return expectOk(res, "get", r, name) as T;
-  }
-
-  async list<T = KubeObject>(r: ResourceRef, namespace?: string, labelSelector?: string) {
-    const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : "";
-    const res = await this.conn.request("GET", `${apiPath(r, namespace)}${q}`);
-    const out = expectOk(res, "list", r) as { items?: T[]; metadata?: { resourceVersion?: string } };
-    return { items: out.items ?? [], resourceVersion: out.metadata?.resourceVersion ?? "" };
-  }
-
-  async create<T = KubeObject>(r: ResourceRef, namespace: string | undefined, body: object) {
-    if (!r.group && r.plural !== "events")
-      throw new KubeError(405, `costopt only creates core events, not ${r.plural}`);
-    return expectOk(await this.conn.request("POST", apiPath(r, namespace), body), "create", r) as T;
-  }
-
-  async replace<T = KubeObject>(r: ResourceRef, namespace: string | undefined, name: string, body: object) {
-    this.requireGroup(r, "replace");
-    return expectOk(
-      await this.conn.request("PUT", objectPath(r, namespace, name), body),
-      "replace",
-      r,
-      name,
-    ) as T;
-  }
-
-  async mergePatch<T = KubeObject>(
+export interface KubeWatch {
+  /**
+   * One watch stream from `resourceVersion`, with bookmarks; resolves when the server ends it,
+   * rejects with a KubeError on an HTTP error; `signal` ends it early.
+   */
+  watch<T = KubeObject>(
     r: ResourceRef,
     namespace: string | undefined,
-    name: string,
-    patch: unknown,
-    opts: { status?: boolean } = {},
-  ) {
-    this.requireGroup(r, "patch");
-    const path = `${objectPath(r, namespace, name)}${opts.status ? "/status" : ""}`;
-    const res = await this.conn.request("PATCH", path, patch, "application/merge-patch+json");
-    return expectOk(res, "patch", r, name) as T;
-  }
-
-  async delete(r: ResourceRef, namespace: string | undefined, name: string) {
-    this.requireGroup(r, "delete");
-    const res = await this.conn.request("DELETE", objectPath(r, namespace, name));
-    if (res.status !== 404) expectOk(res, "delete", r, name);
-  }
-
-  // costopt never writes core objects other than Events; refusing here keeps that a property of the code.
-  private requireGroup(r: ResourceRef, verb: string): void {
-    if (!r.group) throw new KubeError(405, `costopt does not ${verb} core ${r.plural}`);
-  }
+    opts: { resourceVersion: string; timeoutSeconds: number; labelSelector?: string },
+    onEvent: (e: WatchEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
 }
 
-function objectPath(r: ResourceRef, namespace: string | undefined, name: string): string {
-  return `${apiPath(r, namespace)}/${encodeURIComponent(name)}`;
-}
-
-function expectOk(
-  res: { status: number; body: unknown },
-  verb: string,
-  r: ResourceRef,
-  name?: string,
-): unknown {
-  if (res.status >= 200 && res.status < 300) return res.body;
-  const body = res.body as { message?: unknown } | string | undefined;
-  const message =
-    typeof body === "object" && typeof body?.message === "string"
-      ? body.message
-      : `${verb} ${r.plural}${name ? ` ${name}` : ""}: HTTP ${res.status}`;
-  throw new KubeError(res.status, message);
-}
+/** What the service needs of a cluster: requests and watches. */
+export type Cluster = KubeClient & KubeWatch;

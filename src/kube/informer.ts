@@ -1,12 +1,13 @@
 // The CostOptimization informer: list, then watch from the list's resourceVersion, keeping a
 // cache and calling add/update/delete — one loop for all namespaces, or one per namespace in
 // WATCH_NAMESPACES (a namespaced install's RBAC cannot list cluster-wide). A watch that ends
-// is resumed from the last resourceVersion seen; 410 Gone (history compacted) relists.
+// is resumed from the last resourceVersion seen, which bookmarks keep fresh while nothing of
+// ours changes (so a resume after a quiet hour is not refused as too old); 410 Gone (the
+// server no longer has that history) relists and reconciles the cache with the new list.
 
 import type { CostOptimization } from "../api/types.js";
 import type { Logger } from "../telemetry/logger.js";
-import { apiPath, type KubeClient } from "./client.js";
-import type { KubeConnection } from "./connection.js";
+import type { Cluster, WatchEvent } from "./client.js";
 import { COSTOPTIMIZATIONS } from "./resources.js";
 
 export interface PolicyHandlers {
@@ -23,11 +24,6 @@ export interface PolicySource {
   list(): CostOptimization[];
 }
 
-interface WatchEvent {
-  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
-  object: CostOptimization & { code?: number };
-}
-
 const keyOf = (p: CostOptimization) => `${p.metadata.namespace ?? ""}/${p.metadata.name}`;
 
 export class KubePolicyInformer implements PolicySource {
@@ -36,8 +32,7 @@ export class KubePolicyInformer implements PolicySource {
   private loops: Promise<void>[] = [];
 
   constructor(
-    private readonly conn: KubeConnection,
-    private readonly kube: KubeClient,
+    private readonly kube: Cluster,
     private readonly namespaces: string[],
     private readonly log: Logger,
     private readonly retryDelayMs = 2000,
@@ -81,21 +76,31 @@ export class KubePolicyInformer implements PolicySource {
           synced();
         }
         let gone = false;
-        const path = `${apiPath(COSTOPTIMIZATIONS, ns)}?watch=true&allowWatchBookmarks=true&timeoutSeconds=${this.watchTimeoutSeconds}&resourceVersion=${encodeURIComponent(rv)}`;
-        await this.conn.stream(
-          path,
-          (line) => {
-            const e = line as WatchEvent;
-            if (e.type === "ERROR") {
-              if (e.object?.code === 410) gone = true;
-              return;
-            }
-            rv = e.object?.metadata?.resourceVersion ?? rv;
-            if (e.type === "BOOKMARK") return;
-            this.apply(e.type, e.object, h);
-          },
-          signal,
-        );
+        const ac = new AbortController();
+        const stopStream = () => ac.abort();
+        signal.addEventListener("abort", stopStream, { once: true });
+        await this.kube
+          .watch<CostOptimization & { code?: number }>(
+            COSTOPTIMIZATIONS,
+            ns,
+            { resourceVersion: rv, timeoutSeconds: this.watchTimeoutSeconds },
+            (e: WatchEvent<CostOptimization & { code?: number }>) => {
+              if (gone) return;
+              if (e.type === "ERROR") {
+                // The server no longer has history from rv: end this stream and relist.
+                if (e.object?.code === 410) {
+                  gone = true;
+                  ac.abort();
+                }
+                return;
+              }
+              rv = e.object?.metadata?.resourceVersion ?? rv;
+              if (e.type === "BOOKMARK") return;
+              this.apply(e.type, e.object, h);
+            },
+            ac.signal,
+          )
+          .finally(() => signal.removeEventListener("abort", stopStream));
         if (gone) rv = "";
       } catch (err) {
         if (signal.aborted) return;

@@ -24,3 +24,17 @@ export const WORKLOADS = {
   StatefulSet: { group: "apps", version: "v1", plural: "statefulsets", namespaced: true },
   DaemonSet: { group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
 } as const satisfies Record<string, ResourceRef>;
+
+/** Read by `costopt scan` beside the workloads: what scales them and what guards their disruption. */
+export const HPAS: ResourceRef = {
+  group: "autoscaling",
+  version: "v2",
+  plural: "horizontalpodautoscalers",
+  namespaced: true,
+};
+export const PDBS: ResourceRef = {
+  group: "policy",
+  version: "v1",
+  plural: "poddisruptionbudgets",
+  namespaced: true,
+};

@@ -7,8 +7,7 @@ import { checkPolicies, validPolicies } from "../api/load.js";
 import { type Config, ConfigError } from "../config.js";
 import { fetchCharts } from "../discovery/chart-artifact.js";
 import { passReader } from "../discovery/reader.js";
-import { HttpKube } from "../kube/client.js";
-import { KubeConnection } from "../kube/connection.js";
+import type { Cluster } from "../kube/client.js";
 import { LocalPolicies, type PolicyLoader } from "../kube/local-policies.js";
 import { KubePolicyStore, type PolicyStore } from "../kube/policy-store.js";
 import { PrometheusThrottling } from "../kube/throttling.js";
@@ -29,6 +28,9 @@ export interface Assembled {
 export interface AssembleOptions {
   /** One clock for usage windows, status times, health windows and Events; tests inject it. */
   now?: () => Date;
+  /** --kubeconfig and --context of `costopt serve`, over KUBECONFIG and KUBE_CONTEXT. */
+  kubeconfig?: string;
+  context?: string;
 }
 
 function privateKey(c: Config): string | undefined {
@@ -58,14 +60,20 @@ export async function assemble(
   if (!config.prometheusUrl)
     throw new ConfigError(["PROMETHEUS_URL: required by costopt serve (usage data)"]);
   const local = config.policySource === "repository";
-  let connection: KubeConnection | undefined;
+  let kube: Cluster | undefined;
   try {
-    connection = KubeConnection.fromEnv(env);
+    // Loaded here: only `serve` pays client-node's memory.
+    const { connect } = await import("../kube/cluster.js");
+    const context = options.context ?? config.kubeContext;
+    kube = connect({
+      env,
+      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+      ...(context ? { context } : {}),
+    });
   } catch (err) {
     // Local mode runs without a cluster; a cluster, when reachable, still serves admission and health.
     if (!local) throw new ConfigError([(err as Error).message]);
   }
-  const kube = connection && new HttpKube(connection);
   const telemetry = createTelemetry();
   const log = createLogger(config.logLevel, { component: "costopt" });
   const store = await createStore(config.redisUrl);
@@ -86,7 +94,7 @@ export async function assemble(
     ensureFinalizer: (p) => target().ensureFinalizer(p),
     releaseFinalizer: (p) => target().releaseFinalizer(p),
   };
-  const target = (): PolicyStore => localPolicies ?? new KubePolicyStore(kube as HttpKube);
+  const target = (): PolicyStore => localPolicies ?? new KubePolicyStore(kube as Cluster);
   let forgeFor: ForgeFor = async () => ({
     error:
       "the GitHub App is not configured (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET): costopt cannot open pull requests",
@@ -126,7 +134,6 @@ export async function assemble(
   });
   service = new Service({
     config,
-    ...(connection ? { connection } : {}),
     ...(kube ? { kube } : {}),
     ...(localPolicies ? { local: localPolicies } : {}),
     reconciler,

@@ -9,8 +9,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { type Config, ConfigError } from "../config.js";
-import { HttpKube, type KubeClient } from "../kube/client.js";
-import type { KubeConnection } from "../kube/connection.js";
+import type { Cluster, KubeClient } from "../kube/client.js";
 import { Controller } from "../kube/controller.js";
 import { KubeEventRecorder } from "../kube/events.js";
 import { HealthMonitor } from "../kube/health.js";
@@ -30,9 +29,8 @@ import { TtlCache } from "./lookup-cache.js";
 export interface ServiceOptions {
   config: Config;
   reconciler: PolicyReconciler;
-  /** The cluster; required unless `local` is given. */
-  connection?: KubeConnection;
-  kube?: KubeClient;
+  /** The cluster (requests and watches); required unless `local` is given. */
+  kube?: Cluster;
   /** Local mode: policies (and their status) from the Git repository instead of CRs. */
   local?: LocalPolicies;
   webhooks?: WebhookMiddleware;
@@ -49,7 +47,7 @@ export class Service {
   readonly telemetry: Telemetry;
   /** undefined in local mode (one instance, no cluster to hold a Lease). */
   readonly elector?: LeaderElector;
-  private readonly kube?: KubeClient;
+  private readonly kube?: Cluster;
   private readonly log: Logger;
   private http?: Server;
   private https?: Server;
@@ -60,12 +58,11 @@ export class Service {
   private stopping = false;
 
   constructor(private readonly o: ServiceOptions) {
-    this.kube = o.kube ?? (o.connection ? new HttpKube(o.connection) : undefined);
+    this.kube = o.kube;
     this.telemetry = o.telemetry ?? createTelemetry();
     this.log = o.log ?? createLogger(o.config.logLevel);
     const c = o.config;
-    if (!o.connection && !o.local)
-      throw new Error("Service needs a Kubernetes connection unless in local mode");
+    if (!o.kube && !o.local) throw new Error("Service needs a Kubernetes connection unless in local mode");
     if (o.local || !this.kube) return;
     this.elector = new LeaderElector({
       kube: this.kube,
@@ -211,13 +208,10 @@ export class Service {
         ...(this.o.now ? { now: () => (this.o.now as () => Date)().getTime() } : {}),
       });
     const local = this.o.local;
-    const connection = this.o.connection;
     controller = new Controller({
       kube,
       policies: local ?? new KubePolicyStore(kube as KubeClient),
-      source:
-        local ??
-        new KubePolicyInformer(connection as KubeConnection, kube as KubeClient, c.watchNamespaces, this.log),
+      source: local ?? new KubePolicyInformer(kube as Cluster, c.watchNamespaces, this.log),
       reconciler: this.o.reconciler,
       events:
         local || !kube

@@ -7,7 +7,7 @@
 
 import type { CostOptimization } from "../../src/api/types.js";
 import { loadConfig } from "../../src/config.js";
-import { KubeConnection } from "../../src/kube/connection.js";
+import { connect } from "../../src/kube/cluster.js";
 import type { PolicyReconciler, ReconcileResult } from "../../src/kube/reconciler.js";
 import { Service } from "../../src/server/service.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
@@ -57,7 +57,8 @@ const config = {
 };
 const service = new Service({
   config,
-  connection: new KubeConnection({ server: env.KUBE_URL as string }),
+  // @kubernetes/client-node, as `costopt serve` loads it.
+  kube: connect({ env: { KUBE_API_URL: env.KUBE_URL } }),
   reconciler: new SyntheticReconciler(),
   log: silentLogger,
 });

@@ -84,8 +84,9 @@ await runBench(async ({ scale }) => {
       metric: "RSS idle",
       value: idle,
       unit: "MiB",
-      target: "<= 100",
-      ok: idle <= 100,
+      // With @kubernetes/client-node loaded (about 70 MiB of it), as `costopt serve` runs.
+      target: "<= 150",
+      ok: idle <= 150,
     });
 
     const count = Math.max(1, Math.round(1000 * scale));
@@ -106,8 +107,8 @@ await runBench(async ({ scale }) => {
         metric: `peak RSS reconciling ${count} policies`,
         value: peak,
         unit: "MiB",
-        target: "<= 150",
-        ok: peak <= 150,
+        target: "<= 200",
+        ok: peak <= 200,
       },
       { benchmark: "service", metric: `time to reconcile ${count} policies`, value: seconds, unit: "s" },
     );

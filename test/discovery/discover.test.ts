@@ -13,9 +13,8 @@ import {
   statusSource,
   toPolicySource,
 } from "../../src/discovery/index.js";
-import { HttpKube } from "../../src/kube/client.js";
 import { indexRepository, locateWorkload } from "../../src/manifests/index.js";
-import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
+import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { clusterResources, loadCluster, repoFiles } from "./cases.js";
 
 const WEB: TargetWorkload = { kind: "Deployment", name: "web", namespace: "shop" };
@@ -36,7 +35,7 @@ async function cluster(opts: { gitops: boolean; load?: string }) {
   api = new FakeKubeApi(clusterResources(opts.gitops));
   if (opts.load) loadCluster(api, opts.load);
   await api.start();
-  return { api, reader: new HttpKube(connectionFor(api.url)) };
+  return { api, reader: kubeFor(api.url) };
 }
 
 function policy(target: TargetWorkload, source?: PolicySource): Pick<CostOptimization, "metadata" | "spec"> {

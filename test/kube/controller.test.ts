@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SPEC_DEFAULTS } from "../../src/api/defaults.js";
 import type { CostOptimization, CostOptimizationStatus } from "../../src/api/types.js";
-import { HttpKube } from "../../src/kube/client.js";
 import { Controller } from "../../src/kube/controller.js";
 import { KubeEventRecorder } from "../../src/kube/events.js";
 import { FINALIZER } from "../../src/kube/finalizer.js";
@@ -12,7 +11,7 @@ import { KubePolicyStore } from "../../src/kube/policy-store.js";
 import type { PolicyReconciler, ReconcileResult, Trigger } from "../../src/kube/reconciler.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { createTelemetry } from "../../src/telemetry/metrics.js";
-import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
+import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { waitFor } from "../support/wait.js";
 import { deployment } from "../support/workloads.js";
 
@@ -93,14 +92,13 @@ async function startController(
     reconciler?: PolicyReconciler;
   } = {},
 ) {
-  const kc = connectionFor(api.url);
-  const kube = new HttpKube(kc);
+  const kube = kubeFor(api.url);
   telemetry = createTelemetry({ defaultMetrics: false });
   controller = new Controller({
     ...(opts.health ? { health: opts.health } : {}),
     kube,
     policies: new KubePolicyStore(kube),
-    source: new KubePolicyInformer(kc, kube, opts.namespaces ?? [], silentLogger, 100),
+    source: new KubePolicyInformer(kube, opts.namespaces ?? [], silentLogger, 100),
     reconciler: opts.reconciler ?? reconciler,
     events: new KubeEventRecorder(kube, silentLogger),
     telemetry,
@@ -314,7 +312,7 @@ describe("the CostOptimization control loop", () => {
     api.put(...G, { ...policy("recent"), status: applied(new Date(Date.now() - 5 * 60_000).toISOString()) });
     api.put(...G, { ...policy("old"), status: applied(new Date(Date.now() - 5 * 3600_000).toISOString()) });
     const health = new HealthMonitor({
-      kube: new HttpKube(connectionFor(api.url)),
+      kube: kubeFor(api.url),
       thresholds: { windowMs: 30 * 60_000, throttlingRatio: 0.25, restartIncrease: 3 },
       intervalMs: 60_000,
       onRegression: () => {},

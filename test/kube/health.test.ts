@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
-import { HttpKube } from "../../src/kube/client.js";
 import { assessHealth, HealthMonitor } from "../../src/kube/health.js";
 import { type HealthSample, specMismatches, type Workload } from "../../src/kube/workload.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
-import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
+import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { deployment, pod } from "../support/workloads.js";
 
 const thresholds = { windowMs: 60_000, throttlingRatio: 0.25, restartIncrease: 3 };
@@ -74,7 +73,7 @@ describe("the post-merge health monitor", () => {
   } as unknown as CostOptimization;
 
   async function monitor(regressions: string[]) {
-    const kube = new HttpKube(connectionFor(api.url));
+    const kube = kubeFor(api.url);
     return new HealthMonitor({
       kube,
       thresholds,

@@ -1,10 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
-import { HttpKube } from "../../src/kube/client.js";
-import { KubeConnection } from "../../src/kube/connection.js";
 import { KubePolicyInformer } from "../../src/kube/informer.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
-import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
+import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { waitFor } from "../support/wait.js";
 
 const G = ["costopt.dev", "v1", "costoptimizations"] as const;
@@ -28,8 +26,7 @@ afterEach(async () => {
 
 async function start(namespaces: string[] = []) {
   const log: string[] = [];
-  const conn = connectionFor(api.url);
-  informer = new KubePolicyInformer(conn, new HttpKube(conn), namespaces, silentLogger, 50);
+  informer = new KubePolicyInformer(kubeFor(api.url), namespaces, silentLogger, 50);
   const h = (verb: string) => (p: CostOptimization) =>
     log.push(`${verb} ${p.metadata.namespace}/${p.metadata.name}`);
   await informer.start({ add: h("add"), update: h("update"), delete: h("delete") });
@@ -68,7 +65,11 @@ describe("the policy informer", () => {
     // A later change in a watched namespace: once it has arrived, so would have "other"'s on any
     // stream that could carry it, and the requests show no such stream was ever opened.
     api.put(...G, cr("d", "shop"));
-    await waitFor(() => log.includes("add shop/d") || undefined, "the later object in shop");
+    // Each namespace has its own stream: wait for both watched namespaces' objects.
+    await waitFor(
+      () => (log.includes("add shop/d") && log.includes("add payments/b")) || undefined,
+      "the objects of both watched namespaces",
+    );
     expect(log.sort()).toEqual(["add payments/b", "add shop/a", "add shop/d"]);
     const paths = api.requests.map((r) => r.path);
     expect(paths.some((p) => p.startsWith("/apis/costopt.dev/v1/costoptimizations"))).toBe(false);
@@ -76,25 +77,78 @@ describe("the policy informer", () => {
   });
 });
 
-describe("the connection to the API server", () => {
-  it("says how to connect when neither in a cluster nor given a URL", () => {
-    expect(() => KubeConnection.fromEnv({})).toThrow(/kubectl proxy.*KUBE_API_URL/);
+const listRequests = () =>
+  api.requests.filter(
+    (r) => r.method === "GET" && r.path.includes("costoptimizations") && !r.path.includes("watch="),
+  ).length;
+const watchRequests = () => api.requests.filter((r) => r.path.includes("watch=true"));
+
+describe("the policy informer when the server's history runs out", () => {
+  it("relists after 410 Gone, noticing what was deleted and created while it could not resume", async () => {
+    api.put(...G, cr("kept"));
+    api.put(...G, cr("removed"));
+    const log = await start();
+    // Cut off: its reconnect waits while one policy goes, one comes, and their history is compacted away.
+    api.holdWatches();
+    api.closeWatches();
+    await fetch(`${api.url}/apis/costopt.dev/v1/namespaces/shop/costoptimizations/removed`, {
+      method: "DELETE",
+    });
+    api.put(...G, cr("added"));
+    api.compact();
+    await waitFor(() => api.heldWatches === 1 || undefined, "the informer's reconnect");
+    api.releaseWatches();
+    await waitFor(() => log.includes("add shop/added") || undefined, "the policy created during the gap");
+    await waitFor(
+      () => log.includes("delete shop/removed") || undefined,
+      "the policy deleted during the gap",
+    );
+    expect(log.sort()).toEqual([
+      "add shop/added",
+      "add shop/kept",
+      "add shop/removed",
+      "delete shop/removed",
+    ]);
+    expect(
+      informer
+        ?.list()
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(["added", "kept"]);
+    expect(listRequests()).toBe(2);
+    // It follows changes again after the relist.
+    api.put(...G, cr("later"));
+    await waitFor(() => log.includes("add shop/later") || undefined, "a change after the relist");
   });
 
-  it("sends the service account token as a bearer token", async () => {
-    const seen: string[] = [];
-    const { createServer } = await import("node:http");
-    const srv = createServer((req, res) => {
-      seen.push(req.headers.authorization ?? "");
-      res.end("{}");
-    });
-    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-    const port = (srv.address() as { port: number }).port;
-    await new KubeConnection({ server: `http://127.0.0.1:${port}`, token: "t0ken" }).request(
-      "GET",
-      "/api/v1",
+  it("moves its resume point to a bookmark even when none of its objects changed", async () => {
+    api.put(...G, cr("a"));
+    const log = await start();
+    await waitFor(() => (watchRequests().length === 1 ? true : undefined), "the first watch");
+    for (let i = 0; i < 3; i++)
+      api.put("coordination.k8s.io", "v1", "leases", {
+        metadata: { name: `l${i}`, namespace: "x" },
+        spec: {},
+      });
+    api.bookmark();
+    const bookmarked = api.resourceVersion;
+    // A bookmark carries no object, so its arrival is proven by where the next watch resumes:
+    // end the stream only once the server has written the bookmark, then compact.
+    api.compact();
+    api.closeWatches();
+    await waitFor(() => (watchRequests().length === 2 ? true : undefined), "the resumed watch");
+    expect(watchRequests()[1]?.path).toContain(`resourceVersion=${bookmarked}`);
+    api.put(...G, cr("b"));
+    await waitFor(() => log.includes("add shop/b") || undefined, "a change after the resume");
+    expect(listRequests()).toBe(1);
+  });
+});
+
+describe("the connection to the API server", () => {
+  it("says how to connect when there is no kubeconfig and no cluster", async () => {
+    const { loadKubeConfig } = await import("../../src/kube/cluster.js");
+    expect(() => loadKubeConfig({ env: { HOME: "/nonexistent" } })).toThrow(
+      /no kubeconfig.*not running in a cluster/,
     );
-    srv.close();
-    expect(seen).toEqual(["Bearer t0ken"]);
   });
 });

@@ -4,12 +4,11 @@
 // clock standing still, where the only way to lead is the behaviour under test.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { HttpKube } from "../../src/kube/client.js";
 import { LeaderElector } from "../../src/kube/lease.js";
 import type { Logger } from "../../src/telemetry/logger.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { ManualClock } from "../support/clock.js";
-import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
+import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { waitFor } from "../support/wait.js";
 
 const LEASE_MS = 1000;
@@ -29,7 +28,7 @@ afterEach(async () => {
 
 function elector(identity: string, log: string[], clock: ManualClock, logger: Logger = silentLogger) {
   const e = new LeaderElector({
-    kube: new HttpKube(connectionFor(api.url)),
+    kube: kubeFor(api.url),
     namespace: "costopt-system",
     name: "costopt-leader",
     identity,

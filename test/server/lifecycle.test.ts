@@ -8,7 +8,6 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimizationStatus } from "../../src/api/types.js";
 import { loadConfig } from "../../src/config.js";
-import { HttpKube } from "../../src/kube/client.js";
 import { KubePolicyStore } from "../../src/kube/policy-store.js";
 import type { UsageSource } from "../../src/metrics/types.js";
 import { createGitHub } from "../../src/server/github.js";
@@ -22,7 +21,7 @@ import { WEB } from "../app/shop.js";
 import { pullRequestClosed, REPOSITORY } from "../fixtures/webhooks/index.js";
 import { TestOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
-import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
+import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { waitFor } from "../support/wait.js";
 
 const SECRET = "webhook-secret";
@@ -47,8 +46,7 @@ beforeEach(async () => {
   gh = new FakeGitHub();
   api = new FakeKubeApi();
   await api.start();
-  const connection = connectionFor(api.url);
-  const kube = new HttpKube(connection);
+  const kube = kubeFor(api.url);
   const telemetry = createTelemetry({ defaultMetrics: false });
   const store = new MemoryStore();
   const github = await createGitHub({
@@ -72,7 +70,6 @@ beforeEach(async () => {
   const config = { ...loadConfig({ POD_NAME: "pod-a" }), port: 0, leaseRenewSeconds: 0.2 };
   service = new Service({
     config,
-    connection,
     kube,
     reconciler,
     webhooks: github.webhooks,

@@ -13,10 +13,16 @@ describe("costopt serve", () => {
 
   it("says how to reach a cluster when run outside one", () => {
     const r = runCli(["serve"], {
-      env: { PROMETHEUS_URL: "http://127.0.0.1:9090", KUBERNETES_SERVICE_HOST: "", KUBE_API_URL: "" },
+      env: {
+        PROMETHEUS_URL: "http://127.0.0.1:9090",
+        KUBERNETES_SERVICE_HOST: "",
+        KUBE_API_URL: "",
+        KUBECONFIG: "",
+        HOME: "/nonexistent",
+      },
     });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("kubectl proxy");
+    expect(r.stderr).toContain("no kubeconfig (--kubeconfig, KUBECONFIG or ~/.kube/config)");
   });
 
   it("stops with the variable to fix when the webhook certificate is not mounted", () => {

@@ -31,11 +31,14 @@ describe("costopt serve, the process", () => {
     const port = await freePort();
     const admissionPort = await freePort();
     let stderr = "";
-    child = spawn(process.execPath, ["--import", "tsx", entry, "serve"], {
+    // Outside a cluster, as a user runs it: a kubeconfig whose current context is elsewhere, and --context.
+    const kubeconfig = api.kubeconfig({ token: "costopt-0", context: "dev", extraContexts: ["prod"] });
+    const args = ["serve", "--kubeconfig", kubeconfig, "--context", "dev"];
+    child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
       env: {
         ...process.env,
         KUBERNETES_SERVICE_HOST: "",
-        KUBE_API_URL: api.url,
+        KUBE_CONTEXT: "prod",
         PROMETHEUS_URL: "http://127.0.0.1:9",
         PORT: String(port),
         ADMISSION_PORT: String(admissionPort),
@@ -80,6 +83,8 @@ describe("costopt serve, the process", () => {
       return s?.phase === "Failed" ? s : undefined;
     }, "the policy to fail for want of a GitHub App");
     expect(failed.message).toContain("the GitHub App is not configured");
+    // Every request carried the credentials of the context asked for on the command line.
+    expect(new Set(api.requests.map((r) => r.client))).toEqual(new Set(["costopt-0"]));
 
     const exited = new Promise<number | null>((r) => child?.once("exit", r));
     child.kill("SIGTERM");

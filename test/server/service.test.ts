@@ -6,7 +6,7 @@ import { loadConfig } from "../../src/config.js";
 import type { PolicyReconciler, ReconcileResult } from "../../src/kube/reconciler.js";
 import { Service } from "../../src/server/service.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
-import { connectionFor, FakeKubeApi } from "../support/kube-api.js";
+import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { selfSignedCert } from "../support/tls.js";
 import { waitFor } from "../support/wait.js";
 
@@ -55,7 +55,7 @@ async function service(name: string, log: string[], admission = false, leaseDura
   };
   const s = new Service({
     config,
-    connection: connectionFor(api.url, name),
+    kube: kubeFor(api.url, name),
     reconciler: new CountingReconciler(name, log),
     log: silentLogger,
     admission,

@@ -131,7 +131,8 @@ export class RunningCostopt {
     };
     const { service, store } = await assemble(
       config,
-      { KUBE_API_URL: api.url },
+      // As a user outside the cluster: the current context of a kubeconfig.
+      { KUBECONFIG: api.kubeconfig({ token: "costopt" }), HOME: "/nonexistent" },
       { now: o.now ?? runningClock(FIXED_INSTANT) },
     );
     const { port, admissionPort } = await service.start();

@@ -1,29 +1,47 @@
-// TEST DOUBLE: a small in-process HTTP server speaking the Kubernetes API's JSON, for tests and
-// benchmarks only. No kube-apiserver can run on these machines, so costopt's Kubernetes code
-// (the client in src/kube/connection.ts and client.ts, and its informer) is exercised against this instead.
+// TEST DOUBLE: a small in-process HTTP(S) server speaking the Kubernetes API's JSON, for tests
+// and benchmarks only. No kube-apiserver can run on these machines, so costopt's Kubernetes code
+// (src/kube/cluster.ts over @kubernetes/client-node, and its informer) is exercised against this.
+// Clients reach it through a kubeconfig file (`kubeconfig()`), as users reach a cluster.
 //
-// What it implements, for any registered group/version/plural (data-driven, see `register`):
-//   - GET list (with labelSelector equality terms) and GET one; list carries a resourceVersion;
-//   - watch streams (?watch=true): newline-delimited {type, object} events, replayed from the
-//     requested resourceVersion, kept open until the client leaves or the server stops;
-//   - POST create (409 when it exists), PUT replace (409 on a stale resourceVersion);
+// Where it behaves like the real API server, because costopt depends on it:
+//   - GET list with label selectors (equality and set-based: =, ==, !=, in, notin, exists, !key),
+//     pagination (limit/continue, 410 Expired for a continue token older than the compacted
+//     history), resourceVersion=0 served from the "cache" (limit ignored, as the watch cache does);
+//   - watch streams (?watch=true): newline-delimited {type, object}; without a resourceVersion
+//     (or with "0") synthetic ADDED events for the current state first, with one the history
+//     after it; a resourceVersion older than the compacted history gets an ERROR event with a
+//     410 Expired Status (`compact()`); BOOKMARK events only to watches that asked for them
+//     (allowWatchBookmarks, `bookmark()`); the stream ends after timeoutSeconds;
+//   - POST create (409 when it exists), PUT replace: 409 on a stale resourceVersion, and for
+//     custom resources 422 without one (built-in types allow unconditional updates);
+//   - writes that change nothing keep the resourceVersion and send no MODIFIED event;
 //   - PATCH with merge-patch (RFC 7386; strategic-merge is treated as merge) or json-patch
 //     (RFC 6902), on the object or on its /status subresource (which only touches status);
 //     metadata.generation rises when spec changes;
 //   - DELETE: with finalizers the object only gets a deletionTimestamp; it disappears when the
 //     last finalizer is removed;
-//   - read-only resources answer writes with 403, as RBAC would (apps/v1 workloads by default);
+//   - 429 Too Many Requests with Retry-After (`throttleNext()`), as API Priority and Fairness does;
+//   - authentication when `auth` is given: a listed bearer token or a client certificate signed
+//     by the given CA, else 401;
+//   - read-only resources answer writes with 403, as RBAC would (workloads, HPAs, PDBs);
 //   - API groups/versions that are not registered answer 404 with a Status object, like a
 //     cluster without that CRD installed.
 // Every request is recorded in `requests` so tests can assert what was (not) written.
-// Not implemented: field selectors, server-side apply, pagination, admission, RBAC beyond
-// the read-only flag, watch bookmarks.
+// Not implemented: field selectors, server-side apply, admission, RBAC beyond the read-only
+// flag, consistent snapshots across list pages (later pages show the current state).
 
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TLSSocket } from "node:tls";
+import { KubeConfig } from "@kubernetes/client-node";
 import fastJsonPatch from "fast-json-patch";
-import { KubeConnection } from "../../src/kube/connection.js";
+import { stringify } from "yaml";
+import { ClusterClient, type ClusterClientOptions } from "../../src/kube/cluster.js";
 
 type Obj = Record<string, unknown> & { metadata: Meta };
 interface Meta {
@@ -48,6 +66,15 @@ export interface ResourceType {
   readOnly?: boolean;
   /** With a status subresource, writes to the object ignore status and /status touches only status. */
   statusSubresource?: boolean;
+  /** PUT without metadata.resourceVersion is allowed (most built-in types; never custom resources). */
+  unconditionalUpdate?: boolean;
+}
+
+export interface FakeKubeApiOptions {
+  /** Serve HTTPS with this certificate (PEM); kubeconfigs then carry it as the cluster CA. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Require authentication: one of these bearer tokens, or a client certificate signed by clientCa. */
+  auth?: { tokens?: string[]; clientCa?: Buffer };
 }
 
 export interface RecordedRequest {
@@ -56,16 +83,46 @@ export interface RecordedRequest {
   contentType?: string;
   body?: unknown;
   status: number;
-  /** Which client sent it: the bearer token, when it sent one (see connectionFor). */
+  /** Which client sent it: the bearer token or the client certificate's CN (see kubeFor). */
   client?: string;
 }
 
 export const CORE_RESOURCES: ResourceType[] = [
-  { group: "", version: "v1", plural: "events", kind: "Event", namespaced: true },
+  { group: "", version: "v1", plural: "events", kind: "Event", namespaced: true, unconditionalUpdate: true },
   { group: "", version: "v1", plural: "pods", kind: "Pod", namespaced: true, readOnly: true },
   { group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false, readOnly: true },
-  { group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true },
-  { group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true },
+  {
+    group: "coordination.k8s.io",
+    version: "v1",
+    plural: "leases",
+    kind: "Lease",
+    namespaced: true,
+    unconditionalUpdate: true,
+  },
+  {
+    group: "events.k8s.io",
+    version: "v1",
+    plural: "events",
+    kind: "Event",
+    namespaced: true,
+    unconditionalUpdate: true,
+  },
+  {
+    group: "autoscaling",
+    version: "v2",
+    plural: "horizontalpodautoscalers",
+    kind: "HorizontalPodAutoscaler",
+    namespaced: true,
+    readOnly: true,
+  },
+  {
+    group: "policy",
+    version: "v1",
+    plural: "poddisruptionbudgets",
+    kind: "PodDisruptionBudget",
+    namespaced: true,
+    readOnly: true,
+  },
   {
     group: "apps",
     version: "v1",
@@ -96,8 +153,10 @@ export const COSTOPT_RESOURCE: ResourceType = {
 
 interface Watcher {
   typeKey: string;
+  type: ResourceType;
   namespace?: string;
-  selector: [string, string][];
+  selector: Requirement[];
+  bookmarks: boolean;
   res: ServerResponse;
 }
 
@@ -117,11 +176,23 @@ export class FakeKubeApi {
   private readonly watchers = new Set<Watcher>();
   private readonly history: HistoryEntry[] = [];
   private rv = 1;
+  /** History up to here is gone: watches and continue tokens from before it get 410. */
+  private compactedRv = 0;
+  private held?: (() => void)[];
   private server?: Server;
+  private readonly tempDir = mkdtempSync(join(tmpdir(), "costopt-kubeconfig-"));
   /** Answers the next matching request with this HTTP status instead of serving it. */
-  private readonly faults: { method: string; pathPart: string; status: number }[] = [];
+  private readonly faults: {
+    method: string;
+    pathPart: string;
+    status: number;
+    headers?: Record<string, string>;
+  }[] = [];
 
-  constructor(resources: ResourceType[] = [...CORE_RESOURCES, COSTOPT_RESOURCE]) {
+  constructor(
+    resources: ResourceType[] = [...CORE_RESOURCES, COSTOPT_RESOURCE],
+    private readonly options: FakeKubeApiOptions = {},
+  ) {
     for (const r of resources) this.register(r);
   }
 
@@ -133,11 +204,25 @@ export class FakeKubeApi {
   }
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((err: unknown) => {
         this.send(res, 500, status(500, "InternalError", String(err)));
       });
-    });
+    };
+    const tls = this.options.tls;
+    this.server = tls
+      ? createHttpsServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            // Ask for a client certificate; whether it is trusted is decided per request.
+            requestCert: true,
+            rejectUnauthorized: false,
+            ...(this.options.auth?.clientCa ? { ca: this.options.auth.clientCa } : {}),
+          },
+          handler,
+        )
+      : createServer(handler);
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     return this.url;
   }
@@ -145,7 +230,60 @@ export class FakeKubeApi {
   get url(): string {
     const addr = this.server?.address() as AddressInfo | null;
     if (!addr) throw new Error("FakeKubeApi not started");
-    return `http://127.0.0.1:${addr.port}`;
+    return `${this.options.tls ? "https" : "http"}://127.0.0.1:${addr.port}`;
+  }
+
+  /**
+   * Writes a kubeconfig file for this server and returns its path: a bearer token
+   * (`token`), a client certificate (`cert`), or no credentials. `context` names the context
+   * (default "fake"); `extraContexts` adds contexts pointing at unreachable servers, to prove
+   * the right one is picked.
+   */
+  kubeconfig(
+    o: {
+      token?: string;
+      cert?: { cert: Buffer; key: Buffer };
+      /** A credential plugin (as EKS's `aws eks get-token` or GKE's gke-gcloud-auth-plugin). */
+      exec?: { command: string; args?: string[] };
+      context?: string;
+      extraContexts?: string[];
+    } = {},
+  ): string {
+    const context = o.context ?? "fake";
+    const b64 = (b: Buffer) => b.toString("base64");
+    const cluster = {
+      server: this.url,
+      ...(this.options.tls ? { "certificate-authority-data": b64(this.options.tls.cert) } : {}),
+    };
+    const user = {
+      ...(o.token ? { token: o.token } : {}),
+      ...(o.cert ? { "client-certificate-data": b64(o.cert.cert), "client-key-data": b64(o.cert.key) } : {}),
+      ...(o.exec
+        ? {
+            exec: {
+              apiVersion: "client.authentication.k8s.io/v1beta1",
+              command: o.exec.command,
+              args: o.exec.args ?? [],
+              interactiveMode: "Never",
+            },
+          }
+        : {}),
+    };
+    const others = o.extraContexts ?? [];
+    const doc = {
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": context,
+      clusters: [
+        { name: context, cluster },
+        ...others.map((name) => ({ name, cluster: { server: "http://127.0.0.1:1" } })),
+      ],
+      users: [{ name: context, user }, ...others.map((name) => ({ name, user: { token: `${name}-token` } }))],
+      contexts: [context, ...others].map((name) => ({ name, context: { cluster: name, user: name } })),
+    };
+    const file = join(this.tempDir, `${context}-${randomUUID().slice(0, 8)}.yaml`);
+    writeFileSync(file, stringify(doc), { mode: 0o600 });
+    return file;
   }
 
   async stop(): Promise<void> {
@@ -168,6 +306,59 @@ export class FakeKubeApi {
     this.faults.push({ method, pathPart, status });
   }
 
+  /** The next `count` matching requests get 429 with Retry-After, as API Priority and Fairness answers. */
+  throttleNext(method: string, pathPart: string, retryAfterSeconds: number, count = 1): void {
+    for (let i = 0; i < count; i++)
+      this.faults.push({
+        method,
+        pathPart,
+        status: 429,
+        headers: { "retry-after": String(retryAfterSeconds) },
+      });
+  }
+
+  /**
+   * Holds new watch requests unanswered (a partition between client and server) until
+   * `releaseWatches()`; `heldWatches` says how many are waiting.
+   */
+  holdWatches(): void {
+    this.held ??= [];
+  }
+
+  get heldWatches(): number {
+    return this.held?.length ?? 0;
+  }
+
+  releaseWatches(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const open of held) open();
+  }
+
+  /** Forgets the history so far (as etcd compaction does): resuming from before now gets 410 Gone. */
+  compact(): void {
+    this.history.length = 0;
+    this.compactedRv = this.rv;
+  }
+
+  /** Sends a BOOKMARK with the current resourceVersion to every watch that allowed bookmarks. */
+  bookmark(): void {
+    for (const w of this.watchers) {
+      if (!w.bookmarks) continue;
+      const object = {
+        apiVersion: apiVersion(w.type),
+        kind: w.type.kind,
+        metadata: { resourceVersion: String(this.rv) },
+      };
+      w.res.write(`${JSON.stringify({ type: "BOOKMARK", object })}\n`);
+    }
+  }
+
+  /** The current resourceVersion (it rises with every change of any type, as etcd's revision). */
+  get resourceVersion(): string {
+    return String(this.rv);
+  }
+
   // --- direct access for tests (no HTTP) ---
 
   /** Creates or replaces an object, emitting the watch event a client would see. */
@@ -184,7 +375,7 @@ export class FakeKubeApi {
     if (!explicitGeneration && !isEqual(existing.spec, obj.spec)) {
       obj.metadata.generation = (existing.metadata.generation ?? 1) + 1;
     }
-    return this.update(type, obj);
+    return this.write(type, existing, obj);
   }
 
   get(group: string, version: string, plural: string, namespace: string | undefined, name: string) {
@@ -218,18 +409,20 @@ export class FakeKubeApi {
         return this.reply(req, res, url, 400, status(400, "BadRequest", "body is not JSON"), contentType);
       }
     }
+    if (this.options.auth && !clientOf(req, this.options.auth).client) {
+      return this.reply(req, res, url, 401, status(401, "Unauthorized", "Unauthorized"), contentType, body);
+    }
     const fault = this.faults.findIndex((f) => f.method === method && url.pathname.includes(f.pathPart));
     if (fault >= 0) {
-      const f = this.faults.splice(fault, 1)[0] as { status: number };
-      return this.reply(
-        req,
-        res,
-        url,
-        f.status,
-        status(f.status, "Injected", "injected fault"),
-        contentType,
-        body,
-      );
+      const f = this.faults.splice(fault, 1)[0] as (typeof this.faults)[number];
+      const out =
+        f.status === 429
+          ? {
+              ...status(429, "TooManyRequests", "Too many requests, please try again later."),
+              details: { retryAfterSeconds: Number(f.headers?.["retry-after"] ?? 1) },
+            }
+          : status(f.status, "Injected", "injected fault");
+      return this.reply(req, res, url, f.status, out, contentType, body, f.headers);
     }
     const route = this.route(url.pathname);
     if (!route) {
@@ -251,7 +444,12 @@ export class FakeKubeApi {
     }
     const [code, out] = this.serve(method, url, type, namespace, name, subresource, body, contentType, res);
     if (code === 0) {
-      this.requests.push({ method, path: url.pathname + url.search, status: 200, ...clientOf(req) });
+      this.requests.push({
+        method,
+        path: url.pathname + url.search,
+        status: 200,
+        ...clientOf(req, this.options.auth),
+      });
       return; // a watch stream, left open
     }
     return this.reply(req, res, url, code, out, contentType, body);
@@ -265,6 +463,7 @@ export class FakeKubeApi {
     out: unknown,
     contentType: string | undefined,
     body?: unknown,
+    headers: Record<string, string> = {},
   ): void {
     this.requests.push({
       method: req.method ?? "GET",
@@ -272,14 +471,18 @@ export class FakeKubeApi {
       contentType,
       body,
       status: code,
-      ...clientOf(req),
+      ...clientOf(req, this.options.auth),
     });
-    this.send(res, code, out);
+    this.send(res, code, out, headers);
   }
 
-  private send(res: ServerResponse, code: number, out: unknown): void {
+  private send(res: ServerResponse, code: number, out: unknown, headers: Record<string, string> = {}): void {
     const text = JSON.stringify(out);
-    res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.writeHead(code, {
+      ...headers,
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+    });
     res.end(text);
   }
 
@@ -332,23 +535,19 @@ export class FakeKubeApi {
     if (subresource === "status" && !type.statusSubresource) return notFound();
 
     if (method === "GET" && !name) {
-      const selector = parseSelector(url.searchParams.get("labelSelector"));
-      if (url.searchParams.get("watch") === "true" || url.searchParams.get("watch") === "1") {
-        this.openWatch(key, namespace, selector, url.searchParams.get("resourceVersion"), res);
+      const q = url.searchParams;
+      let selector: Requirement[];
+      try {
+        selector = parseSelector(q.get("labelSelector"));
+      } catch (err) {
+        return [400, status(400, "BadRequest", (err as Error).message)];
+      }
+      if (q.get("watch") === "true" || q.get("watch") === "1") {
+        if (this.held) this.held.push(() => this.openWatch(type, namespace, selector, q, res));
+        else this.openWatch(type, namespace, selector, q, res);
         return [0, undefined];
       }
-      const items = [...objects.values()]
-        .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
-        .filter((o) => matches(o, selector));
-      return [
-        200,
-        {
-          apiVersion: apiVersion(type),
-          kind: `${type.kind}List`,
-          metadata: { resourceVersion: String(this.rv) },
-          items: items.map(clone),
-        },
-      ];
+      return this.listPage(type, objects, namespace, selector, q);
     }
     if (method === "POST" && !name) {
       const obj = body as Obj;
@@ -382,6 +581,10 @@ export class FakeKubeApi {
     let next: Obj;
     if (method === "PUT") {
       next = clone(body as Obj);
+      if (!next.metadata?.resourceVersion && !type.unconditionalUpdate) {
+        const msg = `${type.plural}.${type.group} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`;
+        return [422, status(422, "Invalid", msg)];
+      }
     } else if (method === "PATCH") {
       try {
         next = applyPatch(existing, body, contentType);
@@ -424,7 +627,58 @@ export class FakeKubeApi {
       this.remove(type, next);
       return [200, clone(next)];
     }
-    return [200, this.update(type, next)];
+    return [200, this.write(type, existing, next)];
+  }
+
+  /** A list, or one page of it (limit/continue), as the API server answers it. */
+  private listPage(
+    type: ResourceType,
+    objects: Map<string, Obj>,
+    namespace: string | undefined,
+    selector: Requirement[],
+    q: URLSearchParams,
+  ): [number, unknown] {
+    let after = "";
+    let listRv = this.rv;
+    const token = q.get("continue");
+    if (token) {
+      try {
+        const t = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { rv: number; after: string };
+        after = t.after;
+        listRv = t.rv;
+      } catch {
+        return [400, status(400, "BadRequest", "continue key is not valid")];
+      }
+      if (listRv < this.compactedRv) {
+        const msg =
+          "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.";
+        return [410, status(410, "Expired", msg)];
+      }
+    }
+    const all = [...objects.entries()]
+      .filter(([, o]) => namespace === undefined || o.metadata.namespace === namespace)
+      .filter(([, o]) => matches(o, selector))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .filter(([k]) => k > after);
+    // resourceVersion=0 is served from the watch cache, which (before Kubernetes 1.31) ignores limit.
+    const limit = q.get("resourceVersion") === "0" ? 0 : Number(q.get("limit") ?? 0);
+    const page = limit > 0 ? all.slice(0, limit) : all;
+    const rest = all.length - page.length;
+    const last = page[page.length - 1];
+    const metadata: Record<string, unknown> = { resourceVersion: String(listRv) };
+    if (rest > 0 && last) {
+      metadata.continue = Buffer.from(JSON.stringify({ rv: listRv, after: last[0] })).toString("base64");
+      metadata.remainingItemCount = rest;
+    }
+    return [
+      200,
+      {
+        apiVersion: apiVersion(type),
+        kind: `${type.kind}List`,
+        metadata,
+        items: page.map(([, o]) => clone(o)),
+      },
+    ];
   }
 
   private objects(key: string): Map<string, Obj> {
@@ -457,6 +711,24 @@ export class FakeKubeApi {
     return clone(obj);
   }
 
+  /** An update, unless it changes nothing: then, as the API server, no new resourceVersion and no event. */
+  private write(type: ResourceType, existing: Obj, next: Obj): Obj {
+    const { resourceVersion: _a, ...before } = existing.metadata;
+    const { resourceVersion: _b, ...after } = next.metadata;
+    const same =
+      isEqual(before, after) &&
+      isEqual(
+        { ...existing, metadata: undefined, apiVersion: undefined, kind: undefined },
+        {
+          ...next,
+          metadata: undefined,
+          apiVersion: undefined,
+          kind: undefined,
+        },
+      );
+    return same ? clone(existing) : this.update(type, next);
+  }
+
   private update(type: ResourceType, input: Obj): Obj {
     const obj = clone(input);
     obj.apiVersion = apiVersion(type);
@@ -483,11 +755,14 @@ export class FakeKubeApi {
     const key = typeKey(type.group, type.version, type.plural);
     const entry = { rv: this.rv, typeKey: key, type: event, object: clone(obj) };
     this.history.push(entry);
-    if (this.history.length > 50_000) this.history.splice(0, 10_000);
+    if (this.history.length > 50_000) {
+      const dropped = this.history.splice(0, 10_000);
+      this.compactedRv = dropped[dropped.length - 1]?.rv ?? this.compactedRv;
+    }
     for (const w of this.watchers) this.deliver(w, entry);
   }
 
-  private deliver(w: Watcher, e: HistoryEntry): void {
+  private deliver(w: Watcher, e: Pick<HistoryEntry, "typeKey" | "type" | "object">): void {
     if (w.typeKey !== e.typeKey) return;
     if (w.namespace !== undefined && e.object.metadata.namespace !== w.namespace) return;
     if (!matches(e.object, w.selector)) return;
@@ -495,19 +770,37 @@ export class FakeKubeApi {
   }
 
   private openWatch(
-    key: string,
+    type: ResourceType,
     namespace: string | undefined,
-    selector: [string, string][],
-    fromRv: string | null,
+    selector: Requirement[],
+    q: URLSearchParams,
     res: ServerResponse,
   ): void {
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
     res.flushHeaders();
-    const w: Watcher = { typeKey: key, namespace, selector, res };
-    const since = fromRv ? Number(fromRv) : this.rv;
-    for (const e of this.history) if (e.rv > since) this.deliver(w, e);
+    const key = typeKey(type.group, type.version, type.plural);
+    const bookmarks = q.get("allowWatchBookmarks") === "true";
+    const w: Watcher = { typeKey: key, type, namespace, selector, bookmarks, res };
+    const fromRv = q.get("resourceVersion");
+    if (!fromRv || fromRv === "0") {
+      // "Get state and start at most recent": the current objects as synthetic ADDED events.
+      for (const object of this.objects(key).values())
+        this.deliver(w, { typeKey: key, type: "ADDED", object });
+    } else if (Number(fromRv) < this.compactedRv) {
+      const msg = `too old resource version: ${fromRv} (${this.compactedRv})`;
+      res.end(`${JSON.stringify({ type: "ERROR", object: status(410, "Expired", msg) })}\n`);
+      return;
+    } else {
+      for (const e of this.history) if (e.rv > Number(fromRv)) this.deliver(w, e);
+    }
     this.watchers.add(w);
-    res.on("close", () => this.watchers.delete(w));
+    const timeout = Number(q.get("timeoutSeconds") ?? 0);
+    const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+    timer?.unref();
+    res.on("close", () => {
+      clearTimeout(timer);
+      this.watchers.delete(w);
+    });
   }
 }
 
@@ -537,16 +830,51 @@ function isEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function parseSelector(s: string | null): [string, string][] {
+type Requirement =
+  | { key: string; op: "in" | "notin"; values: string[] }
+  | { key: string; op: "exists" | "!exists" };
+
+/** A label selector as the API server parses it: equality (=, ==, !=) and set-based terms. */
+function parseSelector(s: string | null): Requirement[] {
   if (!s) return [];
-  return s.split(",").map((term) => {
-    const [k, v] = term.split("=").filter((x) => x !== "");
-    return [k ?? "", v ?? ""];
+  // Split on commas outside parentheses: "env in (a,b),tier" has two terms.
+  const terms: string[] = [];
+  let depth = 0;
+  let cur = "";
+  for (const ch of s) {
+    if (ch === "(") depth++;
+    if (ch === ")") depth--;
+    if (ch === "," && depth === 0) {
+      terms.push(cur);
+      cur = "";
+    } else cur += ch;
+  }
+  terms.push(cur);
+  return terms.map((raw) => {
+    const term = raw.trim();
+    let m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
+    if (m)
+      return {
+        key: m[1] as string,
+        op: m[2] as "in" | "notin",
+        values: (m[3] as string).split(",").map((v) => v.trim()),
+      };
+    m = /^([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)$/.exec(term);
+    if (m) return { key: m[1] as string, op: m[2] === "!=" ? "notin" : "in", values: [m[3] as string] };
+    m = /^(!?)([\w./-]+)$/.exec(term);
+    if (m) return { key: m[2] as string, op: m[1] ? "!exists" : "exists" };
+    throw new Error(`unable to parse requirement: ${JSON.stringify(term)}`);
   });
 }
 
-function matches(o: Obj, selector: [string, string][]): boolean {
-  return selector.every(([k, v]) => o.metadata.labels?.[k] === v);
+function matches(o: Obj, selector: Requirement[]): boolean {
+  const labels = o.metadata.labels ?? {};
+  return selector.every((r) => {
+    const has = Object.hasOwn(labels, r.key);
+    if (!("values" in r)) return r.op === "exists" ? has : !has;
+    const listed = has && r.values.includes(labels[r.key] as string);
+    return r.op === "in" ? listed : !listed;
+  });
 }
 
 function typeKey(group: string, version: string, plural: string): string {
@@ -583,14 +911,29 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * A connection to a started FakeKubeApi (plain HTTP). The double checks no credentials; a
- * `client` name is sent as the bearer token only so tests can tell whose requests are whose.
+ * A client-node client for a started FakeKubeApi, through an in-memory kubeconfig (plain
+ * HTTP). The double checks no credentials unless given `auth`; a `client` name is sent as the
+ * bearer token so tests can tell whose requests are whose.
  */
-export function connectionFor(url: string, client?: string): KubeConnection {
-  return new KubeConnection({ server: url, timeoutMs: 10_000, ...(client ? { token: client } : {}) });
+export function kubeFor(url: string, client?: string, opts: ClusterClientOptions = {}): ClusterClient {
+  const kc = new KubeConfig();
+  kc.loadFromClusterAndUser(
+    // client-node wants skipTLSVerify for plain HTTP, though there is no TLS to verify.
+    { name: "fake", server: url, skipTLSVerify: url.startsWith("http:") },
+    client ? { name: client, token: client } : { name: "anonymous" },
+  );
+  return new ClusterClient(kc, opts);
 }
 
-function clientOf(req: IncomingMessage): { client?: string } {
-  const auth = req.headers.authorization;
-  return auth?.startsWith("Bearer ") ? { client: auth.slice("Bearer ".length) } : {};
+/** The client's identity: a bearer token (a listed one, under `auth`) or a trusted client certificate's CN. */
+function clientOf(req: IncomingMessage, auth?: FakeKubeApiOptions["auth"]): { client?: string } {
+  const header = req.headers.authorization;
+  const token = header?.startsWith("Bearer ") ? header.slice("Bearer ".length) : undefined;
+  if (token && (!auth?.tokens || auth.tokens.includes(token))) return { client: token };
+  const socket = req.socket as Partial<TLSSocket>;
+  if (socket.encrypted && socket.authorized) {
+    const cn = socket.getPeerCertificate?.().subject?.CN;
+    if (cn) return { client: `cert:${cn}` };
+  }
+  return {};
 }

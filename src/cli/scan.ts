@@ -1,0 +1,212 @@
+// `costopt scan`: KRR's job without policies. Reads the live Deployments, StatefulSets and
+// DaemonSets of the current kubeconfig context (all namespaces, or each `-n`), their HPAs and
+// PDBs, and usage from Prometheus or an OpenMetrics file, and prints what costopt would
+// recommend for each, in every output format of `costopt recommend`. `--write-policies DIR`
+// writes one dry-run CostOptimization per workload worth changing, ready to commit: the way a
+// team onboards. Read-only towards the cluster. Exit 1 when a workload could not be analysed.
+//
+// The live objects are indexed as if they were manifests in a repository, so locating the
+// containers, the HPA and the PDB, and the recommendation itself, are the same code as for
+// `costopt recommend --repo`.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Command } from "commander";
+import { stringify } from "yaml";
+import { SPEC_DEFAULTS } from "../api/defaults.js";
+import { checkPolicies, validPolicies } from "../api/load.js";
+import {
+  API_VERSION,
+  type CostOptimization,
+  OPTIMIZATION_TYPES,
+  type OptimizationType,
+} from "../api/types.js";
+import { desiredFrom } from "../gitops/workload.js";
+import type { KubeClient, KubeObject, ResourceRef } from "../kube/client.js";
+import { HPAS, PDBS, WORKLOADS } from "../kube/resources.js";
+import { indexRepository, type RepoFile } from "../manifests/index.js";
+import { openUsageSource } from "../metrics/open.js";
+import type { UsageSource } from "../metrics/types.js";
+import type { Register } from "./main.js";
+import { type Progress, type RecommendReport, recommendIndexed, stderrProgress } from "./recommend.js";
+import { FORMATS, type Format, render } from "./recommend-output.js";
+
+export interface ScanOptions {
+  namespace?: string[];
+  /** Prometheus URL or OpenMetrics file. */
+  metrics: string;
+  format?: Format;
+  type?: OptimizationType;
+  now?: string;
+  pricing?: string;
+  cluster?: string;
+  writePolicies?: string;
+}
+
+export interface ScanReport extends RecommendReport {
+  /** The policies --write-policies wrote (paths), and the ones it left alone with why. */
+  written: string[];
+  skipped: string[];
+}
+
+type Obj = Record<string, unknown>;
+
+// Fields the API server owns: they are not part of what a user would have written.
+function asManifest(o: KubeObject, apiVersion: string, kind: string): Obj {
+  const { managedFields: _m, resourceVersion: _r, uid: _u, creationTimestamp: _c, ...metadata } = o.metadata;
+  const { status: _s, ...rest } = o;
+  return { ...rest, apiVersion, kind, metadata };
+}
+
+const KINDS: [ResourceRef, string, string][] = [
+  [WORKLOADS.Deployment, "apps/v1", "Deployment"],
+  [WORKLOADS.StatefulSet, "apps/v1", "StatefulSet"],
+  [WORKLOADS.DaemonSet, "apps/v1", "DaemonSet"],
+  [HPAS, "autoscaling/v2", "HorizontalPodAutoscaler"],
+  [PDBS, "policy/v1", "PodDisruptionBudget"],
+];
+
+/** The live objects as one YAML file per object, under cluster/<namespace>/<kind>/<name>.yaml. */
+export async function readCluster(
+  kube: KubeClient,
+  namespaces: string[],
+  progress: Progress,
+): Promise<RepoFile[]> {
+  const scopes = namespaces.length > 0 ? namespaces : [undefined];
+  const files: RepoFile[] = [];
+  let step = 0;
+  const total = scopes.length * KINDS.length;
+  for (const ns of scopes) {
+    for (const [ref, apiVersion, kind] of KINDS) {
+      progress.step(step++, total, `listing ${ref.plural} in ${ns ? `namespace ${ns}` : "all namespaces"}`);
+      const { items } = await kube.list(ref, ns);
+      for (const o of items) {
+        const path = `cluster/${o.metadata.namespace}/${kind}/${o.metadata.name}.yaml`;
+        files.push({ path, content: stringify(asManifest(o, apiVersion, kind)) });
+      }
+    }
+  }
+  return files;
+}
+
+/** A dry-run policy for each workload found, with the defaults spelt out so a reviewer sees them. */
+function policiesFor(files: RepoFile[], type: OptimizationType): CostOptimization[] {
+  const out: CostOptimization[] = [];
+  for (const f of files) {
+    const [, namespace, kind, file] = f.path.split("/");
+    if (!namespace || !kind || !file || !(kind in WORKLOADS)) continue;
+    const name = file.replace(/\.yaml$/, "");
+    out.push({
+      apiVersion: API_VERSION,
+      kind: "CostOptimization",
+      metadata: { name: kind === "Deployment" ? name : `${name}-${kind.toLowerCase()}`, namespace },
+      spec: {
+        targetWorkload: { kind: kind as keyof typeof WORKLOADS, name },
+        optimizationType: type,
+        ...SPEC_DEFAULTS,
+        dryRun: true,
+      },
+    } as CostOptimization);
+  }
+  return out;
+}
+
+export async function scanCluster(
+  kube: KubeClient,
+  options: ScanOptions,
+  deps: { usage?: UsageSource; progress?: Progress } = {},
+): Promise<ScanReport> {
+  const progress = deps.progress ?? stderrProgress(process.stderr, 0);
+  const type = options.type ?? "ALL";
+  if (!OPTIMIZATION_TYPES.includes(type))
+    throw new Error(`--type: ${type} is not one of ${OPTIMIZATION_TYPES.join(", ")}`);
+  const files = await readCluster(kube, options.namespace ?? [], progress);
+  const policies = policiesFor(files, type);
+  const source = deps.usage ?? openUsageSource(options.metrics);
+  const report = await recommendIndexed(policies, indexRepository(files), source, options, progress);
+  const written: string[] = [];
+  const skipped: string[] = [];
+  if (options.writePolicies) {
+    const byName = new Map(policies.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+    for (const r of report.results) {
+      const rec = r.recommendation;
+      const policy = byName.get(r.policy);
+      if (!rec || !policy || rec.notEnoughData || Object.keys(desiredFrom(rec)).length === 0) continue;
+      const path = join(
+        options.writePolicies,
+        policy.metadata.namespace ?? "default",
+        `${policy.metadata.name}.yaml`,
+      );
+      const content = policyFile(policy, rec.monthlySavings);
+      // Validated as the admission webhook would; a policy it would refuse is not written.
+      const check = validPolicies(checkPolicies([{ path, content }]));
+      if (check.problems.length > 0) skipped.push(`${path}: ${check.problems.join("; ")}`);
+      else if (existsSync(path) && readFileSync(path, "utf8") !== content)
+        skipped.push(`${path}: exists with other content, not overwritten`);
+      else {
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, content);
+        written.push(path);
+      }
+    }
+  }
+  return { ...report, written, skipped };
+}
+
+function policyFile(p: CostOptimization, monthlySavings: number): string {
+  const header = [
+    `# Written by costopt scan for ${p.spec.targetWorkload.kind} ${p.metadata.namespace}/${p.spec.targetWorkload.name}`,
+    `# (estimated savings ${monthlySavings.toFixed(2)} USD/month). A dry run: set dryRun: false to open pull requests.`,
+  ];
+  return `${header.join("\n")}\n${stringify({ apiVersion: p.apiVersion, kind: p.kind, metadata: p.metadata, spec: p.spec })}`;
+}
+
+const repeat = (v: string, all: string[] = []) => [...all, v];
+
+export const registerScan: Register = (program: Command, setExitCode) => {
+  program
+    .command("scan")
+    .description(
+      "recommend for every workload of the current kubeconfig context, without policies (read-only, like KRR)",
+    )
+    .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, else in-cluster)")
+    .option("--context <name>", "kubeconfig context (default: its current-context)")
+    .option("-n, --namespace <ns>", "a namespace to scan (repeatable; default: all namespaces)", repeat)
+    .option("--prometheus <url>", "Prometheus URL for usage")
+    .option("--metrics <file|url>", "an OpenMetrics file (or Prometheus URL) for usage")
+    .option("--type <type>", `optimization type: ${OPTIMIZATION_TYPES.join(", ")}`, "ALL")
+    .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
+    .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
+    .option("--pricing <file>", "YAML prices overriding OpenCost's defaults (default, clusters, nodePools)")
+    .option("--cluster <name>", "cluster name, for per-cluster prices")
+    .option("--write-policies <dir>", "write a dry-run CostOptimization for each workload worth changing")
+    .action(
+      async (
+        o: Omit<ScanOptions, "metrics"> & {
+          prometheus?: string;
+          metrics?: string;
+          kubeconfig?: string;
+          context?: string;
+        },
+      ) => {
+        const format = o.format ?? "table";
+        if (!FORMATS.includes(format))
+          throw new Error(`--format: ${format} is not one of ${FORMATS.join(", ")}`);
+        const metrics = o.prometheus ?? o.metrics;
+        if (!metrics) throw new Error("scan needs usage: pass --prometheus URL or --metrics FILE");
+        // Loaded here: only the commands that talk to a cluster pay for @kubernetes/client-node.
+        const { connect } = await import("../kube/cluster.js");
+        const kube = connect({
+          ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+          ...(o.context ? { context: o.context } : {}),
+        });
+        process.stderr.write(`scanning ${kube.describe()}\n`);
+        const report = await scanCluster(kube, { ...o, metrics, format });
+        process.stdout.write(render(report, format));
+        for (const r of report.results) if (r.error) console.error(`${r.policy}: ${r.error}`);
+        for (const path of report.written) console.error(`wrote ${path}`);
+        for (const s of report.skipped) console.error(`skipped ${s}`);
+        if (report.results.some((r) => r.error)) setExitCode(1);
+      },
+    );
+};

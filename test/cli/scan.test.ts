@@ -1,0 +1,224 @@
+// `costopt scan` against the Kubernetes test double, reached through a kubeconfig file as a
+// user's cluster is: every workload of the current context (or of each -n), their HPAs and
+// PDBs, usage from an OpenMetrics file, every output format, progress on stderr, and
+// --write-policies writing dry-run policies that pass validation.
+
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { checkPolicies, validPolicies } from "../../src/api/load.js";
+import { parseCpu } from "../../src/api/quantity.js";
+import { main } from "../../src/cli/main.js";
+import type { RecommendationEntry } from "../../src/cli/recommend-output.js";
+import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
+import { FakeKubeApi } from "../support/kube-api.js";
+import { deployment } from "../support/workloads.js";
+
+const Mi = 2 ** 20;
+const START = Date.UTC(2026, 0, 5) / 1000;
+const WEEK = 7 * 86400;
+const NOW = new Date((START + WEEK) * 1000).toISOString();
+
+let api: FakeKubeApi;
+let dir: string;
+let kubeconfig: string;
+let metrics: string;
+
+const statefulSet = (name: string, namespace: string) => ({
+  apiVersion: "apps/v1",
+  kind: "StatefulSet",
+  metadata: { name, namespace },
+  spec: {
+    replicas: 3,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: {
+        containers: [
+          { name: "db", image: "postgres:16", resources: { requests: { cpu: "2", memory: "4Gi" } } },
+        ],
+      },
+    },
+  },
+});
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "costopt-scan-"));
+  api = new FakeKubeApi(undefined, { auth: { tokens: ["alice"] } });
+  await api.start();
+  api.put("apps", "v1", "deployments", deployment({ name: "web", replicas: 3, cpu: "2", memory: "2Gi" }));
+  api.put("apps", "v1", "deployments", deployment({ name: "api", replicas: 4, cpu: "1", memory: "1Gi" }));
+  api.put("apps", "v1", "statefulsets", statefulSet("db", "payments"));
+  api.put(
+    "apps",
+    "v1",
+    "deployments",
+    deployment({ name: "idle", namespace: "tools", cpu: "100m", memory: "128Mi" }),
+  );
+  api.put("autoscaling", "v2", "horizontalpodautoscalers", {
+    metadata: { name: "api", namespace: "shop" },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "api" },
+      minReplicas: 4,
+      maxReplicas: 10,
+    },
+  });
+  api.put("policy", "v1", "poddisruptionbudgets", {
+    metadata: { name: "web", namespace: "shop" },
+    spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } },
+  });
+  kubeconfig = api.kubeconfig({ token: "alice", context: "prod-eu" });
+  metrics = join(dir, "usage.om");
+  await writeOpenMetricsFile(metrics, {
+    workloads: [
+      {
+        namespace: "shop",
+        kind: "Deployment",
+        name: "web",
+        replicas: 3,
+        shape: "steady",
+        containers: [{ name: "server", cpuMillicores: 300, memoryBytes: 600 * Mi }],
+      },
+      {
+        namespace: "shop",
+        kind: "Deployment",
+        name: "api",
+        replicas: 4,
+        shape: "diurnal",
+        containers: [{ name: "server", cpuMillicores: 200, memoryBytes: 300 * Mi }],
+      },
+      {
+        namespace: "payments",
+        kind: "StatefulSet",
+        name: "db",
+        replicas: 3,
+        shape: "steady",
+        containers: [{ name: "db", cpuMillicores: 400, memoryBytes: 1024 * Mi }],
+      },
+    ],
+    start: START,
+    durationSeconds: WEEK,
+    resolutionSeconds: 300,
+    seed: 5,
+  });
+});
+afterAll(() => api.stop());
+afterEach(() => vi.restoreAllMocks());
+
+async function scan(...extra: string[]) {
+  let out = "";
+  let err = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    err += String(chunk);
+    return true;
+  });
+  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => {
+    err += `${a.join(" ")}\n`;
+  });
+  const code = await main([
+    "node",
+    "costopt",
+    "scan",
+    "--kubeconfig",
+    kubeconfig,
+    "--metrics",
+    metrics,
+    "--now",
+    NOW,
+    ...extra,
+  ]);
+  return { code, out, err };
+}
+
+describe("costopt scan", () => {
+  it("recommends for every workload of every namespace, with its HPA, and without policies", async () => {
+    api.requests.length = 0;
+    const { code, out, err } = await scan("--format", "json");
+    const entries = JSON.parse(out) as RecommendationEntry[];
+    expect(entries.map((e) => `${e.target.kind} ${e.target.namespace}/${e.target.name}`).sort()).toEqual([
+      "Deployment shop/api",
+      "Deployment shop/web",
+      "Deployment tools/idle",
+      "StatefulSet payments/db",
+    ]);
+    const web = entries.find((e) => e.target.name === "web") as RecommendationEntry;
+    // 2 cores requested, about 0.3 used: the proposal is lower, cut back to maxChangePercent (50%).
+    expect(parseCpu(web.containers[0]?.proposed.cpuRequest ?? "0")).toBe(1000);
+    expect(web.monthlySavings).toBeGreaterThan(0);
+    // The HPA owns api's replicas: its floor is what a change would touch.
+    expect(entries.find((e) => e.target.name === "api")?.replicas?.field).toBe("hpa.minReplicas");
+    // No usage for tools/idle: said so, nothing proposed.
+    expect(entries.find((e) => e.target.name === "idle")?.notEnoughData).toBe(true);
+    expect(code).toBe(0);
+    // Read-only, cluster-wide lists, with the kubeconfig's credentials.
+    expect(api.requests.every((r) => r.method === "GET" && r.client === "alice")).toBe(true);
+    expect(api.requests.map((r) => r.path.split("?")[0])).toContain(
+      "/apis/autoscaling/v2/horizontalpodautoscalers",
+    );
+    expect(err).toContain(`scanning context prod-eu (${api.url})`);
+    expect(err).toMatch(/\[1\/\d+\] listing deployments in all namespaces/);
+  });
+
+  it("scans only the namespaces given with -n", async () => {
+    api.requests.length = 0;
+    const { out } = await scan("-n", "payments", "-n", "tools", "--format", "json");
+    const entries = JSON.parse(out) as RecommendationEntry[];
+    expect(entries.map((e) => e.target.name).sort()).toEqual(["db", "idle"]);
+    const paths = api.requests.map((r) => r.path.split("?")[0] ?? "");
+    expect(paths.every((p) => p.includes("/namespaces/payments/") || p.includes("/namespaces/tools/"))).toBe(
+      true,
+    );
+  });
+
+  it("prints every output format", async () => {
+    const table = (await scan()).out;
+    for (const name of ["shop/web", "shop/api", "payments/db", "tools/idle"]) expect(table).toContain(name);
+    expect(parseYaml((await scan("--format", "yaml")).out)).toHaveLength(4);
+    const csv = (await scan("--format", "csv")).out.trim().split("\n");
+    expect(csv.length).toBeGreaterThan(4);
+    expect((await scan("--format", "markdown")).out).toContain("| shop/web");
+  });
+
+  it("writes a valid dry-run policy for each workload worth changing, and never overwrites another file", async () => {
+    const out = join(dir, "policies");
+    const { err } = await scan("--write-policies", out);
+    const written = readdirSync(out, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
+    expect(written.map((p) => p.slice(out.length + 1)).sort()).toEqual([
+      "payments/db-statefulset.yaml",
+      "shop/api.yaml",
+      "shop/web.yaml",
+    ]);
+    const files = written.map((path) => ({ path, content: readFileSync(path, "utf8") }));
+    const { policies, problems } = validPolicies(checkPolicies(files));
+    expect(problems).toEqual([]);
+    expect(policies.every((p) => p.spec.dryRun === true)).toBe(true);
+    expect(policies.find((p) => p.metadata.name === "db-statefulset")?.spec.targetWorkload).toMatchObject({
+      kind: "StatefulSet",
+      name: "db",
+    });
+    expect(err).toContain(`wrote ${join(out, "shop/web.yaml")}`);
+    // A second run writes the same files; a file someone edited is left alone and reported.
+    writeFileSync(join(out, "shop/web.yaml"), "# mine\n");
+    const again = await scan("--write-policies", out);
+    expect(readFileSync(join(out, "shop/web.yaml"), "utf8")).toBe("# mine\n");
+    expect(again.err).toContain(
+      `skipped ${join(out, "shop/web.yaml")}: exists with other content, not overwritten`,
+    );
+    expect(again.err).toContain(`wrote ${join(out, "shop/api.yaml")}`);
+  });
+
+  it("says what is missing without usage or with an unknown context", async () => {
+    await expect(main(["node", "costopt", "scan", "--kubeconfig", kubeconfig])).resolves.toBe(2);
+    const r = await scan("--context", "nope");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('context "nope" is not in the kubeconfig (it has: prod-eu)');
+  });
+});
