@@ -9,13 +9,15 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createNodeMiddleware, type Probot } from "probot";
+import type { TargetRef } from "./api/target.js";
+import type { PolicySource } from "./api/types.js";
 import { GitHubForge } from "./forge/github/index.js";
 import type { OctokitLike } from "./forge/github/octokit.js";
-import { isManifestCandidate } from "./forge/types.js";
+import { BRANCH_PREFIX, fromBaseRepository, isManifestCandidate } from "./forge/types.js";
 import { answerComment } from "./gitops/command-runner.js";
 import { mentionsCostopt } from "./gitops/commands.js";
 import { type LoadedRepoConfig, repoConfigFromContext } from "./gitops/config.js";
-import { parseMetadata } from "./gitops/metadata.js";
+import { type MetadataKey, parseMetadata } from "./gitops/metadata.js";
 import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
 import type { Store } from "./state/types.js";
 
@@ -37,8 +39,24 @@ export interface ReevaluateRequest {
   paths?: string[];
 }
 
+/** What this instance knows of a policy: its workload, and the repository its pull requests live in. */
+export interface ResolvedPolicy {
+  /** owner/name: spec.source.repository, else the discovered source, else DEFAULT_REPOSITORY. */
+  repository: string | undefined;
+  workload: { target: TargetRef; source?: PolicySource };
+}
+
+/** Why a pull request event was not acted on although it looked like costopt's. */
+export type UntrustedReason = "fork" | "unsigned-metadata" | "unknown-policy" | "other-repository";
+
 export interface AppOptions {
   store: Store;
+  /** Signs and checks the metadata blocks (a key derived from the app's secret). */
+  metadataKey: MetadataKey;
+  /** The policy a key names; undefined when this instance does not know it. */
+  resolvePolicy: (ref: PolicyRef) => Promise<ResolvedPolicy | undefined>;
+  /** An event ignored because it cannot be trusted (counted in costopt_untrusted_events_total). */
+  onUntrusted?: (reason: UntrustedReason, where: { repository: string; pullRequest: number }) => void;
   /** CLUSTER_NAME: this instance only acts on proposals of its own cluster. */
   clusterName?: string;
   now?: () => Date;
@@ -85,6 +103,33 @@ export function costoptApp(options: AppOptions) {
       now: () => now().getTime(),
     });
 
+  /**
+   * A pull request costopt may act on: its head branch in the base repository (not a fork), its
+   * metadata block costopt's own and for this cluster, its branch the policy's, and the repository
+   * the policy's resolved source. Anything else is ignored (and counted, when it looked like ours).
+   */
+  const trustedPolicy = async (
+    where: { repository: string; pullRequest: number; body: string | null; branch: string },
+    sameRepository: boolean,
+  ) => {
+    const untrusted = (reason: UntrustedReason) => {
+      options.onUntrusted?.(reason, { repository: where.repository, pullRequest: where.pullRequest });
+      return undefined;
+    };
+    const ours = where.branch.startsWith(BRANCH_PREFIX);
+    if (!sameRepository) return ours ? untrusted("fork") : undefined;
+    const meta = parseMetadata(where.body, options.metadataKey);
+    if (!meta) return ours ? untrusted("unsigned-metadata") : undefined;
+    // Another cluster's proposal (a shared repository) is that cluster's business.
+    const ref = policyRef(meta.policy, options.clusterName);
+    if (!ref || !where.branch.startsWith(`${BRANCH_PREFIX}${meta.policy}`)) return undefined;
+    const resolved = await options.resolvePolicy(ref);
+    if (!resolved) return untrusted("unknown-policy");
+    if (resolved.repository?.toLowerCase() !== where.repository.toLowerCase())
+      return untrusted("other-repository");
+    return { meta, ref, resolved };
+  };
+
   /** Runs a handler once per delivery id; a failed one is forgotten so GitHub's redelivery works. */
   const once =
     <P>(handler: (context: HandlerContext<P>) => Promise<void>) =>
@@ -111,16 +156,18 @@ export function costoptApp(options: AppOptions) {
           merged: boolean | null;
           merge_commit_sha: string | null;
           merged_at: string | null;
-          head: { ref: string };
+          head: { ref: string; repo: { full_name: string } | null };
         };
       }
     >,
   ) => {
     const pr = context.payload.pull_request;
-    // Another cluster's proposal (a shared repository) is that cluster's business.
-    const policy = parseMetadata(pr.body)?.policy;
-    const ref = policy === undefined ? undefined : policyRef(policy, options.clusterName);
-    if (!ref) return;
+    const repository = context.payload.repository.full_name;
+    const trusted = await trustedPolicy(
+      { repository, pullRequest: pr.number, body: pr.body, branch: pr.head.ref },
+      pr.head.repo?.full_name.toLowerCase() === repository.toLowerCase(),
+    );
+    if (!trusted) return;
     const outcome = await recordClosed(
       {
         number: pr.number,
@@ -131,13 +178,14 @@ export function costoptApp(options: AppOptions) {
         mergeSha: pr.merge_commit_sha,
         mergedAt: pr.merged_at,
       },
-      context.payload.repository.full_name,
+      repository,
       options.store,
       now,
+      options.metadataKey,
     );
     if (!outcome) return;
     context.log.info({ outcome: outcome.kind, policy: outcome.policy, pr: pr.number }, "proposal closed");
-    await options.onOutcome?.({ ...outcome, ref });
+    await options.onOutcome?.({ ...outcome, ref: trusted.ref });
   };
 
   const onComment = async (
@@ -152,9 +200,14 @@ export function costoptApp(options: AppOptions) {
     if (!issue.pull_request || comment.user.type === "Bot" || !mentionsCostopt(comment.body)) return;
     const forge = forgeFor(context);
     const pr = await forge.pullRequest(issue.number);
-    const meta = parseMetadata(pr?.body);
-    const ref = meta && policyRef(meta.policy, options.clusterName);
-    if (!pr || !meta || !ref || !pr.branch.startsWith(`costopt/${meta.policy}`)) return;
+    if (!pr) return;
+    const repository = context.payload.repository.full_name;
+    const trusted = await trustedPolicy(
+      { repository, pullRequest: pr.number, body: pr.body, branch: pr.branch },
+      fromBaseRepository(forge, pr),
+    );
+    if (!trusted) return;
+    const { meta, ref, resolved } = trusted;
     const reply = await answerComment({
       forge,
       store: options.store,
@@ -173,6 +226,8 @@ export function costoptApp(options: AppOptions) {
         });
       },
       autoMerge: async () => (await options.autoApply?.(ref)) ?? false,
+      workload: resolved.workload,
+      metadataKey: options.metadataKey,
     });
     if (reply) await forge.comment(pr.number, reply);
   };

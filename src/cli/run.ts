@@ -8,6 +8,7 @@ import { checkPolicies, validPolicies } from "../api/load.js";
 import { LocalForge } from "../forge/local/index.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
+import { MetadataKey } from "../gitops/metadata.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
 import { type ReconcileResult, reconcile } from "../reconcile.js";
@@ -56,6 +57,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
   const now = () => at;
   try {
     const snapshot = await forge.snapshot();
+    const metadataKey = new MetadataKey(await forge.metadataSecret());
     const loaded = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
     const warnings = loaded.warnings;
     const usage = usageForPass(deps.usage ?? openUsageSource(options.metrics), policies, at);
@@ -65,6 +67,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
         forge,
         store,
         usage,
+        metadataKey,
         snapshot,
         repoConfig: loaded.config,
         now,

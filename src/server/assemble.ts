@@ -2,9 +2,11 @@
 // policies from the repository), state store, usage source, GitHub App (when configured), the
 // GitOps reconciler and the Service around them.
 
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { checkPolicies, validPolicies } from "../api/load.js";
 import { type Config, ConfigError } from "../config.js";
+import { MetadataKey } from "../gitops/metadata.js";
 import { HttpKube } from "../kube/client.js";
 import { KubeConnection } from "../kube/connection.js";
 import { LocalPolicies, type PolicyLoader } from "../kube/local-policies.js";
@@ -67,6 +69,8 @@ export async function assemble(
       "POLICY_SOURCE=repository: the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) is required",
     ]);
   }
+  // Derived from the webhook secret, which every replica shares; without the app nothing is signed that matters.
+  const metadataKey = new MetadataKey(config.webhookSecret || randomBytes(32));
   let service: Service | undefined;
   let localPolicies: LocalPolicies | undefined;
   // Outcomes are noted where the leader reads policies; resolved lazily because local policies need GitHub first.
@@ -88,6 +92,7 @@ export async function assemble(
       appId: config.appId as number,
       privateKey: key as string,
       webhookSecret: config.webhookSecret as string,
+      metadataKey,
       store,
       policies,
       telemetry,
@@ -107,6 +112,7 @@ export async function assemble(
   const reconciler = new GitOpsReconciler({
     forgeFor,
     store,
+    metadataKey,
     usage: new PrometheusUsageSource({ url: config.prometheusUrl }),
     clusterName: config.clusterName,
     validation: { protectedNamespaces: config.protectedNamespaces },

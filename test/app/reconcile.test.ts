@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
 import { GitHubForge } from "../../src/forge/github/index.js";
 import { parseMetadata } from "../../src/gitops/metadata.js";
+import { commitTrailer } from "../../src/gitops/proposals.js";
 import type { UsageSource } from "../../src/metrics/types.js";
 import type { Recommendation, Recommender } from "../../src/recommend/types.js";
 import { reconcile, reconcileDeleted, rollbackPolicy } from "../../src/reconcile.js";
@@ -17,6 +18,7 @@ import type { Store } from "../../src/state/types.js";
 import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { testOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 import { BASE_SHA, FakeGitHub } from "./github.js";
 import { WEB } from "./shop.js";
 
@@ -48,7 +50,15 @@ function forge(): GitHubForge {
 }
 
 function deps(store: Store, rec: Recommendation = recommendation(), extra: Record<string, unknown> = {}) {
-  return { forge: forge(), store, usage: noUsage, recommender: stub(rec), now: () => NOW, ...extra };
+  return {
+    forge: forge(),
+    store,
+    usage: noUsage,
+    recommender: stub(rec),
+    metadataKey: TEST_KEY,
+    now: () => NOW,
+    ...extra,
+  };
 }
 
 let gh: FakeGitHub;
@@ -124,7 +134,7 @@ describe("creating a proposal", () => {
     });
     expect(pr.body).toContain("| CPU request | 500m | **250m** | -50% |");
     expect(pr.body).toContain("```mermaid\nxychart-beta");
-    const meta = parseMetadata(pr.body);
+    const meta = parseMetadata(pr.body, TEST_KEY);
     expect(meta).toMatchObject({
       policy: "shop/web-cost",
       base: BASE_SHA,
@@ -182,7 +192,7 @@ describe("creating a proposal", () => {
       "namespace: shop\nresources:\n  - ../../base\n  - web-scaledobject.yaml\npatches:\n  - path: costopt-deployment-web.yaml\n",
     );
     expect(gh.rest).toHaveLength(8);
-    const meta = parseMetadata(gh.bodies("createPull")[0]?.body);
+    const meta = parseMetadata(gh.bodies("createPull")[0]?.body, TEST_KEY);
     expect(meta?.createdFiles.sort()).toEqual([
       "overlays/prod/costopt-deployment-web.yaml",
       "overlays/prod/web-scaledobject.yaml",
@@ -322,7 +332,7 @@ describe("an open proposal", () => {
     expect(gh.bodies("updateRef")[0]).toEqual({ sha: "d".repeat(40), force: true });
     const update = gh.bodies("updatePull")[0] as Record<string, string>;
     expect(update.title).toBe("costopt: web right-size CPU and memory (saves $40.25/mo)");
-    expect(parseMetadata(update.body)?.head).toBe("d".repeat(40));
+    expect(parseMetadata(update.body, TEST_KEY)?.head).toBe("d".repeat(40));
     expect(gh.bodies("setLabels")[0]).toEqual({ labels: ["cost-optimization", "risk:medium"] });
   });
 
@@ -353,7 +363,7 @@ describe("an open proposal", () => {
       /^Someone pushed to this branch, so costopt will not update it/,
     );
     const noted = gh.bodies("updatePull")[0]?.body as string;
-    expect(parseMetadata(noted)?.humanPushSeen).toBe(theirs);
+    expect(parseMetadata(noted, TEST_KEY)?.humanPushSeen).toBe(theirs);
 
     gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
       { number: 1, branch: BRANCH, body: noted, headSha: theirs },
@@ -395,7 +405,7 @@ describe("an open proposal", () => {
     );
     const close = gh.bodies("updatePull")[0] as Record<string, string>;
     expect(close.state).toBe("closed");
-    expect(parseMetadata(close.body)?.closedBy).toBe("costopt");
+    expect(parseMetadata(close.body, TEST_KEY)?.closedBy).toBe("costopt");
   });
 });
 
@@ -479,6 +489,18 @@ describe("concurrency and rate limits", () => {
   });
 });
 
+/** costopt's own proposal commit behind a PR body, as the forge shows it to a rollback. */
+function ownCommit(body: string, files: Record<string, [string | null, string | null]>) {
+  const meta = parseMetadata(body, TEST_KEY);
+  if (!meta) throw new Error("the body has no costopt metadata");
+  gh.proposalCommit({
+    head: meta.head,
+    base: meta.base,
+    message: `costopt: web\n\n${commitTrailer(meta.policy, meta.fingerprint)}\n`,
+    files,
+  });
+}
+
 describe("deleting a policy and health regressions", () => {
   it("closes the open proposal and reverts the merged one when the policy had rollbackOnFailure", async () => {
     const { body } = await openedBody();
@@ -487,6 +509,7 @@ describe("deleting a policy and health regressions", () => {
     gh.pulls(BRANCH, [merged]); // withdraw: nothing open
     gh.pulls(BRANCH, [merged]); // rollback: find the merged proposal
     gh.pulls(`${BRANCH}-revert-1`, []);
+    ownCommit(body, { "k8s/web.yaml": [WEB, after] });
     gh.snapshot({ "k8s/web.yaml": after })
       .commit("r".repeat(40))
       .createRef()
@@ -495,6 +518,7 @@ describe("deleting a policy and health regressions", () => {
     gh.updatePull(1, BRANCH).comment(1);
     const result = await reconcileDeleted(policy({ rollbackOnFailure: true }), {
       forge: forge(),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
       now: () => NOW,
     });
@@ -513,7 +537,7 @@ describe("deleting a policy and health regressions", () => {
     );
     expect(revertBody).not.toMatch(/\n\n\n/);
     expect(gh.bodies("issueUpdate")[0]).toEqual({ labels: ["cost-optimization", "costopt:rollback"] });
-    expect(parseMetadata(gh.bodies("updatePull")[0]?.body)?.rolledBack).toBe(2);
+    expect(parseMetadata(gh.bodies("updatePull")[0]?.body, TEST_KEY)?.rolledBack).toBe(2);
     expect(gh.bodies("comment")[0]?.body).toBe(
       "Rolling back (the policy was deleted with rollbackOnFailure): #2.",
     );
@@ -524,11 +548,13 @@ describe("deleting a policy and health regressions", () => {
     const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
     const merged = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
     gh.pulls(BRANCH, [merged]).pulls(`${BRANCH}-revert-1`, []);
+    ownCommit(body, { "k8s/web.yaml": [WEB, after] });
     gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") })
       .comment(1)
       .updatePull(1, BRANCH);
     const conflict = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
       forge: forge(),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
     });
     expect(conflict).toMatchObject({
@@ -544,15 +570,18 @@ describe("deleting a policy and health regressions", () => {
     // The same regression signalled again: the conflict is not explained a second time.
     const noted = gh.bodies("updatePull")[0]?.body as string;
     gh.pulls(BRANCH, [{ ...merged, body: noted }]).pulls(`${BRANCH}-revert-1`, []);
+    ownCommit(body, { "k8s/web.yaml": [WEB, after] });
     gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") });
     const again = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
       forge: forge(),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
     });
     expect(again.rollback?.action).toBe("conflict");
     expect(gh.bodies("comment")).toHaveLength(1);
 
     gh.pulls(BRANCH, [merged]).pulls(`${BRANCH}-revert-1`, []);
+    ownCommit(body, { "k8s/web.yaml": [WEB, after] });
     gh.snapshot({ "k8s/web.yaml": after })
       .commit("r".repeat(40))
       .createRef()
@@ -561,6 +590,7 @@ describe("deleting a policy and health regressions", () => {
     gh.autoMerge("PR_node_2").updatePull(1, BRANCH).comment(1);
     const reverted = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
       forge: forge(),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
     });
     expect(reverted.rollback?.action).toBe("opened");

@@ -6,6 +6,7 @@ import { parseAllDocuments } from "yaml";
 import { costoptApp } from "../../src/app.js";
 import { DISCOVERY_RBAC_RULES } from "../../src/discovery/rbac.js";
 import { MemoryStore } from "../../src/state/memory.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../manifests/operator");
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes documents of many shapes, probed by path in assertions.
@@ -177,7 +178,7 @@ describe("app.yml, the GitHub App manifest", () => {
 
   it("subscribes to every event the app handles (installation events come to every app)", () => {
     const handled: string[] = [];
-    costoptApp({ store: new MemoryStore() })({
+    costoptApp({ store: new MemoryStore(), metadataKey: TEST_KEY, resolvePolicy: async () => undefined })({
       on: (events: string | string[]) => handled.push(...[events].flat()),
     } as never);
     const needed = [...new Set(handled.map((e) => e.split(".")[0] as string))].filter(

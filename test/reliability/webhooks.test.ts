@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { type ProposalMetadata, withMetadata } from "../../src/gitops/metadata.js";
 import { WEB } from "../app/shop.js";
 import { pullRequestClosed } from "../fixtures/webhooks/index.js";
-import { CR, expectInstallation, policySpec } from "../support/costopt-service.js";
+import { CR, expectInstallation, policySpec, SERVICE_METADATA_KEY } from "../support/costopt-service.js";
 import { environment } from "./environment.js";
 
 const env = environment();
@@ -35,7 +35,7 @@ const META: ProposalMetadata = {
 const MERGED = pullRequestClosed({
   number: 1,
   branch: "costopt/shop/web-cost",
-  body: withMetadata("costopt proposes to right-size CPU.", META),
+  body: withMetadata("costopt proposes to right-size CPU.", META, SERVICE_METADATA_KEY),
   merged: true,
   mergeSha: "m".repeat(40),
 });

@@ -11,6 +11,7 @@ import {
   type CloseOptions,
   type CommitRequest,
   type Forge,
+  fromBaseRepository,
   isManifestCandidate,
   type NewPullRequest,
   type Permission,
@@ -51,7 +52,7 @@ interface RestPull {
   state: "open" | "closed";
   merged_at: string | null;
   merge_commit_sha: string | null;
-  head: { ref: string; sha: string };
+  head: { ref: string; sha: string; repo?: { full_name: string } | null };
   base: { ref: string };
   labels: { name: string }[];
 }
@@ -244,7 +245,8 @@ export class GitHubForge implements Forge {
       state: "closed",
       ...(options.body !== undefined ? { body: options.body } : {}),
     })) as RestPull;
-    if (options.keepBranch) return;
+    // A fork's branch is not ours, and a branch of the same name here is someone else's.
+    if (options.keepBranch || !fromBaseRepository(this, toPullRequest(pull))) return;
     assertWritableBranch(pull.head.ref, await this.defaultBranch());
     await this.write("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ref: `heads/${pull.head.ref}` }).catch(
       (err) => {
@@ -300,6 +302,39 @@ export class GitHubForge implements Forge {
       parents: { sha: string }[];
     };
     return { message: c.message, parents: c.parents.map((p) => p.sha) };
+  }
+
+  async changedPaths(base: string, head: string): Promise<string[]> {
+    const data = (await this.call("GET /repos/{owner}/{repo}/compare/{basehead}", {
+      basehead: `${base}...${head}`,
+      per_page: 100,
+    })) as { files?: { filename: string; previous_filename?: string }[] };
+    return [
+      ...new Set(
+        (data.files ?? []).flatMap((f) => [
+          f.filename,
+          ...(f.previous_filename ? [f.previous_filename] : []),
+        ]),
+      ),
+    ];
+  }
+
+  async filesAt(commitSha: string, paths: readonly string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    if (paths.length === 0) return out;
+    // "<sha>:<path>" expressions travel as variables, never spliced into the query text.
+    const params = paths.map((_, i) => `$e${i}: String!`).join(", ");
+    const fields = paths.map((_, i) => `f${i}: object(expression: $e${i}) { ... on Blob { text isBinary } }`);
+    const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
+    const variables = Object.fromEntries(paths.map((p, i) => [`e${i}`, `${commitSha}:${p}`]));
+    const data = (await this.guard(() =>
+      this.octokit.graphql(query, { owner: this.owner, name: this.repo, ...variables }),
+    )) as { repository: Record<string, { text: string | null; isBinary: boolean } | null> };
+    paths.forEach((p, i) => {
+      const blob = data.repository[`f${i}`];
+      out.set(p, blob && !blob.isBinary && blob.text !== null ? blob.text : null);
+    });
+    return out;
   }
 
   private async moveBranch(branch: string, sha: string, exists: boolean): Promise<void> {
@@ -385,6 +420,7 @@ function toPullRequest(p: RestPull): PullRequest {
     url: p.html_url,
     nodeId: p.node_id,
     branch: p.head.ref,
+    headRepository: p.head.repo === undefined ? undefined : (p.head.repo?.full_name ?? null),
     base: p.base.ref,
     title: p.title,
     body: p.body ?? "",

@@ -2,6 +2,7 @@
 // each, built with plumbing (no checkout, the working tree is never touched); pull requests are
 // JSON records in <git-dir>/costopt/pull-requests.json. Merge and close are simulated.
 
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -220,6 +221,22 @@ export class LocalForge implements Forge {
     return { message: message.join("\n"), parents: parents.split(" ").filter(Boolean) };
   }
 
+  async changedPaths(base: string, head: string): Promise<string[]> {
+    const out = (await git(this.dir, ["diff", "--name-only", "--no-renames", "-z", base, head])).toString(
+      "utf8",
+    );
+    return out.split("\0").filter(Boolean);
+  }
+
+  async filesAt(commitSha: string, paths: readonly string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    for (const path of paths) {
+      const content = await git(this.dir, ["cat-file", "blob", `${commitSha}:${path}`]).catch(() => null);
+      out.set(path, content === null ? null : content.toString("utf8"));
+    }
+    return out;
+  }
+
   async enableAutoMerge(pr: PullRequest): Promise<void> {
     await this.update((records) => {
       find(records, pr.number).autoMerge = true;
@@ -282,6 +299,27 @@ export class LocalForge implements Forge {
       at = eol + 1 + size + 1;
     }
     return result;
+  }
+
+  /**
+   * The secret this repository's metadata blocks are signed with: random, kept in the git
+   * directory (never in the repository's files), created on first use.
+   */
+  async metadataSecret(): Promise<Buffer> {
+    const path = join(await this.gitDir(), "costopt", "metadata.key");
+    try {
+      return await readFile(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    await mkdir(join(path, ".."), { recursive: true });
+    // "wx": two runs starting together keep whichever key was written first.
+    await writeFile(path, randomBytes(32), { flag: "wx", mode: 0o600 }).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EEXIST") throw err;
+      },
+    );
+    return readFile(path);
   }
 
   private async gitDir(): Promise<string> {
