@@ -2,6 +2,8 @@
 // read and validated once at start. Every bad value is reported together, by name, so a
 // misconfigured Deployment fails on its first start with a message that says what to fix.
 
+import { redactUrl } from "./telemetry/redact.js";
+
 export interface Config {
   host: string;
   port: number;
@@ -29,6 +31,9 @@ export interface Config {
   privateKeyPath?: string;
   webhookSecret?: string;
   prometheusUrl?: string;
+  prometheusBearerTokenFile?: string;
+  prometheusUsername?: string;
+  prometheusPassword?: string;
   redisUrl?: string;
   clusterName?: string;
   defaultRepository?: string;
@@ -130,7 +135,7 @@ const url: Parser = (raw) => {
   try {
     new URL(raw);
   } catch {
-    throw new Error(`must be a URL, got "${raw}"`);
+    throw new Error(`must be a URL, got "${redactUrl(raw)}"`);
   }
   return raw;
 };
@@ -308,6 +313,26 @@ export const ENV: EnvVar[] = [
     parse: url,
   },
   {
+    name: "PROMETHEUS_BEARER_TOKEN_FILE",
+    key: "prometheusBearerTokenFile",
+    description:
+      "File holding a bearer token for Prometheus, read on every request (a rotated token is picked up)",
+    parse: text,
+  },
+  {
+    name: "PROMETHEUS_USERNAME",
+    key: "prometheusUsername",
+    description:
+      "Basic-auth user for Prometheus (set both from a Secret; credentials in PROMETHEUS_URL work too)",
+    parse: text,
+  },
+  {
+    name: "PROMETHEUS_PASSWORD",
+    key: "prometheusPassword",
+    description: "Basic-auth password for Prometheus, from a Secret; never logged",
+    parse: text,
+  },
+  {
     name: "REDIS_URL",
     key: "redisUrl",
     description: "Redis for the state store; in-memory when unset",
@@ -376,6 +401,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push("LEASE_RENEW_INTERVAL must be shorter than LEASE_DURATION");
   }
   if (c.port === c.admissionPort) problems.push("PORT and ADMISSION_PORT must differ");
+  if ((c.prometheusUsername === undefined) !== (c.prometheusPassword === undefined))
+    problems.push("PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD go together");
+  if (c.prometheusBearerTokenFile && c.prometheusUsername)
+    problems.push(
+      "PROMETHEUS_BEARER_TOKEN_FILE and PROMETHEUS_USERNAME/PASSWORD: choose one way to authenticate",
+    );
   if (c.policySource === "repository" && !c.defaultRepository) {
     problems.push(
       "POLICY_SOURCE=repository: DEFAULT_REPOSITORY (the repository holding the policies) is required",

@@ -12,6 +12,7 @@ import { KubeConnection } from "../kube/connection.js";
 import { LocalPolicies, type PolicyLoader } from "../kube/local-policies.js";
 import { KubePolicyStore, type PolicyStore } from "../kube/policy-store.js";
 import { PrometheusThrottling } from "../kube/throttling.js";
+import type { PrometheusConnection } from "../metrics/prometheus-client.js";
 import { PrometheusUsageSource } from "../metrics/prometheus-source.js";
 import { createStore } from "../state/index.js";
 import type { Store } from "../state/types.js";
@@ -24,6 +25,18 @@ import { Service } from "./service.js";
 export interface Assembled {
   service: Service;
   store: Store;
+}
+
+/** PROMETHEUS_URL with its credentials: a token file read per request, or basic auth from a Secret. */
+export function prometheusConnection(c: Config & { prometheusUrl: string }): PrometheusConnection {
+  const tokenFile = c.prometheusBearerTokenFile;
+  return {
+    url: c.prometheusUrl,
+    ...(tokenFile ? { bearerToken: () => readFileSync(tokenFile, "utf8").trim() } : {}),
+    ...(c.prometheusUsername !== undefined
+      ? { basicAuth: { username: c.prometheusUsername, password: c.prometheusPassword ?? "" } }
+      : {}),
+  };
 }
 
 function privateKey(c: Config): string | undefined {
@@ -113,7 +126,9 @@ export async function assemble(
     forgeFor,
     store,
     metadataKey,
-    usage: new PrometheusUsageSource({ url: config.prometheusUrl }),
+    usage: new PrometheusUsageSource(
+      prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl }),
+    ),
     clusterName: config.clusterName,
     validation: { protectedNamespaces: config.protectedNamespaces },
   });
@@ -126,7 +141,9 @@ export async function assemble(
     webhooks: github?.webhooks,
     telemetry,
     log,
-    throttling: new PrometheusThrottling({ url: config.prometheusUrl }),
+    throttling: new PrometheusThrottling(
+      prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl }),
+    ),
   });
   return { service, store };
 }
