@@ -54,9 +54,12 @@ export function redactUrl(raw: string): string {
   } catch {
     return byPattern(raw);
   }
+  const secrets = [...u.searchParams.keys()].filter(secretParam);
+  // Nothing to hide: shown exactly as written (URL would add a trailing "/").
+  if (!u.username && !u.password && secrets.length === 0) return raw;
   if (u.password) u.password = MASK;
   else if (u.username) u.username = MASK;
-  for (const name of [...u.searchParams.keys()]) if (secretParam(name)) u.searchParams.set(name, MASK);
+  for (const name of secrets) u.searchParams.set(name, MASK);
   // URLSearchParams encodes "***" as "%2A%2A%2A"; show it as written.
   return u.toString().replace(/%2A%2A%2A/g, MASK);
 }
