@@ -6,7 +6,6 @@
 // Every delivery is handled once (the store remembers delivery ids for 24 h), and every write
 // goes through the Forge, which never touches the default branch.
 
-import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createNodeMiddleware, type Probot } from "probot";
 import type { TargetRef } from "./api/target.js";
@@ -19,6 +18,7 @@ import { mentionsCostopt } from "./gitops/commands.js";
 import { type LoadedRepoConfig, repoConfigFromContext } from "./gitops/config.js";
 import { type MetadataKey, parseMetadata } from "./gitops/metadata.js";
 import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
+import { type SignedBodyLimits, SignedBodyReader } from "./server/signed-body.js";
 import type { Store } from "./state/types.js";
 
 export interface PolicyRef {
@@ -277,45 +277,25 @@ export type NodeMiddleware = (
   next?: (err?: Error) => void,
 ) => unknown;
 
-const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
-
-function signatureMatches(secret: string, body: Buffer, signature: string | undefined): boolean {
-  if (!signature?.startsWith("sha256=")) return false;
-  const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`);
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 /**
  * Probot's webhook middleware behind our own signature check, so a forged or unsigned delivery
- * gets 401 (Probot alone answers 400) and never reaches a handler.
+ * gets 401 (Probot alone answers 400) and never reaches a handler; the check streams with bounded
+ * memory (server/signed-body.ts).
  */
 export async function webhookMiddleware(
   probot: Probot,
   app: (app: Probot) => void,
-  options: { secret: string; path?: string },
+  options: { secret: string; path?: string; limits?: Partial<SignedBodyLimits> },
 ): Promise<NodeMiddleware> {
+  const reader = new SignedBodyReader(options.secret, options.limits);
   const inner = await createNodeMiddleware(app, {
     probot,
     webhooksPath: options.path ?? "/api/github/webhooks",
   });
   return async (req, res, next) => {
     if (req.method !== "POST") return inner(req, res, next);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_WEBHOOK_BYTES) {
-        res.writeHead(413, { "content-type": "application/json" }).end('{"error":"payload too large"}');
-        return;
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const body = Buffer.concat(chunks);
-    if (!signatureMatches(options.secret, body, req.headers["x-hub-signature-256"] as string | undefined)) {
-      res.writeHead(401, { "content-type": "application/json" }).end('{"error":"signature does not match"}');
-      return;
-    }
+    const body = await reader.read(req, res);
+    if (!body) return;
     // Probot reads a string body instead of the (already consumed) stream.
     (req as IncomingMessage & { body?: string }).body = body.toString("utf8");
     return inner(req, res, next);
