@@ -83,7 +83,33 @@ async function openedBody(rec = recommendation()): Promise<{ body: string; head:
   return { body: first.bodies("createPull")[0]?.body as string, head: "c".repeat(40) };
 }
 
+/** A YAML "billion laughs": each anchor ten aliases of the one before, far over the alias cap. */
+function aliasBomb(levels = 12): string {
+  const name = (i: number) => `l${i}`;
+  const lines = [`${name(0)}: &${name(0)} [x, x, x, x, x, x, x, x, x, x]`];
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `${name(i)}: &${name(i)} [${Array(10)
+        .fill(`*${name(i - 1)}`)
+        .join(", ")}]`,
+    );
+  return `${lines.join("\n")}\n`;
+}
+
 describe("creating a proposal", () => {
+  it("skips and reports a file the YAML reader refuses (an alias bomb, nesting too deep); the proposal still opens", async () => {
+    const deep = `a: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`;
+    gh.snapshot({ "k8s/web.yaml": WEB, "charts/bomb.yaml": aliasBomb(), "charts/deep.yaml": deep });
+    gh.pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1);
+    const result = await reconcile(policy(), deps(new MemoryStore()));
+    expect(result.proposal?.action).toBe("created");
+    expect(result.warnings).toEqual([
+      "charts/bomb.yaml: document 0: Excessive alias count indicates a resource exhaustion attack; skipped",
+      expect.stringMatching(/^charts\/deep\.yaml: document 0 .*Maximum call stack size exceeded; skipped$/),
+    ]);
+    expect(Object.keys(gh.treeFiles())).toEqual(["k8s/web.yaml"]);
+  });
+
   it("opens one PR with one inline-tree commit, labels, reviewers and assignees in 8 REST calls", async () => {
     const config = "reviewers: [alice]\nteamReviewers: [sre]\nassignees: [ops]\nlabels: [finops]\n";
     gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config, "README.md": "hi" });
