@@ -2,6 +2,7 @@
 // read and validated once at start. Every bad value is reported together, by name, so a
 // misconfigured Deployment fails on its first start with a message that says what to fix.
 
+import type { ValidationOptions } from "./api/validation.js";
 import { redactUrl } from "./telemetry/redact.js";
 
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   healthRestartIncrease: number;
   maxConcurrentReconciles: number;
   protectedNamespaces: string[];
+  policyAdminNamespaces: string[];
+  allowedRepositories: string[];
   logLevel: "debug" | "info" | "warn" | "error";
   appId?: number;
   privateKey?: string;
@@ -125,6 +128,12 @@ const oneOf =
 const repository: Parser = (raw) => {
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(raw)) throw new Error(`must be owner/name, got "${raw}"`);
   return raw;
+};
+const repositories: Parser = (raw) => {
+  const names = list(raw) as string[];
+  const bad = names.filter((n) => !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(n));
+  if (bad.length) throw new Error(`must be owner/name repositories, got ${bad.join(", ")}`);
+  return names;
 };
 const level: Parser = (raw) => {
   if (!["debug", "info", "warn", "error"].includes(raw))
@@ -276,6 +285,22 @@ export const ENV: EnvVar[] = [
     parse: namespaces,
   },
   {
+    name: "POLICY_ADMIN_NAMESPACES",
+    key: "policyAdminNamespaces",
+    default: "costopt-system",
+    description:
+      "Namespaces whose policies may target workloads in other namespaces; any other policy targets only its own namespace",
+    parse: namespaces,
+  },
+  {
+    name: "ALLOWED_REPOSITORIES",
+    key: "allowedRepositories",
+    default: "",
+    description:
+      "Comma-separated owner/name repositories policies may propose to (spec.source.repository and discovered sources); empty allows any",
+    parse: repositories,
+  },
+  {
     name: "LOG_LEVEL",
     key: "logLevel",
     default: "info",
@@ -414,6 +439,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length) throw new ConfigError(problems);
   return c;
+}
+
+/** The admission rules' configurable lists, the same for admission, the reconciler and local mode. */
+export function validationOptions(c: Config): ValidationOptions {
+  return {
+    protectedNamespaces: c.protectedNamespaces,
+    policyAdminNamespaces: c.policyAdminNamespaces,
+    allowedRepositories: c.allowedRepositories,
+  };
 }
 
 /** The table as Markdown, for README and `costopt serve --help-env`. */

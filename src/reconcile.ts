@@ -5,7 +5,7 @@
 import { parseWindow } from "./api/duration.js";
 import { policyTarget } from "./api/target.js";
 import type { CostOptimization, Phase, PolicySource, PullRequestRef } from "./api/types.js";
-import { type ValidationOptions, validatePolicy } from "./api/validation.js";
+import { repositoryAllowed, type ValidationOptions, validatePolicy } from "./api/validation.js";
 import { type Forge, RateLimitError, type RepoSnapshot } from "./forge/types.js";
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "./gitops/config.js";
 import { policyKey, proposalBranch } from "./gitops/identity.js";
@@ -147,6 +147,16 @@ async function pass(
 ): Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date());
   const spec = policy.spec;
+  // A discovered source (or DEFAULT_REPOSITORY) is held to the allow-list as spec.source.repository is.
+  const remote = deps.forge.remote;
+  if (remote !== undefined && !repositoryAllowed(remote, deps.validation?.allowedRepositories))
+    return {
+      policy: key,
+      phase: "Failed",
+      message: `repository ${remote} is not in the allowed repositories (${deps.validation?.allowedRepositories?.join(", ")})`,
+      warnings: [],
+      failureReason: "RepositoryNotAllowed",
+    };
   const snapshot = deps.snapshot ?? (await deps.forge.snapshot());
   const warnings: string[] = [];
   let config = deps.repoConfig;

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { checkPolicies, validPolicies } from "../api/load.js";
-import { type Config, ConfigError } from "../config.js";
+import { type Config, ConfigError, validationOptions } from "../config.js";
 import { MetadataKey } from "../gitops/metadata.js";
 import { HttpKube } from "../kube/client.js";
 import { KubeConnection } from "../kube/connection.js";
@@ -53,7 +53,7 @@ export function repositoryLoader(github: GitHubWiring, c: Config): PolicyLoader 
     const files = snapshot.files.filter(
       (f) => !prefix || f.path === prefix || f.path.startsWith(`${prefix}/`),
     );
-    return validPolicies(checkPolicies(files, { protectedNamespaces: c.protectedNamespaces }));
+    return validPolicies(checkPolicies(files, validationOptions(c)));
   };
 }
 
@@ -130,7 +130,7 @@ export async function assemble(
       prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl }),
     ),
     clusterName: config.clusterName,
-    validation: { protectedNamespaces: config.protectedNamespaces },
+    validation: validationOptions(config),
   });
   service = new Service({
     config,

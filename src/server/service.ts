@@ -8,7 +8,7 @@ import { accessSync, constants } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { type Config, ConfigError } from "../config.js";
+import { type Config, ConfigError, validationOptions } from "../config.js";
 import { HttpKube, type KubeClient } from "../kube/client.js";
 import type { KubeConnection } from "../kube/connection.js";
 import { Controller } from "../kube/controller.js";
@@ -136,7 +136,7 @@ export class Service {
     if (admission && kube) {
       const labels = new TtlCache<Record<string, string> | undefined>(30_000);
       const opts: AdmissionOptions = {
-        validation: { protectedNamespaces: c.protectedNamespaces },
+        validation: validationOptions(c),
         lookupLabels: (ref) =>
           labels.get(`${ref.namespace}/${ref.kind}/${ref.name}`, async () => {
             return (await getWorkload(kube, ref))?.metadata.labels ?? {};

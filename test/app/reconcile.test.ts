@@ -311,6 +311,35 @@ describe("creating a proposal", () => {
     expect(limited.message).toBe("1 pull requests opened in the last hour; waiting");
   });
 
+  it("refuses a policy that targets another namespace, reading and writing nothing", async () => {
+    const cross = {
+      ...policy(),
+      spec: { ...SPEC, targetWorkload: { ...SPEC.targetWorkload, namespace: "payments" } },
+    };
+    const result = await reconcile(cross, deps(new MemoryStore()));
+    expect(result).toMatchObject({ phase: "Failed", failureReason: "InvalidSpec" });
+    expect(result.message).toContain('a policy in namespace "shop" may only target workloads in "shop"');
+    expect(gh.rest).toEqual([]);
+    expect(gh.sent).toEqual([]);
+  });
+
+  it("refuses a repository outside ALLOWED_REPOSITORIES, whether named in the policy or found for it", async () => {
+    const allow = { validation: { allowedRepositories: ["acme/deploy"] } };
+    const named = await reconcile(
+      policy({ source: { repository: "Codertocat/Hello-World" } }),
+      deps(new MemoryStore(), recommendation(), allow),
+    );
+    expect(named).toMatchObject({ phase: "Failed", failureReason: "InvalidSpec" });
+    const found = await reconcile(policy(), deps(new MemoryStore(), recommendation(), allow));
+    expect(found).toMatchObject({
+      phase: "Failed",
+      failureReason: "RepositoryNotAllowed",
+      message: "repository Codertocat/Hello-World is not in the allowed repositories (acme/deploy)",
+    });
+    expect(gh.rest).toEqual([]);
+    expect(gh.sent).toEqual([]);
+  });
+
   it("refuses a policy bound to another repository or branch, naming it", async () => {
     gh.snapshot({ "k8s/web.yaml": WEB });
     const other = await reconcile(
