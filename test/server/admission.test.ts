@@ -131,11 +131,16 @@ describe("the validating admission webhook (AdmissionReview v1 over HTTPS)", () 
 describe("hostile admission requests get a 400 or a denial, never a 500, a reset or a stray API call", () => {
   it("never turns a `../` namespace into an API path for the label lookup, and denies the policy", async () => {
     const asked: unknown[] = [];
-    current = { lookupLabels: async (ref) => (asked.push(ref), {}) };
-    const escape = "../../api/v1/namespaces/kube-system/secrets";
+    current = {
+      lookupLabels: async (ref) => {
+        asked.push(ref);
+        return {};
+      },
+    };
+    const traversal = "../../api/v1/namespaces/kube-system/secrets";
     const res = await post(
       "/validate",
-      review(policy({ targetWorkload: { name: "web", kind: "Deployment", namespace: escape } })),
+      review(policy({ targetWorkload: { name: "web", kind: "Deployment", namespace: traversal } })),
     );
     expect(res.status).toBe(200);
     expect(res.json.response?.allowed).toBe(false);
