@@ -5,6 +5,7 @@ import type { TargetRef } from "../api/target.js";
 import type { PolicySource } from "../api/types.js";
 import type { Forge, PullRequest } from "../forge/types.js";
 import type { Store } from "../state/types.js";
+import { code } from "./body/format.js";
 import { COMMANDS, type Command, parseCommand } from "./commands.js";
 import { withPolicyLock } from "./lock.js";
 import type { MetadataKey, ProposalMetadata } from "./metadata.js";
@@ -46,7 +47,7 @@ async function run(command: Command, c: CommentContext): Promise<string | undefi
   const { forge, store, pr, meta, user } = c;
   if (command === "recheck") {
     await c.recheck();
-    return `@${user}, costopt is analysing \`${meta.policy}\` again; this pull request is updated if the recommendation changed.`;
+    return `@${user}, costopt is analysing ${code(meta.policy)} again; this pull request is updated if the recommendation changed.`;
   }
   if (command === "ignore") {
     if (pr.state !== "open") return `@${user}, this pull request is already ${pr.state}; nothing to ignore.`;

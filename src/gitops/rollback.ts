@@ -12,6 +12,7 @@ import type { Forge, PullRequest } from "../forge/types.js";
 import { BRANCH_PREFIX, fromBaseRepository } from "../forge/types.js";
 import { indexRepository, locateWorkload } from "../manifests/index.js";
 import type { FieldChange, Store } from "../state/types.js";
+import { plain } from "./body/format.js";
 import { renderRestored } from "./body/rollback.js";
 import { BASE_LABEL } from "./body/title.js";
 import { unifiedDiff } from "./diff.js";
@@ -129,7 +130,7 @@ export async function requestRollback(req: RollbackRequest): Promise<RollbackRes
       await forge.comment(
         pr.number,
         `costopt was asked to roll this change back (${req.reason}) but did not: ${why}.\n\n` +
-          `${problems.map((c) => `- ${c}`).join("\n")}\n\n${after}`,
+          `${problems.map((c) => `- ${plain(c)}`).join("\n")}\n\n${after}`,
       );
       if (meta.conflictNoted !== noted)
         await forge.updatePullRequest(pr.number, {
