@@ -80,6 +80,11 @@ export function validatePolicy(obj: unknown, opts: ValidationOptions = {}): Vali
   checkCombinations(defaulted.spec as Obj, invalidFields, violations);
   checkProtected(obj, spec, opts, violations);
   checkTenancy(obj, spec, opts, violations);
+  // The API server checks these for CRs; a policy file in local mode or the CLI is checked here,
+  // because the name becomes a branch and a state key.
+  const metadata = isObject(obj.metadata) ? obj.metadata : {};
+  checkName(metadata.name, "metadata.name", SUBDOMAIN, 253, violations, false);
+  checkName(metadata.namespace, "metadata.namespace", LABEL, 63, violations, false);
   return { violations, warnings };
 }
 
