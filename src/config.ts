@@ -9,6 +9,9 @@ export interface Config {
   host: string;
   port: number;
   admissionPort: number;
+  /** 0: /metrics on PORT. */
+  metricsPort: number;
+  metricsBearerTokenFile?: string;
   tlsCertFile: string;
   tlsKeyFile: string;
   /** Empty: all namespaces. */
@@ -164,6 +167,20 @@ export const ENV: EnvVar[] = [
     default: "8080",
     description: "HTTP port: GitHub webhooks, /metrics, /healthz, /readyz",
     parse: int(1, 65535),
+  },
+  {
+    name: "METRICS_PORT",
+    key: "metricsPort",
+    default: "0",
+    description:
+      "Port of its own for /metrics, off the public webhook port (the Deployment sets 9102); 0 serves it on PORT",
+    parse: int(0, 65535),
+  },
+  {
+    name: "METRICS_BEARER_TOKEN_FILE",
+    key: "metricsBearerTokenFile",
+    description: "File holding a token /metrics then requires as `Authorization: Bearer` (read per request)",
+    parse: text,
   },
   {
     name: "ADMISSION_PORT",
@@ -426,6 +443,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push("LEASE_RENEW_INTERVAL must be shorter than LEASE_DURATION");
   }
   if (c.port === c.admissionPort) problems.push("PORT and ADMISSION_PORT must differ");
+  if (c.metricsPort !== 0 && (c.metricsPort === c.port || c.metricsPort === c.admissionPort))
+    problems.push("METRICS_PORT must differ from PORT and ADMISSION_PORT");
   if ((c.prometheusUsername === undefined) !== (c.prometheusPassword === undefined))
     problems.push("PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD go together");
   if (c.prometheusBearerTokenFile && c.prometheusUsername)

@@ -4,7 +4,7 @@
 // (policies from the repository, no cluster) the single instance leads without a Lease.
 
 import { once } from "node:events";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
@@ -50,6 +50,7 @@ export class Service {
   private readonly kube?: KubeClient;
   private readonly log: Logger;
   private http?: Server;
+  private metricsHttp?: Server;
   private https?: Server;
   private controller?: Controller;
   private health?: HealthMonitor;
@@ -104,7 +105,7 @@ export class Service {
     await this.controller?.idle();
   }
 
-  async start(): Promise<{ port: number; admissionPort?: number }> {
+  async start(): Promise<{ port: number; admissionPort?: number; metricsPort?: number }> {
     const c = this.o.config;
     const host = c.host;
     const admission = this.o.admission !== false && this.kube !== undefined;
@@ -123,14 +124,30 @@ export class Service {
         }
       }
     }
+    const tokenFile = c.metricsBearerTokenFile;
+    const metricsToken = tokenFile ? { metricsToken: () => readFileSync(tokenFile, "utf8").trim() } : {};
     this.http = createHttpService({
       registry: this.telemetry.registry,
       notReady: () => (this.started ? undefined : "starting"),
       webhooks: this.o.webhooks,
       ...(this.o.local ? { policies: () => this.o.local?.list() ?? [] } : {}),
+      serveMetrics: c.metricsPort === 0,
+      ...metricsToken,
     });
     this.http.listen(c.port, host);
     await once(this.http, "listening");
+    let metricsPort: number | undefined;
+    if (c.metricsPort !== 0) {
+      this.metricsHttp = createHttpService({
+        registry: this.telemetry.registry,
+        notReady: () => undefined,
+        metricsOnly: true,
+        ...metricsToken,
+      });
+      this.metricsHttp.listen(c.metricsPort, host);
+      await once(this.metricsHttp, "listening");
+      metricsPort = (this.metricsHttp.address() as AddressInfo).port;
+    }
     let admissionPort: number | undefined;
     const kube = this.kube;
     if (admission && kube) {
@@ -153,8 +170,12 @@ export class Service {
     if (this.elector) this.elector.start();
     else this.serially(() => this.lead());
     this.started = true;
-    this.log.info("costopt serving", { port: (this.http.address() as AddressInfo).port, admissionPort });
-    return { port: (this.http.address() as AddressInfo).port, admissionPort };
+    this.log.info("costopt serving", {
+      port: (this.http.address() as AddressInfo).port,
+      admissionPort,
+      metricsPort,
+    });
+    return { port: (this.http.address() as AddressInfo).port, admissionPort, metricsPort };
   }
 
   /**
@@ -169,7 +190,7 @@ export class Service {
     await this.elector?.stop();
     await this.transitions;
     await Promise.all(
-      [this.http, this.https].map(
+      [this.http, this.https, this.metricsHttp].map(
         (s) =>
           s &&
           new Promise<void>((resolve) => {

@@ -124,9 +124,34 @@ describe("the operator Deployment", () => {
     expect(c.ports).toEqual([
       { name: "http", containerPort: 8080 },
       { name: "webhook", containerPort: 8443 },
+      { name: "metrics", containerPort: 9102 },
     ]);
     const secret = find("Certificate", "costopt-webhook")[0]?.spec.secretName;
     expect(dep?.spec.template.spec.volumes).toContainEqual({ name: "tls", secret: { secretName: secret } });
+  });
+
+  it("serves /metrics on its own port, which a NetworkPolicy opens only to the monitoring namespace", () => {
+    expect(c.env).toContainEqual({ name: "METRICS_PORT", value: "9102" });
+    const [policy] = find("NetworkPolicy", "costopt");
+    expect(policy?.spec.podSelector.matchLabels).toEqual(dep?.spec.selector.matchLabels);
+    expect(policy?.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    const ingress = policy?.spec.ingress as { from?: unknown[]; ports: { port: string }[] }[];
+    // Webhooks and admission from anywhere (no stable source address); metrics from monitoring only.
+    expect(ingress.find((r) => r.ports.some((p) => p.port === "http"))?.from).toBeUndefined();
+    expect(ingress.find((r) => r.ports.some((p) => p.port === "metrics"))).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+      ports: [{ port: "metrics" }],
+    });
+    const egressPorts = (policy?.spec.egress as { ports: { port: number }[] }[]).flatMap((r) =>
+      r.ports.map((p) => p.port),
+    );
+    expect([...new Set(egressPorts)].sort((a, b) => a - b)).toEqual([53, 443, 6379, 6443, 9090]);
+  });
+
+  it("builds on a base image pinned by digest", () => {
+    const from = readFileSync(join(root, "../../Dockerfile"), "utf8").match(/^FROM \S+/gm) ?? [];
+    expect(from.length).toBeGreaterThan(0);
+    for (const line of from) expect(line).toMatch(/^FROM [^@\s]+@sha256:[0-9a-f]{64}$/);
   });
 
   it("is covered by a PodDisruptionBudget that keeps one replica", () => {
