@@ -74,7 +74,7 @@ export class FakeGitHub {
           type: "blob",
           mode: "100644",
           sha: `blob${i}`,
-          size: files[path]?.length,
+          size: Buffer.byteLength(files[path] ?? "", "utf8"),
         })),
       });
     const yaml = paths.filter((p) => /\.ya?ml$/.test(p));

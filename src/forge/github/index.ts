@@ -130,6 +130,9 @@ export class GitHubForge implements Forge {
       batch.forEach((entry, j) => {
         const text = texts[j];
         if (text === undefined) skipped.push({ path: entry.path, reason: "binary" });
+        // GitHub decodes invalid UTF-8 into U+FFFD, which changes the byte count; an edit would commit it.
+        else if (text.includes("\uFFFD") && Buffer.byteLength(text, "utf8") !== entry.size)
+          skipped.push({ path: entry.path, reason: "not valid UTF-8" });
         else files.push({ path: entry.path, content: text });
       });
     }

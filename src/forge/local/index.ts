@@ -104,7 +104,12 @@ export class LocalForge implements Forge {
     wanted.forEach((w, i) => {
       const buf = contents[i] as Buffer;
       if (buf.includes(0)) skipped.push({ path: w.path, reason: "binary" });
-      else files.push({ path: w.path, content: buf.toString("utf8") });
+      else {
+        const text = utf8(buf);
+        // Decoding would turn invalid bytes into U+FFFD, and an edit would commit that.
+        if (text === undefined) skipped.push({ path: w.path, reason: "not valid UTF-8" });
+        else files.push({ path: w.path, content: text });
+      }
     });
     return { branch, commitSha, treeSha, files, skipped };
   }
@@ -352,6 +357,16 @@ export class LocalForge implements Forge {
     });
     this.records = next.catch(() => undefined);
     return next;
+  }
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function utf8(buf: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(buf);
+  } catch {
+    return undefined;
   }
 }
 
