@@ -135,14 +135,14 @@ describe("the operator Deployment", () => {
     const [policy] = find("NetworkPolicy", "costopt");
     expect(policy?.spec.podSelector.matchLabels).toEqual(dep?.spec.selector.matchLabels);
     expect(policy?.spec.policyTypes).toEqual(["Ingress", "Egress"]);
-    const ingress = policy?.spec.ingress as { from?: unknown[]; ports: { port: string }[] }[];
+    const ingress = (policy?.spec.ingress ?? []) as { from?: unknown[]; ports: { port: string }[] }[];
     // Webhooks and admission from anywhere (no stable source address); metrics from monitoring only.
     expect(ingress.find((r) => r.ports.some((p) => p.port === "http"))?.from).toBeUndefined();
     expect(ingress.find((r) => r.ports.some((p) => p.port === "metrics"))).toEqual({
       from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
       ports: [{ port: "metrics" }],
     });
-    const egressPorts = (policy?.spec.egress as { ports: { port: number }[] }[]).flatMap((r) =>
+    const egressPorts = ((policy?.spec.egress ?? []) as { ports: { port: number }[] }[]).flatMap((r) =>
       r.ports.map((p) => p.port),
     );
     expect([...new Set(egressPorts)].sort((a, b) => a - b)).toEqual([53, 443, 6379, 6443, 9090]);
