@@ -127,6 +127,8 @@ function costoptField(path: readonly string[]): boolean {
   )
     return path.length === i + 3;
   if (last === "replicas" || last === "replicaCount" || last === "minReplicas") return true;
+  // A kustomization's replicas: [{ name, count }] entry.
+  if (last === "count" && path[0] === "replicas") return true;
   return (
     path.includes("tolerations") || path.slice(0, -1).includes("nodeAffinity") || last === "nodeAffinity"
   );
@@ -155,6 +157,11 @@ function differences(a: unknown, b: unknown, at: string[], out: string[][]): voi
     }
     const ka = isObj(a) ? Object.keys(a) : [];
     const kb = isObj(b) ? Object.keys(b) : [];
+    // An empty object or list that appears or goes is itself a change at this path.
+    if (ka.length === 0 && kb.length === 0) {
+      out.push(at);
+      return;
+    }
     for (const k of new Set([...ka, ...kb]))
       differences(isObj(a) ? a[k] : undefined, isObj(b) ? b[k] : undefined, [...at, k], out);
     return;
@@ -188,18 +195,19 @@ export function workloadDocuments(located: Located): Set<string> {
 
 /** A kustomization entry naming a file the change created (its revert removes both). */
 function registersCreated(f: FieldChange, index: RepoIndex, created: readonly string[]): boolean {
-  const doc = index.files.get(f.path)?.documents.find((d) => d.docIndex === f.document);
-  if (doc?.kind !== "Kustomization" && doc?.kind !== "Component") return false;
+  if (!index.kustomizations.has(f.path) || f.document !== 0 || f.before !== undefined) return false;
   const s = segments(f.pointer);
-  if (
-    s.length !== 2 ||
-    !["resources", "patches", "components"].includes(s[0] as string) ||
-    f.before !== undefined
-  )
-    return false;
+  if (s.length > 2 || !["resources", "patches", "components"].includes(s[0] as string)) return false;
+  // One entry appended (/resources/3), or the whole list added where there was none (/patches).
+  const entries = s.length === 1 ? (Array.isArray(f.after) ? f.after : []) : [f.after];
   const dir = f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/") + 1) : "";
-  const named = typeof f.after === "string" ? f.after : (f.after as { path?: unknown } | undefined)?.path;
-  return typeof named === "string" && created.includes(`${dir}${named.replace(/^\.\//, "")}`);
+  return (
+    entries.length > 0 &&
+    entries.every((entry) => {
+      const named = typeof entry === "string" ? entry : (entry as { path?: unknown } | null)?.path;
+      return typeof named === "string" && created.includes(`${dir}${named.replace(/^\.\//, "")}`);
+    })
+  );
 }
 
 /** Why each field is outside what costopt edits for this workload; empty when all are inside. */

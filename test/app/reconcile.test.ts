@@ -239,6 +239,53 @@ describe("creating a proposal", () => {
     ]);
   });
 
+  it("rolls a 3-file change back: the created patch and ScaledObject go, the kustomization entries with them", async () => {
+    const files = {
+      "base/deployment.yaml": WEB.replace("  namespace: shop\n", ""),
+      "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+      "overlays/prod/kustomization.yaml": "namespace: shop\nresources:\n  - ../../base\n",
+      "overlays/dev/kustomization.yaml": "namespace: shop-dev\nresources:\n  - ../../base\n",
+    };
+    const first = new FakeGitHub();
+    first.snapshot(files).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
+    first.openPull(1, BRANCH).issueUpdate(1);
+    const rec = recommendation({
+      scheduledScaling: {
+        fileName: "web-scaledobject.yaml",
+        scaledObject: { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "web" } },
+        windows: [{ days: [0, 6], startHour: 0, durationHours: 24, desiredReplicas: 1 }],
+        baselineReplicas: 3,
+      },
+    });
+    const opened = await reconcile(
+      policy({ source: { path: "overlays/prod" } }),
+      deps(new MemoryStore(), rec),
+    );
+    expect(opened.proposal?.action).toBe("created");
+    const body = first.bodies("createPull")[0]?.body as string;
+    const written = first.treeFiles() as Record<string, string>;
+    const merged = { ...files, ...written };
+    const both = Object.fromEntries(
+      Object.keys(written).map((p) => [p, [files[p as keyof typeof files] ?? null, written[p] as string]]),
+    ) as Record<string, [string | null, string]>;
+    const pr = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
+    gh.pulls(BRANCH, [pr]).pulls(`${BRANCH}-revert-1`, []);
+    ownCommit(body, both);
+    gh.snapshot(merged).commit("r".repeat(40)).createRef().openPull(2, `${BRANCH}-revert-1`).issueUpdate(2);
+    gh.updatePull(1, BRANCH).comment(1);
+    const reverted = await rollbackPolicy(policy({ source: { path: "overlays/prod" } }), "3 OOM kills", {
+      forge: forge(),
+      metadataKey: TEST_KEY,
+      store: new MemoryStore(),
+    });
+    expect(reverted.rollback?.action, reverted.message).toBe("opened");
+    expect(gh.treeFiles()).toEqual({
+      "overlays/prod/kustomization.yaml": files["overlays/prod/kustomization.yaml"],
+      "overlays/prod/costopt-deployment-web.yaml": null,
+      "overlays/prod/web-scaledobject.yaml": null,
+    });
+  });
+
   it("falls back to defaults with a warning when .github/costopt.yml is not valid YAML", async () => {
     gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": "reviewers: [alice\n" });
     gh.pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1);
