@@ -96,6 +96,26 @@ function aliasBomb(levels = 12): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** A base shared by two overlays: a change for prod goes into a new patch in overlays/prod. */
+const OVERLAYS: Record<string, string> = {
+  "base/deployment.yaml": WEB.replace("  namespace: shop\n", ""),
+  "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+  "overlays/prod/kustomization.yaml": "namespace: shop\nresources:\n  - ../../base\n",
+  "overlays/dev/kustomization.yaml": "namespace: shop-dev\nresources:\n  - ../../base\n",
+};
+
+/** Scheduled scaling: a new KEDA ScaledObject file. */
+function scheduled() {
+  return recommendation({
+    scheduledScaling: {
+      fileName: "web-scaledobject.yaml",
+      scaledObject: { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "web" } },
+      windows: [{ days: [0, 6], startHour: 0, durationHours: 24, desiredReplicas: 1 }],
+      baselineReplicas: 3,
+    },
+  });
+}
+
 describe("creating a proposal", () => {
   it("skips and reports a file the YAML reader refuses (an alias bomb, nesting too deep); the proposal still opens", async () => {
     const deep = `a: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`;
@@ -186,23 +206,10 @@ describe("creating a proposal", () => {
   });
 
   it("opens a 3-file PR (overlay patch, kustomization, KEDA ScaledObject) in 8 REST calls, reading included", async () => {
-    const files = {
-      "base/deployment.yaml": WEB.replace("  namespace: shop\n", ""),
-      "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
-      "overlays/prod/kustomization.yaml": "namespace: shop\nresources:\n  - ../../base\n",
-      "overlays/dev/kustomization.yaml": "namespace: shop-dev\nresources:\n  - ../../base\n",
-      ".github/costopt.yml": "reviewers: [alice]\nassignees: [ops]\n",
-    };
+    const files = { ...OVERLAYS, ".github/costopt.yml": "reviewers: [alice]\nassignees: [ops]\n" };
     gh.snapshot(files).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1).reviewers(1);
-    const rec = recommendation({
-      scheduledScaling: {
-        fileName: "web-scaledobject.yaml",
-        scaledObject: { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "web" } },
-        windows: [{ days: [0, 6], startHour: 0, durationHours: 24, desiredReplicas: 1 }],
-        baselineReplicas: 3,
-      },
-    });
+    const rec = scheduled();
     const result = await reconcile(
       policy({ source: { path: "overlays/prod" } }),
       deps(new MemoryStore(), rec),
@@ -240,23 +247,11 @@ describe("creating a proposal", () => {
   });
 
   it("rolls a 3-file change back: the created patch and ScaledObject go, the kustomization entries with them", async () => {
-    const files = {
-      "base/deployment.yaml": WEB.replace("  namespace: shop\n", ""),
-      "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
-      "overlays/prod/kustomization.yaml": "namespace: shop\nresources:\n  - ../../base\n",
-      "overlays/dev/kustomization.yaml": "namespace: shop-dev\nresources:\n  - ../../base\n",
-    };
+    const files = OVERLAYS;
     const first = new FakeGitHub();
     first.snapshot(files).pulls(BRANCH, []).openCount([]).commit("c".repeat(40)).createRef();
     first.openPull(1, BRANCH).issueUpdate(1);
-    const rec = recommendation({
-      scheduledScaling: {
-        fileName: "web-scaledobject.yaml",
-        scaledObject: { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "web" } },
-        windows: [{ days: [0, 6], startHour: 0, durationHours: 24, desiredReplicas: 1 }],
-        baselineReplicas: 3,
-      },
-    });
+    const rec = scheduled();
     const opened = await reconcile(
       policy({ source: { path: "overlays/prod" } }),
       deps(new MemoryStore(), rec),
@@ -266,7 +261,7 @@ describe("creating a proposal", () => {
     const written = first.treeFiles() as Record<string, string>;
     const merged = { ...files, ...written };
     const both = Object.fromEntries(
-      Object.keys(written).map((p) => [p, [files[p as keyof typeof files] ?? null, written[p] as string]]),
+      Object.keys(written).map((p) => [p, [files[p] ?? null, written[p] as string]]),
     ) as Record<string, [string | null, string]>;
     const pr = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
     gh.pulls(BRANCH, [pr]).pulls(`${BRANCH}-revert-1`, []);
