@@ -2,7 +2,7 @@
 
 import { parseWindow } from "../../api/duration.js";
 import type { Recommendation } from "../../recommend/types.js";
-import { changedFields, code, count, percent, usd } from "./format.js";
+import { changedFields, code, count, percent, plain, usd } from "./format.js";
 
 function days(seconds: number): string {
   const d = seconds / 86400;
@@ -84,7 +84,7 @@ export function renderSummary(rec: Recommendation, metricsWindow?: string): stri
     metricsWindow && parseWindow(metricsWindow)
       ? metricsWindow
       : days(rec.evidence.window.end - rec.evidence.window.start);
-  const source = rec.evidence.source ? ` from ${rec.evidence.source}` : "";
+  const source = rec.evidence.source ? ` from ${plain(rec.evidence.source)}` : "";
   const stepped = rec.decision.stepped
     ? " The change was cut back to the policy's maxChangePercent; later runs continue from there."
     : "";
