@@ -103,4 +103,23 @@ describe("webhook deliveries", () => {
     await costopt.waitForStatus("Applied", (s) => s.phase === "Applied");
     expect(await costopt.store.applied("shop/web-cost")).toHaveLength(1);
   });
+
+  it("a fork's merged PR from a costopt/ branch changes nothing and is counted", async () => {
+    const { costopt } = env;
+    const fork = pullRequestClosed({
+      number: 7,
+      branch: "costopt/shop/web-cost",
+      body: withMetadata("costopt proposes to right-size CPU.", META, SERVICE_METADATA_KEY),
+      merged: true,
+      headRepo: "mallory/Hello-World",
+    });
+    const before = costopt.api.get(...CR, "shop", "web-cost");
+    expect((await costopt.deliver("pull_request", fork)).status).toBe(200);
+    await costopt.service.idle();
+    expect(costopt.api.get(...CR, "shop", "web-cost")).toEqual(before);
+    expect(await costopt.store.applied("shop/web-cost")).toEqual([]);
+    expect(await costopt.metric("costopt_untrusted_events_total")).toEqual([
+      'costopt_untrusted_events_total{reason="fork"} 1',
+    ]);
+  });
 });
