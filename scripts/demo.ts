@@ -9,12 +9,13 @@ import { cpSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkPolicies, validPolicies } from "../src/api/load.js";
+import { policyTarget } from "../src/api/target.js";
 import { readInputs } from "../src/cli/files.js";
 import { formatReport } from "../src/cli/run.js";
 import { usageForPass } from "../src/cli/usage-plan.js";
 import { LocalForge } from "../src/forge/local/index.js";
 import { answerComment } from "../src/gitops/command-runner.js";
-import { parseMetadata } from "../src/gitops/metadata.js";
+import { MetadataKey, parseMetadata } from "../src/gitops/metadata.js";
 import { recordClosed } from "../src/gitops/outcome.js";
 import { FileUsageSource } from "../src/metrics/file-source.js";
 import { writeOpenMetricsFile } from "../src/metrics/generator.js";
@@ -61,9 +62,10 @@ const clock = () => now;
 // The file is read once per distinct window for every workload, not once per policy.
 const usage = usageForPass(new FileUsageSource({ path: metricsFile }), policies, now);
 const snapshot = await forge.snapshot();
+const metadataKey = new MetadataKey(await forge.metadataSecret());
 const results: ReconcileResult[] = [];
 for (const policy of policies)
-  results.push(await reconcile(policy, { forge, store, usage, snapshot, now: clock }));
+  results.push(await reconcile(policy, { forge, store, usage, metadataKey, snapshot, now: clock }));
 
 heading("costopt run: one pass over the example policies");
 for (const r of results) {
@@ -90,13 +92,18 @@ const outcome = await recordClosed(
   forge.repository,
   store,
   clock,
+  metadataKey,
 );
 heading(`merged #${merged.number} (${merged.branch}) -> ${outcome?.kind ?? "not recorded"}`);
 process.stdout.write(`${git("log", "--oneline", "--graph", "-n", "4", "main")}`);
 
 // 5. Someone comments `/costopt rollback` on the merged pull request.
-const meta = parseMetadata(merged.body);
+const meta = parseMetadata(merged.body, metadataKey);
 if (!meta) throw new Error(`#${merged.number} has no costopt metadata`);
+const mergedPolicy = policies.find(
+  (p) => meta.policy === `${p.metadata.namespace ?? "default"}/${p.metadata.name}`,
+);
+if (!mergedPolicy) throw new Error(`no policy ${meta.policy}`);
 const reply = await answerComment({
   forge,
   store,
@@ -107,6 +114,8 @@ const reply = await answerComment({
   body: "/costopt rollback",
   recheck: async () => {},
   autoMerge: async () => false,
+  workload: { target: policyTarget(mergedPolicy), source: mergedPolicy.spec.source },
+  metadataKey,
 });
 heading(`/costopt rollback on #${merged.number}`);
 process.stdout.write(`costopt replied: ${reply ?? "(no reply)"}\n`);

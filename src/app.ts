@@ -6,17 +6,19 @@
 // Every delivery is handled once (the store remembers delivery ids for 24 h), and every write
 // goes through the Forge, which never touches the default branch.
 
-import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createNodeMiddleware, type Probot } from "probot";
+import type { TargetRef } from "./api/target.js";
+import type { PolicySource } from "./api/types.js";
 import { GitHubForge } from "./forge/github/index.js";
 import type { OctokitLike } from "./forge/github/octokit.js";
-import { isManifestCandidate } from "./forge/types.js";
+import { BRANCH_PREFIX, fromBaseRepository, isManifestCandidate } from "./forge/types.js";
 import { answerComment } from "./gitops/command-runner.js";
 import { mentionsCostopt } from "./gitops/commands.js";
 import { type LoadedRepoConfig, repoConfigFromContext } from "./gitops/config.js";
-import { parseMetadata } from "./gitops/metadata.js";
+import { type MetadataKey, parseMetadata } from "./gitops/metadata.js";
 import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
+import { type SignedBodyLimits, SignedBodyReader } from "./server/signed-body.js";
 import { payloadProblem } from "./server/webhook-payload.js";
 import type { Store } from "./state/types.js";
 
@@ -38,8 +40,24 @@ export interface ReevaluateRequest {
   paths?: string[];
 }
 
+/** What this instance knows of a policy: its workload, and the repository its pull requests live in. */
+export interface ResolvedPolicy {
+  /** owner/name: spec.source.repository, else the discovered source, else DEFAULT_REPOSITORY. */
+  repository: string | undefined;
+  workload: { target: TargetRef; source?: PolicySource };
+}
+
+/** Why a pull request event was not acted on although it looked like costopt's. */
+export type UntrustedReason = "fork" | "unsigned-metadata" | "unknown-policy" | "other-repository";
+
 export interface AppOptions {
   store: Store;
+  /** Signs and checks the metadata blocks (a key derived from the app's secret). */
+  metadataKey: MetadataKey;
+  /** The policy a key names; undefined when this instance does not know it. */
+  resolvePolicy: (ref: PolicyRef) => Promise<ResolvedPolicy | undefined>;
+  /** An event ignored because it cannot be trusted (counted in costopt_untrusted_events_total). */
+  onUntrusted?: (reason: UntrustedReason, where: { repository: string; pullRequest: number }) => void;
   /** CLUSTER_NAME: this instance only acts on proposals of its own cluster. */
   clusterName?: string;
   now?: () => Date;
@@ -86,6 +104,33 @@ export function costoptApp(options: AppOptions) {
       now: () => now().getTime(),
     });
 
+  /**
+   * A pull request costopt may act on: its head branch in the base repository (not a fork), its
+   * metadata block costopt's own and for this cluster, its branch the policy's, and the repository
+   * the policy's resolved source. Anything else is ignored (and counted, when it looked like ours).
+   */
+  const trustedPolicy = async (
+    where: { repository: string; pullRequest: number; body: string | null; branch: string },
+    sameRepository: boolean,
+  ) => {
+    const untrusted = (reason: UntrustedReason) => {
+      options.onUntrusted?.(reason, { repository: where.repository, pullRequest: where.pullRequest });
+      return undefined;
+    };
+    const ours = where.branch.startsWith(BRANCH_PREFIX);
+    if (!sameRepository) return ours ? untrusted("fork") : undefined;
+    const meta = parseMetadata(where.body, options.metadataKey);
+    if (!meta) return ours ? untrusted("unsigned-metadata") : undefined;
+    // Another cluster's proposal (a shared repository) is that cluster's business.
+    const ref = policyRef(meta.policy, options.clusterName);
+    if (!ref || !where.branch.startsWith(`${BRANCH_PREFIX}${meta.policy}`)) return undefined;
+    const resolved = await options.resolvePolicy(ref);
+    if (!resolved) return untrusted("unknown-policy");
+    if (resolved.repository?.toLowerCase() !== where.repository.toLowerCase())
+      return untrusted("other-repository");
+    return { meta, ref, resolved };
+  };
+
   /** Runs a handler once per delivery id; a failed one is forgotten so GitHub's redelivery works. */
   const once =
     <P>(handler: (context: HandlerContext<P>) => Promise<void>) =>
@@ -112,16 +157,18 @@ export function costoptApp(options: AppOptions) {
           merged: boolean | null;
           merge_commit_sha: string | null;
           merged_at: string | null;
-          head: { ref: string };
+          head: { ref: string; repo: { full_name: string } | null };
         };
       }
     >,
   ) => {
     const pr = context.payload.pull_request;
-    // Another cluster's proposal (a shared repository) is that cluster's business.
-    const policy = parseMetadata(pr.body)?.policy;
-    const ref = policy === undefined ? undefined : policyRef(policy, options.clusterName);
-    if (!ref) return;
+    const repository = context.payload.repository.full_name;
+    const trusted = await trustedPolicy(
+      { repository, pullRequest: pr.number, body: pr.body, branch: pr.head.ref },
+      pr.head.repo?.full_name.toLowerCase() === repository.toLowerCase(),
+    );
+    if (!trusted) return;
     const outcome = await recordClosed(
       {
         number: pr.number,
@@ -132,13 +179,14 @@ export function costoptApp(options: AppOptions) {
         mergeSha: pr.merge_commit_sha,
         mergedAt: pr.merged_at,
       },
-      context.payload.repository.full_name,
+      repository,
       options.store,
       now,
+      options.metadataKey,
     );
     if (!outcome) return;
     context.log.info({ outcome: outcome.kind, policy: outcome.policy, pr: pr.number }, "proposal closed");
-    await options.onOutcome?.({ ...outcome, ref });
+    await options.onOutcome?.({ ...outcome, ref: trusted.ref });
   };
 
   const onComment = async (
@@ -155,9 +203,14 @@ export function costoptApp(options: AppOptions) {
     if (!issue.pull_request || !user || user.type === "Bot" || !mentionsCostopt(comment.body ?? "")) return;
     const forge = forgeFor(context);
     const pr = await forge.pullRequest(issue.number);
-    const meta = parseMetadata(pr?.body);
-    const ref = meta && policyRef(meta.policy, options.clusterName);
-    if (!pr || !meta || !ref || !pr.branch.startsWith(`costopt/${meta.policy}`)) return;
+    if (!pr) return;
+    const repository = context.payload.repository.full_name;
+    const trusted = await trustedPolicy(
+      { repository, pullRequest: pr.number, body: pr.body, branch: pr.branch },
+      fromBaseRepository(forge, pr),
+    );
+    if (!trusted) return;
+    const { meta, ref, resolved } = trusted;
     const reply = await answerComment({
       forge,
       store: options.store,
@@ -176,6 +229,8 @@ export function costoptApp(options: AppOptions) {
         });
       },
       autoMerge: async () => (await options.autoApply?.(ref)) ?? false,
+      workload: resolved.workload,
+      metadataKey: options.metadataKey,
     });
     if (reply) await forge.comment(pr.number, reply);
   };
@@ -225,45 +280,25 @@ export type NodeMiddleware = (
   next?: (err?: Error) => void,
 ) => unknown;
 
-const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
-
-function signatureMatches(secret: string, body: Buffer, signature: string | undefined): boolean {
-  if (!signature?.startsWith("sha256=")) return false;
-  const expected = Buffer.from(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`);
-  const given = Buffer.from(signature);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 /**
  * Probot's webhook middleware behind our own signature check, so a forged or unsigned delivery
- * gets 401 (Probot alone answers 400) and never reaches a handler.
+ * gets 401 (Probot alone answers 400) and never reaches a handler; the check streams with bounded
+ * memory (server/signed-body.ts).
  */
 export async function webhookMiddleware(
   probot: Probot,
   app: (app: Probot) => void,
-  options: { secret: string; path?: string },
+  options: { secret: string; path?: string; limits?: Partial<SignedBodyLimits> },
 ): Promise<NodeMiddleware> {
+  const reader = new SignedBodyReader(options.secret, options.limits);
   const inner = await createNodeMiddleware(app, {
     probot,
     webhooksPath: options.path ?? "/api/github/webhooks",
   });
   return async (req, res, next) => {
     if (req.method !== "POST") return inner(req, res, next);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_WEBHOOK_BYTES) {
-        res.writeHead(413, { "content-type": "application/json" }).end('{"error":"payload too large"}');
-        return;
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const body = Buffer.concat(chunks);
-    if (!signatureMatches(options.secret, body, req.headers["x-hub-signature-256"] as string | undefined)) {
-      res.writeHead(401, { "content-type": "application/json" }).end('{"error":"signature does not match"}');
-      return;
-    }
+    const body = await reader.read(req, res);
+    if (!body) return;
     const text = body.toString("utf8");
     const problem = payloadProblem(String(req.headers["x-github-event"] ?? ""), text);
     if (problem) {

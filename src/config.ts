@@ -2,10 +2,16 @@
 // read and validated once at start. Every bad value is reported together, by name, so a
 // misconfigured Deployment fails on its first start with a message that says what to fix.
 
+import type { ValidationOptions } from "./api/validation.js";
+import { redactUrl } from "./telemetry/redact.js";
+
 export interface Config {
   host: string;
   port: number;
   admissionPort: number;
+  /** 0: /metrics on PORT. */
+  metricsPort: number;
+  metricsBearerTokenFile?: string;
   tlsCertFile: string;
   tlsKeyFile: string;
   /** Empty: all namespaces. */
@@ -23,12 +29,17 @@ export interface Config {
   healthRestartIncrease: number;
   maxConcurrentReconciles: number;
   protectedNamespaces: string[];
+  policyAdminNamespaces: string[];
+  allowedRepositories: string[];
   logLevel: "debug" | "info" | "warn" | "error";
   appId?: number;
   privateKey?: string;
   privateKeyPath?: string;
   webhookSecret?: string;
   prometheusUrl?: string;
+  prometheusBearerTokenFile?: string;
+  prometheusUsername?: string;
+  prometheusPassword?: string;
   redisUrl?: string;
   clusterName?: string;
   defaultRepository?: string;
@@ -123,6 +134,12 @@ const repository: Parser = (raw) => {
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(raw)) throw new Error(`must be owner/name, got "${raw}"`);
   return raw;
 };
+const repositories: Parser = (raw) => {
+  const names = list(raw) as string[];
+  const bad = names.filter((n) => !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(n));
+  if (bad.length) throw new Error(`must be owner/name repositories, got ${bad.join(", ")}`);
+  return names;
+};
 const level: Parser = (raw) => {
   if (!["debug", "info", "warn", "error"].includes(raw))
     throw new Error("must be debug, info, warn or error");
@@ -132,7 +149,7 @@ const url: Parser = (raw) => {
   try {
     new URL(raw);
   } catch {
-    throw new Error(`must be a URL, got "${raw}"`);
+    throw new Error(`must be a URL, got "${redactUrl(raw)}"`);
   }
   return raw;
 };
@@ -152,6 +169,20 @@ export const ENV: EnvVar[] = [
     default: "8080",
     description: "HTTP port: GitHub webhooks, /metrics, /healthz, /readyz",
     parse: int(1, 65535),
+  },
+  {
+    name: "METRICS_PORT",
+    key: "metricsPort",
+    default: "0",
+    description:
+      "Port of its own for /metrics, off the public webhook port (the Deployment sets 9102); 0 serves it on PORT",
+    parse: int(0, 65535),
+  },
+  {
+    name: "METRICS_BEARER_TOKEN_FILE",
+    key: "metricsBearerTokenFile",
+    description: "File holding a token /metrics then requires as `Authorization: Bearer` (read per request)",
+    parse: text,
   },
   {
     name: "ADMISSION_PORT",
@@ -273,6 +304,22 @@ export const ENV: EnvVar[] = [
     parse: namespaces,
   },
   {
+    name: "POLICY_ADMIN_NAMESPACES",
+    key: "policyAdminNamespaces",
+    default: "costopt-system",
+    description:
+      "Namespaces whose policies may target workloads in other namespaces; any other policy targets only its own namespace",
+    parse: namespaces,
+  },
+  {
+    name: "ALLOWED_REPOSITORIES",
+    key: "allowedRepositories",
+    default: "",
+    description:
+      "Comma-separated owner/name repositories policies may propose to (spec.source.repository and discovered sources); empty allows any",
+    parse: repositories,
+  },
+  {
     name: "LOG_LEVEL",
     key: "logLevel",
     default: "info",
@@ -308,6 +355,26 @@ export const ENV: EnvVar[] = [
     key: "prometheusUrl",
     description: "Prometheus HTTP API base URL for usage data",
     parse: url,
+  },
+  {
+    name: "PROMETHEUS_BEARER_TOKEN_FILE",
+    key: "prometheusBearerTokenFile",
+    description:
+      "File holding a bearer token for Prometheus, read on every request (a rotated token is picked up)",
+    parse: text,
+  },
+  {
+    name: "PROMETHEUS_USERNAME",
+    key: "prometheusUsername",
+    description:
+      "Basic-auth user for Prometheus (set both from a Secret; credentials in PROMETHEUS_URL work too)",
+    parse: text,
+  },
+  {
+    name: "PROMETHEUS_PASSWORD",
+    key: "prometheusPassword",
+    description: "Basic-auth password for Prometheus, from a Secret; never logged",
+    parse: text,
   },
   {
     name: "REDIS_URL",
@@ -392,6 +459,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push("LEASE_RENEW_INTERVAL must be shorter than LEASE_DURATION");
   }
   if (c.port === c.admissionPort) problems.push("PORT and ADMISSION_PORT must differ");
+  if (c.metricsPort !== 0 && (c.metricsPort === c.port || c.metricsPort === c.admissionPort))
+    problems.push("METRICS_PORT must differ from PORT and ADMISSION_PORT");
+  if ((c.prometheusUsername === undefined) !== (c.prometheusPassword === undefined))
+    problems.push("PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD go together");
+  if (c.prometheusBearerTokenFile && c.prometheusUsername)
+    problems.push(
+      "PROMETHEUS_BEARER_TOKEN_FILE and PROMETHEUS_USERNAME/PASSWORD: choose one way to authenticate",
+    );
   if (c.policySource === "repository" && !c.defaultRepository) {
     problems.push(
       "POLICY_SOURCE=repository: DEFAULT_REPOSITORY (the repository holding the policies) is required",
@@ -399,6 +474,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length) throw new ConfigError(problems);
   return c;
+}
+
+/** The admission rules' configurable lists, the same for admission, the reconciler and local mode. */
+export function validationOptions(c: Config): ValidationOptions {
+  return {
+    protectedNamespaces: c.protectedNamespaces,
+    policyAdminNamespaces: c.policyAdminNamespaces,
+    allowedRepositories: c.allowedRepositories,
+  };
 }
 
 /** The table as Markdown, for README and `costopt serve --help-env`. */

@@ -5,11 +5,12 @@
 import { parseWindow } from "./api/duration.js";
 import { policyTarget } from "./api/target.js";
 import type { CostOptimization, Phase, PolicySource, PullRequestRef } from "./api/types.js";
-import { type ValidationOptions, validatePolicy } from "./api/validation.js";
+import { repositoryAllowed, type ValidationOptions, validatePolicy } from "./api/validation.js";
 import { type Forge, RateLimitError, type RepoSnapshot } from "./forge/types.js";
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "./gitops/config.js";
 import { policyKey, proposalBranch } from "./gitops/identity.js";
 import { withPolicyLock } from "./gitops/lock.js";
+import type { MetadataKey } from "./gitops/metadata.js";
 import { type ProposalOutcome, type SourceNote, syncProposal, withdrawProposal } from "./gitops/proposals.js";
 import { type RollbackResult, requestRollback } from "./gitops/rollback.js";
 import { holdBackReason } from "./gitops/status.js";
@@ -39,6 +40,8 @@ export interface ReconcileDeps {
   forge: Forge;
   store: Store;
   usage: UsageSource;
+  /** Signs and checks the metadata blocks of costopt's pull requests (a key derived from the app's secret). */
+  metadataKey: MetadataKey;
   recommender?: Recommender;
   now?: () => Date;
   /** CLUSTER_NAME: prefixes branches and state keys so several clusters can share a repository. */
@@ -159,6 +162,16 @@ async function pass(
 ): Promise<ReconcileResult> {
   const now = deps.now ?? (() => new Date());
   const spec = policy.spec;
+  // A discovered source (or DEFAULT_REPOSITORY) is held to the allow-list as spec.source.repository is.
+  const remote = deps.forge.remote;
+  if (remote !== undefined && !repositoryAllowed(remote, deps.validation?.allowedRepositories))
+    return {
+      policy: key,
+      phase: "Failed",
+      message: `repository ${remote} is not in the allowed repositories (${deps.validation?.allowedRepositories?.join(", ")})`,
+      warnings: [],
+      failureReason: "RepositoryNotAllowed",
+    };
   if (!deps.snapshot) deps.forge.beginPass?.([branch]);
   const snapshot = deps.snapshot ?? (await deps.forge.snapshot());
   const warnings: string[] = [];
@@ -260,21 +273,25 @@ async function pass(
         landingOf(located, desired),
       ),
     },
-    { forge: deps.forge, store: deps.store, now, config },
+    { forge: deps.forge, store: deps.store, now, config, metadataKey: deps.metadataKey },
   );
   return done(proposal);
 }
+
+type RollbackDeps = Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now" | "metadataKey" | "source">;
 
 /** Reverts the policy's newest merged proposal; under autoApply the revert gets auto-merge too. */
 function revert(
   policy: CostOptimization,
   key: string,
   reason: string,
-  deps: Pick<ReconcileDeps, "forge" | "store" | "now">,
+  deps: RollbackDeps,
 ): Promise<RollbackResult> {
   return requestRollback({
     forge: deps.forge,
     store: deps.store,
+    metadataKey: deps.metadataKey,
+    workload: { target: policyTarget(policy), source: deps.source?.policySource ?? policy.spec.source },
     policy: key,
     reason,
     autoMerge: policy.spec.autoApply,
@@ -285,7 +302,7 @@ function revert(
 /** The policy is being deleted: close its proposal and, with rollbackOnFailure, revert what it applied. */
 export async function reconcileDeleted(
   policy: CostOptimization,
-  deps: Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now">,
+  deps: RollbackDeps,
 ): Promise<ReconcileResult & { rollback?: RollbackResult }> {
   const { key, branch } = keyOf(policy, deps.clusterName);
   deps.forge.beginPass?.([]);
@@ -314,7 +331,7 @@ export async function reconcileDeleted(
 export async function rollbackPolicy(
   policy: CostOptimization,
   reason: string,
-  deps: Pick<ReconcileDeps, "forge" | "store" | "clusterName" | "now">,
+  deps: RollbackDeps,
 ): Promise<ReconcileResult & { rollback?: RollbackResult }> {
   const { key } = keyOf(policy, deps.clusterName);
   deps.forge.beginPass?.([]);
@@ -326,11 +343,15 @@ export async function rollbackPolicy(
       const pr = rollback.pullRequest;
       return {
         policy: key,
-        phase: rollback.action === "conflict" ? "Failed" : (policy.status?.phase ?? "Applied"),
+        phase:
+          rollback.action === "conflict" || rollback.action === "refused"
+            ? "Failed"
+            : (policy.status?.phase ?? "Applied"),
         message: rollback.message,
         rollback,
         warnings: [],
         ...(rollback.action === "conflict" ? { failureReason: "RollbackConflict" } : {}),
+        ...(rollback.action === "refused" ? { failureReason: "RollbackRefused" } : {}),
         ...(pr
           ? { pullRequest: { number: pr.number, url: pr.url, branch: pr.branch, state: pr.state } }
           : {}),

@@ -34,6 +34,20 @@ export interface ValidationOptions {
   workloadLabels?: Record<string, string>;
   /** The policy's namespace when metadata.namespace is not set (e.g. a file applied with -n). */
   policyNamespace?: string;
+  /**
+   * Namespaces whose policies may target workloads in other namespaces; a policy anywhere else
+   * targets only its own namespace. Default: costopt-system.
+   */
+  policyAdminNamespaces?: string[];
+  /** owner/name repositories a policy's spec.source.repository may name; empty or absent: any. */
+  allowedRepositories?: string[];
+}
+
+export const DEFAULT_POLICY_ADMIN_NAMESPACES = ["costopt-system"];
+
+/** Whether owner/name is in the allow-list (GitHub names are case-insensitive); no list allows all. */
+export function repositoryAllowed(repository: string, allowed: readonly string[] | undefined): boolean {
+  return !allowed?.length || allowed.some((a) => a.toLowerCase() === repository.toLowerCase());
 }
 
 export interface ValidationResult {
@@ -65,6 +79,12 @@ export function validatePolicy(obj: unknown, opts: ValidationOptions = {}): Vali
   const invalidFields = new Set(violations.map((v) => v.field));
   checkCombinations(defaulted.spec as Obj, invalidFields, violations);
   checkProtected(obj, spec, opts, violations);
+  checkTenancy(obj, spec, opts, violations);
+  // The API server checks these for CRs; a policy file in local mode or the CLI is checked here,
+  // because the name becomes a branch and a state key.
+  const metadata = isObject(obj.metadata) ? obj.metadata : {};
+  checkName(metadata.name, "metadata.name", SUBDOMAIN, 253, violations, false);
+  checkName(metadata.namespace, "metadata.namespace", LABEL, 63, violations, false);
   return { violations, warnings };
 }
 
@@ -219,6 +239,39 @@ function checkProtected(obj: Obj, spec: Obj, opts: ValidationOptions, out: Viola
   for (const [key, value] of Object.entries(opts.protectedLabels ?? DEFAULT_PROTECTED_LABELS))
     if (labels[key] === value)
       out.push(forbidden("spec.targetWorkload", `workloads labelled ${key}=${value} are protected`));
+}
+
+/** A team's policy changes only its own namespace's workloads, through allowed repositories. */
+function checkTenancy(obj: Obj, spec: Obj, opts: ValidationOptions, out: Violation[]): void {
+  const target = isObject(spec.targetWorkload) ? spec.targetWorkload : {};
+  const metadata = isObject(obj.metadata) ? obj.metadata : {};
+  const home = typeof metadata.namespace === "string" ? metadata.namespace : opts.policyNamespace;
+  const admins = opts.policyAdminNamespaces ?? DEFAULT_POLICY_ADMIN_NAMESPACES;
+  if (
+    typeof home === "string" &&
+    typeof target.namespace === "string" &&
+    LABEL.test(target.namespace) && // an invalid name is reported as such, once
+    target.namespace !== home &&
+    !admins.includes(home)
+  )
+    out.push(
+      forbidden(
+        "spec.targetWorkload.namespace",
+        `a policy in namespace ${JSON.stringify(home)} may only target workloads in ${JSON.stringify(home)}` +
+          (admins.length ? ` (policies in ${admins.join(", ")} may target any namespace)` : ""),
+      ),
+    );
+  const source = isObject(spec.source) ? spec.source : {};
+  if (
+    typeof source.repository === "string" &&
+    !repositoryAllowed(source.repository, opts.allowedRepositories)
+  )
+    out.push(
+      forbidden(
+        "spec.source.repository",
+        `repository ${JSON.stringify(source.repository)} is not in the allowed repositories (${opts.allowedRepositories?.join(", ")})`,
+      ),
+    );
 }
 
 function checkName(

@@ -11,6 +11,7 @@ import type { Forge } from "../forge/types.js";
 import { proposalBranch } from "../gitops/identity.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
+import { MetadataKey } from "../gitops/metadata.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
 import { savingsByWorkload } from "../recommend/savings.js";
@@ -86,6 +87,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
       ),
     );
     const snapshot = await forge.snapshot();
+    const metadataKey = new MetadataKey(await forge.metadataSecret());
     const loaded = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
     const warnings = loaded.warnings;
     const usage = usageForPass(deps.usage ?? openUsageSource(options.metrics), policies, at);
@@ -95,6 +97,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
         forge,
         store,
         usage,
+        metadataKey,
         snapshot,
         repoConfig: loaded.config,
         now,

@@ -3,6 +3,8 @@
 // (https or ssh, scp-like, with or without .git, a trailing slash, any letter case), and two
 // spellings must land on one installation.
 
+import { redactUrl } from "../telemetry/redact.js";
+
 export interface RepositoryRef {
   /** Lower-case host, e.g. "github.com". */
   host: string;
@@ -19,7 +21,7 @@ export class RepositoryUrlError extends Error {
     readonly url: string,
     readonly reason: string,
   ) {
-    super(`repository "${url}" ${reason}`);
+    super(`repository "${redactUrl(url)}" ${reason}`);
     this.name = "RepositoryUrlError";
   }
 }

@@ -50,6 +50,11 @@ export interface PullRequest {
   mergedAt?: string;
   /** GraphQL node id (GitHub), needed for auto-merge. */
   nodeId?: string;
+  /**
+   * owner/name of the repository the head branch lives in, when the forge knows it: a fork's PR
+   * names the fork (or null when the fork is gone), and is never costopt's.
+   */
+  headRepository?: string | null;
 }
 
 export interface NewPullRequest {
@@ -118,6 +123,10 @@ export interface Forge {
   openProposalCount(): Promise<number>;
   /** A commit's message and parents, to tell our own commits from a person's. */
   commit(sha: string): Promise<{ message: string; parents: string[] }>;
+  /** Paths that differ between two commits (a rollback reads what costopt's own commit changed). */
+  changedPaths(base: string, head: string): Promise<string[]>;
+  /** Contents of paths at a commit; null where the path does not exist there. */
+  filesAt(commitSha: string, paths: readonly string[]): Promise<Map<string, string | null>>;
   /** Turns on the host's auto-merge (merges once checks and reviews pass). */
   enableAutoMerge(pr: PullRequest): Promise<void>;
   /** A user's permission on the repository, for /costopt commands. */
@@ -125,6 +134,13 @@ export interface Forge {
 }
 
 export const BRANCH_PREFIX = "costopt/";
+
+/** Whether a pull request's head branch lives in the forge's own repository (not a fork). */
+export function fromBaseRepository(forge: Pick<Forge, "repository" | "remote">, pr: PullRequest): boolean {
+  if (pr.headRepository === undefined) return true; // the local forge has no forks
+  const own = forge.remote ?? forge.repository;
+  return pr.headRepository !== null && pr.headRepository.toLowerCase() === own.toLowerCase();
+}
 
 export class ForgeSafetyError extends Error {
   override name = "ForgeSafetyError";

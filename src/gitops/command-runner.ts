@@ -1,11 +1,14 @@
 // Answering a `/costopt <command>` comment on a costopt pull request: unknown commands get the
 // list, people without write access a polite no, and the rest run under the policy's lock.
 
+import type { TargetRef } from "../api/target.js";
+import type { PolicySource } from "../api/types.js";
 import type { Forge, PullRequest } from "../forge/types.js";
 import type { Store } from "../state/types.js";
+import { code } from "./body/format.js";
 import { COMMANDS, type Command, parseCommand } from "./commands.js";
 import { withPolicyLock } from "./lock.js";
-import type { ProposalMetadata } from "./metadata.js";
+import type { MetadataKey, ProposalMetadata } from "./metadata.js";
 import { requestRollback } from "./rollback.js";
 
 export interface CommentContext {
@@ -21,6 +24,9 @@ export interface CommentContext {
   recheck: () => Promise<void>;
   /** Whether a revert gets auto-merge (the policy's autoApply). */
   autoMerge: () => Promise<boolean>;
+  /** The policy's workload and source (a revert edits only its documents); undefined when unknown. */
+  workload: { target: TargetRef; source?: PolicySource } | undefined;
+  metadataKey: MetadataKey;
 }
 
 const BUSY = (user: string) =>
@@ -41,7 +47,7 @@ async function run(command: Command, c: CommentContext): Promise<string | undefi
   const { forge, store, pr, meta, user } = c;
   if (command === "recheck") {
     await c.recheck();
-    return `@${user}, costopt is analysing \`${meta.policy}\` again; this pull request is updated if the recommendation changed.`;
+    return `@${user}, costopt is analysing ${code(meta.policy)} again; this pull request is updated if the recommendation changed.`;
   }
   if (command === "ignore") {
     if (pr.state !== "open") return `@${user}, this pull request is already ${pr.state}; nothing to ignore.`;
@@ -66,6 +72,8 @@ async function run(command: Command, c: CommentContext): Promise<string | undefi
       forge,
       store,
       policy: meta.policy,
+      workload: c.workload,
+      metadataKey: c.metadataKey,
       pullRequest: pr.number,
       reason: `requested by @${user}`,
       autoMerge,
@@ -74,6 +82,7 @@ async function run(command: Command, c: CommentContext): Promise<string | undefi
     }),
   );
   if (locked.busy) return BUSY(user);
-  // A conflict has already been explained in its own comment.
-  return locked.value.action === "conflict" ? undefined : `@${user}, ${locked.value.message}.`;
+  // A conflict or a refusal has already been explained in its own comment.
+  const action = locked.value.action;
+  return action === "conflict" || action === "refused" ? undefined : `@${user}, ${locked.value.message}.`;
 }

@@ -25,11 +25,13 @@ export interface RevertEdit {
   after: string | null;
 }
 
-function documents(content: string): unknown[] {
+/** Every YAML document of a file as plain data (alias expansion capped by the yaml library; throws on bad input). */
+export function documents(content: string): unknown[] {
   return parseAllDocuments(content).map((d) => ("toJS" in d ? d.toJS() : null));
 }
 
-function valueAt(root: unknown, pointer: string): unknown {
+/** The value at a JSON pointer, or undefined where there is none. */
+export function valueAt(root: unknown, pointer: string): unknown {
   try {
     return getValueByPointer(root, pointer);
   } catch {
@@ -97,7 +99,13 @@ export function planRevert(
       conflicts.push(`${path} no longer exists`);
       continue;
     }
-    const docs = documents(content);
+    let docs: unknown[];
+    try {
+      docs = documents(content);
+    } catch (err) {
+      conflicts.push(`${path} cannot be read (${(err as Error).message.split("\n")[0]})`);
+      continue;
+    }
     const opsByDoc = new Map<number, Operation[]>();
     // Undo in reverse order, so appends and nested adds come off the way they went on.
     for (const f of [...changes].reverse()) {

@@ -1,7 +1,11 @@
-// The hidden metadata block at the end of every PR body: base64 JSON in an HTML comment. It is the
-// durable copy of a proposal — its fingerprint and the original value of every field it changes —
-// so a lost Redis never duplicates a PR or makes a rollback impossible.
+// The hidden metadata block at the end of every PR body: base64 JSON in an HTML comment, followed by
+// an HMAC of it. It is the durable copy of a proposal — its fingerprint and the original value of
+// every field it changes — so a lost Redis never duplicates a PR or makes a rollback impossible.
+// Anyone who can edit a PR description can edit the block, so it is authenticated with a key
+// derived from the app's secret, and only costopt's own block at its fixed place (the very end of
+// the body) is read: a block a file name, a container name or a person wrote further up is text.
 
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import type { FieldChange } from "../state/types.js";
 
 export interface ProposalMetadata {
@@ -32,33 +36,74 @@ export interface ProposalMetadata {
   conflictNoted?: string;
 }
 
-const BLOCK = /<!--\s*costopt:metadata\s+([A-Za-z0-9+/=]+)\s*-->/;
+/** The key metadata blocks are signed with; derived, so the app's secret itself signs nothing. */
+export class MetadataKey {
+  readonly #key: Buffer;
 
-export function renderMetadata(meta: ProposalMetadata): string {
-  return `<!-- costopt:metadata ${Buffer.from(JSON.stringify(meta), "utf8").toString("base64")} -->`;
+  constructor(secret: string | Buffer) {
+    if (secret.length === 0) throw new Error("the metadata key needs a non-empty secret");
+    this.#key = Buffer.from(hkdfSync("sha256", secret, "costopt", "costopt pull request metadata v1", 32));
+  }
+
+  sign(payload: string): string {
+    return createHmac("sha256", this.#key).update(payload).digest("hex");
+  }
+
+  verify(payload: string, signature: string): boolean {
+    const expected = Buffer.from(this.sign(payload), "hex");
+    const given = Buffer.from(signature, "hex");
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  // Never printed, not even by util.inspect.
+  toJSON(): string {
+    return "[MetadataKey]";
+  }
 }
 
-/** The metadata of a PR body, or undefined when there is none or it is not ours to trust. */
-export function parseMetadata(body: string | null | undefined): ProposalMetadata | undefined {
-  const m = BLOCK.exec(body ?? "");
-  if (!m) return undefined;
+// Anchored at the end of the body: GitHub may turn "\n" into "\r\n" when someone edits the text.
+const LAST_BLOCK = /<!-- costopt:metadata ([A-Za-z0-9+/=]+) ([0-9a-f]{64}) -->\s*$/;
+// Any block, to replace ours in place (older unsigned blocks included).
+const ANY_BLOCK = /\s*<!--\s*costopt:metadata\s[^>]*-->\s*$/;
+
+export function renderMetadata(meta: ProposalMetadata, key: MetadataKey): string {
+  const payload = Buffer.from(JSON.stringify(meta), "utf8").toString("base64");
+  return `<!-- costopt:metadata ${payload} ${key.sign(payload)} -->`;
+}
+
+function wellFormed(meta: ProposalMetadata): boolean {
+  return (
+    meta?.v === 1 &&
+    (meta.kind === "proposal" || meta.kind === "revert") &&
+    typeof meta.policy === "string" &&
+    typeof meta.fingerprint === "string" &&
+    typeof meta.base === "string" &&
+    typeof meta.head === "string" &&
+    Array.isArray(meta.fields) &&
+    meta.fields.every(
+      (f) => typeof f?.path === "string" && typeof f.pointer === "string" && Number.isInteger(f.document),
+    )
+  );
+}
+
+/** The metadata of a PR body, or undefined when there is none or it is not costopt's own. */
+export function parseMetadata(
+  body: string | null | undefined,
+  key: MetadataKey,
+): ProposalMetadata | undefined {
+  const m = LAST_BLOCK.exec(body ?? "");
+  if (!m || !key.verify(m[1] as string, m[2] as string)) return undefined;
   try {
     const meta = JSON.parse(Buffer.from(m[1] as string, "base64").toString("utf8")) as ProposalMetadata;
-    const ok =
-      meta?.v === 1 &&
-      typeof meta.policy === "string" &&
-      typeof meta.fingerprint === "string" &&
-      typeof meta.head === "string" &&
-      Array.isArray(meta.fields) &&
-      meta.fields.every((f) => typeof f?.path === "string" && typeof f.pointer === "string");
-    return ok ? { ...meta, createdFiles: meta.createdFiles ?? [], proposed: meta.proposed ?? {} } : undefined;
+    return wellFormed(meta)
+      ? { ...meta, createdFiles: meta.createdFiles ?? [], proposed: meta.proposed ?? {} }
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Replaces the metadata block of a body (or appends one). */
-export function withMetadata(body: string, meta: ProposalMetadata): string {
-  const block = renderMetadata(meta);
-  return BLOCK.test(body) ? body.replace(BLOCK, block) : `${body.trimEnd()}\n\n${block}\n`;
+/** Replaces the metadata block at the end of a body (or appends one). */
+export function withMetadata(body: string, meta: ProposalMetadata, key: MetadataKey): string {
+  return `${body.replace(ANY_BLOCK, "").trimEnd()}\n\n${renderMetadata(meta, key)}\n`;
 }

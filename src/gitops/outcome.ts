@@ -1,10 +1,11 @@
 // What a closed costopt pull request means: a merged proposal is Applied (into the ledger, with
 // its originals), a proposal closed by a person is declined (its fingerprint suppressed), a merged
-// revert is RolledBack. Everything is read from the PR's metadata block.
+// revert is RolledBack. Everything is read from the PR's (authenticated) metadata block; the
+// caller has already checked that the PR comes from the policy's own repository, not a fork.
 
 import type { Store } from "../state/types.js";
 import { policyKeyFromBranch } from "./identity.js";
-import { parseMetadata } from "./metadata.js";
+import { type MetadataKey, parseMetadata } from "./metadata.js";
 
 export interface ClosedPullRequest {
   number: number;
@@ -37,8 +38,9 @@ export async function recordClosed(
   repository: string,
   store: Store,
   now: () => Date,
+  metadataKey: MetadataKey,
 ): Promise<PullRequestOutcome | undefined> {
-  const meta = parseMetadata(pr.body);
+  const meta = parseMetadata(pr.body, metadataKey);
   // Only our branches, and only metadata that names the policy the branch belongs to.
   const fromBranch = policyKeyFromBranch(pr.branch);
   const expected = meta?.kind === "revert" ? `${meta.policy}-revert-${meta.revertOf}` : meta?.policy;

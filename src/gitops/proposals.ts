@@ -14,13 +14,15 @@ import type { RepoConfig } from "./config.js";
 import { unifiedDiff } from "./diff.js";
 import { fieldChanges, type PlannedEdit } from "./fields.js";
 import { fingerprint, isMaterialChange, proposedValues } from "./fingerprint.js";
-import { type ProposalMetadata, parseMetadata, withMetadata } from "./metadata.js";
+import { type MetadataKey, type ProposalMetadata, parseMetadata, withMetadata } from "./metadata.js";
 
 export interface ProposalDeps {
   forge: Forge;
   store: Store;
   now: () => Date;
   config: RepoConfig;
+  /** Signs and checks the metadata blocks of costopt's pull requests. */
+  metadataKey: MetadataKey;
 }
 
 export interface DesiredProposal {
@@ -107,7 +109,7 @@ function build(d: DesiredProposal, config: RepoConfig): Built {
   };
 }
 
-function body(d: DesiredProposal, built: Built, head: string): string {
+function body(d: DesiredProposal, built: Built, head: string, metadataKey: MetadataKey): string {
   const metadata: ProposalMetadata = { ...built.metadata, head };
   return renderBody({
     recommendation: d.recommendation,
@@ -116,6 +118,7 @@ function body(d: DesiredProposal, built: Built, head: string): string {
     fields: metadata.fields,
     createdFiles: metadata.createdFiles,
     metadata,
+    metadataKey,
     source: d.source,
   });
 }
@@ -129,7 +132,7 @@ async function push(d: DesiredProposal, deps: ProposalDeps, built: Built, exists
     files: d.edits.map((e) => ({ path: e.path, content: e.after })),
     exists,
   });
-  return { head, text: body(d, built, head) };
+  return { head, text: body(d, built, head, deps.metadataKey) };
 }
 
 /** Whether someone other than costopt moved the branch since costopt last pushed it. */
@@ -145,9 +148,14 @@ async function pushedByPerson(forge: Forge, pr: PullRequest, meta: ProposalMetad
 }
 
 /** "No" answers a person gave: closed unmerged, ignored, or merged and then rolled back. */
-export async function declined(store: Store, key: string, pulls: PullRequest[]): Promise<Suppression[]> {
+export async function declined(
+  store: Store,
+  key: string,
+  pulls: PullRequest[],
+  metadataKey: MetadataKey,
+): Promise<Suppression[]> {
   const fromPulls = pulls.flatMap((p): Suppression[] => {
-    const meta = parseMetadata(p.body);
+    const meta = parseMetadata(p.body, metadataKey);
     if (meta?.kind !== "proposal") return [];
     const no =
       (p.state === "closed" && meta.closedBy !== "costopt") || (p.state === "merged" && meta.rolledBack);
@@ -165,7 +173,7 @@ export async function syncProposal(d: DesiredProposal, deps: ProposalDeps): Prom
     title: built.title,
     diff: built.diff,
     fingerprint: built.metadata.fingerprint,
-    body: body(d, built, "(not pushed)"),
+    body: body(d, built, "(not pushed)", deps.metadataKey),
   };
   const open = await forge.openPullRequestFrom(d.branch);
 
@@ -176,7 +184,7 @@ export async function syncProposal(d: DesiredProposal, deps: ProposalDeps): Prom
 
   // Closed and merged ones matter only now: a "no" a person gave before.
   const pulls = await forge.pullRequests(d.branch);
-  const material = (await declined(deps.store, d.key, pulls)).find(
+  const material = (await declined(deps.store, d.key, pulls, deps.metadataKey)).find(
     (s) => !isMaterialChange(s.proposed, built.metadata.proposed),
   );
   if (material)
@@ -232,7 +240,7 @@ async function updateOpen(
   preview: Omit<ProposalOutcome, "action" | "message">,
 ): Promise<ProposalOutcome> {
   const { forge } = deps;
-  const meta = parseMetadata(open.body);
+  const meta = parseMetadata(open.body, deps.metadataKey);
   const left = (message: string): ProposalOutcome => ({
     action: "human-push",
     message,
@@ -250,7 +258,7 @@ async function updateOpen(
           "Close this pull request to let costopt open a fresh one, or merge it as it is.",
       );
       await forge.updatePullRequest(open.number, {
-        body: withMetadata(open.body, { ...meta, humanPushSeen: open.headSha }),
+        body: withMetadata(open.body, { ...meta, humanPushSeen: open.headSha }, deps.metadataKey),
       });
     }
     return left(`#${open.number} has commits from someone else; left as is`);
@@ -299,15 +307,15 @@ async function updateOpen(
 export async function withdrawProposal(
   branch: string,
   reason: string,
-  deps: Pick<ProposalDeps, "forge">,
+  deps: Pick<ProposalDeps, "forge" | "metadataKey">,
 ): Promise<ProposalOutcome> {
   const open = await deps.forge.openPullRequestFrom(branch);
   if (!open) return { action: "none", message: reason };
-  const meta = parseMetadata(open.body);
+  const meta = parseMetadata(open.body, deps.metadataKey);
   const theirs = !meta || (await pushedByPerson(deps.forge, open, meta));
   await deps.forge.closePullRequest(open.number, {
     comment: `costopt is closing this pull request: ${reason}.`,
-    ...(meta ? { body: withMetadata(open.body, { ...meta, closedBy: "costopt" }) } : {}),
+    ...(meta ? { body: withMetadata(open.body, { ...meta, closedBy: "costopt" }, deps.metadataKey) } : {}),
     // A branch someone pushed to is theirs to keep.
     keepBranch: theirs,
   });

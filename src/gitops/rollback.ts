@@ -3,16 +3,29 @@
 // those fields since, nothing is pushed and the merged PR gets a comment naming each conflict.
 // Triggers: `/costopt rollback`, deleting a policy with rollbackOnFailure, and the cluster's
 // health-regression signal — all through requestRollback.
+// What is restored comes from costopt's own merged commit and the ledger (rollback-check.ts); a
+// description that says otherwise, or a field costopt does not edit, refuses the whole rollback.
 
+import type { TargetRef } from "../api/target.js";
+import type { PolicySource } from "../api/types.js";
 import type { Forge, PullRequest } from "../forge/types.js";
-import { BRANCH_PREFIX } from "../forge/types.js";
+import { BRANCH_PREFIX, fromBaseRepository } from "../forge/types.js";
+import { indexRepository, locateWorkload } from "../manifests/index.js";
 import type { FieldChange, Store } from "../state/types.js";
+import { plain } from "./body/format.js";
 import { renderRestored } from "./body/rollback.js";
 import { BASE_LABEL } from "./body/title.js";
 import { unifiedDiff } from "./diff.js";
 import { planRevert } from "./fields.js";
-import { type ProposalMetadata, parseMetadata, renderMetadata, withMetadata } from "./metadata.js";
+import {
+  type MetadataKey,
+  type ProposalMetadata,
+  parseMetadata,
+  renderMetadata,
+  withMetadata,
+} from "./metadata.js";
 import { commitTrailer } from "./proposals.js";
+import { checkAgainstCommit, outOfScope } from "./rollback-check.js";
 
 export const ROLLBACK_LABEL = "costopt:rollback";
 
@@ -21,6 +34,9 @@ export interface RollbackRequest {
   store: Store;
   /** Policy key (identity.ts). */
   policy: string;
+  /** The policy's workload and source: a revert edits only its documents. Absent: the policy is unknown. */
+  workload: { target: TargetRef; source?: PolicySource } | undefined;
+  metadataKey: MetadataKey;
   /** The merged proposal to revert; the newest merged, not yet reverted one when absent. */
   pullRequest?: number;
   /** Why, in words that end up in the PR ("health regression: 3 OOM kills", "requested by @alice"). */
@@ -32,7 +48,7 @@ export interface RollbackRequest {
   now?: () => Date;
 }
 
-export type RollbackAction = "opened" | "exists" | "conflict" | "nothing";
+export type RollbackAction = "opened" | "exists" | "conflict" | "refused" | "nothing";
 
 export interface RollbackResult {
   action: RollbackAction;
@@ -58,14 +74,21 @@ interface Merged {
 async function findMerged(req: RollbackRequest): Promise<Merged | undefined> {
   const pulls = await req.forge.pullRequests(`${BRANCH_PREFIX}${req.policy}`);
   for (const pr of pulls) {
-    const meta = parseMetadata(pr.body);
-    if (pr.state !== "merged" || meta?.kind !== "proposal") continue;
+    if (pr.state !== "merged" || !fromBaseRepository(req.forge, pr)) continue;
+    const meta = parseMetadata(pr.body, req.metadataKey);
+    if (meta?.kind !== "proposal" || meta.policy !== req.policy) continue;
     if (req.pullRequest !== undefined ? pr.number === req.pullRequest : !meta.rolledBack) return { pr, meta };
   }
   return undefined;
 }
 
-function revertBody(m: Merged, reason: string, fields: FieldChange[], meta: ProposalMetadata): string {
+function revertBody(
+  m: Merged,
+  reason: string,
+  fields: FieldChange[],
+  meta: ProposalMetadata,
+  key: MetadataKey,
+): string {
   return [
     `This reverts #${m.pr.number} (${m.pr.title}): ${reason}.`,
     "",
@@ -74,7 +97,7 @@ function revertBody(m: Merged, reason: string, fields: FieldChange[], meta: Prop
     "",
     renderRestored(fields, m.meta.createdFiles),
     "",
-    renderMetadata(meta),
+    renderMetadata(meta, key),
     "",
   ].join("\n");
 }
@@ -100,24 +123,53 @@ export async function requestRollback(req: RollbackRequest): Promise<RollbackRes
       reverts: pr.number,
     };
 
-  const snapshot = await forge.snapshot();
-  const files = new Map(snapshot.files.map((f) => [f.path, f.content]));
-  const plan = planRevert(files, meta.fields, meta.createdFiles);
-  if (!plan.ok) {
-    // Explain each distinct conflict once; a person asking (/costopt rollback) always gets the answer.
-    const noted = plan.conflicts.join("\n");
+  // Explain each distinct problem once; a person asking (/costopt rollback) always gets the answer.
+  const explain = async (problems: string[], why: string, after: string) => {
+    const noted = problems.join("\n");
     if (req.interactive || meta.conflictNoted !== noted) {
       await forge.comment(
         pr.number,
-        `costopt was asked to roll this change back (${req.reason}) but did not: these values changed since it was merged, ` +
-          `and a revert would overwrite someone's work.\n\n${plan.conflicts.map((c) => `- ${c}`).join("\n")}\n\n` +
-          "Restore the original values by hand (they are listed in this pull request's description).",
+        `costopt was asked to roll this change back (${req.reason}) but did not: ${why}.\n\n` +
+          `${problems.map((c) => `- ${plain(c)}`).join("\n")}\n\n${after}`,
       );
       if (meta.conflictNoted !== noted)
         await forge.updatePullRequest(pr.number, {
-          body: withMetadata(pr.body, { ...meta, conflictNoted: noted }),
+          body: withMetadata(pr.body, { ...meta, conflictNoted: noted }, req.metadataKey),
         });
     }
+  };
+  const refuse = async (problems: string[]): Promise<RollbackResult> => {
+    await explain(
+      problems,
+      "what it would restore could not be confirmed as exactly what costopt itself changed",
+      "Nothing was changed. Revert by hand if this change must go.",
+    );
+    return {
+      action: "refused",
+      message: `refused to revert #${pr.number}: ${problems.join("; ")}`,
+      conflicts: problems,
+      reverts: pr.number,
+    };
+  };
+
+  if (!req.workload) return refuse(["the policy is not known to this costopt instance"]);
+  const checked = await checkAgainstCommit(forge, req.store, pr.number, meta);
+  if (!checked.ok) return refuse(checked.problems);
+  const snapshot = await forge.snapshot();
+  const index = indexRepository(snapshot.files, { branch: snapshot.branch, repository: forge.remote });
+  const located = locateWorkload(index, req.workload.target, req.workload.source);
+  if (!located.ok) return refuse([`the policy's workload cannot be found: ${located.reason}`]);
+  const outside = outOfScope(meta.fields, meta.createdFiles, index, located);
+  if (outside.length > 0) return refuse(outside);
+
+  const files = new Map(snapshot.files.map((f) => [f.path, f.content]));
+  const plan = planRevert(files, meta.fields, meta.createdFiles);
+  if (!plan.ok) {
+    await explain(
+      plan.conflicts,
+      "these values changed since it was merged, and a revert would overwrite someone's work",
+      "Restore the original values by hand (they are listed in this pull request's description).",
+    );
     return {
       action: "conflict",
       message: `cannot revert #${pr.number}: ${plan.conflicts.join("; ")}`,
@@ -155,13 +207,13 @@ export async function requestRollback(req: RollbackRequest): Promise<RollbackRes
     branch,
     base: snapshot.branch,
     title: `costopt: revert #${pr.number} (${pr.title.replace(/^costopt: /, "")})`,
-    body: revertBody(merged, req.reason, meta.fields, revertMeta),
+    body: revertBody(merged, req.reason, meta.fields, revertMeta, req.metadataKey),
     labels: [BASE_LABEL, ROLLBACK_LABEL],
   });
   if (req.autoMerge) await forge.enableAutoMerge(revert);
   // The merged PR remembers it was rolled back, so the same change is not proposed again.
   await forge.updatePullRequest(pr.number, {
-    body: withMetadata(pr.body, { ...meta, rolledBack: revert.number }),
+    body: withMetadata(pr.body, { ...meta, rolledBack: revert.number }, req.metadataKey),
   });
   await forge.comment(pr.number, `Rolling back (${req.reason}): #${revert.number}.`);
   await req.store.suppress(req.policy, {

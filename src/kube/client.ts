@@ -71,7 +71,10 @@ export interface KubeClient {
 
 export function apiPath(r: ResourceRef, namespace?: string): string {
   const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
-  return r.namespaced && namespace ? `${base}/namespaces/${namespace}/${r.plural}` : `${base}/${r.plural}`;
+  // Encoded: a namespace read from a request (`../../api/v1/secrets`) must stay one path segment.
+  return r.namespaced && namespace
+    ? `${base}/namespaces/${encodeURIComponent(namespace)}/${r.plural}`
+    : `${base}/${r.plural}`;
 }
 
 export interface WatchEvent<T = KubeObject> {

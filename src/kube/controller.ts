@@ -6,6 +6,7 @@ import { policyTarget } from "../api/target.js";
 import type { CostOptimization, CostOptimizationStatus, ResourceChange } from "../api/types.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/metrics.js";
+import { redactText } from "../telemetry/redact.js";
 import { type KubeClient, KubeError } from "./client.js";
 import { withConditions } from "./conditions.js";
 import type { EventRecorder, EventSpec } from "./events.js";
@@ -415,8 +416,9 @@ function splitKey(key: string): [string, string] {
 }
 
 function errorMessage(err: unknown): string {
-  if (err instanceof KubeError) return `Kubernetes API ${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  // Status and Events are read by everyone with kubectl: no URL in them keeps its credentials.
+  if (err instanceof KubeError) return redactText(`Kubernetes API ${err.code}: ${err.message}`);
+  return redactText(err instanceof Error ? err.message : String(err));
 }
 
 function formatDuration(ms: number): string {

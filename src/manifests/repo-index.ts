@@ -2,6 +2,7 @@
 // and Helm charts among them, and the files it had to skip (with the reason, line and column).
 // One bad file never stops the rest of the repository from being indexed.
 
+import type { Document } from "yaml";
 import { fastParseDocuments, LEADING_ZERO } from "./fast-yaml.js";
 import { isKustomizationFile, readKustomization } from "./kustomization.js";
 import { dirOf, isUnder, repoPath } from "./paths.js";
@@ -64,12 +65,35 @@ function checkFile(f: RepoFile, path: string, maxBytes: number): Skipped | undef
 }
 
 function parseValues(content: string): { docs: unknown[]; problem?: YamlProblem; leadingZeros?: string[][] } {
-  const { docs, problem } = parseStream(content);
-  if (problem) return { docs: [], problem };
-  return {
-    docs: docs.map((d) => d.toJS() as unknown),
-    leadingZeros: docs.map((d) => leadingZeroPointers(d, LEADING_ZERO)),
-  };
+  let docs: Document.Parsed[] = [];
+  try {
+    const parsed = parseStream(content);
+    docs = parsed.docs;
+    if (parsed.problem) return { docs: [], problem: parsed.problem };
+  } catch (err) {
+    return { docs: [], problem: thrown(err, 0) };
+  }
+  // Building the data can throw too (an alias bomb over the yaml library's maxAliasCount, nesting
+  // too deep for the stack): that file is skipped and reported like malformed YAML, never the pass.
+  const values: unknown[] = [];
+  const leadingZeros: string[][] = [];
+  for (const [docIndex, d] of docs.entries()) {
+    try {
+      values.push(d.toJS() as unknown);
+      leadingZeros.push(leadingZeroPointers(d, LEADING_ZERO));
+    } catch (err) {
+      return { docs: [], problem: thrown(err, docIndex) };
+    }
+  }
+  return { docs: values, leadingZeros };
+}
+
+function thrown(err: unknown, docIndex: number): YamlProblem {
+  const message =
+    err instanceof RangeError
+      ? "nested too deeply to read"
+      : String((err as Error)?.message ?? err).split("\n")[0];
+  return { code: "invalid-yaml", message: message ?? "cannot be read", docIndex };
 }
 
 export function indexRepository(files: readonly RepoFile[], opts: IndexOptions = {}): RepoIndex {

@@ -5,6 +5,7 @@
 
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { redactUrl } from "../telemetry/redact.js";
 import {
   decodeChunkedReadResponse,
   encodeReadRequest,
@@ -17,7 +18,8 @@ import {
 export interface PrometheusConnection {
   /** Base URL, e.g. http://prometheus.monitoring:9090 (a path prefix is kept). */
   url: string;
-  bearerToken?: string;
+  /** A token, or where to read it on every request (a mounted token that is rotated, say). */
+  bearerToken?: string | (() => string);
   basicAuth?: { username: string; password: string };
   /** PEM certificate(s) to trust for https, in addition to none (they replace the system CAs). */
   ca?: string | Buffer;
@@ -84,15 +86,27 @@ export class PrometheusClient {
   readonly stats: QueryStats = { queries: 0, samplesTouched: 0 };
   private readonly base: URL;
 
-  constructor(private readonly conn: PrometheusConnection) {
+  private readonly conn: PrometheusConnection;
+
+  constructor(conn: PrometheusConnection) {
+    let base: URL;
     try {
-      this.base = new URL(conn.url.endsWith("/") ? conn.url : `${conn.url}/`);
+      base = new URL(conn.url.endsWith("/") ? conn.url : `${conn.url}/`);
     } catch {
-      throw new PrometheusError(`invalid Prometheus URL ${JSON.stringify(conn.url)}`);
+      throw new PrometheusError(`invalid Prometheus URL ${JSON.stringify(redactUrl(conn.url))}`);
     }
-    if (this.base.protocol !== "http:" && this.base.protocol !== "https:") {
-      throw new PrometheusError(`Prometheus URL must be http or https, got ${conn.url}`);
+    if (base.protocol !== "http:" && base.protocol !== "https:") {
+      throw new PrometheusError(`Prometheus URL must be http or https, got ${redactUrl(conn.url)}`);
     }
+    // user:pass@ in the URL is basic auth; it is taken out so no URL held here carries it.
+    const fromUrl =
+      base.username || base.password
+        ? { username: decodeURIComponent(base.username), password: decodeURIComponent(base.password) }
+        : undefined;
+    base.username = "";
+    base.password = "";
+    this.base = base;
+    this.conn = { ...conn, basicAuth: conn.basicAuth ?? fromUrl };
   }
 
   async queryRange(query: string, start: number, end: number, step: number): Promise<MatrixSeries[]> {
@@ -242,7 +256,9 @@ export class PrometheusClient {
       ...contentHeaders,
       "content-length": Buffer.byteLength(body),
     };
-    if (this.conn.bearerToken) headers.authorization = `Bearer ${this.conn.bearerToken}`;
+    const token =
+      typeof this.conn.bearerToken === "function" ? this.conn.bearerToken() : this.conn.bearerToken;
+    if (token) headers.authorization = `Bearer ${token}`;
     else if (this.conn.basicAuth) {
       const { username, password } = this.conn.basicAuth;
       headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`;

@@ -7,6 +7,7 @@
 // grid points as JSON (much dearer for the server). Each frame or response is folded into the shared
 // accumulator as it arrives, so memory holds at most one namespace's answer.
 
+import { redactUrl } from "../telemetry/redact.js";
 import { type SeriesSink, UsageAccumulator } from "./accumulator.js";
 import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
 import { parseValue } from "./openmetrics.js";
@@ -47,7 +48,7 @@ export class PrometheusUsageSource implements UsageSource {
   constructor(private readonly options: PrometheusSourceOptions) {
     this.client = new PrometheusClient(options);
     this.mode = options.read ?? "remote-read";
-    this.description = `prometheus ${options.url}`;
+    this.description = `prometheus ${redactUrl(options.url)}`;
   }
 
   /**

@@ -76,20 +76,23 @@ function send(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
+/**
+ * The body as text. Past 3 MiB nothing more is kept, but the rest is read (and dropped) so the
+ * caller gets its 400 instead of a reset connection.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new AdmissionError("AdmissionReview larger than 3 MiB"));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
+      if (size <= MAX_BODY) chunks.push(c);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () =>
+      size > MAX_BODY
+        ? reject(new AdmissionError("AdmissionReview larger than 3 MiB"))
+        : resolve(Buffer.concat(chunks).toString("utf8")),
+    );
     req.on("error", reject);
   });
 }

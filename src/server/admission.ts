@@ -4,6 +4,7 @@
 // label lookup, so the handlers are tested and benchmarked without a network.
 
 import { defaultingPatch } from "../api/defaults.js";
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from "../api/schema.js";
 import type { WorkloadKind } from "../api/types.js";
 import { type ValidationOptions, type Violation, validatePolicy } from "../api/validation.js";
 
@@ -51,6 +52,24 @@ export interface AdmissionOptions {
 
 export class AdmissionError extends Error {}
 
+/** Far deeper than any CostOptimization (about 8 levels inside the review); the rules recurse. */
+const MAX_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than max, measured without recursion. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+const LABEL = new RegExp(DNS1123_LABEL);
+const SUBDOMAIN = new RegExp(DNS1123_SUBDOMAIN);
+
 /** Parses and checks the envelope; a malformed review is a 400, not a denial. */
 export function parseReview(body: string): AdmissionReview & { request: AdmissionRequest } {
   let review: AdmissionReview;
@@ -59,6 +78,8 @@ export function parseReview(body: string): AdmissionReview & { request: Admissio
   } catch {
     throw new AdmissionError("body is not JSON");
   }
+  if (nestedDeeperThan(review, MAX_DEPTH))
+    throw new AdmissionError(`AdmissionReview is nested deeper than ${MAX_DEPTH} levels`);
   if (review?.kind !== "AdmissionReview" || review.apiVersion !== "admission.k8s.io/v1") {
     throw new AdmissionError("expected an admission.k8s.io/v1 AdmissionReview");
   }
@@ -139,7 +160,9 @@ async function lookup(req: AdmissionRequest, fn: LabelLookup | undefined) {
   if (!t || typeof t.name !== "string" || typeof t.kind !== "string") return undefined;
   const namespace =
     (typeof t.namespace === "string" && t.namespace) || o.metadata?.namespace || req.namespace;
-  if (!namespace) return undefined;
+  // Names from the request are checked before they become an API path: the rules deny the rest.
+  if (!namespace || namespace.length > 63 || !LABEL.test(namespace)) return undefined;
+  if (t.name.length > 253 || !SUBDOMAIN.test(t.name)) return undefined;
   try {
     return await fn({ namespace, kind: t.kind as WorkloadKind, name: t.name });
   } catch {

@@ -2,15 +2,18 @@
 // policies from the repository), state store, usage source, GitHub App (when configured), the
 // GitOps reconciler and the Service around them.
 
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { checkPolicies, validPolicies } from "../api/load.js";
-import { type Config, ConfigError } from "../config.js";
+import { type Config, ConfigError, validationOptions } from "../config.js";
 import { fetchCharts } from "../discovery/chart-artifact.js";
 import { passReader } from "../discovery/reader.js";
+import { MetadataKey } from "../gitops/metadata.js";
 import type { Cluster } from "../kube/client.js";
 import { LocalPolicies, type PolicyLoader } from "../kube/local-policies.js";
 import { KubePolicyStore, type PolicyStore } from "../kube/policy-store.js";
 import { PrometheusThrottling } from "../kube/throttling.js";
+import type { PrometheusConnection } from "../metrics/prometheus-client.js";
 import { PrometheusUsageSource } from "../metrics/prometheus-source.js";
 import { createStore } from "../state/index.js";
 import type { Store } from "../state/types.js";
@@ -33,6 +36,18 @@ export interface AssembleOptions {
   context?: string;
 }
 
+/** PROMETHEUS_URL with its credentials: a token file read per request, or basic auth from a Secret. */
+export function prometheusConnection(c: Config & { prometheusUrl: string }): PrometheusConnection {
+  const tokenFile = c.prometheusBearerTokenFile;
+  return {
+    url: c.prometheusUrl,
+    ...(tokenFile ? { bearerToken: () => readFileSync(tokenFile, "utf8").trim() } : {}),
+    ...(c.prometheusUsername !== undefined
+      ? { basicAuth: { username: c.prometheusUsername, password: c.prometheusPassword ?? "" } }
+      : {}),
+  };
+}
+
 function privateKey(c: Config): string | undefined {
   if (c.privateKey) return c.privateKey.replace(/\\n/g, "\n");
   return c.privateKeyPath ? readFileSync(c.privateKeyPath, "utf8") : undefined;
@@ -47,7 +62,7 @@ export function repositoryLoader(github: GitHubWiring, c: Config): PolicyLoader 
     const files = snapshot.files.filter(
       (f) => !prefix || f.path === prefix || f.path.startsWith(`${prefix}/`),
     );
-    return validPolicies(checkPolicies(files, { protectedNamespaces: c.protectedNamespaces }));
+    return validPolicies(checkPolicies(files, validationOptions(c)));
   };
 }
 
@@ -84,6 +99,8 @@ export async function assemble(
       "POLICY_SOURCE=repository: the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) is required",
     ]);
   }
+  // Derived from the webhook secret, which every replica shares; without the app nothing is signed that matters.
+  const metadataKey = new MetadataKey(config.webhookSecret || randomBytes(32));
   let service: Service | undefined;
   let localPolicies: LocalPolicies | undefined;
   // Outcomes are noted where the leader reads policies; resolved lazily because local policies need GitHub first.
@@ -105,6 +122,7 @@ export async function assemble(
       appId: config.appId as number,
       privateKey: key as string,
       webhookSecret: config.webhookSecret as string,
+      metadataKey,
       store,
       policies,
       telemetry,
@@ -125,9 +143,12 @@ export async function assemble(
   const reconciler = new GitOpsReconciler({
     forgeFor,
     store,
-    usage: new PrometheusUsageSource({ url: config.prometheusUrl }),
+    metadataKey,
+    usage: new PrometheusUsageSource(
+      prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl }),
+    ),
     clusterName: config.clusterName,
-    validation: { protectedNamespaces: config.protectedNamespaces },
+    validation: validationOptions(config),
     ...clock,
     // In a cluster, a HelmRelease's chart that is not in Git is read as Flux fetched it.
     ...(kube ? { extra: { charts: (needs) => fetchCharts(passReader(kube), needs) } } : {}),
@@ -140,7 +161,9 @@ export async function assemble(
     webhooks: github?.webhooks,
     telemetry,
     log,
-    throttling: new PrometheusThrottling({ url: config.prometheusUrl }),
+    throttling: new PrometheusThrottling(
+      prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl }),
+    ),
     ...clock,
   });
   return { service, store };

@@ -4,9 +4,11 @@
 // authenticated as the app's installation there. Every octokit is instrumented for /metrics.
 
 import { Probot, ProbotOctokit } from "probot";
+import { policyTarget } from "../api/target.js";
 import { costoptApp, githubForge, type PolicyRef, webhookMiddleware } from "../app.js";
 import { type ClusterReader, createSourceDiscovery, type InstallationLookup } from "../discovery/index.js";
 import type { Forge } from "../forge/types.js";
+import type { MetadataKey } from "../gitops/metadata.js";
 import { annotateOutcome, requestReconcile } from "../kube/outcomes.js";
 import type { PolicyStore } from "../kube/policy-store.js";
 import type { Store } from "../state/types.js";
@@ -22,6 +24,8 @@ export interface GitHubOptions {
   appId: number | string;
   privateKey: string;
   webhookSecret: string;
+  /** Signs and checks the metadata blocks of costopt's pull requests. */
+  metadataKey: MetadataKey;
   store: Store;
   /** Where outcomes are noted for the leader: the CRs, or the local-mode policies. */
   policies: PolicyStore;
@@ -69,6 +73,23 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
   const policyOf = (ref: PolicyRef) => o.policies.get(ref.namespace, ref.name);
   const app = costoptApp({
     store: o.store,
+    metadataKey: o.metadataKey,
+    resolvePolicy: async (ref) => {
+      const policy = await policyOf(ref);
+      if (!policy) return undefined;
+      const discovered = policy.status?.source?.repository;
+      return {
+        repository:
+          policy.spec.source?.repository ??
+          (typeof discovered === "string" ? discovered : undefined) ??
+          o.defaultRepository,
+        workload: { target: policyTarget(policy), source: policy.spec.source },
+      };
+    },
+    onUntrusted: (reason, where) => {
+      o.telemetry.untrustedEvents.inc({ reason });
+      o.log.warn("ignored a pull request event costopt cannot trust", { reason, ...where });
+    },
     clusterName: o.clusterName,
     writeIntervalMs: o.writeIntervalMs,
     now,

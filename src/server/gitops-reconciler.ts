@@ -4,6 +4,7 @@
 
 import type { CostOptimization, CostOptimizationStatus } from "../api/types.js";
 import type { ValidationOptions } from "../api/validation.js";
+import type { MetadataKey } from "../gitops/metadata.js";
 import type { EventSpec } from "../kube/events.js";
 import { outcomePending, statusAfterOutcome } from "../kube/outcomes.js";
 import type { PolicyReconciler, ReconcileResult } from "../kube/reconciler.js";
@@ -27,6 +28,7 @@ export interface GitOpsReconcilerOptions {
   forgeFor: ForgeFor;
   store: Store;
   usage: UsageSource;
+  metadataKey: MetadataKey;
   clusterName?: string;
   now?: () => Date;
   /** Extra ReconcileDeps (recommender, pricing, settings), e.g. a stub recommender in tests. */
@@ -59,6 +61,7 @@ export class GitOpsReconciler implements PolicyReconciler {
       ...(target.source ? { source: target.source } : {}),
       store: this.o.store,
       usage: this.o.usage,
+      metadataKey: this.o.metadataKey,
       clusterName: this.o.clusterName,
       now: this.now,
     });
@@ -70,6 +73,8 @@ export class GitOpsReconciler implements PolicyReconciler {
     if ("error" in target) throw new Error(target.error);
     const r = await reconcileDeleted(policy, {
       forge: target.forge,
+      ...(target.source ? { source: target.source } : {}),
+      metadataKey: this.o.metadataKey,
       store: this.o.store,
       clusterName: this.o.clusterName,
       now: this.now,
@@ -90,6 +95,8 @@ export class GitOpsReconciler implements PolicyReconciler {
     if ("error" in target) return failed(policy, "NoGitSource", target.error);
     const r = await rollbackPolicy(policy, reason, {
       forge: target.forge,
+      ...(target.source ? { source: target.source } : {}),
+      metadataKey: this.o.metadataKey,
       store: this.o.store,
       clusterName: this.o.clusterName,
       now: this.now,

@@ -4,11 +4,11 @@
 // (policies from the repository, no cluster) the single instance leads without a Lease.
 
 import { once } from "node:events";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { type Config, ConfigError } from "../config.js";
+import { type Config, ConfigError, validationOptions } from "../config.js";
 import type { Cluster, KubeClient } from "../kube/client.js";
 import { Controller } from "../kube/controller.js";
 import { KubeEventRecorder } from "../kube/events.js";
@@ -50,6 +50,7 @@ export class Service {
   private readonly kube?: Cluster;
   private readonly log: Logger;
   private http?: Server;
+  private metricsHttp?: Server;
   private https?: Server;
   private controller?: Controller;
   private health?: HealthMonitor;
@@ -103,7 +104,7 @@ export class Service {
     await this.controller?.idle();
   }
 
-  async start(): Promise<{ port: number; admissionPort?: number }> {
+  async start(): Promise<{ port: number; admissionPort?: number; metricsPort?: number }> {
     const c = this.o.config;
     const host = c.host;
     const admission = this.o.admission !== false && this.kube !== undefined;
@@ -122,20 +123,36 @@ export class Service {
         }
       }
     }
+    const tokenFile = c.metricsBearerTokenFile;
+    const metricsToken = tokenFile ? { metricsToken: () => readFileSync(tokenFile, "utf8").trim() } : {};
     this.http = createHttpService({
       registry: this.telemetry.registry,
       notReady: () => (this.started ? undefined : "starting"),
       webhooks: this.o.webhooks,
       ...(this.o.local ? { policies: () => this.o.local?.list() ?? [] } : {}),
+      serveMetrics: c.metricsPort === 0,
+      ...metricsToken,
     });
     this.http.listen(c.port, host);
     await once(this.http, "listening");
+    let metricsPort: number | undefined;
+    if (c.metricsPort !== 0) {
+      this.metricsHttp = createHttpService({
+        registry: this.telemetry.registry,
+        notReady: () => undefined,
+        metricsOnly: true,
+        ...metricsToken,
+      });
+      this.metricsHttp.listen(c.metricsPort, host);
+      await once(this.metricsHttp, "listening");
+      metricsPort = (this.metricsHttp.address() as AddressInfo).port;
+    }
     let admissionPort: number | undefined;
     const kube = this.kube;
     if (admission && kube) {
       const labels = new TtlCache<Record<string, string> | undefined>(30_000);
       const opts: AdmissionOptions = {
-        validation: { protectedNamespaces: c.protectedNamespaces },
+        validation: validationOptions(c),
         lookupLabels: (ref) =>
           labels.get(`${ref.namespace}/${ref.kind}/${ref.name}`, async () => {
             return (await getWorkload(kube, ref))?.metadata.labels ?? {};
@@ -152,8 +169,12 @@ export class Service {
     if (this.elector) this.elector.start();
     else this.serially(() => this.lead());
     this.started = true;
-    this.log.info("costopt serving", { port: (this.http.address() as AddressInfo).port, admissionPort });
-    return { port: (this.http.address() as AddressInfo).port, admissionPort };
+    this.log.info("costopt serving", {
+      port: (this.http.address() as AddressInfo).port,
+      admissionPort,
+      metricsPort,
+    });
+    return { port: (this.http.address() as AddressInfo).port, admissionPort, metricsPort };
   }
 
   /**
@@ -168,7 +189,7 @@ export class Service {
     await this.elector?.stop();
     await this.transitions;
     await Promise.all(
-      [this.http, this.https].map(
+      [this.http, this.https, this.metricsHttp].map(
         (s) =>
           s &&
           new Promise<void>((resolve) => {

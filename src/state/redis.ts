@@ -3,7 +3,7 @@
 
 import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions, ReplyError } from "ioredis";
-import { redactUrl as redact } from "../telemetry/redact.js";
+import { redactUrl } from "../telemetry/redact.js";
 import {
   DELIVERY_TTL_SECONDS,
   LEDGER_TTL_SECONDS,
@@ -44,10 +44,7 @@ export class RedisUnavailableError extends Error {
   override readonly name = "RedisUnavailableError";
 }
 
-/** redis://user:secret@host -> redis://user:***@host, for messages and logs. */
-export function redactUrl(url: string): string {
-  return redact(url, "Redis URL");
-}
+export { redactUrl };
 
 export class RedisStore implements Store {
   /** Commands waiting for a lost connection to come back; woken by "ready" and by "end". */

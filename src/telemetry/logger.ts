@@ -1,6 +1,8 @@
 // One JSON object per line on stderr, the format log collectors in a cluster parse without
 // configuration. Tests pass a silent logger or collect lines.
 
+import { redactText } from "./redact.js";
+
 export type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -22,9 +24,16 @@ export function createLogger(
     (msg: string, fields: Record<string, unknown> = {}) => {
       if (ORDER[l] < ORDER[level]) return;
       const err = fields.err instanceof Error ? { err: fields.err.message } : {};
-      write(
-        `${JSON.stringify({ time: new Date().toISOString(), level: l, msg, ...base, ...fields, ...err })}\n`,
-      );
+      // Whatever a message or field carries, no URL leaves the process with its credentials.
+      const line = JSON.stringify({
+        time: new Date().toISOString(),
+        level: l,
+        msg,
+        ...base,
+        ...fields,
+        ...err,
+      });
+      write(`${redactText(line)}\n`);
     };
   return {
     debug: log("debug"),

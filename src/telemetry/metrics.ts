@@ -18,6 +18,7 @@ export interface Telemetry {
   leader: Gauge;
   admissionRequests: Counter<"webhook" | "allowed">;
   admissionDuration: Histogram<"webhook">;
+  untrustedEvents: Counter<"reason">;
 }
 
 export function createTelemetry(opts: { defaultMetrics?: boolean } = {}): Telemetry {
@@ -91,6 +92,12 @@ export function createTelemetry(opts: { defaultMetrics?: boolean } = {}): Teleme
       help: "Time to answer one AdmissionReview, from the request's first byte to the response",
       labelNames: ["webhook"],
       buckets: [0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers,
+    }),
+    untrustedEvents: new Counter({
+      name: "costopt_untrusted_events_total",
+      help: "Pull request events that looked like costopt's but were ignored (fork, unsigned metadata, unknown policy, other repository)",
+      labelNames: ["reason"],
       registers,
     }),
     admissionRequests: new Counter({

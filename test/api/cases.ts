@@ -55,7 +55,7 @@ export const cases: Case[] = [
   },
   {
     rule: "targetWorkload.namespace is a DNS-1123 label",
-    accepted: policy(target({ namespace: "team-a" })),
+    accepted: policy(target({ namespace: "team-a" }), { namespace: "team-a" }),
     rejected: policy(target({ namespace: "team.a" })),
     message: 'spec.targetWorkload.namespace: Invalid value: "team.a"',
   },
@@ -225,8 +225,8 @@ export const cases: Case[] = [
     (ns): Case => ({
       rule: `namespace ${ns} is protected`,
       admissionOnly: true,
-      accepted: policy(target({ namespace: "default" })),
-      rejected: policy(target({ namespace: ns })),
+      accepted: policy(target({ namespace: "default" }), { namespace: "default" }),
+      rejected: policy(target({ namespace: ns }), { namespace: ns }),
       message: `spec.targetWorkload.namespace: Forbidden: namespace "${ns}" is protected`,
     }),
   ),
@@ -258,10 +258,18 @@ export const cases: Case[] = [
   {
     rule: "protected namespaces are configurable",
     admissionOnly: true,
-    accepted: policy(target({ namespace: "kube-system" })),
-    rejected: policy(target({ namespace: "payments" })),
+    accepted: policy(target({ namespace: "kube-system" }), { namespace: "kube-system" }),
+    rejected: policy(target({ namespace: "payments" }), { namespace: "payments" }),
     opts: { protectedNamespaces: ["payments"] },
     message: 'spec.targetWorkload.namespace: Forbidden: namespace "payments" is protected',
+  },
+  {
+    rule: "a policy targets only its own namespace unless it lives in a policy admin namespace",
+    admissionOnly: true,
+    accepted: policy(target({ namespace: "payments" }), { namespace: "costopt-system" }),
+    rejected: policy(target({ namespace: "payments" })),
+    message:
+      'spec.targetWorkload.namespace: Forbidden: a policy in namespace "shop" may only target workloads in "shop" (policies in costopt-system may target any namespace)',
   },
   {
     rule: "protected workloads are configurable",

@@ -19,6 +19,17 @@ describe("loading policies from YAML", () => {
     ]);
   });
 
+  it("reports a policy with an invalid metadata.name and still loads the others (local mode, the CLI)", () => {
+    const content = `${policyYaml('"Web Cost/../x"')}---\n${policyYaml("ok")}`;
+    const { policies, problems } = validPolicies(
+      checkPolicies([{ path: "p.yaml", content }], { defaultNamespace: "shop" }),
+    );
+    expect(policies.map((p) => p.metadata.name)).toEqual(["ok"]);
+    expect(problems).toEqual([
+      "p.yaml:4: metadata.name: Invalid value: \"Web Cost/../x\": must be a lowercase RFC 1123 name of at most 253 characters (a-z, 0-9 and '-')",
+    ]);
+  });
+
   it("expands List items and points a violation at the item's field", () => {
     const content = `apiVersion: v1\nkind: List\nitems:\n- apiVersion: costopt.dev/v1\n  kind: CostOptimization\n  metadata: {name: a, namespace: shop}\n  spec:\n    targetWorkload: {name: web, kind: Deployment}\n    optimizationType: CPU\n    minConfidence: 2\n`;
     const { policies, problems } = validPolicies(checkPolicies([{ path: "list.yaml", content }]));

@@ -329,6 +329,49 @@ export class FakeGitHub {
     return this;
   }
 
+  /**
+   * costopt's own proposal commit as a rollback reads it: the commit (its trailer, its one parent),
+   * the files it changes against that parent, and their contents on both sides (null: absent).
+   */
+  proposalCommit(o: {
+    head: string;
+    base: string;
+    message: string;
+    files: Record<string, [string | null, string | null]>;
+  }): this {
+    this.gitCommit(o.head, o.message, [o.base]);
+    this.scope
+      .get(`${R}/compare/${o.base}...${o.head}`)
+      .query(true)
+      .reply(200, { files: Object.keys(o.files).map((filename) => ({ filename, status: "modified" })) });
+    for (const [sha, side] of [
+      [o.base, 0],
+      [o.head, 1],
+    ] as const) {
+      // The reply sees no body here: the matcher keeps the expressions it was asked for.
+      let asked: Record<string, string> = {};
+      this.scope
+        .post("/graphql", (b) => {
+          const ok =
+            String(b.query).includes("object(expression:") && String(b.variables?.e0).startsWith(`${sha}:`);
+          if (ok) asked = b.variables;
+          return ok;
+        })
+        .reply(() => {
+          const repository = Object.fromEntries(
+            Object.entries(asked)
+              .filter(([k]) => /^e\d+$/.test(k))
+              .map(([k, expr]) => {
+                const text = o.files[expr.slice(sha.length + 1)]?.[side] ?? null;
+                return [`f${k.slice(1)}`, text === null ? null : { text, isBinary: false }];
+              }),
+          );
+          return [200, { data: { repository } }];
+        });
+    }
+    return this;
+  }
+
   /** .github/costopt.yml as Probot's context.config reads it (raw contents; 404 falls back to the owner's .github repo). */
   repoConfig(content: string | undefined): this {
     const path = `/contents/${encodeURIComponent(".github/costopt.yml")}`;

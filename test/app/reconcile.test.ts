@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
 import { GitHubForge } from "../../src/forge/github/index.js";
 import { parseMetadata } from "../../src/gitops/metadata.js";
+import { commitTrailer } from "../../src/gitops/proposals.js";
 import type { UsageSource } from "../../src/metrics/types.js";
 import type { Recommendation, Recommender } from "../../src/recommend/types.js";
 import { reconcile, reconcileDeleted, rollbackPolicy } from "../../src/reconcile.js";
@@ -17,6 +18,7 @@ import type { Store } from "../../src/state/types.js";
 import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { testOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 import { BASE_SHA, FakeGitHub } from "./github.js";
 import { WEB } from "./shop.js";
 
@@ -48,7 +50,15 @@ function forge(): GitHubForge {
 }
 
 function deps(store: Store, rec: Recommendation = recommendation(), extra: Record<string, unknown> = {}) {
-  return { forge: forge(), store, usage: noUsage, recommender: stub(rec), now: () => NOW, ...extra };
+  return {
+    forge: forge(),
+    store,
+    usage: noUsage,
+    recommender: stub(rec),
+    metadataKey: TEST_KEY,
+    now: () => NOW,
+    ...extra,
+  };
 }
 
 let gh: FakeGitHub;
@@ -73,7 +83,54 @@ async function openedBody(rec = recommendation()): Promise<{ body: string; head:
   return { body: first.bodies("createPull")[0]?.body as string, head: "c".repeat(40) };
 }
 
+/** A YAML "billion laughs": each anchor ten aliases of the one before, far over the alias cap. */
+function aliasBomb(levels = 12): string {
+  const name = (i: number) => `l${i}`;
+  const lines = [`${name(0)}: &${name(0)} [x, x, x, x, x, x, x, x, x, x]`];
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `${name(i)}: &${name(i)} [${Array(10)
+        .fill(`*${name(i - 1)}`)
+        .join(", ")}]`,
+    );
+  return `${lines.join("\n")}\n`;
+}
+
+/** A base shared by two overlays: a change for prod goes into a new patch in overlays/prod. */
+const OVERLAYS: Record<string, string> = {
+  "base/deployment.yaml": WEB.replace("  namespace: shop\n", ""),
+  "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+  "overlays/prod/kustomization.yaml": "namespace: shop\nresources:\n  - ../../base\n",
+  "overlays/dev/kustomization.yaml": "namespace: shop-dev\nresources:\n  - ../../base\n",
+};
+
+/** Scheduled scaling: a new KEDA ScaledObject file. */
+function scheduled() {
+  return recommendation({
+    scheduledScaling: {
+      fileName: "web-scaledobject.yaml",
+      scaledObject: { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "web" } },
+      windows: [{ days: [0, 6], startHour: 0, durationHours: 24, desiredReplicas: 1 }],
+      baselineReplicas: 3,
+    },
+  });
+}
+
 describe("creating a proposal", () => {
+  it("skips and reports a file the YAML reader refuses (an alias bomb, nesting too deep); the proposal still opens", async () => {
+    const deep = `a: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`;
+    gh.snapshot({ "k8s/web.yaml": WEB, "charts/bomb.yaml": aliasBomb(), "charts/deep.yaml": deep });
+    gh.pulls(BRANCH, []).commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1);
+    const result = await reconcile(policy(), deps(new MemoryStore()));
+    expect(result.proposal?.action).toBe("created");
+    expect(result.warnings).toEqual([
+      "charts/bomb.yaml: document 0: Excessive alias count indicates a resource exhaustion attack; skipped",
+      expect.stringMatching(/^charts\/deep\.yaml: document 0 .*Maximum call stack size exceeded; skipped$/),
+    ]);
+    expect(Object.keys(gh.treeFiles())).toEqual(["k8s/web.yaml"]);
+  });
+
+
   it("opens one PR with one inline-tree commit, labels, reviewers and assignees in 6 requests after reading", async () => {
     const config = "reviewers: [alice]\nteamReviewers: [sre]\nassignees: [ops]\nlabels: [finops]\n";
     gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config, "README.md": "hi" });
@@ -118,7 +175,7 @@ describe("creating a proposal", () => {
     });
     expect(pr.body).toContain("| CPU request | 500m | **250m** | -50% |");
     expect(pr.body).toContain("```mermaid\nxychart-beta");
-    const meta = parseMetadata(pr.body);
+    const meta = parseMetadata(pr.body, TEST_KEY);
     expect(meta).toMatchObject({
       policy: "shop/web-cost",
       base: BASE_SHA,
@@ -144,23 +201,10 @@ describe("creating a proposal", () => {
   });
 
   it("opens a 3-file PR (overlay patch, kustomization, KEDA ScaledObject) in 7 REST calls, reading included", async () => {
-    const files = {
-      "base/deployment.yaml": WEB.replace("  namespace: shop\n", ""),
-      "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
-      "overlays/prod/kustomization.yaml": "namespace: shop\nresources:\n  - ../../base\n",
-      "overlays/dev/kustomization.yaml": "namespace: shop-dev\nresources:\n  - ../../base\n",
-      ".github/costopt.yml": "reviewers: [alice]\nassignees: [ops]\n",
-    };
+    const files = { ...OVERLAYS, ".github/costopt.yml": "reviewers: [alice]\nassignees: [ops]\n" };
     gh.snapshot(files).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1).reviewers(1);
-    const rec = recommendation({
-      scheduledScaling: {
-        fileName: "web-scaledobject.yaml",
-        scaledObject: { apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "web" } },
-        windows: [{ days: [0, 6], startHour: 0, durationHours: 24, desiredReplicas: 1 }],
-        baselineReplicas: 3,
-      },
-    });
+    const rec = scheduled();
     const result = await reconcile(
       policy({ source: { path: "overlays/prod" } }),
       deps(new MemoryStore(), rec),
@@ -176,7 +220,7 @@ describe("creating a proposal", () => {
       "namespace: shop\nresources:\n  - ../../base\n  - web-scaledobject.yaml\npatches:\n  - path: costopt-deployment-web.yaml\n",
     );
     expect(gh.rest).toHaveLength(7);
-    const meta = parseMetadata(gh.bodies("createPull")[0]?.body);
+    const meta = parseMetadata(gh.bodies("createPull")[0]?.body, TEST_KEY);
     expect(meta?.createdFiles.sort()).toEqual([
       "overlays/prod/costopt-deployment-web.yaml",
       "overlays/prod/web-scaledobject.yaml",
@@ -195,6 +239,41 @@ describe("creating a proposal", () => {
         after: "web-scaledobject.yaml",
       },
     ]);
+  });
+
+  it("rolls a 3-file change back: the created patch and ScaledObject go, the kustomization entries with them", async () => {
+    const files = OVERLAYS;
+    const first = new FakeGitHub();
+    first.snapshot(files).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
+    first.openPull(1, BRANCH).issueUpdate(1);
+    const rec = scheduled();
+    const opened = await reconcile(
+      policy({ source: { path: "overlays/prod" } }),
+      deps(new MemoryStore(), rec),
+    );
+    expect(opened.proposal?.action).toBe("created");
+    const body = first.bodies("createPull")[0]?.body as string;
+    const written = first.treeFiles() as Record<string, string>;
+    const merged = { ...files, ...written };
+    const both = Object.fromEntries(
+      Object.keys(written).map((p) => [p, [files[p] ?? null, written[p] as string]]),
+    ) as Record<string, [string | null, string]>;
+    const pr = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
+    gh.history(BRANCH, [pr]).history(`${BRANCH}-revert-1`, []);
+    ownCommit(body, both);
+    gh.snapshot(merged).commit("r".repeat(40)).createRef().openPull(2, `${BRANCH}-revert-1`).issueUpdate(2);
+    gh.updatePull(1, BRANCH).comment(1);
+    const reverted = await rollbackPolicy(policy({ source: { path: "overlays/prod" } }), "3 OOM kills", {
+      forge: forge(),
+      metadataKey: TEST_KEY,
+      store: new MemoryStore(),
+    });
+    expect(reverted.rollback?.action, reverted.message).toBe("opened");
+    expect(gh.treeFiles()).toEqual({
+      "overlays/prod/kustomization.yaml": files["overlays/prod/kustomization.yaml"],
+      "overlays/prod/costopt-deployment-web.yaml": null,
+      "overlays/prod/web-scaledobject.yaml": null,
+    });
   });
 
   it("falls back to defaults with a warning when .github/costopt.yml is not valid YAML", async () => {
@@ -270,6 +349,35 @@ describe("creating a proposal", () => {
     expect(limited.message).toBe("1 pull requests opened in the last hour; waiting");
   });
 
+  it("refuses a policy that targets another namespace, reading and writing nothing", async () => {
+    const cross = {
+      ...policy(),
+      spec: { ...SPEC, targetWorkload: { ...SPEC.targetWorkload, namespace: "payments" } },
+    };
+    const result = await reconcile(cross, deps(new MemoryStore()));
+    expect(result).toMatchObject({ phase: "Failed", failureReason: "InvalidSpec" });
+    expect(result.message).toContain('a policy in namespace "shop" may only target workloads in "shop"');
+    expect(gh.rest).toEqual([]);
+    expect(gh.sent).toEqual([]);
+  });
+
+  it("refuses a repository outside ALLOWED_REPOSITORIES, whether named in the policy or found for it", async () => {
+    const allow = { validation: { allowedRepositories: ["acme/deploy"] } };
+    const named = await reconcile(
+      policy({ source: { repository: "Codertocat/Hello-World" } }),
+      deps(new MemoryStore(), recommendation(), allow),
+    );
+    expect(named).toMatchObject({ phase: "Failed", failureReason: "InvalidSpec" });
+    const found = await reconcile(policy(), deps(new MemoryStore(), recommendation(), allow));
+    expect(found).toMatchObject({
+      phase: "Failed",
+      failureReason: "RepositoryNotAllowed",
+      message: "repository Codertocat/Hello-World is not in the allowed repositories (acme/deploy)",
+    });
+    expect(gh.rest).toEqual([]);
+    expect(gh.sent).toEqual([]);
+  });
+
   it("refuses a policy bound to another repository or branch, naming it", async () => {
     gh.snapshot({ "k8s/web.yaml": WEB });
     const other = await reconcile(
@@ -326,7 +434,7 @@ describe("an open proposal", () => {
     expect(gh.bodies("updateRef")[0]).toEqual({ sha: "d".repeat(40), force: true });
     const update = gh.bodies("updatePull")[0] as Record<string, string>;
     expect(update.title).toBe("costopt: web right-size CPU and memory (saves $40.25/mo)");
-    expect(parseMetadata(update.body)?.head).toBe("d".repeat(40));
+    expect(parseMetadata(update.body, TEST_KEY)?.head).toBe("d".repeat(40));
     expect(gh.bodies("setLabels")[0]).toEqual({ labels: ["cost-optimization", "risk:medium"] });
   });
 
@@ -357,7 +465,7 @@ describe("an open proposal", () => {
       /^Someone pushed to this branch, so costopt will not update it/,
     );
     const noted = gh.bodies("updatePull")[0]?.body as string;
-    expect(parseMetadata(noted)?.humanPushSeen).toBe(theirs);
+    expect(parseMetadata(noted, TEST_KEY)?.humanPushSeen).toBe(theirs);
 
     gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
       { number: 1, branch: BRANCH, body: noted, headSha: theirs },
@@ -399,7 +507,7 @@ describe("an open proposal", () => {
     );
     const close = gh.bodies("updatePull")[0] as Record<string, string>;
     expect(close.state).toBe("closed");
-    expect(parseMetadata(close.body)?.closedBy).toBe("costopt");
+    expect(parseMetadata(close.body, TEST_KEY)?.closedBy).toBe("costopt");
   });
 });
 
@@ -483,6 +591,18 @@ describe("concurrency and rate limits", () => {
   });
 });
 
+/** costopt's own proposal commit behind a PR body, as the forge shows it to a rollback. */
+function ownCommit(body: string, files: Record<string, [string | null, string | null]>) {
+  const meta = parseMetadata(body, TEST_KEY);
+  if (!meta) throw new Error("the body has no costopt metadata");
+  gh.proposalCommit({
+    head: meta.head,
+    base: meta.base,
+    message: `costopt: web\n\n${commitTrailer(meta.policy, meta.fingerprint)}\n`,
+    files,
+  });
+}
+
 describe("deleting a policy and health regressions", () => {
   it("closes the open proposal and reverts the merged one when the policy had rollbackOnFailure", async () => {
     const { body } = await openedBody();
@@ -491,6 +611,7 @@ describe("deleting a policy and health regressions", () => {
     gh.openCount([]); // withdraw: nothing open
     gh.history(BRANCH, [merged]); // rollback: find the merged proposal
     gh.history(`${BRANCH}-revert-1`, []);
+    ownCommit(body, { "k8s/web.yaml": [WEB, after] });
     gh.snapshot({ "k8s/web.yaml": after })
       .commit("r".repeat(40))
       .createRef()
@@ -499,6 +620,7 @@ describe("deleting a policy and health regressions", () => {
     gh.updatePull(1, BRANCH).comment(1);
     const result = await reconcileDeleted(policy({ rollbackOnFailure: true }), {
       forge: forge(),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
       now: () => NOW,
     });
@@ -517,7 +639,7 @@ describe("deleting a policy and health regressions", () => {
     );
     expect(revertBody).not.toMatch(/\n\n\n/);
     expect(gh.bodies("issueUpdate")[0]).toEqual({ labels: ["cost-optimization", "costopt:rollback"] });
-    expect(parseMetadata(gh.bodies("updatePull")[0]?.body)?.rolledBack).toBe(2);
+    expect(parseMetadata(gh.bodies("updatePull")[0]?.body, TEST_KEY)?.rolledBack).toBe(2);
     expect(gh.bodies("comment")[0]?.body).toBe(
       "Rolling back (the policy was deleted with rollbackOnFailure): #2.",
     );
@@ -528,11 +650,13 @@ describe("deleting a policy and health regressions", () => {
     const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
     const merged = { number: 1, branch: BRANCH, body, state: "closed" as const, merged: true };
     gh.history(BRANCH, [merged]).history(`${BRANCH}-revert-1`, []);
+    ownCommit(body, { "k8s/web.yaml": [WEB, after] });
     gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") })
       .comment(1)
       .updatePull(1, BRANCH);
     const conflict = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
       forge: forge(),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
     });
     expect(conflict).toMatchObject({
@@ -548,15 +672,18 @@ describe("deleting a policy and health regressions", () => {
     // The same regression signalled again: the conflict is not explained a second time.
     const noted = gh.bodies("updatePull")[0]?.body as string;
     gh.history(BRANCH, [{ ...merged, body: noted }]).history(`${BRANCH}-revert-1`, []);
+    ownCommit(body, { "k8s/web.yaml": [WEB, after] });
     gh.snapshot({ "k8s/web.yaml": after.replace("cpu: 250m", "cpu: 333m") });
     const again = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
       forge: forge(),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
     });
     expect(again.rollback?.action).toBe("conflict");
     expect(gh.bodies("comment")).toHaveLength(1);
 
     gh.history(BRANCH, [merged]).history(`${BRANCH}-revert-1`, []);
+    ownCommit(body, { "k8s/web.yaml": [WEB, after] });
     gh.snapshot({ "k8s/web.yaml": after })
       .commit("r".repeat(40))
       .createRef()
@@ -565,6 +692,7 @@ describe("deleting a policy and health regressions", () => {
     gh.autoMerge("PR_node_2").updatePull(1, BRANCH).comment(1);
     const reverted = await rollbackPolicy(policy({ autoApply: true }), "3 OOM kills in 10 minutes", {
       forge: forge(),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
     });
     expect(reverted.rollback?.action).toBe("opened");

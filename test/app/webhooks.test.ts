@@ -14,10 +14,18 @@ import {
   type PolicyRef,
   policyRef,
   type ReevaluateRequest,
+  type UntrustedReason,
   webhookMiddleware,
 } from "../../src/app.js";
-import { type ProposalMetadata, parseMetadata, withMetadata } from "../../src/gitops/metadata.js";
+import {
+  MetadataKey,
+  type ProposalMetadata,
+  parseMetadata,
+  renderMetadata,
+  withMetadata,
+} from "../../src/gitops/metadata.js";
 import type { PullRequestOutcome } from "../../src/gitops/outcome.js";
+import { commitTrailer } from "../../src/gitops/proposals.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { RedisStore } from "../../src/state/redis.js";
 import type { Store } from "../../src/state/types.js";
@@ -29,6 +37,7 @@ import {
   push,
 } from "../fixtures/webhooks/index.js";
 import { TestOctokit } from "../forge/octokit.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 import { FakeGitHub } from "./github.js";
 import { WEB } from "./shop.js";
 
@@ -58,8 +67,15 @@ const META: ProposalMetadata = {
   proposed: { "app/cpuRequest": 250 },
   monthlySavings: 40.25,
 };
-const BODY = withMetadata("costopt proposes to right-size CPU and memory.", META);
+const BODY = withMetadata("costopt proposes to right-size CPU and memory.", META, TEST_KEY);
 const MERGED_WEB = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
+/** costopt's own commit behind META, as GitHub shows it to a rollback. */
+const OWN_COMMIT = {
+  head: META.head,
+  base: META.base,
+  message: `costopt: web right-size CPU and memory\n\n${commitTrailer(META.policy, META.fingerprint)}\n`,
+  files: { "k8s/web.yaml": [WEB, MERGED_WEB] as [string, string] },
+};
 const merged: PullOptions = {
   number: 1,
   branch: BRANCH,
@@ -74,12 +90,24 @@ let gh: FakeGitHub;
 let store: Store;
 let outcomes: (PullRequestOutcome & { ref: PolicyRef })[];
 let reevaluated: ReevaluateRequest[];
+let untrusted: UntrustedReason[];
 let probot: Probot;
 let app: ReturnType<typeof costoptApp>;
+
+/** The policy as the cluster knows it: its workload and the repository its proposals live in. */
+const SHOP_POLICY = {
+  repository: "Codertocat/Hello-World",
+  workload: { target: { namespace: "shop", kind: "Deployment" as const, name: "web" } },
+};
 
 function setup(extra: Partial<AppOptions> = {}) {
   app = costoptApp({
     store,
+    metadataKey: TEST_KEY,
+    resolvePolicy: async (ref) => (ref.key === "shop/web-cost" ? SHOP_POLICY : undefined),
+    onUntrusted: (reason) => {
+      untrusted.push(reason);
+    },
     writeIntervalMs: 0,
     now: () => new Date("2026-11-26T06:00:00Z"),
     onOutcome: (o) => {
@@ -105,6 +133,7 @@ beforeEach(() => {
   store = new MemoryStore();
   outcomes = [];
   reevaluated = [];
+  untrusted = [];
   setup();
 });
 afterEach(() => {
@@ -145,7 +174,7 @@ describe("pull_request.closed", () => {
   it("does not treat its own close (recommendation gone) as a person declining", async () => {
     await deliver(
       "pull_request",
-      pullRequestClosed({ ...open, body: withMetadata(BODY, { ...META, closedBy: "costopt" }) }),
+      pullRequestClosed({ ...open, body: withMetadata(BODY, { ...META, closedBy: "costopt" }, TEST_KEY) }),
     );
     expect(outcomes.map((o) => o.kind)).toEqual(["withdrawn"]);
     expect(await store.suppressions("shop/web-cost")).toEqual([]);
@@ -153,7 +182,7 @@ describe("pull_request.closed", () => {
 
   it("reports RolledBack and forgets the ledger entry when a revert is merged", async () => {
     await deliver("pull_request", pullRequestClosed({ ...merged, mergeSha: "m".repeat(40) }));
-    const revertBody = withMetadata("revert", { ...META, kind: "revert", revertOf: 1 });
+    const revertBody = withMetadata("revert", { ...META, kind: "revert", revertOf: 1 }, TEST_KEY);
     await deliver(
       "pull_request",
       pullRequestClosed({ number: 2, branch: REVERT, body: revertBody, merged: true }),
@@ -183,9 +212,8 @@ describe("pull_request.closed", () => {
 describe("/costopt commands", () => {
   it("rollback opens a revert PR restoring exactly the originals on the current default branch", async () => {
     gh.installationToken().pull(merged).permission("alice", "write");
-    gh.history(BRANCH, [merged])
-      .history(REVERT, [])
-      .snapshot({ "k8s/web.yaml": MERGED_WEB, "README.md": "x" });
+    gh.history(BRANCH, [merged]).history(REVERT, []).proposalCommit(OWN_COMMIT);
+    gh.snapshot({ "k8s/web.yaml": MERGED_WEB, "README.md": "x" });
     gh.commit("r".repeat(40))
       .createRef()
       .openPull(2, REVERT)
@@ -204,9 +232,9 @@ describe("/costopt commands", () => {
     const pr = gh.bodies("createPull")[0] as Record<string, string>;
     expect(pr).toMatchObject({ head: REVERT, base: "master" });
     expect(pr.body).toContain("This reverts #1");
-    expect(parseMetadata(pr.body)).toMatchObject({ kind: "revert", revertOf: 1 });
+    expect(parseMetadata(pr.body, TEST_KEY)).toMatchObject({ kind: "revert", revertOf: 1 });
     expect(gh.bodies("issueUpdate")[0]).toEqual({ labels: ["cost-optimization", "costopt:rollback"] });
-    expect(parseMetadata(gh.bodies("updatePull")[0]?.body)?.rolledBack).toBe(2);
+    expect(parseMetadata(gh.bodies("updatePull")[0]?.body, TEST_KEY)?.rolledBack).toBe(2);
     expect(gh.bodies("comment").map((c) => c.body)).toEqual([
       "Rolling back (requested by @alice): #2.",
       "@alice, opened #2 to revert #1.",
@@ -220,6 +248,7 @@ describe("/costopt commands", () => {
     gh.installationToken().pull(merged).permission("alice", "admin");
     gh.history(BRANCH, [merged])
       .history(REVERT, [])
+      .proposalCommit(OWN_COMMIT)
       .snapshot({ "k8s/web.yaml": MERGED_WEB.replace("cpu: 250m", "cpu: 300m") });
     gh.comment(1).updatePull(1, BRANCH);
     await deliver(
@@ -336,6 +365,137 @@ describe("/costopt commands", () => {
     );
     await deliver("issue_comment", pullRequestComment({ number: 1, body: "LGTM", user: "alice" }));
     expect(gh.bodies("comment")).toHaveLength(1);
+  });
+});
+
+describe("trust: nothing a PR description or a fork says decides what costopt commits", () => {
+  const IMAGE = "/spec/template/spec/containers/0/image";
+  const nothingCommitted = () => {
+    expect(gh.bodies("tree")).toEqual([]);
+    expect(gh.bodies("createPull")).toEqual([]);
+    expect(gh.rest.filter((r) => r.startsWith("DELETE"))).toEqual([]);
+  };
+
+  it("ignores a metadata block someone edited (its signature no longer matches), and counts it", async () => {
+    const forged = withMetadata(
+      "costopt proposes to right-size CPU and memory.",
+      {
+        ...META,
+        fields: [
+          {
+            path: "k8s/web.yaml",
+            document: 0,
+            pointer: IMAGE,
+            before: "evil/miner:1",
+            after: "example/web:1.0",
+          },
+        ],
+      },
+      new MetadataKey("not-the-app-secret"),
+    );
+    gh.installationToken().pull({ ...merged, body: forged });
+    await deliver(
+      "issue_comment",
+      pullRequestComment({ number: 1, body: "/costopt rollback", user: "alice" }),
+    );
+    await deliver("pull_request", pullRequestClosed({ ...merged, body: forged }));
+    nothingCommitted();
+    expect(gh.bodies("comment")).toEqual([]);
+    expect(outcomes).toEqual([]);
+    expect(await store.applied("shop/web-cost")).toEqual([]);
+    expect(untrusted).toEqual(["unsigned-metadata", "unsigned-metadata"]);
+  });
+
+  it("reads only the block at the end of the body: one a file or container name smuggled in earlier is text", async () => {
+    const smuggled = renderMetadata({ ...META, policy: "shop/other" }, TEST_KEY);
+    const body = withMetadata(`Changes \`${smuggled}\` in k8s/web.yaml`, META, TEST_KEY);
+    expect(parseMetadata(body, TEST_KEY)?.policy).toBe("shop/web-cost");
+    expect(parseMetadata(`${BODY}\n\nAppended by someone: ${smuggled} see above`, TEST_KEY)).toBeUndefined();
+  });
+
+  it("refuses a rollback whose signed description names a field costopt's own commit never changed", async () => {
+    const lying = withMetadata(
+      "costopt proposes to right-size CPU and memory.",
+      {
+        ...META,
+        fields: [
+          ...META.fields,
+          {
+            path: "k8s/web.yaml",
+            document: 0,
+            pointer: IMAGE,
+            before: "evil/miner:1",
+            after: "example/web:1.0",
+          },
+        ],
+      },
+      TEST_KEY,
+    );
+    const pr = { ...merged, body: lying };
+    gh.installationToken().pull(pr).permission("alice", "write");
+    gh.pulls(BRANCH, [pr]).pulls(REVERT, []).proposalCommit(OWN_COMMIT).comment(1).updatePull(1, BRANCH);
+    await deliver(
+      "issue_comment",
+      pullRequestComment({ number: 1, body: "/costopt rollback", user: "alice" }),
+    );
+    nothingCommitted();
+    const [comment] = gh.bodies("comment").map((c) => c.body as string);
+    expect(comment).toContain("could not be confirmed as exactly what costopt itself changed");
+    expect(comment).toContain(
+      `k8s/web.yaml (document 0) ${IMAGE}: the recorded original is not what costopt's commit changed`,
+    );
+    expect(comment).toContain("Nothing was changed.");
+  });
+
+  it("refuses to restore fields costopt does not edit, even when its commit really changed them", async () => {
+    const privileged = WEB.replace(
+      "image: example/web:1.0",
+      "image: example/web:1.0\n          securityContext:\n            privileged: true",
+    );
+    const SC = "/spec/template/spec/containers/0/securityContext";
+    const meta = {
+      ...META,
+      fields: [{ path: "k8s/web.yaml", document: 0, pointer: SC, before: { privileged: true } }],
+    };
+    const body = withMetadata("costopt proposes…", meta, TEST_KEY);
+    const pr = { ...merged, body };
+    gh.installationToken().pull(pr).permission("alice", "write");
+    gh.pulls(BRANCH, [pr]).pulls(REVERT, []);
+    gh.proposalCommit({ ...OWN_COMMIT, files: { "k8s/web.yaml": [privileged, WEB] } });
+    gh.snapshot({ "k8s/web.yaml": WEB }).comment(1).updatePull(1, BRANCH);
+    await deliver(
+      "issue_comment",
+      pullRequestComment({ number: 1, body: "/costopt rollback", user: "alice" }),
+    );
+    nothingCommitted();
+    expect(gh.bodies("comment")[0]?.body).toContain(
+      `k8s/web.yaml (document 0) ${SC} changes ${SC}/privileged, which costopt does not edit`,
+    );
+  });
+
+  it("ignores a fork's pull request from a branch named costopt/<policy>: no outcome, no suppression, no branch deleted", async () => {
+    const fork = { ...open, headRepo: "mallory/Hello-World" };
+    await deliver("pull_request", pullRequestClosed(fork));
+    await deliver("pull_request", pullRequestClosed({ ...merged, headRepo: "mallory/Hello-World" }));
+    gh.installationToken().pull(fork);
+    await deliver("issue_comment", pullRequestComment({ number: 1, body: "/costopt ignore", user: "alice" }));
+    nothingCommitted();
+    expect(gh.bodies("comment")).toEqual([]);
+    expect(outcomes).toEqual([]);
+    expect(await store.suppressions("shop/web-cost")).toEqual([]);
+    expect(await store.applied("shop/web-cost")).toEqual([]);
+    expect(untrusted).toEqual(["fork", "fork", "fork"]);
+  });
+
+  it("ignores a merge in another repository of the installation (a sandbox) for the production policy", async () => {
+    const payload = pullRequestClosed(merged);
+    payload.repository.full_name = "Codertocat/sandbox";
+    payload.repository.name = "sandbox";
+    payload.pull_request.head.repo.full_name = "Codertocat/sandbox";
+    await deliver("pull_request", payload);
+    expect(outcomes).toEqual([]);
+    expect(await store.applied("shop/web-cost")).toEqual([]);
+    expect(untrusted).toEqual(["other-repository"]);
   });
 });
 

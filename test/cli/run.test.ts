@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { formatReport, runOnce } from "../../src/cli/run.js";
 import { LocalForge } from "../../src/forge/local/index.js";
-import { parseMetadata } from "../../src/gitops/metadata.js";
+import { MetadataKey, parseMetadata } from "../../src/gitops/metadata.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
 import { openUsageSource } from "../../src/metrics/open.js";
 import { type UsageSource, workloadKey } from "../../src/metrics/types.js";
@@ -88,6 +88,7 @@ describe("costopt run against a local git repository", () => {
     const policies = join(work, "policy.yaml");
     writeFileSync(policies, POLICY);
     const forge = new LocalForge({ dir: repo });
+    const key = new MetadataKey(await forge.metadataSecret());
     const base = sh(repo, "rev-parse", "main");
 
     // Run 1: the app uses a fraction of its 2 CPUs -> a proposal opens.
@@ -99,7 +100,7 @@ describe("costopt run against a local git repository", () => {
     expect(pr).toMatchObject({ number: 1, state: "open", branch: "costopt/shop/web-cost", base: "main" });
     expect(pr?.title).toMatch(/^costopt: web right-size CPU \(saves \$[\d.,]+\/mo\)$/);
     expect(pr?.labels).toContain("cost-optimization");
-    const meta1 = parseMetadata(pr?.body);
+    const meta1 = parseMetadata(pr?.body, key);
     expect(meta1?.fields).toEqual([
       expect.objectContaining({
         path: "k8s/web.yaml",
@@ -131,9 +132,9 @@ describe("costopt run against a local git repository", () => {
     expect(second.results[0]?.proposal?.action, second.results[0]?.message).toBe("updated");
     const pulls = await forge.allPullRequests();
     expect(pulls).toHaveLength(1);
-    expect(parseMetadata(pulls[0]?.body)?.fingerprint).not.toBe(meta1?.fingerprint);
+    expect(parseMetadata(pulls[0]?.body, key)?.fingerprint).not.toBe(meta1?.fingerprint);
     expect(sh(repo, "rev-list", "--count", "main..costopt/shop/web-cost")).toBe("1");
-    expect(parseMetadata(pulls[0]?.body)?.head).toBe(sh(repo, "rev-parse", "costopt/shop/web-cost"));
+    expect(parseMetadata(pulls[0]?.body, key)?.head).toBe(sh(repo, "rev-parse", "costopt/shop/web-cost"));
 
     // Run 3: the workload stopped reporting -> no recommendation -> the PR is closed with a comment.
     const third = await runOnce({

@@ -21,6 +21,7 @@ import {
   expectProposal,
   policySpec,
   RunningCostopt,
+  SERVICE_METADATA_KEY,
   webDeployment,
 } from "../support/costopt-service.js";
 import type { RunningPrometheus } from "../support/prometheus.js";
@@ -115,7 +116,10 @@ describe("costopt serve, end to end", () => {
     expect(proposal?.body).toContain(`source prometheus ${prometheus.url}`);
     expect(proposal?.body).toContain("| CPU request | 500m | **250m** | -50% |");
     expect(gh.bodies("issueUpdate")).toEqual([{ labels: ["cost-optimization", "risk:medium"] }]);
-    expect(parseMetadata(proposal?.body)).toMatchObject({ policy: `shop/web-cost`, kind: "proposal" });
+    expect(parseMetadata(proposal?.body, SERVICE_METADATA_KEY)).toMatchObject({
+      policy: `shop/web-cost`,
+      kind: "proposal",
+    });
 
     // 2. Merged on GitHub: the signed webhook reaches the service's port -> Applied with counters.
     const opened = { number: 1, branch, title: proposal?.title as string, body: proposal?.body as string };
@@ -148,6 +152,13 @@ describe("costopt serve, end to end", () => {
     const revertTree = { "k8s/web.yaml": MERGED_WEB, "README.md": "# shop\n" };
     const mergedPr = { ...opened, state: "closed" as const, merged: true };
     gh.history(branch, [mergedPr]).history(revertBranch, []);
+    const own = parseMetadata(proposal?.body, SERVICE_METADATA_KEY);
+    gh.proposalCommit({
+      head: own?.head as string,
+      base: own?.base as string,
+      message: gh.bodies("commit")[0]?.message,
+      files: { "k8s/web.yaml": [WEB, MERGED_WEB] },
+    });
     gh.snapshot(revertTree, "f".repeat(40), "3".repeat(40))
       .commit("r".repeat(40))
       .createRef()

@@ -13,6 +13,7 @@ import { renderSummary } from "../../src/gitops/body/summary.js";
 import { describeChange, labelsFor, renderTitle } from "../../src/gitops/body/title.js";
 import { type ProposalMetadata, parseMetadata } from "../../src/gitops/metadata.js";
 import type { PlacementChange, Recommendation, ScheduledScalingChange } from "../../src/recommend/types.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 import { recommendation, SPEC } from "./recommendation.js";
 
 const FIELDS = [
@@ -271,6 +272,7 @@ describe("body sections", () => {
       fields: FIELDS,
       createdFiles: [],
       metadata,
+      metadataKey: TEST_KEY,
     });
     for (const heading of [
       "### Changes",
@@ -281,6 +283,6 @@ describe("body sections", () => {
       "### Rolling back",
     ])
       expect(body).toContain(heading);
-    expect(parseMetadata(body)).toEqual(metadata);
+    expect(parseMetadata(body, TEST_KEY)).toEqual(metadata);
   });
 });

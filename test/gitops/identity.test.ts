@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fingerprint, isMaterialChange } from "../../src/gitops/fingerprint.js";
 import { policyKey, policyKeyFromBranch, proposalBranch } from "../../src/gitops/identity.js";
 import { parseMetadata, renderMetadata, withMetadata } from "../../src/gitops/metadata.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 
 const field = (after: unknown) => ({
   path: "a.yaml",
@@ -55,21 +56,21 @@ describe("metadata block", () => {
   };
 
   it("hides in an HTML comment and parses back, originals included", () => {
-    const block = renderMetadata(meta);
-    expect(block).toMatch(/^<!-- costopt:metadata [A-Za-z0-9+/=]+ -->$/);
-    expect(parseMetadata(`text\n\n${block}\n`)?.fields[0]?.before).toBe(3);
+    const block = renderMetadata(meta, TEST_KEY);
+    expect(block).toMatch(/^<!-- costopt:metadata [A-Za-z0-9+/=]+ [0-9a-f]{64} -->$/);
+    expect(parseMetadata(`text\n\n${block}\n`, TEST_KEY)?.fields[0]?.before).toBe(3);
   });
 
   it("ignores bodies without a block or with a corrupt one", () => {
-    expect(parseMetadata("hello")).toBeUndefined();
-    expect(parseMetadata("<!-- costopt:metadata bm90IGpzb24= -->")).toBeUndefined();
-    expect(parseMetadata(null)).toBeUndefined();
+    expect(parseMetadata("hello", TEST_KEY)).toBeUndefined();
+    expect(parseMetadata("<!-- costopt:metadata bm90IGpzb24= -->", TEST_KEY)).toBeUndefined();
+    expect(parseMetadata(null, TEST_KEY)).toBeUndefined();
   });
 
   it("replaces the block in place", () => {
-    const body = withMetadata("text", meta);
-    const updated = withMetadata(body, { ...meta, head: "h2" });
+    const body = withMetadata("text", meta, TEST_KEY);
+    const updated = withMetadata(body, { ...meta, head: "h2" }, TEST_KEY);
     expect(updated.match(/costopt:metadata/g)).toHaveLength(1);
-    expect(parseMetadata(updated)?.head).toBe("h2");
+    expect(parseMetadata(updated, TEST_KEY)?.head).toBe("h2");
   });
 });

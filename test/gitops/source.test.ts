@@ -12,6 +12,7 @@ import type { Recommender } from "../../src/recommend/types.js";
 import { type GitSource, reconcile, snapshotIndex } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { makeRepo, sh } from "../forge/local-repo.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 import { recommendation, SPEC } from "./recommendation.js";
 
 const deployment = (cpu: string) => `apiVersion: apps/v1
@@ -65,6 +66,7 @@ describe("a discovered Git source", () => {
       forge,
       store: new MemoryStore(),
       usage: noUsage,
+      metadataKey: TEST_KEY,
       recommender: stub,
       source: discovered,
       now: () => new Date("2026-11-26T06:00:00Z"),
@@ -91,6 +93,7 @@ describe("a discovered Git source", () => {
       forge: new LocalForge({ dir }),
       store: new MemoryStore(),
       usage: noUsage,
+      metadataKey: TEST_KEY,
       recommender: stub,
       now: () => new Date("2026-11-26T06:00:00Z"),
     });

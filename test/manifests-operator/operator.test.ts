@@ -6,6 +6,7 @@ import { parseAllDocuments } from "yaml";
 import { costoptApp } from "../../src/app.js";
 import { DISCOVERY_RBAC_RULES } from "../../src/discovery/rbac.js";
 import { MemoryStore } from "../../src/state/memory.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../manifests/operator");
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes documents of many shapes, probed by path in assertions.
@@ -123,9 +124,34 @@ describe("the operator Deployment", () => {
     expect(c.ports).toEqual([
       { name: "http", containerPort: 8080 },
       { name: "webhook", containerPort: 8443 },
+      { name: "metrics", containerPort: 9102 },
     ]);
     const secret = find("Certificate", "costopt-webhook")[0]?.spec.secretName;
     expect(dep?.spec.template.spec.volumes).toContainEqual({ name: "tls", secret: { secretName: secret } });
+  });
+
+  it("serves /metrics on its own port, which a NetworkPolicy opens only to the monitoring namespace", () => {
+    expect(c.env).toContainEqual({ name: "METRICS_PORT", value: "9102" });
+    const [policy] = find("NetworkPolicy", "costopt");
+    expect(policy?.spec.podSelector.matchLabels).toEqual(dep?.spec.selector.matchLabels);
+    expect(policy?.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+    const ingress = (policy?.spec.ingress ?? []) as { from?: unknown[]; ports: { port: string }[] }[];
+    // Webhooks and admission from anywhere (no stable source address); metrics from monitoring only.
+    expect(ingress.find((r) => r.ports.some((p) => p.port === "http"))?.from).toBeUndefined();
+    expect(ingress.find((r) => r.ports.some((p) => p.port === "metrics"))).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+      ports: [{ port: "metrics" }],
+    });
+    const egressPorts = ((policy?.spec.egress ?? []) as { ports: { port: number }[] }[]).flatMap((r) =>
+      r.ports.map((p) => p.port),
+    );
+    expect([...new Set(egressPorts)].sort((a, b) => a - b)).toEqual([53, 443, 6379, 6443, 9090]);
+  });
+
+  it("builds on a base image pinned by digest", () => {
+    const from = readFileSync(join(root, "../../Dockerfile"), "utf8").match(/^FROM \S+/gm) ?? [];
+    expect(from.length).toBeGreaterThan(0);
+    for (const line of from) expect(line).toMatch(/^FROM [^@\s]+@sha256:[0-9a-f]{64}$/);
   });
 
   it("is covered by a PodDisruptionBudget that keeps one replica", () => {
@@ -177,7 +203,7 @@ describe("app.yml, the GitHub App manifest", () => {
 
   it("subscribes to every event the app handles (installation events come to every app)", () => {
     const handled: string[] = [];
-    costoptApp({ store: new MemoryStore() })({
+    costoptApp({ store: new MemoryStore(), metadataKey: TEST_KEY, resolvePolicy: async () => undefined })({
       on: (events: string | string[]) => handled.push(...[events].flat()),
     } as never);
     const needed = [...new Set(handled.map((e) => e.split(".")[0] as string))].filter(

@@ -102,6 +102,28 @@ describe("PrometheusClient against a misbehaving server", () => {
     expect(seen[1]?.headers.authorization).toBe(`Basic ${Buffer.from("u:p").toString("base64")}`);
   });
 
+  it("takes credentials out of the URL as basic auth, reads a token file per request, and never shows the password", async () => {
+    const url = await serve((_req, _body, res) => json(res, 200, success));
+    const withCreds = url.replace("http://", "http://costopt:hunter%232@");
+    await new PrometheusClient({ url: withCreds }).query("up", 5);
+    expect(seen[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from("costopt:hunter#2").toString("base64")}`,
+    );
+    let token = "first";
+    const client = new PrometheusClient({ url, bearerToken: () => token });
+    await client.query("up", 5);
+    token = "rotated";
+    await client.query("up", 5);
+    expect(seen.slice(1).map((s) => s.headers.authorization)).toEqual(["Bearer first", "Bearer rotated"]);
+    expect(new PrometheusUsageSource({ url: withCreds }).description).toBe(
+      `prometheus ${url.replace("http://", "http://costopt:***@")}/`,
+    );
+    // Malformed, with a password: the error names the URL without it.
+    const bad = () => new PrometheusClient({ url: "http://costopt:hunter2@bad host:9090" });
+    expect(bad).toThrow(/invalid Prometheus URL "http:\/\/costopt:\*\*\*@bad host:9090"/);
+    expect(bad).not.toThrow(/hunter2/);
+  });
+
   it("rejects a URL that is not http(s)", () => {
     expect(() => new PrometheusClient({ url: "ftp://x" })).toThrow(/must be http or https/);
     expect(() => new PrometheusClient({ url: "not a url" })).toThrow(/invalid Prometheus URL/);

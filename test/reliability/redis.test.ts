@@ -12,7 +12,12 @@ import type { RedisStore } from "../../src/state/redis.js";
 import type { FakeGitHub } from "../app/github.js";
 import { WEB } from "../app/shop.js";
 import { pullRequest, pullRequestClosed, push, REPOSITORY } from "../fixtures/webhooks/index.js";
-import { expectHead, expectInstallation, policySpec } from "../support/costopt-service.js";
+import {
+  expectHead,
+  expectInstallation,
+  policySpec,
+  SERVICE_METADATA_KEY,
+} from "../support/costopt-service.js";
 import { waitFor } from "../support/wait.js";
 import { environment } from "./environment.js";
 
@@ -46,7 +51,7 @@ describe("Redis stopped in the middle of a run and started again", () => {
 
     // A push to master makes the service look again: it finds #1 by its branch and metadata.
     const pr = { number: 1, branch, title: opened[0]?.title, body: opened[0]?.body as string };
-    expect(parseMetadata(pr.body)?.policy).toBe("shop/web-cost");
+    expect(parseMetadata(pr.body, SERVICE_METADATA_KEY)?.policy).toBe("shop/web-cost");
     gh.repoConfig(undefined);
     expectHead(gh);
     gh.pulls(branch, [{ ...pr, headSha: "c".repeat(40), labels: ["cost-optimization", "risk:medium"] }]);

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { type ProposalMetadata, withMetadata } from "../../src/gitops/metadata.js";
 import { WEB } from "../app/shop.js";
 import { pullRequestClosed } from "../fixtures/webhooks/index.js";
-import { CR, expectInstallation, policySpec } from "../support/costopt-service.js";
+import { CR, expectInstallation, policySpec, SERVICE_METADATA_KEY } from "../support/costopt-service.js";
 import { environment } from "./environment.js";
 
 const env = environment();
@@ -35,7 +35,7 @@ const META: ProposalMetadata = {
 const MERGED = pullRequestClosed({
   number: 1,
   branch: "costopt/shop/web-cost",
-  body: withMetadata("costopt proposes to right-size CPU.", META),
+  body: withMetadata("costopt proposes to right-size CPU.", META, SERVICE_METADATA_KEY),
   merged: true,
   mergeSha: "m".repeat(40),
 });
@@ -102,5 +102,24 @@ describe("webhook deliveries", () => {
     expect((await costopt.deliver("pull_request", MERGED, { id })).status).toBe(200);
     await costopt.waitForStatus("Applied", (s) => s.phase === "Applied");
     expect(await costopt.store.applied("shop/web-cost")).toHaveLength(1);
+  });
+
+  it("a fork's merged PR from a costopt/ branch changes nothing and is counted", async () => {
+    const { costopt } = env;
+    const fork = pullRequestClosed({
+      number: 7,
+      branch: "costopt/shop/web-cost",
+      body: withMetadata("costopt proposes to right-size CPU.", META, SERVICE_METADATA_KEY),
+      merged: true,
+      headRepo: "mallory/Hello-World",
+    });
+    const before = costopt.api.get(...CR, "shop", "web-cost");
+    expect((await costopt.deliver("pull_request", fork)).status).toBe(200);
+    await costopt.service.idle();
+    expect(costopt.api.get(...CR, "shop", "web-cost")).toEqual(before);
+    expect(await costopt.store.applied("shop/web-cost")).toEqual([]);
+    expect(await costopt.metric("costopt_untrusted_events_total")).toEqual([
+      'costopt_untrusted_events_total{reason="fork"} 1',
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import fastJsonPatch from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INITIAL_STATUS, SPEC_DEFAULTS } from "../../src/api/defaults.js";
+import { apiPath } from "../../src/kube/client.js";
 import type { AdmissionOptions, AdmissionReview } from "../../src/server/admission.js";
 import { admissionHandler, createAdmissionServer } from "../../src/server/admission-server.js";
 import { cases, policy } from "../api/cases.js";
@@ -124,6 +125,78 @@ describe("the validating admission webhook (AdmissionReview v1 over HTTPS)", () 
   it("answers a malformed review with 400 rather than a decision", async () => {
     expect((await post("/validate", "{")).status).toBe(400);
     expect((await post("/validate", { kind: "AdmissionReview" })).status).toBe(400);
+  });
+});
+
+describe("hostile admission requests get a 400 or a denial, never a 500, a reset or a stray API call", () => {
+  it("never turns a `../` namespace into an API path for the label lookup, and denies the policy", async () => {
+    const asked: unknown[] = [];
+    current = {
+      lookupLabels: async (ref) => {
+        asked.push(ref);
+        return {};
+      },
+    };
+    const traversal = "../../api/v1/namespaces/kube-system/secrets";
+    const res = await post(
+      "/validate",
+      review(policy({ targetWorkload: { name: "web", kind: "Deployment", namespace: traversal } })),
+    );
+    expect(res.status).toBe(200);
+    expect(res.json.response?.allowed).toBe(false);
+    expect(asked).toEqual([]);
+    const name = await post(
+      "/validate",
+      review(policy({ targetWorkload: { name: "../secrets/x", kind: "Deployment" } })),
+    );
+    expect(name.json.response?.allowed).toBe(false);
+    expect(asked).toEqual([]);
+    // Where a namespace does reach a path, it stays one encoded segment.
+    expect(apiPath({ group: "apps", version: "v1", plural: "deployments", namespaced: true }, "../x")).toBe(
+      "/apis/apps/v1/namespaces/..%2Fx/deployments",
+    );
+  });
+
+  it("answers a deeply nested object with 400 (not 500 from a stack overflow)", async () => {
+    for (const depth of [1_000, 200_000]) {
+      const object = `{"a":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+      const body = `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","operation":"CREATE","object":${object}}}`;
+      const res = await post("/validate", body);
+      expect(res.status).toBe(400);
+      expect(res.json.message).toMatch(/nested deeper than 64 levels|not JSON/);
+    }
+  });
+
+  it("answers a body over 3 MiB with 400, not a reset connection", async () => {
+    const res = await post("/validate", `{"pad":"${"x".repeat(4 * 2 ** 20)}"}`);
+    expect(res).toEqual({ status: 400, json: { message: "AdmissionReview larger than 3 MiB" } });
+  });
+
+  it("denies a policy that targets another namespace, unless it lives in a policy admin namespace", async () => {
+    current = { validation: { policyAdminNamespaces: ["platform"] } };
+    const elsewhere = { targetWorkload: { name: "web", kind: "Deployment", namespace: "payments" } };
+    const denied = await post("/validate", review(policy(elsewhere)));
+    expect(denied.json.response).toMatchObject({ allowed: false });
+    expect(denied.json.response?.status?.details?.causes).toEqual([
+      {
+        reason: "FieldValueForbidden",
+        field: "spec.targetWorkload.namespace",
+        message:
+          'spec.targetWorkload.namespace: Forbidden: a policy in namespace "shop" may only target workloads in "shop" (policies in platform may target any namespace)',
+      },
+    ]);
+    const admin = await post("/validate", review(policy(elsewhere, { namespace: "platform" })));
+    expect(admin.json.response?.allowed).toBe(true);
+  });
+
+  it("denies a spec.source.repository outside the allow-list", async () => {
+    current = { validation: { allowedRepositories: ["acme/deploy"] } };
+    const other = await post("/validate", review(policy({ source: { repository: "mallory/anything" } })));
+    expect(other.json.response?.status?.message).toBe(
+      'spec.source.repository: Forbidden: repository "mallory/anything" is not in the allowed repositories (acme/deploy)',
+    );
+    const ok = await post("/validate", review(policy({ source: { repository: "ACME/deploy" } })));
+    expect(ok.json.response?.allowed).toBe(true);
   });
 });
 

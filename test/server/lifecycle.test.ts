@@ -8,6 +8,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimizationStatus } from "../../src/api/types.js";
 import { loadConfig } from "../../src/config.js";
+import { parseMetadata } from "../../src/gitops/metadata.js";
 import { KubePolicyStore } from "../../src/kube/policy-store.js";
 import type { UsageSource } from "../../src/metrics/types.js";
 import { createGitHub } from "../../src/server/github.js";
@@ -22,6 +23,7 @@ import { pullRequestClosed, REPOSITORY } from "../fixtures/webhooks/index.js";
 import { TestOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
 import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 import { waitFor } from "../support/wait.js";
 
 const SECRET = "webhook-secret";
@@ -53,6 +55,7 @@ beforeEach(async () => {
     appId: 123,
     privateKey,
     webhookSecret: SECRET,
+    metadataKey: TEST_KEY,
     store,
     policies: new KubePolicyStore(kube),
     telemetry,
@@ -65,6 +68,7 @@ beforeEach(async () => {
     forgeFor: github.forgeFor,
     store,
     usage: noUsage,
+    metadataKey: TEST_KEY,
     extra: { recommender: { name: "stub", recommend: async () => recommendation() } },
   });
   const config = { ...loadConfig({ POD_NAME: "pod-a" }), port: 0, leaseRenewSeconds: 0.2 };
@@ -192,6 +196,13 @@ describe("a CostOptimization from creation to deletion", () => {
     const after = WEB.replace("cpu: 500m", "cpu: 250m").replace(/memory: 512Mi/g, "memory: 384Mi");
     // Deletion: no open proposal to close; the merged one is found, and no revert exists yet.
     gh.openCount([]).history(BRANCH, [merged]).history(REVERT, []);
+    const own = parseMetadata(prBody, TEST_KEY);
+    gh.proposalCommit({
+      head: own?.head as string,
+      base: own?.base as string,
+      message: gh.bodies("commit")[0]?.message,
+      files: { "k8s/web.yaml": [WEB, after] },
+    });
     gh.snapshot({ "k8s/web.yaml": after }, "f".repeat(40), "3".repeat(40))
       .commit("r".repeat(40))
       .createRef()

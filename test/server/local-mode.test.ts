@@ -33,6 +33,7 @@ class Fake implements PolicyReconciler {
     forgeFor: async () => ({ error: "unused" }),
     store: undefined as never,
     usage: undefined as never,
+    metadataKey: undefined as never,
   });
   async reconcile(p: CostOptimization, trigger: Trigger): Promise<ReconcileResult> {
     this.calls.push(`${p.metadata.name}:${trigger}`);

@@ -8,6 +8,7 @@ import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import type { CostOptimizationSpec, CostOptimizationStatus } from "../../src/api/types.js";
 import { type Config, loadConfig } from "../../src/config.js";
+import { MetadataKey } from "../../src/gitops/metadata.js";
 import { assemble } from "../../src/server/assemble.js";
 import type { Service } from "../../src/server/service.js";
 import type { Store } from "../../src/state/types.js";
@@ -20,6 +21,8 @@ import { selfSignedCert } from "./tls.js";
 import { waitFor } from "./wait.js";
 
 export const WEBHOOK_SECRET = "costopt-e2e-secret";
+/** The key the service signs PR metadata with (derived from its webhook secret). */
+export const SERVICE_METADATA_KEY = new MetadataKey(WEBHOOK_SECRET);
 export const CR = ["costopt.dev", "v1", "costoptimizations"] as const;
 export const DEPLOYMENTS = ["apps", "v1", "deployments"] as const;
 

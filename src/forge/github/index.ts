@@ -12,6 +12,7 @@ import {
   type CloseOptions,
   type CommitRequest,
   type Forge,
+  fromBaseRepository,
   isManifestCandidate,
   type NewPullRequest,
   type Permission,
@@ -58,7 +59,7 @@ interface RestPull {
   state: "open" | "closed";
   merged_at: string | null;
   merge_commit_sha: string | null;
-  head: { ref: string; sha: string };
+  head: { ref: string; sha: string; repo?: { full_name: string } | null };
   base: { ref: string };
   labels: { name: string }[];
 }
@@ -203,10 +204,16 @@ export class GitHubForge implements Forge {
       const texts = await this.blobs(batch.map((e) => e.sha));
       for (const [j, entry] of batch.entries()) {
         const blob = texts[j];
-        if (blob === undefined) skipped.push({ path: entry.path, reason: "binary" });
+        if (blob === undefined) {
+          skipped.push({ path: entry.path, reason: "binary" });
+          continue;
+        }
         // GitHub cuts GraphQL blob text (at about 512 KB): read the whole blob, never a cut one.
-        else if (blob.truncated) files.push({ path: entry.path, content: await this.fullBlob(entry) });
-        else files.push({ path: entry.path, content: blob.text });
+        const text = blob.truncated ? await this.fullBlob(entry) : blob.text;
+        // GitHub decodes invalid UTF-8 into U+FFFD, which changes the byte count; an edit would commit it.
+        if (text.includes("\uFFFD") && Buffer.byteLength(text, "utf8") !== entry.size)
+          skipped.push({ path: entry.path, reason: "not valid UTF-8" });
+        else files.push({ path: entry.path, content: text });
       }
     }
     const snapshot = {
@@ -357,7 +364,8 @@ export class GitHubForge implements Forge {
       ...(options.body !== undefined ? { body: options.body } : {}),
     })) as RestPull;
     if (this.openPulls) this.openPulls = this.openPulls.filter((p) => p.number !== number);
-    if (options.keepBranch) return;
+    // A fork's branch is not ours, and a branch of the same name here is someone else's.
+    if (options.keepBranch || !fromBaseRepository(this, toPullRequest(pull))) return;
     await this.assertWritable(pull.head.ref);
     await this.write("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ref: `heads/${pull.head.ref}` }).catch(
       (err) => {
@@ -437,6 +445,39 @@ export class GitHubForge implements Forge {
       parents: { sha: string }[];
     };
     return { message: c.message, parents: c.parents.map((p) => p.sha) };
+  }
+
+  async changedPaths(base: string, head: string): Promise<string[]> {
+    const data = (await this.call("GET /repos/{owner}/{repo}/compare/{basehead}", {
+      basehead: `${base}...${head}`,
+      per_page: 100,
+    })) as { files?: { filename: string; previous_filename?: string }[] };
+    return [
+      ...new Set(
+        (data.files ?? []).flatMap((f) => [
+          f.filename,
+          ...(f.previous_filename ? [f.previous_filename] : []),
+        ]),
+      ),
+    ];
+  }
+
+  async filesAt(commitSha: string, paths: readonly string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    if (paths.length === 0) return out;
+    // "<sha>:<path>" expressions travel as variables, never spliced into the query text.
+    const params = paths.map((_, i) => `$e${i}: String!`).join(", ");
+    const fields = paths.map((_, i) => `f${i}: object(expression: $e${i}) { ... on Blob { text isBinary } }`);
+    const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
+    const variables = Object.fromEntries(paths.map((p, i) => [`e${i}`, `${commitSha}:${p}`]));
+    const data = (await this.guard(() =>
+      this.octokit.graphql(query, { owner: this.owner, name: this.repo, ...variables }),
+    )) as { repository: Record<string, { text: string | null; isBinary: boolean } | null> };
+    paths.forEach((p, i) => {
+      const blob = data.repository[`f${i}`];
+      out.set(p, blob && !blob.isBinary && blob.text !== null ? blob.text : null);
+    });
+    return out;
   }
 
   private async moveBranch(branch: string, sha: string, exists: boolean): Promise<void> {
@@ -596,6 +637,7 @@ function toPullRequest(p: RestPull): PullRequest {
     url: p.html_url,
     nodeId: p.node_id,
     branch: p.head.ref,
+    headRepository: p.head.repo === undefined ? undefined : (p.head.repo?.full_name ?? null),
     base: p.base.ref,
     title: p.title,
     body: p.body ?? "",

@@ -2,6 +2,7 @@
 // each, built with plumbing (no checkout, the working tree is never touched); pull requests are
 // JSON records in <git-dir>/costopt/pull-requests.json. Merge and close are simulated.
 
+import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -106,7 +107,12 @@ export class LocalForge implements Forge {
     wanted.forEach((w, i) => {
       const buf = contents[i] as Buffer;
       if (buf.includes(0)) skipped.push({ path: w.path, reason: "binary" });
-      else files.push({ path: w.path, content: buf.toString("utf8") });
+      else {
+        const text = utf8(buf);
+        // Decoding would turn invalid bytes into U+FFFD, and an edit would commit that.
+        if (text === undefined) skipped.push({ path: w.path, reason: "not valid UTF-8" });
+        else files.push({ path: w.path, content: text });
+      }
     });
     return { branch, commitSha, treeSha, files, skipped };
   }
@@ -230,6 +236,22 @@ export class LocalForge implements Forge {
     return { message: message.join("\n"), parents: parents.split(" ").filter(Boolean) };
   }
 
+  async changedPaths(base: string, head: string): Promise<string[]> {
+    const out = (await git(this.dir, ["diff", "--name-only", "--no-renames", "-z", base, head])).toString(
+      "utf8",
+    );
+    return out.split("\0").filter(Boolean);
+  }
+
+  async filesAt(commitSha: string, paths: readonly string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    for (const path of paths) {
+      const content = await git(this.dir, ["cat-file", "blob", `${commitSha}:${path}`]).catch(() => null);
+      out.set(path, content === null ? null : content.toString("utf8"));
+    }
+    return out;
+  }
+
   async enableAutoMerge(pr: PullRequest): Promise<void> {
     await this.update((records) => {
       find(records, pr.number).autoMerge = true;
@@ -294,6 +316,27 @@ export class LocalForge implements Forge {
     return result;
   }
 
+  /**
+   * The secret this repository's metadata blocks are signed with: random, kept in the git
+   * directory (never in the repository's files), created on first use.
+   */
+  async metadataSecret(): Promise<Buffer> {
+    const path = join(await this.gitDir(), "costopt", "metadata.key");
+    try {
+      return await readFile(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    await mkdir(join(path, ".."), { recursive: true });
+    // "wx": two runs starting together keep whichever key was written first.
+    await writeFile(path, randomBytes(32), { flag: "wx", mode: 0o600 }).catch(
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== "EEXIST") throw err;
+      },
+    );
+    return readFile(path);
+  }
+
   private async gitDir(): Promise<string> {
     return gitText(this.dir, ["rev-parse", "--absolute-git-dir"]);
   }
@@ -324,6 +367,16 @@ export class LocalForge implements Forge {
     });
     this.records = next.catch(() => undefined);
     return next;
+  }
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function utf8(buf: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(buf);
+  } catch {
+    return undefined;
   }
 }
 

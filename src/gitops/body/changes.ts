@@ -1,7 +1,16 @@
 // One table per container (current -> proposed), plus replicas, placement and scheduled scaling.
 
 import type { Recommendation } from "../../recommend/types.js";
-import { cell, change, changedFields, count, quantity, RESOURCE_FIELDS, RESOURCE_LABEL } from "./format.js";
+import {
+  change,
+  changedFields,
+  code,
+  count,
+  plain,
+  quantity,
+  RESOURCE_FIELDS,
+  RESOURCE_LABEL,
+} from "./format.js";
 
 /** LowWindow.days: 0 is Sunday. */
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -12,7 +21,7 @@ export function renderChanges(rec: Recommendation): string {
     if (changedFields(c.current, c.proposed).length === 0) continue;
     out.push(
       "",
-      `**Container \`${c.name}\`**`,
+      `**Container ${code(c.name)}**`,
       "",
       "| Resource | Current | Proposed | Change |",
       "|---|---|---|---|",
@@ -25,13 +34,13 @@ export function renderChanges(rec: Recommendation): string {
         `| ${RESOURCE_LABEL[f]} | ${quantity(f, before)} | ${mark}${quantity(f, after)}${mark} | ${change(before, after)} |`,
       );
     }
-    if (c.notes.length > 0) out.push("", ...c.notes.map((n) => `- ${cell(n)}`));
+    if (c.notes.length > 0) out.push("", ...c.notes.map((n) => `- ${plain(n)}`));
   }
   const r = rec.replicas;
   if (r && r.proposed !== r.current) {
     const field =
       r.field === "hpa.minReplicas"
-        ? `HorizontalPodAutoscaler \`${r.hpaName ?? ""}\` minReplicas`
+        ? `HorizontalPodAutoscaler ${code(r.hpaName ?? "")} minReplicas`
         : "replicas";
     out.push(
       "",
@@ -45,13 +54,13 @@ export function renderChanges(rec: Recommendation): string {
       "",
     );
     for (const e of rec.placement.eligibility)
-      out.push(`- ${e.passed ? "✅" : "❌"} ${cell(e.check)}: ${cell(e.detail)}`);
+      out.push(`- ${e.passed ? "✅" : "❌"} ${plain(e.check)}: ${plain(e.detail)}`);
   }
   const s = rec.scheduledScaling;
   if (s) {
     out.push(
       "",
-      `**Scheduled scaling**: a new KEDA ScaledObject, \`${s.fileName}\`, keeps ${count(s.baselineReplicas, "replica")} ` +
+      `**Scheduled scaling**: a new KEDA ScaledObject, ${code(s.fileName)}, keeps ${count(s.baselineReplicas, "replica")} ` +
         "except in these quiet windows (UTC):",
       "",
     );
@@ -63,6 +72,6 @@ export function renderChanges(rec: Recommendation): string {
   }
   if (out.length === 1) out.push("", "No resource values change.");
   // Workload-level notes from the strategies: why a type did not apply, what a reviewer should check.
-  if (rec.notes.length > 0) out.push("", "**Notes**", "", ...rec.notes.map((n) => `- ${cell(n)}`));
+  if (rec.notes.length > 0) out.push("", "**Notes**", "", ...rec.notes.map((n) => `- ${plain(n)}`));
   return out.join("\n");
 }

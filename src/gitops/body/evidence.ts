@@ -3,7 +3,7 @@
 import { formatCpu } from "../../api/quantity.js";
 import { measuredMemory } from "../../recommend/readable.js";
 import type { Recommendation } from "../../recommend/types.js";
-import { percent } from "./format.js";
+import { cell, code, percent, plain } from "./format.js";
 
 function date(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace(/:\d\d\.\d+Z$/, "Z");
@@ -15,7 +15,7 @@ export function renderEvidence(rec: Recommendation): string {
     "### Evidence",
     "",
     `Window ${date(e.window.start)} to ${date(e.window.end)}, resolution ${e.stepSeconds}s` +
-      `${e.source ? `, source ${e.source}` : ""}.`,
+      `${e.source ? `, source ${plain(e.source)}` : ""}.`,
     "",
     "| Container | CPU p50 / p90 / p95 / p99 / max | Memory p95 / max | Samples | Coverage | OOM kills | Restarts |",
     "|---|---|---|---|---|---|---|",
@@ -23,13 +23,13 @@ export function renderEvidence(rec: Recommendation): string {
   for (const c of rec.containers) {
     const v = c.evidence;
     if (!v) {
-      out.push(`| \`${c.name}\` | no data | no data | 0 | 0% | - | - |`);
+      out.push(`| ${cell(code(c.name))} | no data | no data | 0 | 0% | - | - |`);
       continue;
     }
     const cpu = [v.cpu.p50, v.cpu.p90, v.cpu.p95, v.cpu.p99, v.cpu.max].map(formatCpu).join(" / ");
     const mem = [v.memory.p95, v.memory.max].map(measuredMemory).join(" / ");
     out.push(
-      `| \`${c.name}\` | ${cpu} | ${mem} | ${v.samples} | ${percent(v.coverage)} | ${v.oomKills} | ${v.restarts} |`,
+      `| ${cell(code(c.name))} | ${cpu} | ${mem} | ${v.samples} | ${percent(v.coverage)} | ${v.oomKills} | ${v.restarts} |`,
     );
   }
   return out.join("\n");

@@ -49,3 +49,23 @@ export function changedFields(current: Resources, proposed: Resources): Resource
 export function cell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
+
+/**
+ * An inline code span showing `text` exactly, whatever it holds: the fence is longer than any run
+ * of backticks inside, so a container or file name cannot close it and write Markdown of its own.
+ */
+export function code(text: string): string {
+  const flat = text.replace(/[\r\n]+/g, " ");
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = /^[` ]|[` ]$/.test(flat) ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+
+/**
+ * Text from Git or the cluster in running Markdown (a note, a warning): one line, and no code,
+ * emphasis, link, HTML or table syntax of its own.
+ */
+export function plain(text: string): string {
+  return text.replace(/[\\`*_[\]<|~]/g, "\\$&").replace(/[\r\n]+/g, " ");
+}

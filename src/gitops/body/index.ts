@@ -3,7 +3,7 @@
 import type { CostOptimizationSpec } from "../../api/types.js";
 import type { Recommendation } from "../../recommend/types.js";
 import type { FieldChange } from "../../state/types.js";
-import { type ProposalMetadata, renderMetadata } from "../metadata.js";
+import { type MetadataKey, type ProposalMetadata, renderMetadata } from "../metadata.js";
 import type { SourceNote } from "../proposals.js";
 import { renderAssessment } from "./assessment.js";
 import { renderChanges } from "./changes.js";
@@ -22,6 +22,8 @@ export interface BodyInput {
   fields: readonly FieldChange[];
   createdFiles: readonly string[];
   metadata: ProposalMetadata;
+  /** Signs the metadata block. */
+  metadataKey: MetadataKey;
   /** Why these files were chosen. */
   source?: SourceNote;
 }
@@ -44,7 +46,7 @@ export function renderBody(input: BodyInput): string {
     "---\n<sub>Opened by costopt. Edits to this description are overwritten on the next update.</sub>",
   ];
   let body = sections.filter((s) => s !== "").join("\n\n");
-  const meta = renderMetadata(input.metadata);
+  const meta = renderMetadata(input.metadata, input.metadataKey);
   if (body.length + meta.length > MAX_BODY)
     body = sections
       .filter((s, i) => s !== "" && i !== 4)

@@ -3,20 +3,20 @@
 
 import type { CostOptimizationSpec } from "../../api/types.js";
 import type { Recommendation } from "../../recommend/types.js";
-import { cell, percent } from "./format.js";
+import { code, percent, plain } from "./format.js";
 
 export function renderPolicy(policyKey: string, spec: CostOptimizationSpec, rec: Recommendation): string {
   const out = [
     "### Policy",
     "",
-    `\`${policyKey}\`: ${spec.optimizationType}, window ${spec.metricsWindow}, ` +
+    `${code(policyKey)}: ${spec.optimizationType}, window ${spec.metricsWindow}, ` +
       `minConfidence ${percent(spec.minConfidence)}, maxRiskLevel ${spec.maxRiskLevel}, ` +
       `maxChangePercent ${spec.maxChangePercent}%, autoApply ${spec.autoApply ? "on" : "off"}, ` +
       `rollbackOnFailure ${spec.rollbackOnFailure ? "on" : "off"}.`,
     "",
-    ...rec.decision.checks.map((c) => `- ${c.passed ? "✅" : "❌"} ${cell(c.detail)}`),
+    ...rec.decision.checks.map((c) => `- ${c.passed ? "✅" : "❌"} ${plain(c.detail)}`),
   ];
   if (rec.decision.steps.length > 0)
-    out.push("", "Cut back to maxChangePercent:", "", ...rec.decision.steps.map((s) => `- ${cell(s)}`));
+    out.push("", "Cut back to maxChangePercent:", "", ...rec.decision.steps.map((s) => `- ${plain(s)}`));
   return out.join("\n");
 }

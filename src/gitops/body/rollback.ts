@@ -2,9 +2,10 @@
 // (what it puts back) is rendered here too, so both tables read the same way.
 
 import type { FieldChange } from "../../state/types.js";
+import { cell, code } from "./format.js";
 
 function show(value: unknown): string {
-  return value === undefined ? "(not set)" : `\`${JSON.stringify(value)}\``;
+  return value === undefined ? "(not set)" : cell(code(JSON.stringify(value)));
 }
 
 /** One row a field, `before` then `after`, under the given column headings. */
@@ -12,7 +13,7 @@ function fieldTable(fields: readonly FieldChange[], headings: [string, string]):
   const rows = [`| File | Field | ${headings[0]} | ${headings[1]} |`, "|---|---|---|---|"];
   for (const f of fields)
     rows.push(
-      `| \`${f.path}\` (doc ${f.document}) | \`${f.pointer}\` | ${show(f.before)} | ${show(f.after)} |`,
+      `| ${cell(code(f.path))} (doc ${f.document}) | ${cell(code(f.pointer))} | ${show(f.before)} | ${show(f.after)} |`,
     );
   return rows;
 }
@@ -31,7 +32,7 @@ export function renderRollback(
   if (autoRollback)
     out.push("", "The policy has rollbackOnFailure: a health regression after the merge triggers it too.");
   out.push("", ...fieldTable(fields, ["Original", "Proposed"]));
-  for (const path of createdFiles) out.push(`| \`${path}\` | whole file | (absent) | new file |`);
+  for (const path of createdFiles) out.push(`| ${cell(code(path))} | whole file | (absent) | new file |`);
   return out.join("\n");
 }
 
@@ -48,6 +49,6 @@ export function renderRestored(fields: readonly FieldChange[], removedFiles: rea
       ["Current", "Restored"],
     ),
   ];
-  for (const path of removedFiles) out.push(`| \`${path}\` | whole file | present | removed |`);
+  for (const path of removedFiles) out.push(`| ${cell(code(path))} | whole file | present | removed |`);
   return out.join("\n");
 }

@@ -4,13 +4,13 @@
 // (a new overlay patch, not the shared base it overrides).
 
 import type { SourceNote } from "../proposals.js";
-import { cell, quantity, RESOURCE_LABEL } from "./format.js";
+import { code, plain, quantity, RESOURCE_LABEL } from "./format.js";
 
 type Row = NonNullable<SourceNote["landing"]>[number];
 
 function label(r: Row): string {
   const what = r.field === "replicas" ? "replicas" : RESOURCE_LABEL[r.field];
-  return r.container !== undefined ? `\`${r.container}\` ${what}` : what;
+  return r.container !== undefined ? `${code(r.container)} ${what}` : what;
 }
 
 function now(r: Row): string {
@@ -21,10 +21,11 @@ function now(r: Row): string {
 export function renderSource(source: SourceNote | undefined): string {
   if (!source) return "";
   const lines = ["### Where this change lands", ""];
-  const files = source.files.map((f) => `\`${f}\``).join(", ");
-  lines.push(files ? `${files}: ${source.explanation}.` : `${source.explanation}.`);
+  const files = source.files.map(code).join(", ");
+  const why = plain(source.explanation);
+  lines.push(files ? `${files}: ${why}.` : `${why}.`);
   const rows = source.landing ?? [];
-  const written = [...new Set(rows.map((r) => `\`${r.file}\`${r.created ? " (new file)" : ""}`))];
+  const written = [...new Set(rows.map((r) => `${code(r.file)}${r.created ? " (new file)" : ""}`))];
   if (rows.some((r) => !source.files.includes(r.file)))
     lines.push(
       "",
@@ -34,9 +35,9 @@ export function renderSource(source: SourceNote | undefined): string {
     lines.push("", "| Value | Now | Set in | Written to |", "|---|---|---|---|");
     for (const r of rows)
       lines.push(
-        `| ${label(r)} | ${now(r)} | ${cell(r.setIn ?? "nowhere (default)")} | ${cell(r.created ? `${r.file} (new file): ${r.layer}` : r.layer)} |`,
+        `| ${label(r)} | ${now(r)} | ${plain(r.setIn ?? "nowhere (default)")} | ${plain(r.created ? `${r.file} (new file): ${r.layer}` : r.layer)} |`,
       );
   }
-  for (const w of source.warnings) lines.push("", `> [!WARNING]\n> ${w}`);
+  for (const w of source.warnings) lines.push("", `> [!WARNING]\n> ${plain(w)}`);
   return lines.join("\n");
 }

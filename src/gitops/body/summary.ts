@@ -2,7 +2,7 @@
 
 import { parseWindow } from "../../api/duration.js";
 import type { Recommendation } from "../../recommend/types.js";
-import { changedFields, count, percent, usd } from "./format.js";
+import { changedFields, code, count, percent, plain, usd } from "./format.js";
 
 function days(seconds: number): string {
   const d = seconds / 86400;
@@ -32,7 +32,7 @@ function actions(rec: Recommendation): Action[] {
     if (r.field === "hpa.minReplicas")
       out.push({
         lead: (w) =>
-          `**set minReplicas ${counts}** on HorizontalPodAutoscaler \`${r.hpaName ?? ""}\` of ${w}`,
+          `**set minReplicas ${counts}** on HorizontalPodAutoscaler ${code(r.hpaName ?? "")} of ${w}`,
         follow: `**set its HorizontalPodAutoscaler's minReplicas ${counts}**`,
       });
     else
@@ -66,7 +66,7 @@ function listed(items: string[]): string {
 /** What costopt proposes, as the start of a sentence about the workload. */
 export function proposalSentence(rec: Recommendation): string {
   const t = rec.target;
-  const workload = `${t.kind} \`${t.namespace}/${t.name}\``;
+  const workload = `${t.kind} ${code(`${t.namespace}/${t.name}`)}`;
   const [first, ...rest] = actions(rec);
   if (!first) return `costopt proposes no change to ${workload}`;
   return `costopt proposes to ${listed([first.lead(workload), ...rest.map((a) => a.follow)])}`;
@@ -84,7 +84,7 @@ export function renderSummary(rec: Recommendation, metricsWindow?: string): stri
     metricsWindow && parseWindow(metricsWindow)
       ? metricsWindow
       : days(rec.evidence.window.end - rec.evidence.window.start);
-  const source = rec.evidence.source ? ` from ${rec.evidence.source}` : "";
+  const source = rec.evidence.source ? ` from ${plain(rec.evidence.source)}` : "";
   const stepped = rec.decision.stepped
     ? " The change was cut back to the policy's maxChangePercent; later runs continue from there."
     : "";
