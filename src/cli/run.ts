@@ -8,9 +8,9 @@ import type { Command } from "commander";
 import { checkPolicies, validPolicies } from "../api/load.js";
 import { LocalForge } from "../forge/local/index.js";
 import type { Forge } from "../forge/types.js";
-import { proposalBranch } from "../gitops/identity.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
+import { proposalBranch } from "../gitops/identity.js";
 import { MetadataKey } from "../gitops/metadata.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
@@ -61,10 +61,33 @@ async function openForge(options: RunOptions, deps: RunDeps): Promise<Forge> {
   if (options.github !== undefined) {
     // @octokit/rest loads only for a GitHub run.
     const { cliGitHubForge } = await import("../forge/github/cli.js");
-    return cliGitHubForge({ repository: options.github, env: deps.env ?? process.env, branch: options.branch });
+    return cliGitHubForge({
+      repository: options.github,
+      env: deps.env ?? process.env,
+      branch: options.branch,
+    });
   }
   if (options.repo === undefined) throw new Error("give --repo <dir> or --github OWNER/REPO");
   return new LocalForge({ dir: options.repo, defaultBranch: options.branch });
+}
+
+/**
+ * The secret the pass signs (and checks) pull request metadata with. A local repository keeps its
+ * own in the git directory; a GitHub run has nowhere private in the repository to keep one, so it
+ * comes from COSTOPT_METADATA_SECRET (a repository secret in GitHub Actions), the same every run.
+ */
+async function metadataSecret(
+  forge: Forge,
+  env: Record<string, string | undefined>,
+): Promise<Buffer | string> {
+  if ("metadataSecret" in forge && typeof forge.metadataSecret === "function")
+    return (forge.metadataSecret as () => Promise<Buffer>)();
+  const secret = env.COSTOPT_METADATA_SECRET;
+  if (!secret)
+    throw new Error(
+      "--github needs COSTOPT_METADATA_SECRET: it signs each pull request's metadata block, which updates and rollbacks trust (keep it as a repository secret)",
+    );
+  return secret;
 }
 
 /**
@@ -83,11 +106,14 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
     // Every policy's branch rides on the one read of the repository (its PR history included).
     forge.beginPass?.(
       policies.map((p) =>
-        proposalBranch({ namespace: p.metadata.namespace ?? "default", name: p.metadata.name }, options.cluster),
+        proposalBranch(
+          { namespace: p.metadata.namespace ?? "default", name: p.metadata.name },
+          options.cluster,
+        ),
       ),
     );
     const snapshot = await forge.snapshot();
-    const metadataKey = new MetadataKey(await forge.metadataSecret());
+    const metadataKey = new MetadataKey(await metadataSecret(forge, deps.env ?? process.env));
     const loaded = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
     const warnings = loaded.warnings;
     const usage = usageForPass(deps.usage ?? openUsageSource(options.metrics), policies, at);

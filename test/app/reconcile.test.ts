@@ -130,7 +130,6 @@ describe("creating a proposal", () => {
     expect(Object.keys(gh.treeFiles())).toEqual(["k8s/web.yaml"]);
   });
 
-
   it("opens one PR with one inline-tree commit, labels, reviewers and assignees in 6 requests after reading", async () => {
     const config = "reviewers: [alice]\nteamReviewers: [sre]\nassignees: [ops]\nlabels: [finops]\n";
     gh.snapshot({ "k8s/web.yaml": WEB, ".github/costopt.yml": config, "README.md": "hi" });

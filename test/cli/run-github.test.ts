@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { parseMetadata } from "../../src/gitops/metadata.js";
+import { MetadataKey, parseMetadata } from "../../src/gitops/metadata.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
 import { GitHubServer } from "../support/github-server.js";
 
@@ -17,6 +17,7 @@ const START = Date.UTC(2026, 0, 5) / 1000;
 const WEEK = 7 * 86400;
 const NOW = new Date((START + WEEK) * 1000).toISOString();
 const BRANCH = "costopt/shop/web-cost";
+const SECRET = "metadata-secret-of-acme-deploy";
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -106,6 +107,7 @@ afterEach(async () => {
 function run(): Promise<number> {
   vi.stubEnv("GITHUB_TOKEN", "test-token");
   vi.stubEnv("GITHUB_API_URL", github.url);
+  vi.stubEnv("COSTOPT_METADATA_SECRET", SECRET);
   const args = ["run", "--github", "acme/deploy", "--policies", join(work, "policy.yaml")];
   return main(["node", "costopt", ...args, "--metrics", join(work, "usage.om"), "--now", NOW]);
 }
@@ -124,7 +126,7 @@ describe("costopt run --github", () => {
       reviewers: ["alice"],
     });
     expect(pr?.labels).toEqual(expect.arrayContaining(["cost-optimization", "finops"]));
-    expect(parseMetadata(pr?.body)?.policy).toBe("shop/web-cost");
+    expect(parseMetadata(pr?.body, new MetadataKey(SECRET))?.policy).toBe("shop/web-cost");
     // The change is on costopt's branch, the file kept its mode, the default branch is untouched.
     const proposed = github.file(BRANCH, "k8s/web.yaml");
     expect(proposed?.mode).toBe("100755");

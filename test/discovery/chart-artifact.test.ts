@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FLUX_HELMCHARTS, FLUX_OCIREPOSITORIES, fetchCharts } from "../../src/discovery/chart-artifact.js";
-import { HttpKube } from "../../src/kube/client.js";
+import type { ClusterClient } from "../../src/kube/cluster.js";
 import { chartNeeds, indexRepository, locateWorkload, planChanges } from "../../src/manifests/index.js";
-import { CORE_RESOURCES, connectionFor, FakeKubeApi } from "../support/kube-api.js";
+import { CORE_RESOURCES, FakeKubeApi, kubeFor } from "../support/kube-api.js";
 
 const release = (chart: string) => `apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
@@ -75,7 +75,7 @@ let files: Server;
 let filesUrl: string;
 let closedUrl: string;
 let api: FakeKubeApi;
-let reader: HttpKube;
+let reader: ClusterClient;
 
 beforeAll(async () => {
   const archive = chartArchive();
@@ -102,7 +102,7 @@ beforeAll(async () => {
     { ...FLUX_OCIREPOSITORIES, kind: "OCIRepository", readOnly: true },
   ]);
   await api.start();
-  reader = new HttpKube(connectionFor(api.url));
+  reader = kubeFor(api.url);
 });
 
 afterAll(async () => {

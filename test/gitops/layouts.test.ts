@@ -12,6 +12,7 @@ import { MemoryStore } from "../../src/state/memory.js";
 import { makeRepo, sh } from "../forge/local-repo.js";
 import { originalFiles } from "../manifests/cases.js";
 import { NOW, spec, usageFrom } from "../recommend/fixtures.js";
+import { TEST_KEY } from "../support/metadata-key.js";
 import { recommendation, SPEC } from "./recommendation.js";
 
 const Mi = 2 ** 20;
@@ -50,6 +51,7 @@ describe("a Flux HelmRelease shared by two clusters", () => {
     const dir = repoOf(caseName);
     const result = await reconcile(policy, {
       forge: new LocalForge({ dir }),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
       usage: noUsage,
       recommender: stub,
@@ -124,6 +126,7 @@ spec:
     };
     const result = await reconcile(policy, {
       forge: new LocalForge({ dir }),
+      metadataKey: TEST_KEY,
       store: new MemoryStore(),
       usage: source,
       now: () => NOW,
@@ -182,6 +185,7 @@ spec:
       },
       {
         forge: new LocalForge({ dir }),
+        metadataKey: TEST_KEY,
         store: new MemoryStore(),
         usage: noUsage,
         recommender: {
