@@ -4,6 +4,7 @@
 import nock from "nock";
 import { type PullOptions, REPOSITORY } from "../fixtures/webhooks/index.js";
 import {
+  comparison,
   example,
   gitCommit,
   gitRef,
@@ -343,7 +344,18 @@ export class FakeGitHub {
     this.scope
       .get(`${R}/compare/${o.base}...${o.head}`)
       .query(true)
-      .reply(200, { files: Object.keys(o.files).map((filename) => ({ filename, status: "modified" })) });
+      .reply(
+        200,
+        comparison(
+          REPO,
+          o.base,
+          o.head,
+          Object.entries(o.files).map(([filename, [before, after]]) => ({
+            filename,
+            status: before === null ? "added" : after === null ? "removed" : "modified",
+          })),
+        ),
+      );
     for (const [sha, side] of [
       [o.base, 0],
       [o.head, 1],

@@ -433,7 +433,7 @@ describe("trust: nothing a PR description or a fork says decides what costopt co
     );
     const pr = { ...merged, body: lying };
     gh.installationToken().pull(pr).permission("alice", "write");
-    gh.pulls(BRANCH, [pr]).pulls(REVERT, []).proposalCommit(OWN_COMMIT).comment(1).updatePull(1, BRANCH);
+    gh.history(BRANCH, [pr]).history(REVERT, []).proposalCommit(OWN_COMMIT).comment(1).updatePull(1, BRANCH);
     await deliver(
       "issue_comment",
       pullRequestComment({ number: 1, body: "/costopt rollback", user: "alice" }),
@@ -460,7 +460,7 @@ describe("trust: nothing a PR description or a fork says decides what costopt co
     const body = withMetadata("costopt proposes…", meta, TEST_KEY);
     const pr = { ...merged, body };
     gh.installationToken().pull(pr).permission("alice", "write");
-    gh.pulls(BRANCH, [pr]).pulls(REVERT, []);
+    gh.history(BRANCH, [pr]).history(REVERT, []);
     gh.proposalCommit({ ...OWN_COMMIT, files: { "k8s/web.yaml": [privileged, WEB] } });
     gh.snapshot({ "k8s/web.yaml": WEB }).comment(1).updatePull(1, BRANCH);
     await deliver(

@@ -70,6 +70,39 @@ export function gitCommit(
   return out;
 }
 
+/** GET compare/{base}...{head}: one commit ahead of its base, with the files it changes. */
+export function comparison(
+  r: Repo,
+  base: string,
+  head: string,
+  files: { filename: string; status: "added" | "removed" | "modified" }[],
+): Json {
+  const out = example("commit-comparison");
+  const web = `https://github.com/${r.owner}/${r.repo}`;
+  out.url = `${apiOf(r)}/compare/${base}...${head}`;
+  out.html_url = `${web}/compare/${base}...${head}`;
+  out.permalink_url = `${web}/compare/${r.owner}:${base}...${r.owner}:${head}`;
+  out.diff_url = `${out.html_url}.diff`;
+  out.patch_url = `${out.html_url}.patch`;
+  out.status = "ahead";
+  out.ahead_by = 1;
+  out.behind_by = 0;
+  out.total_commits = 1;
+  out.base_commit.sha = base;
+  out.merge_base_commit.sha = base;
+  out.commits[0].sha = head;
+  out.files = files.map((f, i) => ({
+    ...out.files[0],
+    sha: f.status === "removed" ? null : `${i}`.padStart(40, "d"),
+    filename: f.filename,
+    status: f.status,
+    blob_url: `${web}/blob/${head}/${f.filename}`,
+    raw_url: `${web}/raw/${head}/${f.filename}`,
+    contents_url: `${apiOf(r)}/contents/${f.filename}?ref=${head}`,
+  }));
+  return out;
+}
+
 export function gitRef(r: Repo, ref: string, sha: string): Json {
   return {
     ref,
