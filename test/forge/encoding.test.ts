@@ -12,6 +12,7 @@ import { reconcile } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { WEB } from "../app/shop.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
+import { gitTree } from "../support/github-shapes.js";
 import { TEST_KEY } from "../support/metadata-key.js";
 import { makeRepo, sh } from "./local-repo.js";
 import { testOctokit } from "./octokit.js";
@@ -59,39 +60,38 @@ describe("files that are not valid UTF-8", () => {
   it("are skipped by the GitHub forge when GitHub's text came back with replacement characters", async () => {
     nock.disableNetConnect();
     const scope = nock("https://api.github.com");
+    const [commit, tree] = ["a".repeat(40), "b".repeat(40)];
+    const [latin1, ok] = ["1".repeat(40), "2".repeat(40)];
+    const okText = "name: caf\u00e9 \uFFFD\n";
     scope
       .post("/graphql", (b) => String(b.query).includes("defaultBranchRef"))
       .reply(200, {
         data: {
           repository: {
-            defaultBranchRef: { name: "main", target: { oid: "a".repeat(40), tree: { oid: "t" } } },
+            defaultBranchRef: { name: "main", target: { oid: commit, tree: { oid: tree } } },
+            pullRequests: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
           },
         },
       });
     scope
-      .get("/repos/acme/deploy/git/trees/t")
+      .get(`/repos/acme/deploy/git/trees/${tree}`)
       .query({ recursive: "1" })
-      .reply(200, {
-        truncated: false,
-        tree: [
-          { path: "web.yaml", type: "blob", sha: "s1", size: LATIN1.length, mode: "100644" },
-          {
-            path: "ok.yaml",
-            type: "blob",
-            sha: "s2",
-            size: Buffer.byteLength("name: caf\u00e9 \uFFFD\n"),
-            mode: "100644",
-          },
-        ],
-      });
+      .reply(
+        200,
+        gitTree({ owner: "acme", repo: "deploy" }, tree, [
+          { path: "web.yaml", type: "blob", sha: latin1, size: LATIN1.length, mode: "100644" },
+          { path: "ok.yaml", type: "blob", sha: ok, size: Buffer.byteLength(okText), mode: "100644" },
+        ]),
+      );
     scope
       .post("/graphql", (b) => String(b.query).includes("object(oid:"))
       .reply(200, {
         data: {
           repository: {
-            b0: { text: LATIN1.toString("utf8"), isBinary: false },
+            // GitHub's text of a blob that is not UTF-8: the byte became U+FFFD.
+            b0: { text: LATIN1.toString("utf8"), isBinary: false, isTruncated: false },
             // A file that really holds U+FFFD is read as it is.
-            b1: { text: "name: caf\u00e9 \uFFFD\n", isBinary: false },
+            b1: { text: okText, isBinary: false, isTruncated: false },
           },
         },
       });

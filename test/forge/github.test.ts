@@ -260,7 +260,7 @@ describe("GitHub forge: reading", () => {
     const q = { head: "acme:costopt/x/y", state: "all", sort: "created", direction: "desc", per_page: "100" };
     const pulls = (from: number, n: number) =>
       Array.from({ length: n }, (_, i) =>
-        restPull({ number: from + i, branch: "costopt/x/y", body: "", state: "closed" }),
+        restPull({ number: from + i, branch: "costopt/x/y", body: "", state: "closed" }, REPO),
       );
     scope
       .get("/repos/acme/deploy/pulls")
@@ -391,7 +391,7 @@ describe("GitHub forge: writing", () => {
         body: "body",
         maintainer_can_modify: false,
       })
-      .reply(201, restPull({ number: 7, branch: "costopt/shop/web", body: "body", base: "main" }));
+      .reply(201, restPull({ number: 7, branch: "costopt/shop/web", body: "body", base: "main" }, REPO));
     scope
       .patch("/repos/acme/deploy/issues/7", { labels: ["cost-optimization", "risk:low"], assignees: ["ops"] })
       .reply(200, issue(REPO, 7, { labels: ["cost-optimization", "risk:low"], assignees: ["ops"] }));
@@ -400,7 +400,7 @@ describe("GitHub forge: writing", () => {
         reviewers: ["alice"],
         team_reviewers: ["sre"],
       })
-      .reply(201, reviewRequested({ number: 7, branch: "costopt/shop/web", body: "body" }, ["alice"]));
+      .reply(201, reviewRequested({ number: 7, branch: "costopt/shop/web", body: "body" }, ["alice"], REPO));
 
     const branch = "costopt/shop/web";
     await gh.commitBranch({
@@ -507,7 +507,7 @@ describe("GitHub forge: writing", () => {
       .reply(201, issueComment(REPO, 1, 7, "bye"));
     scope
       .patch("/repos/acme/deploy/pulls/7", { state: "closed", body: "new" })
-      .reply(200, restPull({ number: 7, branch: "costopt/shop/web", body: "new", state: "closed" }));
+      .reply(200, restPull({ number: 7, branch: "costopt/shop/web", body: "new", state: "closed" }, REPO));
     scope.delete("/repos/acme/deploy/git/refs/heads%2Fcostopt%2Fshop%2Fweb").reply(...deleteAnswer);
   }
 

@@ -300,25 +300,29 @@ export class GitHubServer {
       p.reviewers = [...(body?.reviewers ?? []), ...(body?.team_reviewers ?? [])];
       return {
         status: 201,
-        body: reviewRequested({ number: p.number, branch: p.branch, body: p.body }, body?.reviewers ?? []),
+        body: reviewRequested({ number: p.number, branch: p.branch, body: p.body }, body?.reviewers ?? [], {
+          owner: this.owner,
+          repo: this.repo,
+        }),
       };
     }
     return notFound;
   }
 
   private restPull(p: ServedPull): Json {
-    const out = restPull({
-      number: p.number,
-      branch: p.branch,
-      body: p.body,
-      title: p.title,
-      state: p.state,
-      merged: p.merged,
-      labels: p.labels,
-      base: p.base,
-      headSha: this.refs.get(`heads/${p.branch}`),
-    });
-    out.html_url = `https://github.com/${this.owner}/${this.repo}/pull/${p.number}`;
-    return out;
+    return restPull(
+      {
+        number: p.number,
+        branch: p.branch,
+        body: p.body,
+        title: p.title,
+        state: p.state,
+        merged: p.merged,
+        labels: p.labels,
+        base: p.base,
+        headSha: this.refs.get(`heads/${p.branch}`),
+      },
+      { owner: this.owner, repo: this.repo },
+    );
   }
 }

@@ -159,17 +159,37 @@ export function issueComment(r: Repo, id: number, number: number, body: string):
   return out;
 }
 
-/** A pull request as REST returns it (GET/POST/PATCH pulls): GitHub's webhook example, adapted. */
-export function pull(o: PullOptions & { base?: string }): Json {
+/**
+ * A pull request as REST returns it (GET/POST/PATCH pulls): GitHub's webhook example, adapted.
+ * In repository `r` (the example's Codertocat/Hello-World when absent): its base repository, and
+ * its head repository too unless o.headRepo names a fork.
+ */
+export function pull(o: PullOptions & { base?: string }, r?: Repo): Json {
   const out = webhookPull(o);
   if (o.base) out.base.ref = o.base;
+  if (r) {
+    const sides = o.headRepo ? [out.base] : [out.base, out.head];
+    for (const side of sides) {
+      side.repo = {
+        ...side.repo,
+        name: r.repo,
+        full_name: `${r.owner}/${r.repo}`,
+        owner: { ...side.repo.owner, login: r.owner },
+        html_url: `https://github.com/${r.owner}/${r.repo}`,
+        url: apiOf(r),
+      };
+      side.label = `${r.owner}:${side.ref}`;
+      side.user = { ...side.user, login: r.owner };
+    }
+    out.html_url = `https://github.com/${r.owner}/${r.repo}/pull/${o.number}`;
+  }
   return out;
 }
 
 /** POST requested_reviewers answers with the pull request (simple form) and its reviewers. */
-export function reviewRequested(o: PullOptions, reviewers: string[]): Json {
+export function reviewRequested(o: PullOptions, reviewers: string[], r?: Repo): Json {
   const out = example("pull-request-review-request");
-  const full = pull(o);
+  const full = pull(o, r);
   for (const key of ["number", "html_url", "node_id", "title", "body", "state", "head", "base"])
     out[key] = full[key];
   out.requested_reviewers = reviewers.map((login) => ({ ...out.user, login }));
