@@ -8,9 +8,9 @@ import type { Command } from "commander";
 import { checkPolicies, validPolicies } from "../api/load.js";
 import { LocalForge } from "../forge/local/index.js";
 import type { Forge } from "../forge/types.js";
-import { proposalBranch } from "../gitops/identity.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
+import { proposalBranch } from "../gitops/identity.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
 import { type ReconcileResult, reconcile } from "../reconcile.js";
@@ -59,7 +59,11 @@ async function openForge(options: RunOptions, deps: RunDeps): Promise<Forge> {
   if (options.github !== undefined) {
     // @octokit/rest loads only for a GitHub run.
     const { cliGitHubForge } = await import("../forge/github/cli.js");
-    return cliGitHubForge({ repository: options.github, env: deps.env ?? process.env, branch: options.branch });
+    return cliGitHubForge({
+      repository: options.github,
+      env: deps.env ?? process.env,
+      branch: options.branch,
+    });
   }
   if (options.repo === undefined) throw new Error("give --repo <dir> or --github OWNER/REPO");
   return new LocalForge({ dir: options.repo, defaultBranch: options.branch });
@@ -81,7 +85,10 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
     // Every policy's branch rides on the one read of the repository (its PR history included).
     forge.beginPass?.(
       policies.map((p) =>
-        proposalBranch({ namespace: p.metadata.namespace ?? "default", name: p.metadata.name }, options.cluster),
+        proposalBranch(
+          { namespace: p.metadata.namespace ?? "default", name: p.metadata.name },
+          options.cluster,
+        ),
       ),
     );
     const snapshot = await forge.snapshot();

@@ -10,7 +10,7 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseMetadata } from "../../src/gitops/metadata.js";
 import { specMismatches, type Workload } from "../../src/kube/workload.js";
-import { BASE_SHA, FakeGitHub, TREE_SHA } from "../app/github.js";
+import { BASE_SHA, FakeGitHub, TREE_SHA, treeShaFor } from "../app/github.js";
 import { WEB } from "../app/shop.js";
 import { pullRequestClosed, REPOSITORY } from "../fixtures/webhooks/index.js";
 import {
@@ -98,7 +98,7 @@ describe("costopt serve, end to end", () => {
         message: expect.stringMatching(
           /^costopt: web right-size CPU \(saves \$17\.30\/mo\)\n\nCostopt-Policy: shop\/web-cost\n/,
         ),
-        tree: `tree-${"c".repeat(40)}`,
+        tree: treeShaFor("c".repeat(40)),
         parents: [BASE_SHA],
       },
     ]);
