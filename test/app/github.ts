@@ -24,6 +24,11 @@ export const TREE_SHA = "b".repeat(40);
 const R = `/repos/${REPOSITORY.owner}/${REPOSITORY.repo}`;
 const REPO = { owner: REPOSITORY.owner, repo: REPOSITORY.repo };
 
+/** The tree sha the double gives the commit `sha` (createTree answers before the commit exists). */
+export function treeShaFor(sha: string): string {
+  return `${sha.slice(0, 39)}7`;
+}
+
 /** A pull request as the GraphQL head query selects it. */
 export function graphPull(p: PullOptions): Record<string, unknown> {
   const rest = pullRequest(p);
@@ -227,7 +232,7 @@ export class FakeGitHub {
 
   /** createTree + createCommit; the commit gets `sha`. */
   commit(sha: string): this {
-    const treeSha = `${sha.slice(0, 39)}7`;
+    const treeSha = treeShaFor(sha);
     this.scope.post(`${R}/git/trees`, this.record("tree")).reply(201, () =>
       gitTree(
         REPO,

@@ -19,7 +19,7 @@ import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { testOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
 import { TEST_KEY } from "../support/metadata-key.js";
-import { BASE_SHA, FakeGitHub } from "./github.js";
+import { BASE_SHA, FakeGitHub, treeShaFor } from "./github.js";
 import { WEB } from "./shop.js";
 
 const BRANCH = "costopt/shop/web-cost";
@@ -161,7 +161,7 @@ describe("creating a proposal", () => {
         .replace("memory: 512Mi\n            limits", "memory: 384Mi\n            limits")
         .replace(/memory: 512Mi\n$/, "memory: 384Mi\n"),
     );
-    expect(gh.bodies("commit")[0]).toMatchObject({ parents: [BASE_SHA], tree: `${"c".repeat(39)}7` });
+    expect(gh.bodies("commit")[0]).toMatchObject({ parents: [BASE_SHA], tree: treeShaFor("c".repeat(40)) });
     expect(gh.bodies("commit")[0]?.message).toContain("Costopt-Policy: shop/web-cost");
     expect(gh.bodies("createRef")[0]).toEqual({ ref: `refs/heads/${BRANCH}`, sha: "c".repeat(40) });
 

@@ -135,7 +135,7 @@ describe("costopt run --github", () => {
     // Reading (head with PRs, tree, blobs), then six requests to open the PR.
     expect(github.requests).toEqual([
       "POST /graphql",
-      "GET /repos/acme/deploy/git/trees/" + github.requests[1]?.split("/").pop(),
+      `GET /repos/acme/deploy/git/trees/${github.requests[1]?.split("/").pop()}`,
       "POST /graphql",
       "POST /repos/acme/deploy/git/trees",
       "POST /repos/acme/deploy/git/commits",

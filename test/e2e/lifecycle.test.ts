@@ -9,10 +9,10 @@
 // -> revert PR -> revert merged -> (waits for the sync) live -> RolledBack.
 
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseMetadata } from "../../src/gitops/metadata.js";
 import { specMismatches, type Workload } from "../../src/kube/workload.js";
-import { BASE_SHA, FakeGitHub, TREE_SHA } from "../app/github.js";
+import { BASE_SHA, FakeGitHub, TREE_SHA, treeShaFor } from "../app/github.js";
 import { WEB } from "../app/shop.js";
 import { pullRequestClosed, REPOSITORY } from "../fixtures/webhooks/index.js";
 import {
@@ -29,6 +29,12 @@ import { type PrivateRedis, startRedis } from "../support/redis-server.js";
 import { startUsagePrometheus } from "../support/usage-prometheus.js";
 import { waitFor } from "../support/wait.js";
 import { pod } from "../support/workloads.js";
+
+// GitHub's real pacing (retry, throttling, write spacing), with every exchange checked against
+// GitHub's published API description.
+vi.mock("../../src/server/github.js", async (original) =>
+  (await import("../support/fast-github.js")).checkedGitHub(await original()),
+);
 
 const ORIGINAL = { request: "500m", limit: "1" };
 const PROPOSED = { request: "250m", limit: "500m" };
@@ -101,7 +107,7 @@ describe("costopt serve, end to end", () => {
         message: expect.stringMatching(
           /^costopt: web right-size CPU \(saves \$17\.30\/mo\)\n\nCostopt-Policy: shop\/web-cost\n/,
         ),
-        tree: `tree-${"c".repeat(40)}`,
+        tree: treeShaFor("c".repeat(40)),
         parents: [BASE_SHA],
       },
     ]);

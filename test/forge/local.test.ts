@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LocalForge } from "../../src/forge/local/index.js";
-import { ForgeSafetyError } from "../../src/forge/types.js";
+import { ForgeSafetyError, SYMLINK_REASON } from "../../src/forge/types.js";
 import { commitFiles, makeRepo, sh } from "./local-repo.js";
 
 const APP = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # keep me\n";
@@ -16,6 +16,29 @@ describe("local forge", () => {
     expect(snap.commitSha).toBe(sh(dir, "rev-parse", "HEAD"));
     expect(snap.files).toEqual([{ path: "k8s/web.yaml", content: APP }]);
     expect(snap.skipped).toEqual([{ path: "big.yaml", reason: "too large" }]);
+  });
+
+  it("keeps an executable's mode, skips a symlink when reading and refuses to write over it", async () => {
+    const dir = makeRepo({ "k8s/web.yaml": APP, "run.yaml": "a: 1\n" });
+    chmodSync(join(dir, "run.yaml"), 0o755);
+    symlinkSync("web.yaml", join(dir, "k8s/link.yaml"));
+    sh(dir, "add", "-A");
+    sh(dir, "commit", "-q", "-m", "modes");
+    const forge = new LocalForge({ dir });
+    const snap = await forge.snapshot();
+    expect(snap.files.map((f) => f.path)).toEqual(["k8s/web.yaml", "run.yaml"]);
+    expect(snap.skipped).toEqual([{ path: "k8s/link.yaml", reason: SYMLINK_REASON }]);
+    const request = {
+      branch: "costopt/shop/web",
+      base: { commitSha: snap.commitSha },
+      message: "m",
+      exists: false,
+    };
+    await forge.commitBranch({ ...request, files: [{ path: "run.yaml", content: "a: 2\n" }] });
+    expect(sh(dir, "ls-tree", "costopt/shop/web", "run.yaml").split(" ")[0]).toBe("100755");
+    await expect(
+      forge.commitBranch({ ...request, exists: true, files: [{ path: "k8s/link.yaml", content: "x: 1\n" }] }),
+    ).rejects.toThrow("refusing to write k8s/link.yaml: it is not a regular file (git mode 120000)");
   });
 
   it("commits a change as one commit on a costopt branch without touching the working tree", async () => {

@@ -2,11 +2,17 @@
 // limit with retry-after. Each is waited out — by Probot's retry for the 502, by the control
 // loop's requeue after retry-after for the 403 — and exactly one pull request comes of it.
 
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { WEB } from "../app/shop.js";
 import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { expectHead, expectInstallation, policySpec } from "../support/costopt-service.js";
 import { environment } from "./environment.js";
+
+// GitHub's real pacing (retry, throttling, write spacing), with every exchange checked against
+// GitHub's published API description.
+vi.mock("../../src/server/github.js", async (original) =>
+  (await import("../support/fast-github.js")).checkedGitHub(await original()),
+);
 
 const env = environment();
 const PULLS = `/repos/${REPOSITORY.fullName}/pulls`;

@@ -14,6 +14,12 @@ import { gitCommit, gitRef, gitTree, issue, pull as restPull, reviewRequested } 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies
 type Json = Record<string, any>;
 
+interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
 interface Entry {
   mode: string;
   sha: string;
@@ -119,7 +125,7 @@ export class GitHubServer {
     const method = req.method ?? "GET";
     this.requests.push(`${method} ${url.pathname}`);
     const sent = { method, url: `${url.pathname}${url.search}`, body };
-    let answer: { status: number; body?: unknown; headers?: Record<string, string> };
+    let answer: Answer;
     try {
       answer =
         req.headers.authorization !== "token test-token"
@@ -195,7 +201,7 @@ export class GitHubServer {
     return { status: 200, body: { data: run.data } };
   }
 
-  private rest(method: string, url: URL, body: Json | undefined) {
+  private rest(method: string, url: URL, body: Json | undefined): Answer {
     const R = { owner: this.owner, repo: this.repo };
     const base = `/repos/${this.owner}/${this.repo}`;
     const path = url.pathname.startsWith(base) ? url.pathname.slice(base.length) : url.pathname;
@@ -204,109 +210,146 @@ export class GitHubServer {
       status: 404,
       body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
     };
-    let m: RegExpExecArray | null;
-    if ((m = /^GET \/git\/trees\/([0-9a-f]{40})$/.exec(route))) {
-      const tree = this.trees.get(m[1] as string);
-      if (!tree) return notFound;
-      const entries = [...tree.entries()].map(([p, e]) => ({
-        path: p,
-        mode: e.mode,
-        type: "blob" as const,
-        sha: e.sha,
-        size: Buffer.byteLength(this.blobs.get(e.sha) ?? ""),
-      }));
-      return { status: 200, body: gitTree(R, m[1] as string, entries) };
-    }
-    if (route === "POST /git/trees") {
-      const parent = this.trees.get(body?.base_tree) ?? new Map<string, Entry>();
-      const tree = new Map(parent);
-      for (const t of body?.tree as { path: string; mode: string; sha?: string | null; content?: string }[]) {
-        if (t.sha === null) tree.delete(t.path);
-        else
-          tree.set(t.path, {
-            mode: t.mode,
-            sha: t.content !== undefined ? this.putBlob(t.content) : (t.sha as string),
-          });
-      }
-      const sha = this.putTree(tree);
-      return {
-        status: 201,
-        body: gitTree(
-          R,
-          sha,
-          [...tree.entries()].map(([p, e]) => ({ path: p, mode: e.mode, type: "blob" as const, sha: e.sha })),
-        ),
-      };
-    }
-    if (route === "POST /git/commits") {
-      const c = { tree: body?.tree, parents: body?.parents, message: body?.message };
-      return { status: 201, body: gitCommit(R, { sha: this.putCommit(c), ...c }) };
-    }
-    if ((m = /^GET \/git\/commits\/([0-9a-f]{40})$/.exec(route))) {
-      const c = this.commits.get(m[1] as string);
-      return c ? { status: 200, body: gitCommit(R, { sha: m[1] as string, ...c }) } : notFound;
-    }
-    if (route === "POST /git/refs") {
-      const ref = String(body?.ref).replace(/^refs\//, "");
-      if (this.refs.has(ref))
-        return {
-          status: 422,
-          body: { message: "Reference already exists", documentation_url: "https://docs.github.com/rest" },
-        };
-      this.refs.set(ref, body?.sha);
-      return { status: 201, body: gitRef(R, `refs/${ref}`, body?.sha) };
-    }
-    if ((m = /^PATCH \/git\/refs\/(.+)$/.exec(route))) {
-      const ref = decodeURIComponent(m[1] as string);
-      this.refs.set(ref, body?.sha);
-      return { status: 200, body: gitRef(R, `refs/${ref}`, body?.sha) };
-    }
-    if (route === "GET /pulls") {
-      const head = url.searchParams.get("head")?.split(":")[1];
-      const list = this.pulls.filter((p) => p.branch === head).reverse();
-      return { status: 200, body: list.map((p) => this.restPull(p)) };
-    }
-    if (route === "POST /pulls") {
-      if (!this.refs.has(`heads/${body?.head}`))
-        return {
-          status: 422,
-          body: { message: "Validation Failed", documentation_url: "https://docs.github.com/rest" },
-        };
-      const p: ServedPull = {
-        number: this.pulls.length + 1,
-        branch: body?.head,
-        base: body?.base,
-        title: body?.title,
-        body: body?.body ?? "",
-        state: "open",
-        merged: false,
-        labels: [],
-        reviewers: [],
-        assignees: [],
-      };
-      this.pulls.push(p);
-      return { status: 201, body: this.restPull(p) };
-    }
-    if ((m = /^PATCH \/issues\/(\d+)$/.exec(route))) {
-      const p = this.pulls[Number(m[1]) - 1];
-      if (!p) return notFound;
-      if (body?.labels) p.labels = body.labels;
-      if (body?.assignees) p.assignees = body.assignees;
-      return { status: 200, body: issue(R, p.number, { labels: p.labels, assignees: p.assignees }) };
-    }
-    if ((m = /^POST \/pulls\/(\d+)\/requested_reviewers$/.exec(route))) {
-      const p = this.pulls[Number(m[1]) - 1];
-      if (!p) return notFound;
-      p.reviewers = [...(body?.reviewers ?? []), ...(body?.team_reviewers ?? [])];
-      return {
-        status: 201,
-        body: reviewRequested({ number: p.number, branch: p.branch, body: p.body }, body?.reviewers ?? [], {
-          owner: this.owner,
-          repo: this.repo,
-        }),
-      };
+    const error = (status: number, message: string) => ({
+      status,
+      body: { message, documentation_url: "https://docs.github.com/rest" },
+    });
+    const b = body ?? {};
+    const routes: [RegExp, (m: string[]) => Answer][] = [
+      [/^GET \/git\/trees\/([0-9a-f]{40})$/, ([sha = ""]) => this.listTree(sha) ?? notFound],
+      [/^POST \/git\/trees$/, () => this.createTree(b)],
+      [
+        /^POST \/git\/commits$/,
+        () => {
+          const c = { tree: b.tree, parents: b.parents, message: b.message };
+          return { status: 201, body: gitCommit(R, { sha: this.putCommit(c), ...c }) };
+        },
+      ],
+      [
+        /^GET \/git\/commits\/([0-9a-f]{40})$/,
+        ([sha = ""]) => {
+          const c = this.commits.get(sha);
+          return c ? { status: 200, body: gitCommit(R, { sha, ...c }) } : notFound;
+        },
+      ],
+      [
+        /^POST \/git\/refs$/,
+        () => {
+          const ref = String(b.ref).replace(/^refs\//, "");
+          if (this.refs.has(ref)) return error(422, "Reference already exists");
+          this.refs.set(ref, b.sha);
+          return { status: 201, body: gitRef(R, `refs/${ref}`, b.sha) };
+        },
+      ],
+      [
+        /^PATCH \/git\/refs\/(.+)$/,
+        ([encoded = ""]) => {
+          const ref = decodeURIComponent(encoded);
+          this.refs.set(ref, b.sha);
+          return { status: 200, body: gitRef(R, `refs/${ref}`, b.sha) };
+        },
+      ],
+      [
+        /^GET \/pulls$/,
+        () => {
+          const head = url.searchParams.get("head")?.split(":")[1];
+          const list = this.pulls.filter((p) => p.branch === head).reverse();
+          return { status: 200, body: list.map((p) => this.restPull(p)) };
+        },
+      ],
+      [
+        /^POST \/pulls$/,
+        () => {
+          if (!this.refs.has(`heads/${b.head}`)) return error(422, "Validation Failed");
+          const p: ServedPull = {
+            number: this.pulls.length + 1,
+            branch: b.head,
+            base: b.base,
+            title: b.title,
+            body: b.body ?? "",
+            state: "open",
+            merged: false,
+            labels: [],
+            reviewers: [],
+            assignees: [],
+          };
+          this.pulls.push(p);
+          return { status: 201, body: this.restPull(p) };
+        },
+      ],
+      [
+        /^PATCH \/issues\/(\d+)$/,
+        ([n]) => {
+          const p = this.pulls[Number(n) - 1];
+          if (!p) return notFound;
+          if (b.labels) p.labels = b.labels;
+          if (b.assignees) p.assignees = b.assignees;
+          return { status: 200, body: issue(R, p.number, { labels: p.labels, assignees: p.assignees }) };
+        },
+      ],
+      [
+        /^POST \/pulls\/(\d+)\/requested_reviewers$/,
+        ([n]) => {
+          const p = this.pulls[Number(n) - 1];
+          if (!p) return notFound;
+          p.reviewers = [...(b.reviewers ?? []), ...(b.team_reviewers ?? [])];
+          return {
+            status: 201,
+            body: reviewRequested({ number: p.number, branch: p.branch, body: p.body }, b.reviewers ?? [], {
+              owner: this.owner,
+              repo: this.repo,
+            }),
+          };
+        },
+      ],
+    ];
+    for (const [pattern, answer] of routes) {
+      const m = pattern.exec(route);
+      if (m) return answer(m.slice(1));
     }
     return notFound;
+  }
+
+  private listTree(sha: string): Answer | undefined {
+    const tree = this.trees.get(sha);
+    if (!tree) return undefined;
+    const entries = [...tree.entries()].map(([path, e]) => ({
+      path,
+      mode: e.mode,
+      type: "blob" as const,
+      sha: e.sha,
+      size: Buffer.byteLength(this.blobs.get(e.sha) ?? ""),
+    }));
+    return { status: 200, body: gitTree(this.repoRef(), sha, entries) };
+  }
+
+  private createTree(b: Json): Answer {
+    const tree = new Map(this.trees.get(b.base_tree) ?? new Map<string, Entry>());
+    for (const t of (b.tree ?? []) as {
+      path: string;
+      mode: string;
+      sha?: string | null;
+      content?: string;
+    }[]) {
+      if (t.sha === null) tree.delete(t.path);
+      else
+        tree.set(t.path, {
+          mode: t.mode,
+          sha: t.content !== undefined ? this.putBlob(t.content) : String(t.sha),
+        });
+    }
+    const sha = this.putTree(tree);
+    const entries = [...tree.entries()].map(([path, e]) => ({
+      path,
+      mode: e.mode,
+      type: "blob" as const,
+      sha: e.sha,
+    }));
+    return { status: 201, body: gitTree(this.repoRef(), sha, entries) };
+  }
+
+  private repoRef() {
+    return { owner: this.owner, repo: this.repo };
   }
 
   private restPull(p: ServedPull): Json {

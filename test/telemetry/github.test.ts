@@ -3,6 +3,8 @@ import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
 import { instrumentOctokit } from "../../src/telemetry/github.js";
 import { createTelemetry } from "../../src/telemetry/metrics.js";
+import { contractChecked } from "../forge/octokit.js";
+import { example } from "../support/github-shapes.js";
 
 afterEach(() => nock.cleanAll());
 
@@ -11,11 +13,15 @@ describe("GitHub API telemetry", () => {
     nock.disableNetConnect();
     nock("https://api.github.com")
       .get("/repos/acme/shop")
-      .reply(200, { full_name: "acme/shop" }, { "x-ratelimit-remaining": "4321" })
+      .reply(
+        200,
+        { ...example("full-repository"), full_name: "acme/shop", has_discussions: false },
+        { "x-ratelimit-remaining": "4321" },
+      )
       .get("/repos/acme/missing")
       .reply(404, { message: "Not Found" }, { "x-ratelimit-remaining": "4320" });
     const t = createTelemetry({ defaultMetrics: false });
-    const octokit = new Octokit({ request: { retries: 0 } });
+    const octokit = new (Octokit.plugin(contractChecked as never))({ request: { retries: 0 } });
     instrumentOctokit(octokit as never, t);
     await octokit.rest.repos.get({ owner: "acme", repo: "shop" });
     await expect(octokit.rest.repos.get({ owner: "acme", repo: "missing" })).rejects.toThrow();

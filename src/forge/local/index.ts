@@ -133,7 +133,9 @@ export class LocalForge implements Forge {
         const oid = await gitText(this.dir, ["hash-object", "-w", "--stdin"], { input: file.content });
         // An executable keeps its bit; anything new is a plain file.
         const staged = await gitText(this.dir, ["ls-files", "--stage", "--", file.path], { env });
-        const mode = staged.startsWith("100755 ") ? "100755" : "100644";
+        const mode = staged === "" ? "100644" : staged.split(" ")[0];
+        if (mode !== "100644" && mode !== "100755")
+          throw new Error(`refusing to write ${file.path}: it is not a regular file (git mode ${mode})`);
         await git(this.dir, ["update-index", "--add", "--cacheinfo", `${mode},${oid},${file.path}`], { env });
       }
       tree = await gitText(this.dir, ["write-tree"], { env });
