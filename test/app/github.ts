@@ -1,6 +1,7 @@
 // nock interceptors for the GitHub calls costopt makes, each recording the request body so tests
 // can assert exactly what was sent. Everything registered must be used (pendingMocks() empty).
 
+import { createHash } from "node:crypto";
 import nock from "nock";
 import { type PullOptions, REPOSITORY } from "../fixtures/webhooks/index.js";
 import {
@@ -380,7 +381,13 @@ export class FakeGitHub {
               .filter(([k]) => /^e\d+$/.test(k))
               .map(([k, expr]) => {
                 const text = o.files[expr.slice(sha.length + 1)]?.[side] ?? null;
-                return [`f${k.slice(1)}`, text === null ? null : { text, isBinary: false }];
+                const oid = createHash("sha1").update(`blob ${Buffer.byteLength(text ?? "")}\0${text}`);
+                return [
+                  `f${k.slice(1)}`,
+                  text === null
+                    ? null
+                    : { oid: oid.digest("hex"), text, isBinary: false, isTruncated: false },
+                ];
               }),
           );
           return [200, { data: { repository } }];

@@ -4,6 +4,7 @@ import { GitHubForge } from "../../src/forge/github/index.js";
 import { ForgeSafetyError, RateLimitError } from "../../src/forge/types.js";
 import {
   apiError,
+  comparison,
   gitBlob,
   gitCommit,
   gitRef,
@@ -273,6 +274,65 @@ describe("GitHub forge: reading", () => {
       .query({ ...q, page: "2" })
       .reply(200, pulls(101, 3));
     expect(await forge().pullRequests("costopt/x/y")).toHaveLength(103);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+});
+
+describe("GitHub forge: costopt's own commit, as a rollback reads it", () => {
+  const HEAD = "c".repeat(40);
+
+  it("lists the paths a commit changes against its parent, a rename's old path too", async () => {
+    const scope = nock(API);
+    const answer = comparison(REPO, BASE, HEAD, [
+      { filename: "k8s/web.yaml", status: "modified" },
+      { filename: "k8s/web-scaledobject.yaml", status: "added" },
+    ]);
+    answer.files.push({
+      ...answer.files[0],
+      filename: "k8s/new.yaml",
+      previous_filename: "k8s/old.yaml",
+      status: "renamed",
+    });
+    scope.get(`/repos/acme/deploy/compare/${BASE}...${HEAD}`).query({ per_page: "100" }).reply(200, answer);
+    expect(await forge().changedPaths(BASE, HEAD)).toEqual([
+      "k8s/web.yaml",
+      "k8s/web-scaledobject.yaml",
+      "k8s/new.yaml",
+      "k8s/old.yaml",
+    ]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("reads files at a commit in one GraphQL query, a cut one whole through the blob API", async () => {
+    const big = `kind: ConfigMap\ndata:\n  blob: "${"x".repeat(600_000)}"\n`;
+    const scope = nock(API);
+    scope
+      .post(
+        "/graphql",
+        (b) =>
+          b.variables.e0 === `${HEAD}:k8s/web.yaml` &&
+          b.variables.e1 === `${HEAD}:big.yaml` &&
+          b.variables.e2 === `${HEAD}:gone.yaml` &&
+          b.variables.e3 === `${HEAD}:logo.png`,
+      )
+      .reply(200, {
+        data: {
+          repository: {
+            f0: { oid: sha(1), text: "a: 1\n", isBinary: false, isTruncated: false },
+            f1: { oid: sha(2), text: big.slice(0, 512_000), isBinary: false, isTruncated: true },
+            f2: null,
+            f3: { oid: sha(3), text: null, isBinary: true, isTruncated: false },
+          },
+        },
+      });
+    scope.get(`/repos/acme/deploy/git/blobs/${sha(2)}`).reply(200, gitBlob(REPO, sha(2), big));
+    const files = await forge().filesAt(HEAD, ["k8s/web.yaml", "big.yaml", "gone.yaml", "logo.png"]);
+    expect([...files]).toEqual([
+      ["k8s/web.yaml", "a: 1\n"],
+      ["big.yaml", big],
+      ["gone.yaml", null],
+      ["logo.png", null],
+    ]);
     expect(scope.pendingMocks()).toEqual([]);
   });
 });

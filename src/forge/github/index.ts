@@ -209,7 +209,7 @@ export class GitHubForge implements Forge {
           continue;
         }
         // GitHub cuts GraphQL blob text (at about 512 KB): read the whole blob, never a cut one.
-        const text = blob.truncated ? await this.fullBlob(entry) : blob.text;
+        const text = blob.truncated ? await this.fullBlob(entry.path, entry.sha) : blob.text;
         // GitHub decodes invalid UTF-8 into U+FFFD, which changes the byte count; an edit would commit it.
         if (text.includes("\uFFFD") && Buffer.byteLength(text, "utf8") !== entry.size)
           skipped.push({ path: entry.path, reason: "not valid UTF-8" });
@@ -467,16 +467,25 @@ export class GitHubForge implements Forge {
     if (paths.length === 0) return out;
     // "<sha>:<path>" expressions travel as variables, never spliced into the query text.
     const params = paths.map((_, i) => `$e${i}: String!`).join(", ");
-    const fields = paths.map((_, i) => `f${i}: object(expression: $e${i}) { ... on Blob { text isBinary } }`);
+    const fields = paths.map(
+      (_, i) => `f${i}: object(expression: $e${i}) { ... on Blob { oid text isBinary isTruncated } }`,
+    );
     const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
     const variables = Object.fromEntries(paths.map((p, i) => [`e${i}`, `${commitSha}:${p}`]));
     const data = (await this.guard(() =>
       this.octokit.graphql(query, { owner: this.owner, name: this.repo, ...variables }),
-    )) as { repository: Record<string, { text: string | null; isBinary: boolean } | null> };
-    paths.forEach((p, i) => {
+    )) as {
+      repository: Record<
+        string,
+        { oid: string; text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
+      >;
+    };
+    for (const [i, path] of paths.entries()) {
       const blob = data.repository[`f${i}`];
-      out.set(p, blob && !blob.isBinary && blob.text !== null ? blob.text : null);
-    });
+      if (!blob || blob.isBinary || blob.text === null) out.set(path, null);
+      // A cut text would not match what the commit holds: read the whole blob, as snapshot() does.
+      else out.set(path, blob.isTruncated ? await this.fullBlob(path, blob.oid) : blob.text);
+    }
     return out;
   }
 
@@ -550,15 +559,13 @@ export class GitHubForge implements Forge {
   }
 
   /** A blob read whole through REST (GraphQL cut its text). */
-  private async fullBlob(entry: TreeEntry): Promise<string> {
+  private async fullBlob(path: string, sha: string): Promise<string> {
     const blob = (await this.call("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
-      file_sha: entry.sha,
+      file_sha: sha,
     })) as { content: string; encoding: string; size: number };
     const bytes = Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8");
     if (bytes.length !== blob.size)
-      throw new Error(
-        `${this.repository}: ${entry.path} came back with ${bytes.length} of ${blob.size} bytes`,
-      );
+      throw new Error(`${this.repository}: ${path} came back with ${bytes.length} of ${blob.size} bytes`);
     return bytes.toString("utf8");
   }
 
