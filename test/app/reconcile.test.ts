@@ -19,7 +19,7 @@ import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { testOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
 import { TEST_KEY } from "../support/metadata-key.js";
-import { BASE_SHA, FakeGitHub, treeShaFor } from "./github.js";
+import { BASE_SHA, FakeGitHub, TREE_SHA, treeShaFor } from "./github.js";
 import { WEB } from "./shop.js";
 
 const BRANCH = "costopt/shop/web-cost";
@@ -273,6 +273,28 @@ describe("creating a proposal", () => {
       "overlays/prod/costopt-deployment-web.yaml": null,
       "overlays/prod/web-scaledobject.yaml": null,
     });
+    // What the rollback costs: the two branch histories, costopt's own commit checked (the commit,
+    // its diff against its parent, the files on both sides), the default branch read, then the
+    // revert written (tree, commit, ref, PR, labels) and the merged PR marked and told.
+    const R = `/repos/${REPOSITORY.fullName}`;
+    expect(gh.all).toEqual([
+      `GET ${R}/pulls`,
+      `GET ${R}/pulls`,
+      `GET ${R}/git/commits/${"c".repeat(40)}`,
+      `GET ${R}/compare/${BASE_SHA}...${"c".repeat(40)}`,
+      "POST /graphql",
+      "POST /graphql",
+      "POST /graphql",
+      `GET ${R}/git/trees/${TREE_SHA}`,
+      "POST /graphql",
+      `POST ${R}/git/trees`,
+      `POST ${R}/git/commits`,
+      `POST ${R}/git/refs`,
+      `POST ${R}/pulls`,
+      `PATCH ${R}/issues/2`,
+      `PATCH ${R}/pulls/1`,
+      `POST ${R}/issues/1/comments`,
+    ]);
   });
 
   it("falls back to defaults with a warning when .github/costopt.yml is not valid YAML", async () => {
