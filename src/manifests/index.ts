@@ -43,4 +43,5 @@ export { describeLocation, type LandingRow, landingOf, locationOf, type Target }
 export { type Operation, patchDocument } from "./patch.js";
 export { planChanges } from "./plan.js";
 export { DEFAULT_MAX_FILE_BYTES, indexRepository } from "./repo-index.js";
+export { artifactSourcePath } from "./roots.js";
 export * from "./types.js";
