@@ -5,7 +5,7 @@
 import { parseAllDocuments } from "yaml";
 import { effectiveObject } from "./effective.js";
 import { argoChart, type ChartInfo, fluxChart, fluxReleaseName } from "./helm-release.js";
-import type { Rendering, RepoView } from "./kustomize-tree.js";
+import type { Rendering } from "./kustomize-tree.js";
 import { isUnder, joinRepo } from "./paths.js";
 import { getAt, isRecord } from "./pointer.js";
 import type { FetchedChart, RepoIndex, SourceKind } from "./types.js";
@@ -229,15 +229,13 @@ export function chartValuesSources(index: RepoIndex, scope: string, explicit: bo
 /** HelmReleases and Applications the policy reaches, with the values files they read. */
 export function deployTimeSources(
   index: RepoIndex,
-  view: RepoView,
-  admitted: (r: Rendering) => boolean,
+  renderings: readonly Rendering[],
   charts?: ReadonlyMap<string, FetchedChart>,
 ) {
   const out: ValuesSource[] = [];
   const seen = new Set<string>();
-  for (const r of view.renderings) {
+  for (const r of renderings) {
     const doc = r.doc;
-    if (!admitted(r)) continue;
     if (doc.kind === "HelmRelease" && doc.apiVersion?.startsWith("helm.toolkit.fluxcd.io/"))
       // A copy: which roots it targets is decided per policy, the view is shared.
       out.push(...helmReleaseSource(index, { ...r }, charts));

@@ -302,8 +302,8 @@ function sameRelease(blocks: Block[]): boolean {
 
 export interface HelmScope {
   scope: string;
-  /** Whether a rendering of a HelmRelease / Application is in the policy's scope and cluster. */
-  admitted: (r: Rendering) => boolean;
+  /** The renderings in the policy's scope and cluster, where HelmReleases and Applications are read. */
+  renderings: readonly Rendering[];
   valuesPath?: string;
   explicit?: boolean;
   /** Charts Flux fetched into the cluster, by ChartNeed key. */
@@ -320,7 +320,7 @@ export function locateInHelm(
   const { scope, valuesPath, explicit = false } = opts;
   const sources = [
     ...chartValuesSources(index, scope, explicit),
-    ...deployTimeSources(index, view, opts.admitted, opts.charts),
+    ...deployTimeSources(index, opts.renderings, opts.charts),
   ].filter((s) => namespaceFits(s, target) && isRecord(s.values));
   const renders = (s: ValuesSource) => s.kind !== "helm-values" || s.releaseName !== undefined;
   const tiers: ((s: ValuesSource) => Block[])[] = valuesPath
