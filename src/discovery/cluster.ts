@@ -2,6 +2,7 @@
 // through the ClusterReader; the decisions are made by the pure functions in argocd.ts and
 // flux.ts. Nothing here logs: a cluster without Argo CD or Flux simply finds nothing.
 
+import { artifactSourcePath } from "../manifests/index.js";
 import { applicationSetOf, argoAppRef, argoSources } from "./argocd.js";
 import {
   chartValueLocations,
@@ -10,16 +11,21 @@ import {
   helmReleaseValues,
   kustomizationLocation,
   type ObjectRef,
+  type SourceRef,
   sourceRefOf,
 } from "./flux.js";
-import { type LiveObject, nsName } from "./live.js";
+import { arrayAt, type LiveObject, nsName, objectAt, stringAt } from "./live.js";
+import { repoPath } from "./paths.js";
 import {
   ARGO_APPLICATIONS,
   type ClusterReader,
+  FLUX_ARTIFACTGENERATORS,
+  FLUX_EXTERNALARTIFACTS,
   FLUX_GITREPOSITORIES,
   FLUX_HELMRELEASES,
   FLUX_KUSTOMIZATIONS,
 } from "./reader.js";
+import { fluxRevision } from "./revision.js";
 import type { Finding, GitLocation, Located } from "./types.js";
 
 /** Deep enough for app-of-apps of app-of-apps; also stops an Application that manages itself. */
@@ -141,6 +147,7 @@ export class ClusterSources {
     });
     const src = sourceRefOf(ks, "spec.sourceRef");
     if (!src) return unusable(`${decidedBy} has no spec.sourceRef`);
+    if (src.kind === "ExternalArtifact") return this.fromArtifactGenerator(ks, src, decidedBy);
     if (src.kind !== "GitRepository") {
       return unusable(
         `${decidedBy} reads from ${src.kind} ${src.namespace}/${src.name}, not a Git repository: set spec.source on the policy`,
@@ -154,6 +161,55 @@ export class ClusterSources {
       return unusable(
         `${decidedBy} or its GitRepository ${src.namespace}/${src.name} has no usable url/path`,
       );
+    return { found: true, origin: "flux-kustomization", decidedBy, locations: [location], warnings: [] };
+  }
+
+  /**
+   * A Kustomization reading an ExternalArtifact that an ArtifactGenerator assembles from a
+   * GitRepository (flux2-kustomize-helm-example's layout): its path, mapped back through the
+   * generator's copy rules, in that repository.
+   */
+  private async fromArtifactGenerator(ks: LiveObject, src: SourceRef, decidedBy: string): Promise<Finding> {
+    const unusable = (why: string): Finding => ({
+      found: true,
+      origin: "flux-kustomization",
+      decidedBy,
+      unusable: why,
+    });
+    const what = `ExternalArtifact ${src.namespace}/${src.name}`;
+    const artifact = await this.reader.get(FLUX_EXTERNALARTIFACTS, src.namespace, src.name);
+    const genRef = artifact && sourceRefOf(artifact, "spec.sourceRef");
+    if (genRef?.kind !== "ArtifactGenerator")
+      return unusable(
+        `${decidedBy} reads ${what}, which no ArtifactGenerator produces: set spec.source on the policy`,
+      );
+    const gen = await this.reader.get(FLUX_ARTIFACTGENERATORS, genRef.namespace, genRef.name);
+    const spec = arrayAt(gen, "spec.artifacts").find((a) => stringAt(a, "name") === src.name);
+    const path = repoPath(stringAt(ks, "spec.path"));
+    const mapped =
+      path === undefined ? undefined : artifactSourcePath(arrayAt(spec, "copy"), path === "." ? "" : path);
+    const source = mapped && arrayAt(gen, "spec.sources").find((s) => stringAt(s, "alias") === mapped.alias);
+    if (!gen || !mapped || stringAt(source, "kind") !== "GitRepository")
+      return unusable(
+        `${decidedBy} reads ${what} from ArtifactGenerator ${genRef.namespace}/${genRef.name}, whose copy rules do not map ${stringAt(ks, "spec.path") ?? "its path"} to a GitRepository: set spec.source on the policy`,
+      );
+    const repoRef = {
+      namespace: stringAt(source, "namespace") ?? genRef.namespace,
+      name: stringAt(source, "name") ?? "",
+    };
+    const repo = await this.gitRepository(repoRef);
+    const url = stringAt(repo, "spec.url");
+    if (!repo || !url)
+      return unusable(
+        `${decidedBy}: GitRepository ${repoRef.namespace}/${repoRef.name} is missing or has no url`,
+      );
+    const location: GitLocation = {
+      repoURL: url,
+      revision: fluxRevision(objectAt(repo, "spec.ref")),
+      path: mapped.path || ".",
+      format: "auto",
+      role: `Kustomization path, through ${what} of ArtifactGenerator ${genRef.namespace}/${genRef.name}`,
+    };
     return { found: true, origin: "flux-kustomization", decidedBy, locations: [location], warnings: [] };
   }
 

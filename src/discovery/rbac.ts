@@ -20,6 +20,17 @@ export const DISCOVERY_RBAC_RULES: PolicyRule[] = [
     resources: ["gitrepositories"],
     verbs: ["get", "list", "watch"],
   },
+  // A Kustomization reading an ExternalArtifact: the ArtifactGenerator's copy rules map its path to Git.
+  {
+    apiGroups: ["source.toolkit.fluxcd.io"],
+    resources: ["externalartifacts"],
+    verbs: ["get", "list", "watch"],
+  },
+  {
+    apiGroups: ["source.extensions.fluxcd.io"],
+    resources: ["artifactgenerators"],
+    verbs: ["get", "list", "watch"],
+  },
   // The chart artifact Flux fetched (status.artifact.url), for charts that are not in Git.
   {
     apiGroups: ["source.toolkit.fluxcd.io"],

@@ -40,6 +40,19 @@ export const FLUX_GITREPOSITORIES: ResourceRef = {
   namespaced: true,
 };
 
+export const FLUX_EXTERNALARTIFACTS: ResourceRef = {
+  group: "source.toolkit.fluxcd.io",
+  version: "v1",
+  plural: "externalartifacts",
+  namespaced: true,
+};
+export const FLUX_ARTIFACTGENERATORS: ResourceRef = {
+  group: "source.extensions.fluxcd.io",
+  version: "v1beta1",
+  plural: "artifactgenerators",
+  namespaced: true,
+};
+
 /** A failed read other than not-found (403 without the RBAC rules, 5xx, network). */
 export class DiscoveryReadError extends Error {
   constructor(

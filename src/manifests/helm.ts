@@ -1,6 +1,5 @@
-// Finding a workload's block in Helm values: a chart's values files, a Flux HelmRelease's
-// spec.values (as every Kustomize layer leaves it for the root that deploys it), an Argo CD
-// Application's helm.valuesObject / helm.values / valueFiles. In order:
+// Finding a workload's block in the Helm values helm-sources.ts collects (chart values files,
+// HelmRelease spec.values and valuesFrom files as each root renders them, Argo CD values). In order:
 //   1. the policy's valuesPath; 2. a marker comment ("# costopt: ns/name[/container]");
 //   3. a map holding `resources` whose sibling "name:" (or the release name) is the workload;
 //   4. for a release that renders the workload: the chart in this repository (its templates say
@@ -11,50 +10,17 @@
 
 import { isMap, isScalar, isSeq, parseAllDocuments } from "yaml";
 import { parseCpu, parseMemory } from "../api/quantity.js";
-import { effectiveObject } from "./effective.js";
 import { RESOURCE_PATHS, type Resolution, readQuantity, readReplicas, resolveField } from "./fields.js";
 import { resourcesPathsIn } from "./helm-chart.js";
-import {
-  argoChart,
-  type ChartInfo,
-  controllersFor,
-  conventionalNames,
-  fluxChart,
-  fluxReleaseName,
-  isControllerLayout,
-} from "./helm-release.js";
+import { controllersFor, conventionalNames, isControllerLayout } from "./helm-release.js";
+import { chartValuesSources, deployTimeSources, str, type ValuesSource } from "./helm-sources.js";
 import { type Rendering, type RepoView, untargeted } from "./kustomize-tree.js";
 import { mergeLocated, newFileSite, type Target } from "./located.js";
-import { dirOf, isUnder, joinRepo } from "./paths.js";
+import { dirOf } from "./paths.js";
 import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
 import { SourceText } from "./text.js";
-import type { EditSite, FetchedChart, Located, LocatedContainer, RepoIndex, SourceKind } from "./types.js";
+import type { EditSite, FetchedChart, Located, LocatedContainer, RepoIndex } from "./types.js";
 import { RESOURCE_FIELDS } from "./types.js";
-
-interface ValuesSource {
-  file: string;
-  docIndex: number;
-  /** Pointer of the values object inside its document. */
-  root: string;
-  kind: SourceKind;
-  values: unknown;
-  namespace?: string;
-  releaseName?: string;
-  /** Set when the values are a YAML string inside the document (Argo CD helm.values). */
-  inline?: { path: string };
-  /** The text markers are read from, when it is not the file itself. */
-  text?: string;
-  /** A HelmRelease as one root renders it: its fields resolve through the Kustomize layers. */
-  rendering?: Rendering;
-  chart?: ChartInfo;
-  /** For messages: "HelmRelease podinfo/podinfo (apps/base/podinfo/release.yaml)". */
-  described: string;
-  /** A values file a HelmRelease reads through spec.valuesFrom[valuesFrom] (a generated ConfigMap). */
-  valuesFrom?: number;
-  /** That HelmRelease, as the root renders it, and the kustomization generating the ConfigMap. */
-  release?: Rendering;
-  generator?: string;
-}
 
 interface Block {
   src: ValuesSource;
@@ -67,217 +33,6 @@ interface Block {
   /** The replica count's key inside rel, when the layout fixes it. */
   replicasKey?: string;
   how: string;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === "string" && v !== "" ? v : undefined;
-}
-
-function where(
-  doc: { namespace?: string; name?: string; file: string },
-  kind: string,
-  r?: Rendering,
-): string {
-  const rendered = r?.root ? `, rendered by ${r.root.file}` : "";
-  return `${kind} ${doc.namespace ? `${doc.namespace}/` : ""}${doc.name ?? "?"} (${doc.file}${rendered})`;
-}
-
-function helmReleaseSource(
-  index: RepoIndex,
-  r: Rendering,
-  fetched?: ReadonlyMap<string, FetchedChart>,
-): ValuesSource[] {
-  const obj = effectiveObject(r);
-  const at = (...path: string[]) => getAt(obj, path);
-  const targetNamespace = str(at("spec", "targetNamespace"));
-  const namespace = targetNamespace ?? r.namespace;
-  const releaseName = fluxReleaseName(obj, r.name);
-  const hr: ValuesSource = {
-    file: r.doc.file,
-    docIndex: r.doc.docIndex,
-    root: `${r.doc.pointer}/spec/values`,
-    kind: "helmrelease",
-    values: at("spec", "values") ?? {},
-    ...(namespace ? { namespace } : {}),
-    releaseName,
-    rendering: r,
-    chart: fluxChart(
-      index,
-      obj,
-      { name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
-      fetched,
-    ),
-    described: where(
-      { ...r.doc, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) },
-      "HelmRelease",
-      r,
-    ),
-  };
-  return [hr, ...valuesFromSources(index, r, obj, hr)];
-}
-
-/** spec.valuesFrom ConfigMaps that a kustomization of the root generates from a values file. */
-function valuesFromSources(index: RepoIndex, r: Rendering, obj: unknown, hr: ValuesSource): ValuesSource[] {
-  const list = getAt(obj, ["spec", "valuesFrom"]);
-  if (!Array.isArray(list)) return [];
-  const out: ValuesSource[] = [];
-  for (const [i, v] of list.entries()) {
-    // A Secret is never edited; a targetPath entry sets one value, not a values block.
-    if (!isRecord(v) || v.kind !== "ConfigMap" || typeof v.name !== "string" || v.targetPath !== undefined)
-      continue;
-    const key = str(v.valuesKey) ?? "values.yaml";
-    for (const layer of r.layers) {
-      const file = layer.configMapGenerators.find((g) => g.name === v.name)?.files.find((f) => f.key === key);
-      const values = file ? index.files.get(file.path)?.documents[0]?.value : undefined;
-      if (!file || (values != null && !isRecord(values))) continue;
-      const { rendering: _, ...rest } = hr;
-      out.push({
-        ...rest,
-        file: file.path,
-        docIndex: 0,
-        root: "",
-        kind: "helm-values",
-        values: values ?? {},
-        valuesFrom: i,
-        release: r,
-        generator: layer.file,
-        described: `values file ${file.path} (ConfigMap ${v.name} generated by ${layer.file}, in valuesFrom of ${hr.described})`,
-      });
-      break;
-    }
-  }
-  return out;
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return parseAllDocuments(text)[0]?.toJS() ?? {};
-  } catch {
-    return {};
-  }
-}
-
-/** Argo CD valueFiles: "$<ref>/path" names a file of the source with that ref, else relative to the chart path. */
-function valueFile(sources: Record<string, unknown>[], source: Record<string, unknown>, entry: string) {
-  const m = /^\$([^/]+)\/(.*)$/.exec(entry);
-  if (m) return sources.some((s) => s.ref === m[1]) ? joinRepo("", m[2] as string) : undefined;
-  return joinRepo(str(source.path)?.replace(/^\.\//, "") ?? "", entry);
-}
-
-function applicationSources(index: RepoIndex, r: Rendering): ValuesSource[] {
-  const doc = r.doc;
-  const v = doc.value;
-  const namespace = str(getAt(v, ["spec", "destination", "namespace"]));
-  const many = getAt(v, ["spec", "sources"]);
-  const pointers = Array.isArray(many) ? many.map((_, i) => `/spec/sources/${i}`) : ["/spec/source"];
-  const all = (Array.isArray(many) ? many : []).filter(isRecord);
-  return pointers.flatMap((s): ValuesSource[] => {
-    const source = getAt(v, s);
-    if (!isRecord(source)) return [];
-    const helm = isRecord(source.helm) ? source.helm : {};
-    const chart = argoChart(index, source);
-    if (source.chart === undefined && !chart.chart && !isRecord(source.helm)) return [];
-    const common = {
-      docIndex: doc.docIndex,
-      ...(namespace ? { namespace } : {}),
-      ...(doc.name ? { releaseName: str(helm.releaseName) ?? doc.name } : {}),
-      chart,
-      described: where(doc, "Argo CD Application", r),
-    };
-    // Argo CD's precedence: valuesObject, then values, then valueFiles (the last file wins).
-    if (isRecord(helm.valuesObject))
-      return [
-        {
-          ...common,
-          file: doc.file,
-          kind: "argocd-application",
-          root: `${doc.pointer}${s}/helm/valuesObject`,
-          values: helm.valuesObject,
-        },
-      ];
-    // helm.values is YAML inside a string: its pointers start inside the string.
-    if (typeof helm.values === "string")
-      return [
-        {
-          ...common,
-          file: doc.file,
-          kind: "argocd-application",
-          root: "",
-          values: safeParse(helm.values),
-          text: helm.values,
-          inline: { path: `${doc.pointer}${s}/helm/values` },
-        },
-      ];
-    const files = (Array.isArray(helm.valueFiles) ? helm.valueFiles : [])
-      .flatMap((e) => (typeof e === "string" ? (valueFile(all, source, e) ?? []) : []))
-      .filter((p) => index.files.has(p));
-    const last = files[files.length - 1] ?? chart.chart?.valuesFiles.find((f) => /\/?values\.ya?ml$/.test(f));
-    if (last)
-      return [
-        { ...common, file: last, docIndex: 0, kind: "helm-values", root: "", values: valuesOf(index, last) },
-      ];
-    return [
-      {
-        ...common,
-        file: doc.file,
-        kind: "argocd-application",
-        root: `${doc.pointer}${s}/helm/valuesObject`,
-        values: {},
-      },
-    ];
-  });
-}
-
-function valuesOf(index: RepoIndex, file: string): unknown {
-  return index.files.get(file)?.documents[0]?.value ?? {};
-}
-
-function chartValuesSources(index: RepoIndex, scope: string, explicit: boolean): ValuesSource[] {
-  const out: ValuesSource[] = [];
-  // A values file named outright (format helm-values, path to the file) counts even without a
-  // Chart.yaml beside it: Argo CD multi-source apps keep values in a repository of their own.
-  const named = explicit && /\.ya?ml$/.test(scope) ? index.files.get(scope) : undefined;
-  if (named && !index.charts.some((c) => c.valuesFiles.includes(scope)))
-    out.push({
-      file: scope,
-      docIndex: 0,
-      root: "",
-      kind: "helm-values",
-      values: named.documents[0]?.value,
-      described: scope,
-    });
-  for (const chart of index.charts)
-    for (const file of chart.valuesFiles)
-      if (isUnder(file, scope) || isUnder(chart.dir, scope))
-        out.push({
-          file,
-          docIndex: 0,
-          root: "",
-          kind: "helm-values",
-          values: valuesOf(index, file),
-          described: file,
-        });
-  return out;
-}
-
-function deployTimeSources(index: RepoIndex, view: RepoView, opts: HelmScope) {
-  const out: ValuesSource[] = [];
-  const seen = new Set<string>();
-  for (const r of view.renderings) {
-    const doc = r.doc;
-    if (!opts.admitted(r)) continue;
-    if (doc.kind === "HelmRelease" && doc.apiVersion?.startsWith("helm.toolkit.fluxcd.io/"))
-      // A copy: which roots it targets is decided per policy, the view is shared.
-      out.push(...helmReleaseSource(index, { ...r }, opts.charts));
-    else if (doc.kind === "Application" && doc.apiVersion?.startsWith("argoproj.io/")) {
-      // An Application is read as written: Argo CD does not render it through overlays here.
-      const key = `${doc.file}\u0000${doc.docIndex}\u0000${doc.pointer}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(...applicationSources(index, r));
-    }
-  }
-  return out;
 }
 
 /** Line (0-based) of every "resources:" key in a document -> the key's JSON pointer. */
@@ -548,8 +303,8 @@ function sameRelease(blocks: Block[]): boolean {
 
 export interface HelmScope {
   scope: string;
-  /** Whether a rendering of a HelmRelease / Application is in the policy's scope and cluster. */
-  admitted: (r: Rendering) => boolean;
+  /** The renderings in the policy's scope and cluster, where HelmReleases and Applications are read. */
+  renderings: readonly Rendering[];
   valuesPath?: string;
   explicit?: boolean;
   /** Charts Flux fetched into the cluster, by ChartNeed key. */
@@ -566,7 +321,7 @@ export function locateInHelm(
   const { scope, valuesPath, explicit = false } = opts;
   const sources = [
     ...chartValuesSources(index, scope, explicit),
-    ...deployTimeSources(index, view, opts),
+    ...deployTimeSources(index, opts.renderings, opts.charts),
   ].filter((s) => namespaceFits(s, target) && isRecord(s.values));
   const renders = (s: ValuesSource) => s.kind !== "helm-values" || s.releaseName !== undefined;
   const tiers: ((s: ValuesSource) => Block[])[] = valuesPath

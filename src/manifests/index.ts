@@ -6,7 +6,13 @@
 //     charts. `skipped` lists files left out with the reason, line and column: invalid YAML,
 //     duplicate keys, over opts.maxFileBytes (default 1 MiB), binary, symbolic links.
 //
-//   locateWorkload(index, {kind, namespace?, name}, source?) -> Located | Refused
+//   locateWorkload(index, {kind, namespace?, name}, source?, {cluster?, charts?}) -> Located | Refused
+//     Roots are the folders Argo CD Applications / Flux Kustomizations in the repository deploy,
+//     plus every kustomization no other includes; a file is edited only when every root it
+//     renders into is targeted (source.path, cluster = clusters/<name>/), else the change goes
+//     into a new patch of the targeted root. HelmRelease values are read as each root renders
+//     them; `charts` are the chart artifacts Flux fetched (src/discovery fetchCharts, for
+//     chartNeeds(index, target)).
 //     Per container the current requests/limits (millicores, bytes) and, per field, the EditSite
 //     where it is set or would be added (file, document index, JSON pointer; `create` when a new
 //     overlay patch file is needed). Also replicas (and whether an HPA owns them), labels and the
@@ -37,4 +43,5 @@ export { describeLocation, type LandingRow, landingOf, locationOf, type Target }
 export { type Operation, patchDocument } from "./patch.js";
 export { planChanges } from "./plan.js";
 export { DEFAULT_MAX_FILE_BYTES, indexRepository } from "./repo-index.js";
+export { artifactSourcePath } from "./roots.js";
 export * from "./types.js";

@@ -113,6 +113,22 @@ function candidates(index: RepoIndex, target: Target, reach: Reach, format: stri
   return found;
 }
 
+const isDeployer = (r: Rendering) => r.doc.kind === "HelmRelease" || r.doc.kind === "Application";
+
+/**
+ * The renderings HelmReleases and Applications are read from: those in scope and cluster, or the
+ * kustomizations under source.path rendered on their own when it names a base (as for workloads).
+ */
+function deployers(index: RepoIndex, reach: Reach): Rendering[] {
+  const view = viewOf(index);
+  const found = view.renderings.filter((r) => inScope(r, reach.scope) && inCluster(r, reach.deployed));
+  if (found.some(isDeployer) || reach.scope === "") return found;
+  return [...index.kustomizations.values()]
+    .filter((k) => k.kind === "Kustomization" && isUnder(k.file, reach.scope) && !view.roots.has(k.file))
+    .flatMap((k) => renderingsOf(index, view, k))
+    .filter(isDeployer);
+}
+
 function describeTarget(target: Target): string {
   return `${target.kind} ${target.namespace ? `${target.namespace}/` : ""}${target.name}`;
 }
@@ -191,7 +207,7 @@ export function locateWorkload(
   if (format === "auto" || format === "helm-values") {
     const helm = locateInHelm(index, view, target, {
       scope,
-      admitted: (r) => inScope(r, scope) && inCluster(r, reach.deployed),
+      renderings: deployers(index, reach),
       ...(source?.valuesPath !== undefined ? { valuesPath: source.valuesPath } : {}),
       explicit: format === "helm-values",
       ...(options.charts ? { charts: options.charts } : {}),

@@ -24,6 +24,24 @@ function describe(kind: string, doc: IndexedDocument): string {
   return `${kind} ${doc.namespace ? `${doc.namespace}/` : ""}${doc.name ?? "?"} (${doc.file})`;
 }
 
+/**
+ * A path inside an ArtifactGenerator's artifact mapped back through its copy rules: the source
+ * alias it comes from and the path there ("@monorepo/apps/production/**" -> "@artifact/production/").
+ */
+export function artifactSourcePath(copy: unknown, path: string): { alias: string; path: string } | undefined {
+  if (!Array.isArray(copy)) return undefined;
+  for (const c of copy) {
+    if (!isRecord(c) || typeof c.from !== "string" || typeof c.to !== "string") continue;
+    const to = c.to.replace(/^@artifact\/?/, "").replace(/\/+$/, "");
+    const alias = /^@([^/]+)/.exec(c.from)?.[1];
+    const from = c.from.replace(/^@[^/]+\/?/, "").replace(/\/?\*\*.*$/, "");
+    if (alias === undefined || !isUnder(path, to)) continue;
+    const mapped = repoPath(`${from}/${path.slice(to.length)}`.replace(/^\/+/, ""));
+    if (mapped !== undefined) return { alias, path: mapped };
+  }
+  return undefined;
+}
+
 /** An ExternalArtifact path mapped back through the ArtifactGenerator copy rules that build it. */
 function fromArtifact(index: RepoIndex, artifact: string, path: string, near: string): string | undefined {
   const generators = index.documents
@@ -32,16 +50,11 @@ function fromArtifact(index: RepoIndex, artifact: string, path: string, near: st
     .sort((a, b) => Number(dirOf(b.file) === dirOf(near)) - Number(dirOf(a.file) === dirOf(near)));
   for (const g of generators) {
     const artifacts = getAt(g.value, ["spec", "artifacts"]);
-    if (!Array.isArray(artifacts)) continue;
-    const a = artifacts.find((x) => isRecord(x) && x.name === artifact);
-    if (!isRecord(a) || !Array.isArray(a.copy)) continue;
-    for (const c of a.copy) {
-      if (!isRecord(c) || typeof c.from !== "string" || typeof c.to !== "string") continue;
-      const to = c.to.replace(/^@artifact\/?/, "").replace(/\/+$/, "");
-      const from = c.from.replace(/^@[^/]+\/?/, "").replace(/\/?\*\*.*$/, "");
-      if (!isUnder(path, to)) continue;
-      return repoPath(`${from}/${path.slice(to.length)}`.replace(/^\/+/, ""));
-    }
+    const a = Array.isArray(artifacts)
+      ? artifacts.find((x) => isRecord(x) && x.name === artifact)
+      : undefined;
+    const mapped = isRecord(a) ? artifactSourcePath(a.copy, path) : undefined;
+    if (mapped) return mapped.path;
   }
   return undefined;
 }

@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import {
   ARGO_APPLICATIONS,
+  FLUX_ARTIFACTGENERATORS,
+  FLUX_EXTERNALARTIFACTS,
   FLUX_GITREPOSITORIES,
   FLUX_HELMRELEASES,
   FLUX_KUSTOMIZATIONS,
@@ -27,6 +29,8 @@ const GITOPS: [ResourceRef, string][] = [
   [FLUX_KUSTOMIZATIONS, "Kustomization"],
   [FLUX_HELMRELEASES, "HelmRelease"],
   [FLUX_GITREPOSITORIES, "GitRepository"],
+  [FLUX_EXTERNALARTIFACTS, "ExternalArtifact"],
+  [FLUX_ARTIFACTGENERATORS, "ArtifactGenerator"],
 ];
 
 /** What the operator reads: Argo CD and Flux kinds are served like installed CRDs. */

@@ -14,8 +14,11 @@ import {
   toPolicySource,
 } from "../../src/discovery/index.js";
 import { indexRepository, locateWorkload } from "../../src/manifests/index.js";
+import { loadTree, TESTDATA as MANIFESTS_TESTDATA } from "../manifests/helpers.js";
 import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { clusterResources, loadCluster, repoFiles } from "./cases.js";
+
+const REAL_FLUX = `${MANIFESTS_TESTDATA}real-world/flux2-kustomize-helm-example`;
 
 const WEB: TargetWorkload = { kind: "Deployment", name: "web", namespace: "shop" };
 
@@ -115,6 +118,17 @@ describe("Argo CD", () => {
   });
 });
 
+/** The HelmRelease's own file: the folder the Kustomization "apps" applies, apps/production. */
+function expectHelmReleaseInProduction(s: ResolvedSource): void {
+  expect(s.origin).toBe("flux-helmrelease");
+  expect(s.locations.map(toPolicySource)).toEqual([
+    { repository: "acme/fleet-infra", branch: "main", path: "apps/production", format: "auto" },
+  ]);
+  expect(s.locations[0].role).toBe(
+    "spec.values of HelmRelease podinfo/podinfo, defined by Flux Kustomization flux-system/apps",
+  );
+}
+
 describe("Flux", () => {
   it("a Kustomization and its GitRepository: the Kustomization's path on the followed branch", async () => {
     const { reader } = await cluster({ gitops: true, load: "flux-kustomization" });
@@ -131,16 +145,27 @@ describe("Flux", () => {
   it("a HelmRelease: the folder of the Git file that defines it (spec.values), with valuesFrom noted", async () => {
     const { reader } = await cluster({ gitops: true, load: "flux-helmrelease" });
     const s = await resolve(reader, { kind: "Deployment", name: "podinfo", namespace: "podinfo" });
-    expect(s.origin).toBe("flux-helmrelease");
-    expect(s.locations.map(toPolicySource)).toEqual([
-      { repository: "acme/fleet-infra", branch: "main", path: "apps/production", format: "auto" },
-    ]);
-    expect(s.locations[0].role).toBe(
-      "spec.values of HelmRelease podinfo/podinfo, defined by Flux Kustomization flux-system/apps",
-    );
+    expectHelmReleaseInProduction(s);
     expect(s.warnings).toEqual([
       "HelmRelease podinfo/podinfo also takes values from ConfigMap/podinfo-values; spec.values is merged after them, so an edit there wins",
     ]);
+  });
+
+  it("a Kustomization reading an ExternalArtifact: the ArtifactGenerator's copy rules map its path back to Git", async () => {
+    const { reader } = await cluster({ gitops: true, load: "flux-external-artifact" });
+    const s = await resolve(reader, { kind: "Deployment", name: "podinfo", namespace: "podinfo" });
+    expectHelmReleaseInProduction(s);
+    // Then the locator, on the real repository, edits production's values patch only.
+    const files = loadTree(REAL_FLUX);
+    const index = indexRepository(files);
+    const located = locateWorkload(
+      index,
+      { kind: "Deployment", name: "podinfo", namespace: "podinfo" },
+      toPolicySource(s.locations[0]),
+    );
+    expect(located.ok && located.containers[0]?.sites.cpuRequest[0]?.file).toBe(
+      "apps/production/podinfo-values.yaml",
+    );
   });
 
   it("status.source carries the chosen repository, revision, path and the reason", async () => {

@@ -3,6 +3,8 @@ import { FLUX_HELMCHARTS, FLUX_OCIREPOSITORIES } from "../../src/discovery/chart
 import { DISCOVERY_RBAC_RULES } from "../../src/discovery/rbac.js";
 import {
   ARGO_APPLICATIONS,
+  FLUX_ARTIFACTGENERATORS,
+  FLUX_EXTERNALARTIFACTS,
   FLUX_GITREPOSITORIES,
   FLUX_HELMRELEASES,
   FLUX_KUSTOMIZATIONS,
@@ -17,6 +19,8 @@ describe("RBAC for discovery", () => {
       FLUX_GITREPOSITORIES,
       FLUX_HELMCHARTS,
       FLUX_OCIREPOSITORIES,
+      FLUX_EXTERNALARTIFACTS,
+      FLUX_ARTIFACTGENERATORS,
     ]) {
       const rule = DISCOVERY_RBAC_RULES.find(
         (x) => x.apiGroups.includes(r.group) && x.resources.includes(r.plural),
