@@ -5,7 +5,8 @@
 
 import { isMap, isScalar, isSeq, parseAllDocuments } from "yaml";
 import { parseCpu, parseMemory } from "../api/quantity.js";
-import { RESOURCE_PATHS, type Resolution, readQuantity, readReplicas } from "./fields.js";
+import { type LeadingZeros, RESOURCE_PATHS, type Resolution, readQuantity, readReplicas } from "./fields.js";
+import { viewOf } from "./kustomize-tree.js";
 import type { Target } from "./located.js";
 import { dirOf, isUnder } from "./paths.js";
 import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
@@ -213,7 +214,7 @@ function site(block: Block, sub: string[], layer: string): Resolution {
   return { value, site: s };
 }
 
-function locatedFromBlock(block: Block, target: Target): Located {
+function locatedFromBlock(block: Block, target: Target, zeros: LeadingZeros): Located {
   const layer = `${block.src.kind} ${block.src.file} (${block.how})`;
   const rel = parsePointer(block.pointer.slice(block.src.root.length));
   const values = getAt(block.src.values, rel) as Record<string, unknown>;
@@ -224,14 +225,14 @@ function locatedFromBlock(block: Block, target: Target): Located {
   for (const field of RESOURCE_FIELDS) {
     const res = site(block, RESOURCE_PATHS[field], layer);
     const v = field.startsWith("cpu")
-      ? readQuantity(res, parseCpu, "CPU quantity")
-      : readQuantity(res, parseMemory, "memory quantity");
+      ? readQuantity(res, parseCpu, "CPU quantity", zeros)
+      : readQuantity(res, parseMemory, "memory quantity", zeros);
     if (v !== undefined) container[field] = v;
     container.sites[field].push(res.site);
   }
   const replicaKey = ["replicaCount", "replicas"].find((k) => typeof values[k] === "number");
   const replicas = site(block, [replicaKey ?? "replicaCount"], layer);
-  const count = replicaKey ? readReplicas(replicas) : undefined;
+  const count = replicaKey ? readReplicas(replicas, zeros) : undefined;
   if (!replicaKey)
     replicas.site.blocked ??= `${block.src.file}: the values block ${block.pointer || "/"} sets no replicaCount or replicas; the chart decides how replicas are set`;
   const autoscaling = values.autoscaling;
@@ -285,7 +286,7 @@ export function locateInHelm(
       return `${target.kind} ${target.name} matches ${blocks.length} Helm values blocks (${blocks
         .map((b) => `${b.src.file} ${b.pointer || "/"} by ${b.how}`)
         .join("; ")}); set source.valuesPath or add a "# costopt: <namespace>/<name>" marker to one`;
-    return locatedFromBlock(blocks[0] as Block, target);
+    return locatedFromBlock(blocks[0] as Block, target, viewOf(index));
   }
   if (valuesPath) return `source.valuesPath ${valuesPath} names no map in the Helm values in scope`;
   return undefined;
