@@ -213,8 +213,8 @@ function containerOf(
   for (const field of RESOURCE_FIELDS) {
     const res = site(view, block, [...c.rel, ...RESOURCE_PATHS[field]], layer);
     const v = field.startsWith("cpu")
-      ? readQuantity(res, parseCpu, "CPU quantity")
-      : readQuantity(res, parseMemory, "memory quantity");
+      ? readQuantity(res, parseCpu, "CPU quantity", view)
+      : readQuantity(res, parseMemory, "memory quantity", view);
     if (v !== undefined) container[field] = v;
     container.sites[field].push(res.site);
   }
@@ -228,7 +228,7 @@ function locatedFromBlock(view: RepoView, block: Block, target: Target): Located
   const replicaKey =
     block.replicasKey ?? ["replicaCount", "replicas"].find((k) => typeof values[k] === "number");
   const replicas = site(view, block, [...block.rel, replicaKey ?? "replicaCount"], layer);
-  const count = replicaKey ? readReplicas(replicas) : undefined;
+  const count = replicaKey ? readReplicas(replicas, view) : undefined;
   if (!replicaKey)
     replicas.site.blocked ??= `${block.src.file}: the values block ${formatPointer(block.rel) || "/"} sets no replicaCount or replicas; the chart decides how replicas are set`;
   const autoscaling = values.autoscaling;

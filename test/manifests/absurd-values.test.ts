@@ -122,6 +122,26 @@ spec:
     );
   });
 
+  it("refuses a leading-zero value in a Helm values file", () => {
+    const files = [
+      { path: "chart/Chart.yaml", content: "apiVersion: v2\nname: web\nversion: 1.0.0\n" },
+      {
+        path: "chart/values.yaml",
+        content: "replicaCount: 2\nresources:\n  requests:\n    cpu: 010\n    memory: 256Mi\n",
+      },
+    ];
+    const index = indexRepository(files);
+    const located = locateWorkload(index, TARGET, { path: "chart/values.yaml", format: "helm-values" });
+    if (!located.ok) throw new Error(located.reason);
+    expect(located.containers[0]?.cpuRequest).toBeUndefined();
+    const plan = planChanges(index, located, {
+      containers: [{ name: located.containers[0]?.name ?? "", cpuRequest: 500 }],
+    });
+    expect(plan.ok ? "" : plan.reason).toMatch(
+      /^chart\/values\.yaml, document 0, field \/resources\/requests\/cpu: ambiguous YAML number 10/,
+    );
+  });
+
   it("refuses replicas: 03 the same way, and accepts a quoted or plain number", () => {
     expect(refusal(web("100m", "03"), { replicas: 2 })).toMatch(
       /^apps\/web\.yaml, document 0, field \/spec\/replicas: ambiguous YAML number 3 written with a leading zero/,
