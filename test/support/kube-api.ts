@@ -171,6 +171,8 @@ const clone = <T>(v: T): T => structuredClone(v);
 
 export class FakeKubeApi {
   readonly requests: RecordedRequest[] = [];
+  /** TCP (or, over HTTPS, TLS) connections accepted so far. */
+  connections = 0;
   private readonly types = new Map<string, ResourceType>();
   private readonly store = new Map<string, Map<string, Obj>>();
   private readonly watchers = new Set<Watcher>();
@@ -223,6 +225,7 @@ export class FakeKubeApi {
           handler,
         )
       : createServer(handler);
+    this.server.on(tls ? "secureConnection" : "connection", () => this.connections++);
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     return this.url;
   }
