@@ -4,14 +4,20 @@
 // KubeWatch. Importing the package costs about 70 MiB of RSS, so nothing imports this file
 // statically except the commands that talk to a cluster (they `await import()` it).
 
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import {
   ApiException,
   CoreV1Api,
   CustomObjectsApi,
+  createConfiguration,
   KubeConfig,
+  type RequestContext,
+  ServerConfiguration,
   setHeaderOptions,
   Watch,
 } from "@kubernetes/client-node";
@@ -146,8 +152,14 @@ export class ClusterClient implements KubeClient, KubeWatch {
     readonly config: KubeConfig,
     private readonly o: ClusterClientOptions = {},
   ) {
-    this.custom = config.makeApiClient(CustomObjectsApi);
-    this.core = config.makeApiClient(CoreV1Api);
+    // As makeApiClient does, plus connection reuse (see keepAliveAgents).
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(config.getCurrentCluster()?.server ?? "", {}),
+      authMethods: { default: config },
+      promiseMiddleware: [keepAliveAgents()],
+    });
+    this.custom = new CustomObjectsApi(configuration);
+    this.core = new CoreV1Api(configuration);
     this.watcher = new Watch(config);
     this.sleep = o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -343,6 +355,41 @@ export class ClusterClient implements KubeClient, KubeWatch {
     if (r.plural === "namespaces") return plain(await this.core.listNamespace(page), "V1NamespaceList");
     throw new KubeError(405, `costopt does not list core ${r.plural}`);
   }
+}
+
+/**
+ * client-node 1.4 builds a new http(s).Agent for every request, so every call opens a new TCP
+ * connection and, over HTTPS, does a full TLS handshake. This swaps in one keep-alive agent per
+ * distinct set of TLS options (CA, client certificate, key...), reused across requests; the
+ * credentials' rotation still works, as new options make a new agent.
+ */
+function keepAliveAgents() {
+  const agents = new Map<string, HttpAgent>();
+  return {
+    pre: async (ctx: RequestContext) => {
+      const fresh = ctx.getAgent();
+      if (!fresh) return ctx;
+      const options = (fresh as HttpAgent & { options?: Record<string, unknown> }).options ?? {};
+      const tls = fresh instanceof HttpsAgent;
+      const key = createHash("sha256")
+        .update(JSON.stringify({ tls, ...options }))
+        .digest("hex");
+      let agent = agents.get(key);
+      if (!agent) {
+        if (agents.size >= 8) {
+          // Credentials rotated many times: drop the old pools rather than grow without bound.
+          for (const a of agents.values()) a.destroy();
+          agents.clear();
+        }
+        const o = { ...options, keepAlive: true, maxSockets: 16 };
+        agent = tls ? new HttpsAgent(o) : new HttpAgent(o);
+        agents.set(key, agent);
+      }
+      ctx.setAgent(agent);
+      return ctx;
+    },
+    post: async <T>(response: T) => response,
+  };
 }
 
 /** Typed client-node objects back to the API's JSON (dates as strings, as everywhere else here). */

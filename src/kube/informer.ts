@@ -75,6 +75,8 @@ export class KubePolicyInformer implements PolicySource {
           rv = await this.relist(ns, h);
           synced();
         }
+        // stop() may have come during the relist: a watch opened now would never be told.
+        if (signal.aborted) return;
         let gone = false;
         const ac = new AbortController();
         const stopStream = () => ac.abort();

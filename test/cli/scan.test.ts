@@ -12,8 +12,13 @@ import { checkPolicies, validPolicies } from "../../src/api/load.js";
 import { parseCpu } from "../../src/api/quantity.js";
 import { main } from "../../src/cli/main.js";
 import type { RecommendationEntry } from "../../src/cli/recommend-output.js";
+import { readCluster } from "../../src/cli/scan.js";
+import { workloadState } from "../../src/gitops/workload.js";
+import { indexRepository, locateWorkload } from "../../src/manifests/index.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
-import { FakeKubeApi } from "../support/kube-api.js";
+import { FIXED_INSTANT } from "../support/clock.js";
+import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
+import { startUsagePrometheus } from "../support/usage-prometheus.js";
 import { deployment } from "../support/workloads.js";
 
 const Mi = 2 ** 20;
@@ -165,6 +170,18 @@ describe("costopt scan", () => {
     expect(err).toMatch(/\[1\/\d+\] listing deployments in all namespaces/);
   });
 
+  it("gives the recommender each workload's PodDisruptionBudget, as from manifests", async () => {
+    const files = await readCluster(kubeFor(api.url, "alice"), ["shop"], { step() {}, end() {} });
+    const index = indexRepository(files);
+    const ref = { namespace: "shop", kind: "Deployment" as const, name: "web" };
+    const located = locateWorkload(index, ref);
+    if (!located.ok) throw new Error(located.reason);
+    expect(workloadState(index, located, ref).pdb).toEqual({ name: "web", minAvailable: 2 });
+    // What the API server owns is not part of the "manifest".
+    const web = files.find((f) => f.path === "cluster/shop/Deployment/web.yaml")?.content ?? "";
+    expect(web).not.toMatch(/resourceVersion|uid:|status:/);
+  });
+
   it("scans only the namespaces given with -n", async () => {
     api.requests.length = 0;
     const { out } = await scan("-n", "payments", "-n", "tools", "--format", "json");
@@ -220,5 +237,35 @@ describe("costopt scan", () => {
     const r = await scan("--context", "nope");
     expect(r.code).toBe(2);
     expect(r.err).toContain('context "nope" is not in the kubeconfig (it has: prod-eu)');
+  });
+});
+
+describe("costopt scan --prometheus", () => {
+  it("reads usage from a real Prometheus", async () => {
+    const prometheus = await startUsagePrometheus();
+    const cluster = new FakeKubeApi();
+    await cluster.start();
+    try {
+      const web = deployment({ name: "web", replicas: 3, cpu: "500m", memory: "512Mi" });
+      const container = web.spec.template.spec.containers[0] as { name: string };
+      container.name = "app"; // the container WEB_USAGE describes
+      cluster.put("apps", "v1", "deployments", web);
+      vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      let out = "";
+      vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+        out += String(chunk);
+        return true;
+      });
+      const args = ["--kubeconfig", cluster.kubeconfig(), "--prometheus", prometheus.url, "--type", "CPU"];
+      const now = ["--now", new Date(FIXED_INSTANT).toISOString(), "--format", "json"];
+      expect(await main(["node", "costopt", "scan", ...args, ...now])).toBe(0);
+      const [entry] = JSON.parse(out) as RecommendationEntry[];
+      expect(entry?.notEnoughData).toBe(false);
+      // About 180m used of 500m requested: lower, within maxChangePercent.
+      expect(parseCpu(entry?.containers[0]?.proposed.cpuRequest ?? "0")).toBeLessThan(500);
+    } finally {
+      await cluster.stop();
+      await prometheus.stop();
+    }
   });
 });

@@ -118,6 +118,15 @@ describe("reaching the API through a kubeconfig", () => {
 });
 
 describe("requests", () => {
+  it("reuse one connection instead of a TLS handshake per request", async () => {
+    const a = await httpsApi({ tokens: ["s3cret"] });
+    const kube = connect({ kubeconfig: a.kubeconfig({ token: "s3cret" }) });
+    for (let i = 0; i < 10; i++) await kube.get(COSTOPTIMIZATIONS, "shop", "web");
+    await kube.mergePatch(COSTOPTIMIZATIONS, "shop", "web", { metadata: { labels: { seen: "yes" } } });
+    expect(a.requests).toHaveLength(11);
+    expect(a.connections).toBe(1);
+  });
+
   it("pages through a long list with limit and continue, returning every item once", async () => {
     api = new FakeKubeApi();
     await api.start();

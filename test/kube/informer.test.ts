@@ -144,6 +144,22 @@ describe("the policy informer when the server's history runs out", () => {
   });
 });
 
+describe("stopping the policy informer", () => {
+  it("stops cleanly when stopped while its list is in flight, opening no watch after", async () => {
+    api.holdLists();
+    informer = new KubePolicyInformer(kubeFor(api.url), [], silentLogger, 50);
+    const none = () => {};
+    const started = informer.start({ add: none, update: none, delete: none });
+    await waitFor(() => api.heldLists === 1 || undefined, "the informer's list");
+    const stopped = informer.stop();
+    api.releaseLists();
+    await stopped;
+    await started;
+    api.put(...G, cr("after-stop"));
+    expect(watchRequests()).toHaveLength(0);
+  });
+});
+
 describe("the connection to the API server", () => {
   it("says how to connect when there is no kubeconfig and no cluster", async () => {
     const { loadKubeConfig } = await import("../../src/kube/cluster.js");

@@ -171,6 +171,8 @@ const clone = <T>(v: T): T => structuredClone(v);
 
 export class FakeKubeApi {
   readonly requests: RecordedRequest[] = [];
+  /** TCP (or, over HTTPS, TLS) connections accepted so far. */
+  connections = 0;
   private readonly types = new Map<string, ResourceType>();
   private readonly store = new Map<string, Map<string, Obj>>();
   private readonly watchers = new Set<Watcher>();
@@ -179,6 +181,7 @@ export class FakeKubeApi {
   /** History up to here is gone: watches and continue tokens from before it get 410. */
   private compactedRv = 0;
   private held?: (() => void)[];
+  private heldListReplies?: (() => void)[];
   private server?: Server;
   private readonly tempDir = mkdtempSync(join(tmpdir(), "costopt-kubeconfig-"));
   /** Answers the next matching request with this HTTP status instead of serving it. */
@@ -223,6 +226,7 @@ export class FakeKubeApi {
           handler,
         )
       : createServer(handler);
+    this.server.on(tls ? "secureConnection" : "connection", () => this.connections++);
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     return this.url;
   }
@@ -327,6 +331,21 @@ export class FakeKubeApi {
 
   get heldWatches(): number {
     return this.held?.length ?? 0;
+  }
+
+  /** Holds list replies (a slow API server) until `releaseLists()`; `heldLists` counts them. */
+  holdLists(): void {
+    this.heldListReplies ??= [];
+  }
+
+  get heldLists(): number {
+    return this.heldListReplies?.length ?? 0;
+  }
+
+  releaseLists(): void {
+    const held = this.heldListReplies ?? [];
+    this.heldListReplies = undefined;
+    for (const reply of held) reply();
   }
 
   releaseWatches(): void {
@@ -545,6 +564,13 @@ export class FakeKubeApi {
       if (q.get("watch") === "true" || q.get("watch") === "1") {
         if (this.held) this.held.push(() => this.openWatch(type, namespace, selector, q, res));
         else this.openWatch(type, namespace, selector, q, res);
+        return [0, undefined];
+      }
+      if (this.heldListReplies) {
+        this.heldListReplies.push(() => {
+          const [code, out] = this.listPage(type, objects, namespace, selector, q);
+          this.send(res, code, out);
+        });
         return [0, undefined];
       }
       return this.listPage(type, objects, namespace, selector, q);
