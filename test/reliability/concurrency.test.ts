@@ -56,10 +56,7 @@ describe("two reconciles of one policy at once", () => {
     a.createPolicy(policySpec());
 
     // Both replicas started on it: each looked up the app's installation.
-    await waitFor(() => installations === 2 || undefined, "both replicas to reconcile").catch((e) => {
-      console.log("DEBUG", installations, refused, listings, gh.scope.pendingMocks());
-      throw e;
-    });
+    await waitFor(() => installations === 2 || undefined, "both replicas to reconcile");
     await waitFor(() => gh.bodies("createPull").length === 1 || undefined, "the pull request");
     const [opened] = gh.bodies("createPull");
     // The one that was refused the lock retries and finds the open PR by its branch.
