@@ -255,5 +255,5 @@ describe("costopt serve, end to end", () => {
     // The cluster was written only where costopt owns objects: the CR, Events, the Lease.
     const writes = api.writes().map((w) => w.path.replace(/\?.*/, ""));
     expect(writes.every((p) => /\/costoptimizations\/web-cost|\/events$|\/leases/.test(p))).toBe(true);
-  }, 60_000);
+  });
 });

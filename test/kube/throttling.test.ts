@@ -39,7 +39,7 @@ beforeAll(async () => {
   const file = join(tmpdir(), `costopt-throttling-${process.pid}.om`);
   await writeFile(file, openMetrics());
   prom = await startPrometheus({ files: [file] });
-}, 60_000);
+});
 afterAll(() => prom?.stop());
 
 describe("CPU throttling from Prometheus", () => {

@@ -48,7 +48,7 @@ describe("two reconciles of one policy at once", () => {
         return token;
       };
       r.store.releaseLock = async (key, token) => {
-        await waitFor(() => refused.length > 0 || undefined, "the other replica to ask for the lock", 20_000);
+        await waitFor(() => refused.length > 0 || undefined, "the other replica to ask for the lock");
         return release(key, token);
       };
     }
@@ -85,5 +85,5 @@ describe("two reconciles of one policy at once", () => {
     expect(gh.bodies("createPull")).toHaveLength(1);
     expect(gh.bodies("createRef")).toHaveLength(1);
     expect(a.reasons().filter((r) => r === "PullRequestOpened")).toHaveLength(1);
-  }, 45_000);
+  });
 });

@@ -1,9 +1,11 @@
-// Polls until a condition holds, for tests of asynchronous loops (watch streams, timers).
+// Polls until a condition holds, for tests of asynchronous loops (watch streams, timers). The
+// default limit is long (a loaded machine is slow, not wrong); pass a shorter one only where the
+// limit itself is what the test asserts (e.g. "before the lease could have expired").
 
 export async function waitFor<T>(
   fn: () => T | undefined | Promise<T | undefined>,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
   stepMs = 20,
 ): Promise<T> {
   const end = Date.now() + timeoutMs;
