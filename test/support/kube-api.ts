@@ -140,6 +140,7 @@ export const CORE_RESOURCES: ResourceType[] = [
     readOnly: true,
   },
   { group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true, readOnly: true },
+  { group: "batch", version: "v1", plural: "cronjobs", kind: "CronJob", namespaced: true, readOnly: true },
 ];
 
 export const COSTOPT_RESOURCE: ResourceType = {
