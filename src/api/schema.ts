@@ -176,6 +176,10 @@ export const specSchema: JsonSchema = {
       rule: "!(self.targetWorkload.kind == 'DaemonSet' && self.optimizationType == 'REPLICAS')",
       message: "a DaemonSet runs one pod per node: replica optimization does not apply",
     },
+    {
+      rule: "!(self.targetWorkload.kind == 'CronJob' && self.optimizationType in ['REPLICAS', 'SPOT_INSTANCES', 'SCHEDULED_SCALING'])",
+      message: "a CronJob runs its pods per scheduled Job: only CPU, MEMORY or ALL (right-sizing) apply",
+    },
   ],
 };
 

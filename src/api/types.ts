@@ -9,7 +9,7 @@ export const PLURAL = "costoptimizations";
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY_VALUE = "costopt";
 
-export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet"] as const;
+export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "CronJob"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 export const OPTIMIZATION_TYPES = [

@@ -187,6 +187,16 @@ function checkCombinations(spec: Obj, invalidFields: Set<string>, out: Violation
         "a DaemonSet runs one pod per node: replica optimization does not apply",
       ),
     );
+  if (
+    target.kind === "CronJob" &&
+    ["REPLICAS", "SPOT_INSTANCES", "SCHEDULED_SCALING"].includes(spec.optimizationType as string)
+  )
+    out.push(
+      forbidden(
+        "spec.optimizationType",
+        "a CronJob runs its pods per scheduled Job: only CPU, MEMORY or ALL (right-sizing) apply",
+      ),
+    );
   if (spec.autoApply !== true) return;
   if (spec.dryRun === true)
     out.push(

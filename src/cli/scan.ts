@@ -1,5 +1,5 @@
-// `costopt scan`: KRR's job without policies. Reads the live Deployments, StatefulSets and
-// DaemonSets of the current kubeconfig context (all namespaces, or each `-n`), their HPAs and
+// `costopt scan`: KRR's job without policies. Reads the live Deployments, StatefulSets,
+// DaemonSets and CronJobs of the current kubeconfig context (all namespaces, or each `-n`), their HPAs and
 // PDBs, and usage from Prometheus or an OpenMetrics file, and prints what costopt would
 // recommend for each, in every output format of `costopt recommend`. `--write-policies DIR`
 // writes one dry-run CostOptimization per workload worth changing, ready to commit: the way a
@@ -62,6 +62,7 @@ const KINDS: [ResourceRef, string, string][] = [
   [WORKLOADS.Deployment, "apps/v1", "Deployment"],
   [WORKLOADS.StatefulSet, "apps/v1", "StatefulSet"],
   [WORKLOADS.DaemonSet, "apps/v1", "DaemonSet"],
+  [WORKLOADS.CronJob, "batch/v1", "CronJob"],
   [HPAS, "autoscaling/v2", "HorizontalPodAutoscaler"],
   [PDBS, "policy/v1", "PodDisruptionBudget"],
 ];

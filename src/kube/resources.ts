@@ -23,6 +23,7 @@ export const WORKLOADS = {
   Deployment: { group: "apps", version: "v1", plural: "deployments", namespaced: true },
   StatefulSet: { group: "apps", version: "v1", plural: "statefulsets", namespaced: true },
   DaemonSet: { group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
+  CronJob: { group: "batch", version: "v1", plural: "cronjobs", namespaced: true },
 } as const satisfies Record<string, ResourceRef>;
 
 /** Read by `costopt scan` beside the workloads: what scales them and what guards their disruption. */

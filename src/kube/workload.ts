@@ -23,6 +23,8 @@ export function getWorkload(kube: KubeClient, ref: WorkloadRef): Promise<Workloa
 
 /** The controller has observed the latest spec and every replica runs it and is available. */
 export function rolloutComplete(kind: WorkloadKind, w: Workload): boolean {
+  // A CronJob has nothing to roll out: its next Job is created from the new template.
+  if (kind === "CronJob") return true;
   const spec = w.spec ?? {};
   const st = w.status ?? {};
   if (num(st.observedGeneration) < (w.metadata.generation ?? 0)) return false;
@@ -63,7 +65,11 @@ export function specMismatches(
   which: "current" | "proposed",
 ): string[] {
   const out: string[] = [];
-  const template = ((w.spec?.template as Obj | undefined)?.spec ?? {}) as Obj;
+  // A CronJob's pod template sits inside its Job template.
+  const spec = (w.kind === "CronJob" ? (w.spec?.jobTemplate as Obj | undefined)?.spec : w.spec) as
+    | Obj
+    | undefined;
+  const template = ((spec?.template as Obj | undefined)?.spec ?? {}) as Obj;
   const containers = (template.containers ?? []) as Obj[];
   for (const c of changes) {
     const want = c[which];

@@ -19,6 +19,17 @@ export type FieldRef =
   | { scope: "replicas" };
 
 export const POD_SPEC = ["spec", "template", "spec"];
+/** A CronJob's pods come from its Job template: spec.jobTemplate.spec.template.spec. */
+export const CRONJOB_POD_SPEC = ["spec", "jobTemplate", "spec", "template", "spec"];
+
+/** Where a workload of this kind keeps its pod spec. */
+export function podSpecPath(kind: unknown): string[] {
+  return kind === "CronJob" ? CRONJOB_POD_SPEC : POD_SPEC;
+}
+
+function podSpecOf(obj: unknown): string[] {
+  return podSpecPath(isRecord(obj) ? obj.kind : undefined);
+}
 
 export const RESOURCE_PATHS: Record<ResourceField, string[]> = {
   cpuRequest: ["resources", "requests", "cpu"],
@@ -33,17 +44,17 @@ export interface Resolution {
 }
 
 function containerIndex(obj: unknown, name: string): number {
-  const list = getAt(obj, [...POD_SPEC, "containers"]);
+  const list = getAt(obj, [...podSpecOf(obj), "containers"]);
   return Array.isArray(list) ? list.findIndex((c) => isRecord(c) && c.name === name) : -1;
 }
 
 /** The field's path inside a workload-shaped object, or undefined when the container is absent. */
 function pathIn(obj: unknown, field: FieldRef): string[] | undefined {
   if (field.scope === "replicas") return ["spec", "replicas"];
-  if (field.scope === "pod") return [...POD_SPEC, ...field.sub];
+  if (field.scope === "pod") return [...podSpecOf(obj), ...field.sub];
   if (field.scope === "object") return field.sub;
   const i = containerIndex(obj, field.container);
-  return i < 0 ? undefined : [...POD_SPEC, "containers", String(i), ...field.sub];
+  return i < 0 ? undefined : [...podSpecOf(obj), "containers", String(i), ...field.sub];
 }
 
 function nameMatches(pattern: string, names: ReadonlySet<string>): boolean {
@@ -119,14 +130,15 @@ export function newPatchFile(r: Rendering): string {
 function newPatchSite(view: RepoView, r: Rendering, field: FieldRef): EditSite {
   const root = r.root as Kustomization;
   const others = untargeted(r, view.layerRoots.get(root.file));
+  const podSpec = podSpecPath(r.doc.kind);
   const rel =
     field.scope === "replicas"
       ? ["spec", "replicas"]
       : field.scope === "pod"
-        ? [...POD_SPEC, ...field.sub]
+        ? [...podSpec, ...field.sub]
         : field.scope === "object"
           ? field.sub
-          : [...POD_SPEC, "containers", "0", ...field.sub];
+          : [...podSpec, "containers", "0", ...field.sub];
   return {
     file: newPatchFile(r),
     docIndex: 0,

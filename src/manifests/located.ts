@@ -5,7 +5,7 @@ import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { WorkloadKind } from "../api/types.js";
 import {
   type FieldRef,
-  POD_SPEC,
+  podSpecPath,
   RESOURCE_PATHS,
   readQuantity,
   readReplicas,
@@ -90,7 +90,7 @@ export function locatedFromRendering(
   target: Target,
   hpa: Rendering | undefined,
 ): Located {
-  const containers = getAt(r.doc.value, [...POD_SPEC, "containers"]);
+  const containers = getAt(r.doc.value, [...podSpecPath(r.doc.kind), "containers"]);
   const names = Array.isArray(containers)
     ? containers.flatMap((c) => (isRecord(c) && typeof c.name === "string" ? [c.name] : []))
     : [];
@@ -119,7 +119,7 @@ export function locatedFromRendering(
       labelsAt(r.doc.value, ["metadata", "labels"]),
       ...r.layers.map((l) => l.commonLabels),
     ),
-    podLabels: labelsAt(r.doc.value, ["spec", "template", "metadata", "labels"]),
+    podLabels: labelsAt(r.doc.value, [...podSpecPath(r.doc.kind).slice(0, -1), "metadata", "labels"]),
     containers: names.map((n) => containerOf(view, r, n)),
     replicas: replicasOf(view, r, hpa),
     placement: { nodeAffinity: pod(["affinity", "nodeAffinity"]), tolerations: pod(["tolerations"]) },

@@ -4,7 +4,7 @@
 import jsonpatch, { type Operation } from "fast-json-patch";
 import { stringify } from "yaml";
 import { PatchError } from "./errors.js";
-import { POD_SPEC } from "./fields.js";
+import { podSpecPath } from "./fields.js";
 import { placeNewFiles } from "./new-files.js";
 import { patchDocument } from "./patch.js";
 import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
@@ -112,13 +112,13 @@ function collectWrites(located: Located, desired: Desired): Write[] {
   const placement = desired.placement;
   if (placement?.nodeAffinity)
     push(located.placement.nodeAffinity, "nodeAffinity", () => placement.nodeAffinity, [
-      ...POD_SPEC,
+      ...podSpecPath(located.target.kind),
       "affinity",
       "nodeAffinity",
     ]);
   if (placement?.tolerations)
     push(located.placement.tolerations, "tolerations", () => placement.tolerations, [
-      ...POD_SPEC,
+      ...podSpecPath(located.target.kind),
       "tolerations",
     ]);
   return writes;
@@ -188,18 +188,20 @@ export function buildOps(doc: unknown, writes: readonly { path: string; value: u
 function newPatchDocument(header: object, writes: Write[]): string {
   const doc = structuredClone(header) as Record<string, unknown>;
   // Workload-level fields (replicas) read best above the pod template.
-  const podLevel = (w: Write) => w.container !== undefined || w.site.path.startsWith("/spec/template/");
+  const podSpec = podSpecPath((header as { kind?: unknown }).kind);
+  const podLevel = (w: Write) =>
+    w.container !== undefined || w.site.path.startsWith(`${formatPointer(podSpec.slice(0, -1))}/`);
   const ordered = [...writes.filter((w) => !podLevel(w)), ...writes.filter(podLevel)];
   for (const w of ordered) {
     // The site's pointer is the place in the new document (a HelmRelease patch puts container
     // values under spec.values); only a workload's own containers are matched by name.
     let path = parsePointer(w.site.path);
-    if (w.container && w.site.path.startsWith(`${formatPointer([...POD_SPEC, "containers"])}/`)) {
-      const list = (getAt(doc, [...POD_SPEC, "containers"]) as { name: string }[] | undefined) ?? [];
+    if (w.container && w.site.path.startsWith(`${formatPointer([...podSpec, "containers"])}/`)) {
+      const list = (getAt(doc, [...podSpec, "containers"]) as { name: string }[] | undefined) ?? [];
       let i = list.findIndex((c) => c.name === w.container);
       if (i < 0) i = list.push({ name: w.container }) - 1;
-      setIn(doc, [...POD_SPEC, "containers"], list);
-      path = [...POD_SPEC, "containers", String(i), ...w.rel];
+      setIn(doc, [...podSpec, "containers"], list);
+      path = [...podSpec, "containers", String(i), ...w.rel];
     }
     setIn(doc, path, w.value);
   }

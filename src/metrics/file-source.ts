@@ -46,6 +46,10 @@ export class FileUsageSource implements UsageSource {
           return once(inRange, () =>
             acc.owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? ""),
           );
+        case S.JOB_OWNER:
+          return once(inRange, () =>
+            acc.owners.addJobOwner(ns, l.job_name ?? "", l.owner_kind ?? "", l.owner_name ?? ""),
+          );
         case S.HPA_INFO:
           return once(inRange, () =>
             acc.addHpa(

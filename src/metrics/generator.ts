@@ -70,6 +70,8 @@ interface PodInstance {
   workload: WorkloadSpec;
   name: string;
   replicaSet?: string;
+  /** The Job owning a CronJob's pod. */
+  job?: string;
   /** Index of the pod's first and last sample. */
   from: number;
   to: number;
@@ -158,7 +160,11 @@ export async function writeOpenMetrics(options: GenerateOptions, out: Writable):
     }
     buf += "# TYPE kube_pod_owner gauge\n";
     for (const p of pods) {
-      const [kind, owner] = p.replicaSet ? ["ReplicaSet", p.replicaSet] : [p.workload.kind, p.workload.name];
+      const [kind, owner] = p.replicaSet
+        ? ["ReplicaSet", p.replicaSet]
+        : p.job
+          ? ["Job", p.job]
+          : [p.workload.kind, p.workload.name];
       const labels = `namespace="${p.workload.namespace}",pod="${p.name}",owner_kind="${kind}",owner_name="${owner}",owner_is_controller="true"`;
       await series(S.POD_OWNER, labels, p.from, p.to, () => "1");
     }
@@ -168,6 +174,12 @@ export async function writeOpenMetrics(options: GenerateOptions, out: Writable):
     for (const p of replicaSets.values()) {
       const labels = `namespace="${p.workload.namespace}",replicaset="${p.replicaSet}",owner_kind="Deployment",owner_name="${p.workload.name}",owner_is_controller="true"`;
       await series(S.REPLICASET_OWNER, labels, 0, n - 1, () => "1");
+    }
+    buf += "# TYPE kube_job_owner gauge\n";
+    for (const p of pods) {
+      if (!p.job) continue;
+      const labels = `namespace="${p.workload.namespace}",job_name="${p.job}",owner_kind="CronJob",owner_name="${p.workload.name}",owner_is_controller="true"`;
+      await series(S.JOB_OWNER, labels, p.from, p.to, () => "1");
     }
     const scaled = options.workloads.filter((w) => w.hpa);
     const hpaLabels = (w: WorkloadSpec) => `namespace="${w.namespace}",horizontalpodautoscaler="${w.name}"`;
@@ -241,15 +253,24 @@ function shapeFactor(shape: LoadShape, t: number): number {
 function podInstances(w: WorkloadSpec, seed: number, t0: number, res: number, n: number): PodInstance[] {
   const rnd = mulberry32(seedFrom(seed, w.namespace, w.name, "pods"));
   const replicaSet = w.kind === "Deployment" ? `${w.name}-${suffix(rnd, 10)}` : undefined;
+  // A CronJob's Jobs are named <cronjob>-<minutes since the epoch>; here each of its pods
+  // stands for one Job running through the window.
+  const jobOf = (ordinal: number) =>
+    w.kind === "CronJob" ? `${w.name}-${Math.floor(t0 / 60) + ordinal}` : undefined;
   const podName = (ordinal: number) =>
     w.kind === "StatefulSet"
       ? `${w.name}-${ordinal}`
       : w.kind === "DaemonSet"
         ? `${w.name}-${suffix(rnd, 5)}`
-        : `${replicaSet}-${suffix(rnd, 5)}`;
+        : w.kind === "CronJob"
+          ? `${jobOf(ordinal)}-${suffix(rnd, 5)}`
+          : `${replicaSet}-${suffix(rnd, 5)}`;
   const base = w.hpa ? w.hpa.minReplicas : w.replicas;
   const pods: PodInstance[] = [];
-  for (let k = 0; k < base; k++) pods.push({ workload: w, name: podName(k), replicaSet, from: 0, to: n - 1 });
+  for (let k = 0; k < base; k++) {
+    const job = jobOf(k);
+    pods.push({ workload: w, name: podName(k), replicaSet, ...(job ? { job } : {}), from: 0, to: n - 1 });
+  }
   if (w.hpa) {
     // Extra pods come in busy hours, one threshold per slot; each scale-up is a new pod.
     const extra = w.hpa.maxReplicas - w.hpa.minReplicas;

@@ -1,7 +1,8 @@
 // Pod -> workload. kube-state-metrics says who owns a pod (kube_pod_owner) and who owns a
 // ReplicaSet (kube_replicaset_owner); without them the controllers' naming conventions still
 // identify the workload: <deployment>-<pod-template-hash>-<5 chars>, <statefulset>-<ordinal>,
-// <daemonset>-<5 chars>.
+// <daemonset>-<5 chars>, <cronjob>-<scheduled minute>-<5 chars>. A CronJob's pod is owned by a
+// Job (kube_pod_owner) which the CronJob owns (kube_job_owner).
 
 import type { WorkloadKind } from "../api/types.js";
 import type { WorkloadRef, WorkloadUsage } from "./types.js";
@@ -17,11 +18,14 @@ const SUFFIX: Record<WorkloadKind, RegExp> = {
   Deployment: /^-[a-z0-9]{1,10}-[a-z0-9]{5}$/,
   StatefulSet: /^-\d+$/,
   DaemonSet: /^-[a-z0-9]{5}$/,
+  // The CronJob controller names each Job <cronjob>-<minutes since the epoch>.
+  CronJob: /^-\d{8,10}-[a-z0-9]{5}$/,
 };
 
 export class OwnerIndex {
   private readonly podOwner = new Map<string, { kind: string; name: string }>();
   private readonly rsOwner = new Map<string, { kind: string; name: string }>();
+  private readonly jobOwner = new Map<string, { kind: string; name: string }>();
   /** Namespaces in which kube_pod_owner was seen at all. */
   private readonly withOwners = new Set<string>();
 
@@ -35,6 +39,11 @@ export class OwnerIndex {
   addReplicaSetOwner(namespace: string, replicaSet: string, kind: string, name: string): void {
     const key = `${namespace}/${replicaSet}`;
     if (!this.rsOwner.has(key)) this.rsOwner.set(key, { kind, name });
+  }
+
+  addJobOwner(namespace: string, job: string, kind: string, name: string): void {
+    const key = `${namespace}/${job}`;
+    if (!this.jobOwner.has(key)) this.jobOwner.set(key, { kind, name });
   }
 
   hasOwnerSeries(namespace: string): boolean {
@@ -53,6 +62,14 @@ export class OwnerIndex {
           // No kube_replicaset_owner: strip the pod-template-hash.
           kind = "Deployment";
           name = name.replace(/-[a-z0-9]{1,10}$/, "");
+        }
+      } else if (kind === "Job") {
+        const job = this.jobOwner.get(`${namespace}/${name}`);
+        if (job) ({ kind, name } = job);
+        else if (/-\d{8,10}$/.test(name)) {
+          // No kube_job_owner: a scheduled Job's name is the CronJob's plus the minute.
+          kind = "CronJob";
+          name = name.replace(/-\d{8,10}$/, "");
         }
       }
       const w = candidates.find((c) => c.kind === kind && c.name === name);

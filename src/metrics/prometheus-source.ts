@@ -83,7 +83,7 @@ export class PrometheusUsageSource implements UsageSource {
     const sel = `{namespace="${q}"}`;
     let hpas = false;
     for (const l of await this.client.series(
-      [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel, S.HPA_INFO + sel],
+      [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel, S.JOB_OWNER + sel, S.HPA_INFO + sel],
       from,
       end,
     )) {
@@ -91,6 +91,8 @@ export class PrometheusUsageSource implements UsageSource {
         acc.owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
       else if (l.__name__ === S.REPLICASET_OWNER) {
         acc.owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+      } else if (l.__name__ === S.JOB_OWNER) {
+        acc.owners.addJobOwner(ns, l.job_name ?? "", l.owner_kind ?? "", l.owner_name ?? "");
       } else if (l.__name__ === S.HPA_INFO) hpas = true;
     }
     if (this.mode === "remote-read") {

@@ -6,6 +6,7 @@ export const RESTARTS = "kube_pod_container_status_restarts_total";
 export const TERMINATED = "kube_pod_container_status_last_terminated_reason";
 export const POD_OWNER = "kube_pod_owner";
 export const REPLICASET_OWNER = "kube_replicaset_owner";
+export const JOB_OWNER = "kube_job_owner";
 export const HPA_INFO = "kube_horizontalpodautoscaler_info";
 export const HPA_MIN = "kube_horizontalpodautoscaler_spec_min_replicas";
 export const HPA_MAX = "kube_horizontalpodautoscaler_spec_max_replicas";

@@ -62,7 +62,8 @@ function toEvidence(u: ContainerUsage): ContainerEvidence {
 }
 
 function baseReplicas(workload: WorkloadState, usage: WorkloadUsage | undefined): ReplicaChange | undefined {
-  if (workload.ref.kind === "DaemonSet") return undefined;
+  // A DaemonSet runs one pod per node; a CronJob's pods come and go with its Jobs.
+  if (workload.ref.kind === "DaemonSet" || workload.ref.kind === "CronJob") return undefined;
   const hpa = workload.hpa ?? usage?.hpa;
   if (hpa) {
     // Kubernetes defaults an HPA's minReplicas to 1.

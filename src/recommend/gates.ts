@@ -197,6 +197,18 @@ export interface DecideArgs {
   monthlySavings: number;
 }
 
+/** Kinds whose only changes are requests and limits: [gate passed, gate failed] wording. */
+const RESOURCES_ONLY: Partial<Record<string, [string, string]>> = {
+  DaemonSet: [
+    "DaemonSet: only requests and limits change",
+    "DaemonSet: replicas, spot placement and schedules do not apply (one pod per node)",
+  ],
+  CronJob: [
+    "CronJob: only the job template's requests and limits change",
+    "CronJob: replicas, spot placement and schedules do not apply (its pods run per scheduled Job)",
+  ],
+};
+
 export function decide(a: DecideArgs): Decision {
   const { spec, workload, proposal: p, confidence, risk, settings: s } = a;
   if (a.notEnoughData)
@@ -215,13 +227,9 @@ export function decide(a: DecideArgs): Decision {
   const protectedBy = protection(workload, s);
   gate("protection", protectedBy === undefined, "not protected", `protected: ${protectedBy}`);
   const kind = workload.ref.kind;
-  if (kind === "DaemonSet")
-    gate(
-      "kind",
-      !p.replicas && !p.placement && !p.scheduledScaling,
-      "DaemonSet: only requests and limits change",
-      "DaemonSet: replicas, spot placement and schedules do not apply (one pod per node)",
-    );
+  const resourcesOnly = RESOURCES_ONLY[kind];
+  if (resourcesOnly)
+    gate("kind", !p.replicas && !p.placement && !p.scheduledScaling, resourcesOnly[0], resourcesOnly[1]);
   if (kind === "StatefulSet")
     gate(
       "kind",

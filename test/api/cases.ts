@@ -48,10 +48,10 @@ export const cases: Case[] = [
   },
   {
     rule: "targetWorkload.kind is a supported kind",
-    accepted: policy(target({ kind: "DaemonSet" })),
-    rejected: policy(target({ kind: "CronJob" })),
+    accepted: policy(target({ kind: "CronJob" })),
+    rejected: policy(target({ kind: "Job" })),
     message:
-      'spec.targetWorkload.kind: Unsupported value: "CronJob": supported values: "Deployment", "StatefulSet", "DaemonSet"',
+      'spec.targetWorkload.kind: Unsupported value: "Job": supported values: "Deployment", "StatefulSet", "DaemonSet", "CronJob"',
   },
   {
     rule: "targetWorkload.namespace is a DNS-1123 label",
@@ -221,6 +221,15 @@ export const cases: Case[] = [
     message:
       "spec.optimizationType: Forbidden: a DaemonSet runs one pod per node: replica optimization does not apply",
   },
+  ...(["REPLICAS", "SPOT_INSTANCES", "SCHEDULED_SCALING"] as const).map(
+    (type): Case => ({
+      rule: `CronJob cannot have ${type} optimization`,
+      accepted: policy({ ...target({ kind: "CronJob" }), optimizationType: "ALL" }),
+      rejected: policy({ ...target({ kind: "CronJob" }), optimizationType: type }),
+      message:
+        "spec.optimizationType: Forbidden: a CronJob runs its pods per scheduled Job: only CPU, MEMORY or ALL (right-sizing) apply",
+    }),
+  ),
   ...["kube-system", "kube-public", "kube-node-lease"].map(
     (ns): Case => ({
       rule: `namespace ${ns} is protected`,

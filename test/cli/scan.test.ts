@@ -17,6 +17,7 @@ import { workloadState } from "../../src/gitops/workload.js";
 import { indexRepository, locateWorkload } from "../../src/manifests/index.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
 import { FIXED_INSTANT } from "../support/clock.js";
+import { mainCaptured } from "../support/in-process-cli.js";
 import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { startUsagePrometheus } from "../support/usage-prometheus.js";
 import { deployment } from "../support/workloads.js";
@@ -112,33 +113,8 @@ beforeAll(async () => {
 afterAll(() => api.stop());
 afterEach(() => vi.restoreAllMocks());
 
-async function scan(...extra: string[]) {
-  let out = "";
-  let err = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => {
-    err += `${a.join(" ")}\n`;
-  });
-  const code = await main([
-    "node",
-    "costopt",
-    "scan",
-    "--kubeconfig",
-    kubeconfig,
-    "--metrics",
-    metrics,
-    "--now",
-    NOW,
-    ...extra,
-  ]);
-  return { code, out, err };
+function scan(...extra: string[]) {
+  return mainCaptured(["scan", "--kubeconfig", kubeconfig, "--metrics", metrics, "--now", NOW, ...extra]);
 }
 
 describe("costopt scan", () => {

@@ -80,6 +80,17 @@ describe("reaching the API through a kubeconfig", () => {
     expect(api.requests.at(-1)?.client).toBe("from-plugin");
   });
 
+  it("sends an OIDC auth-provider's unexpired id-token as the bearer token, without asking the issuer", async () => {
+    // A JWT whose exp (2100-01-01) lies beyond any test run; client-node checks only exp before
+    // using it, and the issuer in the kubeconfig does not resolve, so no refresh could succeed.
+    const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const idToken = `${b64url({ alg: "RS256", typ: "JWT" })}.${b64url({ iss: "https://issuer.invalid", sub: "alice", exp: 4102444800 })}.c2ln`;
+    const a = await httpsApi({ tokens: [idToken] });
+    const kube = connect({ kubeconfig: a.kubeconfig({ oidc: { idToken } }) });
+    expect((await kube.list(COSTOPTIMIZATIONS, "shop")).items.map((p) => p.metadata.name)).toEqual(["web"]);
+    expect(a.requests.at(-1)?.client).toBe(idToken);
+  });
+
   it("in a pod, uses the service account's CA and rotating token file", () => {
     const kc = loadKubeConfig({
       env: { KUBERNETES_SERVICE_HOST: "fd00::1", KUBERNETES_SERVICE_PORT: "443", HOME: "/nonexistent" },

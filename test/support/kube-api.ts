@@ -140,6 +140,7 @@ export const CORE_RESOURCES: ResourceType[] = [
     readOnly: true,
   },
   { group: "apps", version: "v1", plural: "daemonsets", kind: "DaemonSet", namespaced: true, readOnly: true },
+  { group: "batch", version: "v1", plural: "cronjobs", kind: "CronJob", namespaced: true, readOnly: true },
 ];
 
 export const COSTOPT_RESOURCE: ResourceType = {
@@ -249,6 +250,8 @@ export class FakeKubeApi {
       cert?: { cert: Buffer; key: Buffer };
       /** A credential plugin (as EKS's `aws eks get-token` or GKE's gke-gcloud-auth-plugin). */
       exec?: { command: string; args?: string[] };
+      /** An OpenID Connect login (kubectl's oidc auth-provider) holding this id-token. */
+      oidc?: { idToken: string };
       context?: string;
       extraContexts?: string[];
     } = {},
@@ -269,6 +272,19 @@ export class FakeKubeApi {
               command: o.exec.command,
               args: o.exec.args ?? [],
               interactiveMode: "Never",
+            },
+          }
+        : {}),
+      ...(o.oidc
+        ? {
+            "auth-provider": {
+              name: "oidc",
+              config: {
+                "id-token": o.oidc.idToken,
+                "client-id": "kubernetes",
+                // Never contacted while the id-token is valid.
+                "idp-issuer-url": "https://issuer.invalid",
+              },
             },
           }
         : {}),

@@ -29,6 +29,8 @@ export const DEFAULT_REPLICA_SETTINGS: ReplicaSettings = {
 export const replicaStrategy: Strategy<ReplicaSettings> = (ctx, draft, s) => {
   const current = draft.replicas;
   const note = (text: string): Proposal => ({ ...draft, notes: [...draft.notes, text] });
+  if (ctx.workload.ref.kind === "CronJob")
+    return note("replicas: a CronJob runs its pods per scheduled Job; nothing to size");
   if (!current || ctx.workload.ref.kind === "DaemonSet")
     return note("replicas: a DaemonSet runs one pod per node; nothing to size");
   if (ctx.workload.ref.kind === "StatefulSet" && !s.allowStatefulSet)
