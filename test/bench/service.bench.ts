@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FakeKubeApi } from "../support/kube-api.js";
 import { selfSignedCert } from "../support/tls.js";
+import { waitFor } from "../support/wait.js";
 import { type LoadSummary, policy, RATE } from "./admission-load.js";
 import { type BenchResult, peakRssOfPid, runBench } from "./harness.js";
 
@@ -44,8 +45,6 @@ function rssOfPid(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function startChild(
   script: string,
   env: Record<string, string>,
@@ -77,7 +76,13 @@ await runBench(async ({ scale }) => {
   const pid = child.pid as number;
   const results: BenchResult[] = [];
   try {
-    await sleep(2000);
+    // Idle means started and settled: leading, with the policy watch open (nothing to reconcile yet).
+    await waitFor(
+      () =>
+        api.requests.some((r) => r.path.includes("/costoptimizations") && r.path.includes("watch=")) ||
+        undefined,
+      "the service's policy watch",
+    );
     const idle = rssOfPid(pid);
     results.push({
       benchmark: "service",
@@ -92,13 +97,15 @@ await runBench(async ({ scale }) => {
     const count = Math.max(1, Math.round(1000 * scale));
     const t0 = performance.now();
     for (let i = 0; i < count; i++) api.put("costopt.dev", "v1", "costoptimizations", policy(i));
-    for (;;) {
-      const ready = api.list("costopt.dev", "v1", "costoptimizations").filter((p) => {
-        return (p.status as { phase?: string } | undefined)?.phase === "Ready";
-      }).length;
-      if (ready === count) break;
-      await sleep(100);
-    }
+    await waitFor(
+      () =>
+        api
+          .list("costopt.dev", "v1", "costoptimizations")
+          .every((p) => (p.status as { phase?: string } | undefined)?.phase === "Ready") || undefined,
+      `${count} policies Ready`,
+      10 * 60_000,
+      100,
+    );
     const seconds = (performance.now() - t0) / 1000;
     const peak = peakRssOfPid(pid);
     results.push(
