@@ -11,53 +11,11 @@ import { main } from "../../src/cli/main.js";
 import { MetadataKey, parseMetadata } from "../../src/gitops/metadata.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
 import { GitHubServer } from "../support/github-server.js";
+import { DEPLOYMENT, NOW, POLICY, START, WEEK } from "./run-fixtures.js";
 
 const Mi = 2 ** 20;
-const START = Date.UTC(2026, 0, 5) / 1000;
-const WEEK = 7 * 86400;
-const NOW = new Date((START + WEEK) * 1000).toISOString();
 const BRANCH = "costopt/shop/web-cost";
 const SECRET = "metadata-secret-of-acme-deploy";
-
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 3
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: app
-          image: example/web:1.2.3
-          resources:
-            requests:
-              cpu: "2"        # generous on purpose
-              memory: 2Gi
-            limits:
-              memory: 2Gi
-`;
-
-const POLICY = `apiVersion: costopt.dev/v1
-kind: CostOptimization
-metadata:
-  name: web-cost
-  namespace: shop
-spec:
-  targetWorkload: { kind: Deployment, name: web }
-  optimizationType: CPU
-  minConfidence: 0.5
-  maxRiskLevel: HIGH
-  maxChangePercent: 80
-  metricsWindow: 7d
-  dryRun: false
-`;
 
 let github: GitHubServer;
 let work: string;

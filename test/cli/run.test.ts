@@ -10,52 +10,11 @@ import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
 import { openUsageSource } from "../../src/metrics/open.js";
 import { type UsageSource, workloadKey } from "../../src/metrics/types.js";
 import { makeRepo, sh } from "../forge/local-repo.js";
+import { NOW, POLICY, START, DEPLOYMENT as WEB, WEEK } from "./run-fixtures.js";
 
 const Mi = 2 ** 20;
-const START = Date.UTC(2026, 0, 5) / 1000;
-const WEEK = 7 * 86400;
-const NOW = new Date((START + WEEK) * 1000).toISOString();
 
-const DEPLOYMENT = `# The web frontend. Requests reviewed 2025-11.
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 3
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: app
-          image: example/web:1.2.3
-          resources:
-            requests:
-              cpu: "2"        # generous on purpose
-              memory: 2Gi
-            limits:
-              memory: 2Gi
-`;
-
-const POLICY = `apiVersion: costopt.dev/v1
-kind: CostOptimization
-metadata:
-  name: web-cost
-  namespace: shop
-spec:
-  targetWorkload: { kind: Deployment, name: web }
-  optimizationType: CPU
-  minConfidence: 0.5
-  maxRiskLevel: HIGH
-  maxChangePercent: 80
-  metricsWindow: 7d
-  dryRun: false
-`;
+const DEPLOYMENT = `# The web frontend. Requests reviewed 2025-11.\n${WEB}`;
 
 async function metrics(dir: string, name: string, cpuMillicores: number | undefined): Promise<string> {
   const path = join(dir, name);
