@@ -22,8 +22,8 @@ import {
   type OptimizationType,
 } from "../api/types.js";
 import { desiredFrom } from "../gitops/workload.js";
-import type { KubeClient, KubeObject, ResourceRef } from "../kube/client.js";
-import { HPAS, PDBS, WORKLOADS } from "../kube/resources.js";
+import type { TypedKind, TypedObjects, TypedReader } from "../kube/client.js";
+import { WORKLOADS } from "../kube/resources.js";
 import { indexRepository, type RepoFile } from "../manifests/index.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
@@ -49,41 +49,53 @@ export interface ScanReport extends RecommendReport {
   skipped: string[];
 }
 
-type Obj = Record<string, unknown>;
-
-// Fields the API server owns: they are not part of what a user would have written.
-function asManifest(o: KubeObject, apiVersion: string, kind: string): Obj {
-  const { managedFields: _m, resourceVersion: _r, uid: _u, creationTimestamp: _c, ...metadata } = o.metadata;
-  const { status: _s, ...rest } = o;
-  return { ...rest, apiVersion, kind, metadata };
-}
-
-const KINDS: [ResourceRef, string, string][] = [
-  [WORKLOADS.Deployment, "apps/v1", "Deployment"],
-  [WORKLOADS.StatefulSet, "apps/v1", "StatefulSet"],
-  [WORKLOADS.DaemonSet, "apps/v1", "DaemonSet"],
-  [WORKLOADS.CronJob, "batch/v1", "CronJob"],
-  [HPAS, "autoscaling/v2", "HorizontalPodAutoscaler"],
-  [PDBS, "policy/v1", "PodDisruptionBudget"],
+// What scan reads, and how its progress names each list.
+const KINDS: [TypedKind, string][] = [
+  ["Deployment", "deployments"],
+  ["StatefulSet", "statefulsets"],
+  ["DaemonSet", "daemonsets"],
+  ["CronJob", "cronjobs"],
+  ["HorizontalPodAutoscaler", "horizontalpodautoscalers"],
+  ["PodDisruptionBudget", "poddisruptionbudgets"],
 ];
 
-/** The live objects as one YAML file per object, under cluster/<namespace>/<kind>/<name>.yaml. */
+type Live = TypedObjects[TypedKind];
+
+// Fields the API server owns: they are not part of what a user would have written.
+function asManifest(o: Live): Live {
+  const { status: _s, ...rest } = o as Live & { status?: unknown };
+  const {
+    managedFields: _m,
+    resourceVersion: _r,
+    uid: _u,
+    creationTimestamp: _c,
+    ...metadata
+  } = o.metadata ?? {};
+  return { ...rest, metadata } as Live;
+}
+
+/**
+ * The live objects (client-node's typed models) as one YAML file per object, under
+ * cluster/<namespace>/<kind>/<name>.yaml, written by client-node's own serializer (dumpYaml)
+ * so every field keeps its API name and format.
+ */
 export async function readCluster(
-  kube: KubeClient,
+  kube: TypedReader,
   namespaces: string[],
   progress: Progress,
 ): Promise<RepoFile[]> {
+  // Loaded here, not at the top: only a command that talks to a cluster pays for the package.
+  const { dumpYaml } = await import("@kubernetes/client-node");
   const scopes = namespaces.length > 0 ? namespaces : [undefined];
   const files: RepoFile[] = [];
   let step = 0;
   const total = scopes.length * KINDS.length;
   for (const ns of scopes) {
-    for (const [ref, apiVersion, kind] of KINDS) {
-      progress.step(step++, total, `listing ${ref.plural} in ${ns ? `namespace ${ns}` : "all namespaces"}`);
-      const { items } = await kube.list(ref, ns);
-      for (const o of items) {
-        const path = `cluster/${o.metadata.namespace}/${kind}/${o.metadata.name}.yaml`;
-        files.push({ path, content: stringify(asManifest(o, apiVersion, kind)) });
+    for (const [kind, plural] of KINDS) {
+      progress.step(step++, total, `listing ${plural} in ${ns ? `namespace ${ns}` : "all namespaces"}`);
+      for (const o of await kube.listOf(kind, ns)) {
+        const path = `cluster/${o.metadata?.namespace}/${kind}/${o.metadata?.name}.yaml`;
+        files.push({ path, content: dumpYaml(asManifest(o)) });
       }
     }
   }
@@ -113,7 +125,7 @@ function policiesFor(files: RepoFile[], type: OptimizationType): CostOptimizatio
 }
 
 export async function scanCluster(
-  kube: KubeClient,
+  kube: TypedReader,
   options: ScanOptions,
   deps: { usage?: UsageSource; progress?: Progress } = {},
 ): Promise<ScanReport> {

@@ -1,7 +1,18 @@
 // The resource-generic Kubernetes interface costopt is written against: any group/version/
 // plural, addressed by a ResourceRef, so the control loop, leases, events and Argo CD / Flux
-// objects share one code path. The implementation over @kubernetes/client-node is cluster.ts;
-// this file imports nothing, so modules that only need the types stay light.
+// objects share one code path. Built-in objects costopt reads (workloads, HPAs, PDBs, pods) come
+// as @kubernetes/client-node's typed models instead (TypedReader). The implementation is
+// cluster.ts; this file imports only types, so modules that need them stay light.
+
+import type {
+  V1CronJob,
+  V1DaemonSet,
+  V1Deployment,
+  V1Pod,
+  V1PodDisruptionBudget,
+  V1StatefulSet,
+  V2HorizontalPodAutoscaler,
+} from "@kubernetes/client-node";
 
 export interface ResourceRef {
   /** "" for the core group. */
@@ -46,7 +57,31 @@ export class KubeError extends Error {
   }
 }
 
-export interface KubeClient {
+/** The built-in kinds costopt reads, as client-node models them (timestamps are Dates). */
+export interface TypedObjects {
+  Deployment: V1Deployment;
+  StatefulSet: V1StatefulSet;
+  DaemonSet: V1DaemonSet;
+  CronJob: V1CronJob;
+  HorizontalPodAutoscaler: V2HorizontalPodAutoscaler;
+  PodDisruptionBudget: V1PodDisruptionBudget;
+  Pod: V1Pod;
+}
+export type TypedKind = keyof TypedObjects;
+
+/** Reads of built-in objects through client-node's typed API clients (AppsV1Api, BatchV1Api...). */
+export interface TypedReader {
+  /** undefined when the object does not exist; apiVersion and kind are always set. */
+  read<K extends TypedKind>(kind: K, namespace: string, name: string): Promise<TypedObjects[K] | undefined>;
+  /** Every page of the list (all namespaces without one); each item's apiVersion and kind set. */
+  listOf<K extends TypedKind>(
+    kind: K,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<TypedObjects[K][]>;
+}
+
+export interface KubeClient extends TypedReader {
   /** undefined when the object does not exist. */
   get<T = KubeObject>(r: ResourceRef, namespace: string | undefined, name: string): Promise<T | undefined>;
   list<T = KubeObject>(r: ResourceRef, namespace?: string, labelSelector?: string): Promise<ObjectList<T>>;

@@ -6,23 +6,25 @@
 
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { Agent as HttpAgent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from "node:https";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import {
   ApiException,
+  AppsV1Api,
+  AutoscalingV2Api,
+  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
   createConfiguration,
   KubeConfig,
+  PolicyV1Api,
   type RequestContext,
   ServerConfiguration,
   setHeaderOptions,
-  Watch,
+  type V1ListMeta,
 } from "@kubernetes/client-node";
-// Not re-exported by the package's index; the path is stable across 1.x.
-import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
 import {
   apiPath,
   type KubeClient,
@@ -31,8 +33,11 @@ import {
   type KubeWatch,
   type ObjectList,
   type ResourceRef,
+  type TypedKind,
+  type TypedObjects,
   type WatchEvent,
 } from "./client.js";
+import { HPAS, PDBS, PODS, WORKLOADS } from "./resources.js";
 
 export interface ClusterOptions {
   /** A kubeconfig file (--kubeconfig); otherwise KUBECONFIG, ~/.kube/config or the service account. */
@@ -122,31 +127,109 @@ export function loadKubeConfig(o: ClusterOptions = {}): KubeConfig {
 }
 
 export interface ClusterClientOptions {
-  /** Waits before a retry; tests inject one that records the delay and returns at once. */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Waits before a retry, ending early when `signal` aborts; tests inject one that records the
+   * delay and returns when the test says.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Attempts after a 429 before giving up. */
   maxRetries?: number;
   /** Items per list page (limit/continue). */
   pageSize?: number;
 }
 
-type Raw = Record<string, unknown>;
+interface Page {
+  limit: number;
+  labelSelector?: string;
+  _continue?: string;
+}
 
-// The core resources costopt reads or writes, and how client-node's typed API serves them.
-const CORE = {
-  pods: "V1Pod",
-  namespaces: "V1Namespace",
-  events: "CoreV1Event",
-} as const;
+/** How client-node's typed API serves one built-in kind; list items come without apiVersion and kind. */
+interface TypedCalls<T> {
+  ref: ResourceRef;
+  read(namespace: string, name: string): Promise<T>;
+  list(namespace: string | undefined, page: Page): Promise<{ items: T[]; metadata?: V1ListMeta }>;
+}
+
+type TypedTable = { [K in TypedKind]: TypedCalls<TypedObjects[K]> };
+
+function typedCalls(
+  apps: AppsV1Api,
+  batch: BatchV1Api,
+  autoscaling: AutoscalingV2Api,
+  policy: PolicyV1Api,
+  core: CoreV1Api,
+): TypedTable {
+  return {
+    Deployment: {
+      ref: WORKLOADS.Deployment,
+      read: (namespace, name) => apps.readNamespacedDeployment({ namespace, name }),
+      list: (namespace, page) =>
+        namespace
+          ? apps.listNamespacedDeployment({ namespace, ...page })
+          : apps.listDeploymentForAllNamespaces(page),
+    },
+    StatefulSet: {
+      ref: WORKLOADS.StatefulSet,
+      read: (namespace, name) => apps.readNamespacedStatefulSet({ namespace, name }),
+      list: (namespace, page) =>
+        namespace
+          ? apps.listNamespacedStatefulSet({ namespace, ...page })
+          : apps.listStatefulSetForAllNamespaces(page),
+    },
+    DaemonSet: {
+      ref: WORKLOADS.DaemonSet,
+      read: (namespace, name) => apps.readNamespacedDaemonSet({ namespace, name }),
+      list: (namespace, page) =>
+        namespace
+          ? apps.listNamespacedDaemonSet({ namespace, ...page })
+          : apps.listDaemonSetForAllNamespaces(page),
+    },
+    CronJob: {
+      ref: WORKLOADS.CronJob,
+      read: (namespace, name) => batch.readNamespacedCronJob({ namespace, name }),
+      list: (namespace, page) =>
+        namespace
+          ? batch.listNamespacedCronJob({ namespace, ...page })
+          : batch.listCronJobForAllNamespaces(page),
+    },
+    HorizontalPodAutoscaler: {
+      ref: HPAS,
+      read: (namespace, name) => autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace, name }),
+      list: (namespace, page) =>
+        namespace
+          ? autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace, ...page })
+          : autoscaling.listHorizontalPodAutoscalerForAllNamespaces(page),
+    },
+    PodDisruptionBudget: {
+      ref: PDBS,
+      read: (namespace, name) => policy.readNamespacedPodDisruptionBudget({ namespace, name }),
+      list: (namespace, page) =>
+        namespace
+          ? policy.listNamespacedPodDisruptionBudget({ namespace, ...page })
+          : policy.listPodDisruptionBudgetForAllNamespaces(page),
+    },
+    Pod: {
+      ref: PODS,
+      read: (namespace, name) => core.readNamespacedPod({ namespace, name }),
+      list: (namespace, page) =>
+        namespace ? core.listNamespacedPod({ namespace, ...page }) : core.listPodForAllNamespaces(page),
+    },
+  };
+}
 
 const MERGE_PATCH = setHeaderOptions("Content-Type", "application/merge-patch+json");
 
-/** KubeClient and KubeWatch over client-node: CustomObjectsApi for every API group, CoreV1Api for the core group. */
+/**
+ * KubeClient and KubeWatch over client-node: CustomObjectsApi for every API group, the typed
+ * API clients for the built-in objects costopt reads, CoreV1Api for Events, and watches with
+ * the kubeconfig's credentials (see watch()).
+ */
 export class ClusterClient implements KubeClient, KubeWatch {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
-  private readonly watcher: Watch;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly typed: TypedTable;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(
     readonly config: KubeConfig,
@@ -160,8 +243,14 @@ export class ClusterClient implements KubeClient, KubeWatch {
     });
     this.custom = new CustomObjectsApi(configuration);
     this.core = new CoreV1Api(configuration);
-    this.watcher = new Watch(config);
-    this.sleep = o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.typed = typedCalls(
+      new AppsV1Api(configuration),
+      new BatchV1Api(configuration),
+      new AutoscalingV2Api(configuration),
+      new PolicyV1Api(configuration),
+      this.core,
+    );
+    this.sleep = o.sleep ?? abortableSleep;
   }
 
   /** The context and server, for logs; a URL's credentials are never part of it. */
@@ -181,8 +270,8 @@ export class ClusterClient implements KubeClient, KubeWatch {
 
   async get<T = KubeObject>(r: ResourceRef, namespace: string | undefined, name: string) {
     try {
+      requireGroup(r, "get");
       return (await this.call("get", r, name, () => {
-        if (!r.group) return this.coreGet(r, namespace, name);
         const g = { group: r.group, version: r.version, plural: r.plural, name };
         return r.namespaced
           ? this.custom.getNamespacedCustomObject({ ...g, namespace: namespace ?? "default" })
@@ -200,13 +289,13 @@ export class ClusterClient implements KubeClient, KubeWatch {
     namespace?: string,
     labelSelector?: string,
   ): Promise<ObjectList<T>> {
+    requireGroup(r, "list");
     const items: T[] = [];
     let resourceVersion = "";
     let token: string | undefined;
     do {
       const page = { limit: this.o.pageSize ?? 500, labelSelector, _continue: token };
       const out = (await this.call("list", r, undefined, () => {
-        if (!r.group) return this.coreList(r, namespace, page);
         const g = { group: r.group, version: r.version, plural: r.plural, ...page };
         return r.namespaced && namespace
           ? this.custom.listNamespacedCustomObject({ ...g, namespace })
@@ -220,14 +309,42 @@ export class ClusterClient implements KubeClient, KubeWatch {
     return { items, resourceVersion };
   }
 
+  async read<K extends TypedKind>(kind: K, namespace: string, name: string) {
+    const calls = this.typed[kind] as TypedCalls<TypedObjects[K]>;
+    try {
+      const o = (await this.call("get", calls.ref, name, () =>
+        calls.read(namespace, name),
+      )) as TypedObjects[K];
+      return withKind(o, calls.ref, kind);
+    } catch (err) {
+      if (err instanceof KubeError && err.code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async listOf<K extends TypedKind>(kind: K, namespace?: string, labelSelector?: string) {
+    const calls = this.typed[kind] as TypedCalls<TypedObjects[K]>;
+    const items: TypedObjects[K][] = [];
+    let token: string | undefined;
+    do {
+      const page = { limit: this.o.pageSize ?? 500, labelSelector, _continue: token };
+      const out = (await this.call("list", calls.ref, undefined, () => calls.list(namespace, page))) as {
+        items: TypedObjects[K][];
+        metadata?: V1ListMeta;
+      };
+      for (const o of out.items) items.push(withKind(o, calls.ref, kind));
+      token = out.metadata?._continue || undefined;
+    } while (token);
+    return items;
+  }
+
   async create<T = KubeObject>(r: ResourceRef, namespace: string | undefined, body: object) {
     return (await this.call("create", r, undefined, () => {
       if (!r.group) {
         if (r.plural !== "events")
           throw new KubeError(405, `costopt only creates core events, not ${r.plural}`);
-        return this.core
-          .createNamespacedEvent({ namespace: namespace ?? "default", body: body as never })
-          .then((e) => plain(e, CORE.events));
+        // The typed CoreV1Event (its timestamps Dates): costopt never reads it back.
+        return this.core.createNamespacedEvent({ namespace: namespace ?? "default", body: body as never });
       }
       const g = { group: r.group, version: r.version, plural: r.plural, body };
       return r.namespaced
@@ -282,41 +399,74 @@ export class ClusterClient implements KubeClient, KubeWatch {
     }
   }
 
-  /** See KubeWatch: client-node's Watch, which streams newline-delimited events. */
-  watch<T = KubeObject>(
+  /**
+   * See KubeWatch. Not client-node's Watch: it drops the response's headers, so a 429 on
+   * opening the watch could not wait as its Retry-After says. The request is built the way
+   * that Watch builds it, from the kubeconfig's applied options (applyToHTTPSOptions: bearer
+   * token, exec or OIDC credentials, client certificate, CA, proxy agent), and the
+   * newline-delimited events are read from the response as they arrive.
+   */
+  async watch<T = KubeObject>(
     r: ResourceRef,
     namespace: string | undefined,
     opts: { resourceVersion: string; timeoutSeconds: number; labelSelector?: string },
     onEvent: (e: WatchEvent<T>) => void,
     signal: AbortSignal,
   ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal.aborted) return resolve();
-      const query = {
-        allowWatchBookmarks: true,
-        timeoutSeconds: opts.timeoutSeconds,
-        resourceVersion: opts.resourceVersion,
-        ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+    const url = new URL(`${this.config.getCurrentCluster()?.server ?? ""}${apiPath(r, namespace)}`);
+    const query: Record<string, string> = {
+      watch: "true",
+      allowWatchBookmarks: "true",
+      timeoutSeconds: String(opts.timeoutSeconds),
+      resourceVersion: opts.resourceVersion,
+      ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+    };
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    const retries = this.o.maxRetries ?? 5;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      const res = await this.openStream(url, r, signal);
+      if (!res) return; // stopped before the server answered
+      if (res.statusCode === 200) return readEvents(res, onEvent, signal);
+      const code = res.statusCode ?? 0;
+      const message = statusMessage(await readText(res)) ?? `watch ${r.plural}: HTTP ${code}`;
+      if (code !== 429 || attempt >= retries) throw new KubeError(code, message);
+      await this.sleep(retryAfterMs(header(res, "retry-after"), attempt), signal);
+    }
+  }
+
+  /** The watch request; resolves with the response (status and headers), or undefined once stopped. */
+  private async openStream(
+    url: URL,
+    r: ResourceRef,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage | undefined> {
+    const options: RequestOptions = {};
+    await this.config.applyToHTTPSOptions(options);
+    if (signal.aborted) return undefined;
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, {
+        ...options,
+        method: "GET",
+        headers: { ...options.headers, accept: "application/json" },
+      });
+      const onAbort = () => {
+        req.destroy();
+        resolve(undefined);
       };
-      let stream: AbortController | undefined;
-      const onAbort = () => stream?.abort();
       signal.addEventListener("abort", onAbort, { once: true });
-      this.watcher
-        .watch(
-          apiPath(r, namespace),
-          query,
-          (type: string, object: T) => onEvent({ type: type as WatchEvent<T>["type"], object }),
-          (err: unknown) => {
-            signal.removeEventListener("abort", onAbort);
-            if (!err || signal.aborted || (err as { name?: string }).name === "AbortError") return resolve();
-            const code = (err as { statusCode?: number }).statusCode ?? 0;
-            reject(new KubeError(code, `watch ${r.plural}: ${code ? `HTTP ${code}` : String(err)}`));
-          },
-        )
-        .then((c) => {
-          stream = c;
-          if (signal.aborted) c.abort();
-        }, reject);
+      // As client-node's Watch: TCP keep-alive notices a peer that vanished without a word.
+      req.on("socket", (socket) => socket.setKeepAlive(true, 30_000));
+      req.on("response", (res) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(res);
+      });
+      req.on("error", (err) => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) resolve(undefined);
+        else reject(new KubeError(0, `watch ${r.plural}: ${err.message}`));
+      });
+      req.end();
     });
   }
 
@@ -329,32 +479,100 @@ export class ClusterClient implements KubeClient, KubeWatch {
       } catch (err) {
         const e = toKubeError(err, verb, r, name);
         if (e.code !== 429 || attempt >= retries) throw e;
-        await this.sleep(retryAfterMs(err, attempt));
+        const headers = (err as { headers?: Record<string, string> }).headers ?? {};
+        await this.sleep(retryAfterMs(headers["retry-after"] ?? headers["Retry-After"], attempt));
       }
     }
   }
+}
 
-  private async coreGet(r: ResourceRef, namespace: string | undefined, name: string): Promise<unknown> {
-    if (r.plural === "pods")
-      return plain(await this.core.readNamespacedPod({ name, namespace: namespace ?? "default" }), CORE.pods);
-    if (r.plural === "namespaces") return plain(await this.core.readNamespace({ name }), CORE.namespaces);
-    throw new KubeError(405, `costopt does not read core ${r.plural}`);
-  }
+/** Streams a watch response's events to onEvent; resolves when the server ends it or `signal` stops it. */
+function readEvents<T>(
+  res: IncomingMessage,
+  onEvent: (e: WatchEvent<T>) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let pending = "";
+    let settled = false;
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      res.destroy();
+      if (err && !signal.aborted)
+        reject(err instanceof KubeError ? err : new KubeError(0, `watch: ${String(err)}`));
+      else resolve();
+    };
+    const onAbort = () => finish();
+    signal.addEventListener("abort", onAbort, { once: true });
+    res.setEncoding("utf8");
+    res.on("data", (chunk: string) => {
+      pending += chunk;
+      for (let nl = pending.indexOf("\n"); nl >= 0 && !settled; nl = pending.indexOf("\n")) {
+        const line = pending.slice(0, nl).trim();
+        pending = pending.slice(nl + 1);
+        if (!line) continue;
+        let event: WatchEvent<T>;
+        try {
+          event = JSON.parse(line) as WatchEvent<T>;
+        } catch {
+          continue; // as client-node's Watch: a line that is not JSON is skipped
+        }
+        try {
+          onEvent(event);
+        } catch (err) {
+          finish(err); // a handler's failure ends this watch as an error, not the process
+        }
+      }
+    });
+    res.on("end", () => finish());
+    res.on("close", () => finish());
+    res.on("error", (err) => finish(err));
+  });
+}
 
-  private async coreList(
-    r: ResourceRef,
-    namespace: string | undefined,
-    page: { limit: number; labelSelector?: string; _continue?: string },
-  ): Promise<unknown> {
-    if (r.plural === "pods") {
-      const out = namespace
-        ? await this.core.listNamespacedPod({ namespace, ...page })
-        : await this.core.listPodForAllNamespaces(page);
-      return plain(out, "V1PodList");
-    }
-    if (r.plural === "namespaces") return plain(await this.core.listNamespace(page), "V1NamespaceList");
-    throw new KubeError(405, `costopt does not list core ${r.plural}`);
-  }
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    res.setEncoding("utf8");
+    res.on("data", (c: string) => {
+      text += c;
+    });
+    res.on("end", () => resolve(text));
+    res.on("error", () => resolve(text));
+  });
+}
+
+function header(res: IncomingMessage, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The message of a Kubernetes Status body, if that is what the text is. */
+function statusMessage(text: string): string | undefined {
+  const body = safeJson(text) as { message?: unknown } | undefined;
+  return typeof body?.message === "string" ? body.message : undefined;
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** List items come without apiVersion and kind; callers rely on both (e.g. to tell a CronJob's template). */
+function withKind<T extends { apiVersion?: string; kind?: string }>(o: T, ref: ResourceRef, kind: string): T {
+  o.apiVersion = ref.group ? `${ref.group}/${ref.version}` : ref.version;
+  o.kind = kind;
+  return o;
 }
 
 /**
@@ -392,14 +610,10 @@ function keepAliveAgents() {
   };
 }
 
-/** Typed client-node objects back to the API's JSON (dates as strings, as everywhere else here). */
-function plain(value: unknown, type: string): Raw {
-  return ObjectSerializer.serialize(value, type, "") as Raw;
-}
-
-// costopt never writes core objects other than Events; refusing here keeps that a property of the code.
+// costopt never writes core objects other than Events, and reads the core objects it needs
+// typed (read, listOf); refusing here keeps that a property of the code.
 function requireGroup(r: ResourceRef, verb: string): void {
-  if (!r.group) throw new KubeError(405, `costopt does not ${verb} core ${r.plural}`);
+  if (!r.group) throw new KubeError(405, `costopt does not ${verb} core ${r.plural} generically`);
 }
 
 function toKubeError(err: unknown, verb: string, r: ResourceRef, name?: string): KubeError {
@@ -429,9 +643,7 @@ function safeJson(text: string): unknown {
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /** Retry-After in seconds (what the API server sends), else exponential from 1 s. */
-function retryAfterMs(err: unknown, attempt: number): number {
-  const headers = (err as { headers?: Record<string, string> }).headers ?? {};
-  const raw = headers["retry-after"] ?? headers["Retry-After"];
+function retryAfterMs(raw: string | undefined, attempt: number): number {
   const seconds = raw === undefined ? Number.NaN : Number(raw);
   const ms = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1000 * 2 ** attempt;
   return Math.min(ms, MAX_RETRY_AFTER_MS);

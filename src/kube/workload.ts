@@ -1,13 +1,24 @@
 // Reading a workload's live state (never writing it): whether its rollout finished, whether
 // its pod template carries given values, and a health sample of its pods.
 
+import type {
+  V1CronJob,
+  V1DaemonSet,
+  V1Deployment,
+  V1LabelSelector,
+  V1PodSpec,
+  V1StatefulSet,
+} from "@kubernetes/client-node";
 import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { ResourceChange, WorkloadKind } from "../api/types.js";
-import type { KubeClient, KubeObject } from "./client.js";
-import { PODS, WORKLOADS } from "./resources.js";
+import type { TypedReader } from "./client.js";
 
-type Obj = Record<string, unknown>;
-export type Workload = KubeObject & { spec?: Obj; status?: Obj };
+/** A live workload as client-node models it, its kind telling which. */
+export type Workload =
+  | (V1Deployment & { kind: "Deployment" })
+  | (V1StatefulSet & { kind: "StatefulSet" })
+  | (V1DaemonSet & { kind: "DaemonSet" })
+  | (V1CronJob & { kind: "CronJob" });
 
 export interface WorkloadRef {
   namespace: string;
@@ -15,39 +26,49 @@ export interface WorkloadRef {
   name: string;
 }
 
-const num = (v: unknown): number => (typeof v === "number" ? v : 0);
-
-export function getWorkload(kube: KubeClient, ref: WorkloadRef): Promise<Workload | undefined> {
-  return kube.get<Workload>(WORKLOADS[ref.kind], ref.namespace, ref.name);
+export async function getWorkload(kube: TypedReader, ref: WorkloadRef): Promise<Workload | undefined> {
+  // read() sets kind to the kind asked for.
+  return (await kube.read(ref.kind, ref.namespace, ref.name)) as Workload | undefined;
 }
 
 /** The controller has observed the latest spec and every replica runs it and is available. */
-export function rolloutComplete(kind: WorkloadKind, w: Workload): boolean {
+export function rolloutComplete(w: Workload): boolean {
   // A CronJob has nothing to roll out: its next Job is created from the new template.
-  if (kind === "CronJob") return true;
-  const spec = w.spec ?? {};
-  const st = w.status ?? {};
-  if (num(st.observedGeneration) < (w.metadata.generation ?? 0)) return false;
-  if (kind === "DaemonSet") {
-    const desired = num(st.desiredNumberScheduled);
-    return num(st.updatedNumberScheduled) === desired && num(st.numberAvailable) === desired;
+  if (w.kind === "CronJob") return true;
+  if ((w.status?.observedGeneration ?? 0) < (w.metadata?.generation ?? 0)) return false;
+  if (w.kind === "DaemonSet") {
+    const st = w.status;
+    const desired = st?.desiredNumberScheduled ?? 0;
+    return (st?.updatedNumberScheduled ?? 0) === desired && (st?.numberAvailable ?? 0) === desired;
   }
-  const desired = typeof spec.replicas === "number" ? spec.replicas : 1;
-  if (kind === "StatefulSet") {
+  const desired = w.spec?.replicas ?? 1;
+  if (w.kind === "StatefulSet") {
+    const st = w.status;
     return (
-      num(st.readyReplicas) === desired &&
-      num(st.updatedReplicas) === desired &&
-      (st.updateRevision === undefined || st.updateRevision === st.currentRevision)
+      (st?.readyReplicas ?? 0) === desired &&
+      (st?.updatedReplicas ?? 0) === desired &&
+      (st?.updateRevision === undefined || st.updateRevision === st.currentRevision)
     );
   }
+  const st = w.status;
   return (
-    num(st.updatedReplicas) === desired &&
-    num(st.replicas) === desired &&
-    num(st.availableReplicas) === desired
+    (st?.updatedReplicas ?? 0) === desired &&
+    (st?.replicas ?? 0) === desired &&
+    (st?.availableReplicas ?? 0) === desired
   );
 }
 
-const RESOURCE_FIELD: Record<string, [string, string, (v: string) => number]> = {
+/** The pod template's spec; a CronJob's sits inside its Job template. */
+function podSpecOf(w: Workload): V1PodSpec | undefined {
+  return w.kind === "CronJob" ? w.spec?.jobTemplate?.spec?.template?.spec : w.spec?.template?.spec;
+}
+
+/** spec.replicas where the kind has one (absent means 1), else undefined. */
+function replicasOf(w: Workload): number | undefined {
+  return w.kind === "Deployment" || w.kind === "StatefulSet" ? (w.spec?.replicas ?? 1) : undefined;
+}
+
+const RESOURCE_FIELD: Record<string, ["requests" | "limits", string, (v: string) => number]> = {
   cpuRequest: ["requests", "cpu", parseCpu],
   cpuLimit: ["limits", "cpu", parseCpu],
   memoryRequest: ["requests", "memory", parseMemory],
@@ -65,16 +86,11 @@ export function specMismatches(
   which: "current" | "proposed",
 ): string[] {
   const out: string[] = [];
-  // A CronJob's pod template sits inside its Job template.
-  const spec = (w.kind === "CronJob" ? (w.spec?.jobTemplate as Obj | undefined)?.spec : w.spec) as
-    | Obj
-    | undefined;
-  const template = ((spec?.template as Obj | undefined)?.spec ?? {}) as Obj;
-  const containers = (template.containers ?? []) as Obj[];
+  const containers = podSpecOf(w)?.containers ?? [];
   for (const c of changes) {
     const want = c[which];
     if (c.resource === "replicas") {
-      const live = typeof w.spec?.replicas === "number" ? w.spec.replicas : 1;
+      const live = replicasOf(w) ?? 1;
       if (String(live) !== String(want)) out.push(`replicas: live ${live}, expected ${want}`);
       continue;
     }
@@ -82,8 +98,7 @@ export function specMismatches(
     if (!field) continue;
     const [section, name, parse] = field;
     const container = containers.find((x) => x.name === c.container);
-    const resources = (container?.resources ?? {}) as Obj;
-    const raw = (resources[section] as Obj | undefined)?.[name];
+    const raw = container?.resources?.[section]?.[name];
     const same = (() => {
       if (raw === undefined || raw === null) return want === "" || want === "none";
       try {
@@ -113,46 +128,49 @@ export interface ThrottlingSource {
   throttlingRatio(ref: WorkloadRef, windowSeconds: number): Promise<number | undefined>;
 }
 
-function selectorOf(w: Workload): string | undefined {
-  const labels = ((w.spec?.selector as Obj | undefined)?.matchLabels ?? undefined) as
-    | Record<string, string>
-    | undefined;
-  if (!labels || !Object.keys(labels).length) return undefined;
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+/**
+ * The workload's pod selector as a label-selector query: matchLabels and matchExpressions
+ * (In, NotIn, Exists, DoesNotExist), as the API server reads them. undefined when it has none
+ * (a CronJob: its pods belong to Jobs).
+ */
+export function selectorQuery(selector: V1LabelSelector | undefined): string | undefined {
+  const terms = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector?.matchExpressions ?? []) {
+    const values = `(${(e.values ?? []).join(",")})`;
+    if (e.operator === "In") terms.push(`${e.key} in ${values}`);
+    else if (e.operator === "NotIn") terms.push(`${e.key} notin ${values}`);
+    else if (e.operator === "Exists") terms.push(e.key);
+    else if (e.operator === "DoesNotExist") terms.push(`!${e.key}`);
+  }
+  return terms.length ? terms.join(",") : undefined;
 }
 
 export async function sampleHealth(
-  kube: KubeClient,
+  kube: TypedReader,
   ref: WorkloadRef,
   w: Workload,
   throttling?: ThrottlingSource,
   windowSeconds = 300,
 ): Promise<HealthSample> {
-  const selector = selectorOf(w);
-  const pods = selector
-    ? (await kube.list<KubeObject & { status?: Obj }>(PODS, ref.namespace, selector)).items
-    : [];
+  const selector = w.kind === "CronJob" ? undefined : selectorQuery(w.spec?.selector);
+  const pods = selector ? await kube.listOf("Pod", ref.namespace, selector) : [];
   let restarts = 0;
   let oomKills = 0;
   for (const pod of pods) {
-    for (const cs of ((pod.status?.containerStatuses ?? []) as Obj[]) ?? []) {
-      restarts += num(cs.restartCount);
-      const last = (cs.lastState as Obj | undefined)?.terminated as Obj | undefined;
-      if (last?.reason === "OOMKilled") oomKills++;
+    for (const cs of pod.status?.containerStatuses ?? []) {
+      restarts += cs.restartCount;
+      if (cs.lastState?.terminated?.reason === "OOMKilled") oomKills++;
     }
   }
-  const st = w.status ?? {};
-  const desired =
-    ref.kind === "DaemonSet"
-      ? num(st.desiredNumberScheduled)
-      : typeof w.spec?.replicas === "number"
-        ? w.spec.replicas
-        : 1;
-  const readyNow = ref.kind === "DaemonSet" ? num(st.numberReady) : num(st.readyReplicas);
+  const desired = w.kind === "DaemonSet" ? (w.status?.desiredNumberScheduled ?? 0) : (replicasOf(w) ?? 1);
+  const readyNow =
+    w.kind === "DaemonSet"
+      ? (w.status?.numberReady ?? 0)
+      : w.kind === "CronJob"
+        ? desired
+        : (w.status?.readyReplicas ?? 0);
   const sample: HealthSample = {
-    rolloutComplete: rolloutComplete(ref.kind, w),
+    rolloutComplete: rolloutComplete(w),
     ready: readyNow >= desired,
     restarts,
     oomKills,

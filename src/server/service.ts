@@ -155,7 +155,7 @@ export class Service {
         validation: validationOptions(c),
         lookupLabels: (ref) =>
           labels.get(`${ref.namespace}/${ref.kind}/${ref.name}`, async () => {
-            return (await getWorkload(kube, ref))?.metadata.labels ?? {};
+            return (await getWorkload(kube, ref))?.metadata?.labels ?? {};
           }),
       };
       this.https = createAdmissionServer(
