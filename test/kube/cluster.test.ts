@@ -7,10 +7,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { WatchEvent } from "../../src/kube/client.js";
 import { ClusterClient, connect, loadKubeConfig } from "../../src/kube/cluster.js";
 import { COSTOPTIMIZATIONS, WORKLOADS } from "../../src/kube/resources.js";
 import { FakeKubeApi, type FakeKubeApiOptions, kubeFor } from "../support/kube-api.js";
 import { clientCertificate, selfSignedCert } from "../support/tls.js";
+import { waitFor } from "../support/wait.js";
+import { deployment } from "../support/workloads.js";
 
 const G = ["costopt.dev", "v1", "costoptimizations"] as const;
 const cr = (name: string, namespace = "shop") => ({
@@ -163,6 +166,38 @@ describe("requests", () => {
     expect(api.requests.map((r) => r.status)).toEqual([429, 429, 200]);
   });
 
+  it("waits out a 429 between the pages of a list and carries on from the same page", async () => {
+    api = new FakeKubeApi();
+    await api.start();
+    for (let i = 0; i < 5; i++) api.put(...G, cr(`p${i}`));
+    const waits: number[] = [];
+    const kube = kubeFor(api.url, undefined, { pageSize: 2, sleep: async (ms) => void waits.push(ms) });
+    // The first page is served; the next is refused twice, as API Priority and Fairness may.
+    api.throttleNext("GET", "continue=", 4, 2);
+    const { items } = await kube.list(COSTOPTIMIZATIONS, "shop");
+    expect(items.map((p) => p.metadata.name)).toEqual(["p0", "p1", "p2", "p3", "p4"]);
+    expect(waits).toEqual([4000, 4000]);
+    const pages = api.requests.map(
+      (r) => `${r.status}${r.path.includes("continue=") ? " continue" : " first"}`,
+    );
+    expect(pages).toEqual(["200 first", "429 continue", "429 continue", "200 continue", "200 continue"]);
+  });
+
+  it("waits out a 429 on a typed list too (workloads, as the scan reads them)", async () => {
+    api = new FakeKubeApi();
+    await api.start();
+    api.put("apps", "v1", "deployments", deployment({ name: "web", cpu: "500m" }));
+    const waits: number[] = [];
+    const kube = kubeFor(api.url, undefined, { sleep: async (ms) => void waits.push(ms) });
+    api.throttleNext("GET", "/deployments", 2);
+    const [web] = await kube.listOf("Deployment");
+    expect(waits).toEqual([2000]);
+    // A typed model, with the kind a list item lacks on a real API server set.
+    expect(web?.kind).toBe("Deployment");
+    expect(web?.metadata?.creationTimestamp).toBeInstanceOf(Date);
+    expect(web?.spec?.template.spec?.containers[0]?.resources?.requests?.cpu).toBe("500m");
+  });
+
   it("gives up after its retries with the server's 429 message", async () => {
     api = new FakeKubeApi();
     await api.start();
@@ -183,5 +218,112 @@ describe("requests", () => {
     await expect(kube.mergePatch(pods, "shop", "p", {})).rejects.toMatchObject({ code: 405 });
     await expect(kube.create(pods, "shop", { metadata: { name: "p" } })).rejects.toMatchObject({ code: 405 });
     expect(api.requests).toHaveLength(0);
+  });
+});
+
+describe("watches", () => {
+  const watchRequests = (a: FakeKubeApi) => a.requests.filter((r) => r.path.includes("watch=true"));
+
+  it("open only after a 429's Retry-After has passed, then stream the events", async () => {
+    api = new FakeKubeApi();
+    await api.start();
+    const a = api;
+    const waits: number[] = [];
+    let endWait: (() => void) | undefined;
+    const kube = kubeFor(api.url, undefined, {
+      sleep: (ms) => {
+        waits.push(ms);
+        return new Promise<void>((resolve) => {
+          endWait = resolve;
+        });
+      },
+    });
+    api.throttleNext("GET", "/costoptimizations", 7);
+    const events: WatchEvent[] = [];
+    const stop = new AbortController();
+    const watching = kube.watch(
+      COSTOPTIMIZATIONS,
+      "shop",
+      { resourceVersion: api.resourceVersion, timeoutSeconds: 60 },
+      (e) => events.push(e),
+      stop.signal,
+    );
+    await waitFor(() => endWait, "the wait after the 429");
+    expect(waits).toEqual([7000]);
+    // While waiting, nothing more was asked of the server.
+    expect(watchRequests(a).map((r) => r.status)).toEqual([429]);
+    endWait?.();
+    await waitFor(() => watchRequests(a).length === 2 || undefined, "the watch opened again");
+    expect(watchRequests(a).map((r) => r.status)).toEqual([429, 200]);
+    api.put(...G, cr("web"));
+    await waitFor(() => events.length > 0 || undefined, "the ADDED event");
+    expect(events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(["ADDED web"]);
+    stop.abort();
+    await watching;
+  });
+
+  it("stopped while waiting out a Retry-After, end at once without another request", async () => {
+    api = new FakeKubeApi();
+    await api.start();
+    const a = api;
+    api.throttleNext("GET", "/costoptimizations", 600);
+    const stop = new AbortController();
+    // The real, abortable wait: ten minutes, unless stopped.
+    const watching = kubeFor(api.url).watch(
+      COSTOPTIMIZATIONS,
+      "shop",
+      { resourceVersion: api.resourceVersion, timeoutSeconds: 60 },
+      () => {},
+      stop.signal,
+    );
+    await waitFor(() => watchRequests(a).length === 1 || undefined, "the throttled watch request");
+    stop.abort();
+    await watching;
+    expect(watchRequests(a).map((r) => r.status)).toEqual([429]);
+  });
+
+  it("give up after their retries with the server's 429 message, and report other errors as they are", async () => {
+    api = new FakeKubeApi();
+    await api.start();
+    const kube = kubeFor(api.url, undefined, { sleep: async () => {}, maxRetries: 1 });
+    const opts = { resourceVersion: "1", timeoutSeconds: 60 };
+    api.throttleNext("GET", "/costoptimizations", 1, 2);
+    await expect(
+      kube.watch(COSTOPTIMIZATIONS, "shop", opts, () => {}, new AbortController().signal),
+    ).rejects.toMatchObject({ code: 429, message: "Too many requests, please try again later." });
+    api.failNext("GET", "/costoptimizations", 403);
+    await expect(
+      kube.watch(COSTOPTIMIZATIONS, "shop", opts, () => {}, new AbortController().signal),
+    ).rejects.toMatchObject({ code: 403, message: "injected fault" });
+  });
+
+  it("carry the kubeconfig's client certificate and trust only its CA, as every other request", async () => {
+    const client = clientCertificate("costopt-operator");
+    const a = await httpsApi({ clientCa: client.ca });
+    const kube = connect({ kubeconfig: a.kubeconfig({ cert: client }) });
+    const events: WatchEvent[] = [];
+    const stop = new AbortController();
+    const watching = kube.watch(
+      COSTOPTIMIZATIONS,
+      "shop",
+      { resourceVersion: "0", timeoutSeconds: 60 },
+      (e) => events.push(e),
+      stop.signal,
+    );
+    await waitFor(() => events.length > 0 || undefined, "the synthetic ADDED event");
+    expect(events[0]?.object.metadata.name).toBe("web");
+    expect(watchRequests(a).at(-1)?.client).toBe("cert:costopt-operator");
+    stop.abort();
+    await watching;
+    // Without the certificate the watch is refused like any request.
+    await expect(
+      connect({ kubeconfig: a.kubeconfig() }).watch(
+        COSTOPTIMIZATIONS,
+        "shop",
+        { resourceVersion: "0", timeoutSeconds: 60 },
+        () => {},
+        new AbortController().signal,
+      ),
+    ).rejects.toMatchObject({ code: 401 });
   });
 });

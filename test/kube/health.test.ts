@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
 import { assessHealth, HealthMonitor } from "../../src/kube/health.js";
-import { type HealthSample, specMismatches, type Workload } from "../../src/kube/workload.js";
+import {
+  getWorkload,
+  type HealthSample,
+  sampleHealth,
+  specMismatches,
+  type Workload,
+} from "../../src/kube/workload.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { deployment, pod } from "../support/workloads.js";
@@ -46,6 +52,57 @@ describe("comparing the live spec with recorded values", () => {
       "server requests.memory: live 256Mi, expected 128Mi",
       "replicas: live 3, expected 2",
     ]);
+  });
+});
+
+describe("sampling a live workload", () => {
+  let api: FakeKubeApi;
+  beforeEach(async () => {
+    api = new FakeKubeApi();
+    await api.start();
+  });
+  afterEach(() => api.stop());
+
+  it("counts the pods its selector's expressions pick, not its neighbours'", async () => {
+    const web = deployment({ name: "web" });
+    web.spec.selector = {
+      matchLabels: { app: "web" },
+      matchExpressions: [{ key: "track", operator: "NotIn", values: ["canary"] }],
+    } as typeof web.spec.selector;
+    api.put("apps", "v1", "deployments", web);
+    const stable = pod({ name: "web-1", app: "web", restarts: 2, oomKilled: true });
+    const canary = pod({ name: "web-canary", app: "web", restarts: 9, oomKilled: true });
+    canary.metadata.labels = { app: "web", track: "canary" } as typeof canary.metadata.labels;
+    api.put("", "v1", "pods", stable);
+    api.put("", "v1", "pods", canary);
+    const kube = kubeFor(api.url);
+    const ref = { namespace: "shop", kind: "Deployment" as const, name: "web" };
+    const live = await getWorkload(kube, ref);
+    if (!live) throw new Error("web not read");
+    expect(await sampleHealth(kube, ref, live)).toEqual({
+      rolloutComplete: true,
+      ready: true,
+      restarts: 2,
+      oomKills: 1,
+    });
+  });
+
+  it("calls a CronJob rolled out and ready: it has no replicas to wait for", async () => {
+    api.put("batch", "v1", "cronjobs", {
+      metadata: { name: "report", namespace: "batch" },
+      spec: {
+        schedule: "0 2 * * *",
+        jobTemplate: { spec: { template: { spec: { containers: [{ name: "report", image: "r:1" }] } } } },
+      },
+    });
+    const kube = kubeFor(api.url);
+    const ref = { namespace: "batch", kind: "CronJob" as const, name: "report" };
+    const live = await getWorkload(kube, ref);
+    expect(live?.kind).toBe("CronJob");
+    expect(await sampleHealth(kube, ref, live as Workload)).toMatchObject({
+      rolloutComplete: true,
+      ready: true,
+    });
   });
 });
 

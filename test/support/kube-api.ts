@@ -326,7 +326,10 @@ export class FakeKubeApi {
     this.faults.push({ method, pathPart, status });
   }
 
-  /** The next `count` matching requests get 429 with Retry-After, as API Priority and Fairness answers. */
+  /**
+   * The next `count` requests whose path and query contain `pathPart` get 429 with Retry-After,
+   * as API Priority and Fairness answers.
+   */
   throttleNext(method: string, pathPart: string, retryAfterSeconds: number, count = 1): void {
     for (let i = 0; i < count; i++)
       this.faults.push({
@@ -447,7 +450,10 @@ export class FakeKubeApi {
     if (this.options.auth && !clientOf(req, this.options.auth).client) {
       return this.reply(req, res, url, 401, status(401, "Unauthorized", "Unauthorized"), contentType, body);
     }
-    const fault = this.faults.findIndex((f) => f.method === method && url.pathname.includes(f.pathPart));
+    // Matched against the query too, so a test can pick a list's later pages ("continue=") or a watch.
+    const fault = this.faults.findIndex(
+      (f) => f.method === method && (url.pathname + url.search).includes(f.pathPart),
+    );
     if (fault >= 0) {
       const f = this.faults.splice(fault, 1)[0] as (typeof this.faults)[number];
       const out =
