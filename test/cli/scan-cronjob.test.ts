@@ -2,27 +2,19 @@
 // usage from an OpenMetrics file: the CronJob's pods are found through their Job
 // (kube_pod_owner -> Job, kube_job_owner -> CronJob), its job template's containers are
 // right-sized (CPU and memory only), and --write-policies writes a policy admission accepts.
+// With usage from a real Prometheus (backfilled by promtool), the pod -> Job -> CronJob chain
+// is followed through kube_job_owner where the Job's name says nothing about its CronJob.
 
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { checkPolicies, validPolicies } from "../../src/api/load.js";
 import { parseCpu, parseMemory } from "../../src/api/quantity.js";
 import type { RecommendationEntry } from "../../src/cli/recommend-output.js";
-import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
-import { mainCaptured } from "../support/in-process-cli.js";
-import { FakeKubeApi } from "../support/kube-api.js";
+import { startPrometheus } from "../support/prometheus.js";
+import { filesUnder, Mi, type ScanCluster, startScanCluster } from "./scan-fixtures.js";
 
-const Mi = 2 ** 20;
-const START = Date.UTC(2026, 0, 5) / 1000;
-const WEEK = 7 * 86400;
-const NOW = new Date((START + WEEK) * 1000).toISOString();
-
-let api: FakeKubeApi;
-let dir: string;
-let kubeconfig: string;
-let metrics: string;
+let cluster: ScanCluster;
 
 const cronJob = (name: string, namespace: string) => ({
   apiVersion: "batch/v1",
@@ -50,38 +42,31 @@ const cronJob = (name: string, namespace: string) => ({
   },
 });
 
+const REPORT_USAGE = {
+  namespace: "batch",
+  kind: "CronJob" as const,
+  name: "report",
+  replicas: 2,
+  shape: "steady" as const,
+  containers: [{ name: "report", cpuMillicores: 300, memoryBytes: 500 * Mi }],
+};
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "costopt-scan-cron-"));
-  api = new FakeKubeApi(undefined, { auth: { tokens: ["alice"] } });
-  await api.start();
-  api.put("batch", "v1", "cronjobs", cronJob("report", "batch"));
-  // No usage for this one: it is reported, never guessed.
-  api.put("batch", "v1", "cronjobs", cronJob("cleanup", "batch"));
-  kubeconfig = api.kubeconfig({ token: "alice", context: "prod" });
-  metrics = join(dir, "usage.om");
-  await writeOpenMetricsFile(metrics, {
-    workloads: [
-      {
-        namespace: "batch",
-        kind: "CronJob",
-        name: "report",
-        replicas: 2,
-        shape: "steady",
-        containers: [{ name: "report", cpuMillicores: 300, memoryBytes: 500 * Mi }],
-      },
+  cluster = await startScanCluster({
+    context: "prod",
+    objects: [
+      ["batch", "v1", "cronjobs", cronJob("report", "batch")],
+      // No usage for this one: it is reported, never guessed.
+      ["batch", "v1", "cronjobs", cronJob("cleanup", "batch")],
     ],
-    start: START,
-    durationSeconds: WEEK,
-    resolutionSeconds: 300,
+    usage: [REPORT_USAGE],
     seed: 7,
   });
 });
-afterAll(() => api.stop());
+afterAll(() => cluster.stop());
 afterEach(() => vi.restoreAllMocks());
 
-function scan(...extra: string[]) {
-  return mainCaptured(["scan", "--kubeconfig", kubeconfig, "--metrics", metrics, "--now", NOW, ...extra]);
-}
+const scan = (...extra: string[]) => cluster.scan(...extra);
 
 describe("costopt scan on CronJobs", () => {
   it("right-sizes a CronJob's job template from its Jobs' pods, without replicas, spot or schedules", async () => {
@@ -112,16 +97,51 @@ describe("costopt scan on CronJobs", () => {
   });
 
   it("writes a valid dry-run CronJob policy that admission accepts", async () => {
-    const out = join(dir, "policies");
+    const out = join(cluster.dir, "policies");
     await scan("--write-policies", out);
-    const written = readdirSync(out, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name));
-    expect(written.map((p) => p.slice(out.length + 1))).toEqual(["batch/report-cronjob.yaml"]);
-    const files = written.map((path) => ({ path, content: readFileSync(path, "utf8") }));
+    const written = filesUnder(out);
+    expect(written).toEqual(["batch/report-cronjob.yaml"]);
+    const files = written.map((p) => ({ path: join(out, p), content: readFileSync(join(out, p), "utf8") }));
     const { policies, problems } = validPolicies(checkPolicies(files));
     expect(problems).toEqual([]);
     expect(policies[0]?.spec.targetWorkload).toMatchObject({ kind: "CronJob", name: "report" });
     expect(policies[0]?.spec.dryRun).toBe(true);
+  });
+});
+
+describe("costopt scan --prometheus on CronJobs", () => {
+  it("follows kube_job_owner from a Job to its CronJob where the Job's name does not tell", async () => {
+    // The generator names each Job <cronjob>-<minute>. Renamed as a Job created by hand from
+    // the CronJob would be (`kubectl create job adhoc-1 --from=cronjob/report`), only
+    // kube_job_owner says its pods are report's: by the naming convention they would belong
+    // to a CronJob "adhoc", which does not exist.
+    const renamed = readFileSync(cluster.metrics, "utf8").replace(/\breport-(\d{8,10})/g, "adhoc-$1");
+    expect(renamed).toMatch(
+      /kube_job_owner\{[^}]*job_name="adhoc-\d+",owner_kind="CronJob",owner_name="report"/,
+    );
+    expect(renamed).not.toMatch(/pod="report-/);
+    const file = join(cluster.dir, "adhoc-jobs.om");
+    writeFileSync(file, renamed);
+    const prometheus = await startPrometheus({ files: [file] });
+    try {
+      const { code, out } = await cluster.scanWith("--prometheus", prometheus.url, "--format", "json");
+      expect(code).toBe(0);
+      const entries = JSON.parse(out) as RecommendationEntry[];
+      const report = entries.find((e) => e.target.name === "report");
+      expect(report?.notEnoughData).toBe(false);
+      const c = report?.containers.find((x) => x.name === "report");
+      // The same proposal as from the Jobs named after the CronJob (the file test above).
+      expect(parseCpu(String(c?.proposed.cpuRequest))).toBe(1000);
+      expect(parseMemory(String(c?.proposed.memoryRequest))).toBe(1024 * Mi);
+      expect(entries.find((e) => e.target.name === "cleanup")?.notEnoughData).toBe(true);
+    } finally {
+      await prometheus.stop();
+    }
+    // Without the kube_job_owner series nothing ties those pods to report: no data, no guess.
+    const orphaned = join(cluster.dir, "adhoc-jobs-no-owner.om");
+    writeFileSync(orphaned, renamed.replace(/^kube_job_owner\{.*\n/gm, ""));
+    const { out } = await cluster.scanWith("--metrics", orphaned, "--format", "json");
+    const entries = JSON.parse(out) as RecommendationEntry[];
+    expect(entries.find((e) => e.target.name === "report")?.notEnoughData).toBe(true);
   });
 });

@@ -3,8 +3,7 @@
 // PDBs, usage from an OpenMetrics file, every output format, progress on stderr, and
 // --write-policies writing dry-run policies that pass validation.
 
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -15,22 +14,13 @@ import type { RecommendationEntry } from "../../src/cli/recommend-output.js";
 import { readCluster } from "../../src/cli/scan.js";
 import { workloadState } from "../../src/gitops/workload.js";
 import { indexRepository, locateWorkload } from "../../src/manifests/index.js";
-import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
 import { FIXED_INSTANT } from "../support/clock.js";
-import { mainCaptured } from "../support/in-process-cli.js";
 import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { startUsagePrometheus } from "../support/usage-prometheus.js";
 import { deployment } from "../support/workloads.js";
+import { filesUnder, Mi, type ScanCluster, startScanCluster } from "./scan-fixtures.js";
 
-const Mi = 2 ** 20;
-const START = Date.UTC(2026, 0, 5) / 1000;
-const WEEK = 7 * 86400;
-const NOW = new Date((START + WEEK) * 1000).toISOString();
-
-let api: FakeKubeApi;
-let dir: string;
-let kubeconfig: string;
-let metrics: string;
+let cluster: ScanCluster;
 
 const statefulSet = (name: string, namespace: string) => ({
   apiVersion: "apps/v1",
@@ -51,34 +41,42 @@ const statefulSet = (name: string, namespace: string) => ({
 });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "costopt-scan-"));
-  api = new FakeKubeApi(undefined, { auth: { tokens: ["alice"] } });
-  await api.start();
-  api.put("apps", "v1", "deployments", deployment({ name: "web", replicas: 3, cpu: "2", memory: "2Gi" }));
-  api.put("apps", "v1", "deployments", deployment({ name: "api", replicas: 4, cpu: "1", memory: "1Gi" }));
-  api.put("apps", "v1", "statefulsets", statefulSet("db", "payments"));
-  api.put(
-    "apps",
-    "v1",
-    "deployments",
-    deployment({ name: "idle", namespace: "tools", cpu: "100m", memory: "128Mi" }),
-  );
-  api.put("autoscaling", "v2", "horizontalpodautoscalers", {
-    metadata: { name: "api", namespace: "shop" },
-    spec: {
-      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "api" },
-      minReplicas: 4,
-      maxReplicas: 10,
-    },
-  });
-  api.put("policy", "v1", "poddisruptionbudgets", {
-    metadata: { name: "web", namespace: "shop" },
-    spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } },
-  });
-  kubeconfig = api.kubeconfig({ token: "alice", context: "prod-eu" });
-  metrics = join(dir, "usage.om");
-  await writeOpenMetricsFile(metrics, {
-    workloads: [
+  cluster = await startScanCluster({
+    context: "prod-eu",
+    objects: [
+      ["apps", "v1", "deployments", deployment({ name: "web", replicas: 3, cpu: "2", memory: "2Gi" })],
+      ["apps", "v1", "deployments", deployment({ name: "api", replicas: 4, cpu: "1", memory: "1Gi" })],
+      ["apps", "v1", "statefulsets", statefulSet("db", "payments")],
+      [
+        "apps",
+        "v1",
+        "deployments",
+        deployment({ name: "idle", namespace: "tools", cpu: "100m", memory: "128Mi" }),
+      ],
+      [
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+        {
+          metadata: { name: "api", namespace: "shop" },
+          spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "api" },
+            minReplicas: 4,
+            maxReplicas: 10,
+          },
+        },
+      ],
+      [
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        {
+          metadata: { name: "web", namespace: "shop" },
+          spec: { minAvailable: 2, selector: { matchLabels: { app: "web" } } },
+        },
+      ],
+    ],
+    usage: [
       {
         namespace: "shop",
         kind: "Deployment",
@@ -104,21 +102,17 @@ beforeAll(async () => {
         containers: [{ name: "db", cpuMillicores: 400, memoryBytes: 1024 * Mi }],
       },
     ],
-    start: START,
-    durationSeconds: WEEK,
-    resolutionSeconds: 300,
     seed: 5,
   });
 });
-afterAll(() => api.stop());
+afterAll(() => cluster.stop());
 afterEach(() => vi.restoreAllMocks());
 
-function scan(...extra: string[]) {
-  return mainCaptured(["scan", "--kubeconfig", kubeconfig, "--metrics", metrics, "--now", NOW, ...extra]);
-}
+const scan = (...extra: string[]) => cluster.scan(...extra);
 
 describe("costopt scan", () => {
   it("recommends for every workload of every namespace, with its HPA, and without policies", async () => {
+    const { api } = cluster;
     api.requests.length = 0;
     const { code, out, err } = await scan("--format", "json");
     const entries = JSON.parse(out) as RecommendationEntry[];
@@ -147,7 +141,7 @@ describe("costopt scan", () => {
   });
 
   it("gives the recommender each workload's PodDisruptionBudget, as from manifests", async () => {
-    const files = await readCluster(kubeFor(api.url, "alice"), ["shop"], { step() {}, end() {} });
+    const files = await readCluster(kubeFor(cluster.api.url, "alice"), ["shop"], { step() {}, end() {} });
     const index = indexRepository(files);
     const ref = { namespace: "shop", kind: "Deployment" as const, name: "web" };
     const located = locateWorkload(index, ref);
@@ -159,6 +153,7 @@ describe("costopt scan", () => {
   });
 
   it("scans only the namespaces given with -n", async () => {
+    const { api } = cluster;
     api.requests.length = 0;
     const { out } = await scan("-n", "payments", "-n", "tools", "--format", "json");
     const entries = JSON.parse(out) as RecommendationEntry[];
@@ -179,17 +174,11 @@ describe("costopt scan", () => {
   });
 
   it("writes a valid dry-run policy for each workload worth changing, and never overwrites another file", async () => {
-    const out = join(dir, "policies");
+    const out = join(cluster.dir, "policies");
     const { err } = await scan("--write-policies", out);
-    const written = readdirSync(out, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name));
-    expect(written.map((p) => p.slice(out.length + 1)).sort()).toEqual([
-      "payments/db-statefulset.yaml",
-      "shop/api.yaml",
-      "shop/web.yaml",
-    ]);
-    const files = written.map((path) => ({ path, content: readFileSync(path, "utf8") }));
+    const written = filesUnder(out);
+    expect(written).toEqual(["payments/db-statefulset.yaml", "shop/api.yaml", "shop/web.yaml"]);
+    const files = written.map((p) => ({ path: join(out, p), content: readFileSync(join(out, p), "utf8") }));
     const { policies, problems } = validPolicies(checkPolicies(files));
     expect(problems).toEqual([]);
     expect(policies.every((p) => p.spec.dryRun === true)).toBe(true);
@@ -209,7 +198,7 @@ describe("costopt scan", () => {
   });
 
   it("says what is missing without usage or with an unknown context", async () => {
-    await expect(main(["node", "costopt", "scan", "--kubeconfig", kubeconfig])).resolves.toBe(2);
+    await expect(main(["node", "costopt", "scan", "--kubeconfig", cluster.kubeconfig])).resolves.toBe(2);
     const r = await scan("--context", "nope");
     expect(r.code).toBe(2);
     expect(r.err).toContain('context "nope" is not in the kubeconfig (it has: prod-eu)');
@@ -219,20 +208,20 @@ describe("costopt scan", () => {
 describe("costopt scan --prometheus", () => {
   it("reads usage from a real Prometheus", async () => {
     const prometheus = await startUsagePrometheus();
-    const cluster = new FakeKubeApi();
-    await cluster.start();
+    const live = new FakeKubeApi();
+    await live.start();
     try {
       const web = deployment({ name: "web", replicas: 3, cpu: "500m", memory: "512Mi" });
       const container = web.spec.template.spec.containers[0] as { name: string };
       container.name = "app"; // the container WEB_USAGE describes
-      cluster.put("apps", "v1", "deployments", web);
+      live.put("apps", "v1", "deployments", web);
       vi.spyOn(process.stderr, "write").mockImplementation(() => true);
       let out = "";
       vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
         out += String(chunk);
         return true;
       });
-      const args = ["--kubeconfig", cluster.kubeconfig(), "--prometheus", prometheus.url, "--type", "CPU"];
+      const args = ["--kubeconfig", live.kubeconfig(), "--prometheus", prometheus.url, "--type", "CPU"];
       const now = ["--now", new Date(FIXED_INSTANT).toISOString(), "--format", "json"];
       expect(await main(["node", "costopt", "scan", ...args, ...now])).toBe(0);
       const [entry] = JSON.parse(out) as RecommendationEntry[];
@@ -240,7 +229,7 @@ describe("costopt scan --prometheus", () => {
       // About 180m used of 500m requested: lower, within maxChangePercent.
       expect(parseCpu(entry?.containers[0]?.proposed.cpuRequest ?? "0")).toBeLessThan(500);
     } finally {
-      await cluster.stop();
+      await live.stop();
       await prometheus.stop();
     }
   });
