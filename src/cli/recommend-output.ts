@@ -28,6 +28,11 @@
 //                     kustomize, helm-values, helmrelease, argocd-application), the files that define
 //                     it, and each { file, layer, created } its values are written to
 // A policy whose workload could not be analysed has only { policy, target, error }.
+// `costopt scan` prints the same shapes about live workloads that have no policy yet: there,
+// `policy` names the dry-run policy --write-policies would write, and location is null (the
+// workload was read from the cluster, not from manifests). Its table and Markdown say so in
+// their own words: no Policy or Manifests column, and what would be allowed is judged by the
+// default gates.
 
 import Table from "cli-table3";
 import { stringify } from "yaml";
@@ -43,6 +48,9 @@ import type { ContainerEvidence, Factor, GateCheck, Recommendation, Resources } 
 import type { PolicyResult, RecommendReport } from "./recommend.js";
 
 export const FORMATS = ["table", "json", "yaml", "csv", "markdown"] as const;
+
+/** What each row is about: a policy (recommend, run) or a live workload without one (scan). */
+export type Subject = "policy" | "workload";
 export type Format = (typeof FORMATS)[number];
 
 export interface QuantityResources {
@@ -189,6 +197,23 @@ const COLUMNS = [
   "Allowed",
 ];
 
+/** The columns a scan of live workloads prints instead: none about policies or manifests. */
+const WORKLOAD_COLUMNS = COLUMNS.filter((c) => c !== "Policy" && c !== "Manifests").map((c) =>
+  c === "Allowed" ? "Within default gates" : c,
+);
+
+function columnsFor(subject: Subject): string[] {
+  return subject === "policy" ? [...COLUMNS] : WORKLOAD_COLUMNS;
+}
+
+/** The cells of rows(), without the policy-only columns for a scan. */
+function rowsFor(report: RecommendReport, subject: Subject): string[][] {
+  const all = rows(report);
+  if (subject === "policy") return all;
+  const keep = COLUMNS.map((c) => c !== "Policy" && c !== "Manifests");
+  return all.map((row) => row.filter((_, i) => keep[i]));
+}
+
 /** The same cells for the table and Markdown: one row per container. */
 function rows(report: RecommendReport): string[][] {
   const out: string[][] = [];
@@ -250,11 +275,18 @@ function rows(report: RecommendReport): string[][] {
   return out;
 }
 
-function summary(report: RecommendReport): string {
+function summary(report: RecommendReport, subject: Subject): string {
   const recs = report.results.flatMap((r) => (r.recommendation ? [r.recommendation] : []));
   const allowed = recs.filter((r) => r.decision.allowed);
   const saving = savingsByWorkload(allowed);
   const failed = report.results.length - recs.length;
+  const n = report.results.length;
+  if (subject === "workload") {
+    return (
+      `${n} workload${n === 1 ? "" : "s"}: ${allowed.length} worth changing within the default gates` +
+      `${failed ? `, ${failed} failed` : ""}; those changes save ${usd(saving.monthlySavings)}/mo`
+    );
+  }
   return (
     `${report.results.length} polic${report.results.length === 1 ? "y" : "ies"}: ${allowed.length} allowed` +
     `${failed ? `, ${failed} failed` : ""}; allowed changes save ${usd(saving.monthlySavings)}/mo` +
@@ -262,30 +294,34 @@ function summary(report: RecommendReport): string {
   );
 }
 
-function table(report: RecommendReport): string {
+function table(report: RecommendReport, subject: Subject): string {
+  const columns = columnsFor(subject);
   const t = new Table({
-    head: COLUMNS,
+    head: columns,
     style: { head: [], border: [] },
     wordWrap: true,
-    colWidths: colWidths(),
+    colWidths: colWidths(columns),
   });
-  for (const row of rows(report)) t.push(row);
-  return `${t.toString()}\n${summary(report)}\n`;
+  for (const row of rowsFor(report, subject)) t.push(row);
+  return `${t.toString()}\n${summary(report, subject)}\n`;
 }
 
-// Only the free-text column is capped, so a long reason wraps instead of widening the table.
-function colWidths(): (number | null)[] {
-  return COLUMNS.map((c) => (c === "Allowed" ? 40 : c === "Manifests" ? 30 : null));
+// Only the free-text columns are capped, so a long reason wraps instead of widening the table.
+function colWidths(columns: string[]): (number | null)[] {
+  return columns.map((c) =>
+    c === "Allowed" || c === "Within default gates" ? 40 : c === "Manifests" ? 30 : null,
+  );
 }
 
-function markdown(report: RecommendReport): string {
+function markdown(report: RecommendReport, subject: Subject): string {
+  const columns = columnsFor(subject);
   const line = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
   return [
-    line(COLUMNS),
-    line(COLUMNS.map(() => "---")),
-    ...rows(report).map(line),
+    line(columns),
+    line(columns.map(() => "---")),
+    ...rowsFor(report, subject).map(line),
     "",
-    summary(report),
+    summary(report, subject),
     "",
   ].join("\n");
 }
@@ -374,7 +410,7 @@ function csv(report: RecommendReport): string {
   return `${lines.join("\n")}\n`;
 }
 
-export function render(report: RecommendReport, format: Format): string {
+export function render(report: RecommendReport, format: Format, subject: Subject = "policy"): string {
   switch (format) {
     case "json":
       return `${JSON.stringify(report.results.map(toEntry), null, 2)}\n`;
@@ -383,8 +419,8 @@ export function render(report: RecommendReport, format: Format): string {
     case "csv":
       return csv(report);
     case "markdown":
-      return markdown(report);
+      return markdown(report, subject);
     case "table":
-      return table(report);
+      return table(report, subject);
   }
 }

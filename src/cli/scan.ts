@@ -163,7 +163,9 @@ export async function scanCluster(
       }
     }
   }
-  return { ...report, written, skipped };
+  // Read from the cluster, not from manifests: the synthetic files are no location to show.
+  const results = report.results.map(({ location: _l, ...r }) => r);
+  return { ...report, results, written, skipped };
 }
 
 function policyFile(p: CostOptimization, monthlySavings: number): string {
@@ -215,7 +217,7 @@ export const registerScan: Register = (program: Command, setExitCode) => {
         });
         process.stderr.write(`scanning ${kube.describe()}\n`);
         const report = await scanCluster(kube, { ...o, metrics, format });
-        process.stdout.write(render(report, format));
+        process.stdout.write(render(report, format, "workload"));
         for (const r of report.results) if (r.error) console.error(`${r.policy}: ${r.error}`);
         for (const path of report.written) console.error(`wrote ${path}`);
         for (const s of report.skipped) console.error(`skipped ${s}`);

@@ -167,10 +167,23 @@ describe("costopt scan", () => {
   it("prints every output format", async () => {
     const table = (await scan()).out;
     for (const name of ["shop/web", "shop/api", "payments/db", "tools/idle"]) expect(table).toContain(name);
+    // About workloads, not policies: there are none yet, and no manifests were read.
+    const head = table.split("\n")[1] ?? "";
+    expect(head).toMatch(/^│ Workload +│ Type +│ Container/);
+    expect(table).not.toMatch(/Policy|Manifests|cluster\//);
+    expect(table).toContain("Within default gates");
+    expect(table).toMatch(
+      /^4 workloads: 3 worth changing within the default gates; those changes save \$[\d.,]+\/mo$/m,
+    );
     expect(parseYaml((await scan("--format", "yaml")).out)).toHaveLength(4);
     const csv = (await scan("--format", "csv")).out.trim().split("\n");
     expect(csv.length).toBeGreaterThan(4);
-    expect((await scan("--format", "markdown")).out).toContain("| shop/web");
+    const md = (await scan("--format", "markdown")).out;
+    expect(md).toContain("| shop/web");
+    expect(md.split("\n")[0]).toMatch(/^\| Workload \| Type \|/);
+    // The JSON keeps recommend's shape; there is no manifest location for a live object.
+    const json = JSON.parse((await scan("--format", "json")).out) as RecommendationEntry[];
+    expect(json.every((e) => e.location === null)).toBe(true);
   });
 
   it("writes a valid dry-run policy for each workload worth changing, and never overwrites another file", async () => {
