@@ -179,6 +179,9 @@ describe("the CostOptimization control loop", () => {
     reconciler.calls = reconciler.calls.filter((c) => c.name === "frontend");
     api.put(...G, policy("frontend", "shop", { maxChangePercent: 20 }));
     await waitFor(() => status("frontend")?.observedGeneration === 2, "generation 2 observed");
+    // observedGeneration is written before the reconciler runs: wait for the reconcile itself.
+    await waitFor(() => reconciler.calls.length === 2, "the spec-changed reconcile");
+    await controller?.idle();
     expect(reconciler.calls.map((c) => c.trigger)).toEqual(["created", "spec-changed"]);
   });
 
