@@ -2,6 +2,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubForge } from "../../src/forge/github/index.js";
 import { ForgeSafetyError, RateLimitError } from "../../src/forge/types.js";
+import { answerGraphql, graphTree } from "../support/github-graph.js";
 import {
   apiError,
   comparison,
@@ -58,25 +59,49 @@ function graphPull(number: number, branch: string, extra: Record<string, unknown
   };
 }
 
-/** The head query: the default branch (or a named one) and the first page of open PRs. */
-function headQuery(scope: nock.Scope, open: unknown[] = [], more = false) {
-  return scope
-    .post("/graphql", (b) => String(b.query).includes("defaultBranchRef"))
-    .reply(200, {
-      data: {
-        repository: {
-          defaultBranchRef: { name: "main", target: { oid: BASE, tree: { oid: TREE } } },
-          pullRequests: page(open, more, more ? "cursor1" : null),
-        },
-      },
-    });
+/** The head commit's files, as the head query lists its tree and REST lists it (set by treeListing). */
+let listed: TreeEntry[] = [];
+
+/** The repository a head query runs over: `main` at BASE with the listed tree, one page of open PRs. */
+function repository(open: unknown[] = [], more = false, extra: Record<string, unknown> = {}) {
+  return {
+    defaultBranchRef: {
+      name: "main",
+      target: { __typename: "Commit", oid: BASE, tree: graphTree(TREE, listed) },
+    },
+    pullRequests: () => page(open, more, more ? "cursor1" : null),
+    ...extra,
+  };
 }
 
-function treeListing(scope: nock.Scope, entries: TreeEntry[], truncated = false) {
-  scope
-    .get(`/repos/acme/deploy/git/trees/${TREE}`)
-    .query({ recursive: "1" })
-    .reply(200, gitTree(REPO, TREE, entries, truncated));
+/** The head query: the default branch (its tree when asked) and the first page of open PRs. */
+function headQuery(scope: nock.Scope, open: unknown[] = [], more = false, log?: string[]) {
+  let asked: { query?: string; variables?: Record<string, unknown> } = {};
+  return scope
+    .post("/graphql", (b) => {
+      if (!String(b.query).includes("defaultBranchRef")) return false;
+      asked = b;
+      log?.push(String(b.query).includes("entries") ? "head with tree" : "head");
+      return true;
+    })
+    .reply(200, () => answerGraphql(asked, repository(open, more)));
+}
+
+/**
+ * The head commit's files. The head query lists them when it asks for the tree; `rest` also
+ * answers REST's recursive listing (a tree deeper than the query reaches, a failed query).
+ */
+function treeListing(
+  scope: nock.Scope,
+  entries: TreeEntry[],
+  o: { rest?: boolean; truncated?: boolean } = {},
+) {
+  listed = entries;
+  if (o.rest)
+    scope
+      .get(`/repos/acme/deploy/git/trees/${TREE}`)
+      .query({ recursive: "1" })
+      .reply(200, gitTree(REPO, TREE, entries, o.truncated));
 }
 
 const blob = (path: string, n: number, size = 10, mode = "100644"): TreeEntry => ({
@@ -89,6 +114,7 @@ const blob = (path: string, n: number, size = 10, mode = "100644"): TreeEntry =>
 
 beforeEach(() => {
   nock.disableNetConnect();
+  listed = [];
 });
 afterEach(() => {
   nock.cleanAll();
@@ -101,23 +127,23 @@ describe("GitHub forge: reading", () => {
     headQuery(scope);
     treeListing(scope, [
       { path: "k8s", type: "tree", sha: sha("t1"), mode: "040000" },
-      blob("k8s/web.yaml", 1),
-      blob("k8s/logo.png", 2),
-      blob("k8s/huge.yaml", 3, 5_000_000),
       blob("k8s/bin.yml", 4),
+      blob("k8s/huge.yaml", 3, 5_000_000),
       blob("k8s/link.yaml", 5, 8, "120000"),
+      blob("k8s/logo.png", 2),
+      blob("k8s/web.yaml", 1),
     ]);
     scope
       .post(
         "/graphql",
         (b) =>
-          b.query.includes("b1: object(oid: $o1)") && b.variables.o0 === sha(1) && b.variables.o1 === sha(4),
+          b.query.includes("b1: object(oid: $o1)") && b.variables.o0 === sha(4) && b.variables.o1 === sha(1),
       )
       .reply(200, {
         data: {
           repository: {
-            b0: { text: "kind: Deployment\n", isBinary: false, isTruncated: false },
-            b1: { text: null, isBinary: true, isTruncated: false },
+            b0: { text: null, isBinary: true, isTruncated: false },
+            b1: { text: "kind: Deployment\n", isBinary: false, isTruncated: false },
           },
         },
       });
@@ -177,7 +203,12 @@ describe("GitHub forge: reading", () => {
   it("reads contents in batches of blobBatch", async () => {
     const scope = nock(API);
     headQuery(scope);
-    treeListing(scope, [blob("a.yaml", 1, 5), blob("b.yaml", 2, 5), blob("c.yaml", 3, 5)], true);
+    // A file nine directories down is deeper than the head query lists: REST lists the tree (cut).
+    const deep = blob("1/2/3/4/5/6/7/8/9/notes.txt", 9, 5);
+    treeListing(scope, [blob("a.yaml", 1, 5), blob("b.yaml", 2, 5), blob("c.yaml", 3, 5), deep], {
+      rest: true,
+      truncated: true,
+    });
     scope
       .post("/graphql", (b) => b.variables.o1 === sha(2) && !b.query.includes("b2:"))
       .reply(200, {
@@ -202,22 +233,23 @@ describe("GitHub forge: reading", () => {
   it("reads the branch it is told to target, not the default branch, and never writes either", async () => {
     const scope = nock(API);
     const RELEASE = "d".repeat(40);
+    let asked: { query?: string; variables?: Record<string, unknown> } = {};
     scope
-      .post(
-        "/graphql",
-        (b) =>
-          String(b.query).includes("ref(qualifiedName: $ref)") && b.variables.ref === "refs/heads/release",
-      )
-      .reply(200, {
-        data: {
-          repository: {
+      .post("/graphql", (b) => {
+        asked = b;
+        return (
+          String(b.query).includes("ref(qualifiedName: $ref)") && b.variables.ref === "refs/heads/release"
+        );
+      })
+      .reply(200, () =>
+        answerGraphql(
+          asked,
+          repository([], false, {
             defaultBranchRef: { name: "main" },
-            ref: { target: { oid: RELEASE, tree: { oid: TREE } } },
-            pullRequests: page([]),
-          },
-        },
-      });
-    treeListing(scope, []);
+            ref: { target: { __typename: "Commit", oid: RELEASE, tree: graphTree(TREE, []) } },
+          }),
+        ),
+      );
     const gh = forge({ branch: "release" });
     const snap = await gh.snapshot();
     expect(snap).toMatchObject({ branch: "release", commitSha: RELEASE });
@@ -509,7 +541,7 @@ describe("GitHub forge: writing", () => {
     scope
       .get(`/repos/acme/deploy/git/commits/${BASE}`)
       .reply(200, gitCommit(REPO, { sha: BASE, message: "base", tree: TREE, parents: [] }));
-    treeListing(scope, [blob("a.yaml", 1)]);
+    treeListing(scope, [blob("a.yaml", 1)], { rest: true });
     scope.post("/repos/acme/deploy/git/trees").reply(201, gitTree(REPO, "d".repeat(40), []));
     scope
       .post("/repos/acme/deploy/git/commits")
