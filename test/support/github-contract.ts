@@ -281,7 +281,8 @@ export function checkGraphqlResponse(
   if (body.errors !== undefined) {
     if (!Array.isArray(body.errors) || body.errors.some((e) => typeof (e as Json)?.message !== "string"))
       return ["GraphQL answer: errors must be a list of { message }"];
-    if (body.data === undefined) return [];
+    // A failed query answers errors with no data, or with data null (the spec allows both).
+    if (body.data === undefined || body.data === null) return [];
   }
   if (body.data === undefined || body.data === null) return ["GraphQL answer: no data"];
   const problems: string[] = [];
