@@ -16,6 +16,7 @@ import {
   issueComment,
   labels,
   permission,
+  pullListItem,
   pull as pullRequest,
   reviewRequested,
   type TreeEntry,
@@ -99,23 +100,32 @@ export class FakeGitHub {
     return this;
   }
 
-  /** Files by tree sha, as snapshot() declared them: the head query and the REST listing serve them. */
-  private readonly trees = new Map<string, Record<string, string>>();
+  /** Entries by tree sha, as snapshot() or listing() declared them: the head query and REST list them. */
+  private readonly trees = new Map<string, TreeEntry[]>();
   /** Blob contents by git blob id. */
   private readonly blobTexts = new Map<string, string>();
 
-  /** A tree's entries, every file a plain 100644 blob with its real git id. */
   private entries(tree: string): TreeEntry[] {
-    const files = this.trees.get(tree);
-    if (!files)
-      throw new Error(`FakeGitHub: the tree ${tree} was asked for but no snapshot() declared its files`);
-    return Object.entries(files).map(([path, content]) => ({
-      path,
-      type: "blob",
-      mode: "100644",
-      sha: blobSha(content),
-      size: Buffer.byteLength(content),
-    }));
+    const entries = this.trees.get(tree);
+    if (!entries)
+      throw new Error(
+        `FakeGitHub: the tree ${tree} was asked for but no snapshot() or listing() declared it`,
+      );
+    return entries;
+  }
+
+  /**
+   * A tree's entries as the head query (when it asks for the tree) and REST's recursive listing
+   * (when the forge reads a moved head, or a tree deeper than the query reaches) give them.
+   */
+  listing(entries: TreeEntry[], tree = TREE_SHA): this {
+    this.trees.set(tree, entries);
+    this.scope
+      .get(`${R}/git/trees/${tree}`)
+      .query({ recursive: "1" })
+      .optionally()
+      .reply(200, () => gitTree(REPO, tree, this.entries(tree)));
+    return this;
   }
 
   /**
@@ -163,14 +173,19 @@ export class FakeGitHub {
    * to reuse), the REST listing when it has one but the head moved, blobs in one batch.
    */
   snapshot(files: Record<string, string>, commit = BASE_SHA, tree = TREE_SHA, delayMs = 0): this {
-    this.trees.set(tree, files);
     for (const content of Object.values(files)) this.blobTexts.set(blobSha(content), content);
     this.head(commit, tree, delayMs);
-    this.scope
-      .get(`${R}/git/trees/${tree}`)
-      .query({ recursive: "1" })
-      .optionally()
-      .reply(200, () => gitTree(REPO, tree, this.entries(tree)));
+    // Every file a plain 100644 blob with its real git id.
+    this.listing(
+      Object.entries(files).map(([path, content]) => ({
+        path,
+        type: "blob",
+        mode: "100644",
+        sha: blobSha(content),
+        size: Buffer.byteLength(content),
+      })),
+      tree,
+    );
     if (Object.keys(files).some((p) => /\.ya?ml$/.test(p))) {
       let oids: string[] = [];
       this.scope
@@ -223,7 +238,7 @@ export class FakeGitHub {
       })
       .reply(
         200,
-        pulls.map((p) => pullRequest({ ...p, branch })),
+        pulls.map((p) => pullListItem({ ...p, branch })),
       );
     return this;
   }

@@ -13,6 +13,7 @@ import {
   issue,
   issueComment,
   permission,
+  pullListItem,
   pull as restPull,
   reviewRequested,
   type TreeEntry,
@@ -387,7 +388,7 @@ describe("GitHub forge: reading", () => {
     const q = { head: "acme:costopt/x/y", state: "all", sort: "created", direction: "desc", per_page: "100" };
     const pulls = (from: number, n: number) =>
       Array.from({ length: n }, (_, i) =>
-        restPull({ number: from + i, branch: "costopt/x/y", body: "", state: "closed" }, REPO),
+        pullListItem({ number: from + i, branch: "costopt/x/y", body: "", state: "closed" }, REPO),
       );
     scope
       .get("/repos/acme/deploy/pulls")

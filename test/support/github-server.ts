@@ -14,6 +14,7 @@ import {
   gitRef,
   gitTree,
   issue,
+  pullListItem,
   pull as restPull,
   reviewRequested,
   type TreeEntry,
@@ -256,7 +257,7 @@ export class GitHubServer {
         () => {
           const head = url.searchParams.get("head")?.split(":")[1];
           const list = this.pulls.filter((p) => p.branch === head).reverse();
-          return { status: 200, body: list.map((p) => this.restPull(p)) };
+          return { status: 200, body: list.map((p) => this.restPull(p, true)) };
         },
       ],
       [
@@ -363,8 +364,9 @@ export class GitHubServer {
     return { owner: this.owner, repo: this.repo };
   }
 
-  private restPull(p: ServedPull): Json {
-    return restPull(
+  /** A pull request as REST answers it; `listed`: the simple form the list endpoint gives. */
+  private restPull(p: ServedPull, listed = false): Json {
+    return (listed ? pullListItem : restPull)(
       {
         number: p.number,
         branch: p.branch,
