@@ -18,11 +18,26 @@ export interface InstallationEntry {
   repositorySelection: "all" | "selected";
   /** owner/name or name, for "selected" installations. */
   repositories?: string[];
-  /** The installation's permissions; contents and pull_requests must be "write" when given. */
+  /** The installation's permissions; checked against NEEDED when given. */
   permissions?: Record<string, string>;
 }
 
-const NEEDED = ["contents", "pull_requests"] as const;
+// What costopt needs of an installation: writing branches and pull requests, and reading issues,
+// without which GitHub never delivers issue_comment (the /costopt commands).
+const NEEDED = { contents: "write", pull_requests: "write", issues: "read" } as const;
+const LEVELS = ["read", "write", "admin"];
+
+/** The permissions an installation lacks, as "name level" ("issues read"); empty when it has all. */
+export function missingPermissions(granted: Record<string, string>): string[] {
+  return Object.entries(NEEDED)
+    .filter(([name, level]) => LEVELS.indexOf(granted[name] ?? "") < LEVELS.indexOf(level))
+    .map(([name, level]) => `${name} ${level}`);
+}
+
+/** Why an installation that can see a repository still cannot serve it. */
+export function lackingReason(repo: RepositoryRef, installationId: number, lacking: string[]): string {
+  return `the costopt GitHub App installation on ${repo.owner} (id ${installationId}) can read ${repo.fullName} but lacks ${lacking.join(" and ")} permission: accept the app's requested permissions`;
+}
 
 /** An InstallationLookup over a fixed list (refresh the list between passes, not within one). */
 export function installationsFromList(entries: InstallationEntry[]): InstallationLookup {
@@ -42,16 +57,10 @@ export function installationsFromList(entries: InstallationEntry[]): Installatio
         reason: `the costopt GitHub App installation on ${repo.owner} (id ${ids}) does not include ${repo.fullName}: add the repository to the installation`,
       };
     }
-    const writable = covering.find((e) =>
-      NEEDED.every((p) => !e.permissions || e.permissions[p] === "write"),
-    );
+    const writable = covering.find((e) => !e.permissions || missingPermissions(e.permissions).length === 0);
     if (!writable) {
       const e = covering[0] as InstallationEntry;
-      const lacking = NEEDED.filter((p) => e.permissions?.[p] !== "write").join(" and ");
-      return {
-        ok: false,
-        reason: `the costopt GitHub App installation on ${repo.owner} (id ${e.id}) can read ${repo.fullName} but lacks ${lacking} write permission: accept the app's requested permissions`,
-      };
+      return { ok: false, reason: lackingReason(repo, e.id, missingPermissions(e.permissions ?? {})) };
     }
     return { ok: true, installationId: writable.id };
   };

@@ -7,6 +7,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { policyTarget } from "../api/target.js";
 import { costoptApp, githubForge, type PolicyRef, webhookMiddleware } from "../app.js";
 import { type ClusterReader, createSourceDiscovery, type InstallationLookup } from "../discovery/index.js";
+import { lackingReason, missingPermissions } from "../discovery/installations.js";
 import type { Forge } from "../forge/types.js";
 import type { MetadataKey } from "../gitops/metadata.js";
 import { annotateOutcome, requestReconcile } from "../kube/outcomes.js";
@@ -151,13 +152,8 @@ export function repositoryInstallation(probot: Probot): InstallationLookup {
         owner: repo.owner,
         repo: repo.name,
       });
-      const permissions = (data.permissions ?? {}) as Record<string, string>;
-      const lacking = ["contents", "pull_requests"].filter((p) => permissions[p] !== "write");
-      if (lacking.length > 0)
-        return {
-          ok: false,
-          reason: `the costopt GitHub App installation on ${repo.owner} (id ${data.id}) can read ${repo.fullName} but lacks ${lacking.join(" and ")} write permission: accept the app's requested permissions`,
-        };
+      const lacking = missingPermissions((data.permissions ?? {}) as Record<string, string>);
+      if (lacking.length > 0) return { ok: false, reason: lackingReason(repo, data.id, lacking) };
       return { ok: true, installationId: data.id };
     } catch (err) {
       if ((err as { status?: number }).status !== 404) throw err;

@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import nock from "nock";
 import { type PullOptions, REPOSITORY } from "../fixtures/webhooks/index.js";
+import { answerGraphql, blobSha, graphPage, graphTree } from "../support/github-graph.js";
 import {
   comparison,
   example,
@@ -15,8 +16,10 @@ import {
   issueComment,
   labels,
   permission,
+  pullListItem,
   pull as pullRequest,
   reviewRequested,
+  type TreeEntry,
 } from "../support/github-shapes.js";
 
 export const API = "https://api.github.com";
@@ -97,85 +100,115 @@ export class FakeGitHub {
     return this;
   }
 
-  /** The open pull requests of every branch pulls() declared, as the head query answers them. */
-  private openNodes() {
-    return [...this.known.values()]
-      .flat()
-      .filter((p) => !p.merged && p.state !== "closed")
-      .map(graphPull);
+  /** Entries by tree sha, as snapshot() or listing() declared them: the head query and REST list them. */
+  private readonly trees = new Map<string, TreeEntry[]>();
+  /** Blob contents by git blob id. */
+  private readonly blobTexts = new Map<string, string>();
+
+  private entries(tree: string): TreeEntry[] {
+    const entries = this.trees.get(tree);
+    if (!entries)
+      throw new Error(
+        `FakeGitHub: the tree ${tree} was asked for but no snapshot() or listing() declared it`,
+      );
+    return entries;
+  }
+
+  /**
+   * A tree's entries as the head query (when it asks for the tree) and REST's recursive listing
+   * (when the forge reads a moved head, or a tree deeper than the query reaches) give them.
+   */
+  listing(entries: TreeEntry[], tree = TREE_SHA): this {
+    this.trees.set(tree, entries);
+    this.scope
+      .get(`${R}/git/trees/${tree}`)
+      .query({ recursive: "1" })
+      .optionally()
+      .reply(200, () => gitTree(REPO, tree, this.entries(tree)));
+    return this;
+  }
+
+  /**
+   * The repository the head query runs over: the default branch at `commit` with its tree (listed
+   * only when the query asks), every open pull request pulls() declared, and each branch's closed
+   * and merged ones under the alias the query gives it.
+   */
+  private repository(commit: string, tree: string): Record<string, unknown> {
+    return {
+      defaultBranchRef: {
+        name: REPOSITORY.defaultBranch,
+        target: {
+          __typename: "Commit",
+          oid: commit,
+          tree: { __typename: "Tree", oid: tree, entries: () => graphTree(tree, this.entries(tree)).entries },
+        },
+      },
+      pullRequests: (a: { states?: string[]; headRefName?: string }) =>
+        graphPage(
+          [...this.known.values()]
+            .flat()
+            .filter((p) => a.headRefName === undefined || p.branch === a.headRefName)
+            .map(graphPull)
+            .filter((p) => !a.states || a.states.includes(p.state as string)),
+        ),
+    };
   }
 
   /** The head query alone (the snapshot is cached when the head has not moved). */
   head(commit = BASE_SHA, tree = TREE_SHA, delayMs = 0): this {
-    let variables: Body = {};
-    const page = (nodes: unknown[]) => ({ pageInfo: { hasNextPage: false, endCursor: null }, nodes });
+    let asked: Body = {};
     this.scope
       .post("/graphql", (b) => {
         if (!String(b.query).includes("defaultBranchRef")) return false;
-        variables = b.variables ?? {};
+        asked = b;
         return true;
       })
       .delay(delayMs)
-      .reply(200, () => {
-        // The closed and merged pull requests of each branch the pass expects, under its alias.
-        const histories = Object.entries(variables)
-          .filter(([k]) => /^h\d+$/.test(k))
-          .map(([k, branch]) => [
-            k,
-            page(
-              (this.known.get(branch as string) ?? [])
-                .filter((p) => p.merged || p.state === "closed")
-                .map(graphPull),
-            ),
-          ]);
-        return {
-          data: {
-            repository: {
-              defaultBranchRef: {
-                name: REPOSITORY.defaultBranch,
-                target: { oid: commit, tree: { oid: tree } },
-              },
-              pullRequests: page(this.openNodes()),
-              ...Object.fromEntries(histories),
-            },
-          },
-        };
-      });
+      .reply(200, () => answerGraphql(asked, this.repository(commit, tree)));
     return this;
   }
 
-  /** The default branch read once: head query, recursive tree, blobs in one batch. */
+  /**
+   * The default branch read once: the head query (with the tree when the forge has no snapshot
+   * to reuse), the REST listing when it has one but the head moved, blobs in one batch.
+   */
   snapshot(files: Record<string, string>, commit = BASE_SHA, tree = TREE_SHA, delayMs = 0): this {
+    for (const content of Object.values(files)) this.blobTexts.set(blobSha(content), content);
     this.head(commit, tree, delayMs);
-    const paths = Object.keys(files);
-    this.scope
-      .get(`${R}/git/trees/${tree}`)
-      .query({ recursive: "1" })
-      .reply(
-        200,
-        gitTree(
-          REPO,
-          tree,
-          paths.map((path, i) => ({
-            path,
-            type: "blob",
-            mode: "100644",
-            sha: `${i}`.padStart(40, "b"),
-            size: Buffer.byteLength(files[path] ?? ""),
-          })),
-        ),
-      );
-    const yaml = paths.filter((p) => /\.ya?ml$/.test(p));
-    if (yaml.length > 0)
+    // Every file a plain 100644 blob with its real git id.
+    this.listing(
+      Object.entries(files).map(([path, content]) => ({
+        path,
+        type: "blob",
+        mode: "100644",
+        sha: blobSha(content),
+        size: Buffer.byteLength(content),
+      })),
+      tree,
+    );
+    if (Object.keys(files).some((p) => /\.ya?ml$/.test(p))) {
+      let oids: string[] = [];
       this.scope
-        .post("/graphql", (b) => String(b.query).includes("object(oid:"))
-        .reply(200, {
+        .post("/graphql", (b) => {
+          if (!String(b.query).includes("object(oid:")) return false;
+          oids = Object.entries(b.variables ?? {})
+            .filter(([k]) => /^o\d+$/.test(k))
+            .map(([, v]) => String(v));
+          return true;
+        })
+        .reply(200, () => ({
           data: {
             repository: Object.fromEntries(
-              yaml.map((p, i) => [`b${i}`, { text: files[p], isBinary: false, isTruncated: false }]),
+              oids.map((oid, i) => [
+                `b${i}`,
+                this.blobTexts.has(oid)
+                  ? { text: this.blobTexts.get(oid), isBinary: false, isTruncated: false }
+                  : null,
+              ]),
             ),
           },
-        });
+        }));
+    }
     return this;
   }
 
@@ -205,7 +238,7 @@ export class FakeGitHub {
       })
       .reply(
         200,
-        pulls.map((p) => pullRequest({ ...p, branch })),
+        pulls.map((p) => pullListItem({ ...p, branch })),
       );
     return this;
   }

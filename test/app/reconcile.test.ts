@@ -19,7 +19,7 @@ import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { testOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
 import { TEST_KEY } from "../support/metadata-key.js";
-import { BASE_SHA, FakeGitHub, TREE_SHA, treeShaFor } from "./github.js";
+import { BASE_SHA, FakeGitHub, treeShaFor } from "./github.js";
 import { WEB } from "./shop.js";
 
 const BRANCH = "costopt/shop/web-cost";
@@ -142,7 +142,6 @@ describe("creating a proposal", () => {
       pullRequest: { number: 1, branch: BRANCH, state: "open" },
     });
     expect(gh.rest).toEqual([
-      `GET /repos/Codertocat/Hello-World/git/trees/${"b".repeat(40)}`,
       "POST /repos/Codertocat/Hello-World/git/trees",
       "POST /repos/Codertocat/Hello-World/git/commits",
       "POST /repos/Codertocat/Hello-World/git/refs",
@@ -150,8 +149,9 @@ describe("creating a proposal", () => {
       "PATCH /repos/Codertocat/Hello-World/issues/1",
       "POST /repos/Codertocat/Hello-World/pulls/1/requested_reviewers",
     ]);
-    // Reading: the head query (open PRs and this branch's history ride on it), tree, blobs.
-    expect(gh.all).toHaveLength(9);
+    // Reading: the head query (open PRs, this branch's history and the tree ride on it), blobs.
+    console.info(`FakeGitHub, cold pass opening a PR: ${gh.all.length} requests`);
+    expect(gh.all).toHaveLength(8);
 
     const tree = gh.bodies("tree")[0];
     expect(tree?.base_tree).toBe("b".repeat(40));
@@ -199,7 +199,7 @@ describe("creating a proposal", () => {
     expect(gh.bodies("reviewers")[0]).toEqual({ reviewers: ["alice"], team_reviewers: ["sre"] });
   });
 
-  it("opens a 3-file PR (overlay patch, kustomization, KEDA ScaledObject) in 7 REST calls, reading included", async () => {
+  it("opens a 3-file PR (overlay patch, kustomization, KEDA ScaledObject) in 6 REST calls, reading included", async () => {
     const files = { ...OVERLAYS, ".github/costopt.yml": "reviewers: [alice]\nassignees: [ops]\n" };
     gh.snapshot(files).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
     gh.openPull(1, BRANCH).issueUpdate(1).reviewers(1);
@@ -218,7 +218,7 @@ describe("creating a proposal", () => {
     expect(gh.treeFiles()["overlays/prod/kustomization.yaml"]).toBe(
       "namespace: shop\nresources:\n  - ../../base\n  - web-scaledobject.yaml\npatches:\n  - path: costopt-deployment-web.yaml\n",
     );
-    expect(gh.rest).toHaveLength(7);
+    expect(gh.rest).toHaveLength(6);
     const meta = parseMetadata(gh.bodies("createPull")[0]?.body, TEST_KEY);
     expect(meta?.createdFiles.sort()).toEqual([
       "overlays/prod/costopt-deployment-web.yaml",
@@ -285,7 +285,6 @@ describe("creating a proposal", () => {
       "POST /graphql",
       "POST /graphql",
       "POST /graphql",
-      `GET ${R}/git/trees/${TREE_SHA}`,
       "POST /graphql",
       `POST ${R}/git/trees`,
       `POST ${R}/git/commits`,
@@ -425,14 +424,17 @@ describe("an open proposal", () => {
     const shared = forge();
     const result = await reconcile(policy(), { ...deps(new MemoryStore()), forge: shared });
     expect(result.proposal?.action).toBe("unchanged");
-    // The head (with the open pull requests), the tree and the blobs: nothing per proposal.
-    expect(gh.all).toHaveLength(3);
+    // A fresh forge: the head (with the open pull requests and the tree), then the blobs; nothing
+    // per proposal.
+    console.info(`FakeGitHub, cold pass that changes nothing: ${gh.all.length} requests`);
+    expect(gh.all).toEqual(["POST /graphql", "POST /graphql"]);
     // The next pass of a long-lived forge (the service keeps one per repository) with the branch
     // where it was: the head query alone.
     gh.head();
     gh.all.length = 0;
     const again = await reconcile(policy(), { ...deps(new MemoryStore()), forge: shared });
     expect(again.proposal?.action).toBe("unchanged");
+    console.info(`FakeGitHub, warm pass that changes nothing: ${gh.all.length} request`);
     expect(gh.all).toEqual(["POST /graphql"]);
   });
 

@@ -46,7 +46,7 @@ describe("installations", () => {
     expect(await lookup(parseRepositoryUrl("initech/tps"))).toEqual({
       ok: false,
       reason:
-        "the costopt GitHub App installation on initech (id 33) can read initech/tps but lacks contents write permission: accept the app's requested permissions",
+        "the costopt GitHub App installation on initech (id 33) can read initech/tps but lacks contents write and issues read permission: accept the app's requested permissions",
     });
   });
 });

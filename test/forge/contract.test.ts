@@ -4,7 +4,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkGraphqlRequest, checkGraphqlResponse, takeViolations } from "../support/github-contract.js";
-import { gitTree } from "../support/github-shapes.js";
+import { gitTree, pullListItem, pull as restPull } from "../support/github-shapes.js";
 import { testOctokit } from "./octokit.js";
 
 const REPO = { owner: "acme", repo: "deploy" };
@@ -68,6 +68,50 @@ describe("GitHub contract check", () => {
     await testOctokit().request("POST /repos/{owner}/{repo}/git/blobz", { owner: "acme", repo: "deploy" });
     expect(takeViolations()).toEqual([
       "POST /repos/acme/deploy/git/blobz: no such endpoint in GitHub's REST API",
+    ]);
+  });
+
+  it("checks nested fields of a request body at every depth, not only the top level", async () => {
+    const problems = await createTree(gitTree(REPO, "d".repeat(40), []), [
+      // A misspelt nested field: GitHub ignores it and creates an empty file.
+      { path: "a.yaml", mode: "100644", type: "blob", contents: "a: 1\n" },
+      { path: "b.yaml", mode: "100644", type: "blob", sha: 5 },
+    ]);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "POST /repos/{owner}/{repo}/git/trees body: unknown field /tree/0/contents",
+        expect.stringMatching(
+          /^POST \/repos\/\{owner\}\/\{repo\}\/git\/trees body: \/tree\/1\/sha must be string/,
+        ),
+      ]),
+    );
+  });
+
+  it("fails an answer with a nested field GitHub does not send: a full pull request in a list", async () => {
+    const listed = pullListItem({ number: 1, branch: "costopt/a/b", body: "" }, REPO);
+    const full = restPull({ number: 1, branch: "costopt/a/b", body: "" }, REPO);
+    const list = async (answer: unknown[]) => {
+      nock("https://api.github.com")
+        .get("/repos/acme/deploy/pulls")
+        .reply(200, answer as nock.Body);
+      await testOctokit().request("GET /repos/{owner}/{repo}/pulls", { owner: "acme", repo: "deploy" });
+      return takeViolations();
+    };
+    expect(await list([listed])).toEqual([]);
+    expect(await list([full])).toContain(
+      "GET /repos/{owner}/{repo}/pulls -> 200 body: /0/merged is not a field GitHub sends",
+    );
+    const entry = {
+      path: "a.yaml",
+      mode: "100644",
+      type: "blob",
+      sha: "e".repeat(40),
+      size: 1,
+      url: "https://x",
+      executable: true,
+    };
+    expect(await createTree({ ...gitTree(REPO, "d".repeat(40), []), tree: [entry] })).toEqual([
+      "POST /repos/{owner}/{repo}/git/trees -> 201 body: /tree/0/executable is not a field GitHub sends",
     ]);
   });
 

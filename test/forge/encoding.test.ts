@@ -12,7 +12,8 @@ import { reconcile } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { WEB } from "../app/shop.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
-import { gitTree } from "../support/github-shapes.js";
+import { answerGraphql, graphPage, graphTree } from "../support/github-graph.js";
+import type { TreeEntry } from "../support/github-shapes.js";
 import { TEST_KEY } from "../support/metadata-key.js";
 import { makeRepo, sh } from "./local-repo.js";
 import { testOctokit } from "./octokit.js";
@@ -63,35 +64,35 @@ describe("files that are not valid UTF-8", () => {
     const [commit, tree] = ["a".repeat(40), "b".repeat(40)];
     const [latin1, ok] = ["1".repeat(40), "2".repeat(40)];
     const okText = "name: caf\u00e9 \uFFFD\n";
+    // git's order: ok.yaml before web.yaml.
+    const entries: TreeEntry[] = [
+      { path: "ok.yaml", type: "blob", sha: ok, size: Buffer.byteLength(okText), mode: "100644" },
+      { path: "web.yaml", type: "blob", sha: latin1, size: LATIN1.length, mode: "100644" },
+    ];
+    let asked: { query?: string; variables?: Record<string, unknown> } = {};
     scope
-      .post("/graphql", (b) => String(b.query).includes("defaultBranchRef"))
-      .reply(200, {
-        data: {
-          repository: {
-            defaultBranchRef: { name: "main", target: { oid: commit, tree: { oid: tree } } },
-            pullRequests: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] },
+      .post("/graphql", (b) => {
+        asked = b;
+        return String(b.query).includes("defaultBranchRef");
+      })
+      .reply(200, () =>
+        answerGraphql(asked, {
+          defaultBranchRef: {
+            name: "main",
+            target: { __typename: "Commit", oid: commit, tree: graphTree(tree, entries) },
           },
-        },
-      });
-    scope
-      .get(`/repos/acme/deploy/git/trees/${tree}`)
-      .query({ recursive: "1" })
-      .reply(
-        200,
-        gitTree({ owner: "acme", repo: "deploy" }, tree, [
-          { path: "web.yaml", type: "blob", sha: latin1, size: LATIN1.length, mode: "100644" },
-          { path: "ok.yaml", type: "blob", sha: ok, size: Buffer.byteLength(okText), mode: "100644" },
-        ]),
+          pullRequests: () => graphPage([]),
+        }),
       );
     scope
-      .post("/graphql", (b) => String(b.query).includes("object(oid:"))
+      .post("/graphql", (b) => String(b.query).includes("object(oid:") && b.variables.o0 === ok)
       .reply(200, {
         data: {
           repository: {
-            // GitHub's text of a blob that is not UTF-8: the byte became U+FFFD.
-            b0: { text: LATIN1.toString("utf8"), isBinary: false, isTruncated: false },
             // A file that really holds U+FFFD is read as it is.
-            b1: { text: okText, isBinary: false, isTruncated: false },
+            b0: { text: okText, isBinary: false, isTruncated: false },
+            // GitHub's text of a blob that is not UTF-8: the byte became U+FFFD.
+            b1: { text: LATIN1.toString("utf8"), isBinary: false, isTruncated: false },
           },
         },
       });

@@ -2,6 +2,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubForge } from "../../src/forge/github/index.js";
 import { ForgeSafetyError, RateLimitError } from "../../src/forge/types.js";
+import { answerGraphql, graphTree } from "../support/github-graph.js";
 import {
   apiError,
   comparison,
@@ -12,6 +13,7 @@ import {
   issue,
   issueComment,
   permission,
+  pullListItem,
   pull as restPull,
   reviewRequested,
   type TreeEntry,
@@ -58,25 +60,49 @@ function graphPull(number: number, branch: string, extra: Record<string, unknown
   };
 }
 
-/** The head query: the default branch (or a named one) and the first page of open PRs. */
-function headQuery(scope: nock.Scope, open: unknown[] = [], more = false) {
-  return scope
-    .post("/graphql", (b) => String(b.query).includes("defaultBranchRef"))
-    .reply(200, {
-      data: {
-        repository: {
-          defaultBranchRef: { name: "main", target: { oid: BASE, tree: { oid: TREE } } },
-          pullRequests: page(open, more, more ? "cursor1" : null),
-        },
-      },
-    });
+/** The head commit's files, as the head query lists its tree and REST lists it (set by treeListing). */
+let listed: TreeEntry[] = [];
+
+/** The repository a head query runs over: `main` at BASE with the listed tree, one page of open PRs. */
+function repository(open: unknown[] = [], more = false, extra: Record<string, unknown> = {}) {
+  return {
+    defaultBranchRef: {
+      name: "main",
+      target: { __typename: "Commit", oid: BASE, tree: graphTree(TREE, listed) },
+    },
+    pullRequests: () => page(open, more, more ? "cursor1" : null),
+    ...extra,
+  };
 }
 
-function treeListing(scope: nock.Scope, entries: TreeEntry[], truncated = false) {
-  scope
-    .get(`/repos/acme/deploy/git/trees/${TREE}`)
-    .query({ recursive: "1" })
-    .reply(200, gitTree(REPO, TREE, entries, truncated));
+/** The head query: the default branch (its tree when asked) and the first page of open PRs. */
+function headQuery(scope: nock.Scope, open: unknown[] = [], more = false, log?: string[]) {
+  let asked: { query?: string; variables?: Record<string, unknown> } = {};
+  return scope
+    .post("/graphql", (b) => {
+      if (!String(b.query).includes("defaultBranchRef")) return false;
+      asked = b;
+      log?.push(String(b.query).includes("entries") ? "head with tree" : "head");
+      return true;
+    })
+    .reply(200, () => answerGraphql(asked, repository(open, more)));
+}
+
+/**
+ * The head commit's files. The head query lists them when it asks for the tree; `rest` also
+ * answers REST's recursive listing (a tree deeper than the query reaches, a failed query).
+ */
+function treeListing(
+  scope: nock.Scope,
+  entries: TreeEntry[],
+  o: { rest?: boolean; truncated?: boolean } = {},
+) {
+  listed = entries;
+  if (o.rest)
+    scope
+      .get(`/repos/acme/deploy/git/trees/${TREE}`)
+      .query({ recursive: "1" })
+      .reply(200, gitTree(REPO, TREE, entries, o.truncated));
 }
 
 const blob = (path: string, n: number, size = 10, mode = "100644"): TreeEntry => ({
@@ -89,6 +115,7 @@ const blob = (path: string, n: number, size = 10, mode = "100644"): TreeEntry =>
 
 beforeEach(() => {
   nock.disableNetConnect();
+  listed = [];
 });
 afterEach(() => {
   nock.cleanAll();
@@ -101,23 +128,23 @@ describe("GitHub forge: reading", () => {
     headQuery(scope);
     treeListing(scope, [
       { path: "k8s", type: "tree", sha: sha("t1"), mode: "040000" },
-      blob("k8s/web.yaml", 1),
-      blob("k8s/logo.png", 2),
-      blob("k8s/huge.yaml", 3, 5_000_000),
       blob("k8s/bin.yml", 4),
+      blob("k8s/huge.yaml", 3, 5_000_000),
       blob("k8s/link.yaml", 5, 8, "120000"),
+      blob("k8s/logo.png", 2),
+      blob("k8s/web.yaml", 1),
     ]);
     scope
       .post(
         "/graphql",
         (b) =>
-          b.query.includes("b1: object(oid: $o1)") && b.variables.o0 === sha(1) && b.variables.o1 === sha(4),
+          b.query.includes("b1: object(oid: $o1)") && b.variables.o0 === sha(4) && b.variables.o1 === sha(1),
       )
       .reply(200, {
         data: {
           repository: {
-            b0: { text: "kind: Deployment\n", isBinary: false, isTruncated: false },
-            b1: { text: null, isBinary: true, isTruncated: false },
+            b0: { text: null, isBinary: true, isTruncated: false },
+            b1: { text: "kind: Deployment\n", isBinary: false, isTruncated: false },
           },
         },
       });
@@ -142,6 +169,100 @@ describe("GitHub forge: reading", () => {
     });
     expect(scope.pendingMocks()).toEqual([]);
   });
+
+  it("reads a repository in 2 requests in a fresh process, 1 once it has a snapshot of the head", async () => {
+    const scope = nock(API);
+    const sent: string[] = [];
+    scope.on("request", (req: { method: string; path?: string; url?: string }) =>
+      sent.push(`${req.method} ${req.path ?? new URL(req.url as string).pathname}`),
+    );
+    headQuery(scope);
+    treeListing(scope, [blob("clusters/prod/apps/shop/web.yaml", 1)]);
+    scope
+      .post("/graphql", (b) => b.query.includes("object(oid:") && b.variables.o0 === sha(1))
+      .reply(200, { data: { repository: { b0: { text: "a: 1\n", isBinary: false, isTruncated: false } } } });
+    const gh = forge();
+    const snap = await gh.snapshot();
+    expect(snap.files).toEqual([{ path: "clusters/prod/apps/shop/web.yaml", content: "a: 1\n" }]);
+    console.info(`GitHub forge, cold read of an unchanged repository: ${sent.length} requests`);
+    expect(sent).toEqual(["POST /graphql", "POST /graphql"]);
+    sent.length = 0;
+    headQuery(scope);
+    expect(await gh.snapshot()).toBe(snap);
+    console.info(`GitHub forge, warm read of an unchanged repository: ${sent.length} request`);
+    expect(sent).toEqual(["POST /graphql"]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("lists a tree deeper than the head query reaches through REST", async () => {
+    const scope = nock(API);
+    const log: string[] = [];
+    headQuery(scope, [], false, log);
+    // Eight directories are listed by the query; the ninth level holds a directory it cannot open.
+    const path = "a/b/c/d/e/f/g/h/i/web.yaml";
+    treeListing(scope, [blob(path, 2), blob("top.yaml", 1)], { rest: true });
+    scope
+      .post(
+        "/graphql",
+        (b) => b.query.includes("object(oid:") && b.variables.o0 === sha(2) && b.variables.o1 === sha(1),
+      )
+      .reply(200, {
+        data: {
+          repository: {
+            b0: { text: "deep: 1\n", isBinary: false, isTruncated: false },
+            b1: { text: "top: 1\n", isBinary: false, isTruncated: false },
+          },
+        },
+      });
+    const snap = await forge().snapshot();
+    expect(snap.files).toEqual([
+      { path, content: "deep: 1\n" },
+      { path: "top.yaml", content: "top: 1\n" },
+    ]);
+    expect(log).toEqual(["head with tree"]);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it.each([
+    [
+      "answers with GraphQL errors",
+      200,
+      {
+        data: null,
+        errors: [
+          { message: "Something went wrong while executing your query. This may be the result of a timeout" },
+        ],
+      },
+    ],
+    ["fails with 502", 502, { message: "Server Error" }],
+  ])(
+    "asks again without the tree, then lists it through REST, when the head query %s",
+    async (_, status, answer) => {
+      const scope = nock(API);
+      const log: string[] = [];
+      scope
+        .post("/graphql", (b) => {
+          const ok = String(b.query).includes("entries");
+          if (ok) log.push("head with tree");
+          return ok;
+        })
+        .reply(status, answer);
+      headQuery(scope, [graphPull(3, "costopt/shop/web")], false, log);
+      treeListing(scope, [blob("web.yaml", 1, 10, "100755")], { rest: true });
+      scope
+        .post("/graphql", (b) => b.query.includes("object(oid:") && b.variables.o0 === sha(1))
+        .reply(200, {
+          data: { repository: { b0: { text: "a: 1\n", isBinary: false, isTruncated: false } } },
+        });
+      const gh = forge();
+      const snap = await gh.snapshot();
+      expect(snap.files).toEqual([{ path: "web.yaml", content: "a: 1\n" }]);
+      expect(log).toEqual(["head with tree", "head"]);
+      // What the retried head query read is kept: the open pull request costs nothing more.
+      expect((await gh.openPullRequestFrom("costopt/shop/web"))?.number).toBe(3);
+      expect(scope.pendingMocks()).toEqual([]);
+    },
+  );
 
   it("reads a file GitHub's GraphQL cut short in full through the blob API", async () => {
     const big = `kind: ConfigMap\ndata:\n  blob: "${"x".repeat(600_000)}"\n`;
@@ -177,7 +298,12 @@ describe("GitHub forge: reading", () => {
   it("reads contents in batches of blobBatch", async () => {
     const scope = nock(API);
     headQuery(scope);
-    treeListing(scope, [blob("a.yaml", 1, 5), blob("b.yaml", 2, 5), blob("c.yaml", 3, 5)], true);
+    // A file nine directories down is deeper than the head query lists: REST lists the tree (cut).
+    const deep = blob("1/2/3/4/5/6/7/8/9/notes.txt", 9, 5);
+    treeListing(scope, [blob("a.yaml", 1, 5), blob("b.yaml", 2, 5), blob("c.yaml", 3, 5), deep], {
+      rest: true,
+      truncated: true,
+    });
     scope
       .post("/graphql", (b) => b.variables.o1 === sha(2) && !b.query.includes("b2:"))
       .reply(200, {
@@ -202,22 +328,23 @@ describe("GitHub forge: reading", () => {
   it("reads the branch it is told to target, not the default branch, and never writes either", async () => {
     const scope = nock(API);
     const RELEASE = "d".repeat(40);
+    let asked: { query?: string; variables?: Record<string, unknown> } = {};
     scope
-      .post(
-        "/graphql",
-        (b) =>
-          String(b.query).includes("ref(qualifiedName: $ref)") && b.variables.ref === "refs/heads/release",
-      )
-      .reply(200, {
-        data: {
-          repository: {
+      .post("/graphql", (b) => {
+        asked = b;
+        return (
+          String(b.query).includes("ref(qualifiedName: $ref)") && b.variables.ref === "refs/heads/release"
+        );
+      })
+      .reply(200, () =>
+        answerGraphql(
+          asked,
+          repository([], false, {
             defaultBranchRef: { name: "main" },
-            ref: { target: { oid: RELEASE, tree: { oid: TREE } } },
-            pullRequests: page([]),
-          },
-        },
-      });
-    treeListing(scope, []);
+            ref: { target: { __typename: "Commit", oid: RELEASE, tree: graphTree(TREE, []) } },
+          }),
+        ),
+      );
     const gh = forge({ branch: "release" });
     const snap = await gh.snapshot();
     expect(snap).toMatchObject({ branch: "release", commitSha: RELEASE });
@@ -261,7 +388,7 @@ describe("GitHub forge: reading", () => {
     const q = { head: "acme:costopt/x/y", state: "all", sort: "created", direction: "desc", per_page: "100" };
     const pulls = (from: number, n: number) =>
       Array.from({ length: n }, (_, i) =>
-        restPull({ number: from + i, branch: "costopt/x/y", body: "", state: "closed" }, REPO),
+        pullListItem({ number: from + i, branch: "costopt/x/y", body: "", state: "closed" }, REPO),
       );
     scope
       .get("/repos/acme/deploy/pulls")
@@ -338,65 +465,85 @@ describe("GitHub forge: costopt's own commit, as a rollback reads it", () => {
 });
 
 describe("GitHub forge: writing", () => {
-  it("keeps an executable's mode and refuses to write over a symlink", async () => {
-    const scope = nock(API);
-    headQuery(scope);
-    treeListing(scope, [
-      blob("deploy.sh.yaml", 1, 10, "100755"),
-      blob("k8s/web.yaml", 2),
-      blob("k8s/link.yaml", 3, 8, "120000"),
-    ]);
-    scope
-      .post("/graphql", (b) => b.query.includes("object(oid:"))
-      .reply(200, {
-        data: {
-          repository: {
-            b0: { text: "a: 1\n", isBinary: false, isTruncated: false },
-            b1: { text: "b: 1\n", isBinary: false, isTruncated: false },
-          },
-        },
-      });
-    const trees: unknown[] = [];
-    scope
-      .post("/repos/acme/deploy/git/trees", (b) => trees.push(b) > 0)
-      .reply(201, gitTree(REPO, "d".repeat(40), []));
-    scope
-      .post("/repos/acme/deploy/git/commits")
-      .reply(
-        201,
-        gitCommit(REPO, { sha: "e".repeat(40), message: "m", tree: "d".repeat(40), parents: [BASE] }),
+  it.each([
+    ["the head query", false],
+    ["REST, the tree being deeper than the head query lists", true],
+  ])(
+    "keeps an executable's mode and refuses to write over a symlink or a submodule, listed by %s",
+    async (_, deep) => {
+      const scope = nock(API);
+      const log: string[] = [];
+      headQuery(scope, [], false, log);
+      treeListing(
+        scope,
+        [
+          blob("deploy.sh.yaml", 1, 10, "100755"),
+          blob("k8s/link.yaml", 3, 8, "120000"),
+          blob("k8s/web.yaml", 2),
+          ...(deep ? [blob("1/2/3/4/5/6/7/8/9/notes.txt", 9, 5)] : []),
+          { path: "vendor/lib.yaml", type: "commit", mode: "160000", sha: sha(4) },
+        ],
+        { rest: deep },
       );
-    scope
-      .post("/repos/acme/deploy/git/refs")
-      .reply(201, gitRef(REPO, "refs/heads/costopt/a/b", "e".repeat(40)));
-    const gh = forge();
-    const snap = await gh.snapshot();
-    const request = {
-      branch: "costopt/a/b",
-      base: { commitSha: snap.commitSha, treeSha: snap.treeSha },
-      message: "m",
-      exists: false,
-    };
-    await gh.commitBranch({
-      ...request,
-      files: [
-        { path: "deploy.sh.yaml", content: "a: 2\n" },
-        { path: "k8s/web.yaml", content: "b: 2\n" },
-        { path: "k8s/new.yaml", content: "c: 1\n" },
-      ],
-    });
-    expect(
-      (trees[0] as { tree: { path: string; mode: string }[] }).tree.map((t) => [t.path, t.mode]),
-    ).toEqual([
-      ["deploy.sh.yaml", "100755"],
-      ["k8s/web.yaml", "100644"],
-      ["k8s/new.yaml", "100644"],
-    ]);
-    await expect(
-      gh.commitBranch({ ...request, files: [{ path: "k8s/link.yaml", content: "x: 1\n" }] }),
-    ).rejects.toThrow(/refusing to write k8s\/link\.yaml: it is not a regular file \(git mode 120000\)/);
-    expect(scope.pendingMocks()).toEqual([]);
-  });
+      scope
+        .post("/graphql", (b) => b.query.includes("object(oid:"))
+        .reply(200, {
+          data: {
+            repository: {
+              b0: { text: "a: 1\n", isBinary: false, isTruncated: false },
+              b1: { text: "b: 1\n", isBinary: false, isTruncated: false },
+            },
+          },
+        });
+      const trees: unknown[] = [];
+      scope
+        .post("/repos/acme/deploy/git/trees", (b) => trees.push(b) > 0)
+        .reply(201, gitTree(REPO, "d".repeat(40), []));
+      scope
+        .post("/repos/acme/deploy/git/commits")
+        .reply(
+          201,
+          gitCommit(REPO, { sha: "e".repeat(40), message: "m", tree: "d".repeat(40), parents: [BASE] }),
+        );
+      scope
+        .post("/repos/acme/deploy/git/refs")
+        .reply(201, gitRef(REPO, "refs/heads/costopt/a/b", "e".repeat(40)));
+      const gh = forge();
+      const snap = await gh.snapshot();
+      const request = {
+        branch: "costopt/a/b",
+        base: { commitSha: snap.commitSha, treeSha: snap.treeSha },
+        message: "m",
+        exists: false,
+      };
+      await gh.commitBranch({
+        ...request,
+        files: [
+          { path: "deploy.sh.yaml", content: "a: 2\n" },
+          { path: "k8s/web.yaml", content: "b: 2\n" },
+          { path: "k8s/new.yaml", content: "c: 1\n" },
+        ],
+      });
+      expect(
+        (trees[0] as { tree: { path: string; mode: string }[] }).tree.map((t) => [t.path, t.mode]),
+      ).toEqual([
+        ["deploy.sh.yaml", "100755"],
+        ["k8s/web.yaml", "100644"],
+        ["k8s/new.yaml", "100644"],
+      ]);
+      await expect(
+        gh.commitBranch({ ...request, files: [{ path: "k8s/link.yaml", content: "x: 1\n" }] }),
+      ).rejects.toThrow(/refusing to write k8s\/link\.yaml: it is not a regular file \(git mode 120000\)/);
+      await expect(
+        gh.commitBranch({ ...request, files: [{ path: "vendor/lib.yaml", content: "x: 1\n" }] }),
+      ).rejects.toThrow(/refusing to write vendor\/lib\.yaml: it is not a regular file \(git mode 160000\)/);
+      // The symlink and the submodule are never read as manifests.
+      expect(snap.files.map((f) => f.path)).toEqual(["deploy.sh.yaml", "k8s/web.yaml"]);
+      expect(snap.skipped.map((f) => f.path)).toEqual(["k8s/link.yaml"]);
+      expect(log).toEqual(["head with tree"]);
+      expect(scope.pendingMocks()).toEqual([]);
+    },
+  );
 
   /** Opens a PR of n files with labels, assignees and reviewers; the requests after the read. */
   async function openCost(n: number): Promise<string[]> {
@@ -491,6 +638,9 @@ describe("GitHub forge: writing", () => {
     const one = await openCost(1);
     nock.cleanAll();
     const five = await openCost(5);
+    console.info(
+      `GitHub forge, opening a PR: 1 file ${one.length} requests, 5 files ${five.length} requests`,
+    );
     expect(one).toEqual([
       "POST /repos/acme/deploy/git/trees",
       "POST /repos/acme/deploy/git/commits",
@@ -509,7 +659,7 @@ describe("GitHub forge: writing", () => {
     scope
       .get(`/repos/acme/deploy/git/commits/${BASE}`)
       .reply(200, gitCommit(REPO, { sha: BASE, message: "base", tree: TREE, parents: [] }));
-    treeListing(scope, [blob("a.yaml", 1)]);
+    treeListing(scope, [blob("a.yaml", 1)], { rest: true });
     scope.post("/repos/acme/deploy/git/trees").reply(201, gitTree(REPO, "d".repeat(40), []));
     scope
       .post("/repos/acme/deploy/git/commits")

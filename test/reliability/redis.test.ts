@@ -11,13 +11,14 @@ import { parseMetadata } from "../../src/gitops/metadata.js";
 import type { RedisStore } from "../../src/state/redis.js";
 import type { FakeGitHub } from "../app/github.js";
 import { WEB } from "../app/shop.js";
-import { pullRequest, pullRequestClosed, push, REPOSITORY } from "../fixtures/webhooks/index.js";
+import { pullRequestClosed, push, REPOSITORY } from "../fixtures/webhooks/index.js";
 import {
   expectHead,
   expectInstallation,
   policySpec,
   SERVICE_METADATA_KEY,
 } from "../support/costopt-service.js";
+import { pull as restPull } from "../support/github-shapes.js";
 import { waitFor } from "../support/wait.js";
 import { environment } from "./environment.js";
 
@@ -135,7 +136,7 @@ function expectOpening(gh: FakeGitHub, branch: string): { title: string; body: s
       return true;
     })
     .delay(500)
-    .reply(201, pullRequest({ number: 1, branch, body: "", headSha: "c".repeat(40) }));
+    .reply(201, restPull({ number: 1, branch, body: "", headSha: "c".repeat(40) }));
   gh.issueUpdate(1);
   return opened;
 }

@@ -5,11 +5,9 @@
 // (a Warning Event, `kubectl describe`), even for a policy whose workload was found.
 
 import { describe, expect, it, vi } from "vitest";
-import { BASE_SHA, TREE_SHA } from "../app/github.js";
+import { BASE_SHA } from "../app/github.js";
 import { WEB } from "../app/shop.js";
-import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { expectHead, expectInstallation, policySpec } from "../support/costopt-service.js";
-import { gitTree } from "../support/github-shapes.js";
 import { environment } from "./environment.js";
 
 const env = environment();
@@ -41,23 +39,15 @@ describe("a repository with malformed YAML and a 10 MB file", () => {
     const downloaded: string[] = [];
     expectInstallation(gh);
     expectHead(gh);
-    gh.scope
-      .get(`/repos/${REPOSITORY.fullName}/git/trees/${TREE_SHA}`)
-      .query({ recursive: "1" })
-      .reply(
-        200,
-        gitTree(
-          { owner: REPOSITORY.owner, repo: REPOSITORY.repo },
-          TREE_SHA,
-          files.map((f) => ({
-            path: f.path,
-            type: "blob",
-            mode: "100644",
-            sha: f.sha,
-            size: f.size ?? f.content?.length,
-          })),
-        ),
-      );
+    gh.listing(
+      files.map((f) => ({
+        path: f.path,
+        type: "blob",
+        mode: "100644",
+        sha: f.sha,
+        size: f.size ?? f.content?.length,
+      })),
+    );
     gh.scope
       .post("/graphql", (b) => {
         if (!String(b.query).includes("object(oid:")) return false;

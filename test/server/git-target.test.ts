@@ -183,12 +183,27 @@ describe("repositoryInstallation", () => {
   });
 
   it("finds the installation that may write contents and pull requests", async () => {
+    installation().reply(
+      200,
+      answer(42, { contents: "write", pull_requests: "write", issues: "read", metadata: "read" }),
+    );
+    expect(await lookup(repo)).toEqual({ ok: true, installationId: 42 });
+  });
+
+  it("says that an installation which cannot read issues would never hear /costopt commands", async () => {
+    // GitHub delivers issue_comment only to apps that may read issues; write covers read.
     installation().reply(200, answer(42, { contents: "write", pull_requests: "write", metadata: "read" }));
+    expect(await lookup(repo)).toEqual({
+      ok: false,
+      reason:
+        "the costopt GitHub App installation on acme (id 42) can read acme/deploy but lacks issues read permission: accept the app's requested permissions",
+    });
+    installation().reply(200, answer(42, { contents: "write", pull_requests: "write", issues: "write" }));
     expect(await lookup(repo)).toEqual({ ok: true, installationId: 42 });
   });
 
   it("says which permission an installation lacks", async () => {
-    installation().reply(200, answer(42, { contents: "read", pull_requests: "write" }));
+    installation().reply(200, answer(42, { contents: "read", pull_requests: "write", issues: "read" }));
     expect(await lookup(repo)).toEqual({
       ok: false,
       reason:

@@ -187,10 +187,8 @@ export function checkRestRequest(req: RestRequest): string[] {
   if (schema && hasBody) {
     for (const e of errorsOf(validator(`${where} body`, schema), req.body))
       problems.push(`${where} body: ${e}`);
-    const known = deref(schema).properties as Record<string, unknown> | undefined;
-    if (known && typeof req.body === "object")
-      for (const key of Object.keys(req.body as object))
-        if (!(key in known)) problems.push(`${where} body: unknown field ${key}`);
+    for (const field of unknownFields(schema, req.body))
+      problems.push(`${where} body: unknown field ${field}`);
   } else if (op.spec.requestBody?.required && !hasBody) problems.push(`${where}: body required`);
   else if (!schema && hasBody && op.method !== "GET") problems.push(`${where}: takes no JSON body`);
   return problems;
@@ -218,7 +216,39 @@ export function checkRestResponse(req: RestRequest, res: RestResponse): string[]
       return [`${where}: 204 has no body`];
     return [];
   }
-  return errorsOf(validator(where, schema), res.body).map((e) => `${where} body: ${e}`);
+  return [
+    ...errorsOf(validator(where, schema), res.body).map((e) => `${where} body: ${e}`),
+    ...unknownFields(schema, res.body).map((f) => `${where} body: ${f} is not a field GitHub sends`),
+  ];
+}
+
+/**
+ * The paths of fields in `value` that `schema` does not declare, at every depth (GitHub's
+ * schemas leave objects open, so a misspelt nested field would pass the schema alone). An
+ * object that allows additional properties, or declares none, is taken as free-form; the
+ * branches of allOf, anyOf and oneOf are read together.
+ */
+function unknownFields(schema: Json, value: unknown, at = ""): string[] {
+  const s = deref(schema);
+  if (!s || typeof s !== "object" || value === null || typeof value !== "object") return [];
+  if (Array.isArray(value))
+    return s.items ? value.flatMap((item, i) => unknownFields(s.items, item, `${at}/${i}`)) : [];
+  const properties = new Map<string, Json>();
+  let open = s.additionalProperties !== undefined && s.additionalProperties !== false;
+  const collect = (node: Json) => {
+    const n = deref(node);
+    if (!n || typeof n !== "object") return;
+    if (n.additionalProperties !== undefined && n.additionalProperties !== false) open = true;
+    for (const [k, v] of Object.entries<Json>(n.properties ?? {}))
+      if (!properties.has(k)) properties.set(k, v);
+    for (const branch of [...(n.allOf ?? []), ...(n.anyOf ?? []), ...(n.oneOf ?? [])]) collect(branch);
+  };
+  collect(s);
+  if (open || properties.size === 0) return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => {
+    const declared = properties.get(k);
+    return declared === undefined ? [`${at}/${k}`] : unknownFields(declared, v, `${at}/${k}`);
+  });
 }
 
 let graphSchema: GraphQLSchema | undefined;
@@ -281,7 +311,8 @@ export function checkGraphqlResponse(
   if (body.errors !== undefined) {
     if (!Array.isArray(body.errors) || body.errors.some((e) => typeof (e as Json)?.message !== "string"))
       return ["GraphQL answer: errors must be a list of { message }"];
-    if (body.data === undefined) return [];
+    // A failed query answers errors with no data, or with data null (the spec allows both).
+    if (body.data === undefined || body.data === null) return [];
   }
   if (body.data === undefined || body.data === null) return ["GraphQL answer: no data"];
   const problems: string[] = [];

@@ -7,9 +7,18 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { execute, parse } from "graphql";
-import { graphqlSchema, record } from "./github-contract.js";
-import { gitCommit, gitRef, gitTree, issue, pull as restPull, reviewRequested } from "./github-shapes.js";
+import { record } from "./github-contract.js";
+import { answerGraphql, graphTree } from "./github-graph.js";
+import {
+  gitCommit,
+  gitRef,
+  gitTree,
+  issue,
+  pullListItem,
+  pull as restPull,
+  reviewRequested,
+  type TreeEntry,
+} from "./github-shapes.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies
 type Json = Record<string, any>;
@@ -66,7 +75,11 @@ export class GitHubServer {
     const tree = new Map<string, Entry>();
     for (const [path, f] of Object.entries(o.files)) {
       const file = typeof f === "string" ? { content: f, mode: "100644" } : f;
-      tree.set(path, { mode: file.mode, sha: this.putBlob(file.content) });
+      // A submodule's "content" is the commit it pins.
+      tree.set(path, {
+        mode: file.mode,
+        sha: file.mode === "160000" ? file.content : this.putBlob(file.content),
+      });
     }
     const treeSha = this.putTree(tree);
     this.refs.set(
@@ -163,7 +176,8 @@ export class GitHubServer {
     const ref = (name: string) => {
       const oid = this.refs.get(`heads/${name}`);
       if (!oid) return null;
-      return { name, target: { __typename: "Commit", oid, tree: { oid: this.commits.get(oid)?.tree } } };
+      const tree = this.commits.get(oid)?.tree ?? "";
+      return { name, target: { __typename: "Commit", oid, tree: graphTree(tree, this.entries(tree) ?? []) } };
     };
     const repository = {
       defaultBranchRef: ref(this.defaultBranch),
@@ -187,18 +201,7 @@ export class GitHubServer {
         return text === undefined ? null : { __typename: "Blob", text, isBinary: false, isTruncated: false };
       },
     };
-    const run = execute({
-      schema: graphqlSchema(),
-      document: parse(String(body.query)),
-      variableValues: body.variables ?? {},
-      rootValue: { repository: () => repository },
-    }) as { data?: unknown; errors?: { message: string }[] };
-    if (run.errors?.length)
-      return {
-        status: 200,
-        body: { data: run.data ?? null, errors: run.errors.map((e) => ({ message: e.message })) },
-      };
-    return { status: 200, body: { data: run.data } };
+    return { status: 200, body: answerGraphql(body, repository) };
   }
 
   private rest(method: string, url: URL, body: Json | undefined): Answer {
@@ -254,7 +257,7 @@ export class GitHubServer {
         () => {
           const head = url.searchParams.get("head")?.split(":")[1];
           const list = this.pulls.filter((p) => p.branch === head).reverse();
-          return { status: 200, body: list.map((p) => this.restPull(p)) };
+          return { status: 200, body: list.map((p) => this.restPull(p, true)) };
         },
       ],
       [
@@ -310,17 +313,26 @@ export class GitHubServer {
     return notFound;
   }
 
-  private listTree(sha: string): Answer | undefined {
+  /** A tree's files and submodules (mode 160000), as a recursive listing names them. */
+  private entries(sha: string): TreeEntry[] | undefined {
     const tree = this.trees.get(sha);
     if (!tree) return undefined;
-    const entries = [...tree.entries()].map(([path, e]) => ({
-      path,
-      mode: e.mode,
-      type: "blob" as const,
-      sha: e.sha,
-      size: Buffer.byteLength(this.blobs.get(e.sha) ?? ""),
-    }));
-    return { status: 200, body: gitTree(this.repoRef(), sha, entries) };
+    return [...tree.entries()].map(([path, e]) =>
+      e.mode === "160000"
+        ? { path, mode: e.mode, type: "commit" as const, sha: e.sha }
+        : {
+            path,
+            mode: e.mode,
+            type: "blob" as const,
+            sha: e.sha,
+            size: Buffer.byteLength(this.blobs.get(e.sha) ?? ""),
+          },
+    );
+  }
+
+  private listTree(sha: string): Answer | undefined {
+    const entries = this.entries(sha);
+    return entries && { status: 200, body: gitTree(this.repoRef(), sha, entries) };
   }
 
   private createTree(b: Json): Answer {
@@ -352,8 +364,9 @@ export class GitHubServer {
     return { owner: this.owner, repo: this.repo };
   }
 
-  private restPull(p: ServedPull): Json {
-    return restPull(
+  /** A pull request as REST answers it; `listed`: the simple form the list endpoint gives. */
+  private restPull(p: ServedPull, listed = false): Json {
+    return (listed ? pullListItem : restPull)(
       {
         number: p.number,
         branch: p.branch,

@@ -183,6 +183,42 @@ export function pull(o: PullOptions & { base?: string }, r?: Repo): Json {
     }
     out.html_url = `https://github.com/${r.owner}/${r.repo}/pull/${o.number}`;
   }
+  // The webhook payload's repositories carry custom_properties; REST's pull request does not.
+  for (const side of [out.base, out.head]) if (side.repo) delete side.repo.custom_properties;
+  return out;
+}
+
+// What the full pull request has and the list endpoint's "pull-request-simple" does not.
+const FULL_PULL_ONLY = [
+  "merged",
+  "mergeable",
+  "rebaseable",
+  "mergeable_state",
+  "merged_by",
+  "comments",
+  "review_comments",
+  "maintainer_can_modify",
+  "commits",
+  "additions",
+  "deletions",
+  "changed_files",
+];
+
+/** A pull request as GET /repos/{owner}/{repo}/pulls lists it (the simple form). */
+export function pullListItem(o: PullOptions & { base?: string }, r?: Repo): Json {
+  const out = pull(o, r);
+  for (const key of FULL_PULL_ONLY) delete out[key];
+  return out;
+}
+
+/** GET /repos/{owner}/{repo}: GitHub's example, less what its schema does not declare of the nested repositories. */
+export function fullRepository(): Json {
+  const out = example("full-repository");
+  for (const key of ["parent", "source", "template_repository"])
+    if (out[key]) {
+      delete out[key].network_count;
+      delete out[key].subscribers_count;
+    }
   return out;
 }
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { instrumentOctokit } from "../../src/telemetry/github.js";
 import { createTelemetry } from "../../src/telemetry/metrics.js";
 import { contractChecked } from "../forge/octokit.js";
-import { example } from "../support/github-shapes.js";
+import { fullRepository } from "../support/github-shapes.js";
 
 afterEach(() => nock.cleanAll());
 
@@ -15,7 +15,7 @@ describe("GitHub API telemetry", () => {
       .get("/repos/acme/shop")
       .reply(
         200,
-        { ...example("full-repository"), full_name: "acme/shop", has_discussions: false },
+        { ...fullRepository(), full_name: "acme/shop", has_discussions: false },
         { "x-ratelimit-remaining": "4321" },
       )
       .get("/repos/acme/missing")

@@ -1,6 +1,7 @@
 // GitHub through an octokit instance. Reading: one GraphQL query for the target branch head and
-// every open pull request (so an unchanged proposal costs nothing more), one recursive tree
-// listing and blob contents in GraphQL batches only when the head moved. Writing a proposal:
+// every open pull request (so an unchanged proposal costs nothing more), with the head's tree in
+// it when no earlier snapshot can be reused, and blob contents in GraphQL batches only when the
+// head moved: a fresh process reads a repository in 2 requests, a long-lived one in 1. Writing a proposal:
 // createTree with inline contents and the modes the files had (no blob calls), createCommit,
 // create or force-update the ref, open the PR, then labels and assignees in one issue update and
 // reviewers in one call: six requests whatever the number of files.
@@ -17,6 +18,7 @@ import {
   type NewPullRequest,
   type Permission,
   type PullRequest,
+  RateLimitError,
   type RepoSnapshot,
   SYMLINK_REASON,
 } from "../types.js";
@@ -67,10 +69,26 @@ interface RestPull {
 const PULL_FIELDS = `number url id title body state mergedAt mergeCommit { oid } headRefName headRefOid
   baseRefName isCrossRepository labels(first: 100) { nodes { name } }`;
 
+// How many directory levels the head query lists; a deeper tree is read through REST instead.
+const TREE_DEPTH = 8;
+const ENTRY_FIELDS = "path type mode oid size";
+
+// The commit's tree TREE_DEPTH levels deep: each entry's object is spread into a Tree for the
+// level below (__typename tells a Tree from a Blob). The deepest level lists entries only, so a
+// directory there shows up as an unexpanded tree entry and sends the read to REST.
+function treeSelection(depth: number): string {
+  let entries = `entries { ${ENTRY_FIELDS} }`;
+  for (let level = 1; level < depth; level++)
+    entries = `entries { ${ENTRY_FIELDS} object { __typename ... on Tree { ${entries} } } }`;
+  return `tree { oid ${entries} }`;
+}
+
 // The head of the target branch (the default branch unless one is named), the first page of open
 // pull requests and the closed and merged pull requests of the branches the pass expects, in one
-// query; further pages follow with OPEN_QUERY or REST. Branch names travel as variables.
-function headQuery(target: boolean, branches: number): string {
+// query; further pages follow with OPEN_QUERY or REST. Branch names travel as variables. With
+// `tree`, the head's tree rides along too, so a fresh process reads a repository in two requests
+// (this one and the blobs) instead of three.
+function headQuery(target: boolean, branches: number, tree: boolean): string {
   const params = ["$owner: String!", "$name: String!"];
   if (target) params.push("$ref: String!");
   for (let i = 0; i < branches; i++) params.push(`$h${i}: String!`);
@@ -79,13 +97,46 @@ function headQuery(target: boolean, branches: number): string {
     (_, i) =>
       `h${i}: pullRequests(headRefName: $h${i}, states: [CLOSED, MERGED], first: 100, orderBy: { field: CREATED_AT, direction: DESC }) { pageInfo { hasNextPage endCursor } nodes { ${PULL_FIELDS} } }`,
   );
+  const commit = `target { oid ... on Commit { ${tree ? treeSelection(TREE_DEPTH) : "tree { oid }"} } }`;
   return `query(${params.join(", ")}) {
   repository(owner: $owner, name: $name) {
-    ${target ? "defaultBranchRef { name }\n    ref(qualifiedName: $ref) { target { oid ... on Commit { tree { oid } } } }" : "defaultBranchRef { name target { oid ... on Commit { tree { oid } } } }"}
+    ${target ? `defaultBranchRef { name }\n    ref(qualifiedName: $ref) { ${commit} }` : `defaultBranchRef { name ${commit} }`}
     pullRequests(states: OPEN, first: 100) { pageInfo { hasNextPage endCursor } nodes { ${PULL_FIELDS} } }
     ${histories.join("\n    ")}
   }
 }`;
+}
+
+/** A tree entry as the head query lists it (mode is a number there, "100644" in REST). */
+interface GraphEntry {
+  path: string;
+  type: string;
+  mode: number;
+  oid: string;
+  size: number;
+  object?: { __typename: string; entries?: GraphEntry[] | null } | null;
+}
+
+/**
+ * The entries of a tree listed by the head query, flattened the way REST's recursive listing
+ * gives them; undefined when some directory lies deeper than the query reached.
+ */
+function flattenTree(
+  entries: GraphEntry[] | null | undefined,
+  out: TreeEntry[] = [],
+): TreeEntry[] | undefined {
+  if (!entries) return undefined;
+  for (const e of entries) {
+    out.push({
+      path: e.path,
+      type: e.type,
+      sha: e.oid,
+      size: e.size,
+      mode: e.mode.toString(8).padStart(6, "0"),
+    });
+    if (e.type === "tree" && !flattenTree(e.object?.entries, out)) return undefined;
+  }
+  return out;
 }
 
 const OPEN_QUERY = `query($owner: String!, $name: String!, $after: String) {
@@ -119,6 +170,8 @@ interface Head {
   branch: string;
   commitSha: string;
   treeSha: string;
+  /** The head's tree, flattened, when the query asked for it and reached every directory. */
+  entries?: TreeEntry[];
 }
 
 export class GitHubForge implements Forge {
@@ -177,22 +230,19 @@ export class GitHubForge implements Forge {
   }
 
   async snapshot(include: (path: string) => boolean = isManifestCandidate): Promise<RepoSnapshot> {
-    const head = await this.head();
+    // Without a snapshot to reuse, the tree rides on the head query; with one, the head is all a
+    // pass that changes nothing needs, and a moved head lists its tree through REST.
+    const head = await this.head(this.cached === undefined);
     const c = this.cached;
     if (c && c.commitSha === head.commitSha && c.include === include) return c.snapshot;
-    const tree = (await this.call("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
-      tree_sha: head.treeSha,
-      recursive: "1",
-    })) as { truncated: boolean; tree: TreeEntry[] };
+    const tree = head.entries ? { truncated: false, tree: head.entries } : await this.listTree(head.treeSha);
     const skipped: RepoSnapshot["skipped"] = [];
     if (tree.truncated)
       skipped.push({ path: "/", reason: "tree listing truncated by GitHub; some files unseen" });
     const wanted: TreeEntry[] = [];
-    const byPath = new Map<string, string>();
+    const byPath = modesOf(tree.tree);
     for (const entry of tree.tree) {
-      if (entry.type !== "blob") continue;
-      byPath.set(entry.path, entry.mode);
-      if (!include(entry.path)) continue;
+      if (entry.type !== "blob" || !include(entry.path)) continue;
       if (entry.mode === "120000") skipped.push({ path: entry.path, reason: SYMLINK_REASON });
       else if ((entry.size ?? 0) > this.maxFileBytes) skipped.push({ path: entry.path, reason: "too large" });
       else wanted.push(entry);
@@ -506,10 +556,24 @@ export class GitHubForge implements Forge {
     });
   }
 
-  /** The target branch's head, and with it the open pull requests (one query for both). */
-  private async head(): Promise<Head> {
+  /**
+   * The target branch's head, and with it the open pull requests (one query for both); its tree
+   * too when asked. A query with the tree that fails (too large for GitHub, a timeout) is asked
+   * again without it, and the tree is then listed through REST.
+   */
+  private async head(withTree = false): Promise<Head> {
+    if (withTree)
+      try {
+        return await this.readHead(true);
+      } catch (err) {
+        if (err instanceof RateLimitError) throw err;
+      }
+    return this.readHead(false);
+  }
+
+  private async readHead(withTree: boolean): Promise<Head> {
     const target = this.targetBranch;
-    type Ref = { target: { oid: string; tree: { oid: string } } } | null;
+    type Ref = { target: { oid: string; tree: { oid: string; entries?: GraphEntry[] | null } } } | null;
     const branches = this.expected;
     const variables: Record<string, string> = { owner: this.owner, name: this.repo };
     if (target !== undefined) variables.ref = `refs/heads/${target}`;
@@ -517,7 +581,7 @@ export class GitHubForge implements Forge {
       variables[`h${i}`] = b;
     });
     const data = (await this.guard(() =>
-      this.octokit.graphql(headQuery(target !== undefined, branches.length), variables),
+      this.octokit.graphql(headQuery(target !== undefined, branches.length, withTree), variables),
     )) as {
       repository: {
         defaultBranchRef: ({ name: string } & Partial<NonNullable<Ref>>) | null;
@@ -539,23 +603,29 @@ export class GitHubForge implements Forge {
     const ref = target === undefined ? (repo.defaultBranchRef as Ref) : repo.ref;
     if (!ref?.target) throw new Error(`${this.repository} has no branch ${target}`);
     await this.readOpenPulls(repo.pullRequests);
+    const entries = withTree ? flattenTree(ref.target.tree.entries) : undefined;
     return {
       branch: target ?? repo.defaultBranchRef.name,
       commitSha: ref.target.oid,
       treeSha: ref.target.tree.oid,
+      ...(entries ? { entries } : {}),
     };
   }
 
   /** The git modes of paths at a commit: from the snapshot's listing when it is that commit. */
   private async modesAt(commitSha: string, paths: string[]): Promise<Map<string, string>> {
     if (this.modes?.commitSha === commitSha || paths.length === 0) return this.modes?.byPath ?? new Map();
-    const tree = (await this.call("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
-      tree_sha: await this.treeOf(commitSha),
-      recursive: "1",
-    })) as { tree: TreeEntry[] };
-    const byPath = new Map(tree.tree.filter((e) => e.type === "blob").map((e) => [e.path, e.mode]));
+    const byPath = modesOf((await this.listTree(await this.treeOf(commitSha))).tree);
     this.modes = { commitSha, byPath };
     return byPath;
+  }
+
+  /** A tree listed recursively through REST. */
+  private async listTree(treeSha: string): Promise<{ truncated: boolean; tree: TreeEntry[] }> {
+    return (await this.call("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
+      tree_sha: treeSha,
+      recursive: "1",
+    })) as { truncated: boolean; tree: TreeEntry[] };
   }
 
   /** A blob read whole through REST (GraphQL cut its text). */
@@ -620,6 +690,11 @@ export class GitHubForge implements Forge {
       throw asRateLimit(err, Math.floor(this.now() / 1000));
     }
   }
+}
+
+/** Git modes by path of the files and submodules in a listing (a commit refuses to write over a submodule). */
+function modesOf(tree: TreeEntry[]): Map<string, string> {
+  return new Map(tree.filter((e) => e.type === "blob" || e.type === "commit").map((e) => [e.path, e.mode]));
 }
 
 function fromGraph(p: GraphPull): PullRequest {
