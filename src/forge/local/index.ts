@@ -75,6 +75,17 @@ export class LocalForge implements Forge {
 
   async defaultBranch(): Promise<string> {
     if (this.branchName === undefined) {
+      // Open proposals keep the base they were opened against: checking out another branch
+      // must not rebuild them on it.
+      const bases = new Set(
+        (await this.load()).pulls
+          .filter((p) => p.state === "open" && p.branch.startsWith(BRANCH_PREFIX))
+          .map((p) => p.base),
+      );
+      if (bases.size === 1) {
+        this.branchName = [...bases][0] as string;
+        return this.branchName;
+      }
       const head = await gitText(this.dir, ["symbolic-ref", "--short", "HEAD"]).catch(() => "");
       // A proposal branch checked out is not the base to propose against.
       if (head === "" || head.startsWith(BRANCH_PREFIX))
@@ -229,6 +240,13 @@ export class LocalForge implements Forge {
   async openProposalCount(): Promise<number> {
     return (await this.load()).pulls.filter((p) => p.state === "open" && p.branch.startsWith(BRANCH_PREFIX))
       .length;
+  }
+
+  async proposalsOpenedWithin(seconds: number): Promise<number> {
+    const since = this.now().getTime() - seconds * 1000;
+    return (await this.load()).pulls.filter(
+      (p) => p.branch.startsWith(BRANCH_PREFIX) && Date.parse(p.createdAt) > since,
+    ).length;
   }
 
   async commit(sha: string): Promise<{ message: string; parents: string[] }> {
