@@ -9,7 +9,7 @@ import { relative, sep } from "node:path";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { parseWindow } from "../api/duration.js";
-import { checkPolicies, validPolicies } from "../api/load.js";
+import { loadPolicies } from "../api/load.js";
 import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
 import { isManifestCandidate } from "../forge/types.js";
@@ -57,6 +57,8 @@ export interface RecommendReport {
   results: PolicyResult[];
   /** Invalid policies and unreadable YAML. */
   problems: string[];
+  /** What `validate` warns about the policies ("file:line: warning: ..."), for stderr. */
+  warnings?: string[];
 }
 
 export interface Progress {
@@ -90,10 +92,11 @@ export async function recommendPolicies(
   options: RecommendOptions,
   deps: { usage?: UsageSource; progress?: Progress } = {},
 ): Promise<RecommendReport> {
-  const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
+  const { policies, problems, warnings } = loadPolicies(readInputs(options.policies));
   const index = indexRepository(readRepository(options.repo));
   const source = deps.usage ?? openUsageSource(options.metrics);
-  return recommendIndexed(policies, index, source, options, deps.progress ?? SILENT, problems);
+  const report = await recommendIndexed(policies, index, source, options, deps.progress ?? SILENT, problems);
+  return { ...report, warnings };
 }
 
 export function evaluationTime(now: string | undefined): Date {
@@ -202,6 +205,7 @@ export const registerRecommend: Register = (program: Command, setExitCode) => {
         throw new Error(`--format: ${format} is not one of ${FORMATS.join(", ")}`);
       const report = await recommendPolicies(options, { progress: stderrProgress() });
       process.stdout.write(render(report, format));
+      for (const w of report.warnings ?? []) console.error(w);
       for (const problem of report.problems) console.error(`problem: ${problem}`);
       for (const r of report.results) if (r.error) console.error(`${r.policy}: ${r.error}`);
       if (report.problems.length > 0 || report.results.some((r) => r.error)) setExitCode(1);

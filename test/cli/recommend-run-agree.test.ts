@@ -60,4 +60,44 @@ describe("recommend and run agree", () => {
     expect(run.stdout).toContain("protected: label app.kubernetes.io/component=controller");
     expect(await s.pulls()).toEqual([]);
   });
+
+  it("refuse a current value that is not a quantity (cpu: abc), naming file, document and field", async () => {
+    const s = await setup(DEPLOYMENT.replace('cpu: "2"        # generous on purpose', "cpu: abc"));
+    const reason =
+      'k8s/web.yaml, document 0, field /spec/template/spec/containers/0/resources/requests/cpu: invalid CPU quantity: invalid quantity "abc"';
+    const rec = await s.recommend();
+    expect(rec.code).toBe(1);
+    expect(rec.stderr).toContain(`shop/web-cost: ${reason}`);
+    const run = await s.run();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`=== shop/web-cost: Failed — ${reason}`);
+    expect(await s.pulls()).toEqual([]);
+  });
+
+  it("name both policies that target one workload, and open one pull request for it, not two", async () => {
+    const second = POLICY.replace("name: web-cost", "name: web-cost-2");
+    const s = await setup(DEPLOYMENT, `${POLICY}---\n${second}`);
+    const policyFile = join(s.work, "policy.yaml");
+    const expected = `${policyFile}:21: warning: spec.targetWorkload: Deployment shop/web is also targeted by shop/web-cost (${policyFile}:1)`;
+    const validate = await costopt("validate", "-f", policyFile);
+    expect(validate.stderr).toContain(expected);
+    const run = await s.run();
+    expect(run.stderr).toContain(expected);
+    expect(run.stdout).toContain(
+      "problem: shop/web-cost-2: not run: Deployment shop/web is also targeted by shop/web-cost, which proposes for it (keep one policy per workload)",
+    );
+    expect(run.code).toBe(1);
+    expect((await s.pulls()).map((p) => p.branch)).toEqual(["costopt/shop/web-cost"]);
+    const rec = await s.recommend();
+    expect(rec.stderr).toContain(expected);
+  });
+
+  it("print the warnings validate gives (a misspelt dryrun) in run and recommend too", async () => {
+    const s = await setup(DEPLOYMENT, POLICY.replace("dryRun: false", "dryrun: false"));
+    const policyFile = join(s.work, "policy.yaml");
+    const warning = `${policyFile}:13: warning: unknown field "spec.dryrun"`;
+    expect((await costopt("validate", "-f", policyFile)).stderr).toContain(warning);
+    expect((await s.recommend()).stderr).toContain(warning);
+    expect((await s.run()).stderr).toContain(warning);
+  });
 });
