@@ -3,6 +3,7 @@
 // JSON records in <git-dir>/costopt/pull-requests.json. Merge and close are simulated.
 
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -97,9 +98,62 @@ export class LocalForge implements Forge {
     return this.branchName;
   }
 
+  /** Fails with a plain sentence when dir is not a git working copy git can read. */
+  private async assertRepository(): Promise<void> {
+    if (!statSync(this.dir, { throwIfNoEntry: false })?.isDirectory())
+      throw new Error(`--repo ${this.dir}: no such directory`);
+    await gitText(this.dir, ["rev-parse", "--absolute-git-dir"]).catch((err: Error) => {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" || /ENOENT/.test(err.message))
+        throw new Error("git is not installed (or not on PATH); costopt run --repo needs it");
+      throw new Error(
+        `--repo ${this.dir}: not a git repository (run git init there, or give the working copy)`,
+      );
+    });
+  }
+
+  /** The branch's head commit, or a sentence saying why there is none. */
+  private async baseCommit(branch: string): Promise<string> {
+    const sha = await gitText(this.dir, [
+      "rev-parse",
+      "-q",
+      "--verify",
+      `refs/heads/${branch}^{commit}`,
+    ]).catch(() => "");
+    if (sha) return sha;
+    const branches = (await gitText(this.dir, ["for-each-ref", "--format=%(refname:short)", "refs/heads/"]))
+      .split("\n")
+      .filter((b) => b && !b.startsWith(BRANCH_PREFIX));
+    if (branches.length === 0)
+      throw new Error(`--repo ${this.dir}: the repository has no commits yet; commit the manifests first`);
+    throw new Error(`--branch ${branch}: no such branch in ${this.dir} (branches: ${branches.join(", ")})`);
+  }
+
+  /**
+   * Manifest candidates with uncommitted changes (modified, staged, untracked): a run proposes
+   * against the committed branch, so these are not read. Absolute paths.
+   */
+  async uncommittedFiles(): Promise<string[]> {
+    const root = await gitText(this.dir, ["rev-parse", "--show-toplevel"]);
+    const out = (await git(this.dir, ["status", "--porcelain", "-z", "--untracked-files=all"])).toString(
+      "utf8",
+    );
+    const paths: string[] = [];
+    const entries = out.split("\0");
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as string;
+      if (entry.length < 4) continue;
+      // A rename's entry is followed by its old path.
+      if (entry[0] === "R" || entry[0] === "C") i++;
+      const path = entry.slice(3);
+      if (isManifestCandidate(path)) paths.push(join(root, path));
+    }
+    return paths.sort();
+  }
+
   async snapshot(include: (path: string) => boolean = isManifestCandidate): Promise<RepoSnapshot> {
+    await this.assertRepository();
     const branch = await this.defaultBranch();
-    const commitSha = await gitText(this.dir, ["rev-parse", `refs/heads/${branch}^{commit}`]);
+    const commitSha = await this.baseCommit(branch);
     const treeSha = await gitText(this.dir, ["rev-parse", `${commitSha}^{tree}`]);
     const listing = (await git(this.dir, ["ls-tree", "-r", "-z", "-l", commitSha])).toString("utf8");
     const skipped: RepoSnapshot["skipped"] = [];
