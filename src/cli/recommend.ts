@@ -25,7 +25,9 @@ import {
 import { openUsageSource } from "../metrics/open.js";
 import { type UsageSource, type WorkloadRef, type WorkloadUsage, workloadKey } from "../metrics/types.js";
 import { recommend } from "../recommend/engine.js";
+import { PRICE_KEYS, PRICING_SCHEMA } from "../recommend/pricing-schema.js";
 import type { PricingConfig, Recommendation } from "../recommend/types.js";
+import { schemaErrors } from "../settings/check.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
 import { FORMATS, type Format, render } from "./recommend-output.js";
@@ -77,14 +79,26 @@ export function readRepository(dir: string): RepoFile[] {
     .filter((f) => isManifestCandidate(f.path));
 }
 
-function readPricing(path: string | undefined): PricingConfig | undefined {
+/** The --pricing file, checked against PRICING_SCHEMA; every problem named by file and field. */
+export function readPricing(path: string | undefined): PricingConfig | undefined {
   if (path === undefined) return undefined;
-  const value = parseYaml(readFileSync(path, "utf8")) as unknown;
-  if (typeof value !== "object" || value === null || Array.isArray(value))
+  let value: unknown;
+  try {
+    value = parseYaml(readFileSync(path, "utf8"));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
     throw new Error(
-      `--pricing ${path}: expected a mapping with default, clusters, nodePools or hoursPerMonth`,
+      e.code === "ENOENT"
+        ? `--pricing ${path}: no such file`
+        : `--pricing ${path}: not valid YAML: ${e.message.split("\n")[0]}`,
     );
-  return value as PricingConfig;
+  }
+  const errors = schemaErrors(PRICING_SCHEMA, value ?? {}, path);
+  if (errors.length > 0)
+    throw new Error(
+      `--pricing ${path} is invalid (keys: default, clusters, nodePools, hoursPerMonth; prices: ${Object.keys(PRICE_KEYS).join(", ")}):\n${errors.map((e) => `  ${e}`).join("\n")}`,
+    );
+  return (value ?? {}) as PricingConfig;
 }
 
 /** One recommendation per valid policy. Usage is fetched once per distinct window, for all workloads. */
