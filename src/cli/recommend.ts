@@ -30,6 +30,7 @@ import type { PricingConfig, Recommendation } from "../recommend/types.js";
 import { schemaErrors } from "../settings/check.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
+import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
 import { FORMATS, type Format, render } from "./recommend-output.js";
 
 export interface RecommendOptions {
@@ -59,7 +60,7 @@ export interface RecommendReport {
   results: PolicyResult[];
   /** Invalid policies and unreadable YAML. */
   problems: string[];
-  /** What `validate` warns about the policies ("file:line: warning: ..."), for stderr. */
+  /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
   warnings?: string[];
 }
 
@@ -104,19 +105,37 @@ export function readPricing(path: string | undefined): PricingConfig | undefined
 /** One recommendation per valid policy. Usage is fetched once per distinct window, for all workloads. */
 export async function recommendPolicies(
   options: RecommendOptions,
-  deps: { usage?: UsageSource; progress?: Progress } = {},
+  deps: { usage?: UsageSource; progress?: Progress; note?: (line: string) => void } = {},
 ): Promise<RecommendReport> {
   const { policies, problems, warnings } = loadPolicies(readInputs(options.policies));
   const index = indexRepository(readRepository(options.repo));
   const source = deps.usage ?? openUsageSource(options.metrics);
-  const report = await recommendIndexed(policies, index, source, options, deps.progress ?? SILENT, problems);
-  return { ...report, warnings };
+  const range = deps.usage ? undefined : await metricsFileRange(options.metrics);
+  const at = evaluationInstant(options.now, range, () => new Date(), deps.note ?? ((l) => console.error(l)));
+  const report = await recommendIndexed(
+    policies,
+    index,
+    source,
+    { ...options, now: at.toISOString() },
+    deps.progress ?? SILENT,
+    problems,
+  );
+  const hints = missingUsageHints(
+    policies,
+    report.results.map((r) => r.recommendation),
+    at,
+    range,
+  );
+  return { ...report, warnings: [...warnings, ...hints] };
 }
 
 export function evaluationTime(now: string | undefined): Date {
-  const at = now ? new Date(now) : new Date();
-  if (Number.isNaN(at.getTime())) throw new Error(`--now: ${now} is not a date`);
-  return at;
+  return evaluationInstant(
+    now,
+    undefined,
+    () => new Date(),
+    () => undefined,
+  );
 }
 
 /** One recommendation per policy against an indexed set of manifests (a repository, or a cluster's live objects). */

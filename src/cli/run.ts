@@ -20,6 +20,7 @@ import { type ReconcileResult, reconcile } from "../reconcile.js";
 import { createStore } from "../state/index.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
+import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
 import { usageForPass } from "./usage-plan.js";
 
 export interface RunOptions {
@@ -43,7 +44,7 @@ export interface RunReport {
   problems: string[];
   /** Things to fix that did not stop the run (e.g. a broken .github/costopt.yml, uncommitted edits). */
   warnings: string[];
-  /** What `validate` warns about the policies ("file:line: warning: ..."), for stderr. */
+  /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
   policyWarnings?: string[];
   stoppedEarly: boolean;
 }
@@ -55,6 +56,8 @@ export interface RunDeps {
   env?: Record<string, string | undefined>;
   /** The forge to use instead of one opened from --repo/--github (tests). */
   forge?: Forge;
+  /** Where notes for stderr go as they happen (the evaluation time chosen); console.error when absent. */
+  note?: (line: string) => void;
 }
 
 async function openForge(options: RunOptions, deps: RunDeps): Promise<Forge> {
@@ -127,8 +130,6 @@ async function uncommitted(
  * and the source is read once per distinct window, not once per policy.
  */
 export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<RunReport> {
-  const at = options.now ? new Date(options.now) : new Date();
-  if (Number.isNaN(at.getTime())) throw new Error(`--now: ${options.now} is not a date`);
   const policyFiles = readInputs(options.policies);
   const loaded = loadPolicies(policyFiles);
   const writers = oneWriterPerWorkload(loaded.policies);
@@ -137,8 +138,16 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
   const policyWarnings = loaded.warnings;
   const forge = await openForge(options, deps);
   const store = await createStore(options.state);
-  const now = () => at;
   try {
+    // After the forge and the store: a wrong flag is reported before the metrics file is read.
+    const range = deps.usage ? undefined : await metricsFileRange(options.metrics);
+    const at = evaluationInstant(
+      options.now,
+      range,
+      () => new Date(),
+      deps.note ?? ((l) => console.error(l)),
+    );
+    const now = () => at;
     // Every policy's branch rides on the one read of the repository (its PR history included).
     forge.beginPass?.(
       policies.map((p) =>
@@ -169,9 +178,21 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
         clusterName: options.cluster,
       });
       results.push(result);
-      if (result.rateLimited) return { results, problems, warnings, policyWarnings, stoppedEarly: true };
+      if (result.rateLimited) break;
     }
-    return { results, problems, warnings, policyWarnings, stoppedEarly: false };
+    const hints = missingUsageHints(
+      policies,
+      results.map((r) => r.recommendation),
+      at,
+      range,
+    );
+    return {
+      results,
+      problems,
+      warnings,
+      policyWarnings: [...policyWarnings, ...hints],
+      stoppedEarly: results.some((r) => r.rateLimited),
+    };
   } finally {
     await store.close();
   }
