@@ -12,7 +12,7 @@ import { parseWindow } from "../api/duration.js";
 import { loadPolicies } from "../api/load.js";
 import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
-import { isManifestCandidate } from "../forge/types.js";
+import { workingTreeSnapshot } from "../forge/local/working-tree.js";
 import { workloadState } from "../gitops/workload.js";
 import {
   indexRepository,
@@ -27,6 +27,7 @@ import { type UsageSource, type WorkloadRef, type WorkloadUsage, workloadKey } f
 import { recommend } from "../recommend/engine.js";
 import { PRICE_KEYS, PRICING_SCHEMA } from "../recommend/pricing-schema.js";
 import type { PricingConfig, Recommendation } from "../recommend/types.js";
+import { readWarnings } from "../reconcile.js";
 import { schemaErrors } from "../settings/check.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
@@ -71,15 +72,6 @@ export interface Progress {
 
 const SILENT: Progress = { step() {}, end() {} };
 
-/** The repository's YAML files as the manifests module wants them: paths relative to its root, "/"-separated. */
-export function readRepository(dir: string): RepoFile[] {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
-    throw new Error(`--repo ${dir}: not a directory`);
-  return readInputs(dir)
-    .map((f) => ({ path: relative(dir, f.path).split(sep).join("/"), content: f.content }))
-    .filter((f) => isManifestCandidate(f.path));
-}
-
 /** The --pricing file, checked against PRICING_SCHEMA; every problem named by file and field. */
 export function readPricing(path: string | undefined): PricingConfig | undefined {
   if (path === undefined) return undefined;
@@ -108,7 +100,9 @@ export async function recommendPolicies(
   deps: { usage?: UsageSource; progress?: Progress; note?: (line: string) => void } = {},
 ): Promise<RecommendReport> {
   const { policies, problems, warnings } = loadPolicies(readInputs(options.policies));
-  const index = indexRepository(readRepository(options.repo));
+  // The working tree, read by the rules of the forges' snapshots (run and serve read those).
+  const tree = workingTreeSnapshot(options.repo);
+  const index = indexRepository(tree.files);
   const source = deps.usage ?? openUsageSource(options.metrics);
   const range = deps.usage ? undefined : await metricsFileRange(options.metrics);
   const at = evaluationInstant(options.now, range, () => new Date(), deps.note ?? ((l) => console.error(l)));
@@ -126,7 +120,7 @@ export async function recommendPolicies(
     at,
     range,
   );
-  return { ...report, warnings: [...warnings, ...hints] };
+  return { ...report, warnings: [...warnings, ...readWarnings(tree, index), ...hints] };
 }
 
 export function evaluationTime(now: string | undefined): Date {

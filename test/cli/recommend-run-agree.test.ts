@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LocalForge } from "../../src/forge/local/index.js";
-import { makeRepo } from "../forge/local-repo.js";
+import { commitFiles, makeRepo, sh } from "../forge/local-repo.js";
 import { costopt } from "./cli-output.js";
 import { DEPLOYMENT, NOW, POLICY, writeWebMetrics } from "./run-fixtures.js";
 
@@ -99,5 +99,29 @@ describe("recommend and run agree", () => {
     expect((await costopt("validate", "-f", policyFile)).stderr).toContain(warning);
     expect((await s.recommend()).stderr).toContain(warning);
     expect((await s.run()).stderr).toContain(warning);
+  });
+
+  it("read the same manifests and report the same files left out (binary, not UTF-8, malformed YAML)", async () => {
+    const s = await setup(DEPLOYMENT);
+    commitFiles(s.repo, { "k8s/broken.yaml": "kind: [unclosed\n" });
+    writeFileSync(join(s.repo, "k8s/latin1.yaml"), Buffer.from([0x6b, 0x3a, 0x20, 0xe9, 0x0a]));
+    writeFileSync(join(s.repo, "k8s/blob.yaml"), Buffer.from([0x00, 0x01, 0x02]));
+    sh(s.repo, "add", "-A");
+    sh(s.repo, "commit", "-q", "-m", "odd files");
+    const rec = await s.recommend();
+    const run = await s.run();
+    const reported = (text: string) =>
+      text
+        .split("\n")
+        .map((l) => l.replace(/^warning: /, ""))
+        .filter((l) => /^skipped |k8s\/broken\.yaml/.test(l))
+        .sort();
+    expect(reported(rec.stderr)).toEqual([
+      expect.stringMatching(/^k8s\/broken\.yaml/),
+      "skipped k8s/blob.yaml: binary",
+      "skipped k8s/latin1.yaml: not valid UTF-8",
+    ]);
+    expect(reported(run.stdout)).toEqual(reported(rec.stderr));
+    expect(run.stdout).toContain("=== shop/web-cost: created #1");
   });
 });

@@ -20,6 +20,7 @@ import {
   SYMLINK_REASON,
 } from "../types.js";
 import { git, gitText } from "./git.js";
+import { MAX_MANIFEST_BYTES, manifestText } from "./readable.js";
 
 export interface LocalComment {
   author: string;
@@ -163,21 +164,16 @@ export class LocalForge implements Forge {
       if (type !== "blob" || !oid || !path || !include(path)) continue;
       // A symlink's blob is the path it points to, not YAML: editing it would replace the link.
       if (mode === "120000") skipped.push({ path, reason: SYMLINK_REASON });
-      else if (Number(size) > (this.options.maxFileBytes ?? 1024 * 1024))
+      else if (Number(size) > (this.options.maxFileBytes ?? MAX_MANIFEST_BYTES))
         skipped.push({ path, reason: "too large" });
       else wanted.push({ path, oid });
     }
     const contents = await this.catFiles(wanted.map((w) => w.oid));
     const files: RepoSnapshot["files"] = [];
     wanted.forEach((w, i) => {
-      const buf = contents[i] as Buffer;
-      if (buf.includes(0)) skipped.push({ path: w.path, reason: "binary" });
-      else {
-        const text = utf8(buf);
-        // Decoding would turn invalid bytes into U+FFFD, and an edit would commit that.
-        if (text === undefined) skipped.push({ path: w.path, reason: "not valid UTF-8" });
-        else files.push({ path: w.path, content: text });
-      }
+      const read = manifestText(contents[i] as Buffer);
+      if ("text" in read) files.push({ path: w.path, content: read.text });
+      else skipped.push({ path: w.path, reason: read.reason });
     });
     return { branch, commitSha, treeSha, files, skipped };
   }
@@ -441,16 +437,6 @@ export class LocalForge implements Forge {
     });
     this.records = next.catch(() => undefined);
     return next;
-  }
-}
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function utf8(buf: Buffer): string | undefined {
-  try {
-    return strictUtf8.decode(buf);
-  } catch {
-    return undefined;
   }
 }
 
