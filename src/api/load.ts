@@ -234,6 +234,16 @@ export function oneWriterPerWorkload(policies: CostOptimization[]): {
   return { policies: kept, problems };
 }
 
+/** loadPolicies for the commands that open pull requests (run, serve): one writer per workload. */
+export function loadProposingPolicies(
+  files: { path: string; content: string }[],
+  opts: ValidationOptions & { defaultNamespace?: string } = {},
+): LoadedPolicies {
+  const loaded = loadPolicies(files, opts);
+  const writers = oneWriterPerWorkload(loaded.policies);
+  return { ...loaded, policies: writers.policies, problems: [...loaded.problems, ...writers.problems] };
+}
+
 /** The valid policies of a set, and a line per problem (parse errors and violations) for the rest. */
 export function validPolicies(set: PolicySet): { policies: CostOptimization[]; problems: string[] } {
   const problems = [...set.parseErrors];

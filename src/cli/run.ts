@@ -6,7 +6,7 @@
 
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { loadPolicies, oneWriterPerWorkload } from "../api/load.js";
+import { loadProposingPolicies } from "../api/load.js";
 import { LocalForge } from "../forge/local/index.js";
 import type { Forge } from "../forge/types.js";
 import { usd } from "../gitops/body/format.js";
@@ -131,11 +131,7 @@ async function uncommitted(
  */
 export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<RunReport> {
   const policyFiles = readInputs(options.policies);
-  const loaded = loadPolicies(policyFiles);
-  const writers = oneWriterPerWorkload(loaded.policies);
-  const policies = writers.policies;
-  const problems = [...loaded.problems, ...writers.problems];
-  const policyWarnings = loaded.warnings;
+  const { policies, problems, warnings: policyWarnings } = loadProposingPolicies(policyFiles);
   const forge = await openForge(options, deps);
   const store = await createStore(options.state);
   try {

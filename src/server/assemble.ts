@@ -4,7 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { loadPolicies } from "../api/load.js";
+import { loadProposingPolicies } from "../api/load.js";
 import { type Config, ConfigError, validationOptions } from "../config.js";
 import { fetchCharts } from "../discovery/chart-artifact.js";
 import { passReader } from "../discovery/reader.js";
@@ -62,7 +62,7 @@ export function repositoryLoader(github: GitHubWiring, c: Config): PolicyLoader 
     const files = snapshot.files.filter(
       (f) => !prefix || f.path === prefix || f.path.startsWith(`${prefix}/`),
     );
-    return loadPolicies(files, validationOptions(c));
+    return loadProposingPolicies(files, validationOptions(c));
   };
 }
 
