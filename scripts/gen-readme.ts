@@ -1,6 +1,6 @@
-// Writes the configuration table into README.md from src/config.ts (npm run gen:readme).
+// Writes the configuration tables into README.md (environment, --pricing, .github/costopt.yml) (npm run gen:readme).
 import { readFileSync, writeFileSync } from "node:fs";
-import { withEnvTable } from "./readme.js";
+import { withGeneratedTables } from "./readme.js";
 
 const path = new URL("../README.md", import.meta.url);
-writeFileSync(path, withEnvTable(readFileSync(path, "utf8")));
+writeFileSync(path, withGeneratedTables(readFileSync(path, "utf8")));

@@ -194,11 +194,7 @@ async function pass(
   const index = snapshotIndex(snapshot, deps.forge.remote);
   // Files the forge did not read (too large, binary) or the index could not (malformed YAML) are
   // reported on every pass, so nobody wonders why a workload in them is "not found".
-  warnings.push(
-    ...snapshot.skipped.map((s) => `skipped ${s.path}: ${s.reason}`),
-    // .github/costopt.yml is not a manifest: its own parser above reports what is wrong with it.
-    ...index.skipped.filter((s) => s.path !== REPO_CONFIG_PATH).map((s) => s.reason),
-  );
+  warnings.push(...readWarnings(snapshot, index));
   const ref = policyTarget(policy);
   const source = deps.source?.policySource ?? spec.source;
   if (deps.source) warnings.push(...deps.source.warnings);
@@ -405,6 +401,15 @@ export function invalidSpec(
     warnings: [],
     failureReason: "InvalidSpec",
   };
+}
+
+/** Files the forge did not read (too large, binary) or the index could not (malformed YAML). */
+export function readWarnings(snapshot: Pick<RepoSnapshot, "skipped">, index: RepoIndex): string[] {
+  return [
+    ...snapshot.skipped.map((s) => `skipped ${s.path}: ${s.reason}`),
+    // .github/costopt.yml is not a manifest: its own parser reports what is wrong with it.
+    ...index.skipped.filter((s) => s.path !== REPO_CONFIG_PATH).map((s) => s.reason),
+  ];
 }
 
 // A snapshot never changes and a forge hands out the same object for the same head, so a pass over

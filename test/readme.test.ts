@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { withEnvTable } from "../scripts/readme.js";
+import { withGeneratedTables } from "../scripts/readme.js";
 
 const readme = readFileSync("README.md", "utf8");
 
@@ -14,8 +14,10 @@ describe("README", () => {
     expect(commands).toEqual(["npm ci && npm run demo", "npm test"]);
   });
 
-  it("documents exactly the configuration the service reads (npm run gen:readme)", () => {
-    expect(readme).toBe(withEnvTable(readme));
+  it("documents exactly the configuration the service, --pricing and .github/costopt.yml read (npm run gen:readme)", () => {
+    expect(readme).toBe(withGeneratedTables(readme));
+    expect(readme).toContain("| `cpuCoreHour` |");
+    expect(readme).toContain("| `prHourlyLimit` |");
   });
 
   it("names the Secret the operator Deployment reads", () => {

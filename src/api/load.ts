@@ -5,6 +5,7 @@
 import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
 import { applyDefaults } from "./defaults.js";
 import { isObject, type Obj } from "./object.js";
+import { policyTarget } from "./target.js";
 import { API_VERSION, type CostOptimization, GROUP, KIND } from "./types.js";
 import { type ValidationOptions, validatePolicy } from "./validation.js";
 
@@ -152,6 +153,95 @@ function normalize(value: Obj, defaultNamespace: string): CostOptimization {
   if (policy.spec?.targetWorkload && typeof policy.spec.targetWorkload === "object")
     policy.spec.targetWorkload.namespace ??= policy.metadata.namespace;
   return policy;
+}
+
+const policyName = (p: CostOptimization) => `${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
+const targetName = (p: CostOptimization) => {
+  const t = policyTarget(p);
+  return `${t.kind} ${t.namespace}/${t.name}`;
+};
+
+/**
+ * One warning per policy whose workload an earlier policy of the set already targets, naming
+ * both: their pull requests would edit the same fields.
+ */
+export function overlapWarnings(set: PolicySet): string[] {
+  const first = new Map<string, CheckedPolicy>();
+  const out: string[] = [];
+  for (const c of set.checked) {
+    if (!c.policy.spec?.targetWorkload) continue;
+    const key = targetName(c.policy);
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, c);
+      continue;
+    }
+    out.push(
+      `${c.document.file}:${c.document.lineOf("spec.targetWorkload")}: warning: spec.targetWorkload: ${key} is also targeted by ${policyName(earlier.policy)} (${earlier.document.file}:${earlier.document.line}); their pull requests would edit the same fields, so \`costopt run\` proposes only for ${policyName(earlier.policy)}: keep one policy per workload`,
+    );
+  }
+  return out;
+}
+
+export interface LoadedPolicies {
+  /** Valid policies, in the order they were read. */
+  policies: CostOptimization[];
+  /** Parse errors and violations: these policies are not used (exit 1). */
+  problems: string[];
+  /** What `validate` warns about (unknown fields such as `dryrun`, overlapping targets). */
+  warnings: string[];
+}
+
+/**
+ * The one way every command (validate, recommend, run, serve) turns policy files into policies:
+ * the admission rules, the unknown-field and overlap warnings, and the problems.
+ */
+export function loadPolicies(
+  files: { path: string; content: string }[],
+  opts: ValidationOptions & { defaultNamespace?: string } = {},
+): LoadedPolicies {
+  const set = checkPolicies(files, opts);
+  return {
+    ...validPolicies(set),
+    warnings: [...set.checked.flatMap((c) => c.warnings), ...overlapWarnings(set)],
+  };
+}
+
+/**
+ * The policies that may open pull requests: of several that would write to one workload, the
+ * first read; the others are problems naming the one kept (a dry run writes nothing, so it is kept).
+ */
+export function oneWriterPerWorkload(policies: CostOptimization[]): {
+  policies: CostOptimization[];
+  problems: string[];
+} {
+  const writer = new Map<string, CostOptimization>();
+  const kept: CostOptimization[] = [];
+  const problems: string[] = [];
+  for (const p of policies) {
+    const key = targetName(p);
+    const earlier = writer.get(key);
+    if (p.spec.dryRun) kept.push(p);
+    else if (earlier)
+      problems.push(
+        `${policyName(p)}: not run: ${key} is also targeted by ${policyName(earlier)}, which proposes for it (keep one policy per workload)`,
+      );
+    else {
+      writer.set(key, p);
+      kept.push(p);
+    }
+  }
+  return { policies: kept, problems };
+}
+
+/** loadPolicies for the commands that open pull requests (run, serve): one writer per workload. */
+export function loadProposingPolicies(
+  files: { path: string; content: string }[],
+  opts: ValidationOptions & { defaultNamespace?: string } = {},
+): LoadedPolicies {
+  const loaded = loadPolicies(files, opts);
+  const writers = oneWriterPerWorkload(loaded.policies);
+  return { ...loaded, policies: writers.policies, problems: [...loaded.problems, ...writers.problems] };
 }
 
 /** The valid policies of a set, and a line per problem (parse errors and violations) for the rest. */

@@ -9,10 +9,10 @@ import { relative, sep } from "node:path";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { parseWindow } from "../api/duration.js";
-import { checkPolicies, validPolicies } from "../api/load.js";
+import { loadPolicies } from "../api/load.js";
 import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
-import { isManifestCandidate } from "../forge/types.js";
+import { workingTreeSnapshot } from "../forge/local/working-tree.js";
 import { workloadState } from "../gitops/workload.js";
 import {
   indexRepository,
@@ -25,9 +25,13 @@ import {
 import { openUsageSource } from "../metrics/open.js";
 import { type UsageSource, type WorkloadRef, type WorkloadUsage, workloadKey } from "../metrics/types.js";
 import { recommend } from "../recommend/engine.js";
+import { PRICE_KEYS, PRICING_SCHEMA } from "../recommend/pricing-schema.js";
 import type { PricingConfig, Recommendation } from "../recommend/types.js";
+import { readWarnings } from "../reconcile.js";
+import { schemaErrors } from "../settings/check.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
+import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
 import { FORMATS, type Format, render } from "./recommend-output.js";
 
 export interface RecommendOptions {
@@ -57,6 +61,8 @@ export interface RecommendReport {
   results: PolicyResult[];
   /** Invalid policies and unreadable YAML. */
   problems: string[];
+  /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
+  warnings?: string[];
 }
 
 export interface Progress {
@@ -66,40 +72,64 @@ export interface Progress {
 
 const SILENT: Progress = { step() {}, end() {} };
 
-/** The repository's YAML files as the manifests module wants them: paths relative to its root, "/"-separated. */
-export function readRepository(dir: string): RepoFile[] {
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
-    throw new Error(`--repo ${dir}: not a directory`);
-  return readInputs(dir)
-    .map((f) => ({ path: relative(dir, f.path).split(sep).join("/"), content: f.content }))
-    .filter((f) => isManifestCandidate(f.path));
-}
-
-function readPricing(path: string | undefined): PricingConfig | undefined {
+/** The --pricing file, checked against PRICING_SCHEMA; every problem named by file and field. */
+export function readPricing(path: string | undefined): PricingConfig | undefined {
   if (path === undefined) return undefined;
-  const value = parseYaml(readFileSync(path, "utf8")) as unknown;
-  if (typeof value !== "object" || value === null || Array.isArray(value))
+  let value: unknown;
+  try {
+    value = parseYaml(readFileSync(path, "utf8"));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
     throw new Error(
-      `--pricing ${path}: expected a mapping with default, clusters, nodePools or hoursPerMonth`,
+      e.code === "ENOENT"
+        ? `--pricing ${path}: no such file`
+        : `--pricing ${path}: not valid YAML: ${e.message.split("\n")[0]}`,
     );
-  return value as PricingConfig;
+  }
+  const errors = schemaErrors(PRICING_SCHEMA, value ?? {}, path);
+  if (errors.length > 0)
+    throw new Error(
+      `--pricing ${path} is invalid (keys: default, clusters, nodePools, hoursPerMonth; prices: ${Object.keys(PRICE_KEYS).join(", ")}):\n${errors.map((e) => `  ${e}`).join("\n")}`,
+    );
+  return (value ?? {}) as PricingConfig;
 }
 
 /** One recommendation per valid policy. Usage is fetched once per distinct window, for all workloads. */
 export async function recommendPolicies(
   options: RecommendOptions,
-  deps: { usage?: UsageSource; progress?: Progress } = {},
+  deps: { usage?: UsageSource; progress?: Progress; note?: (line: string) => void } = {},
 ): Promise<RecommendReport> {
-  const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
-  const index = indexRepository(readRepository(options.repo));
+  const { policies, problems, warnings } = loadPolicies(readInputs(options.policies));
+  // The working tree, read by the rules of the forges' snapshots (run and serve read those).
+  const tree = workingTreeSnapshot(options.repo);
+  const index = indexRepository(tree.files);
   const source = deps.usage ?? openUsageSource(options.metrics);
-  return recommendIndexed(policies, index, source, options, deps.progress ?? SILENT, problems);
+  const range = deps.usage ? undefined : await metricsFileRange(options.metrics);
+  const at = evaluationInstant(options.now, range, () => new Date(), deps.note ?? ((l) => console.error(l)));
+  const report = await recommendIndexed(
+    policies,
+    index,
+    source,
+    { ...options, now: at.toISOString() },
+    deps.progress ?? SILENT,
+    problems,
+  );
+  const hints = missingUsageHints(
+    policies,
+    report.results.map((r) => r.recommendation),
+    at,
+    range,
+  );
+  return { ...report, warnings: [...warnings, ...readWarnings(tree, index), ...hints] };
 }
 
 export function evaluationTime(now: string | undefined): Date {
-  const at = now ? new Date(now) : new Date();
-  if (Number.isNaN(at.getTime())) throw new Error(`--now: ${now} is not a date`);
-  return at;
+  return evaluationInstant(
+    now,
+    undefined,
+    () => new Date(),
+    () => undefined,
+  );
 }
 
 /** One recommendation per policy against an indexed set of manifests (a repository, or a cluster's live objects). */
@@ -202,6 +232,7 @@ export const registerRecommend: Register = (program: Command, setExitCode) => {
         throw new Error(`--format: ${format} is not one of ${FORMATS.join(", ")}`);
       const report = await recommendPolicies(options, { progress: stderrProgress() });
       process.stdout.write(render(report, format));
+      for (const w of report.warnings ?? []) console.error(w);
       for (const problem of report.problems) console.error(`problem: ${problem}`);
       for (const r of report.results) if (r.error) console.error(`${r.policy}: ${r.error}`);
       if (report.problems.length > 0 || report.results.some((r) => r.error)) setExitCode(1);

@@ -4,8 +4,9 @@
 // Prints each proposal (title, body, unified diff) and a summary. Exit 1 when a policy failed or
 // was invalid, else 0. The PR metadata keeps repeated runs idempotent, whatever the state store.
 
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import { checkPolicies, validPolicies } from "../api/load.js";
+import { loadProposingPolicies } from "../api/load.js";
 import { LocalForge } from "../forge/local/index.js";
 import type { Forge } from "../forge/types.js";
 import { usd } from "../gitops/body/format.js";
@@ -19,6 +20,7 @@ import { type ReconcileResult, reconcile } from "../reconcile.js";
 import { createStore } from "../state/index.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
+import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
 import { usageForPass } from "./usage-plan.js";
 
 export interface RunOptions {
@@ -40,8 +42,10 @@ export interface RunReport {
   results: ReconcileResult[];
   /** Invalid policies and unreadable YAML (exit 1). */
   problems: string[];
-  /** Things to fix that did not stop the run (e.g. a broken .github/costopt.yml). */
+  /** Things to fix that did not stop the run (e.g. a broken .github/costopt.yml, uncommitted edits). */
   warnings: string[];
+  /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
+  policyWarnings?: string[];
   stoppedEarly: boolean;
 }
 
@@ -52,6 +56,8 @@ export interface RunDeps {
   env?: Record<string, string | undefined>;
   /** The forge to use instead of one opened from --repo/--github (tests). */
   forge?: Forge;
+  /** Where notes for stderr go as they happen (the evaluation time chosen); console.error when absent. */
+  note?: (line: string) => void;
 }
 
 async function openForge(options: RunOptions, deps: RunDeps): Promise<Forge> {
@@ -91,18 +97,53 @@ async function metadataSecret(
 }
 
 /**
+ * Uncommitted edits a run does not see: it proposes against the committed branch (a pull request
+ * can only hold committed history), while the policy files are read from disk as they are.
+ */
+async function uncommitted(
+  forge: LocalForge,
+  branch: string,
+  policyFiles: { path: string }[],
+): Promise<string[]> {
+  const changed = await forge.uncommittedFiles();
+  const policyPaths = new Set(policyFiles.map((f) => resolve(f.path)));
+  const manifests = changed.filter((p) => !policyPaths.has(p));
+  const policies = changed.filter((p) => policyPaths.has(p));
+  const cwd = process.cwd();
+  const shown = (paths: string[]) =>
+    paths.map((p) => (p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p)).join(", ");
+  return [
+    ...(manifests.length
+      ? [
+          `uncommitted changes are not read: ${shown(manifests)} (run proposes against branch ${branch} as committed; commit them, or preview them with costopt recommend, which reads the working tree)`,
+        ]
+      : []),
+    ...(policies.length
+      ? [`policy file(s) with uncommitted changes are used as they are on disk: ${shown(policies)}`]
+      : []),
+  ];
+}
+
+/**
  * One pass over every valid policy; stops cleanly at the first rate limit. The pass is
  * evaluated as of one instant, so every policy with the same window reads the same usage,
  * and the source is read once per distinct window, not once per policy.
  */
 export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<RunReport> {
-  const at = options.now ? new Date(options.now) : new Date();
-  if (Number.isNaN(at.getTime())) throw new Error(`--now: ${options.now} is not a date`);
-  const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
+  const policyFiles = readInputs(options.policies);
+  const { policies, problems, warnings: policyWarnings } = loadProposingPolicies(policyFiles);
   const forge = await openForge(options, deps);
   const store = await createStore(options.state);
-  const now = () => at;
   try {
+    // After the forge and the store: a wrong flag is reported before the metrics file is read.
+    const range = deps.usage ? undefined : await metricsFileRange(options.metrics);
+    const at = evaluationInstant(
+      options.now,
+      range,
+      () => new Date(),
+      deps.note ?? ((l) => console.error(l)),
+    );
+    const now = () => at;
     // Every policy's branch rides on the one read of the repository (its PR history included).
     forge.beginPass?.(
       policies.map((p) =>
@@ -114,8 +155,11 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
     );
     const snapshot = await forge.snapshot();
     const metadataKey = new MetadataKey(await metadataSecret(forge, deps.env ?? process.env));
-    const loaded = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
-    const warnings = loaded.warnings;
+    const repoConfig = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
+    const warnings = [
+      ...(forge instanceof LocalForge ? await uncommitted(forge, snapshot.branch, policyFiles) : []),
+      ...repoConfig.warnings,
+    ];
     const usage = usageForPass(deps.usage ?? openUsageSource(options.metrics), policies, at);
     const results: ReconcileResult[] = [];
     for (const policy of policies) {
@@ -125,14 +169,26 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
         usage,
         metadataKey,
         snapshot,
-        repoConfig: loaded.config,
+        repoConfig: repoConfig.config,
         now,
         clusterName: options.cluster,
       });
       results.push(result);
-      if (result.rateLimited) return { results, problems, warnings, stoppedEarly: true };
+      if (result.rateLimited) break;
     }
-    return { results, problems, warnings, stoppedEarly: false };
+    const hints = missingUsageHints(
+      policies,
+      results.map((r) => r.recommendation),
+      at,
+      range,
+    );
+    return {
+      results,
+      problems,
+      warnings,
+      policyWarnings: [...policyWarnings, ...hints],
+      stoppedEarly: results.some((r) => r.rateLimited),
+    };
   } finally {
     await store.close();
   }
@@ -201,6 +257,7 @@ export const registerRun: Register = (program: Command, setExitCode) => {
     .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
     .action(async (options: RunOptions) => {
       const report = await runOnce(options);
+      for (const w of report.policyWarnings ?? []) console.error(w);
       process.stdout.write(formatReport(report));
       if (report.problems.length > 0 || report.results.some((r) => r.phase === "Failed")) setExitCode(1);
     });

@@ -2,7 +2,7 @@
 // for a GitOps repository's CI. Exit 1 on any violation or unreadable YAML, else 0.
 
 import type { Command } from "commander";
-import { checkPolicies } from "../api/load.js";
+import { checkPolicies, overlapWarnings } from "../api/load.js";
 import type { ValidationOptions } from "../api/validation.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
@@ -38,7 +38,7 @@ export function validateFiles(
   return {
     policies: set.checked.length,
     errors: [...set.parseErrors, ...set.checked.flatMap((c) => c.errors)],
-    warnings: set.checked.flatMap((c) => c.warnings),
+    warnings: [...set.checked.flatMap((c) => c.warnings), ...overlapWarnings(set)],
   };
 }
 

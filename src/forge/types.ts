@@ -121,6 +121,11 @@ export interface Forge {
   closePullRequest(number: number, options?: CloseOptions): Promise<void>;
   /** How many costopt pull requests are open (branches under costopt/). */
   openProposalCount(): Promise<number>;
+  /**
+   * How many costopt pull requests were opened in the last `seconds` (by the forge's clock), from
+   * the creation times the forge keeps: the hourly limit then holds across processes and runs.
+   */
+  proposalsOpenedWithin?(seconds: number): Promise<number>;
   /** A commit's message and parents, to tell our own commits from a person's. */
   commit(sha: string): Promise<{ message: string; parents: string[] }>;
   /** Paths that differ between two commits (a rollback reads what costopt's own commit changed). */

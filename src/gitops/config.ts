@@ -2,6 +2,7 @@
 // defaults apply and a warning says what was wrong.
 
 import { parse } from "yaml";
+import { schemaProblems } from "../settings/check.js";
 
 export interface RepoConfig {
   /** Most costopt pull requests open at once in this repository. */
@@ -31,43 +32,47 @@ export interface LoadedRepoConfig {
   warnings: string[];
 }
 
-function strings(value: unknown, field: string, warnings: string[]): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (Array.isArray(value) && value.every((v) => typeof v === "string" && v !== "")) return value;
-  warnings.push(`${REPO_CONFIG_PATH}: ${field} must be a list of names; using the default`);
-  return undefined;
-}
+const names = (description: string) =>
+  ({ type: "array", items: { type: "string", minLength: 1 }, description }) as const;
+const count = (description: string) => ({ type: "integer", minimum: 0, description }) as const;
 
-function count(value: unknown, field: string, warnings: string[]): number | undefined {
-  if (value === undefined) return undefined;
-  if (Number.isInteger(value) && (value as number) >= 0) return value as number;
-  warnings.push(`${REPO_CONFIG_PATH}: ${field} must be a whole number >= 0; using the default`);
-  return undefined;
-}
+/**
+ * The JSON Schema of .github/costopt.yml: a setting is added here, in RepoConfig and in
+ * DEFAULT_REPO_CONFIG (the type check holds the three together).
+ */
+export const REPO_CONFIG_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    prConcurrentLimit: count("most costopt pull requests open at once (0: no limit)"),
+    prHourlyLimit: count("most costopt pull requests opened per hour (0: no limit)"),
+    reviewers: names("users asked to review each pull request"),
+    teamReviewers: names("teams asked to review each pull request"),
+    assignees: names("users each pull request is assigned to"),
+    labels: names("labels added next to cost-optimization and risk:<level>"),
+  } satisfies Record<keyof RepoConfig, object>,
+} as const;
 
-/** Checks an already-parsed config (e.g. from Probot's context.config), field by field. */
+/** Checks an already-parsed config (e.g. from Probot's context.config); a wrong setting keeps its default. */
 export function checkRepoConfig(raw: unknown): LoadedRepoConfig {
-  const warnings: string[] = [];
-  if (raw === null || raw === undefined) return { config: { ...DEFAULT_REPO_CONFIG }, warnings };
-  if (typeof raw !== "object" || Array.isArray(raw)) {
-    warnings.push(`${REPO_CONFIG_PATH}: expected a mapping; using defaults`);
-    return { config: { ...DEFAULT_REPO_CONFIG }, warnings };
-  }
-  const r = raw as Record<string, unknown>;
-  const known = new Set(Object.keys(DEFAULT_REPO_CONFIG));
-  for (const key of Object.keys(r))
-    if (!known.has(key)) warnings.push(`${REPO_CONFIG_PATH}: unknown setting ${key}`);
-  const d = DEFAULT_REPO_CONFIG;
+  if (raw === null || raw === undefined) return { config: { ...DEFAULT_REPO_CONFIG }, warnings: [] };
+  if (typeof raw !== "object" || Array.isArray(raw))
+    return {
+      config: { ...DEFAULT_REPO_CONFIG },
+      warnings: [`${REPO_CONFIG_PATH}: expected a mapping; using defaults`],
+    };
+  const problems = schemaProblems(REPO_CONFIG_SCHEMA, raw);
+  const settingOf = (field: string) => field.split(".")[0] ?? "";
+  const wrong = new Set(problems.map((p) => settingOf(p.field)));
+  const config: Record<string, unknown> = { ...DEFAULT_REPO_CONFIG };
+  for (const [key, value] of Object.entries(raw))
+    if (key in DEFAULT_REPO_CONFIG && !wrong.has(key)) config[key] = value;
   return {
-    config: {
-      prConcurrentLimit: count(r.prConcurrentLimit, "prConcurrentLimit", warnings) ?? d.prConcurrentLimit,
-      prHourlyLimit: count(r.prHourlyLimit, "prHourlyLimit", warnings) ?? d.prHourlyLimit,
-      reviewers: strings(r.reviewers, "reviewers", warnings) ?? d.reviewers,
-      teamReviewers: strings(r.teamReviewers, "teamReviewers", warnings) ?? d.teamReviewers,
-      assignees: strings(r.assignees, "assignees", warnings) ?? d.assignees,
-      labels: strings(r.labels, "labels", warnings) ?? d.labels,
-    },
-    warnings,
+    config: config as unknown as RepoConfig,
+    warnings: problems.map(
+      (p) =>
+        `${REPO_CONFIG_PATH}: ${p.message}${settingOf(p.field) in DEFAULT_REPO_CONFIG ? "; using the default" : ""}`,
+    ),
   };
 }
 

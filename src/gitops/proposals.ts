@@ -213,6 +213,16 @@ export async function syncProposal(d: DesiredProposal, deps: ProposalDeps): Prom
   return { action: "created", message: `opened #${pr.number}`, ...preview, body: text, pullRequest: pr };
 }
 
+/**
+ * Pull requests opened in the last hour: what the forge records (every process's openings), and
+ * the store's counter for forges that keep no creation times.
+ */
+async function openedLastHour(deps: ProposalDeps): Promise<number> {
+  const counted = await deps.store.countEvents(`opened:${deps.forge.repository}`, HOUR, deps.now().getTime());
+  const recorded = (await deps.forge.proposalsOpenedWithin?.(HOUR)) ?? 0;
+  return Math.max(counted, recorded);
+}
+
 async function overLimit(
   deps: ProposalDeps,
 ): Promise<Pick<ProposalOutcome, "action" | "message"> | undefined> {
@@ -223,8 +233,7 @@ async function overLimit(
       action: "limit-open",
       message: `${prConcurrentLimit} costopt pull requests already open; waiting`,
     };
-  const key = `opened:${deps.forge.repository}`;
-  if (prHourlyLimit > 0 && (await deps.store.countEvents(key, HOUR, deps.now().getTime())) >= prHourlyLimit)
+  if (prHourlyLimit > 0 && (await openedLastHour(deps)) >= prHourlyLimit)
     return {
       action: "limit-hourly",
       message: `${prHourlyLimit} pull requests opened in the last hour; waiting`,
@@ -263,6 +272,11 @@ async function updateOpen(
     }
     return left(`#${open.number} has commits from someone else; left as is`);
   }
+  // A proposal is built on the branch it targets: never rebuild one for main on another base.
+  if (open.base !== d.base.branch)
+    return left(
+      `#${open.number} targets ${open.base}, not ${d.base.branch} (this pass's base); left as is (run with --branch ${open.base} to update it)`,
+    );
   const labels = built.labels.filter((l) => !open.labels.includes(l));
   if (
     meta.fingerprint === built.metadata.fingerprint &&

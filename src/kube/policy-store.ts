@@ -1,6 +1,6 @@
 // Where the control loop reads a policy and writes what it learned: the CostOptimization CR
 // (status subresource, finalizer, annotations) in a cluster, or memory in local mode, where
-// policies come from the Git repository (local-policies.ts). The controller sees only this.
+// policies come from the Git repository (src/server/local-policies.ts). The controller sees only this.
 
 import type { CostOptimization } from "../api/types.js";
 import type { KubeClient } from "./client.js";

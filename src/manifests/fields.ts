@@ -285,18 +285,23 @@ export function readQuantity(
     res.site.blocked ??= `Helm template (${raw}) at ${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}`;
     return undefined;
   }
-  if (ambiguous(res, doc)) return undefined;
+  if (ambiguous(res, doc)) {
+    res.site.invalid ??= res.site.blocked;
+    return undefined;
+  }
   let value: number;
   try {
     value = parse(raw as string | number);
   } catch (err) {
     res.site.blocked ??= `${where(res)}: invalid ${what}: ${(err as Error).message}`;
+    res.site.invalid ??= res.site.blocked;
     return undefined;
   }
   const cpu = what.startsWith("CPU");
   const limit = cpu ? SANE_LIMITS.cpuMillicores : SANE_LIMITS.memoryBytes;
   if (value > limit) {
     res.site.blocked ??= `${where(res)}: ${what} ${JSON.stringify(raw)} is beyond ${cpu ? "1024 cores" : "64Ti"}, more than any node has; refused`;
+    res.site.invalid ??= res.site.blocked;
     return undefined;
   }
   return value;

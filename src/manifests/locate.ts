@@ -185,6 +185,21 @@ export function locateWorkload(
   source?: PolicySource,
   options: LocateOptions = {},
 ): Located | Refused {
+  const located = locate(index, target, source, options);
+  if (!located.ok) return located;
+  // A current value that is not a quantity is not "unset": recommending from it would be a guess.
+  const invalid = located.containers
+    .flatMap((c) => Object.values(c.sites).flat())
+    .find((site) => site.invalid)?.invalid;
+  return invalid ? refuse(invalid) : located;
+}
+
+function locate(
+  index: RepoIndex,
+  target: Target,
+  source: PolicySource | undefined,
+  options: LocateOptions,
+): Located | Refused {
   const scope = scopeOf(index, source);
   if (typeof scope !== "string") return scope;
   const reach: Reach = {

@@ -143,6 +143,11 @@ export interface EditSite {
   /** Set when the site cannot be edited safely; planChanges refuses edits here with this reason. */
   blocked?: string;
   /**
+   * Set when the value written here is not a valid quantity (cpu: abc): the workload's current
+   * values are unknown, so nothing is recommended for it (file, document and field named).
+   */
+  invalid?: string;
+  /**
    * The layer that sets the value in effect, when that is not this site (a base value that a new
    * patch of this overlay will override); absent when the site holds it or nothing sets it.
    */

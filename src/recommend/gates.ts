@@ -4,6 +4,7 @@
 
 import { formatCpu } from "../api/quantity.js";
 import { type CostOptimizationSpec, RISK_LEVELS } from "../api/types.js";
+import { DEFAULT_PROTECTED_LABELS } from "../api/validation.js";
 import { memorySetting } from "./readable.js";
 import {
   CPU_ROUNDING_FINE,
@@ -22,6 +23,8 @@ export interface GateSettings {
   protectedNamespaces: string[];
   /** A workload label or annotation with this key set to "true" is never changed. Default "costopt.dev/protected". */
   protectedKey: string;
+  /** A workload carrying any of these label pairs is never changed: admission's list (app.kubernetes.io/component=controller). */
+  protectedLabels: Record<string, string>;
   /** Also hold back increases to maxChangePercent. Default true: the policy's limit is on any change (1 -> 30 replicas is a change too); a shortage fix arrives in steps, each titled as a raise. */
   stepIncreases: boolean;
 }
@@ -29,6 +32,7 @@ export interface GateSettings {
 export const DEFAULT_GATE_SETTINGS: GateSettings = {
   protectedNamespaces: ["kube-system"],
   protectedKey: "costopt.dev/protected",
+  protectedLabels: DEFAULT_PROTECTED_LABELS,
   stepIncreases: true,
 };
 
@@ -291,6 +295,8 @@ function protection(w: WorkloadState, s: GateSettings): string | undefined {
   if (s.protectedNamespaces.includes(w.ref.namespace)) return `namespace ${w.ref.namespace} is protected`;
   if (w.labels[s.protectedKey] === "true") return `label ${s.protectedKey}=true`;
   if (w.annotations?.[s.protectedKey] === "true") return `annotation ${s.protectedKey}=true`;
+  for (const [key, value] of Object.entries(s.protectedLabels))
+    if (w.labels[key] === value) return `label ${key}=${value}`;
   return undefined;
 }
 

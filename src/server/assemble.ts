@@ -4,13 +4,12 @@
 
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { checkPolicies, validPolicies } from "../api/load.js";
+import { loadProposingPolicies } from "../api/load.js";
 import { type Config, ConfigError, validationOptions } from "../config.js";
 import { fetchCharts } from "../discovery/chart-artifact.js";
 import { passReader } from "../discovery/reader.js";
 import { MetadataKey } from "../gitops/metadata.js";
 import type { Cluster } from "../kube/client.js";
-import { LocalPolicies, type PolicyLoader } from "../kube/local-policies.js";
 import { KubePolicyStore, type PolicyStore } from "../kube/policy-store.js";
 import { PrometheusThrottling } from "../kube/throttling.js";
 import type { PrometheusConnection } from "../metrics/prometheus-client.js";
@@ -21,6 +20,7 @@ import { createLogger } from "../telemetry/logger.js";
 import { createTelemetry } from "../telemetry/metrics.js";
 import { createGitHub, type GitHubWiring } from "./github.js";
 import { type ForgeFor, GitOpsReconciler } from "./gitops-reconciler.js";
+import { LocalPolicies, type PolicyLoader } from "./local-policies.js";
 import { Service } from "./service.js";
 
 export interface Assembled {
@@ -62,7 +62,7 @@ export function repositoryLoader(github: GitHubWiring, c: Config): PolicyLoader 
     const files = snapshot.files.filter(
       (f) => !prefix || f.path === prefix || f.path.startsWith(`${prefix}/`),
     );
-    return validPolicies(checkPolicies(files, validationOptions(c)));
+    return loadProposingPolicies(files, validationOptions(c));
   };
 }
 

@@ -15,7 +15,6 @@ import { KubeEventRecorder } from "../kube/events.js";
 import { HealthMonitor } from "../kube/health.js";
 import { KubePolicyInformer } from "../kube/informer.js";
 import { LeaderElector } from "../kube/lease.js";
-import { type LocalPolicies, LogEventRecorder } from "../kube/local-policies.js";
 import { KubePolicyStore } from "../kube/policy-store.js";
 import type { PolicyReconciler, Trigger } from "../kube/reconciler.js";
 import { getWorkload, type ThrottlingSource } from "../kube/workload.js";
@@ -24,6 +23,7 @@ import { createTelemetry, type Telemetry } from "../telemetry/metrics.js";
 import type { AdmissionOptions } from "./admission.js";
 import { admissionHandler, createAdmissionServer } from "./admission-server.js";
 import { createHttpService, type WebhookMiddleware } from "./http.js";
+import { type LocalPolicies, LogEventRecorder } from "./local-policies.js";
 import { TtlCache } from "./lookup-cache.js";
 
 export interface ServiceOptions {

@@ -44,3 +44,34 @@ spec:
   metricsWindow: 7d
   dryRun: false
 `;
+
+/**
+ * An OpenMetrics file with a week of steady usage for shop Deployments `names` (each using
+ * `cpuMillicores` of its 2 CPUs), at START..START+WEEK.
+ */
+export async function writeWebMetrics(path: string, names: string[], cpuMillicores: number): Promise<string> {
+  const { writeOpenMetricsFile } = await import("../../src/metrics/generator.js");
+  await writeOpenMetricsFile(path, {
+    workloads: names.map((name) => ({
+      namespace: "shop",
+      kind: "Deployment" as const,
+      name,
+      replicas: 3,
+      shape: "steady" as const,
+      containers: [{ name: "app", cpuMillicores, memoryBytes: 600 * 2 ** 20 }],
+    })),
+    start: START,
+    durationSeconds: WEEK,
+    resolutionSeconds: 300,
+    seed: 7,
+  });
+  return path;
+}
+
+/** POLICY renamed and pointed at another shop Deployment. */
+export const policyFor = (workload: string, name = `${workload}-cost`) =>
+  POLICY.replace("name: web-cost", `name: ${name}`).replace("name: web }", `name: ${workload} }`);
+
+/** DEPLOYMENT renamed. */
+export const deploymentNamed = (name: string) =>
+  DEPLOYMENT.replace("name: web\n", `name: ${name}\n`).replace(/app: web/g, `app: ${name}`);

@@ -26,9 +26,18 @@ describe(".github/costopt.yml", () => {
     expect(parseRepoConfig("prHourlyLimit: -1\nreviewers: alice\ncolour: blue\n")).toEqual({
       config: DEFAULT_REPO_CONFIG,
       warnings: [
-        ".github/costopt.yml: unknown setting colour",
-        ".github/costopt.yml: prHourlyLimit must be a whole number >= 0; using the default",
-        ".github/costopt.yml: reviewers must be a list of names; using the default",
+        ".github/costopt.yml: colour: unknown setting",
+        ".github/costopt.yml: prHourlyLimit: must be >= 0; using the default",
+        ".github/costopt.yml: reviewers: must be array; using the default",
+      ],
+    });
+    // Checked by the JSON Schema (REPO_CONFIG_SCHEMA): types, whole numbers, names in lists.
+    expect(parseRepoConfig('prHourlyLimit: "5"\nprConcurrentLimit: 2.5\nlabels: [ok, ""]\n')).toEqual({
+      config: DEFAULT_REPO_CONFIG,
+      warnings: [
+        ".github/costopt.yml: prConcurrentLimit: must be integer; using the default",
+        ".github/costopt.yml: prHourlyLimit: must be integer; using the default",
+        ".github/costopt.yml: labels.1: must NOT have fewer than 1 characters; using the default",
       ],
     });
     expect(parseRepoConfig("- a\n- b\n").warnings).toEqual([

@@ -1,6 +1,8 @@
 // Current values that cannot be trusted are refused where they are read, naming file, document
 // and field: beyond sane bounds (a typo, or an attempt to inflate the savings), or a number with a
-// leading zero that kubectl's YAML 1.1 reads as octal and YAML 1.2 as decimal.
+// leading zero that kubectl's YAML 1.1 reads as octal and YAML 1.2 as decimal. A CPU or memory
+// value refuses the whole workload when it is located (recommend and run alike: nothing is
+// recommended from an unknown current value); a replica count refuses the edit that would write it.
 
 import { describe, expect, it } from "vitest";
 import { workloadState } from "../../src/gitops/workload.js";
@@ -41,6 +43,18 @@ function locate(content: string) {
   return { index, located: located as Located };
 }
 
+/** Why locating the workload refused it. */
+function locateRefusal(
+  index: ReturnType<typeof indexRepository>,
+  source: Parameters<typeof locateWorkload>[2] = {},
+) {
+  const located = locateWorkload(index, TARGET, source);
+  expect(located.ok).toBe(false);
+  return located.ok ? "" : located.reason;
+}
+
+const refusedAt = (content: string) => locateRefusal(indexRepository([{ path: "apps/web.yaml", content }]));
+
 function refusal(content: string, desired: Parameters<typeof planChanges>[2]): string {
   const { index, located } = locate(content);
   const plan = planChanges(index, located, desired);
@@ -50,10 +64,7 @@ function refusal(content: string, desired: Parameters<typeof planChanges>[2]): s
 
 describe("absurd and ambiguous current values", () => {
   it('refuses cpu: "99999999999" (beyond 1024 cores) and reads no current value from it', () => {
-    const content = web('"99999999999"');
-    const { located } = locate(content);
-    expect(located.containers[0]?.cpuRequest).toBeUndefined();
-    expect(refusal(content, { containers: [{ name: "app", cpuRequest: 500 }] })).toBe(
+    expect(refusedAt(web('"99999999999"'))).toBe(
       `apps/web.yaml, document 0, ${CPU_FIELD}: CPU quantity "99999999999" is beyond 1024 cores, more than any node has; refused`,
     );
   });
@@ -61,7 +72,7 @@ describe("absurd and ambiguous current values", () => {
   it("accepts 1024 cores and refuses memory above 64Ti", () => {
     expect(locate(web('"1024"')).located.containers[0]?.cpuRequest).toBe(1024 * 1000);
     expect(locate(web("1", "2", "64Ti")).located.containers[0]?.memoryRequest).toBe(64 * 2 ** 40);
-    expect(refusal(web("1", "2", "65Ti"), { containers: [{ name: "app", memoryRequest: 2 ** 30 }] })).toMatch(
+    expect(refusedAt(web("1", "2", "65Ti"))).toMatch(
       /^apps\/web\.yaml, document 0, field \/spec\/template\/spec\/containers\/0\/resources\/requests\/memory: memory quantity "65Ti" is beyond 64Ti/,
     );
   });
@@ -75,7 +86,7 @@ describe("absurd and ambiguous current values", () => {
   });
 
   it("keeps the saving of a workload with absurd values an ordinary number", () => {
-    const { index, located } = locate(web('"99999999999"', "100000000"));
+    const { index, located } = locate(web("2", "100000000"));
     const workload = workloadState(index, located, { namespace: "shop", kind: "Deployment", name: "web" });
     const r = recommend(
       input({ spec: spec({ optimizationType: "ALL" }), workload, usage: usageFrom({ cpu: () => 200 }) }),
@@ -84,9 +95,7 @@ describe("absurd and ambiguous current values", () => {
   });
 
   it("refuses cpu: 010, which kubectl reads as 8 and a YAML 1.2 reader as 10", () => {
-    const content = web("010");
-    expect(locate(content).located.containers[0]?.cpuRequest).toBeUndefined();
-    expect(refusal(content, { containers: [{ name: "app", cpuRequest: 500 }] })).toBe(
+    expect(refusedAt(web("010"))).toBe(
       `apps/web.yaml, document 0, ${CPU_FIELD}: ambiguous YAML number 10 written with a leading zero (kubectl's YAML 1.1 reads it as octal, YAML 1.2 as decimal); write it without the leading zero or quote it`,
     );
   });
@@ -112,12 +121,7 @@ spec:
       { path: "prod/kustomization.yaml", content: "resources:\n  - ../base\npatches:\n  - path: cpu.yaml\n" },
       { path: "prod/cpu.yaml", content: patch },
     ];
-    const index = indexRepository(files);
-    const located = locateWorkload(index, TARGET, { path: "prod" });
-    if (!located.ok) throw new Error(located.reason);
-    expect(located.containers[0]?.cpuRequest).toBeUndefined();
-    const plan = planChanges(index, located, { containers: [{ name: "app", cpuRequest: 500 }] });
-    expect(plan.ok ? "" : plan.reason).toMatch(
+    expect(locateRefusal(indexRepository(files), { path: "prod" })).toMatch(
       /^prod\/cpu\.yaml, document 0, field \/spec\/template\/spec\/containers\/0\/resources\/requests\/cpu: ambiguous YAML number 20/,
     );
   });
@@ -130,16 +134,9 @@ spec:
         content: "replicaCount: 2\nresources:\n  requests:\n    cpu: 010\n    memory: 256Mi\n",
       },
     ];
-    const index = indexRepository(files);
-    const located = locateWorkload(index, TARGET, { path: "chart/values.yaml", format: "helm-values" });
-    if (!located.ok) throw new Error(located.reason);
-    expect(located.containers[0]?.cpuRequest).toBeUndefined();
-    const plan = planChanges(index, located, {
-      containers: [{ name: located.containers[0]?.name ?? "", cpuRequest: 500 }],
-    });
-    expect(plan.ok ? "" : plan.reason).toMatch(
-      /^chart\/values\.yaml, document 0, field \/resources\/requests\/cpu: ambiguous YAML number 10/,
-    );
+    expect(
+      locateRefusal(indexRepository(files), { path: "chart/values.yaml", format: "helm-values" }),
+    ).toMatch(/^chart\/values\.yaml, document 0, field \/resources\/requests\/cpu: ambiguous YAML number 10/);
   });
 
   it("refuses replicas: 03 the same way, and accepts a quoted or plain number", () => {

@@ -3,6 +3,7 @@
 // JSON records in <git-dir>/costopt/pull-requests.json. Merge and close are simulated.
 
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -19,6 +20,7 @@ import {
   SYMLINK_REASON,
 } from "../types.js";
 import { git, gitText } from "./git.js";
+import { MAX_MANIFEST_BYTES, manifestText } from "./readable.js";
 
 export interface LocalComment {
   author: string;
@@ -75,6 +77,17 @@ export class LocalForge implements Forge {
 
   async defaultBranch(): Promise<string> {
     if (this.branchName === undefined) {
+      // Open proposals keep the base they were opened against: checking out another branch
+      // must not rebuild them on it.
+      const bases = new Set(
+        (await this.load()).pulls
+          .filter((p) => p.state === "open" && p.branch.startsWith(BRANCH_PREFIX))
+          .map((p) => p.base),
+      );
+      if (bases.size === 1) {
+        this.branchName = [...bases][0] as string;
+        return this.branchName;
+      }
       const head = await gitText(this.dir, ["symbolic-ref", "--short", "HEAD"]).catch(() => "");
       // A proposal branch checked out is not the base to propose against.
       if (head === "" || head.startsWith(BRANCH_PREFIX))
@@ -86,9 +99,62 @@ export class LocalForge implements Forge {
     return this.branchName;
   }
 
+  /** Fails with a plain sentence when dir is not a git working copy git can read. */
+  private async assertRepository(): Promise<void> {
+    if (!statSync(this.dir, { throwIfNoEntry: false })?.isDirectory())
+      throw new Error(`--repo ${this.dir}: no such directory`);
+    await gitText(this.dir, ["rev-parse", "--absolute-git-dir"]).catch((err: Error) => {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT" || /ENOENT/.test(err.message))
+        throw new Error("git is not installed (or not on PATH); costopt run --repo needs it");
+      throw new Error(
+        `--repo ${this.dir}: not a git repository (run git init there, or give the working copy)`,
+      );
+    });
+  }
+
+  /** The branch's head commit, or a sentence saying why there is none. */
+  private async baseCommit(branch: string): Promise<string> {
+    const sha = await gitText(this.dir, [
+      "rev-parse",
+      "-q",
+      "--verify",
+      `refs/heads/${branch}^{commit}`,
+    ]).catch(() => "");
+    if (sha) return sha;
+    const branches = (await gitText(this.dir, ["for-each-ref", "--format=%(refname:short)", "refs/heads/"]))
+      .split("\n")
+      .filter((b) => b && !b.startsWith(BRANCH_PREFIX));
+    if (branches.length === 0)
+      throw new Error(`--repo ${this.dir}: the repository has no commits yet; commit the manifests first`);
+    throw new Error(`--branch ${branch}: no such branch in ${this.dir} (branches: ${branches.join(", ")})`);
+  }
+
+  /**
+   * Manifest candidates with uncommitted changes (modified, staged, untracked): a run proposes
+   * against the committed branch, so these are not read. Absolute paths.
+   */
+  async uncommittedFiles(): Promise<string[]> {
+    const root = await gitText(this.dir, ["rev-parse", "--show-toplevel"]);
+    const out = (await git(this.dir, ["status", "--porcelain", "-z", "--untracked-files=all"])).toString(
+      "utf8",
+    );
+    const paths: string[] = [];
+    const entries = out.split("\0");
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as string;
+      if (entry.length < 4) continue;
+      // A rename's entry is followed by its old path.
+      if (entry[0] === "R" || entry[0] === "C") i++;
+      const path = entry.slice(3);
+      if (isManifestCandidate(path)) paths.push(join(root, path));
+    }
+    return paths.sort();
+  }
+
   async snapshot(include: (path: string) => boolean = isManifestCandidate): Promise<RepoSnapshot> {
+    await this.assertRepository();
     const branch = await this.defaultBranch();
-    const commitSha = await gitText(this.dir, ["rev-parse", `refs/heads/${branch}^{commit}`]);
+    const commitSha = await this.baseCommit(branch);
     const treeSha = await gitText(this.dir, ["rev-parse", `${commitSha}^{tree}`]);
     const listing = (await git(this.dir, ["ls-tree", "-r", "-z", "-l", commitSha])).toString("utf8");
     const skipped: RepoSnapshot["skipped"] = [];
@@ -98,21 +164,16 @@ export class LocalForge implements Forge {
       if (type !== "blob" || !oid || !path || !include(path)) continue;
       // A symlink's blob is the path it points to, not YAML: editing it would replace the link.
       if (mode === "120000") skipped.push({ path, reason: SYMLINK_REASON });
-      else if (Number(size) > (this.options.maxFileBytes ?? 1024 * 1024))
+      else if (Number(size) > (this.options.maxFileBytes ?? MAX_MANIFEST_BYTES))
         skipped.push({ path, reason: "too large" });
       else wanted.push({ path, oid });
     }
     const contents = await this.catFiles(wanted.map((w) => w.oid));
     const files: RepoSnapshot["files"] = [];
     wanted.forEach((w, i) => {
-      const buf = contents[i] as Buffer;
-      if (buf.includes(0)) skipped.push({ path: w.path, reason: "binary" });
-      else {
-        const text = utf8(buf);
-        // Decoding would turn invalid bytes into U+FFFD, and an edit would commit that.
-        if (text === undefined) skipped.push({ path: w.path, reason: "not valid UTF-8" });
-        else files.push({ path: w.path, content: text });
-      }
+      const read = manifestText(contents[i] as Buffer);
+      if ("text" in read) files.push({ path: w.path, content: read.text });
+      else skipped.push({ path: w.path, reason: read.reason });
     });
     return { branch, commitSha, treeSha, files, skipped };
   }
@@ -229,6 +290,13 @@ export class LocalForge implements Forge {
   async openProposalCount(): Promise<number> {
     return (await this.load()).pulls.filter((p) => p.state === "open" && p.branch.startsWith(BRANCH_PREFIX))
       .length;
+  }
+
+  async proposalsOpenedWithin(seconds: number): Promise<number> {
+    const since = this.now().getTime() - seconds * 1000;
+    return (await this.load()).pulls.filter(
+      (p) => p.branch.startsWith(BRANCH_PREFIX) && Date.parse(p.createdAt) > since,
+    ).length;
   }
 
   async commit(sha: string): Promise<{ message: string; parents: string[] }> {
@@ -369,16 +437,6 @@ export class LocalForge implements Forge {
     });
     this.records = next.catch(() => undefined);
     return next;
-  }
-}
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function utf8(buf: Buffer): string | undefined {
-  try {
-    return strictUtf8.decode(buf);
-  } catch {
-    return undefined;
   }
 }
 

@@ -5,12 +5,17 @@
 
 import { createHash } from "node:crypto";
 import type { CostOptimization } from "../api/types.js";
+import type { EventRecorder, EventSpec } from "../kube/events.js";
+import type { PolicyHandlers, PolicySource } from "../kube/informer.js";
+import type { PolicyStore } from "../kube/policy-store.js";
 import type { Logger } from "../telemetry/logger.js";
-import type { EventRecorder, EventSpec } from "./events.js";
-import type { PolicyHandlers, PolicySource } from "./informer.js";
-import type { PolicyStore } from "./policy-store.js";
 
-export type PolicyLoader = () => Promise<{ policies: CostOptimization[]; problems: string[] }>;
+/** Reads the policies (through api/load.ts loadPolicies, as recommend and run do). */
+export type PolicyLoader = () => Promise<{
+  policies: CostOptimization[];
+  problems: string[];
+  warnings?: string[];
+}>;
 
 const keyOf = (p: { metadata: { namespace?: string; name: string } }) =>
   `${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
@@ -69,8 +74,9 @@ export class LocalPolicies implements PolicySource, PolicyStore {
 
   /** Reads the repository again and reports what was added, changed or removed. */
   async reload(h: PolicyHandlers): Promise<void> {
-    const { policies, problems } = await this.load();
+    const { policies, problems, warnings = [] } = await this.load();
     for (const p of problems) this.log.warn("invalid policy in the repository", { problem: p });
+    for (const w of warnings) this.log.warn("policy warning", { warning: w });
     const seen = new Set<string>();
     for (const p of policies) {
       const key = keyOf(p);
