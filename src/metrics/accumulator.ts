@@ -77,6 +77,8 @@ class Stats {
   readonly cpuMax: Float64Array;
   readonly memoryCount: Uint32Array;
   readonly memoryMax: Float64Array;
+  /** A checksum of the hour's values (valueHash, summed mod 2^16): shows a re-read saw the same data. */
+  readonly hash: Uint16Array;
   /** Per day since the grid's first day: the sum of the CPU rates. */
   readonly daySums: Float64Array;
   /** Grid index ranges [from, to] with a CPU rate, flattened. */
@@ -87,6 +89,7 @@ class Stats {
     this.cpuMax = new Float64Array(hours);
     this.memoryCount = new Uint32Array(hours);
     this.memoryMax = new Float64Array(hours);
+    this.hash = new Uint16Array(hours);
     this.daySums = new Float64Array(days);
   }
 }
@@ -202,6 +205,7 @@ export class UsageAccumulator {
         const h = hourIndex[i] as number;
         (st.cpuCount[h] as number)++;
         if (rate > (st.cpuMax[h] as number)) st.cpuMax[h] = rate;
+        (st.hash[h] as number) += valueHash(rate);
         (st.daySums[dayIndex[i] as number] as number) += rate;
         const r = st.runs;
         if (r.length > 0 && r[r.length - 1] === i - 1) r[r.length - 1] = i;
@@ -224,6 +228,7 @@ export class UsageAccumulator {
         const h = hourIndex[i] as number;
         (st.memoryCount[h] as number)++;
         if (v > (st.memoryMax[h] as number)) st.memoryMax[h] = v;
+        (st.hash[h] as number) += valueHash(v) ^ 0x5555;
       },
     };
   }
@@ -395,7 +400,14 @@ export class UsageAccumulator {
       for (let h = 0; h < st.cpuCount.length; h++) {
         if (st.cpuCount[h] === 0 && st.memoryCount[h] === 0) continue;
         const hour = h + this.firstHour;
-        const cell = part.hours.get(hour) ?? { cpuCount: 0, cpuMax: 0, memoryCount: 0, memoryMax: 0 };
+        const cell = part.hours.get(hour) ?? {
+          cpuCount: 0,
+          cpuMax: 0,
+          memoryCount: 0,
+          memoryMax: 0,
+          hash: 0,
+        };
+        cell.hash = (cell.hash + (st.hash[h] as number)) & 0xffff;
         cell.cpuCount += st.cpuCount[h] as number;
         cell.cpuMax = Math.max(cell.cpuMax, st.cpuMax[h] as number);
         cell.memoryCount += st.memoryCount[h] as number;
@@ -436,6 +448,17 @@ export class UsageAccumulator {
     }
     return rec;
   }
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** 16 bits of a value's exact bits, well mixed. */
+function valueHash(v: number): number {
+  f64[0] = v;
+  return (
+    (Math.imul((u32[0] as number) ^ Math.imul(u32[1] as number, 0x85ebca77), 0x9e3779b1) >>> 16) & 0xffff
+  );
 }
 
 /** Points a CPU rate spans (at least one step). */

@@ -20,6 +20,8 @@ export interface HourCell {
   cpuMax: number;
   memoryCount: number;
   memoryMax: number;
+  /** Sum of the values' hashes mod 2^16 (accumulator.ts): equal sums, most likely equal values. */
+  hash: number;
 }
 
 export interface EventCell {
@@ -184,6 +186,7 @@ function addCell(a: HourCell, b: HourCell): void {
   a.memoryCount += b.memoryCount;
   a.cpuMax = Math.max(a.cpuMax, b.cpuMax);
   a.memoryMax = Math.max(a.memoryMax, b.memoryMax);
+  a.hash = (a.hash + b.hash) & 0xffff;
 }
 
 function addProfile(a: ProfileSums, b: ProfileSums, sign: 1 | -1): void {
@@ -246,12 +249,13 @@ export function subtractParts(from: Parts, leave: Parts): boolean {
     addProfile(a.profile, b.profile, -1);
     for (const [name, cb] of b.containers) {
       const ca = a.containers.get(name);
-      if (!ca || !ca.cpu.subtract(cb.cpu) || !ca.memory.subtract(cb.memory)) return false;
+      if (!ca?.cpu.subtract(cb.cpu) || !ca.memory.subtract(cb.memory)) return false;
       for (const [h, cell] of cb.hours) {
         const have = ca.hours.get(h);
         if (!have) return false;
         have.cpuCount -= cell.cpuCount;
         have.memoryCount -= cell.memoryCount;
+        have.hash = (have.hash - cell.hash) & 0xffff;
         if (have.cpuCount < 0 || have.memoryCount < 0) return false;
       }
       for (const [d, sum] of cb.daySums) ca.daySums.set(d, (ca.daySums.get(d) ?? 0) - sum);
@@ -263,7 +267,7 @@ export function subtractParts(from: Parts, leave: Parts): boolean {
 /**
  * After subtracting the points that left, the hours up to and including `lastHour` hold only
  * the points the edge read saw again (the rest of the hour the window now starts in): their counts
- * must match exactly, and their maxima become the edge's. Then everything before the window's
+ * and value checksums must match exactly, and their maxima become the edge's. Then everything before the window's
  * first CPU rate and event goes. False on a mismatch.
  */
 export function replaceEdge(state: Parts, edge: Parts, lastHour: number, view: PartView): boolean {
@@ -276,7 +280,11 @@ export function replaceEdge(state: Parts, edge: Parts, lastHour: number, view: P
       for (const [h, cell] of ca.hours) {
         if (h > lastHour) continue;
         const want = ce?.hours.get(h);
-        if (cell.cpuCount !== (want?.cpuCount ?? 0) || cell.memoryCount !== (want?.memoryCount ?? 0))
+        if (
+          cell.cpuCount !== (want?.cpuCount ?? 0) ||
+          cell.memoryCount !== (want?.memoryCount ?? 0) ||
+          cell.hash !== (want?.hash ?? 0)
+        )
           return false;
         if (want) ca.hours.set(h, { ...want });
         else ca.hours.delete(h);
