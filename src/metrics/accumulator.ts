@@ -15,33 +15,91 @@
 //   while kube_pod_container_status_last_terminated_reason{reason="OOMKilled"} is 1 — or, for a
 //   container without a restart counter, the times that flag turns on inside the window.
 // - daily: per UTC day, the sum, count and max of the CPU rates and the max of the working set
-//   (daily.ts), pooled over the container's pods.
+//   (daily.ts), pooled over the container's pods; kept per UTC hour (counts, maxima) and per day
+//   (sums) in the parts (window-part.ts) so a sliding window can drop what leaves it.
 // - profile: per hour of week, the mean over the grid points at which the workload had any CPU
 //   rate of (total CPU rate of all its pods and containers) and (number of pods with a rate).
 // Non-finite values (NaN, +-Inf) count as no data.
 
-import { DailyCollector, dayOf, mergeDays } from "./daily.js";
+import { dayOf } from "./daily.js";
 import { EVENT_STEP_SECONDS, type Grid, gridTime, hourOfWeek, RATE_SECONDS } from "./grid.js";
 import { OwnerIndex, type Resolved } from "./ownership.js";
 import { Sketch } from "./sketch.js";
-import type { ContainerUsage, HpaInfo, TimeWindow, WorkloadRef, WorkloadUsage } from "./types.js";
+import type { HpaInfo, TimeWindow, WorkloadRef, WorkloadUsage } from "./types.js";
 import { workloadKey } from "./types.js";
+import {
+  type ContainerPart,
+  emptyProfile,
+  HOUR_SECONDS,
+  type Parts,
+  type PartView,
+  pairs,
+  toUsage,
+  unionRuns,
+  type WorkloadPart,
+} from "./window-part.js";
 
 export interface SeriesSink {
   /** Value at grid point i; points arrive in increasing i. */
   point(i: number, v: number): void;
 }
 
+/** Inclusive range of grid indices. */
+export type IndexRange = readonly [number, number];
+
+/**
+ * Which grid points count, and into which of two sets of statistics: "main" and "tail". A full
+ * read counts CPU rates from point RATE span on and everything else from point 0, all into main;
+ * an incremental read counts a slice (the samples entering or leaving a window) and splits off
+ * the newest points, whose late samples may still arrive, or the part of the hour the window now
+ * starts in. Points outside both ranges only feed the rates of later points.
+ */
+export interface Slices {
+  cpu: IndexRange;
+  memory: IndexRange;
+  /** On the event grid; an increase at point j needs j - 1, so j >= 1. */
+  events: IndexRange;
+  cpuTail?: IndexRange;
+  memoryTail?: IndexRange;
+  eventsTail?: IndexRange;
+}
+
+const NONE: IndexRange = [1, 0];
+const within = (r: IndexRange, i: number) => i >= r[0] && i <= r[1];
+
+/** The counters of one pod's container for one set of points (main or tail). */
+class Stats {
+  readonly cpu = new Sketch();
+  readonly memory = new Sketch();
+  readonly hourCpu = new Float64Array(168);
+  /** Per hour since the grid's first hour. */
+  readonly cpuCount: Uint32Array;
+  readonly cpuMax: Float64Array;
+  readonly memoryCount: Uint32Array;
+  readonly memoryMax: Float64Array;
+  /** A checksum of the hour's values (valueHash, summed mod 2^16): shows a re-read saw the same data. */
+  readonly hash: Uint16Array;
+  /** Per day since the grid's first day: the sum of the CPU rates. */
+  readonly daySums: Float64Array;
+  /** Grid index ranges [from, to] with a CPU rate, flattened. */
+  readonly runs: number[] = [];
+
+  constructor(hours: number, days: number) {
+    this.cpuCount = new Uint32Array(hours);
+    this.cpuMax = new Float64Array(hours);
+    this.memoryCount = new Uint32Array(hours);
+    this.memoryMax = new Float64Array(hours);
+    this.hash = new Uint16Array(hours);
+    this.daySums = new Float64Array(days);
+  }
+}
+
 interface PodContainer {
   namespace: string;
   pod: string;
   container: string;
-  cpu: Sketch;
-  memory: Sketch;
-  hourCpu: Float64Array;
-  daily: DailyCollector;
-  /** Grid index ranges [from, to] with a CPU rate, flattened. */
-  runs: number[];
+  main: Stats;
+  tail?: Stats;
   restartIncreases: { i: number; inc: number }[];
   hasRestartCounter: boolean;
   oomFlagged: number[];
@@ -56,19 +114,24 @@ interface HpaRecord extends HpaInfo {
 export class UsageAccumulator {
   readonly owners = new OwnerIndex();
   readonly eventGrid: Grid;
+  readonly slices: Slices;
   private readonly records = new Map<string, PodContainer>();
   private readonly hpas = new Map<string, HpaRecord>();
   private readonly byNamespace = new Map<string, WorkloadRef[]>();
   private readonly rateSpan: number;
   /** Hour of week of each grid point, computed once rather than per sample. */
   private readonly hours: Uint8Array;
-  /** UTC day (dayOf) of each grid point. */
-  private readonly days: Int32Array;
+  /** Hour (since firstHour) and day (since firstDay) of each grid point. */
+  private readonly hourIndex: Int32Array;
+  private readonly dayIndex: Int32Array;
+  private readonly firstHour: number;
+  private readonly firstDay: number;
 
   constructor(
     workloads: readonly WorkloadRef[],
     readonly window: TimeWindow,
     readonly grid: Grid,
+    options: { slices?: Partial<Slices>; eventStart?: number } = {},
   ) {
     for (const w of workloads) {
       const list = this.byNamespace.get(w.namespace) ?? [];
@@ -76,13 +139,29 @@ export class UsageAccumulator {
       this.byNamespace.set(w.namespace, list);
     }
     // Align the hourly grid with the main one so both sources pick the same points.
-    const step = Math.ceil(EVENT_STEP_SECONDS / grid.step) * grid.step;
-    const start = Math.ceil(grid.start / step) * step;
-    const end = grid.start + (grid.count - 1) * grid.step;
-    this.eventGrid = { start, step, count: end >= start ? Math.floor((end - start) / step) + 1 : 0 };
-    this.rateSpan = Math.max(1, Math.round(RATE_SECONDS / grid.step));
+    this.eventGrid = eventGridOf(grid, options.eventStart);
+    this.rateSpan = rateSpanOf(grid.step);
+    const last = grid.count - 1;
+    const given = options.slices ?? {};
+    this.slices = {
+      cpu: given.cpu ?? [this.rateSpan, last],
+      memory: given.memory ?? [0, last],
+      events: given.events ?? [1, this.eventGrid.count - 1],
+      cpuTail: given.cpuTail ?? NONE,
+      memoryTail: given.memoryTail ?? NONE,
+      eventsTail: given.eventsTail ?? NONE,
+    };
     this.hours = Uint8Array.from({ length: grid.count }, (_, i) => hourOfWeek(gridTime(grid, i)));
-    this.days = Int32Array.from({ length: grid.count }, (_, i) => dayOf(gridTime(grid, i)));
+    this.firstHour = Math.floor(grid.start / HOUR_SECONDS);
+    this.firstDay = dayOf(grid.start);
+    this.hourIndex = Int32Array.from(
+      { length: grid.count },
+      (_, i) => Math.floor(gridTime(grid, i) / HOUR_SECONDS) - this.firstHour,
+    );
+    this.dayIndex = Int32Array.from(
+      { length: grid.count },
+      (_, i) => dayOf(gridTime(grid, i)) - this.firstDay,
+    );
   }
 
   get namespaces(): string[] {
@@ -99,14 +178,17 @@ export class UsageAccumulator {
     const seconds = m * this.grid.step;
     const values = new Float64Array(m + 1).fill(Number.NaN);
     const at = new Float64Array(m + 1).fill(-1);
-    const hours = this.hours;
-    const days = this.days;
+    const { hours, hourIndex, dayIndex } = this;
+    const main = this.slices.cpu;
+    const tail = this.slices.cpuTail ?? NONE;
     return {
-      point(i, v) {
+      point: (i, v) => {
         const slot = i % (m + 1);
         values[slot] = v;
         at[slot] = i;
         if (!Number.isFinite(v) || i < m) return;
+        const st = within(main, i) ? rec.main : within(tail, i) ? this.tailOf(rec) : undefined;
+        if (!st) return;
         let inc = 0;
         for (let j = i - m + 1; j <= i; j++) {
           const a = j % (m + 1);
@@ -118,10 +200,14 @@ export class UsageAccumulator {
           inc += va >= vb ? va - vb : va;
         }
         const rate = (inc / seconds) * 1000;
-        rec.cpu.add(rate);
-        (rec.hourCpu[hours[i] as number] as number) += rate;
-        rec.daily.cpu(days[i] as number, rate);
-        const r = rec.runs;
+        st.cpu.add(rate);
+        (st.hourCpu[hours[i] as number] as number) += rate;
+        const h = hourIndex[i] as number;
+        (st.cpuCount[h] as number)++;
+        if (rate > (st.cpuMax[h] as number)) st.cpuMax[h] = rate;
+        (st.hash[h] as number) += valueHash(rate);
+        (st.daySums[dayIndex[i] as number] as number) += rate;
+        const r = st.runs;
         if (r.length > 0 && r[r.length - 1] === i - 1) r[r.length - 1] = i;
         else r.push(i, i);
       },
@@ -130,16 +216,22 @@ export class UsageAccumulator {
 
   memorySeries(namespace: string, pod: string, container: string): SeriesSink {
     const rec = this.record(namespace, pod, container);
-    const days = this.days;
+    const { hourIndex } = this;
+    const main = this.slices.memory;
+    const tail = this.slices.memoryTail ?? NONE;
     return {
-      point(i, v) {
+      point: (i, v) => {
         if (!Number.isFinite(v)) return;
-        rec.memory.add(v);
-        rec.daily.memory(days[i] as number, v);
+        const st = within(main, i) ? rec.main : within(tail, i) ? this.tailOf(rec) : undefined;
+        if (!st) return;
+        st.memory.add(v);
+        const h = hourIndex[i] as number;
+        (st.memoryCount[h] as number)++;
+        if (v > (st.memoryMax[h] as number)) st.memoryMax[h] = v;
+        (st.hash[h] as number) += valueHash(v) ^ 0x5555;
       },
     };
   }
-
   /** Points on eventGrid. */
   restartSeries(namespace: string, pod: string, container: string): SeriesSink {
     const rec = this.record(namespace, pod, container);
@@ -177,7 +269,19 @@ export class UsageAccumulator {
     if (hpa && Number.isFinite(value)) hpa[field] = value;
   }
 
+  /** The usage of every workload with data, from the main statistics. */
   finish(): Map<string, WorkloadUsage> {
+    const view = fullView(this.window, this.grid, this.eventGrid);
+    const out = new Map<string, WorkloadUsage>();
+    for (const [key, part] of this.collect("main")) {
+      const usage = toUsage(part, view);
+      if (usage) out.set(key, usage);
+    }
+    return out;
+  }
+
+  /** The statistics of one set of points per workload, in global indices, to merge or subtract. */
+  collect(which: "main" | "tail"): Parts {
     const resolved = new Map<string, Resolved | undefined>();
     const groups = new Map<
       string,
@@ -202,132 +306,140 @@ export class UsageAccumulator {
       list.push(rec);
       group.pods.set(rec.pod, list);
     }
-    const out = new Map<string, WorkloadUsage>();
+    const out: Parts = new Map();
     for (const [key, group] of groups) {
-      const usage = this.workloadUsage(group.workload, group.pods);
-      if (!usage) continue;
+      const part = this.workloadPart(group.workload, group.pods, which);
       if (group.via.has("name-pattern")) {
-        usage.ownership = "name-pattern";
-        usage.notes = [
+        part.ownership = "name-pattern";
+        part.notes = [
           this.owners.hasOwnerSeries(group.workload.namespace)
             ? "some pods have no kube_pod_owner series; they were matched to the workload by name"
             : `kube-state-metrics' kube_pod_owner has no series in namespace ${group.workload.namespace}; pods were matched to the workload by name`,
         ];
-      } else usage.ownership = "owner-series";
-      out.set(key, usage);
+      }
+      out.set(key, part);
     }
     return out;
   }
 
-  private workloadUsage(workload: WorkloadRef, pods: Map<string, PodContainer[]>): WorkloadUsage | undefined {
+  private workloadPart(
+    workload: WorkloadRef,
+    pods: Map<string, PodContainer[]>,
+    which: "main" | "tail",
+  ): WorkloadPart {
     const g = this.grid;
+    const base = g.start / g.step;
+    const stats = (r: PodContainer) => (which === "main" ? r.main : r.tail);
     const byContainer = new Map<string, PodContainer[]>();
+    const profile = emptyProfile();
     const podCount = new Uint16Array(g.count);
-    const hourCpu = new Float64Array(168);
     for (const recs of pods.values()) {
-      for (const [from, to] of pairs(unionRuns(recs.flatMap((r) => r.runs)))) {
+      for (const [from, to] of pairs(unionRuns(recs.flatMap((r) => stats(r)?.runs ?? [])))) {
         for (let i = from; i <= to; i++) (podCount[i] as number)++;
       }
       for (const r of recs) {
-        for (let h = 0; h < 168; h++) (hourCpu[h] as number) += r.hourCpu[h] as number;
+        const st = stats(r);
+        if (st) for (let h = 0; h < 168; h++) (profile.cpu[h] as number) += st.hourCpu[h] as number;
         const list = byContainer.get(r.container) ?? [];
         list.push(r);
         byContainer.set(r.container, list);
       }
     }
-    const containers: ContainerUsage[] = [];
-    for (const [name, recs] of [...byContainer].sort(([a], [b]) => a.localeCompare(b))) {
-      const c = this.containerUsage(name, recs);
-      if (c.samples > 0 || recs.some((r) => r.memory.count > 0)) containers.push(c);
-    }
-    if (containers.length === 0) return undefined;
-
-    const pointsInHour = new Float64Array(168);
-    const podsInHour = new Float64Array(168);
     for (let i = 0; i < g.count; i++) {
       const n = podCount[i] as number;
       if (n === 0) continue;
       const h = this.hours[i] as number;
-      (pointsInHour[h] as number)++;
-      (podsInHour[h] as number) += n;
+      (profile.points[h] as number)++;
+      (profile.pods[h] as number) += n;
     }
-    const perHour = (sums: Float64Array) =>
-      Array.from(sums, (s, h) => ((pointsInHour[h] as number) > 0 ? s / (pointsInHour[h] as number) : null));
-    const usage: WorkloadUsage = {
-      workload,
-      window: { ...this.window },
-      stepSeconds: g.step,
-      containers,
-      profile: { cpu: perHour(hourCpu), replicas: perHour(podsInHour) },
-    };
+    const containers = new Map<string, ContainerPart>();
+    for (const [name, recs] of byContainer) containers.set(name, this.containerPart(recs, which, base));
+    const part: WorkloadPart = { workload, ownership: "owner-series", profile, containers };
     for (const hpa of this.hpas.values()) {
       if (
         hpa.namespace === workload.namespace &&
         hpa.targetKind === workload.kind &&
         hpa.targetName === workload.name
       ) {
-        usage.hpa = { name: hpa.name, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas };
+        part.hpa = { name: hpa.name, minReplicas: hpa.minReplicas, maxReplicas: hpa.maxReplicas };
       }
     }
-    return usage;
+    return part;
   }
 
-  private containerUsage(container: string, recs: PodContainer[]): ContainerUsage {
-    const cpu = new Sketch();
-    const memory = new Sketch();
-    let restarts = 0;
-    let oomKills = 0;
+  private containerPart(recs: PodContainer[], which: "main" | "tail", base: number): ContainerPart {
+    const part: ContainerPart = {
+      cpu: new Sketch(),
+      memory: new Sketch(),
+      hours: new Map(),
+      daySums: new Map(),
+      runs: [],
+      events: new Map(),
+    };
+    const events = which === "main" ? this.slices.events : (this.slices.eventsTail ?? NONE);
+    const eventBase = this.eventGrid.start / this.eventGrid.step;
+    const addEvent = (i: number, restarts: number, ooms: number) => {
+      const e = part.events.get(i + eventBase) ?? { restarts: 0, ooms: 0 };
+      e.restarts += restarts;
+      e.ooms += ooms;
+      part.events.set(i + eventBase, e);
+    };
     for (const r of recs) {
-      cpu.merge(r.cpu);
-      memory.merge(r.memory);
       const flagged = new Set(r.oomFlagged);
       for (const { i, inc } of r.restartIncreases) {
-        restarts += inc;
-        if (flagged.has(i)) oomKills += inc;
+        if (within(events, i)) addEvent(i, inc, flagged.has(i) ? inc : 0);
       }
       if (!r.hasRestartCounter) {
-        for (const i of r.oomFlagged) if (i > 0 && !flagged.has(i - 1)) oomKills++;
+        for (const i of r.oomFlagged)
+          if (i > 0 && !flagged.has(i - 1) && within(events, i)) addEvent(i, 0, 1);
+      }
+      const st = which === "main" ? r.main : r.tail;
+      if (!st) continue;
+      part.cpu.merge(st.cpu);
+      part.memory.merge(st.memory);
+      for (let h = 0; h < st.cpuCount.length; h++) {
+        if (st.cpuCount[h] === 0 && st.memoryCount[h] === 0) continue;
+        const hour = h + this.firstHour;
+        const cell = part.hours.get(hour) ?? {
+          cpuCount: 0,
+          cpuMax: 0,
+          memoryCount: 0,
+          memoryMax: 0,
+          hash: 0,
+        };
+        cell.hash = (cell.hash + (st.hash[h] as number)) & 0xffff;
+        cell.cpuCount += st.cpuCount[h] as number;
+        cell.cpuMax = Math.max(cell.cpuMax, st.cpuMax[h] as number);
+        cell.memoryCount += st.memoryCount[h] as number;
+        cell.memoryMax = Math.max(cell.memoryMax, st.memoryMax[h] as number);
+        part.hours.set(hour, cell);
+      }
+      for (let d = 0; d < st.daySums.length; d++) {
+        const sum = st.daySums[d] as number;
+        if (sum !== 0) part.daySums.set(d + this.firstDay, (part.daySums.get(d + this.firstDay) ?? 0) + sum);
       }
     }
-    const runs = unionRuns(recs.flatMap((r) => r.runs));
-    let covered = 0;
-    for (const [from, to] of pairs(runs)) covered += to - from + 1;
-    const usage: ContainerUsage = {
-      container,
-      cpu: {
-        p50: cpu.quantile(0.5),
-        p90: cpu.quantile(0.9),
-        p95: cpu.quantile(0.95),
-        p99: cpu.quantile(0.99),
-        max: cpu.count > 0 ? cpu.max : 0,
-      },
-      memory: { p95: memory.quantile(0.95), max: memory.count > 0 ? memory.max : 0 },
-      samples: cpu.count,
-      daily: mergeDays(...recs.map((r) => r.daily.result())),
-      coverage: this.grid.count > 0 ? covered / this.grid.count : 0,
-      oomKills,
-      restarts,
-    };
-    if (runs.length > 0) {
-      usage.firstSample = gridTime(this.grid, runs[0] as number);
-      usage.lastSample = gridTime(this.grid, runs[runs.length - 1] as number);
-    }
-    return usage;
+    const runs = unionRuns(recs.flatMap((r) => (which === "main" ? r.main : r.tail)?.runs ?? []));
+    part.runs = runs.map((i) => i + base);
+    return part;
+  }
+
+  private tailOf(rec: PodContainer): Stats {
+    rec.tail ??= new Stats(rec.main.cpuCount.length, rec.main.daySums.length);
+    return rec.tail;
   }
 
   private record(namespace: string, pod: string, container: string): PodContainer {
     const key = `${namespace}\u0000${pod}\u0000${container}`;
     let rec = this.records.get(key);
     if (!rec) {
+      const hours = (this.hourIndex[this.grid.count - 1] ?? 0) + 1;
+      const days = (this.dayIndex[this.grid.count - 1] ?? 0) + 1;
       rec = {
         namespace,
         pod,
         container,
-        cpu: new Sketch(),
-        memory: new Sketch(),
-        hourCpu: new Float64Array(168),
-        daily: new DailyCollector(),
-        runs: [],
+        main: new Stats(hours, days),
         restartIncreases: [],
         hasRestartCounter: false,
         oomFlagged: [],
@@ -338,18 +450,38 @@ export class UsageAccumulator {
   }
 }
 
-/** Sorted, merged union of flattened [from, to] index ranges. */
-function unionRuns(runs: number[]): number[] {
-  const list = [...pairs(runs)].sort((a, b) => a[0] - b[0]);
-  const out: number[] = [];
-  for (const [from, to] of list) {
-    const last = out.length - 1;
-    if (last > 0 && from <= (out[last] as number) + 1) out[last] = Math.max(out[last] as number, to);
-    else out.push(from, to);
-  }
-  return out;
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** 16 bits of a value's exact bits, well mixed. */
+function valueHash(v: number): number {
+  f64[0] = v;
+  return (
+    (Math.imul((u32[0] as number) ^ Math.imul(u32[1] as number, 0x85ebca77), 0x9e3779b1) >>> 16) & 0xffff
+  );
 }
 
-function* pairs(flat: number[]): Generator<[number, number]> {
-  for (let k = 0; k + 1 < flat.length; k += 2) yield [flat[k] as number, flat[k + 1] as number];
+/** Points a CPU rate spans (at least one step). */
+export function rateSpanOf(step: number): number {
+  return Math.max(1, Math.round(RATE_SECONDS / step));
+}
+
+/** The hourly grid of restart counters and OOM reasons inside grid, from eventStart when given. */
+export function eventGridOf(grid: Grid, eventStart?: number): Grid {
+  const step = Math.ceil(EVENT_STEP_SECONDS / grid.step) * grid.step;
+  const start = eventStart ?? Math.ceil(grid.start / step) * step;
+  const end = grid.start + (grid.count - 1) * grid.step;
+  return { start, step, count: end >= start ? Math.floor((end - start) / step) + 1 : 0 };
+}
+
+/** What a full read of the window counts, in global indices (grid index = time / step). */
+export function fullView(window: TimeWindow, grid: Grid, eventGrid: Grid): PartView {
+  const base = grid.start / grid.step;
+  const eventBase = eventGrid.start / eventGrid.step;
+  return {
+    window,
+    grid,
+    cpu: [base + rateSpanOf(grid.step), base + grid.count - 1],
+    events: [eventBase + 1, eventBase + eventGrid.count - 1],
+  };
 }

@@ -36,6 +36,15 @@ export interface PrometheusSourceOptions extends PrometheusConnection {
   read?: "remote-read" | "query-range";
 }
 
+/** One range of raw samples to read into an accumulator (whose grid lies inside it). */
+export interface ReadTarget {
+  acc: UsageAccumulator;
+  from: number;
+  end: number;
+  /** Also read restart/OOM events (on the accumulator's event grid) and HPAs. */
+  events: boolean;
+}
+
 /** Assumed when the data is too sparse to tell (then there is little to compute anyway). */
 const FALLBACK_RESOLUTION = 60;
 
@@ -60,44 +69,62 @@ export class PrometheusUsageSource implements UsageSource {
   }
 
   async usage(workloads: WorkloadRef[], window: TimeWindow): Promise<Map<string, WorkloadUsage>> {
-    const resolution = this.options.resolutionSeconds ?? (await this.detectResolution(workloads, window));
+    const resolution = await this.resolution(workloads, window);
     const grid = makeGrid(window, chooseStep(window, resolution));
     const acc = new UsageAccumulator(workloads, window, grid);
     if (grid.count === 0) return acc.finish();
-    const end = gridEnd(grid);
-    const from = grid.start - LOOKBACK_SECONDS;
-    // Remote read streams frame by frame, so two namespaces in flight hold no more than two
-    // frames and keep both Prometheus and this process busy; range-query answers are held
-    // whole, so that path asks for one namespace at a time.
-    const namespaces = acc.namespaces;
-    let next = 0;
-    const worker = async () => {
-      while (next < namespaces.length) await this.namespace(acc, namespaces[next++] as string, from, end);
-    };
-    await Promise.all(Array.from({ length: this.mode === "remote-read" ? 2 : 1 }, worker));
+    await this.read(acc.namespaces, [
+      { acc, from: grid.start - LOOKBACK_SECONDS, end: gridEnd(grid), events: true },
+    ]);
     return acc.finish();
   }
 
-  private async namespace(acc: UsageAccumulator, ns: string, from: number, end: number): Promise<void> {
+  /** The scrape interval: configured, or detected from the data. */
+  async resolution(workloads: WorkloadRef[], window: TimeWindow): Promise<number> {
+    return this.options.resolutionSeconds ?? (await this.detectResolution(workloads, window));
+  }
+
+  /**
+   * Reads every target's raw samples (from..end, unix seconds) into its accumulator, namespace by
+   * namespace, all targets of a namespace in one remote read; restart and OOM events and HPAs
+   * only for targets that ask for events. The accumulators must want the same namespaces.
+   */
+  async read(namespaces: string[], targets: ReadTarget[]): Promise<void> {
+    // Remote read streams frame by frame, so two namespaces in flight hold no more than two
+    // frames and keep both Prometheus and this process busy; range-query answers are held
+    // whole, so that path asks for one namespace at a time.
+    let next = 0;
+    const worker = async () => {
+      while (next < namespaces.length) await this.namespace(namespaces[next++] as string, targets);
+    };
+    await Promise.all(Array.from({ length: this.mode === "remote-read" ? 2 : 1 }, worker));
+  }
+
+  private async namespace(ns: string, targets: ReadTarget[]): Promise<void> {
     const q = S.promString(ns);
     const sel = `{namespace="${q}"}`;
     let hpas = false;
+    const from = Math.min(...targets.map((t) => t.from));
+    const end = Math.max(...targets.map((t) => t.end));
     for (const l of await this.client.series(
       [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel, S.JOB_OWNER + sel, S.HPA_INFO + sel],
       from,
       end,
     )) {
-      if (l.__name__ === S.POD_OWNER)
-        acc.owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
-      else if (l.__name__ === S.REPLICASET_OWNER) {
-        acc.owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
-      } else if (l.__name__ === S.JOB_OWNER) {
-        acc.owners.addJobOwner(ns, l.job_name ?? "", l.owner_kind ?? "", l.owner_name ?? "");
-      } else if (l.__name__ === S.HPA_INFO) hpas = true;
+      for (const { acc } of targets) {
+        if (l.__name__ === S.POD_OWNER)
+          acc.owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+        else if (l.__name__ === S.REPLICASET_OWNER) {
+          acc.owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+        } else if (l.__name__ === S.JOB_OWNER) {
+          acc.owners.addJobOwner(ns, l.job_name ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+        }
+      }
+      if (l.__name__ === S.HPA_INFO) hpas = true;
     }
     if (this.mode === "remote-read") {
       try {
-        await this.readRaw(acc, ns, from, end);
+        await this.readRaw(targets, ns);
       } catch (e) {
         // A server without remote read (or one that does not stream chunks) is asked by range
         // queries instead, from this namespace on; other failures are real.
@@ -111,9 +138,12 @@ export class PrometheusUsageSource implements UsageSource {
         this.mode = "query-range";
       }
     }
-    if (this.mode === "query-range") await this.queryGrid(acc, ns, acc.grid);
-    await this.queryEvents(acc, ns);
-    if (hpas) await this.queryHpas(acc, ns, from, end);
+    for (const t of targets) {
+      if (this.mode === "query-range") await this.queryGrid(t.acc, ns, t.acc.grid);
+      if (!t.events) continue;
+      await this.queryEvents(t.acc, ns);
+      if (hpas) await this.queryHpas(t.acc, ns, t.from, t.end);
+    }
   }
 
   /**
@@ -147,27 +177,26 @@ export class PrometheusUsageSource implements UsageSource {
     }
   }
 
-  /** Every raw CPU and memory sample of the namespace, streamed through the shared resamplers. */
-  private async readRaw(acc: UsageAccumulator, ns: string, from: number, end: number): Promise<void> {
-    const range = { startMs: from * 1000, endMs: end * 1000 };
+  /** Every raw CPU and memory sample of the namespace in each target's range, streamed through the shared resamplers. */
+  private async readRaw(targets: ReadTarget[], ns: string): Promise<void> {
     const inNs: Matcher = { type: "=", name: "namespace", value: ns };
-    const queries: RemoteReadQuery[] = [
-      {
-        ...range,
-        matchers: [
-          { type: "=~", name: "__name__", value: `${S.CPU}|${S.MEMORY}` },
-          inNs,
-          { type: "!~", name: "container", value: "|POD" },
-        ],
-      },
-    ];
+    const queries: RemoteReadQuery[] = targets.map((t) => ({
+      startMs: t.from * 1000,
+      endMs: t.end * 1000,
+      matchers: [
+        { type: "=~", name: "__name__", value: `${S.CPU}|${S.MEMORY}` },
+        inNs,
+        { type: "!~", name: "container", value: "|POD" },
+      ],
+    }));
     // A long series can come in several frames; its handler lives until the namespace is done.
     const handlers = new Map<string, Handler>();
     let samples = 0;
     await this.client.remoteRead(queries, (series) => {
-      const key = JSON.stringify(series.labels);
+      const key = `${series.queryIndex} ${JSON.stringify(series.labels)}`;
       let h = handlers.get(key);
       if (!h) {
+        const acc = (targets[series.queryIndex] as ReadTarget).acc;
         h = containerSeries(acc, series.labels.__name__ ?? "", series.labels);
         handlers.set(key, h);
       }

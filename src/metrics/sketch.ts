@@ -44,6 +44,56 @@ export class Sketch {
     }
   }
 
+  /**
+   * Removes the values of `other` (a sketch of values this one holds, e.g. samples leaving a
+   * sliding window). The maximum cannot be taken back: the caller sets it from what it keeps
+   * (setMax). False, and this sketch left unusable, when other holds values this one does not.
+   */
+  subtract(other: Sketch): boolean {
+    this.count -= other.count;
+    this.zeros -= other.zeros;
+    if (this.count < 0 || this.zeros < 0) return false;
+    if (other.counts.length === 0) return true;
+    this.grow(other.offset, other.offset + other.counts.length - 1);
+    const shift = other.offset - this.offset;
+    for (let j = 0; j < other.counts.length; j++) {
+      const left = (this.counts[j + shift] as number) - (other.counts[j] as number);
+      if (left < 0) return false;
+      this.counts[j + shift] = left;
+    }
+    return true;
+  }
+
+  setMax(max: number): void {
+    this.max = this.count > 0 ? max : Number.NEGATIVE_INFINITY;
+  }
+
+  /** The non-empty buckets: [zeros, index, count, index, count, ...] with indices ascending. */
+  toBuckets(): number[] {
+    const out = [this.zeros];
+    for (let j = 0; j < this.counts.length; j++) {
+      const c = this.counts[j] as number;
+      if (c > 0) out.push(j + this.offset, c);
+    }
+    return out;
+  }
+
+  /** The inverse of toBuckets(); max as kept by the caller. */
+  static fromBuckets(buckets: readonly number[], max: number): Sketch {
+    const s = new Sketch();
+    s.zeros = buckets[0] ?? 0;
+    s.count = s.zeros;
+    for (let k = 1; k + 1 < buckets.length; k += 2) {
+      const i = buckets[k] as number;
+      const c = buckets[k + 1] as number;
+      s.grow(i, i);
+      (s.counts[i - s.offset] as number) += c;
+      s.count += c;
+    }
+    s.setMax(max);
+    return s;
+  }
+
   /** Nearest-rank quantile (q in 0..1), never above the exact maximum; 0 when empty. */
   quantile(q: number): number {
     if (this.count === 0) return 0;

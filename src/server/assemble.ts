@@ -12,6 +12,7 @@ import { MetadataKey } from "../gitops/metadata.js";
 import type { Cluster } from "../kube/client.js";
 import { KubePolicyStore, type PolicyStore } from "../kube/policy-store.js";
 import { PrometheusThrottling } from "../kube/throttling.js";
+import { IncrementalUsageSource } from "../metrics/incremental.js";
 import type { PrometheusConnection } from "../metrics/prometheus-client.js";
 import { PrometheusUsageSource } from "../metrics/prometheus-source.js";
 import { createStore } from "../state/index.js";
@@ -144,8 +145,10 @@ export async function assemble(
     forgeFor,
     store,
     metadataKey,
-    usage: new PrometheusUsageSource(
-      prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl }),
+    // The service reconciles again and again: each pass reads only the samples since the last.
+    usage: new IncrementalUsageSource(
+      new PrometheusUsageSource(prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl })),
+      store,
     ),
     clusterName: config.clusterName,
     validation: validationOptions(config),

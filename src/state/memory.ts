@@ -24,6 +24,7 @@ export class MemoryStore implements Store {
   private readonly suppressed = new Map<string, Expiring<Suppression>[]>();
   private readonly ledger = new Map<string, Expiring<LedgerEntry>[]>();
   private readonly events = new Map<string, number[]>();
+  private readonly checkpoints = new Map<string, Expiring<Buffer>>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -102,6 +103,18 @@ export class MemoryStore implements Store {
 
   async countEvents(key: string, windowSeconds: number, nowMs: number): Promise<number> {
     return this.window(key, windowSeconds, nowMs).length;
+  }
+
+  async usageCheckpoints(keys: string[]): Promise<(Buffer | undefined)[]> {
+    return keys.map((k) => {
+      const c = this.checkpoints.get(k);
+      return c && c.expiresAt > this.now() ? c.value : undefined;
+    });
+  }
+
+  async putUsageCheckpoints(entries: [string, Buffer][], ttlSeconds: number): Promise<void> {
+    for (const [k, v] of entries)
+      this.checkpoints.set(k, { value: v, expiresAt: this.now() + ttlSeconds * 1000 });
   }
 
   async close(): Promise<void> {}

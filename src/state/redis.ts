@@ -226,6 +226,26 @@ export class RedisStore implements Store {
     return this.call("countEvents", (r) => r.zcount(k, `(${nowMs - windowSeconds * 1000}`, "+inf"));
   }
 
+  async usageCheckpoints(keys: string[]): Promise<(Buffer | undefined)[]> {
+    if (keys.length === 0) return [];
+    const values = await this.call("usageCheckpoints", (r) =>
+      r.mgetBuffer(...keys.map((k) => this.key("usage", k))),
+    );
+    return values.map((v) => v ?? undefined);
+  }
+
+  async putUsageCheckpoints(entries: [string, Buffer][], ttlSeconds: number): Promise<void> {
+    // In batches: one MULTI per thousand keys keeps each reply small.
+    for (let i = 0; i < entries.length; i += 1000) {
+      const batch = entries.slice(i, i + 1000);
+      await this.call("putUsageCheckpoints", (r) => {
+        const m = r.multi();
+        for (const [k, v] of batch) m.set(this.key("usage", k), v, "EX", ttlSeconds);
+        return m.exec();
+      });
+    }
+  }
+
   /** Never throws: QUIT when connected (bounded by the command timeout), then stop reconnecting. */
   async close(): Promise<void> {
     if (this.closed) return;

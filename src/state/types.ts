@@ -69,6 +69,11 @@ export interface Store {
   /** How many events fall in the last windowSeconds, without adding one. */
   countEvents(key: string, windowSeconds: number, nowMs: number): Promise<number>;
 
+  /** Usage checkpoints (src/metrics/checkpoint.ts) by key, undefined where there is none. */
+  usageCheckpoints(keys: string[]): Promise<(Buffer | undefined)[]>;
+  /** Writes usage checkpoints, each expiring ttlSeconds from now. */
+  putUsageCheckpoints(entries: [string, Buffer][], ttlSeconds: number): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -4,6 +4,10 @@
 // per-workload plan, each against a fresh Prometheus on the same TSDB blocks: wall time,
 // queries, samples touched (stats=all) and the server's peak RSS. The generated file and the
 // blocks are cached under .bench/ keyed by the parameters (building them takes minutes).
+// Then incremental usage (src/metrics/incremental.ts) with its checkpoints in a private Redis: a
+// cold pass over the same window, then steady-state passes that each add 30 minutes of new data
+// (the dataset runs STEADY_PASSES x 30 minutes past the window), each next to KRR's plan run in
+// the same way: in a child process of its own, so its peak RSS is the plan's alone.
 
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -12,19 +16,24 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FileUsageSource } from "../../src/metrics/file-source.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
+import { IncrementalUsageSource } from "../../src/metrics/incremental.js";
 import { OwnerIndex } from "../../src/metrics/ownership.js";
 import { DEFAULT_START, fleetWorkloads, WEEK } from "../../src/metrics/presets.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
 import { PrometheusUsageSource } from "../../src/metrics/prometheus-source.js";
 import * as S from "../../src/metrics/series.js";
 import type { WorkloadRef } from "../../src/metrics/types.js";
+import { RedisStore } from "../../src/state/redis.js";
 import { backfill, startPrometheus } from "../support/prometheus.js";
+import { startRedis } from "../support/redis-server.js";
 import { type BenchResult, median, peakRssMiB, peakRssOfPid, runBench } from "./harness.js";
 
 const RESOLUTION = 300;
 const SEED = 1;
 const RUNS = 3;
 const KRR_CONCURRENCY = 6;
+const STEADY_PASSES = 6;
+const PASS_SECONDS = 1800;
 const window = { start: DEFAULT_START, end: DEFAULT_START + WEEK };
 const self = fileURLToPath(import.meta.url);
 
@@ -32,7 +41,11 @@ function setup(scale: number) {
   const count = Math.max(1, Math.round(1000 * scale));
   const specs = fleetWorkloads(count, { containers: 2, pods: 2, seed: SEED });
   const refs: WorkloadRef[] = specs.map((w) => ({ namespace: w.namespace, kind: w.kind, name: w.name }));
-  const dir = join(process.cwd(), ".bench", `metrics-w${count}-c2-p2-d7-r${RESOLUTION}-s${SEED}-v1`);
+  const dir = join(
+    process.cwd(),
+    ".bench",
+    `metrics-w${count}-c2-p2-d7+${STEADY_PASSES}x${PASS_SECONDS}s-r${RESOLUTION}-s${SEED}-v1`,
+  );
   return { count, specs, refs, dir, file: join(dir, "data.om"), blocks: join(dir, "blocks") };
 }
 
@@ -45,7 +58,7 @@ async function ensureData(scale: number): Promise<BenchResult[]> {
   const stats = await writeOpenMetricsFile(s.file, {
     workloads: s.specs,
     start: window.start,
-    durationSeconds: WEEK,
+    durationSeconds: WEEK + STEADY_PASSES * PASS_SECONDS,
     resolutionSeconds: RESOLUTION,
     seed: SEED,
   });
@@ -93,6 +106,152 @@ function runFileSource(scale: number): { wallS: number; rssMiB: number; workload
   const line = r.stdout.split("\n").find((l) => l.startsWith("FILE_SOURCE "));
   if (r.status !== 0 || !line) throw new Error(`file source run failed (exit ${r.status})`);
   return JSON.parse(line.slice("FILE_SOURCE ".length));
+}
+
+interface PassRun {
+  wallS: number;
+  samples: number;
+  queries: number;
+}
+
+/**
+ * Child mode: the incremental source against a running Prometheus and Redis, a cold pass and
+ * STEADY_PASSES passes 30 minutes apart; or KRR's plan once. Reports this process's peak RSS.
+ */
+async function planChild(scale: number, plan: string, url: string, redisUrl: string): Promise<void> {
+  const s = setup(scale);
+  if (plan === "krr") {
+    const containers = new Map(
+      s.specs.map((w) => [`${w.namespace}/${w.name}`, w.containers.map((c) => c.name)]),
+    );
+    const r = await krr(url, s.refs, containers);
+    process.stdout.write(`PLAN ${JSON.stringify({ passes: [r], rssMiB: peakRssMiB() })}\n`);
+    return;
+  }
+  const store = await RedisStore.connect(redisUrl, { prefix: "bench:" });
+  const source = new PrometheusUsageSource({ url, timeoutMs: 300_000, read: "remote-read" });
+  const incremental = new IncrementalUsageSource(source, store);
+  const passes: PassRun[] = [];
+  const checkpointBytes: number[] = [];
+  for (let k = 0; k <= STEADY_PASSES; k++) {
+    const shift = k * PASS_SECONDS;
+    const before = { ...source.stats };
+    const t = performance.now();
+    const usage = await incremental.usage(s.refs, { start: window.start + shift, end: window.end + shift });
+    const wallS = (performance.now() - t) / 1000;
+    if (usage.size !== s.refs.length)
+      throw new Error(`incremental pass ${k} found ${usage.size} of ${s.refs.length}`);
+    const expected = k === 0 ? 0 : s.refs.length;
+    if (incremental.lastPass.incremental !== expected)
+      throw new Error(
+        `pass ${k}: ${incremental.lastPass.incremental} incremental, ${JSON.stringify([...incremental.lastPass.full])}`,
+      );
+    passes.push({
+      wallS,
+      samples: source.stats.samplesTouched - before.samplesTouched,
+      queries: source.stats.queries - before.queries,
+    });
+    checkpointBytes.push(incremental.lastPass.checkpointBytes);
+  }
+  await store.close();
+  process.stdout.write(`PLAN ${JSON.stringify({ passes, rssMiB: peakRssMiB(), checkpointBytes })}\n`);
+}
+
+interface ChildPlan {
+  passes: PassRun[];
+  rssMiB: number;
+  checkpointBytes?: number[];
+}
+
+function runPlanChild(scale: number, plan: string, url: string, redisUrl: string): ChildPlan {
+  const r = spawnSync(
+    process.execPath,
+    ["--import", "tsx", self, "--plan-child", plan, url, redisUrl, "--scale", String(scale)],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 2 ** 20 },
+  );
+  const line = r.stdout.split("\n").find((l) => l.startsWith("PLAN "));
+  if (r.status !== 0 || !line) throw new Error(`${plan} plan run failed (exit ${r.status})`);
+  return JSON.parse(line.slice("PLAN ".length));
+}
+
+/** Bytes Redis holds for the keys under prefix (MEMORY USAGE, key and value with overhead). */
+async function redisBytes(url: string, prefix: string): Promise<{ bytes: number; keys: number }> {
+  const { Redis } = await import("ioredis");
+  const r = new Redis(url);
+  let bytes = 0;
+  let keys = 0;
+  let cursor = "0";
+  do {
+    const [next, batch] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    for (const k of batch) {
+      bytes += (await r.memory("USAGE", k)) ?? 0;
+      keys++;
+    }
+  } while (cursor !== "0");
+  await r.quit();
+  return { bytes, keys };
+}
+
+/** The incremental sequence and KRR's plan, each in a child process, each on a fresh Prometheus. */
+async function incrementalRows(scale: number, blocks: string): Promise<BenchResult[]> {
+  const s = setup(scale);
+  const containerCount = s.specs.reduce((n, w) => n + w.containers.length, 0);
+  const redis = await startRedis();
+  try {
+    const inc = await onFreshPrometheus(blocks, async (url) =>
+      runPlanChild(scale, "incremental", url, redis.url),
+    );
+    const kr = await onFreshPrometheus(blocks, async (url) => runPlanChild(scale, "krr", url, redis.url));
+    const incChild = inc;
+    const krrChild = kr;
+    const cold = incChild.passes[0] as PassRun;
+    const steady = incChild.passes.slice(1);
+    const krrPass = krrChild.passes[0] as PassRun;
+    const mem = await redisBytes(redis.url, "bench:usage:");
+    const perContainer = mem.bytes / containerCount;
+    const steadyWall = median(steady.map((p) => p.wallS));
+    const steadySamples = median(steady.map((p) => p.samples));
+    const n = `median of ${steady.length}`;
+    return [
+      row("KRR plan (child process): wall time", krrPass.wallS, "s"),
+      row("KRR plan (child process): samples touched", krrPass.samples, "samples"),
+      row("KRR plan (child process): Prometheus peak RSS", kr.promRssMiB, "MiB"),
+      row("KRR plan (child process): client peak RSS", krrChild.rssMiB, "MiB"),
+      row("incremental, cold pass: wall time", cold.wallS, "s"),
+      row("incremental, cold pass: samples touched", cold.samples, "samples"),
+      row(`incremental, steady pass (+30 min): wall time (${n})`, steadyWall, "s"),
+      row(`incremental, steady pass (+30 min): samples touched (${n})`, steadySamples, "samples"),
+      row(
+        `incremental, steady pass (+30 min): queries (${n})`,
+        median(steady.map((p) => p.queries)),
+        "queries",
+      ),
+      row("incremental, all passes: Prometheus peak RSS", inc.promRssMiB, "MiB"),
+      row("incremental, all passes: costopt peak RSS", incChild.rssMiB, "MiB"),
+      row(`incremental: Redis memory of the checkpoints (${mem.keys} keys)`, mem.bytes / 2 ** 20, "MiB"),
+      {
+        ...row(
+          `incremental: checkpoint per container (${containerCount} containers, Redis MEMORY USAGE)`,
+          perContainer,
+          "B",
+        ),
+        target: "<= 2048",
+        ok: perContainer <= 2048,
+      },
+      row(
+        "incremental: checkpoint per container, encoded bytes only",
+        (incChild.checkpointBytes?.at(-1) ?? 0) / containerCount,
+        "B",
+      ),
+      ratio("incremental cold pass wall time", cold.wallS, krrPass.wallS, 100),
+      ratio("incremental steady pass wall time", steadyWall, krrPass.wallS, 5),
+      ratio("incremental steady pass samples touched", steadySamples, krrPass.samples, 2),
+      ratio("incremental costopt peak RSS vs KRR client", incChild.rssMiB, krrChild.rssMiB, 1000),
+    ];
+  } finally {
+    await redis.stop();
+  }
 }
 
 interface PlanRun {
@@ -213,10 +372,10 @@ async function podsByWorkload(url: string, refs: WorkloadRef[]): Promise<Map<str
   return out;
 }
 
-async function onFreshPrometheus(
+async function onFreshPrometheus<T>(
   blocks: string,
-  plan: (url: string) => Promise<Omit<PlanRun, "promRssMiB">>,
-): Promise<PlanRun> {
+  plan: (url: string) => Promise<T>,
+): Promise<T & { promRssMiB: number }> {
   const prom = await startPrometheus({ blocksDir: blocks });
   try {
     const r = await plan(prom.url);
@@ -252,9 +411,16 @@ function planRows(name: string, runs: PlanRun[]): BenchResult[] {
   ];
 }
 
-if (process.argv.includes("--file-source-child")) {
+const scaleArg = () => {
   const i = process.argv.indexOf("--scale");
-  await fileSourceChild(i >= 0 ? Number(process.argv[i + 1]) : 1);
+  return i >= 0 ? Number(process.argv[i + 1]) : 1;
+};
+if (process.argv.includes("--file-source-child")) {
+  await fileSourceChild(scaleArg());
+} else if (process.argv.includes("--plan-child")) {
+  const i = process.argv.indexOf("--plan-child");
+  const [plan, url, redisUrl] = process.argv.slice(i + 1, i + 4) as [string, string, string];
+  await planChild(scaleArg(), plan, url, redisUrl);
 } else {
   await runBench(async ({ scale }) => {
     const results = await ensureData(scale);
@@ -290,6 +456,7 @@ if (process.argv.includes("--file-source-child")) {
       ratio("wall time", medianOf(oursRuns, "wallS"), medianOf(krrRuns, "wallS"), 5),
       ratio("samples touched", medianOf(oursRuns, "samples"), medianOf(krrRuns, "samples"), 20),
       ratio("server peak RSS", medianOf(oursRuns, "promRssMiB"), medianOf(krrRuns, "promRssMiB"), 100),
+      ...(await incrementalRows(scale, s.blocks)),
     );
     return results;
   });

@@ -1,0 +1,320 @@
+// A UsageSource that reads each Prometheus sample about once: per workload it keeps the
+// statistics of the window's complete grid points as a checkpoint in the Store (checkpoint.ts),
+// and a pass reads only what changed since: the points after the last committed one (from one
+// step before it, for the rate) and the points that left the window, plus the rest of the hour
+// the window now starts in (maxima cannot be subtracted, so that hour is counted again). Its
+// counts must match the checkpoint exactly, or Prometheus no longer holds what the checkpoint
+// was built from. The newest LATE_SECONDS of points are read every pass but never committed, so
+// samples that arrive late are counted once they are there.
+//
+// A full read, which also writes the checkpoints, happens on the first pass, for a window of
+// another length or step, after a gap longer than the window, when the checkpoint is missing,
+// damaged or disagrees with Prometheus; each such workload's usage carries a note saying why.
+// Losing the Store therefore costs one full read, never a wrong answer.
+
+import { createHash } from "node:crypto";
+import { eventGridOf, fullView, rateSpanOf, type Slices, UsageAccumulator } from "./accumulator.js";
+import {
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointMeta,
+  decodeCheckpoint,
+  encodeCheckpoint,
+} from "./checkpoint.js";
+import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
+import type { PrometheusUsageSource, ReadTarget } from "./prometheus-source.js";
+import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
+import { workloadKey } from "./types.js";
+import { addParts, HOUR_SECONDS, type Parts, replaceEdge, subtractParts, toUsage } from "./window-part.js";
+
+/** Where checkpoints live (the Store's two methods for them). */
+export interface CheckpointStore {
+  usageCheckpoints(keys: string[]): Promise<(Buffer | undefined)[]>;
+  putUsageCheckpoints(entries: [string, Buffer][], ttlSeconds: number): Promise<void>;
+}
+
+/** Points this close to the window's end may still get samples; they are read again next pass. */
+export const LATE_SECONDS = 300;
+/** Checkpoints outlive the window they were built for by this much, then are of no use. */
+export const CHECKPOINT_TTL_EXTRA_SECONDS = 3600;
+
+export interface PassReport {
+  /** Workloads read in full, by reason. */
+  full: Map<string, number>;
+  incremental: number;
+  /** Bytes of the checkpoints written. */
+  checkpointBytes: number;
+  checkpoints: number;
+}
+
+interface Loaded {
+  workload: WorkloadRef;
+  key: string;
+  checkpoint?: Checkpoint;
+  /** Why this workload needs a full read; undefined when its checkpoint can be used. */
+  reason?: string;
+}
+
+export class IncrementalUsageSource implements UsageSource {
+  readonly description: string;
+  /** What the last pass did. */
+  lastPass: PassReport = { full: new Map(), incremental: 0, checkpointBytes: 0, checkpoints: 0 };
+  private readonly prefix: string;
+
+  constructor(
+    private readonly prometheus: PrometheusUsageSource,
+    private readonly store: CheckpointStore,
+    /** Names the Prometheus the checkpoints belong to; default its URL. Two never share checkpoints. */
+    id = prometheus.description,
+  ) {
+    this.description = prometheus.description;
+    this.prefix = createHash("sha256").update(id).digest("hex").slice(0, 12);
+  }
+
+  async usage(workloads: WorkloadRef[], window: TimeWindow): Promise<Map<string, WorkloadUsage>> {
+    const report: PassReport = { full: new Map(), incremental: 0, checkpointBytes: 0, checkpoints: 0 };
+    this.lastPass = report;
+    const seconds = window.end - window.start;
+    const loaded = await this.load(workloads, seconds);
+    const known = loaded.find((l) => l.checkpoint)?.checkpoint?.meta.resolution;
+    const resolution = known ?? (await this.prometheus.resolution(workloads, window));
+    const grid = makeGrid(window, chooseStep(window, resolution));
+    const out = new Map<string, WorkloadUsage>();
+    if (grid.count === 0) return out;
+    const writes: [string, Buffer][] = [];
+    for (const l of loaded) if (!l.reason) l.reason = unusable(l.checkpoint as Checkpoint, grid, seconds);
+    // Those whose checkpoints agree on where they stop are read together; the rest in full.
+    const groups = new Map<string, Loaded[]>();
+    for (const l of loaded) {
+      if (l.reason) continue;
+      const m = (l.checkpoint as Checkpoint).meta;
+      const k = `${m.first} ${m.committed} ${m.eventCommitted}`;
+      groups.set(k, [...(groups.get(k) ?? []), l]);
+    }
+    const largest = [...groups.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+    for (const l of loaded)
+      if (!l.reason && !largest.includes(l)) l.reason = "its checkpoint stops elsewhere than the others'";
+    if (largest.length > 0) {
+      const meta = (largest[0] as Loaded).checkpoint?.meta as CheckpointMeta;
+      const failed = await this.incremental(largest, meta, window, grid, resolution, out, writes);
+      for (const l of failed)
+        l.reason = "its checkpoint does not match Prometheus's data (reset or retention?)";
+      report.incremental = largest.length - failed.length;
+    }
+    const full = loaded.filter((l) => l.reason);
+    if (full.length > 0) await this.full(full, window, grid, resolution, out, writes);
+    for (const l of full) report.full.set(l.reason as string, (report.full.get(l.reason as string) ?? 0) + 1);
+    report.checkpoints = writes.length;
+    report.checkpointBytes = writes.reduce((n, [, b]) => n + b.length, 0);
+    await this.save(writes, seconds);
+    return out;
+  }
+
+  private async load(workloads: WorkloadRef[], seconds: number): Promise<Loaded[]> {
+    const keys = workloads.map((w) => `${this.prefix}:${seconds}:${workloadKey(w)}`);
+    let values: (Buffer | undefined)[];
+    let why = "no checkpoint for this window yet (first pass, or the window changed)";
+    try {
+      values = await this.store.usageCheckpoints(keys);
+    } catch (e) {
+      values = keys.map(() => undefined);
+      why = `checkpoints unavailable: ${(e as Error).message}`;
+    }
+    return workloads.map((workload, i) => {
+      const key = keys[i] as string;
+      const b = values[i];
+      if (!b) return { workload, key, reason: why };
+      try {
+        return { workload, key, checkpoint: decodeCheckpoint(b) };
+      } catch (e) {
+        if (!(e instanceof CheckpointError)) throw e;
+        return { workload, key, reason: `its checkpoint is unreadable (${e.message})` };
+      }
+    });
+  }
+
+  private async save(writes: [string, Buffer][], seconds: number): Promise<void> {
+    // A checkpoint not written costs a full read next time, nothing else: this pass's answer stands.
+    await this.store
+      .putUsageCheckpoints(writes, seconds + CHECKPOINT_TTL_EXTRA_SECONDS)
+      .catch(() => undefined);
+  }
+
+  /** Reads the whole window of these workloads and checkpoints all but its newest points. */
+  private async full(
+    list: Loaded[],
+    window: TimeWindow,
+    grid: Grid,
+    resolution: number,
+    out: Map<string, WorkloadUsage>,
+    writes: [string, Buffer][],
+  ): Promise<void> {
+    const step = grid.step;
+    const base = grid.start / step;
+    const last = base + grid.count - 1;
+    const committed = Math.max(base, last - Math.ceil(LATE_SECONDS / step));
+    const eg = eventGridOf(grid);
+    const eventBase = eg.start / eg.step;
+    const eventCommitted = Math.max(eventBase, Math.floor((committed * step) / eg.step));
+    const m = rateSpanOf(step);
+    const slices: Slices = {
+      cpu: [m, committed - base],
+      memory: [0, committed - base],
+      cpuTail: [committed - base + 1, grid.count - 1],
+      memoryTail: [committed - base + 1, grid.count - 1],
+      events: [1, eventCommitted - eventBase],
+      eventsTail: [eventCommitted - eventBase + 1, eg.count - 1],
+    };
+    const acc = new UsageAccumulator(
+      list.map((l) => l.workload),
+      window,
+      grid,
+      { slices },
+    );
+    await this.prometheus.read(acc.namespaces, [
+      { acc, from: grid.start - LOOKBACK_SECONDS, end: gridEnd(grid), events: true },
+    ]);
+    const state = acc.collect("main");
+    const meta: CheckpointMeta = {
+      windowSeconds: window.end - window.start,
+      step,
+      first: base,
+      committed,
+      eventCommitted,
+      resolution,
+    };
+    this.finish(list, state, acc.collect("tail"), meta, window, grid, out, writes, (l) => l.reason);
+  }
+
+  /**
+   * Slides the checkpoints of `list` (all stopping at the same point) to the new window. Returns
+   * the workloads whose checkpoints turned out not to match; they need a full read.
+   */
+  private async incremental(
+    list: Loaded[],
+    meta: CheckpointMeta,
+    window: TimeWindow,
+    grid: Grid,
+    resolution: number,
+    out: Map<string, WorkloadUsage>,
+    writes: [string, Buffer][],
+  ): Promise<Loaded[]> {
+    const step = grid.step;
+    const m = rateSpanOf(step);
+    const g1 = meta.first;
+    const g2 = grid.start / step;
+    const b2 = g2 + grid.count - 1;
+    const c = meta.committed;
+    const c2 = Math.max(c, b2 - Math.ceil(LATE_SECONDS / step));
+    const workloads = list.map((l) => l.workload);
+    const targets: ReadTarget[] = [];
+    // The points that left, then the rest of the hour the window's first CPU rate falls in.
+    let leave: UsageAccumulator | undefined;
+    const lastHour = Math.floor(((g2 + m) * step) / HOUR_SECONDS);
+    if (g2 > g1) {
+      const edgeEnd = Math.min(c, Math.floor(((lastHour + 1) * HOUR_SECONDS - 1) / step));
+      const lg: Grid = { start: g1 * step, step, count: edgeEnd - g1 + 1 };
+      leave = new UsageAccumulator(workloads, window, lg, {
+        slices: {
+          cpu: [m, g2 + m - 1 - g1],
+          memory: [0, g2 - 1 - g1],
+          cpuTail: [g2 + m - g1, edgeEnd - g1],
+          memoryTail: [g2 - g1, edgeEnd - g1],
+          events: [1, 0],
+        },
+      });
+      targets.push({ acc: leave, from: lg.start - LOOKBACK_SECONDS, end: gridEnd(lg), events: false });
+    }
+    // The points after the last committed one; the newest are not committed.
+    const eg0 = eventGridOf(grid);
+    const eventCommitted = Math.max(meta.eventCommitted, Math.floor((c2 * step) / eg0.step));
+    const enterStart = c + 1 - m;
+    const ng: Grid = { start: enterStart * step, step, count: b2 - enterStart + 1 };
+    const eventStart = meta.eventCommitted * eg0.step;
+    const ec = eventGridOf(ng, eventStart).count;
+    const enter = new UsageAccumulator(workloads, window, ng, {
+      eventStart,
+      slices: {
+        cpu: [m, c2 - enterStart],
+        memory: [m, c2 - enterStart],
+        cpuTail: [c2 - enterStart + 1, ng.count - 1],
+        memoryTail: [c2 - enterStart + 1, ng.count - 1],
+        events: [1, eventCommitted - meta.eventCommitted],
+        eventsTail: [eventCommitted - meta.eventCommitted + 1, ec - 1],
+      },
+    });
+    targets.push({ acc: enter, from: ng.start - LOOKBACK_SECONDS, end: gridEnd(ng), events: true });
+    await this.prometheus.read(enter.namespaces, targets);
+
+    const view = fullView(window, grid, eg0);
+    const left = leave?.collect("main");
+    const edge = leave?.collect("tail");
+    const failed: Loaded[] = [];
+    const state: Parts = new Map();
+    for (const l of list) {
+      const part = l.checkpoint?.part;
+      const key = workloadKey(l.workload);
+      const one: Parts = part ? new Map([[key, part]]) : new Map();
+      const only = (p: Parts | undefined): Parts => {
+        const x = p?.get(key);
+        return x ? new Map([[key, x]]) : new Map();
+      };
+      if (left && edge && !(subtractParts(one, only(left)) && replaceEdge(one, only(edge), lastHour, view))) {
+        failed.push(l);
+        continue;
+      }
+      for (const [k, v] of one) state.set(k, v);
+    }
+    const ok = list.filter((l) => !failed.includes(l));
+    const added = enter.collect("main");
+    for (const k of added.keys()) if (!ok.some((l) => workloadKey(l.workload) === k)) added.delete(k);
+    addParts(state, added);
+    const next: CheckpointMeta = { ...meta, first: g2, committed: c2, eventCommitted, resolution };
+    this.finish(ok, state, enter.collect("tail"), next, window, grid, out, writes, () => undefined);
+    return failed;
+  }
+
+  /** Writes the checkpoints of `state`, then answers the window from it and the uncommitted points. */
+  private finish(
+    list: Loaded[],
+    state: Parts,
+    tail: Parts,
+    meta: CheckpointMeta,
+    window: TimeWindow,
+    grid: Grid,
+    out: Map<string, WorkloadUsage>,
+    writes: [string, Buffer][],
+    note: (l: Loaded) => string | undefined,
+  ): void {
+    for (const l of list) {
+      const k = workloadKey(l.workload);
+      writes.push([l.key, encodeCheckpoint({ meta, part: state.get(k) })]);
+    }
+    const keys = new Set(list.map((l) => workloadKey(l.workload)));
+    for (const k of tail.keys()) if (!keys.has(k)) tail.delete(k);
+    addParts(state, tail);
+    const view = fullView(window, grid, eventGridOf(grid));
+    for (const l of list) {
+      const k = workloadKey(l.workload);
+      const part = state.get(k);
+      const usage = part && toUsage(part, view);
+      if (!usage) continue;
+      const why = note(l);
+      if (why) usage.notes = [...(usage.notes ?? []), `usage read in full from Prometheus: ${why}`];
+      out.set(k, usage);
+    }
+  }
+}
+
+/** Why a checkpoint cannot be slid to this window's grid, or undefined when it can. */
+function unusable(c: Checkpoint, grid: Grid, seconds: number): string | undefined {
+  const m = c.meta;
+  if (m.windowSeconds !== seconds) return "the window changed";
+  if (m.step !== grid.step) return "the step changed";
+  const first = grid.start / grid.step;
+  const last = first + grid.count - 1;
+  if (first < m.first || last < m.committed) return "the window moved back in time";
+  if (m.committed < first + rateSpanOf(grid.step) - 1)
+    return "a gap since the last pass longer than the window";
+  return undefined;
+}
