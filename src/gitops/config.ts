@@ -13,6 +13,12 @@ export interface RepoConfig {
   assignees: string[];
   /** Extra labels next to cost-optimization and risk:<level>. */
   labels: string[];
+  /** The cost dashboard issue (`dashboard: false` opts out). */
+  dashboard: boolean;
+  /** Reopen the dashboard issue when a person closed it (default: leave it closed). */
+  dashboardReopen: boolean;
+  /** The costopt/cost check on pull requests costopt did not open; false turns it off. */
+  costCheck: false | { failAbove?: number };
 }
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = {
@@ -22,6 +28,9 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = {
   teamReviewers: [],
   assignees: [],
   labels: [],
+  dashboard: true,
+  dashboardReopen: false,
+  costCheck: {},
 };
 
 export const REPO_CONFIG_PATH = ".github/costopt.yml";
@@ -42,6 +51,30 @@ function count(value: unknown, field: string, warnings: string[]): number | unde
   if (value === undefined) return undefined;
   if (Number.isInteger(value) && (value as number) >= 0) return value as number;
   warnings.push(`${REPO_CONFIG_PATH}: ${field} must be a whole number >= 0; using the default`);
+  return undefined;
+}
+
+function flag(value: unknown, field: string, warnings: string[]): boolean | undefined {
+  if (value === undefined || typeof value === "boolean") return value;
+  warnings.push(`${REPO_CONFIG_PATH}: ${field} must be true or false; using the default`);
+  return undefined;
+}
+
+function costCheck(value: unknown, warnings: string[]): RepoConfig["costCheck"] | undefined {
+  if (value === undefined || value === false) return value;
+  const failAbove = (value as { failAbove?: unknown } | null)?.failAbove;
+  const keys = value !== null && typeof value === "object" ? Object.keys(value) : [];
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    keys.every((k) => k === "failAbove") &&
+    (failAbove === undefined ||
+      (typeof failAbove === "number" && Number.isFinite(failAbove) && failAbove >= 0))
+  )
+    return failAbove === undefined ? {} : { failAbove };
+  warnings.push(
+    `${REPO_CONFIG_PATH}: costCheck must be false or a mapping with failAbove: <USD per month >= 0>; using the default`,
+  );
   return undefined;
 }
 
@@ -66,6 +99,9 @@ export function checkRepoConfig(raw: unknown): LoadedRepoConfig {
       teamReviewers: strings(r.teamReviewers, "teamReviewers", warnings) ?? d.teamReviewers,
       assignees: strings(r.assignees, "assignees", warnings) ?? d.assignees,
       labels: strings(r.labels, "labels", warnings) ?? d.labels,
+      dashboard: flag(r.dashboard, "dashboard", warnings) ?? d.dashboard,
+      dashboardReopen: flag(r.dashboardReopen, "dashboardReopen", warnings) ?? d.dashboardReopen,
+      costCheck: costCheck(r.costCheck, warnings) ?? d.costCheck,
     },
     warnings,
   };
