@@ -10,6 +10,7 @@ import { LocalForge } from "../forge/local/index.js";
 import type { Forge } from "../forge/types.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
+import { updateDashboard } from "../gitops/dashboard/index.js";
 import { proposalBranch } from "../gitops/identity.js";
 import { MetadataKey } from "../gitops/metadata.js";
 import { openUsageSource } from "../metrics/open.js";
@@ -43,6 +44,8 @@ export interface RunReport {
   /** Things to fix that did not stop the run (e.g. a broken .github/costopt.yml). */
   warnings: string[];
   stoppedEarly: boolean;
+  /** What the pass did to the repository's cost dashboard issue ("off" without one). */
+  dashboard?: string;
 }
 
 export interface RunDeps {
@@ -132,7 +135,9 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
       results.push(result);
       if (result.rateLimited) return { results, problems, warnings, stoppedEarly: true };
     }
-    return { results, problems, warnings, stoppedEarly: false };
+    // Once, at the end of the pass: the dashboard sees every policy's result together.
+    const dashboard = await updateDashboard(forge, results, { store, now, config: loaded.config });
+    return { results, problems, warnings, stoppedEarly: false, dashboard };
   } finally {
     await store.close();
   }

@@ -17,8 +17,8 @@ export interface RepoConfig {
   dashboard: boolean;
   /** Reopen the dashboard issue when a person closed it (default: leave it closed). */
   dashboardReopen: boolean;
-  /** The costopt/cost check on pull requests costopt did not open; false turns it off. */
-  costCheck: false | { failAbove?: number };
+  /** The costopt/cost check on pull requests costopt did not open. */
+  costCheck: { failAbove?: number };
 }
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = {
@@ -61,7 +61,7 @@ function flag(value: unknown, field: string, warnings: string[]): boolean | unde
 }
 
 function costCheck(value: unknown, warnings: string[]): RepoConfig["costCheck"] | undefined {
-  if (value === undefined || value === false) return value;
+  if (value === undefined) return value;
   const failAbove = (value as { failAbove?: unknown } | null)?.failAbove;
   const keys = value !== null && typeof value === "object" ? Object.keys(value) : [];
   if (
@@ -73,7 +73,7 @@ function costCheck(value: unknown, warnings: string[]): RepoConfig["costCheck"] 
   )
     return failAbove === undefined ? {} : { failAbove };
   warnings.push(
-    `${REPO_CONFIG_PATH}: costCheck must be false or a mapping with failAbove: <USD per month >= 0>; using the default`,
+    `${REPO_CONFIG_PATH}: costCheck must be a mapping with failAbove: <USD per month >= 0>; using the default`,
   );
   return undefined;
 }

@@ -18,8 +18,11 @@ export interface CostCheckDeps {
   forge: Pick<Forge, "snapshot" | "filesAt" | "remote">;
   usage: UsageSource;
   pricing: ResolvedPricing;
-  /** costCheck.failAbove: USD per month of increase above which the check fails. */
-  failAbove?: number;
+  /**
+   * costCheck.failAbove: USD per month of increase above which the check fails; asked after the
+   * base is read, so a caller may read the settings only for pull requests that touch YAML.
+   */
+  failAbove?: () => number | undefined;
   now: () => Date;
   /** How far back usage is read (default 7 days). */
   windowSeconds?: number;
@@ -68,11 +71,12 @@ async function judge(
     changes.map((c) => c.workload),
     { start: end - (deps.windowSeconds ?? WEEK), end },
   );
+  const failAbove = deps.failAbove?.();
   const v = costVerdict(changes, usage, {
     pricing: deps.pricing,
     usageSource: deps.usage.description,
     keyOf: (c) => workloadKey(c.workload),
-    ...(deps.failAbove !== undefined ? { failAbove: deps.failAbove } : {}),
+    ...(failAbove !== undefined ? { failAbove } : {}),
   });
   return { ...v, summary: v.summary + note };
 }
