@@ -2,7 +2,7 @@
 // namespace with a row per policy, and the boxes a person ticks to act. Pure and free of times,
 // so an unchanged repository renders the same text and the issue is not edited.
 
-import { cell, code, plain, usd } from "../body/format.js";
+import { cell, code, percent, plain, usd } from "../body/format.js";
 import { type DashboardRow, liftableGate, type RowState } from "./rows.js";
 
 export const DASHBOARD_TITLE = "costopt: cost dashboard";
@@ -99,7 +99,7 @@ export function renderDashboard(rows: readonly DashboardRow[], totals: Dashboard
       "|---|---|---:|---:|---:|---|---:|---|",
       ...mine.map(
         (r) =>
-          `| ${code(r.policy)} | ${cell(r.workload || "—")} | ${money(r.currentCost)} | ${money(r.recommendedCost)} | ${money(r.saving)} | ${cell(stateText(r.state))} | ${r.confidence ?? "—"} | ${r.risk ?? "—"} |`,
+          `| ${code(r.policy)} | ${cell(r.workload || "—")} | ${money(r.currentCost)} | ${money(r.recommendedCost)} | ${money(r.saving)} | ${cell(stateText(r.state))} | ${r.confidence === undefined ? "—" : percent(r.confidence)} | ${r.risk ?? "—"} |`,
       ),
       "",
     );
