@@ -413,7 +413,13 @@ export class FakeGitHub {
 
   /** GET issues?labels=costopt-dashboard: the dashboard issues GitHub holds (none, or costopt's). */
   dashboardSearch(
-    issues: { number: number; title: string; body: string; state?: "open" | "closed" }[],
+    issues: {
+      number: number;
+      title: string;
+      body: string;
+      state?: "open" | "closed";
+      author?: "Bot" | "User";
+    }[],
   ): this {
     this.scope
       .get(`${R}/issues`)
@@ -426,7 +432,11 @@ export class FakeGitHub {
       })
       .reply(
         200,
-        issues.map((i) => botIssue(REPO, i.number, { ...i, labels: ["costopt-dashboard"] })),
+        issues.map((i) => {
+          const out = botIssue(REPO, i.number, { ...i, labels: ["costopt-dashboard"] });
+          if (i.author === "User") out.user = { ...out.user, login: "octocat", type: "User" };
+          return out;
+        }),
       );
     return this;
   }
