@@ -304,7 +304,7 @@ export function costoptApp(options: AppOptions) {
       owner: context.payload.repository.owner.login,
       repo: context.payload.repository.name,
       defaultBranch: context.payload.repository.default_branch,
-      branch: pr.base.ref,
+      ...(pr.base.ref !== context.payload.repository.default_branch ? { branch: pr.base.ref } : {}),
       writeIntervalMs: options.writeIntervalMs,
       now: () => now().getTime(),
     });
