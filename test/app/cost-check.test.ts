@@ -14,7 +14,7 @@ import { MemoryStore } from "../../src/state/memory.js";
 import { pullRequestChanged } from "../fixtures/webhooks/pull-request-changed.js";
 import { TestOctokit } from "../forge/octokit.js";
 import { TEST_KEY } from "../support/metadata-key.js";
-import { BASE_SHA, FakeGitHub } from "./github.js";
+import { FakeGitHub } from "./github.js";
 import { WEB } from "./shop.js";
 
 const NOW = new Date("2026-11-26T06:00:00Z");
