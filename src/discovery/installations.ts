@@ -5,7 +5,9 @@
 
 import type { RepositoryRef } from "./repo-url.js";
 
-export type InstallationResult = { ok: true; installationId: number } | { ok: false; reason: string };
+export type InstallationResult =
+  /** warning: a permission beyond a proposal's is missing (the dashboard, the cost check). */
+  { ok: true; installationId: number; warning?: string } | { ok: false; reason: string };
 
 export type InstallationLookup = (repo: RepositoryRef) => Promise<InstallationResult>;
 
@@ -23,6 +25,26 @@ export interface InstallationEntry {
 }
 
 const NEEDED = ["contents", "pull_requests"] as const;
+
+/** Permissions beyond a proposal's, and what goes missing without them. */
+export const OPTIONAL_PERMISSIONS: Record<string, string> = {
+  issues: "the cost dashboard",
+  checks: "the costopt/cost check",
+};
+
+/** What an installation with these permissions cannot do, for a warning; undefined when nothing. */
+export function missingExtras(
+  permissions: Record<string, string> | undefined,
+  owner: string,
+): string | undefined {
+  if (!permissions) return undefined;
+  const extras = Object.entries(OPTIONAL_PERMISSIONS)
+    .filter(([p]) => permissions[p] !== "write")
+    .map(([p, what]) => `${p}: write (${what})`);
+  return extras.length > 0
+    ? `the costopt GitHub App installation on ${owner} lacks ${extras.join(", ")}: accept the app's requested permissions`
+    : undefined;
+}
 
 /** An InstallationLookup over a fixed list (refresh the list between passes, not within one). */
 export function installationsFromList(entries: InstallationEntry[]): InstallationLookup {
@@ -53,7 +75,8 @@ export function installationsFromList(entries: InstallationEntry[]): Installatio
         reason: `the costopt GitHub App installation on ${repo.owner} (id ${e.id}) can read ${repo.fullName} but lacks ${lacking} write permission: accept the app's requested permissions`,
       };
     }
-    return { ok: true, installationId: writable.id };
+    const warning = missingExtras(writable.permissions, repo.owner);
+    return { ok: true, installationId: writable.id, ...(warning ? { warning } : {}) };
   };
 }
 

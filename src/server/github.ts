@@ -7,10 +7,13 @@ import { Probot, ProbotOctokit } from "probot";
 import { policyTarget } from "../api/target.js";
 import { costoptApp, githubForge, type PolicyRef, webhookMiddleware } from "../app.js";
 import { type ClusterReader, createSourceDiscovery, type InstallationLookup } from "../discovery/index.js";
+import { missingExtras } from "../discovery/installations.js";
 import type { Forge } from "../forge/types.js";
+import { OPEN_NOW_ANNOTATION } from "../gitops/dashboard/lift.js";
 import type { MetadataKey } from "../gitops/metadata.js";
 import { annotateOutcome, requestReconcile } from "../kube/outcomes.js";
 import type { PolicyStore } from "../kube/policy-store.js";
+import type { UsageSource } from "../metrics/types.js";
 import type { Store } from "../state/types.js";
 import { instrumentOctokit } from "../telemetry/github.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -39,6 +42,8 @@ export interface GitHubOptions {
   argoNamespaces?: string[];
   /** A push to a default branch or a new installation: look at every policy again (leader only). */
   reevaluateAll: () => void;
+  /** Usage for the costopt/cost check on pull requests costopt did not open; no check without it. */
+  usage?: UsageSource;
   /** Octokit class override (tests disable retries and throttling). */
   Octokit?: typeof ProbotOctokit;
   writeIntervalMs?: number;
@@ -109,6 +114,16 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
       else o.reevaluateAll();
     },
     autoApply: async (ref) => (await policyOf(ref))?.spec.autoApply === true,
+    onDashboardAction: async (request) => {
+      if (request.kind === "recheck-all") return o.reevaluateAll();
+      const policy = await policyOf(request.policy);
+      if (!policy) return;
+      if (request.kind === "again") await o.store.clearSuppressions(request.policy.key);
+      // Asks only; the leader's next pass decides which gate (if any) it may lift.
+      else await o.policies.annotate(policy, { [OPEN_NOW_ANNOTATION]: now().toISOString() });
+      await requestReconcile(o.policies, request.policy, now());
+    },
+    ...(o.usage ? { costCheck: { usage: o.usage } } : {}),
   });
   const webhooks = await webhookMiddleware(probot, app, { secret: o.webhookSecret });
 
@@ -153,12 +168,14 @@ export function repositoryInstallation(probot: Probot): InstallationLookup {
       });
       const permissions = (data.permissions ?? {}) as Record<string, string>;
       const lacking = ["contents", "pull_requests"].filter((p) => permissions[p] !== "write");
+      // The dashboard (issues) and the cost check (checks) are extras: proposals work without them.
+      const warning = missingExtras(permissions, repo.owner);
       if (lacking.length > 0)
         return {
           ok: false,
           reason: `the costopt GitHub App installation on ${repo.owner} (id ${data.id}) can read ${repo.fullName} but lacks ${lacking.join(" and ")} write permission: accept the app's requested permissions`,
         };
-      return { ok: true, installationId: data.id };
+      return { ok: true, installationId: data.id, ...(warning ? { warning } : {}) };
     } catch (err) {
       if ((err as { status?: number }).status !== 404) throw err;
       return {

@@ -183,8 +183,28 @@ describe("repositoryInstallation", () => {
   });
 
   it("finds the installation that may write contents and pull requests", async () => {
-    installation().reply(200, answer(42, { contents: "write", pull_requests: "write", metadata: "read" }));
+    const all = {
+      contents: "write",
+      pull_requests: "write",
+      metadata: "read",
+      issues: "write",
+      checks: "write",
+    };
+    installation().reply(200, answer(42, all));
     expect(await lookup(repo)).toEqual({ ok: true, installationId: 42 });
+  });
+
+  it("still proposes without the dashboard's and the cost check's permissions, and says they are missing", async () => {
+    installation().reply(
+      200,
+      answer(42, { contents: "write", pull_requests: "write", metadata: "read", issues: "read" }),
+    );
+    expect(await lookup(repo)).toEqual({
+      ok: true,
+      installationId: 42,
+      warning:
+        "the costopt GitHub App installation on acme lacks issues: write (the cost dashboard), checks: write (the costopt/cost check): accept the app's requested permissions",
+    });
   });
 
   it("says which permission an installation lacks", async () => {
