@@ -9,7 +9,7 @@ import { costoptApp, githubForge, type PolicyRef, webhookMiddleware } from "../a
 import { type ClusterReader, createSourceDiscovery, type InstallationLookup } from "../discovery/index.js";
 import { missingExtras } from "../discovery/installations.js";
 import type { Forge } from "../forge/types.js";
-import { OPEN_NOW_ANNOTATION } from "../gitops/dashboard/lift.js";
+import { OPEN_NOW_ANNOTATION, PROPOSE_AGAIN_ANNOTATION } from "../gitops/dashboard/lift.js";
 import type { MetadataKey } from "../gitops/metadata.js";
 import { annotateOutcome, requestReconcile } from "../kube/outcomes.js";
 import type { PolicyStore } from "../kube/policy-store.js";
@@ -119,8 +119,9 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
       const policy = await policyOf(request.policy);
       if (!policy) return;
       if (request.kind === "again") await o.store.clearSuppressions(request.policy.key);
-      // Asks only; the leader's next pass decides which gate (if any) it may lift.
-      else await o.policies.annotate(policy, { [OPEN_NOW_ANNOTATION]: now().toISOString() });
+      // Asks only; the leader's next pass decides what it may do (which gate, if any, to lift).
+      const annotation = request.kind === "again" ? PROPOSE_AGAIN_ANNOTATION : OPEN_NOW_ANNOTATION;
+      await o.policies.annotate(policy, { [annotation]: now().toISOString() });
       await requestReconcile(o.policies, request.policy, now());
     },
     ...(o.usage ? { costCheck: { usage: o.usage } } : {}),

@@ -4,7 +4,12 @@
 
 import type { CostOptimization, CostOptimizationStatus } from "../api/types.js";
 import type { ValidationOptions } from "../api/validation.js";
-import { liftGate, liftRequested } from "../gitops/dashboard/lift.js";
+import {
+  liftGate,
+  liftRequested,
+  PROPOSE_AGAIN_ANNOTATION,
+  requestedSinceAnalysis,
+} from "../gitops/dashboard/lift.js";
 import { dashboardRow, liftableGate } from "../gitops/dashboard/rows.js";
 import type { MetadataKey } from "../gitops/metadata.js";
 import type { EventSpec } from "../kube/events.js";
@@ -68,6 +73,7 @@ export class GitOpsReconciler implements PolicyReconciler {
       metadataKey: this.o.metadataKey,
       clusterName: this.o.clusterName,
       now: this.now,
+      ...(requestedSinceAnalysis(policy, PROPOSE_AGAIN_ANNOTATION) ? { proposeAgain: true } : {}),
     };
     let result = await reconcile(policy, deps);
     // A dashboard tick asked to open it now: lift the one gate that held this pass back, if liftable.

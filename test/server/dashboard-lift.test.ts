@@ -100,13 +100,13 @@ describe("open this pull request now", () => {
     // Without the tick the same pass holds it back.
     gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []);
     const before: string[] = [];
-    await reconciler(forge(), before).reconcile(policy({}), "webhook");
+    await reconciler(forge(), before).reconcile(policy({}));
     expect(before).toEqual(["none"]);
 
     gh.snapshot({ "k8s/web.yaml": WEB }).head().pulls(BRANCH, []);
     gh.commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1);
     const seen: string[] = [];
-    const r = await reconciler(forge(), seen).reconcile(policy({}, "2026-11-26T05:59:00Z"), "webhook");
+    const r = await reconciler(forge(), seen).reconcile(policy({}, "2026-11-26T05:59:00Z"));
     expect(seen).toEqual(["created"]);
     expect(r.status.pullRequest).toMatchObject({ number: 1, state: "open" });
   });
@@ -115,7 +115,7 @@ describe("open this pull request now", () => {
     gh.snapshot({ "k8s/web.yaml": WEB }).head().pulls(BRANCH, []);
     const seen: string[] = [];
     // minConfidence held it back and is lifted; dryRun, the policy's other gate, still applies.
-    await reconciler(forge(), seen).reconcile(policy({ dryRun: true }, "2026-11-26T05:59:00Z"), "webhook");
+    await reconciler(forge(), seen).reconcile(policy({ dryRun: true }, "2026-11-26T05:59:00Z"));
     expect(seen).toEqual(["dry-run"]);
     expect(gh.bodies("createPull")).toEqual([]);
   });
@@ -136,6 +136,31 @@ describe("open this pull request now", () => {
       liftRequested(policy({}, at, { ...open, pullRequest: { ...open.pullRequest, state: "merged" } })),
     ).toBe(false);
     expect(liftRequested(policy({}))).toBe(false);
+  });
+});
+
+describe("propose again", () => {
+  it("opens a proposal a person declined before, once, when ticked", async () => {
+    // The proposal as costopt opened it, then closed by a person.
+    const first = new FakeGitHub();
+    first.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
+    first.openPull(1, BRANCH).issueUpdate(1);
+    const seen: string[] = [];
+    await reconciler(forge(), seen).reconcile(policy({ minConfidence: 0.5 }));
+    const body = first.bodies("createPull")[0]?.body as string;
+    first.scope.done();
+
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [{ number: 1, branch: BRANCH, body, state: "closed" }]);
+    await reconciler(forge(), seen).reconcile(policy({ minConfidence: 0.5 }));
+    gh.snapshot({ "k8s/web.yaml": WEB })
+      .commit("d".repeat(40))
+      .createRef()
+      .openPull(2, BRANCH)
+      .issueUpdate(2);
+    const again = policy({ minConfidence: 0.5 });
+    again.metadata.annotations = { "costopt.dev/propose-again": "2026-11-26T05:59:00Z" };
+    await reconciler(forge(), seen).reconcile(again);
+    expect(seen).toEqual(["created", "suppressed", "created"]);
   });
 });
 

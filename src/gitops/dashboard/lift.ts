@@ -8,15 +8,21 @@ import type { CostOptimization } from "../../api/types.js";
 import type { LiftableGate } from "./rows.js";
 
 export const OPEN_NOW_ANNOTATION = "costopt.dev/open-now";
+/** "Propose again": the next pass may open a proposal a person declined before. */
+export const PROPOSE_AGAIN_ANNOTATION = "costopt.dev/propose-again";
+
+/** Whether `annotation` was set after the policy's last analysis (a request no pass has served yet). */
+export function requestedSinceAnalysis(policy: CostOptimization, annotation: string): boolean {
+  const at = Date.parse(policy.metadata.annotations?.[annotation] ?? "");
+  if (Number.isNaN(at)) return false;
+  const last = Date.parse(policy.status?.lastAnalysis ?? "");
+  return Number.isNaN(last) || last < at;
+}
 
 /** Whether a tick asks this policy's next pass to lift its one liftable gate. */
 export function liftRequested(policy: CostOptimization): boolean {
-  const at = Date.parse(policy.metadata.annotations?.[OPEN_NOW_ANNOTATION] ?? "");
-  if (Number.isNaN(at)) return false;
-  const status = policy.status;
-  const last = Date.parse(status?.lastAnalysis ?? "");
-  if (Number.isNaN(last) || last < at) return true;
-  return status?.pullRequest?.state === "open";
+  if (!policy.metadata.annotations?.[OPEN_NOW_ANNOTATION]) return false;
+  return requestedSinceAnalysis(policy, OPEN_NOW_ANNOTATION) || policy.status?.pullRequest?.state === "open";
 }
 
 /** The policy with one gate lifted; every other gate stays as the policy says. */
