@@ -150,7 +150,9 @@ describe("propose again", () => {
     const body = first.bodies("createPull")[0]?.body as string;
     first.scope.done();
 
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [{ number: 1, branch: BRANCH, body, state: "closed" }]);
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
+      { number: 1, branch: BRANCH, body, state: "closed" },
+    ]);
     await reconciler(forge(), seen).reconcile(policy({ minConfidence: 0.5 }));
     gh.snapshot({ "k8s/web.yaml": WEB })
       .commit("d".repeat(40))

@@ -136,7 +136,9 @@ export function costVerdict(
     "",
     ...sections,
     `Usage: ${o.usageSource}. Prices: USD per month at ${o.pricing.hoursPerMonth} h.`,
-  ].join("\n");
+  ]
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n");
   return {
     conclusion: fails ? "failure" : "neutral",
     title,

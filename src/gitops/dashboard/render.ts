@@ -109,7 +109,7 @@ export function renderDashboard(rows: readonly DashboardRow[], totals: Dashboard
         return [
           box(
             { kind: "open", policy: r.policy },
-            `open this pull request now: ${code(r.policy)} (lifts ${gate} once)`,
+            `open this pull request now: ${code(r.policy)} (lifts ${gate} for this pull request)`,
           ),
         ];
       if (r.state.kind === "suppressed")
