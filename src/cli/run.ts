@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import { checkPolicies, validPolicies } from "../api/load.js";
 import { LocalForge } from "../forge/local/index.js";
-import type { Forge } from "../forge/types.js";
+import { type Forge, RateLimitError } from "../forge/types.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
 import { updateDashboard } from "../gitops/dashboard/index.js";
@@ -135,8 +135,15 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
       results.push(result);
       if (result.rateLimited) return { results, problems, warnings, stoppedEarly: true };
     }
-    // Once, at the end of the pass: the dashboard sees every policy's result together.
-    const dashboard = await updateDashboard(forge, results, { store, now, config: loaded.config });
+    // Once, at the end of the pass: the dashboard sees every policy's result together. A rate
+    // limit here loses nothing: the next pass writes it.
+    const dashboard = await updateDashboard(forge, results, { store, now, config: loaded.config }).catch(
+      (err: unknown) => {
+        if (!(err instanceof RateLimitError)) throw err;
+        warnings.push(`the cost dashboard was not updated: ${err.message}`);
+        return "rate-limited";
+      },
+    );
     return { results, problems, warnings, stoppedEarly: false, dashboard };
   } finally {
     await store.close();

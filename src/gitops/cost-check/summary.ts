@@ -7,8 +7,8 @@ import type { CheckConclusion } from "../../forge/github/checks.js";
 import type { ContainerUsage, WorkloadUsage } from "../../metrics/types.js";
 import { monthlyCost, type ResolvedPricing, roundUsd } from "../../recommend/cost.js";
 import {
-  cell,
   code,
+  plain,
   quantity,
   RESOURCE_FIELDS,
   RESOURCE_LABEL,
@@ -112,7 +112,7 @@ export function costVerdict(
         : [];
     const rows = requestRows(c, u);
     sections.push(
-      `### ${cell(name)}`,
+      `### ${plain(name)}`,
       "",
       ...replicas,
       ...(rows.length > 0
