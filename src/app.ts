@@ -19,7 +19,7 @@ import { answerComment } from "./gitops/command-runner.js";
 import { mentionsCostopt } from "./gitops/commands.js";
 import { type LoadedRepoConfig, repoConfigFromContext } from "./gitops/config.js";
 import { runCostCheck } from "./gitops/cost-check/run.js";
-import { DASHBOARD_MARKER, DASHBOARD_TITLE } from "./gitops/dashboard/render.js";
+import { dashboardMarker, dashboardTitle } from "./gitops/dashboard/render.js";
 import { tickedActions, untick } from "./gitops/dashboard/ticks.js";
 import { type MetadataKey, parseMetadata } from "./gitops/metadata.js";
 import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
@@ -348,10 +348,12 @@ export function costoptApp(options: AppOptions) {
     >,
   ) => {
     const { issue, sender } = context.payload;
-    if (issue.pull_request || issue.title !== DASHBOARD_TITLE || issue.user?.type !== "Bot") return;
+    const cluster = options.clusterName;
+    if (issue.pull_request || issue.title !== dashboardTitle(cluster) || issue.user?.type !== "Bot") return;
     const body = issue.body ?? "";
     const ticked = tickedActions(body);
-    if (!body.startsWith(DASHBOARD_MARKER) || ticked.length === 0 || sender.type === "Bot") return;
+    if (body.split("\n")[0] !== dashboardMarker(cluster) || ticked.length === 0 || sender.type === "Bot")
+      return;
     const forge = forgeFor(context);
     const permission = await forge.permission(sender.login);
     if (permission !== "write" && permission !== "admin") {

@@ -137,13 +137,16 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
     }
     // Once, at the end of the pass: the dashboard sees every policy's result together. A rate
     // limit here loses nothing: the next pass writes it.
-    const dashboard = await updateDashboard(forge, results, { store, now, config: loaded.config }).catch(
-      (err: unknown) => {
-        if (!(err instanceof RateLimitError)) throw err;
-        warnings.push(`the cost dashboard was not updated: ${err.message}`);
-        return "rate-limited";
-      },
-    );
+    const dashboard = await updateDashboard(forge, results, {
+      store,
+      now,
+      config: loaded.config,
+      ...(options.cluster ? { cluster: options.cluster } : {}),
+    }).catch((err: unknown) => {
+      if (!(err instanceof RateLimitError)) throw err;
+      warnings.push(`the cost dashboard was not updated: ${err.message}`);
+      return "rate-limited";
+    });
     return { results, problems, warnings, stoppedEarly: false, dashboard };
   } finally {
     await store.close();

@@ -154,6 +154,7 @@ export async function assemble(
     store,
     now: options.now ?? (() => new Date()),
     quietMs: DASHBOARD_QUIET_MS,
+    ...(config.clusterName ? { cluster: config.clusterName } : {}),
     onError: (repository, err) =>
       log.warn("could not update the cost dashboard", { repository, err: String(err) }),
   });

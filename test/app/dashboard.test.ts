@@ -259,6 +259,15 @@ describe("the dashboard at the end of a pass", () => {
     expect(gh.all).toEqual([]);
   });
 
+  it("keeps one dashboard per cluster when clusters share the repository", async () => {
+    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body: OLD }]).createIssue(13);
+    const deps = { store: new MemoryStore(), now: () => NOW, config, cluster: "prod" };
+    expect(await updateDashboard(forge(), pass(), deps)).toBe("created");
+    const [sent] = gh.bodies("createIssue");
+    expect(sent?.title).toBe("costopt: cost dashboard (prod)");
+    expect(String(sent?.body).split("\n")[0]).toBe("<!-- costopt:dashboard cluster=prod -->");
+  });
+
   it("ignores a person's issue of the same title: a new dashboard is created", async () => {
     gh.scope.get("/repos/Codertocat/Hello-World/issues").query(true).reply(200, []);
     gh.createIssue(13);

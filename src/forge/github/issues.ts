@@ -2,7 +2,6 @@
 // costopt's marker and a bot author, so a person's issue of the same title is never taken for it.
 // One request to find it, one to create or edit it.
 
-import { DASHBOARD_MARKER } from "../../gitops/dashboard/render.js";
 import type { DashboardIssue, DashboardIssues } from "../../gitops/dashboard/sync.js";
 import { asRateLimit, type OctokitLike } from "./octokit.js";
 
@@ -21,7 +20,7 @@ export class GitHubDashboardIssues implements DashboardIssues {
     private readonly o: { octokit: OctokitLike; owner: string; repo: string; now?: () => number },
   ) {}
 
-  async find(): Promise<DashboardIssue | undefined> {
+  async find(marker: string): Promise<DashboardIssue | undefined> {
     const data = (await this.call("GET /repos/{owner}/{repo}/issues", {
       labels: DASHBOARD_LABEL,
       state: "all",
@@ -30,7 +29,7 @@ export class GitHubDashboardIssues implements DashboardIssues {
       per_page: 100,
     })) as RestIssue[];
     const ours = data.find(
-      (i) => !i.pull_request && i.user?.type === "Bot" && (i.body ?? "").startsWith(DASHBOARD_MARKER),
+      (i) => !i.pull_request && i.user?.type === "Bot" && (i.body ?? "").split("\n")[0] === marker,
     );
     return ours ? toIssue(ours) : undefined;
   }

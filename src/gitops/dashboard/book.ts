@@ -14,6 +14,8 @@ export interface DashboardBookOptions {
   now: () => Date;
   /** How long a repository's results must stop arriving before its dashboard is synced. */
   quietMs: number;
+  /** CLUSTER_NAME: this cluster's own dashboard in a shared repository. */
+  cluster?: string;
   /** Runs fn after ms, replacing what was scheduled under the same key (tests run it by hand). */
   schedule?: (key: string, fn: () => void, ms: number) => void;
   onError?: (repository: string, err: unknown) => void;
@@ -54,7 +56,12 @@ export class DashboardBook {
     // The snapshot is the one the passes just read (the forge caches it while the head stays).
     const snapshot = await forge.snapshot();
     const config = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content).config;
-    return updateDashboard(forge, results, { store: this.o.store, now: this.o.now, config });
+    return updateDashboard(forge, results, {
+      store: this.o.store,
+      now: this.o.now,
+      config,
+      ...(this.o.cluster ? { cluster: this.o.cluster } : {}),
+    });
   }
 
   /** Forgets a deleted policy's row. */

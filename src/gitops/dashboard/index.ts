@@ -7,11 +7,11 @@ import { roundUsd } from "../../recommend/cost.js";
 import type { ReconcileResult } from "../../reconcile.js";
 import type { Store } from "../../state/types.js";
 import type { RepoConfig } from "../config.js";
-import { DASHBOARD_TITLE, renderDashboard } from "./render.js";
+import { dashboardTitle, renderDashboard } from "./render.js";
 import { dashboardRow } from "./rows.js";
 import { type DashboardAction, syncDashboard } from "./sync.js";
 
-export { DASHBOARD_TITLE, renderDashboard } from "./render.js";
+export { DASHBOARD_TITLE, dashboardTitle, renderDashboard } from "./render.js";
 export { dashboardRow } from "./rows.js";
 
 const sameMonth = (a: Date, b: Date) =>
@@ -22,6 +22,7 @@ export async function dashboardBody(
   results: readonly ReconcileResult[],
   store: Pick<Store, "applied">,
   now: Date,
+  cluster?: string,
 ): Promise<string> {
   let merged = 0;
   const rows = [];
@@ -31,7 +32,7 @@ export async function dashboardBody(
       if (sameMonth(new Date(e.mergedAt), now)) merged = roundUsd(merged + (e.monthlySavings ?? 0));
     rows.push(dashboardRow(r, ledger));
   }
-  return renderDashboard(rows, { mergedThisMonth: merged });
+  return renderDashboard(rows, { mergedThisMonth: merged, ...(cluster ? { cluster } : {}) });
 }
 
 export async function updateDashboard(
@@ -41,11 +42,13 @@ export async function updateDashboard(
     store: Pick<Store, "applied">;
     now: () => Date;
     config: Pick<RepoConfig, "dashboard" | "dashboardReopen">;
+    cluster?: string;
   },
 ): Promise<DashboardAction | "off"> {
   const issues = forge.dashboard?.();
   // A pass stopped by a rate limit or a busy lock knows too little to rewrite the dashboard.
   if (!issues || !deps.config.dashboard || results.some((r) => r.rateLimited || r.busy)) return "off";
-  const body = await dashboardBody(results, deps.store, deps.now());
-  return (await syncDashboard(issues, DASHBOARD_TITLE, body, { reopen: deps.config.dashboardReopen })).action;
+  const body = await dashboardBody(results, deps.store, deps.now(), deps.cluster);
+  const title = dashboardTitle(deps.cluster);
+  return (await syncDashboard(issues, title, body, { reopen: deps.config.dashboardReopen })).action;
 }

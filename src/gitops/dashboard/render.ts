@@ -9,9 +9,22 @@ export const DASHBOARD_TITLE = "costopt: cost dashboard";
 /** Marks costopt's own dashboard (a person's issue of the same title is not it). */
 export const DASHBOARD_MARKER = "<!-- costopt:dashboard -->";
 
+// Clusters sharing a repository (CLUSTER_NAME) each keep their own dashboard, or they would
+// rewrite one issue in turn.
+export function dashboardTitle(cluster?: string): string {
+  return cluster ? `${DASHBOARD_TITLE} (${cluster})` : DASHBOARD_TITLE;
+}
+
+/** The first line of the dashboard's body, which names its cluster. */
+export function dashboardMarker(cluster?: string): string {
+  return cluster ? `<!-- costopt:dashboard cluster=${cluster} -->` : DASHBOARD_MARKER;
+}
+
 export interface DashboardTotals {
   /** USD per month costopt's pull requests merged this calendar month (UTC) are saving. */
   mergedThisMonth: number;
+  /** CLUSTER_NAME, when several clusters share the repository. */
+  cluster?: string;
 }
 
 /** The action a box asks for, and the hidden marker that names it in the body. */
@@ -69,7 +82,7 @@ export function renderDashboard(rows: readonly DashboardRow[], totals: Dashboard
   const savings = workloads.reduce((s, r) => s + available(r), 0);
   const namespaces = [...new Set(rows.map((r) => r.namespace))].sort();
   const out = [
-    DASHBOARD_MARKER,
+    dashboardMarker(totals.cluster),
     "costopt keeps this issue up to date with every policy of this repository. Tick a box to act on it; only people with write access to the repository can, and the policy's other gates still apply.",
     "",
     `**Monthly cost:** ${usd(monthly)} · **Savings available:** ${usd(savings)}/mo · **Savings merged this month:** ${usd(totals.mergedThisMonth)}/mo`,

@@ -10,8 +10,8 @@ export interface DashboardIssue {
 
 /** The forge side of the dashboard (src/forge/github/issues.ts on GitHub). */
 export interface DashboardIssues {
-  /** costopt's dashboard issue of this repository, open or closed; undefined when there is none. */
-  find(): Promise<DashboardIssue | undefined>;
+  /** costopt's dashboard issue whose body starts with `marker`, open or closed; undefined when none. */
+  find(marker: string): Promise<DashboardIssue | undefined>;
   create(title: string, body: string): Promise<DashboardIssue>;
   update(number: number, change: { body?: string; state?: "open" }): Promise<void>;
 }
@@ -24,7 +24,7 @@ export async function syncDashboard(
   body: string,
   options: { reopen: boolean },
 ): Promise<{ action: DashboardAction; number: number }> {
-  const found = await issues.find();
+  const found = await issues.find(body.split("\n")[0] ?? "");
   if (!found) return { action: "created", number: (await issues.create(title, body)).number };
   if (found.state === "closed") {
     if (!options.reopen) return { action: "left-closed", number: found.number };
