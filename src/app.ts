@@ -3,6 +3,8 @@
 //   issue_comment        `/costopt rollback|recheck|ignore` from people with write access
 //   push                 to the default branch -> re-evaluate the policies whose files changed
 //   installation         a new installation -> evaluate its repositories
+//   pull_request.opened|synchronize  a pull request costopt did not open -> the costopt/cost check
+//   issues.edited        a box ticked on the cost dashboard by someone with write access -> act, untick
 // Every delivery is handled once (the store remembers delivery ids for 24 h), and every write
 // goes through the Forge, which never touches the default branch.
 
@@ -16,8 +18,14 @@ import { BRANCH_PREFIX, fromBaseRepository, isManifestCandidate } from "./forge/
 import { answerComment } from "./gitops/command-runner.js";
 import { mentionsCostopt } from "./gitops/commands.js";
 import { type LoadedRepoConfig, repoConfigFromContext } from "./gitops/config.js";
+import { runCostCheck } from "./gitops/cost-check/run.js";
+import { dashboardMarker, dashboardTitle } from "./gitops/dashboard/render.js";
+import { tickedActions, untick } from "./gitops/dashboard/ticks.js";
 import { type MetadataKey, parseMetadata } from "./gitops/metadata.js";
 import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
+import type { UsageSource } from "./metrics/types.js";
+import { resolvePricing } from "./recommend/cost.js";
+import type { PricingConfig } from "./recommend/types.js";
 import { type SignedBodyLimits, SignedBodyReader } from "./server/signed-body.js";
 import { payloadProblem } from "./server/webhook-payload.js";
 import type { Store } from "./state/types.js";
@@ -47,6 +55,12 @@ export interface ResolvedPolicy {
   workload: { target: TargetRef; source?: PolicySource };
 }
 
+/** A box a person with write access ticked on the cost dashboard. */
+export type DashboardRequest = { repository: string } & (
+  | { kind: "open" | "again"; policy: PolicyRef }
+  | { kind: "recheck-all" }
+);
+
 /** Why a pull request event was not acted on although it looked like costopt's. */
 export type UntrustedReason = "fork" | "unsigned-metadata" | "unknown-policy" | "other-repository";
 
@@ -69,6 +83,13 @@ export interface AppOptions {
   onReevaluate?: (request: ReevaluateRequest) => void | Promise<void>;
   /** Whether the policy has autoApply (a command-triggered revert then gets auto-merge too). */
   autoApply?: (policy: PolicyRef) => boolean | Promise<boolean>;
+  /**
+   * A dashboard box ticked by someone with write access: "open this pull request now" (the
+   * receiver lifts only the gate that held the row back), "propose again", "recheck everything".
+   */
+  onDashboardAction?: (request: DashboardRequest) => void | Promise<void>;
+  /** The costopt/cost check on pull requests costopt did not open; off when absent. */
+  costCheck?: { usage: UsageSource; pricing?: PricingConfig; windowSeconds?: number };
 }
 
 /** The policy a key names, if it belongs to this cluster. */
@@ -260,6 +281,100 @@ export function costoptApp(options: AppOptions) {
     for (const r of repos) await options.onReevaluate?.({ repository: r.full_name, reason: "installation" });
   };
 
+  const onPullRequestChanged = async (
+    context: HandlerContext<
+      RepoPayload & {
+        pull_request: {
+          number: number;
+          head: { ref: string; sha: string; repo: { full_name: string } | null };
+          base: { ref: string };
+        };
+      }
+    >,
+  ) => {
+    const check = options.costCheck;
+    if (!check) return;
+    const pr = context.payload.pull_request;
+    const repository = context.payload.repository.full_name;
+    // costopt's own proposals carry their cost in the body already.
+    const fromHere = pr.head.repo?.full_name.toLowerCase() === repository.toLowerCase();
+    if (fromHere && pr.head.ref.startsWith(BRANCH_PREFIX)) return;
+    const forge = new GitHubForge({
+      octokit: context.octokit as OctokitLike,
+      owner: context.payload.repository.owner.login,
+      repo: context.payload.repository.name,
+      defaultBranch: context.payload.repository.default_branch,
+      ...(pr.base.ref !== context.payload.repository.default_branch ? { branch: pr.base.ref } : {}),
+      writeIntervalMs: options.writeIntervalMs,
+      now: () => now().getTime(),
+    });
+    // The settings are read only once the pull request turns out to touch YAML: a pull request
+    // that changes none costs its file list and the check, nothing more.
+    let failAbove: number | undefined;
+    const verdict = await runCostCheck(
+      { number: pr.number, headSha: pr.head.sha },
+      {
+        checks: forge.checks(),
+        forge: {
+          remote: forge.remote,
+          filesAt: (sha, paths) => forge.filesAt(sha, paths),
+          snapshot: async () => {
+            failAbove = (await repoConfigFromContext(context)).config.costCheck.failAbove;
+            return forge.snapshot();
+          },
+        },
+        usage: check.usage,
+        pricing: resolvePricing(check.pricing),
+        failAbove: () => failAbove,
+        now,
+        ...(check.windowSeconds !== undefined ? { windowSeconds: check.windowSeconds } : {}),
+      },
+    );
+    context.log.info({ pr: pr.number, conclusion: verdict.conclusion, title: verdict.title }, "cost check");
+  };
+
+  const onIssueEdited = async (
+    context: HandlerContext<
+      RepoPayload & {
+        issue: {
+          number: number;
+          title: string;
+          body: string | null;
+          user: { type: string } | null;
+          pull_request?: unknown;
+        };
+        sender: { login: string; type: string };
+      }
+    >,
+  ) => {
+    const { issue, sender } = context.payload;
+    const cluster = options.clusterName;
+    if (issue.pull_request || issue.title !== dashboardTitle(cluster) || issue.user?.type !== "Bot") return;
+    const body = issue.body ?? "";
+    const ticked = tickedActions(body);
+    if (body.split("\n")[0] !== dashboardMarker(cluster) || ticked.length === 0 || sender.type === "Bot")
+      return;
+    const forge = forgeFor(context);
+    const permission = await forge.permission(sender.login);
+    if (permission !== "write" && permission !== "admin") {
+      context.log.info({ user: sender.login, permission }, "dashboard tick without write access ignored");
+      return;
+    }
+    const repository = context.payload.repository.full_name;
+    for (const action of ticked) {
+      if (action.kind === "recheck-all") {
+        await options.onDashboardAction?.({ repository, kind: "recheck-all" });
+        continue;
+      }
+      // The box names a policy; only one of this cluster whose proposals live here counts.
+      const ref = policyRef(action.policy, options.clusterName);
+      const resolved = ref && (await options.resolvePolicy(ref));
+      if (!ref || resolved?.repository?.toLowerCase() !== repository.toLowerCase()) continue;
+      await options.onDashboardAction?.({ repository, kind: action.kind, policy: ref });
+    }
+    await forge.dashboard().update(issue.number, { body: untick(body) });
+  };
+
   return (app: Probot) => {
     // Probot's generic context types are huge; each handler states the payload fields it reads.
     const on = (events: string | string[], handler: (context: HandlerContext<never>) => Promise<void>) =>
@@ -268,6 +383,11 @@ export function costoptApp(options: AppOptions) {
     on("issue_comment.created", onComment as never);
     on("push", onPush as never);
     on(["installation.created", "installation_repositories.added"], onInstalled as never);
+    on(
+      ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"],
+      onPullRequestChanged as never,
+    );
+    on("issues.edited", onIssueEdited as never);
     app.on("installation.deleted", async (context) => {
       context.log.info({ installation: context.payload.installation.id }, "costopt uninstalled");
     });

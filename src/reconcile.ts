@@ -64,6 +64,8 @@ export interface ReconcileDeps {
    * whose chart is not in the repository; without it only the repository and conventions count.
    */
   charts?: (needs: ChartNeed[]) => Promise<ReadonlyMap<string, FetchedChart>>;
+  /** "Propose again" ticked on the dashboard: a declined proposal may open once more. */
+  proposeAgain?: boolean;
 }
 
 /** A discovered Git source: what the locator takes, and why it was chosen (status, PR body). */
@@ -269,7 +271,14 @@ async function pass(
         landingOf(located, desired),
       ),
     },
-    { forge: deps.forge, store: deps.store, now, config, metadataKey: deps.metadataKey },
+    {
+      forge: deps.forge,
+      store: deps.store,
+      now,
+      config,
+      metadataKey: deps.metadataKey,
+      ...(deps.proposeAgain ? { proposeAgain: true } : {}),
+    },
   );
   return done(proposal);
 }

@@ -8,9 +8,10 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { loadProposingPolicies } from "../api/load.js";
 import { LocalForge } from "../forge/local/index.js";
-import type { Forge } from "../forge/types.js";
+import { type Forge, RateLimitError } from "../forge/types.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
+import { updateDashboard } from "../gitops/dashboard/index.js";
 import { proposalBranch } from "../gitops/identity.js";
 import { MetadataKey } from "../gitops/metadata.js";
 import { openUsageSource } from "../metrics/open.js";
@@ -47,6 +48,8 @@ export interface RunReport {
   /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
   policyWarnings?: string[];
   stoppedEarly: boolean;
+  /** What the pass did to the repository's cost dashboard issue ("off" without one). */
+  dashboard?: string;
 }
 
 export interface RunDeps {
@@ -176,18 +179,34 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
       results.push(result);
       if (result.rateLimited) break;
     }
+    const stoppedEarly = results.some((r) => r.rateLimited);
     const hints = missingUsageHints(
       policies,
       results.map((r) => r.recommendation),
       at,
       range,
     );
+    // Once, at the end of a whole pass: the dashboard sees every policy's result together. A rate
+    // limit here loses nothing: the next pass writes it.
+    const dashboard = stoppedEarly
+      ? undefined
+      : await updateDashboard(forge, results, {
+          store,
+          now,
+          config: repoConfig.config,
+          ...(options.cluster ? { cluster: options.cluster } : {}),
+        }).catch((err: unknown) => {
+          if (!(err instanceof RateLimitError)) throw err;
+          warnings.push(`the cost dashboard was not updated: ${err.message}`);
+          return "rate-limited";
+        });
     return {
       results,
       problems,
       warnings,
       policyWarnings: [...policyWarnings, ...hints],
-      stoppedEarly: results.some((r) => r.rateLimited),
+      stoppedEarly,
+      ...(dashboard ? { dashboard } : {}),
     };
   } finally {
     await store.close();

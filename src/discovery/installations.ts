@@ -5,7 +5,9 @@
 
 import type { RepositoryRef } from "./repo-url.js";
 
-export type InstallationResult = { ok: true; installationId: number } | { ok: false; reason: string };
+export type InstallationResult =
+  /** warning: a permission beyond a proposal's is missing (the dashboard, the cost check). */
+  { ok: true; installationId: number; warning?: string } | { ok: false; reason: string };
 
 export type InstallationLookup = (repo: RepositoryRef) => Promise<InstallationResult>;
 
@@ -39,6 +41,26 @@ export function lackingReason(repo: RepositoryRef, installationId: number, lacki
   return `the costopt GitHub App installation on ${repo.owner} (id ${installationId}) can read ${repo.fullName} but lacks ${lacking.join(" and ")} permission: accept the app's requested permissions`;
 }
 
+/** Permissions beyond a proposal's, and what goes missing without them. */
+export const OPTIONAL_PERMISSIONS: Record<string, string> = {
+  issues: "the cost dashboard",
+  checks: "the costopt/cost check",
+};
+
+/** What an installation with these permissions cannot do, for a warning; undefined when nothing. */
+export function missingExtras(
+  permissions: Record<string, string> | undefined,
+  owner: string,
+): string | undefined {
+  if (!permissions) return undefined;
+  const extras = Object.entries(OPTIONAL_PERMISSIONS)
+    .filter(([p]) => permissions[p] !== "write")
+    .map(([p, what]) => `${p}: write (${what})`);
+  return extras.length > 0
+    ? `the costopt GitHub App installation on ${owner} lacks ${extras.join(", ")}: accept the app's requested permissions`
+    : undefined;
+}
+
 /** An InstallationLookup over a fixed list (refresh the list between passes, not within one). */
 export function installationsFromList(entries: InstallationEntry[]): InstallationLookup {
   return async (repo) => {
@@ -62,7 +84,8 @@ export function installationsFromList(entries: InstallationEntry[]): Installatio
       const e = covering[0] as InstallationEntry;
       return { ok: false, reason: lackingReason(repo, e.id, missingPermissions(e.permissions ?? {})) };
     }
-    return { ok: true, installationId: writable.id };
+    const warning = missingExtras(writable.permissions, repo.owner);
+    return { ok: true, installationId: writable.id, ...(warning ? { warning } : {}) };
   };
 }
 

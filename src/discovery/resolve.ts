@@ -93,6 +93,7 @@ export function createSourceDiscovery(opts: DiscoveryOptions): SourceDiscovery {
       }
       const inst = await installationOf(repo);
       if (!inst.ok) return `cannot write ${repo.fullName} (chosen by ${f.decidedBy}): ${inst.reason}`;
+      if (inst.warning && !f.warnings.includes(inst.warning)) f.warnings.push(inst.warning);
       out.push({ ...loc, repository: repo, installationId: inst.installationId });
     }
     return out;

@@ -1,6 +1,8 @@
 // A forge is where proposals live: a Git host with branches and pull requests. One folder per forge
 // (github/, local/) behind this interface, as Renovate does with its platforms.
 
+import type { DashboardIssues } from "../gitops/dashboard/sync.js";
+
 export interface RepoFile {
   path: string;
   content: string;
@@ -136,6 +138,8 @@ export interface Forge {
   enableAutoMerge(pr: PullRequest): Promise<void>;
   /** A user's permission on the repository, for /costopt commands. */
   permission(user: string): Promise<Permission>;
+  /** The repository's cost dashboard issue; absent where the forge has no issues (a local repository). */
+  dashboard?(): DashboardIssues;
 }
 
 export const BRANCH_PREFIX = "costopt/";

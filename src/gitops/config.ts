@@ -14,6 +14,12 @@ export interface RepoConfig {
   assignees: string[];
   /** Extra labels next to cost-optimization and risk:<level>. */
   labels: string[];
+  /** The cost dashboard issue (`dashboard: false` opts out). */
+  dashboard: boolean;
+  /** Reopen the dashboard issue when a person closed it (default: leave it closed). */
+  dashboardReopen: boolean;
+  /** The costopt/cost check on pull requests costopt did not open. */
+  costCheck: { failAbove?: number };
 }
 
 export const DEFAULT_REPO_CONFIG: RepoConfig = {
@@ -23,6 +29,9 @@ export const DEFAULT_REPO_CONFIG: RepoConfig = {
   teamReviewers: [],
   assignees: [],
   labels: [],
+  dashboard: true,
+  dashboardReopen: false,
+  costCheck: {},
 };
 
 export const REPO_CONFIG_PATH = ".github/costopt.yml";
@@ -50,6 +59,21 @@ export const REPO_CONFIG_SCHEMA = {
     teamReviewers: names("teams asked to review each pull request"),
     assignees: names("users each pull request is assigned to"),
     labels: names("labels added next to cost-optimization and risk:<level>"),
+    dashboard: { type: "boolean", description: "keep the cost dashboard issue (false: none)" },
+    dashboardReopen: { type: "boolean", description: "reopen the cost dashboard when a person closed it" },
+    costCheck: {
+      type: "object",
+      additionalProperties: false,
+      description: "the costopt/cost check on pull requests costopt did not open",
+      properties: {
+        failAbove: {
+          type: "number",
+          minimum: 0,
+          description:
+            "fail the check when a pull request raises the monthly cost by more than this many USD",
+        },
+      },
+    },
   } satisfies Record<keyof RepoConfig, object>,
 } as const;
 

@@ -23,6 +23,8 @@ export interface ProposalDeps {
   config: RepoConfig;
   /** Signs and checks the metadata blocks of costopt's pull requests. */
   metadataKey: MetadataKey;
+  /** A person ticked "propose again" on the dashboard: their earlier "no" does not hold this pass back. */
+  proposeAgain?: boolean;
 }
 
 export interface DesiredProposal {
@@ -184,7 +186,7 @@ export async function syncProposal(d: DesiredProposal, deps: ProposalDeps): Prom
 
   // Closed and merged ones matter only now: a "no" a person gave before.
   const pulls = await forge.pullRequests(d.branch);
-  const material = (await declined(deps.store, d.key, pulls, deps.metadataKey)).find(
+  const material = (deps.proposeAgain ? [] : await declined(deps.store, d.key, pulls, deps.metadataKey)).find(
     (s) => !isMaterialChange(s.proposed, built.metadata.proposed),
   );
   if (material)

@@ -8,6 +8,7 @@ import { loadProposingPolicies } from "../api/load.js";
 import { type Config, ConfigError, validationOptions } from "../config.js";
 import { fetchCharts } from "../discovery/chart-artifact.js";
 import { passReader } from "../discovery/reader.js";
+import { DashboardBook } from "../gitops/dashboard/book.js";
 import { MetadataKey } from "../gitops/metadata.js";
 import type { Cluster } from "../kube/client.js";
 import { KubePolicyStore, type PolicyStore } from "../kube/policy-store.js";
@@ -67,6 +68,9 @@ export function repositoryLoader(github: GitHubWiring, c: Config): PolicyLoader 
   };
 }
 
+/** How long a repository's reconciles must go quiet before its dashboard is synced (the end of a pass). */
+const DASHBOARD_QUIET_MS = 30_000;
+
 export async function assemble(
   config: Config,
   env: Record<string, string | undefined> = process.env,
@@ -118,6 +122,9 @@ export async function assemble(
       "the GitHub App is not configured (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET): costopt cannot open pull requests",
   });
   let github: GitHubWiring | undefined;
+  const usage = new PrometheusUsageSource(
+    prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl }),
+  );
   if (appConfigured) {
     github = await createGitHub({
       appId: config.appId as number,
@@ -133,6 +140,8 @@ export async function assemble(
       // Without a cluster (local mode) there is nothing to discover from.
       ...(kube ? { clusterReader: kube } : {}),
       reevaluateAll: () => service?.reevaluateAll(),
+      // The costopt/cost check on pull requests costopt did not open reads the same usage.
+      usage,
       // GitHub's secondary limits: keep writes serial and about a second apart.
       writeIntervalMs: 1000,
       ...clock,
@@ -141,15 +150,22 @@ export async function assemble(
   }
   if (local && github)
     localPolicies = new LocalPolicies(repositoryLoader(github, config), config.resyncSeconds * 1000, log);
+  // Each repository's cost dashboard, synced once its policies' results stop arriving.
+  const dashboards = new DashboardBook({
+    store,
+    now: options.now ?? (() => new Date()),
+    quietMs: DASHBOARD_QUIET_MS,
+    ...(config.clusterName ? { cluster: config.clusterName } : {}),
+    onError: (repository, err) =>
+      log.warn("could not update the cost dashboard", { repository, err: String(err) }),
+  });
   const reconciler = new GitOpsReconciler({
     forgeFor,
     store,
     metadataKey,
     // The service reconciles again and again: each pass reads only the samples since the last.
-    usage: new IncrementalUsageSource(
-      new PrometheusUsageSource(prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl })),
-      store,
-    ),
+    usage: new IncrementalUsageSource(usage, store),
+    onResult: (_policy, forge, result) => dashboards.record(forge, result),
     clusterName: config.clusterName,
     validation: validationOptions(config),
     ...clock,

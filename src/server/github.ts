@@ -7,11 +7,13 @@ import { Probot, ProbotOctokit } from "probot";
 import { policyTarget } from "../api/target.js";
 import { costoptApp, githubForge, type PolicyRef, webhookMiddleware } from "../app.js";
 import { type ClusterReader, createSourceDiscovery, type InstallationLookup } from "../discovery/index.js";
-import { lackingReason, missingPermissions } from "../discovery/installations.js";
+import { lackingReason, missingExtras, missingPermissions } from "../discovery/installations.js";
 import type { Forge } from "../forge/types.js";
+import { OPEN_NOW_ANNOTATION, PROPOSE_AGAIN_ANNOTATION } from "../gitops/dashboard/lift.js";
 import type { MetadataKey } from "../gitops/metadata.js";
 import { annotateOutcome, requestReconcile } from "../kube/outcomes.js";
 import type { PolicyStore } from "../kube/policy-store.js";
+import type { UsageSource } from "../metrics/types.js";
 import type { Store } from "../state/types.js";
 import { instrumentOctokit } from "../telemetry/github.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -40,6 +42,8 @@ export interface GitHubOptions {
   argoNamespaces?: string[];
   /** A push to a default branch or a new installation: look at every policy again (leader only). */
   reevaluateAll: () => void;
+  /** Usage for the costopt/cost check on pull requests costopt did not open; no check without it. */
+  usage?: UsageSource;
   /** Octokit class override (tests disable retries and throttling). */
   Octokit?: typeof ProbotOctokit;
   writeIntervalMs?: number;
@@ -110,6 +114,17 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
       else o.reevaluateAll();
     },
     autoApply: async (ref) => (await policyOf(ref))?.spec.autoApply === true,
+    onDashboardAction: async (request) => {
+      if (request.kind === "recheck-all") return o.reevaluateAll();
+      const policy = await policyOf(request.policy);
+      if (!policy) return;
+      if (request.kind === "again") await o.store.clearSuppressions(request.policy.key);
+      // Asks only; the leader's next pass decides what it may do (which gate, if any, to lift).
+      const annotation = request.kind === "again" ? PROPOSE_AGAIN_ANNOTATION : OPEN_NOW_ANNOTATION;
+      await o.policies.annotate(policy, { [annotation]: now().toISOString() });
+      await requestReconcile(o.policies, request.policy, now());
+    },
+    ...(o.usage ? { costCheck: { usage: o.usage } } : {}),
   });
   const webhooks = await webhookMiddleware(probot, app, { secret: o.webhookSecret });
 
@@ -152,9 +167,12 @@ export function repositoryInstallation(probot: Probot): InstallationLookup {
         owner: repo.owner,
         repo: repo.name,
       });
-      const lacking = missingPermissions((data.permissions ?? {}) as Record<string, string>);
+      const permissions = (data.permissions ?? {}) as Record<string, string>;
+      const lacking = missingPermissions(permissions);
       if (lacking.length > 0) return { ok: false, reason: lackingReason(repo, data.id, lacking) };
-      return { ok: true, installationId: data.id };
+      // The dashboard (issues: write) and the cost check (checks) are extras: proposals work without them.
+      const warning = missingExtras(permissions, repo.owner);
+      return { ok: true, installationId: data.id, ...(warning ? { warning } : {}) };
     } catch (err) {
       if ((err as { status?: number }).status !== 404) throw err;
       return {

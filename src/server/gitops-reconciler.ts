@@ -4,6 +4,13 @@
 
 import type { CostOptimization, CostOptimizationStatus } from "../api/types.js";
 import type { ValidationOptions } from "../api/validation.js";
+import {
+  liftGate,
+  liftRequested,
+  PROPOSE_AGAIN_ANNOTATION,
+  requestedSinceAnalysis,
+} from "../gitops/dashboard/lift.js";
+import { dashboardRow, liftableGate } from "../gitops/dashboard/rows.js";
 import type { MetadataKey } from "../gitops/metadata.js";
 import type { EventSpec } from "../kube/events.js";
 import { outcomePending, statusAfterOutcome } from "../kube/outcomes.js";
@@ -37,6 +44,8 @@ export interface GitOpsReconcilerOptions {
   validation?: ValidationOptions;
   /** How soon to look again when another reconcile holds the policy's lock. */
   busyRetryMs?: number;
+  /** Every pass's result, with the forge of the policy's repository (the cost dashboard). */
+  onResult?: (policy: CostOptimization, forge: ReconcileDeps["forge"], result: PassResult) => void;
 }
 
 export class GitOpsReconciler implements PolicyReconciler {
@@ -54,7 +63,7 @@ export class GitOpsReconciler implements PolicyReconciler {
     if (invalid) return this.toResult(policy, invalid);
     const target = await this.o.forgeFor(policy);
     if ("error" in target) return failed(policy, "NoGitSource", target.error);
-    const result = await reconcile(policy, {
+    const deps: ReconcileDeps = {
       ...this.o.extra,
       validation: this.o.validation,
       forge: target.forge,
@@ -64,7 +73,13 @@ export class GitOpsReconciler implements PolicyReconciler {
       metadataKey: this.o.metadataKey,
       clusterName: this.o.clusterName,
       now: this.now,
-    });
+      ...(requestedSinceAnalysis(policy, PROPOSE_AGAIN_ANNOTATION) ? { proposeAgain: true } : {}),
+    };
+    let result = await reconcile(policy, deps);
+    // A dashboard tick asked to open it now: lift the one gate that held this pass back, if liftable.
+    const gate = liftRequested(policy) ? liftableGate(dashboardRow(result)) : undefined;
+    if (gate) result = await reconcile(liftGate(policy, gate), deps);
+    this.o.onResult?.(policy, target.forge, result);
     return this.toResult(policy, result);
   }
 

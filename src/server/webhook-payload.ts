@@ -12,9 +12,15 @@ const REPOSITORY: Check[] = [
 ];
 
 const REQUIRED: Record<string, Check[]> = {
-  pull_request: [...REPOSITORY, ["pull_request.number", "number"], ["pull_request.head.ref", "string"]],
+  pull_request: [
+    ...REPOSITORY,
+    ["pull_request.number", "number"],
+    ["pull_request.head.ref", "string"],
+    ["pull_request.head.sha", "string"],
+  ],
   // comment.user may be null (a deleted account); such a comment is simply no command.
   issue_comment: [...REPOSITORY, ["issue.number", "number"], ["comment", "object"]],
+  issues: [...REPOSITORY, ["issue.number", "number"], ["issue.title", "string"], ["sender.login", "string"]],
   push: [...REPOSITORY, ["repository.default_branch", "string"], ["ref", "string"], ["commits", "array"]],
   installation: [["installation.id", "number"]],
   installation_repositories: [["installation.id", "number"]],

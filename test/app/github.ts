@@ -6,6 +6,8 @@ import nock from "nock";
 import { type PullOptions, REPOSITORY } from "../fixtures/webhooks/index.js";
 import { answerGraphql, blobSha, graphPage, graphTree } from "../support/github-graph.js";
 import {
+  botIssue,
+  checkRun,
   comparison,
   example,
   gitCommit,
@@ -16,6 +18,7 @@ import {
   issueComment,
   labels,
   permission,
+  pullFiles,
   pullListItem,
   pull as pullRequest,
   reviewRequested,
@@ -398,34 +401,11 @@ export class FakeGitHub {
     for (const [sha, side] of [
       [o.base, 0],
       [o.head, 1],
-    ] as const) {
-      // The reply sees no body here: the matcher keeps the expressions it was asked for.
-      let asked: Record<string, string> = {};
-      this.scope
-        .post("/graphql", (b) => {
-          const ok =
-            String(b.query).includes("object(expression:") && String(b.variables?.e0).startsWith(`${sha}:`);
-          if (ok) asked = b.variables;
-          return ok;
-        })
-        .reply(() => {
-          const repository = Object.fromEntries(
-            Object.entries(asked)
-              .filter(([k]) => /^e\d+$/.test(k))
-              .map(([k, expr]) => {
-                const text = o.files[expr.slice(sha.length + 1)]?.[side] ?? null;
-                const oid = createHash("sha1").update(`blob ${Buffer.byteLength(text ?? "")}\0${text}`);
-                return [
-                  `f${k.slice(1)}`,
-                  text === null
-                    ? null
-                    : { oid: oid.digest("hex"), text, isBinary: false, isTruncated: false },
-                ];
-              }),
-          );
-          return [200, { data: { repository } }];
-        });
-    }
+    ] as const)
+      this.filesAt(
+        sha,
+        Object.fromEntries(Object.entries(o.files).map(([path, both]) => [path, both[side]])),
+      );
     return this;
   }
 
@@ -461,6 +441,103 @@ export class FakeGitHub {
     const out = example("installation");
     out.id = id;
     this.scope.get(`${R}/installation`).reply(200, out);
+    return this;
+  }
+
+  /** GET issues?labels=costopt-dashboard: the dashboard issues GitHub holds (none, or costopt's). */
+  dashboardSearch(
+    issues: {
+      number: number;
+      title: string;
+      body: string;
+      state?: "open" | "closed";
+      author?: "Bot" | "User";
+    }[],
+  ): this {
+    this.scope
+      .get(`${R}/issues`)
+      .query({
+        labels: "costopt-dashboard",
+        state: "all",
+        sort: "created",
+        direction: "asc",
+        per_page: "100",
+      })
+      .reply(
+        200,
+        issues.map((i) => {
+          const out = botIssue(REPO, i.number, { ...i, labels: ["costopt-dashboard"] });
+          if (i.author === "User") out.user = { ...out.user, login: "octocat", type: "User" };
+          return out;
+        }),
+      );
+    return this;
+  }
+
+  createIssue(number: number): this {
+    this.scope
+      .post(`${R}/issues`, this.record("createIssue"))
+      .reply(201, () => botIssue(REPO, number, this.last("createIssue") as { title: string; body: string }));
+    return this;
+  }
+
+  /** PATCH issues/{n} on an issue (the dashboard): body and state as sent. */
+  editIssue(number: number, title = "costopt: cost dashboard"): this {
+    this.scope
+      .patch(`${R}/issues/${number}`, this.record("editIssue"))
+      .reply(200, () => botIssue(REPO, number, { title, body: "", ...this.last("editIssue") }));
+    return this;
+  }
+
+  /** GET pulls/{n}/files. */
+  pullRequestFiles(number: number, files: string[], head = "c".repeat(40)): this {
+    this.scope
+      .get(`${R}/pulls/${number}/files`)
+      .query({ per_page: "100", page: "1" })
+      .reply(
+        200,
+        pullFiles(
+          REPO,
+          head,
+          files.map((filename) => ({ filename })),
+        ),
+      );
+    return this;
+  }
+
+  /** POST check-runs. */
+  checkRun(): this {
+    this.scope
+      .post(`${R}/check-runs`, this.record("checkRun"))
+      .reply(201, () => checkRun(REPO, this.last("checkRun") as { name: string; head_sha: string }));
+    return this;
+  }
+
+  /** Contents at a commit as filesAt asks for them in one GraphQL query (null: absent there). */
+  filesAt(sha: string, files: Record<string, string | null>): this {
+    let asked: Record<string, string> = {};
+    this.scope
+      .post("/graphql", (b) => {
+        const ok =
+          String(b.query).includes("object(expression:") && String(b.variables?.e0).startsWith(`${sha}:`);
+        if (ok) asked = b.variables;
+        return ok;
+      })
+      .reply(() => {
+        const repository = Object.fromEntries(
+          Object.entries(asked)
+            .filter(([k]) => /^e\d+$/.test(k))
+            .map(([k, expr]) => {
+              const text = files[expr.slice(sha.length + 1)] ?? null;
+              const oid = createHash("sha1").update(`blob ${Buffer.byteLength(text ?? "")}\0${text}`);
+              return [
+                `f${k.slice(1)}`,
+                text === null ? null : { oid: oid.digest("hex"), text, isBinary: false, isTruncated: false },
+              ];
+            }),
+        );
+        return [200, { data: { repository } }];
+      });
     return this;
   }
 

@@ -90,7 +90,8 @@ describe("costopt run --github", () => {
     expect(proposed?.mode).toBe("100755");
     expect(proposed?.content).toMatch(/cpu: "\d+m" +# generous on purpose/);
     expect(github.file("main", "k8s/web.yaml")?.content).toBe(DEPLOYMENT);
-    // Reading (head with PRs and tree, then blobs), then six requests to open the PR.
+    // Reading (head with PRs and tree, then blobs), then six requests to open the PR; at the end of
+    // the pass the cost dashboard is looked for and, as there is none, created.
     console.info(`costopt run --github, cold pass opening a PR: ${github.requests.length} requests`);
     expect(github.requests).toEqual([
       "POST /graphql",
@@ -101,16 +102,26 @@ describe("costopt run --github", () => {
       "POST /repos/acme/deploy/pulls",
       "PATCH /repos/acme/deploy/issues/1",
       "POST /repos/acme/deploy/pulls/1/requested_reviewers",
+      "GET /repos/acme/deploy/issues",
+      "POST /repos/acme/deploy/issues",
     ]);
+    expect(github.issues).toEqual([
+      expect.objectContaining({ number: 2, title: "costopt: cost dashboard", state: "open" }),
+    ]);
+    const dashboard = github.issues[0]?.body;
+    expect(dashboard).toContain("| `shop/web-cost` | Deployment/web |");
+    expect(dashboard).toContain("PR #1 open");
 
     github.requests.length = 0;
     out.length = 0;
     expect(await run(), out.join("")).toBe(0);
     expect(out.join("")).toContain("0 opened, 0 updated, 1 unchanged");
     expect(github.pulls).toHaveLength(1);
-    // Nothing changed: the two reads of a fresh process (head with its tree, blobs), not one more.
+    // Nothing changed: the two reads of a fresh process (head with its tree, blobs) and the
+    // dashboard looked up, which holds the same text, so it is not edited.
     console.info(`costopt run --github, cold pass that changes nothing: ${github.requests.length} requests`);
-    expect(github.requests).toEqual(["POST /graphql", "POST /graphql"]);
+    expect(github.requests).toEqual(["POST /graphql", "POST /graphql", "GET /repos/acme/deploy/issues"]);
+    expect(github.issues[0]?.body).toBe(dashboard);
   });
 
   it("says what is missing without a token, and never shows one", async () => {

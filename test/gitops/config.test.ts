@@ -56,3 +56,25 @@ describe("/costopt commands", () => {
     expect(mentionsCostopt("costopt is great")).toBe(false);
   });
 });
+
+describe("dashboard and cost check settings", () => {
+  it("reads dashboard: false, dashboardReopen and costCheck.failAbove", () => {
+    expect(
+      parseRepoConfig("dashboard: false\ndashboardReopen: true\ncostCheck:\n  failAbove: 50\n").config,
+    ).toEqual({
+      ...DEFAULT_REPO_CONFIG,
+      dashboard: false,
+      dashboardReopen: true,
+      costCheck: { failAbove: 50 },
+    });
+  });
+
+  it("keeps the defaults for wrong values, and says which", () => {
+    const loaded = parseRepoConfig("dashboard: no-thanks\ncostCheck:\n  failAbove: -3\n");
+    expect(loaded.config).toEqual(DEFAULT_REPO_CONFIG);
+    expect(loaded.warnings).toEqual([
+      ".github/costopt.yml: dashboard: must be boolean; using the default",
+      ".github/costopt.yml: costCheck.failAbove: must be >= 0; using the default",
+    ]);
+  });
+});

@@ -212,12 +212,13 @@ describe("app.yml, the GitHub App manifest", () => {
     expect(needed.sort()).toEqual([...manifest.default_events].sort());
   });
 
-  it("asks for write access only to contents and pull requests", () => {
+  it("asks for write access only to contents, pull requests, its dashboard issue and its check", () => {
     expect(manifest.default_permissions).toEqual({
       contents: "write",
       pull_requests: "write",
       metadata: "read",
-      issues: "read",
+      issues: "write",
+      checks: "write",
     });
   });
 
@@ -226,6 +227,7 @@ describe("app.yml, the GitHub App manifest", () => {
     // events and payloads"): issue_comment needs Issues even on pull requests.
     const needs: Record<string, string> = {
       issue_comment: "issues",
+      issues: "issues",
       pull_request: "pull_requests",
       push: "contents",
     };

@@ -183,10 +183,14 @@ describe("repositoryInstallation", () => {
   });
 
   it("finds the installation that may write contents and pull requests", async () => {
-    installation().reply(
-      200,
-      answer(42, { contents: "write", pull_requests: "write", issues: "read", metadata: "read" }),
-    );
+    const all = {
+      contents: "write",
+      pull_requests: "write",
+      metadata: "read",
+      issues: "write",
+      checks: "write",
+    };
+    installation().reply(200, answer(42, all));
     expect(await lookup(repo)).toEqual({ ok: true, installationId: 42 });
   });
 
@@ -198,8 +202,24 @@ describe("repositoryInstallation", () => {
       reason:
         "the costopt GitHub App installation on acme (id 42) can read acme/deploy but lacks issues read permission: accept the app's requested permissions",
     });
-    installation().reply(200, answer(42, { contents: "write", pull_requests: "write", issues: "write" }));
+    installation().reply(
+      200,
+      answer(42, { contents: "write", pull_requests: "write", issues: "write", checks: "write" }),
+    );
     expect(await lookup(repo)).toEqual({ ok: true, installationId: 42 });
+  });
+
+  it("still proposes without the dashboard's and the cost check's permissions, and says they are missing", async () => {
+    installation().reply(
+      200,
+      answer(42, { contents: "write", pull_requests: "write", metadata: "read", issues: "read" }),
+    );
+    expect(await lookup(repo)).toEqual({
+      ok: true,
+      installationId: 42,
+      warning:
+        "the costopt GitHub App installation on acme lacks issues: write (the cost dashboard), checks: write (the costopt/cost check): accept the app's requested permissions",
+    });
   });
 
   it("says which permission an installation lacks", async () => {

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { record } from "./github-contract.js";
 import { answerGraphql, graphTree } from "./github-graph.js";
 import {
+  botIssue,
   gitCommit,
   gitRef,
   gitTree,
@@ -47,6 +48,15 @@ export interface ServedPull {
   assignees: string[];
 }
 
+/** An issue (not a pull request) the app wrote: the cost dashboard. */
+export interface ServedIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  labels: string[];
+}
+
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
 
 export class GitHubServer {
@@ -56,6 +66,7 @@ export class GitHubServer {
   /** Every request, "METHOD path" (GraphQL as "POST /graphql"). */
   readonly requests: string[] = [];
   readonly pulls: ServedPull[] = [];
+  readonly issues: ServedIssue[] = [];
   private readonly blobs = new Map<string, string>();
   private readonly trees = new Map<string, Map<string, Entry>>();
   private readonly commits = new Map<string, { tree: string; parents: string[]; message: string }>();
@@ -265,7 +276,7 @@ export class GitHubServer {
         () => {
           if (!this.refs.has(`heads/${b.head}`)) return error(422, "Validation Failed");
           const p: ServedPull = {
-            number: this.pulls.length + 1,
+            number: this.nextNumber(),
             branch: b.head,
             base: b.base,
             title: b.title,
@@ -281,9 +292,37 @@ export class GitHubServer {
         },
       ],
       [
+        /^GET \/issues$/,
+        () => {
+          const label = url.searchParams.get("labels");
+          const list = this.issues.filter((i) => !label || i.labels.includes(label));
+          return { status: 200, body: list.map((i) => botIssue(R, i.number, i)) };
+        },
+      ],
+      [
+        /^POST \/issues$/,
+        () => {
+          const i: ServedIssue = {
+            number: this.nextNumber(),
+            title: b.title,
+            body: b.body ?? "",
+            state: "open",
+            labels: b.labels ?? [],
+          };
+          this.issues.push(i);
+          return { status: 201, body: botIssue(R, i.number, i) };
+        },
+      ],
+      [
         /^PATCH \/issues\/(\d+)$/,
         ([n]) => {
-          const p = this.pulls[Number(n) - 1];
+          const i = this.issues.find((x) => x.number === Number(n));
+          if (i) {
+            if (b.body !== undefined) i.body = b.body;
+            if (b.state !== undefined) i.state = b.state;
+            return { status: 200, body: botIssue(R, i.number, i) };
+          }
+          const p = this.pull(Number(n));
           if (!p) return notFound;
           if (b.labels) p.labels = b.labels;
           if (b.assignees) p.assignees = b.assignees;
@@ -293,7 +332,7 @@ export class GitHubServer {
       [
         /^POST \/pulls\/(\d+)\/requested_reviewers$/,
         ([n]) => {
-          const p = this.pulls[Number(n) - 1];
+          const p = this.pull(Number(n));
           if (!p) return notFound;
           p.reviewers = [...(b.reviewers ?? []), ...(b.team_reviewers ?? [])];
           return {
@@ -311,6 +350,15 @@ export class GitHubServer {
       if (m) return answer(m.slice(1));
     }
     return notFound;
+  }
+
+  /** Issues and pull requests share one sequence of numbers, as on GitHub. */
+  private nextNumber(): number {
+    return this.pulls.length + this.issues.length + 1;
+  }
+
+  private pull(n: number): ServedPull | undefined {
+    return this.pulls.find((p) => p.number === n);
   }
 
   /** A tree's files and submodules (mode 160000), as a recursive listing names them. */

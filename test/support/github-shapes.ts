@@ -256,3 +256,58 @@ export function installationToken(permissions: Record<string, string>): Json {
 export function apiError(message: string): Json {
   return { message, documentation_url: "https://docs.github.com/rest" };
 }
+
+/** An issue costopt's app wrote (its author a bot), with its title, body and state. */
+export function botIssue(
+  r: Repo,
+  number: number,
+  o: { title: string; body: string; state?: "open" | "closed"; labels?: string[] },
+): Json {
+  const out = issue(r, number, { labels: o.labels ?? [] });
+  out.title = o.title;
+  out.body = o.body;
+  out.state = o.state ?? "open";
+  out.html_url = `https://github.com/${r.owner}/${r.repo}/issues/${number}`;
+  out.user = { ...out.user, login: "costopt[bot]", type: "Bot" };
+  delete out.pull_request;
+  if (out.state === "open") {
+    out.closed_at = null;
+    out.state_reason = null;
+  }
+  return out;
+}
+
+/** GET pulls/{n}/files: the files a pull request changes. */
+export function pullFiles(r: Repo, head: string, files: { filename: string; status?: string }[]): Json[] {
+  const [template] = example("diff-entry-items") as unknown as Json[];
+  const web = `https://github.com/${r.owner}/${r.repo}`;
+  return files.map((f, i) => ({
+    ...template,
+    sha: `${i}`.padStart(40, "d"),
+    filename: f.filename,
+    status: f.status ?? "modified",
+    blob_url: `${web}/blob/${head}/${f.filename}`,
+    raw_url: `${web}/raw/${head}/${f.filename}`,
+    contents_url: `${apiOf(r)}/contents/${f.filename}?ref=${head}`,
+  }));
+}
+
+/** POST check-runs: the run as created, with the name, head, conclusion and output sent. */
+export function checkRun(
+  r: Repo,
+  sent: { name: string; head_sha: string; conclusion?: string; output?: { title: string; summary: string } },
+): Json {
+  const out = example("check-run");
+  out.name = sent.name;
+  out.head_sha = sent.head_sha;
+  out.status = "completed";
+  out.conclusion = sent.conclusion ?? null;
+  out.output = {
+    ...out.output,
+    title: sent.output?.title ?? null,
+    summary: sent.output?.summary ?? null,
+    text: null,
+  };
+  out.url = `${apiOf(r)}/check-runs/${out.id}`;
+  return out;
+}

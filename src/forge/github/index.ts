@@ -22,6 +22,8 @@ import {
   type RepoSnapshot,
   SYMLINK_REASON,
 } from "../types.js";
+import { GitHubChecks } from "./checks.js";
+import { GitHubDashboardIssues } from "./issues.js";
 import { asRateLimit, type OctokitLike } from "./octokit.js";
 
 export interface GitHubForgeOptions {
@@ -457,6 +459,20 @@ export class GitHubForge implements Forge {
       if ((err as { status?: number }).status === 404) return "none";
       throw err;
     }
+  }
+
+  dashboard(): GitHubDashboardIssues {
+    return new GitHubDashboardIssues({
+      octokit: this.octokit,
+      owner: this.owner,
+      repo: this.repo,
+      now: this.now,
+    });
+  }
+
+  /** The pull request files and check runs of the cost check. */
+  checks(): GitHubChecks {
+    return new GitHubChecks({ octokit: this.octokit, owner: this.owner, repo: this.repo, now: this.now });
   }
 
   async openProposalCount(): Promise<number> {

@@ -1,0 +1,384 @@
+// The cost dashboard issue on GitHub, with nock standing in for GitHub and every exchange checked
+// against GitHub's REST description: created at the end of a pass when missing, edited only when
+// its text changed, left closed unless the settings say otherwise, and its boxes acted on (and
+// unticked) only for people with write access.
+
+import { generateKeyPairSync } from "node:crypto";
+import nock from "nock";
+import { Probot } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { costoptApp, type DashboardRequest } from "../../src/app.js";
+import { GitHubForge } from "../../src/forge/github/index.js";
+import { DEFAULT_REPO_CONFIG } from "../../src/gitops/config.js";
+import { dashboardBody, updateDashboard } from "../../src/gitops/dashboard/index.js";
+import { DASHBOARD_MARKER } from "../../src/gitops/dashboard/render.js";
+import { tickedActions } from "../../src/gitops/dashboard/ticks.js";
+import type { ReconcileResult } from "../../src/reconcile.js";
+import { MemoryStore } from "../../src/state/memory.js";
+import { REPOSITORY } from "../fixtures/webhooks/index.js";
+import { dashboardEdited } from "../fixtures/webhooks/issues.js";
+import { TestOctokit, testOctokit } from "../forge/octokit.js";
+import { recommendation } from "../gitops/recommendation.js";
+import { TEST_KEY } from "../support/metadata-key.js";
+import { FakeGitHub } from "./github.js";
+
+const NOW = new Date("2026-11-26T06:00:00Z");
+const target = (namespace: string, name: string) => ({ namespace, kind: "Deployment" as const, name });
+
+/** What one pass over six policies of Codertocat/Hello-World learned. */
+function pass(): ReconcileResult[] {
+  const held = recommendation({
+    policy: { namespace: "billing", name: "worker-cost" },
+    target: target("billing", "worker"),
+    currentCost: 64,
+    optimizedCost: 40,
+    monthlySavings: 24,
+    confidence: { score: 0.55, factors: [] },
+    decision: {
+      allowed: false,
+      stepped: false,
+      checks: [
+        { gate: "minConfidence", passed: false, detail: "confidence 0.55 is below minConfidence 0.7" },
+        { gate: "maxRiskLevel", passed: true, detail: "risk LOW is within maxRiskLevel MEDIUM" },
+      ],
+      steps: [],
+      reasons: [],
+    },
+  });
+  const fits = recommendation({
+    policy: { namespace: "billing", name: "batch-cost" },
+    target: target("billing", "batch"),
+    currentCost: 30,
+    optimizedCost: 30,
+    monthlySavings: 0,
+    decision: {
+      allowed: false,
+      stepped: false,
+      checks: [
+        {
+          gate: "change",
+          passed: false,
+          detail: "no change: the current values already fit the observed usage",
+        },
+      ],
+      steps: [],
+      reasons: [],
+    },
+  });
+  const api = (name: string, saving: number) =>
+    recommendation({
+      policy: { namespace: "shop", name: `${name}-cost` },
+      target: target("shop", name),
+      currentCost: 50,
+      optimizedCost: 50 - saving,
+      monthlySavings: saving,
+    });
+  return [
+    {
+      policy: "shop/web-cost",
+      phase: "Applying",
+      message: "opened #7",
+      recommendation: recommendation(),
+      proposal: { action: "created", message: "opened #7" },
+      pullRequest: {
+        number: 7,
+        url: "https://github.com/Codertocat/Hello-World/pull/7",
+        branch: "costopt/shop/web-cost",
+        state: "open",
+      },
+      warnings: [],
+    },
+    {
+      policy: "shop/api-cost",
+      phase: "Ready",
+      message: "dry run: no pull request opened",
+      recommendation: api("api", 10),
+      proposal: { action: "dry-run", message: "dry run: no pull request opened" },
+      warnings: [],
+    },
+    {
+      policy: "shop/cart-cost",
+      phase: "Ready",
+      message:
+        "declined before (#3 closed without merging); waiting for a materially different recommendation",
+      recommendation: api("cart", 5.5),
+      proposal: { action: "suppressed", message: "declined before (#3)" },
+      warnings: [],
+    },
+    {
+      policy: "shop/db-cost",
+      phase: "Failed",
+      message: "no Deployment shop/db in the repository",
+      failureReason: "WorkloadNotFound",
+      warnings: [],
+    },
+    {
+      policy: "billing/worker-cost",
+      phase: "Ready",
+      message: "the policy's gates hold it back",
+      recommendation: held,
+      proposal: { action: "none", message: "held back" },
+      warnings: [],
+    },
+    {
+      policy: "billing/batch-cost",
+      phase: "Ready",
+      message: "the manifests already hold the recommended values",
+      recommendation: fits,
+      proposal: { action: "none", message: "the manifests already hold the recommended values" },
+      warnings: [],
+    },
+  ];
+}
+
+async function storeWithMerge(): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  await store.recordApplied({
+    policy: "billing/batch-cost",
+    repository: REPOSITORY.fullName,
+    pullRequest: 4,
+    mergeSha: "f".repeat(40),
+    fingerprint: "0123456789abcdef",
+    mergedAt: "2026-11-20T10:00:00Z",
+    fields: [],
+    monthlySavings: 12.5,
+  });
+  return store;
+}
+
+function forge(): GitHubForge {
+  return new GitHubForge({
+    octokit: testOctokit(),
+    owner: REPOSITORY.owner,
+    repo: REPOSITORY.repo,
+    writeIntervalMs: 0,
+  });
+}
+
+const config = { ...DEFAULT_REPO_CONFIG };
+/** A dashboard costopt wrote in an earlier pass. */
+const OLD = `${DASHBOARD_MARKER}\nlast month's numbers`;
+
+let gh: FakeGitHub;
+beforeEach(() => {
+  nock.disableNetConnect();
+  gh = new FakeGitHub();
+});
+afterEach(() => {
+  expect(gh.scope.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe("the dashboard at the end of a pass", () => {
+  it("is created when the repository has none: totals, a chart, a section per namespace, a row per policy", async () => {
+    gh.dashboardSearch([]).createIssue(12);
+    const store = await storeWithMerge();
+    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config })).toBe("created");
+    const [sent] = gh.bodies("createIssue");
+    expect(sent).toMatchObject({ title: "costopt: cost dashboard", labels: ["costopt-dashboard"] });
+    const body = sent?.body as string;
+    // Each workload once; the failed policy has no cost; the merged saving is this month's ledger.
+    expect(body).toContain(
+      "**Monthly cost:** $315 · **Savings available:** $79.75/mo · **Savings merged this month:** $12.50/mo",
+    );
+    expect(body).toContain(
+      '```mermaid\npie showData title Savings available per namespace (USD/month)\n  "billing" : 24.00\n  "shop" : 55.75\n```',
+    );
+    expect(body.indexOf("## Namespace `billing`")).toBeLessThan(body.indexOf("## Namespace `shop`"));
+    for (const row of [
+      "| `shop/web-cost` | Deployment/web | $121 | $80.25 | $40.25 | PR #7 open | 86% | LOW |",
+      "| `shop/api-cost` | Deployment/api | $50.00 | $40.00 | $10.00 | dry run | 86% | LOW |",
+      "| `shop/cart-cost` | Deployment/cart | $50.00 | $44.50 | $5.50 | suppressed after a close: declined before (#3 closed without merging); waiting for a materially different recommendation | 86% | LOW |",
+      "| `shop/db-cost` | — | — | — | — | failed: WorkloadNotFound: no Deployment shop/db in the repository | — | — |",
+      "| `billing/worker-cost` | Deployment/worker | $64.00 | $40.00 | $24.00 | held back by minConfidence: confidence 0.55 is below minConfidence 0.7 | 55% | LOW |",
+      "| `billing/batch-cost` | Deployment/batch | $30.00 | $30.00 | $0.00 | merged (#4), watching | 86% | LOW |",
+    ])
+      expect(body).toContain(row);
+    // Boxes: open now for the dry run and the held back row, propose again for the suppressed one.
+    expect(tickedActions(body.replace(/- \[ \]/g, "- [x]"))).toEqual([
+      { kind: "open", policy: "billing/worker-cost" },
+      { kind: "open", policy: "shop/api-cost" },
+      { kind: "again", policy: "shop/cart-cost" },
+      { kind: "recheck-all" },
+    ]);
+  });
+
+  it("is edited only when its text changed, once", async () => {
+    const store = await storeWithMerge();
+    const body = await dashboardBody(pass(), store, NOW);
+    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body }]);
+    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config })).toBe("unchanged");
+    expect(gh.rest).toEqual(["GET /repos/Codertocat/Hello-World/issues"]);
+
+    // The web proposal got merged: one edit with the new text.
+    const next = pass();
+    next[0] = {
+      ...next[0],
+      phase: "Ready",
+      proposal: { action: "none", message: "already holds" },
+      pullRequest: undefined,
+    } as ReconcileResult;
+    await store.recordApplied({
+      ...(await store.applied("billing/batch-cost"))[0],
+      policy: "shop/web-cost",
+      pullRequest: 7,
+      monthlySavings: 40.25,
+    } as never);
+    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body }]).editIssue(12);
+    expect(await updateDashboard(forge(), next, { store, now: () => NOW, config })).toBe("updated");
+    const edits = gh.bodies("editIssue");
+    expect(edits).toHaveLength(1);
+    expect(Object.keys(edits[0] ?? {})).toEqual(["body"]);
+    expect(edits[0]?.body).toContain("merged (#7), watching");
+    expect(edits[0]?.body).toContain("**Savings merged this month:** $52.75/mo");
+  });
+
+  it("leaves a dashboard a person closed closed, unless dashboardReopen is set", async () => {
+    const store = new MemoryStore();
+    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body: OLD, state: "closed" }]);
+    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config })).toBe("left-closed");
+    gh.dashboardSearch([
+      { number: 12, title: "costopt: cost dashboard", body: OLD, state: "closed" },
+    ]).editIssue(12);
+    const reopen = { ...config, dashboardReopen: true };
+    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config: reopen })).toBe(
+      "reopened",
+    );
+    expect(gh.bodies("editIssue")[0]).toMatchObject({
+      state: "open",
+      body: expect.stringContaining("## Namespace"),
+    });
+  });
+
+  it("is not written at all with dashboard: false", async () => {
+    const off = { ...config, dashboard: false };
+    expect(
+      await updateDashboard(forge(), pass(), { store: new MemoryStore(), now: () => NOW, config: off }),
+    ).toBe("off");
+    expect(gh.all).toEqual([]);
+  });
+
+  it("keeps one dashboard per cluster when clusters share the repository", async () => {
+    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body: OLD }]).createIssue(13);
+    const deps = { store: new MemoryStore(), now: () => NOW, config, cluster: "prod" };
+    expect(await updateDashboard(forge(), pass(), deps)).toBe("created");
+    const [sent] = gh.bodies("createIssue");
+    expect(sent?.title).toBe("costopt: cost dashboard (prod)");
+    expect(String(sent?.body).split("\n")[0]).toBe("<!-- costopt:dashboard cluster=prod -->");
+  });
+
+  it("ignores a person's issue of the same title: a new dashboard is created", async () => {
+    gh.scope.get("/repos/Codertocat/Hello-World/issues").query(true).reply(200, []);
+    gh.createIssue(13);
+    expect(await updateDashboard(forge(), pass(), { store: new MemoryStore(), now: () => NOW, config })).toBe(
+      "created",
+    );
+  });
+});
+
+describe("ticking a box on the dashboard", () => {
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  let actions: DashboardRequest[];
+  let probot: Probot;
+
+  beforeEach(() => {
+    actions = [];
+    probot = new Probot({ appId: 123, privateKey, secret: "s", Octokit: TestOctokit, logLevel: "fatal" });
+    probot.load(
+      costoptApp({
+        store: new MemoryStore(),
+        metadataKey: TEST_KEY,
+        resolvePolicy: async (ref) =>
+          ref.namespace === "shop" || ref.namespace === "billing"
+            ? { repository: REPOSITORY.fullName, workload: { target: target(ref.namespace, ref.name) } }
+            : undefined,
+        writeIntervalMs: 0,
+        now: () => NOW,
+        onDashboardAction: (a) => {
+          actions.push(a);
+        },
+      }),
+    );
+  });
+
+  async function ticked(check: (body: string) => string): Promise<{ before: string; after: string }> {
+    const body = check(await dashboardBody(pass(), new MemoryStore(), NOW));
+    return { before: body, after: body.replace(/- \[x\]/g, "- [ ]") };
+  }
+
+  const receive = (body: string, sender: string) =>
+    probot.receive({
+      id: `d-${Math.random()}`,
+      name: "issues",
+      payload: dashboardEdited({ number: 12, body, sender }),
+    } as never);
+
+  it("acts for someone with write access, then unticks the box", async () => {
+    const { before, after } = await ticked((b) =>
+      b.replace("- [ ] <!-- costopt:open shop/api-cost -->", "- [x] <!-- costopt:open shop/api-cost -->"),
+    );
+    gh.installationToken().permission("alice", "write").editIssue(12);
+    await receive(before, "alice");
+    expect(actions).toEqual([
+      {
+        repository: REPOSITORY.fullName,
+        kind: "open",
+        policy: { key: "shop/api-cost", namespace: "shop", name: "api-cost" },
+      },
+    ]);
+    expect(gh.bodies("editIssue")).toEqual([{ body: after }]);
+    expect(tickedActions(after)).toEqual([]);
+  });
+
+  it("runs propose again and recheck everything from one edit", async () => {
+    const { before } = await ticked((b) =>
+      b
+        .replace("- [ ] <!-- costopt:again shop/cart-cost -->", "- [x] <!-- costopt:again shop/cart-cost -->")
+        .replace("- [ ] <!-- costopt:recheck-all -->", "- [X] <!-- costopt:recheck-all -->"),
+    );
+    gh.installationToken().permission("alice", "admin").editIssue(12);
+    await receive(before, "alice");
+    expect(actions.map((a) => a.kind)).toEqual(["again", "recheck-all"]);
+  });
+
+  it("ignores a tick by someone without write access: nothing done, nothing written", async () => {
+    const { before } = await ticked((b) =>
+      b.replace("- [ ] <!-- costopt:recheck-all -->", "- [x] <!-- costopt:recheck-all -->"),
+    );
+    gh.installationToken().permission("mallory", "read");
+    await receive(before, "mallory");
+    expect(actions).toEqual([]);
+    expect(gh.rest).toEqual([
+      "POST /app/installations/1/access_tokens",
+      "GET /repos/Codertocat/Hello-World/collaborators/mallory/permission",
+    ]);
+  });
+
+  it("acts on no policy of another repository or cluster written into a box by hand", async () => {
+    const body = `${await dashboardBody(pass(), new MemoryStore(), NOW)}\n- [x] <!-- costopt:open elsewhere/x-cost -->\n`;
+    gh.installationToken().permission("alice", "write").editIssue(12);
+    await receive(body, "alice");
+    expect(actions).toEqual([]);
+  });
+
+  it("costs nothing for an edit that ticks no box, or of another issue", async () => {
+    await receive(await dashboardBody(pass(), new MemoryStore(), NOW), "alice");
+    await probot.receive({
+      id: "d-other",
+      name: "issues",
+      payload: dashboardEdited({
+        number: 3,
+        title: "Bug",
+        body: "- [x] <!-- costopt:recheck-all -->",
+        sender: "alice",
+      }),
+    } as never);
+    expect(gh.all).toEqual([]);
+    expect(actions).toEqual([]);
+  });
+});

@@ -1,0 +1,195 @@
+// "Open this pull request now" ticked on the dashboard reaches the leader as an annotation; its next
+// pass lifts the one gate that held the policy back (dry run here, minConfidence there), and no
+// other. In serve, a repository's dashboard is synced once per burst of results.
+
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CostOptimization } from "../../src/api/types.js";
+import { GitHubForge } from "../../src/forge/github/index.js";
+import { DashboardBook } from "../../src/gitops/dashboard/book.js";
+import { liftRequested, OPEN_NOW_ANNOTATION } from "../../src/gitops/dashboard/lift.js";
+import type { UsageSource } from "../../src/metrics/types.js";
+import type { Recommendation } from "../../src/recommend/types.js";
+import { GitOpsReconciler } from "../../src/server/gitops-reconciler.js";
+import { MemoryStore } from "../../src/state/memory.js";
+import { FakeGitHub } from "../app/github.js";
+import { WEB } from "../app/shop.js";
+import { REPOSITORY } from "../fixtures/webhooks/index.js";
+import { testOctokit } from "../forge/octokit.js";
+import { recommendation, SPEC } from "../gitops/recommendation.js";
+import { TEST_KEY } from "../support/metadata-key.js";
+
+const NOW = new Date("2026-11-26T06:00:00Z");
+const BRANCH = "costopt/shop/web-cost";
+const noUsage: UsageSource = { description: "test", usage: async () => new Map() };
+
+function policy(
+  spec: Partial<CostOptimization["spec"]>,
+  tickedAt?: string,
+  status?: CostOptimization["status"],
+) {
+  return {
+    apiVersion: "costopt.dev/v1",
+    kind: "CostOptimization",
+    metadata: {
+      name: "web-cost",
+      namespace: "shop",
+      ...(tickedAt ? { annotations: { [OPEN_NOW_ANNOTATION]: tickedAt } } : {}),
+    },
+    spec: { ...SPEC, ...spec },
+    ...(status ? { status } : {}),
+  } as CostOptimization;
+}
+
+function forge() {
+  return new GitHubForge({
+    octokit: testOctokit(),
+    owner: REPOSITORY.owner,
+    repo: REPOSITORY.repo,
+    writeIntervalMs: 0,
+  });
+}
+
+/** The engine's verdict, given the spec it is judged under (a stub for the recommender). */
+function judged(spec: CostOptimization["spec"]): Recommendation {
+  const passed = 0.55 >= spec.minConfidence;
+  return recommendation({
+    confidence: { score: 0.55, factors: [] },
+    decision: {
+      allowed: passed,
+      stepped: false,
+      checks: [
+        { gate: "minConfidence", passed, detail: `confidence 0.55 vs minConfidence ${spec.minConfidence}` },
+        { gate: "maxRiskLevel", passed: true, detail: "risk LOW is within maxRiskLevel MEDIUM" },
+      ],
+      steps: [],
+      reasons: [],
+    },
+  });
+}
+
+function reconciler(f: GitHubForge, seen: string[] = []) {
+  return new GitOpsReconciler({
+    forgeFor: async () => ({ forge: f }),
+    store: new MemoryStore(),
+    usage: noUsage,
+    metadataKey: TEST_KEY,
+    now: () => NOW,
+    extra: {
+      recommender: { name: "stub", recommend: async (input) => judged(input.spec) },
+    },
+    onResult: (_p, _f, r) => {
+      seen.push(r.proposal?.action ?? r.phase);
+    },
+  });
+}
+
+let gh: FakeGitHub;
+beforeEach(() => {
+  nock.disableNetConnect();
+  gh = new FakeGitHub();
+});
+afterEach(() => {
+  expect(gh.scope.pendingMocks()).toEqual([]);
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+describe("open this pull request now", () => {
+  it("lifts minConfidence for the pass after the tick and opens the pull request", async () => {
+    // Without the tick the same pass holds it back.
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []);
+    const before: string[] = [];
+    await reconciler(forge(), before).reconcile(policy({}));
+    expect(before).toEqual(["none"]);
+
+    gh.snapshot({ "k8s/web.yaml": WEB }).head().pulls(BRANCH, []);
+    gh.commit("c".repeat(40)).createRef().openPull(1, BRANCH).issueUpdate(1);
+    const seen: string[] = [];
+    const r = await reconciler(forge(), seen).reconcile(policy({}, "2026-11-26T05:59:00Z"));
+    expect(seen).toEqual(["created"]);
+    expect(r.status.pullRequest).toMatchObject({ number: 1, state: "open" });
+  });
+
+  it("lifts one gate only: a dry-run policy held back by minConfidence stays a dry run", async () => {
+    gh.snapshot({ "k8s/web.yaml": WEB }).head().pulls(BRANCH, []);
+    const seen: string[] = [];
+    // minConfidence held it back and is lifted; dryRun, the policy's other gate, still applies.
+    await reconciler(forge(), seen).reconcile(policy({ dryRun: true }, "2026-11-26T05:59:00Z"));
+    expect(seen).toEqual(["dry-run"]);
+    expect(gh.bodies("createPull")).toEqual([]);
+  });
+
+  it("is a request for one pass: analysed since and no pull request open, it no longer lifts anything", async () => {
+    const at = "2026-11-26T05:00:00Z";
+    expect(liftRequested(policy({}, at))).toBe(true);
+    const since = {
+      phase: "Ready" as const,
+      appliedOptimizations: 0,
+      totalSavings: 0,
+      lastAnalysis: "2026-11-26T05:30:00Z",
+    };
+    expect(liftRequested(policy({}, at, since))).toBe(false);
+    const open = { ...since, pullRequest: { number: 1, url: "u", branch: BRANCH, state: "open" as const } };
+    expect(liftRequested(policy({}, at, open))).toBe(true);
+    expect(
+      liftRequested(policy({}, at, { ...open, pullRequest: { ...open.pullRequest, state: "merged" } })),
+    ).toBe(false);
+    expect(liftRequested(policy({}))).toBe(false);
+  });
+});
+
+describe("propose again", () => {
+  it("opens a proposal a person declined before, once, when ticked", async () => {
+    // The proposal as costopt opened it, then closed by a person.
+    const first = new FakeGitHub();
+    first.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).commit("c".repeat(40)).createRef();
+    first.openPull(1, BRANCH).issueUpdate(1);
+    const seen: string[] = [];
+    await reconciler(forge(), seen).reconcile(policy({ minConfidence: 0.5 }));
+    const body = first.bodies("createPull")[0]?.body as string;
+    first.scope.done();
+
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
+      { number: 1, branch: BRANCH, body, state: "closed" },
+    ]);
+    await reconciler(forge(), seen).reconcile(policy({ minConfidence: 0.5 }));
+    gh.snapshot({ "k8s/web.yaml": WEB })
+      .commit("d".repeat(40))
+      .createRef()
+      .openPull(2, BRANCH)
+      .issueUpdate(2);
+    const again = policy({ minConfidence: 0.5 });
+    again.metadata.annotations = { "costopt.dev/propose-again": "2026-11-26T05:59:00Z" };
+    await reconciler(forge(), seen).reconcile(again);
+    expect(seen).toEqual(["created", "suppressed", "created"]);
+  });
+});
+
+describe("dashboards in serve", () => {
+  it("syncs a repository's dashboard once for a burst of results", async () => {
+    const scheduled = new Map<string, () => void>();
+    const book = new DashboardBook({
+      store: new MemoryStore(),
+      now: () => NOW,
+      quietMs: 30_000,
+      schedule: (key, fn) => scheduled.set(key, fn),
+    });
+    const f = forge();
+    for (const name of ["web-cost", "api-cost"])
+      book.record(f, {
+        policy: `shop/${name}`,
+        phase: "Ready",
+        message: "dry run",
+        recommendation: recommendation(),
+        proposal: { action: "dry-run", message: "dry run" },
+        warnings: [],
+      });
+    expect([...scheduled.keys()]).toEqual(["Codertocat/Hello-World"]);
+    gh.snapshot({ "k8s/web.yaml": WEB }).dashboardSearch([]).createIssue(12);
+    expect(await book.flush("Codertocat/Hello-World")).toBe("created");
+    const body = gh.bodies("createIssue")[0]?.body as string;
+    expect(body).toContain("| `shop/api-cost` |");
+    expect(body).toContain("| `shop/web-cost` |");
+  });
+});
