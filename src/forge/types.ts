@@ -131,6 +131,11 @@ export interface Forge {
   enableAutoMerge(pr: PullRequest): Promise<void>;
   /** A user's permission on the repository, for /costopt commands. */
   permission(user: string): Promise<Permission>;
+  /**
+   * The secret pull request metadata is signed with, when the forge has a private place to keep
+   * one (a local clone's git directory). A hosted forge has none: the caller brings the secret.
+   */
+  metadataSecret?(): Promise<Buffer>;
 }
 
 export const BRANCH_PREFIX = "costopt/";
