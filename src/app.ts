@@ -61,8 +61,6 @@ export interface AppOptions {
   /** CLUSTER_NAME: this instance only acts on proposals of its own cluster. */
   clusterName?: string;
   now?: () => Date;
-  /** Spacing between GitHub writes (about 1 s in production; 0 in tests). */
-  writeIntervalMs?: number;
   /** A proposal was merged, declined or rolled back: for CR status, Events and metrics. */
   onOutcome?: (outcome: PullRequestOutcome & { ref: PolicyRef }) => void | Promise<void>;
   /** Policies to look at again (a /costopt recheck, a push, a new installation). */
@@ -100,7 +98,6 @@ export function costoptApp(options: AppOptions) {
       owner: context.payload.repository.owner.login,
       repo: context.payload.repository.name,
       defaultBranch: context.payload.repository.default_branch,
-      writeIntervalMs: options.writeIntervalMs,
       now: () => now().getTime(),
     });
 
@@ -318,7 +315,7 @@ export async function webhookMiddleware(
 export async function githubForge(
   probot: Probot,
   repository: string,
-  options: { writeIntervalMs?: number; branch?: string } = {},
+  options: { branch?: string } = {},
 ): Promise<GitHubForge> {
   const [owner, repo] = repository.split("/");
   if (!owner || !repo) throw new Error(`repository must be owner/name, got ${JSON.stringify(repository)}`);
@@ -329,7 +326,6 @@ export async function githubForge(
     octokit,
     owner,
     repo,
-    writeIntervalMs: options.writeIntervalMs,
     ...(options.branch ? { branch: options.branch } : {}),
   });
 }

@@ -132,8 +132,6 @@ export async function assemble(
       // Without a cluster (local mode) there is nothing to discover from.
       ...(kube ? { clusterReader: kube } : {}),
       reevaluateAll: () => service?.reevaluateAll(),
-      // GitHub's secondary limits: keep writes serial and about a second apart.
-      writeIntervalMs: 1000,
       ...clock,
     });
     forgeFor = github.forgeFor;

@@ -42,7 +42,6 @@ export interface GitHubOptions {
   reevaluateAll: () => void;
   /** Octokit class override (tests disable retries and throttling). */
   Octokit?: typeof ProbotOctokit;
-  writeIntervalMs?: number;
   baseUrl?: string;
   /** The clock for outcome and command times; tests inject it. */
   now?: () => Date;
@@ -92,7 +91,6 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
       o.log.warn("ignored a pull request event costopt cannot trust", { reason, ...where });
     },
     clusterName: o.clusterName,
-    writeIntervalMs: o.writeIntervalMs,
     now,
     onOutcome: async (outcome) => {
       await annotateOutcome(o.policies, outcome.ref, {
@@ -117,10 +115,7 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
   const forges = new TtlCache<Forge>(10 * 60_000);
   const forgeForRepository = (repository: string, branch?: string) =>
     forges.get(`${repository}@${branch ?? ""}`, () =>
-      githubForge(probot, repository, {
-        writeIntervalMs: o.writeIntervalMs,
-        ...(branch ? { branch } : {}),
-      }),
+      githubForge(probot, repository, branch ? { branch } : {}),
     );
   const reader = o.clusterReader;
   const discovery = reader

@@ -45,7 +45,6 @@ function forge(): GitHubForge {
     octokit: testOctokit(),
     owner: REPOSITORY.owner,
     repo: REPOSITORY.repo,
-    writeIntervalMs: 0,
   });
 }
 

@@ -6,7 +6,6 @@
 // create or force-update the ref, open the PR, then labels and assignees in one issue update and
 // reviewers in one call: six requests whatever the number of files.
 
-import { SerialQueue } from "../serial.js";
 import {
   assertWritableBranch,
   BRANCH_PREFIX,
@@ -35,8 +34,6 @@ export interface GitHubForgeOptions {
    * (Argo CD targetRevision, Flux ref.branch, spec.source.branch).
    */
   branch?: string;
-  /** Minimum spacing between writes (GitHub asks for about 1 s); 0 in tests. */
-  writeIntervalMs?: number;
   /** Largest file read, bytes; larger manifests are skipped and reported. */
   maxFileBytes?: number;
   /** Blobs per GraphQL query when reading contents. */
@@ -181,7 +178,6 @@ export class GitHubForge implements Forge {
   private readonly octokit: OctokitLike;
   private readonly owner: string;
   private readonly repo: string;
-  private readonly writes: SerialQueue;
   private readonly maxFileBytes: number;
   private readonly blobBatch: number;
   private readonly now: () => number;
@@ -210,7 +206,6 @@ export class GitHubForge implements Forge {
     this.defaultBranchName = options.defaultBranch;
     this.targetBranch = options.branch;
     this.now = options.now ?? Date.now;
-    this.writes = new SerialQueue(options.writeIntervalMs ?? 1000, this.now);
     this.maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
     this.blobBatch = options.blobBatch ?? 100;
   }
@@ -431,16 +426,14 @@ export class GitHubForge implements Forge {
 
   async enableAutoMerge(pr: PullRequest): Promise<void> {
     if (!pr.nodeId) throw new Error(`pull request #${pr.number} has no node id; cannot enable auto-merge`);
-    await this.writes.run(() =>
-      this.guard(() =>
-        this.octokit.graphql(
-          `mutation($id: ID!) {
-            enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: SQUASH }) {
-              pullRequest { number }
-            }
-          }`,
-          { id: pr.nodeId },
-        ),
+    await this.guard(() =>
+      this.octokit.graphql(
+        `mutation($id: ID!) {
+          enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: SQUASH }) {
+            pullRequest { number }
+          }
+        }`,
+        { id: pr.nodeId },
       ),
     );
   }
@@ -679,8 +672,10 @@ export class GitHubForge implements Forge {
     });
   }
 
+  // Writes are paced by the octokit's throttling plugin (Probot's, or the CLI's): one at a time,
+  // a second apart, GraphQL included, as GitHub asks against its secondary rate limits.
   private write(route: string, params: Record<string, unknown>): Promise<unknown> {
-    return this.writes.run(() => this.call(route, params));
+    return this.call(route, params);
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
