@@ -11,7 +11,7 @@ import { createNodeMiddleware, type Probot } from "probot";
 import type { TargetRef } from "./api/target.js";
 import type { PolicySource } from "./api/types.js";
 import { GitHubForge } from "./forge/github/index.js";
-import type { OctokitLike } from "./forge/github/octokit.js";
+import type { GitHubOctokit } from "./forge/github/octokit.js";
 import { BRANCH_PREFIX, fromBaseRepository, isManifestCandidate } from "./forge/types.js";
 import { answerComment } from "./gitops/command-runner.js";
 import { mentionsCostopt } from "./gitops/commands.js";
@@ -84,7 +84,7 @@ interface RepoPayload {
 interface HandlerContext<P> {
   id: string;
   payload: P;
-  octokit: unknown;
+  octokit: GitHubOctokit;
   config: (file: string) => Promise<unknown>;
   log: { info: (o: unknown, m?: string) => void; warn: (o: unknown, m?: string) => void };
 }
@@ -94,7 +94,7 @@ export function costoptApp(options: AppOptions) {
 
   const forgeFor = (context: HandlerContext<RepoPayload>) =>
     new GitHubForge({
-      octokit: context.octokit as OctokitLike,
+      octokit: context.octokit,
       owner: context.payload.repository.owner.login,
       repo: context.payload.repository.name,
       defaultBranch: context.payload.repository.default_branch,
@@ -321,7 +321,7 @@ export async function githubForge(
   if (!owner || !repo) throw new Error(`repository must be owner/name, got ${JSON.stringify(repository)}`);
   const appOctokit = await probot.auth();
   const { data } = await appOctokit.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
-  const octokit = (await probot.auth(data.id)) as unknown as OctokitLike;
+  const octokit = await probot.auth(data.id);
   return new GitHubForge({
     octokit,
     owner,

@@ -6,6 +6,7 @@
 // create or force-update the ref, open the PR, then labels and assignees in one issue update and
 // reviewers in one call: six requests whatever the number of files.
 
+import type { Endpoints } from "@octokit/types";
 import {
   assertWritableBranch,
   BRANCH_PREFIX,
@@ -21,10 +22,14 @@ import {
   type RepoSnapshot,
   SYMLINK_REASON,
 } from "../types.js";
-import { asRateLimit, type OctokitLike } from "./octokit.js";
+import { asRateLimit, type GitHubOctokit } from "./octokit.js";
+
+/** REST routes under /repos/{owner}/{repo}; owner and repo are filled in by the forge. */
+type RepoRoute = Extract<keyof Endpoints, `${string} /repos/{owner}/{repo}${string}`>;
+type RouteParams<R extends RepoRoute> = Omit<Endpoints[R]["parameters"], "owner" | "repo">;
 
 export interface GitHubForgeOptions {
-  octokit: OctokitLike;
+  octokit: GitHubOctokit;
   owner: string;
   repo: string;
   /** Known from a webhook payload; saves nothing but a field in the first query when absent. */
@@ -55,7 +60,8 @@ interface RestPull {
   node_id: string;
   title: string;
   body: string | null;
-  state: "open" | "closed";
+  /** "open" or "closed" (the list's simple form types it as any string). */
+  state: string;
   merged_at: string | null;
   merge_commit_sha: string | null;
   head: { ref: string; sha: string; repo?: { full_name: string } | null };
@@ -175,7 +181,7 @@ export class GitHubForge implements Forge {
   readonly kind = "github";
   readonly repository: string;
   readonly remote: string;
-  private readonly octokit: OctokitLike;
+  private readonly octokit: GitHubOctokit;
   private readonly owner: string;
   private readonly repo: string;
   private readonly maxFileBytes: number;
@@ -278,7 +284,7 @@ export class GitHubForge implements Forge {
       request.base.commitSha,
       request.files.map((f) => f.path),
     );
-    const tree = (await this.write("POST /repos/{owner}/{repo}/git/trees", {
+    const tree = await this.write("POST /repos/{owner}/{repo}/git/trees", {
       base_tree: request.base.treeSha ?? (await this.treeOf(request.base.commitSha)),
       // Inline contents: GitHub creates the blobs itself, so N files cost one call, not N + 1. Each
       // file keeps the mode it had (an executable stays executable); a new one is a plain file.
@@ -290,12 +296,12 @@ export class GitHubForge implements Forge {
           ? { path: f.path, mode, type: "blob", sha: null }
           : { path: f.path, mode, type: "blob", content: f.content };
       }),
-    })) as { sha: string };
-    const commit = (await this.write("POST /repos/{owner}/{repo}/git/commits", {
+    });
+    const commit = await this.write("POST /repos/{owner}/{repo}/git/commits", {
       message: request.message,
       tree: tree.sha,
       parents: [request.base.commitSha],
-    })) as { sha: string };
+    });
     await this.moveBranch(request.branch, commit.sha, request.exists);
     return commit.sha;
   }
@@ -303,9 +309,9 @@ export class GitHubForge implements Forge {
   async pullRequest(number: number): Promise<PullRequest | undefined> {
     try {
       return toPullRequest(
-        (await this.call("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+        await this.call("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
           pull_number: number,
-        })) as RestPull,
+        }),
       );
     } catch (err) {
       if ((err as { status?: number }).status === 404) return undefined;
@@ -336,7 +342,7 @@ export class GitHubForge implements Forge {
           page,
         }),
       );
-      pulls.push(...(res.data as RestPull[]));
+      pulls.push(...res.data);
       if (!/rel="next"/.test(String(res.headers.link ?? ""))) break;
     }
     return pulls.filter((p) => p.head.ref === branch).map(toPullRequest);
@@ -350,13 +356,13 @@ export class GitHubForge implements Forge {
   async openPullRequest(request: NewPullRequest): Promise<PullRequest> {
     await this.assertWritable(request.branch);
     const pull = toPullRequest(
-      (await this.write("POST /repos/{owner}/{repo}/pulls", {
+      await this.write("POST /repos/{owner}/{repo}/pulls", {
         title: request.title,
         head: request.branch,
         base: request.base,
         body: request.body,
         maintainer_can_modify: false,
-      })) as RestPull,
+      }),
     );
     // Labels and assignees ride on one issue update instead of two calls.
     const assignees = request.assignees ?? [];
@@ -403,11 +409,11 @@ export class GitHubForge implements Forge {
 
   async closePullRequest(number: number, options: CloseOptions = {}) {
     if (options.comment) await this.comment(number, options.comment);
-    const pull = (await this.write("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
+    const pull = await this.write("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
       pull_number: number,
       state: "closed",
       ...(options.body !== undefined ? { body: options.body } : {}),
-    })) as RestPull;
+    });
     if (this.openPulls) this.openPulls = this.openPulls.filter((p) => p.number !== number);
     // A fork's branch is not ours, and a branch of the same name here is someone else's.
     if (options.keepBranch || !fromBaseRepository(this, toPullRequest(pull))) return;
@@ -440,9 +446,9 @@ export class GitHubForge implements Forge {
 
   async permission(user: string): Promise<Permission> {
     try {
-      const data = (await this.call("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
+      const data = await this.call("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
         username: user,
-      })) as { permission: string };
+      });
       const p = data.permission;
       return p === "admin" || p === "write" || p === "read" ? p : p === "maintain" ? "write" : "none";
     } catch (err) {
@@ -474,27 +480,28 @@ export class GitHubForge implements Forge {
   }
 
   private async openPage(after: string | null): Promise<PullPage> {
-    const data = (await this.guard(() =>
-      this.octokit.graphql(OPEN_QUERY, { owner: this.owner, name: this.repo, after }),
-    )) as { repository: { pullRequests: PullPage } };
+    const data = await this.guard(() =>
+      this.octokit.graphql<{ repository: { pullRequests: PullPage } }>(OPEN_QUERY, {
+        owner: this.owner,
+        name: this.repo,
+        after,
+      }),
+    );
     return data.repository.pullRequests;
   }
 
   async commit(sha: string): Promise<{ message: string; parents: string[] }> {
-    const c = (await this.call("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
+    const c = await this.call("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
       commit_sha: sha,
-    })) as {
-      message: string;
-      parents: { sha: string }[];
-    };
+    });
     return { message: c.message, parents: c.parents.map((p) => p.sha) };
   }
 
   async changedPaths(base: string, head: string): Promise<string[]> {
-    const data = (await this.call("GET /repos/{owner}/{repo}/compare/{basehead}", {
+    const data = await this.call("GET /repos/{owner}/{repo}/compare/{basehead}", {
       basehead: `${base}...${head}`,
       per_page: 100,
-    })) as { files?: { filename: string; previous_filename?: string }[] };
+    });
     return [
       ...new Set(
         (data.files ?? []).flatMap((f) => [
@@ -515,14 +522,17 @@ export class GitHubForge implements Forge {
     );
     const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
     const variables = Object.fromEntries(paths.map((p, i) => [`e${i}`, `${commitSha}:${p}`]));
-    const data = (await this.guard(() =>
-      this.octokit.graphql(query, { owner: this.owner, name: this.repo, ...variables }),
-    )) as {
-      repository: Record<
-        string,
-        { oid: string; text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
-      >;
-    };
+    type Blobs = Record<
+      string,
+      { oid: string; text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
+    >;
+    const data = await this.guard(() =>
+      this.octokit.graphql<{ repository: Blobs }>(query, {
+        owner: this.owner,
+        name: this.repo,
+        ...variables,
+      }),
+    );
     for (const [i, path] of paths.entries()) {
       const blob = data.repository[`f${i}`];
       if (!blob || blob.isBinary || blob.text === null) out.set(path, null);
@@ -573,15 +583,16 @@ export class GitHubForge implements Forge {
     branches.forEach((b, i) => {
       variables[`h${i}`] = b;
     });
-    const data = (await this.guard(() =>
-      this.octokit.graphql(headQuery(target !== undefined, branches.length, withTree), variables),
-    )) as {
+    type Answer = {
       repository: {
         defaultBranchRef: ({ name: string } & Partial<NonNullable<Ref>>) | null;
         ref?: Ref;
         pullRequests: PullPage;
       } & Record<string, PullPage>;
     };
+    const data = await this.guard(() =>
+      this.octokit.graphql<Answer>(headQuery(target !== undefined, branches.length, withTree), variables),
+    );
     const repo = data.repository;
     this.histories = new Map();
     branches.forEach((b, i) => {
@@ -615,17 +626,17 @@ export class GitHubForge implements Forge {
 
   /** A tree listed recursively through REST. */
   private async listTree(treeSha: string): Promise<{ truncated: boolean; tree: TreeEntry[] }> {
-    return (await this.call("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
+    return await this.call("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
       tree_sha: treeSha,
       recursive: "1",
-    })) as { truncated: boolean; tree: TreeEntry[] };
+    });
   }
 
   /** A blob read whole through REST (GraphQL cut its text). */
   private async fullBlob(path: string, sha: string): Promise<string> {
-    const blob = (await this.call("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
+    const blob = await this.call("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
       file_sha: sha,
-    })) as { content: string; encoding: string; size: number };
+    });
     const bytes = Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8");
     if (bytes.length !== blob.size)
       throw new Error(`${this.repository}: ${path} came back with ${bytes.length} of ${blob.size} bytes`);
@@ -633,9 +644,9 @@ export class GitHubForge implements Forge {
   }
 
   private async treeOf(commitSha: string): Promise<string> {
-    const commit = (await this.call("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
+    const commit = await this.call("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
       commit_sha: commitSha,
-    })) as { tree: { sha: string } };
+    });
     return commit.tree.sha;
   }
 
@@ -649,14 +660,17 @@ export class GitHubForge implements Forge {
     );
     const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
     const variables = Object.fromEntries(oids.map((oid, i) => [`o${i}`, oid]));
-    const data = (await this.guard(() =>
-      this.octokit.graphql(query, { owner: this.owner, name: this.repo, ...variables }),
-    )) as {
-      repository: Record<
-        string,
-        { text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
-      >;
-    };
+    type Blobs = Record<
+      string,
+      { text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
+    >;
+    const data = await this.guard(() =>
+      this.octokit.graphql<{ repository: Blobs }>(query, {
+        owner: this.owner,
+        name: this.repo,
+        ...variables,
+      }),
+    );
     return oids.map((_, i) => {
       const blob = data.repository[`b${i}`];
       return blob && !blob.isBinary && blob.text !== null
@@ -665,16 +679,25 @@ export class GitHubForge implements Forge {
     });
   }
 
-  private call(route: string, params: Record<string, unknown>): Promise<unknown> {
+  /** A REST route of this repository, typed by GitHub's description: its parameters and its answer. */
+  private call<R extends RepoRoute>(
+    route: R,
+    params: RouteParams<R>,
+  ): Promise<Endpoints[R]["response"]["data"]> {
     return this.guard(async () => {
-      const res = await this.octokit.request(route, { owner: this.owner, repo: this.repo, ...params });
-      return res.data;
+      const options = { owner: this.owner, repo: this.repo, ...params } as Endpoints[R]["parameters"];
+      // One generic route cannot pick request()'s per-route overload; its answer type is the route's.
+      const res = await this.octokit.request(route as keyof Endpoints, options as never);
+      return res.data as Endpoints[R]["response"]["data"];
     });
   }
 
-  // Writes are paced by the octokit's throttling plugin (Probot's, or the CLI's): one at a time,
-  // a second apart, GraphQL included, as GitHub asks against its secondary rate limits.
-  private write(route: string, params: Record<string, unknown>): Promise<unknown> {
+  // Writes are paced by the octokit's throttling plugin (Probot's, or the CLI's): one started a
+  // second apart, GraphQL included, as GitHub asks against its secondary rate limits.
+  private write<R extends RepoRoute>(
+    route: R,
+    params: RouteParams<R>,
+  ): Promise<Endpoints[R]["response"]["data"]> {
     return this.call(route, params);
   }
 
@@ -718,7 +741,7 @@ function toPullRequest(p: RestPull): PullRequest {
     base: p.base.ref,
     title: p.title,
     body: p.body ?? "",
-    state: p.merged_at ? "merged" : p.state,
+    state: p.merged_at ? "merged" : p.state === "open" ? "open" : "closed",
     headSha: p.head.sha,
     labels: p.labels.map((l) => l.name),
     ...(p.merged_at ? { mergedAt: p.merged_at, mergeSha: p.merge_commit_sha ?? undefined } : {}),

@@ -1,18 +1,11 @@
-// The slice of an octokit instance the GitHub forge uses. Probot's context.octokit, a ProbotOctokit
-// and @octokit/rest's Octokit all fit; tests pass either one, with nock underneath.
+// The slice of an octokit instance the GitHub forge uses, in octokit's own types: every REST
+// route typed by GitHub's description (parameters and answer), GraphQL as octokit types it.
+// Probot's context.octokit, a ProbotOctokit and @octokit/rest's Octokit are all one.
 
+import type { Octokit } from "@octokit/rest";
 import { RateLimitError } from "../types.js";
 
-export interface OctokitResponse {
-  status: number;
-  data: unknown;
-  headers: Record<string, string | number | undefined>;
-}
-
-export interface OctokitLike {
-  request(route: string, params?: Record<string, unknown>): Promise<OctokitResponse>;
-  graphql(query: string, variables?: Record<string, unknown>): Promise<unknown>;
-}
+export type GitHubOctokit = Pick<Octokit, "request" | "graphql">;
 
 interface HttpError {
   status?: number;
