@@ -13,7 +13,7 @@ import { createNodeMiddleware, type Probot } from "probot";
 import type { TargetRef } from "./api/target.js";
 import type { PolicySource } from "./api/types.js";
 import { GitHubForge } from "./forge/github/index.js";
-import type { OctokitLike } from "./forge/github/octokit.js";
+import type { GitHubOctokit } from "./forge/github/octokit.js";
 import { BRANCH_PREFIX, fromBaseRepository, isManifestCandidate } from "./forge/types.js";
 import { answerComment } from "./gitops/command-runner.js";
 import { mentionsCostopt } from "./gitops/commands.js";
@@ -75,8 +75,6 @@ export interface AppOptions {
   /** CLUSTER_NAME: this instance only acts on proposals of its own cluster. */
   clusterName?: string;
   now?: () => Date;
-  /** Spacing between GitHub writes (about 1 s in production; 0 in tests). */
-  writeIntervalMs?: number;
   /** A proposal was merged, declined or rolled back: for CR status, Events and metrics. */
   onOutcome?: (outcome: PullRequestOutcome & { ref: PolicyRef }) => void | Promise<void>;
   /** Policies to look at again (a /costopt recheck, a push, a new installation). */
@@ -107,7 +105,7 @@ interface RepoPayload {
 interface HandlerContext<P> {
   id: string;
   payload: P;
-  octokit: unknown;
+  octokit: GitHubOctokit;
   config: (file: string) => Promise<unknown>;
   log: { info: (o: unknown, m?: string) => void; warn: (o: unknown, m?: string) => void };
 }
@@ -117,11 +115,10 @@ export function costoptApp(options: AppOptions) {
 
   const forgeFor = (context: HandlerContext<RepoPayload>) =>
     new GitHubForge({
-      octokit: context.octokit as OctokitLike,
+      octokit: context.octokit,
       owner: context.payload.repository.owner.login,
       repo: context.payload.repository.name,
       defaultBranch: context.payload.repository.default_branch,
-      writeIntervalMs: options.writeIntervalMs,
       now: () => now().getTime(),
     });
 
@@ -300,12 +297,11 @@ export function costoptApp(options: AppOptions) {
     const fromHere = pr.head.repo?.full_name.toLowerCase() === repository.toLowerCase();
     if (fromHere && pr.head.ref.startsWith(BRANCH_PREFIX)) return;
     const forge = new GitHubForge({
-      octokit: context.octokit as OctokitLike,
+      octokit: context.octokit,
       owner: context.payload.repository.owner.login,
       repo: context.payload.repository.name,
       defaultBranch: context.payload.repository.default_branch,
       ...(pr.base.ref !== context.payload.repository.default_branch ? { branch: pr.base.ref } : {}),
-      writeIntervalMs: options.writeIntervalMs,
       now: () => now().getTime(),
     });
     // The settings are read only once the pull request turns out to touch YAML: a pull request
@@ -438,18 +434,17 @@ export async function webhookMiddleware(
 export async function githubForge(
   probot: Probot,
   repository: string,
-  options: { writeIntervalMs?: number; branch?: string } = {},
+  options: { branch?: string } = {},
 ): Promise<GitHubForge> {
   const [owner, repo] = repository.split("/");
   if (!owner || !repo) throw new Error(`repository must be owner/name, got ${JSON.stringify(repository)}`);
   const appOctokit = await probot.auth();
   const { data } = await appOctokit.request("GET /repos/{owner}/{repo}/installation", { owner, repo });
-  const octokit = (await probot.auth(data.id)) as unknown as OctokitLike;
+  const octokit = await probot.auth(data.id);
   return new GitHubForge({
     octokit,
     owner,
     repo,
-    writeIntervalMs: options.writeIntervalMs,
     ...(options.branch ? { branch: options.branch } : {}),
   });
 }

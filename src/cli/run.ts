@@ -89,8 +89,7 @@ async function metadataSecret(
   forge: Forge,
   env: Record<string, string | undefined>,
 ): Promise<Buffer | string> {
-  if ("metadataSecret" in forge && typeof forge.metadataSecret === "function")
-    return (forge.metadataSecret as () => Promise<Buffer>)();
+  if (forge.metadataSecret) return forge.metadataSecret();
   const secret = env.COSTOPT_METADATA_SECRET;
   if (!secret)
     throw new Error(

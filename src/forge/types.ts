@@ -140,6 +140,11 @@ export interface Forge {
   permission(user: string): Promise<Permission>;
   /** The repository's cost dashboard issue; absent where the forge has no issues (a local repository). */
   dashboard?(): DashboardIssues;
+  /**
+   * The secret pull request metadata is signed with, when the forge has a private place to keep
+   * one (a local clone's git directory). A hosted forge has none: the caller brings the secret.
+   */
+  metadataSecret?(): Promise<Buffer>;
 }
 
 export const BRANCH_PREFIX = "costopt/";

@@ -4,7 +4,7 @@
 // (the PR and its metadata block); the store only adds suppressions and counters on top.
 
 import type { CostOptimizationSpec } from "../api/types.js";
-import type { Forge, PullRequest } from "../forge/types.js";
+import { BRANCH_PREFIX, type Forge, fromBaseRepository, type PullRequest } from "../forge/types.js";
 import type { LandingRow } from "../manifests/index.js";
 import type { Recommendation } from "../recommend/types.js";
 import type { Store, Suppression } from "../state/types.js";
@@ -328,10 +328,22 @@ export async function withdrawProposal(
   const open = await deps.forge.openPullRequestFrom(branch);
   if (!open) return { action: "none", message: reason };
   const meta = parseMetadata(open.body, deps.metadataKey);
-  const theirs = !meta || (await pushedByPerson(deps.forge, open, meta));
+  // Only a pull request costopt opened is costopt's to close: its body carries metadata signed
+  // with costopt's key, it is a proposal (not a revert), from a costopt/ branch of this
+  // repository. Anyone else's pull request from the branch is left open and uncommented.
+  if (
+    meta?.kind !== "proposal" ||
+    !open.branch.startsWith(BRANCH_PREFIX) ||
+    !fromBaseRepository(deps.forge, open)
+  )
+    return {
+      action: "none",
+      message: `${reason}; #${open.number} on ${open.branch} was not opened by costopt, left open`,
+    };
+  const theirs = await pushedByPerson(deps.forge, open, meta);
   await deps.forge.closePullRequest(open.number, {
     comment: `costopt is closing this pull request: ${reason}.`,
-    ...(meta ? { body: withMetadata(open.body, { ...meta, closedBy: "costopt" }, deps.metadataKey) } : {}),
+    body: withMetadata(open.body, { ...meta, closedBy: "costopt" }, deps.metadataKey),
     // A branch someone pushed to is theirs to keep.
     keepBranch: theirs,
   });

@@ -142,8 +142,6 @@ export async function assemble(
       reevaluateAll: () => service?.reevaluateAll(),
       // The costopt/cost check on pull requests costopt did not open reads the same usage.
       usage,
-      // GitHub's secondary limits: keep writes serial and about a second apart.
-      writeIntervalMs: 1000,
       ...clock,
     });
     forgeFor = github.forgeFor;

@@ -46,7 +46,6 @@ export interface GitHubOptions {
   usage?: UsageSource;
   /** Octokit class override (tests disable retries and throttling). */
   Octokit?: typeof ProbotOctokit;
-  writeIntervalMs?: number;
   baseUrl?: string;
   /** The clock for outcome and command times; tests inject it. */
   now?: () => Date;
@@ -96,7 +95,6 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
       o.log.warn("ignored a pull request event costopt cannot trust", { reason, ...where });
     },
     clusterName: o.clusterName,
-    writeIntervalMs: o.writeIntervalMs,
     now,
     onOutcome: async (outcome) => {
       await annotateOutcome(o.policies, outcome.ref, {
@@ -132,10 +130,7 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
   const forges = new TtlCache<Forge>(10 * 60_000);
   const forgeForRepository = (repository: string, branch?: string) =>
     forges.get(`${repository}@${branch ?? ""}`, () =>
-      githubForge(probot, repository, {
-        writeIntervalMs: o.writeIntervalMs,
-        ...(branch ? { branch } : {}),
-      }),
+      githubForge(probot, repository, branch ? { branch } : {}),
     );
   const reader = o.clusterReader;
   const discovery = reader

@@ -72,7 +72,6 @@ beforeEach(() => {
       store: new MemoryStore(),
       metadataKey: TEST_KEY,
       resolvePolicy: async () => undefined,
-      writeIntervalMs: 0,
       now: () => NOW,
       costCheck: { usage: usageOf(asked) },
     }),

@@ -151,7 +151,6 @@ function forge(): GitHubForge {
     octokit: testOctokit(),
     owner: REPOSITORY.owner,
     repo: REPOSITORY.repo,
-    writeIntervalMs: 0,
   });
 }
 
@@ -297,7 +296,6 @@ describe("ticking a box on the dashboard", () => {
           ref.namespace === "shop" || ref.namespace === "billing"
             ? { repository: REPOSITORY.fullName, workload: { target: target(ref.namespace, ref.name) } }
             : undefined,
-        writeIntervalMs: 0,
         now: () => NOW,
         onDashboardAction: (a) => {
           actions.push(a);

@@ -267,6 +267,18 @@ export class FakeGitHub {
     return this;
   }
 
+  /** The open pull requests pulls() declared, as a page of the open-PR query (no head) answers them. */
+  openPulls(): this {
+    let asked: Body = {};
+    this.scope
+      .post("/graphql", (b) => {
+        asked = b;
+        return String(b.query).includes("after: $after");
+      })
+      .reply(200, () => answerGraphql(asked, this.repository(BASE_SHA, TREE_SHA)));
+    return this;
+  }
+
   /** createTree + createCommit; the commit gets `sha`. */
   commit(sha: string): this {
     const treeSha = treeShaFor(sha);

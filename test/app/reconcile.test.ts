@@ -7,7 +7,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
 import { GitHubForge } from "../../src/forge/github/index.js";
-import { parseMetadata } from "../../src/gitops/metadata.js";
+import { MetadataKey, parseMetadata, withMetadata } from "../../src/gitops/metadata.js";
 import { commitTrailer } from "../../src/gitops/proposals.js";
 import type { UsageSource } from "../../src/metrics/types.js";
 import type { Recommendation, Recommender } from "../../src/recommend/types.js";
@@ -45,7 +45,6 @@ function forge(): GitHubForge {
     octokit: testOctokit(),
     owner: REPOSITORY.owner,
     repo: REPOSITORY.repo,
-    writeIntervalMs: 0,
   });
 }
 
@@ -531,6 +530,47 @@ describe("an open proposal", () => {
     const close = gh.bodies("updatePull")[0] as Record<string, string>;
     expect(close.state).toBe("closed");
     expect(parseMetadata(close.body, TEST_KEY)?.closedBy).toBe("costopt");
+  });
+});
+
+describe("a pull request costopt did not open, on costopt's branch", () => {
+  const gone = () =>
+    recommendation({
+      notEnoughData: true,
+      decision: {
+        allowed: false,
+        stepped: false,
+        checks: [{ gate: "data", passed: false, detail: "no usage data" }],
+        steps: [],
+        reasons: ["no usage data"],
+      },
+    });
+
+  it("is never closed when the recommendation disappears or the policy is deleted: unsigned, or signed with another key", async () => {
+    const { body, head } = await openedBody();
+    const meta = parseMetadata(body, TEST_KEY);
+    if (!meta) throw new Error("costopt's own body carries no metadata");
+    // A copy of costopt's metadata block signed with a key that is not costopt's.
+    const forged = withMetadata(body, meta, new MetadataKey("someone-else's-secret"));
+    for (const theirs of ["my own tweak", forged]) {
+      const fake = new FakeGitHub();
+      fake
+        .snapshot({ "k8s/web.yaml": WEB })
+        .pulls(BRANCH, [{ number: 4, branch: BRANCH, body: theirs, headSha: head }]);
+      const result = await reconcile(policy(), deps(new MemoryStore(), gone()));
+      expect(result.proposal).toMatchObject({
+        action: "none",
+        message: `not enough data: no usage data; #4 on ${BRANCH} was not opened by costopt, left open`,
+      });
+      fake.openPulls();
+      const deleted = await reconcileDeleted(policy({ rollbackOnFailure: false }), deps(new MemoryStore()));
+      expect(deleted.message).toBe(
+        `the policy was deleted; #4 on ${BRANCH} was not opened by costopt, left open`,
+      );
+      // Neither a comment, nor a close, nor a branch deletion.
+      expect(fake.rest.filter((r) => !r.startsWith("GET"))).toEqual([]);
+      expect(fake.scope.pendingMocks()).toEqual([]);
+    }
   });
 });
 

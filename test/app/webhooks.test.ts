@@ -108,7 +108,6 @@ function setup(extra: Partial<AppOptions> = {}) {
     onUntrusted: (reason) => {
       untrusted.push(reason);
     },
-    writeIntervalMs: 0,
     now: () => new Date("2026-11-26T06:00:00Z"),
     onOutcome: (o) => {
       outcomes.push(o);
@@ -525,7 +524,7 @@ describe("a forge outside any webhook", () => {
   it("authenticates as the app's installation on the repository", async () => {
     gh.installation(1);
     gh.installationToken().pull(open);
-    const forge = await githubForge(probot, "Codertocat/Hello-World", { writeIntervalMs: 0 });
+    const forge = await githubForge(probot, "Codertocat/Hello-World");
     expect((await forge.pullRequest(1))?.branch).toBe(BRANCH);
     await expect(githubForge(probot, "not-a-repo")).rejects.toThrow(/owner\/name/);
   });

@@ -96,7 +96,7 @@ describe("files that are not valid UTF-8", () => {
           },
         },
       });
-    const gh = new GitHubForge({ octokit: testOctokit(), owner: "acme", repo: "deploy", writeIntervalMs: 0 });
+    const gh = new GitHubForge({ octokit: testOctokit(), owner: "acme", repo: "deploy" });
     const snapshot = await gh.snapshot();
     expect(snapshot.skipped).toEqual([{ path: "web.yaml", reason: "not valid UTF-8" }]);
     expect(snapshot.files.map((f) => f.path)).toEqual(["ok.yaml"]);

@@ -31,7 +31,6 @@ function forge(extra: Partial<ConstructorParameters<typeof GitHubForge>[0]> = {}
     octokit: testOctokit(),
     owner: "acme",
     repo: "deploy",
-    writeIntervalMs: 0,
     ...extra,
   });
 }

@@ -3,7 +3,7 @@
 // GitHub's published API description (test/support/github-contract.ts).
 
 import { ProbotOctokit } from "probot";
-import type { OctokitLike } from "../../src/forge/github/octokit.js";
+import type { GitHubOctokit } from "../../src/forge/github/octokit.js";
 import { record } from "../support/github-contract.js";
 
 interface Hookable {
@@ -56,6 +56,6 @@ export const TestOctokit = ProbotOctokit.defaults((o: Record<string, unknown>) =
   throttle: { ...(o.throttle as object), enabled: false },
 })).plugin(contractChecked as never);
 
-export function testOctokit(): OctokitLike {
-  return new TestOctokit({ auth: { token: "test-token" } }) as unknown as OctokitLike;
+export function testOctokit(): GitHubOctokit {
+  return new TestOctokit({ auth: { token: "test-token" } });
 }

@@ -46,7 +46,6 @@ function forge() {
     octokit: testOctokit(),
     owner: REPOSITORY.owner,
     repo: REPOSITORY.repo,
-    writeIntervalMs: 0,
   });
 }
 

@@ -62,7 +62,6 @@ beforeEach(async () => {
     log: silentLogger,
     reevaluateAll: () => service.reevaluateAll(),
     Octokit: TestOctokit,
-    writeIntervalMs: 0,
   });
   const reconciler = new GitOpsReconciler({
     forgeFor: github.forgeFor,

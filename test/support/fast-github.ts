@@ -1,6 +1,6 @@
 // For service-level tests whose subject is not GitHub's pacing: the GitHub App wiring as
-// assemble() builds it, but with the test octokit (no retry/throttle waits) and no spacing
-// between writes, so a proposal opens in milliseconds instead of about five seconds.
+// assemble() builds it, but with the test octokit (no retry waits, no throttling plugin spacing
+// writes a second apart), so a proposal opens in milliseconds instead of about five seconds.
 // Use it in a test file as:
 //   vi.mock("../../src/server/github.js", async (original) =>
 //     (await import("../support/fast-github.js")).fastGitHub(await original()));
@@ -12,7 +12,7 @@ import { contractChecked, TestOctokit } from "../forge/octokit.js";
 export function fastGitHub(m: typeof GitHub): typeof GitHub {
   return {
     ...m,
-    createGitHub: (o) => m.createGitHub({ ...o, Octokit: TestOctokit, writeIntervalMs: 0 }),
+    createGitHub: (o) => m.createGitHub({ ...o, Octokit: TestOctokit }),
   };
 }
 

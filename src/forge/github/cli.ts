@@ -7,7 +7,6 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import { GitHubForge } from "./index.js";
-import type { OctokitLike } from "./octokit.js";
 
 export interface CliGitHubOptions {
   /** owner/name */
@@ -39,7 +38,7 @@ export function cliGitHubForge(o: CliGitHubOptions): GitHubForge {
     },
   });
   return new GitHubForge({
-    octokit: octokit as unknown as OctokitLike,
+    octokit,
     owner,
     repo,
     ...(o.branch ? { branch: o.branch } : {}),

@@ -6,7 +6,7 @@
 // create or force-update the ref, open the PR, then labels and assignees in one issue update and
 // reviewers in one call: six requests whatever the number of files.
 
-import { SerialQueue } from "../serial.js";
+import type { Endpoints } from "@octokit/types";
 import {
   assertWritableBranch,
   BRANCH_PREFIX,
@@ -24,10 +24,17 @@ import {
 } from "../types.js";
 import { GitHubChecks } from "./checks.js";
 import { GitHubDashboardIssues } from "./issues.js";
-import { asRateLimit, type OctokitLike } from "./octokit.js";
+import {
+  asRateLimit,
+  type GitHubOctokit,
+  type RepoRoute,
+  type RepoScope,
+  type RouteParams,
+  repoRequest,
+} from "./octokit.js";
 
 export interface GitHubForgeOptions {
-  octokit: OctokitLike;
+  octokit: GitHubOctokit;
   owner: string;
   repo: string;
   /** Known from a webhook payload; saves nothing but a field in the first query when absent. */
@@ -37,8 +44,6 @@ export interface GitHubForgeOptions {
    * (Argo CD targetRevision, Flux ref.branch, spec.source.branch).
    */
   branch?: string;
-  /** Minimum spacing between writes (GitHub asks for about 1 s); 0 in tests. */
-  writeIntervalMs?: number;
   /** Largest file read, bytes; larger manifests are skipped and reported. */
   maxFileBytes?: number;
   /** Blobs per GraphQL query when reading contents. */
@@ -60,7 +65,8 @@ interface RestPull {
   node_id: string;
   title: string;
   body: string | null;
-  state: "open" | "closed";
+  /** "open" or "closed" (the list's simple form types it as any string). */
+  state: string;
   merged_at: string | null;
   merge_commit_sha: string | null;
   head: { ref: string; sha: string; repo?: { full_name: string } | null };
@@ -180,10 +186,9 @@ export class GitHubForge implements Forge {
   readonly kind = "github";
   readonly repository: string;
   readonly remote: string;
-  private readonly octokit: OctokitLike;
+  private readonly octokit: GitHubOctokit;
   private readonly owner: string;
   private readonly repo: string;
-  private readonly writes: SerialQueue;
   private readonly maxFileBytes: number;
   private readonly blobBatch: number;
   private readonly now: () => number;
@@ -212,7 +217,6 @@ export class GitHubForge implements Forge {
     this.defaultBranchName = options.defaultBranch;
     this.targetBranch = options.branch;
     this.now = options.now ?? Date.now;
-    this.writes = new SerialQueue(options.writeIntervalMs ?? 1000, this.now);
     this.maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
     this.blobBatch = options.blobBatch ?? 100;
   }
@@ -285,7 +289,7 @@ export class GitHubForge implements Forge {
       request.base.commitSha,
       request.files.map((f) => f.path),
     );
-    const tree = (await this.write("POST /repos/{owner}/{repo}/git/trees", {
+    const tree = await this.write("POST /repos/{owner}/{repo}/git/trees", {
       base_tree: request.base.treeSha ?? (await this.treeOf(request.base.commitSha)),
       // Inline contents: GitHub creates the blobs itself, so N files cost one call, not N + 1. Each
       // file keeps the mode it had (an executable stays executable); a new one is a plain file.
@@ -297,12 +301,12 @@ export class GitHubForge implements Forge {
           ? { path: f.path, mode, type: "blob", sha: null }
           : { path: f.path, mode, type: "blob", content: f.content };
       }),
-    })) as { sha: string };
-    const commit = (await this.write("POST /repos/{owner}/{repo}/git/commits", {
+    });
+    const commit = await this.write("POST /repos/{owner}/{repo}/git/commits", {
       message: request.message,
       tree: tree.sha,
       parents: [request.base.commitSha],
-    })) as { sha: string };
+    });
     await this.moveBranch(request.branch, commit.sha, request.exists);
     return commit.sha;
   }
@@ -310,9 +314,9 @@ export class GitHubForge implements Forge {
   async pullRequest(number: number): Promise<PullRequest | undefined> {
     try {
       return toPullRequest(
-        (await this.call("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+        await this.call("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
           pull_number: number,
-        })) as RestPull,
+        }),
       );
     } catch (err) {
       if ((err as { status?: number }).status === 404) return undefined;
@@ -343,7 +347,7 @@ export class GitHubForge implements Forge {
           page,
         }),
       );
-      pulls.push(...(res.data as RestPull[]));
+      pulls.push(...res.data);
       if (!/rel="next"/.test(String(res.headers.link ?? ""))) break;
     }
     return pulls.filter((p) => p.head.ref === branch).map(toPullRequest);
@@ -357,13 +361,13 @@ export class GitHubForge implements Forge {
   async openPullRequest(request: NewPullRequest): Promise<PullRequest> {
     await this.assertWritable(request.branch);
     const pull = toPullRequest(
-      (await this.write("POST /repos/{owner}/{repo}/pulls", {
+      await this.write("POST /repos/{owner}/{repo}/pulls", {
         title: request.title,
         head: request.branch,
         base: request.base,
         body: request.body,
         maintainer_can_modify: false,
-      })) as RestPull,
+      }),
     );
     // Labels and assignees ride on one issue update instead of two calls.
     const assignees = request.assignees ?? [];
@@ -410,11 +414,11 @@ export class GitHubForge implements Forge {
 
   async closePullRequest(number: number, options: CloseOptions = {}) {
     if (options.comment) await this.comment(number, options.comment);
-    const pull = (await this.write("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
+    const pull = await this.write("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
       pull_number: number,
       state: "closed",
       ...(options.body !== undefined ? { body: options.body } : {}),
-    })) as RestPull;
+    });
     if (this.openPulls) this.openPulls = this.openPulls.filter((p) => p.number !== number);
     // A fork's branch is not ours, and a branch of the same name here is someone else's.
     if (options.keepBranch || !fromBaseRepository(this, toPullRequest(pull))) return;
@@ -433,25 +437,23 @@ export class GitHubForge implements Forge {
 
   async enableAutoMerge(pr: PullRequest): Promise<void> {
     if (!pr.nodeId) throw new Error(`pull request #${pr.number} has no node id; cannot enable auto-merge`);
-    await this.writes.run(() =>
-      this.guard(() =>
-        this.octokit.graphql(
-          `mutation($id: ID!) {
-            enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: SQUASH }) {
-              pullRequest { number }
-            }
-          }`,
-          { id: pr.nodeId },
-        ),
+    await this.guard(() =>
+      this.octokit.graphql(
+        `mutation($id: ID!) {
+          enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: SQUASH }) {
+            pullRequest { number }
+          }
+        }`,
+        { id: pr.nodeId },
       ),
     );
   }
 
   async permission(user: string): Promise<Permission> {
     try {
-      const data = (await this.call("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
+      const data = await this.call("GET /repos/{owner}/{repo}/collaborators/{username}/permission", {
         username: user,
-      })) as { permission: string };
+      });
       const p = data.permission;
       return p === "admin" || p === "write" || p === "read" ? p : p === "maintain" ? "write" : "none";
     } catch (err) {
@@ -462,17 +464,16 @@ export class GitHubForge implements Forge {
   }
 
   dashboard(): GitHubDashboardIssues {
-    return new GitHubDashboardIssues({
-      octokit: this.octokit,
-      owner: this.owner,
-      repo: this.repo,
-      now: this.now,
-    });
+    return new GitHubDashboardIssues(this.scope);
   }
 
   /** The pull request files and check runs of the cost check. */
   checks(): GitHubChecks {
-    return new GitHubChecks({ octokit: this.octokit, owner: this.owner, repo: this.repo, now: this.now });
+    return new GitHubChecks(this.scope);
+  }
+
+  private get scope(): RepoScope {
+    return { octokit: this.octokit, owner: this.owner, repo: this.repo, now: this.now };
   }
 
   async openProposalCount(): Promise<number> {
@@ -497,27 +498,28 @@ export class GitHubForge implements Forge {
   }
 
   private async openPage(after: string | null): Promise<PullPage> {
-    const data = (await this.guard(() =>
-      this.octokit.graphql(OPEN_QUERY, { owner: this.owner, name: this.repo, after }),
-    )) as { repository: { pullRequests: PullPage } };
+    const data = await this.guard(() =>
+      this.octokit.graphql<{ repository: { pullRequests: PullPage } }>(OPEN_QUERY, {
+        owner: this.owner,
+        name: this.repo,
+        after,
+      }),
+    );
     return data.repository.pullRequests;
   }
 
   async commit(sha: string): Promise<{ message: string; parents: string[] }> {
-    const c = (await this.call("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
+    const c = await this.call("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
       commit_sha: sha,
-    })) as {
-      message: string;
-      parents: { sha: string }[];
-    };
+    });
     return { message: c.message, parents: c.parents.map((p) => p.sha) };
   }
 
   async changedPaths(base: string, head: string): Promise<string[]> {
-    const data = (await this.call("GET /repos/{owner}/{repo}/compare/{basehead}", {
+    const data = await this.call("GET /repos/{owner}/{repo}/compare/{basehead}", {
       basehead: `${base}...${head}`,
       per_page: 100,
-    })) as { files?: { filename: string; previous_filename?: string }[] };
+    });
     return [
       ...new Set(
         (data.files ?? []).flatMap((f) => [
@@ -538,14 +540,17 @@ export class GitHubForge implements Forge {
     );
     const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
     const variables = Object.fromEntries(paths.map((p, i) => [`e${i}`, `${commitSha}:${p}`]));
-    const data = (await this.guard(() =>
-      this.octokit.graphql(query, { owner: this.owner, name: this.repo, ...variables }),
-    )) as {
-      repository: Record<
-        string,
-        { oid: string; text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
-      >;
-    };
+    type Blobs = Record<
+      string,
+      { oid: string; text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
+    >;
+    const data = await this.guard(() =>
+      this.octokit.graphql<{ repository: Blobs }>(query, {
+        owner: this.owner,
+        name: this.repo,
+        ...variables,
+      }),
+    );
     for (const [i, path] of paths.entries()) {
       const blob = data.repository[`f${i}`];
       if (!blob || blob.isBinary || blob.text === null) out.set(path, null);
@@ -596,15 +601,16 @@ export class GitHubForge implements Forge {
     branches.forEach((b, i) => {
       variables[`h${i}`] = b;
     });
-    const data = (await this.guard(() =>
-      this.octokit.graphql(headQuery(target !== undefined, branches.length, withTree), variables),
-    )) as {
+    type Answer = {
       repository: {
         defaultBranchRef: ({ name: string } & Partial<NonNullable<Ref>>) | null;
         ref?: Ref;
         pullRequests: PullPage;
       } & Record<string, PullPage>;
     };
+    const data = await this.guard(() =>
+      this.octokit.graphql<Answer>(headQuery(target !== undefined, branches.length, withTree), variables),
+    );
     const repo = data.repository;
     this.histories = new Map();
     branches.forEach((b, i) => {
@@ -638,17 +644,17 @@ export class GitHubForge implements Forge {
 
   /** A tree listed recursively through REST. */
   private async listTree(treeSha: string): Promise<{ truncated: boolean; tree: TreeEntry[] }> {
-    return (await this.call("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
+    return await this.call("GET /repos/{owner}/{repo}/git/trees/{tree_sha}", {
       tree_sha: treeSha,
       recursive: "1",
-    })) as { truncated: boolean; tree: TreeEntry[] };
+    });
   }
 
   /** A blob read whole through REST (GraphQL cut its text). */
   private async fullBlob(path: string, sha: string): Promise<string> {
-    const blob = (await this.call("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
+    const blob = await this.call("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
       file_sha: sha,
-    })) as { content: string; encoding: string; size: number };
+    });
     const bytes = Buffer.from(blob.content, blob.encoding === "base64" ? "base64" : "utf8");
     if (bytes.length !== blob.size)
       throw new Error(`${this.repository}: ${path} came back with ${bytes.length} of ${blob.size} bytes`);
@@ -656,9 +662,9 @@ export class GitHubForge implements Forge {
   }
 
   private async treeOf(commitSha: string): Promise<string> {
-    const commit = (await this.call("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
+    const commit = await this.call("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", {
       commit_sha: commitSha,
-    })) as { tree: { sha: string } };
+    });
     return commit.tree.sha;
   }
 
@@ -672,14 +678,17 @@ export class GitHubForge implements Forge {
     );
     const query = `query($owner: String!, $name: String!, ${params}) {\n  repository(owner: $owner, name: $name) {\n    ${fields.join("\n    ")}\n  }\n}`;
     const variables = Object.fromEntries(oids.map((oid, i) => [`o${i}`, oid]));
-    const data = (await this.guard(() =>
-      this.octokit.graphql(query, { owner: this.owner, name: this.repo, ...variables }),
-    )) as {
-      repository: Record<
-        string,
-        { text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
-      >;
-    };
+    type Blobs = Record<
+      string,
+      { text: string | null; isBinary: boolean | null; isTruncated: boolean } | null
+    >;
+    const data = await this.guard(() =>
+      this.octokit.graphql<{ repository: Blobs }>(query, {
+        owner: this.owner,
+        name: this.repo,
+        ...variables,
+      }),
+    );
     return oids.map((_, i) => {
       const blob = data.repository[`b${i}`];
       return blob && !blob.isBinary && blob.text !== null
@@ -688,15 +697,21 @@ export class GitHubForge implements Forge {
     });
   }
 
-  private call(route: string, params: Record<string, unknown>): Promise<unknown> {
-    return this.guard(async () => {
-      const res = await this.octokit.request(route, { owner: this.owner, repo: this.repo, ...params });
-      return res.data;
-    });
+  /** A REST route of this repository, typed by GitHub's description: its parameters and its answer. */
+  private async call<R extends RepoRoute>(
+    route: R,
+    params: RouteParams<R>,
+  ): Promise<Endpoints[R]["response"]["data"]> {
+    return (await repoRequest(this.scope, route, params)).data;
   }
 
-  private write(route: string, params: Record<string, unknown>): Promise<unknown> {
-    return this.writes.run(() => this.call(route, params));
+  // Writes are paced by the octokit's throttling plugin (Probot's, or the CLI's): one started a
+  // second apart, GraphQL included, as GitHub asks against its secondary rate limits.
+  private write<R extends RepoRoute>(
+    route: R,
+    params: RouteParams<R>,
+  ): Promise<Endpoints[R]["response"]["data"]> {
+    return this.call(route, params);
   }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -739,7 +754,7 @@ function toPullRequest(p: RestPull): PullRequest {
     base: p.base.ref,
     title: p.title,
     body: p.body ?? "",
-    state: p.merged_at ? "merged" : p.state,
+    state: p.merged_at ? "merged" : p.state === "open" ? "open" : "closed",
     headSha: p.head.sha,
     labels: p.labels.map((l) => l.name),
     ...(p.merged_at ? { mergedAt: p.merged_at, mergeSha: p.merge_commit_sha ?? undefined } : {}),

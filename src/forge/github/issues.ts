@@ -3,7 +3,7 @@
 // One request to find it, one to create or edit it.
 
 import type { DashboardIssue, DashboardIssues } from "../../gitops/dashboard/sync.js";
-import { asRateLimit, type OctokitLike } from "./octokit.js";
+import { type RepoScope, repoRequest } from "./octokit.js";
 
 export const DASHBOARD_LABEL = "costopt-dashboard";
 
@@ -16,18 +16,16 @@ interface RestIssue {
 }
 
 export class GitHubDashboardIssues implements DashboardIssues {
-  constructor(
-    private readonly o: { octokit: OctokitLike; owner: string; repo: string; now?: () => number },
-  ) {}
+  constructor(private readonly scope: RepoScope) {}
 
   async find(marker: string): Promise<DashboardIssue | undefined> {
-    const data = (await this.call("GET /repos/{owner}/{repo}/issues", {
+    const { data } = await repoRequest(this.scope, "GET /repos/{owner}/{repo}/issues", {
       labels: DASHBOARD_LABEL,
       state: "all",
       sort: "created",
       direction: "asc",
       per_page: 100,
-    })) as RestIssue[];
+    });
     const ours = data.find(
       (i) => !i.pull_request && i.user?.type === "Bot" && (i.body ?? "").split("\n")[0] === marker,
     );
@@ -35,25 +33,19 @@ export class GitHubDashboardIssues implements DashboardIssues {
   }
 
   async create(title: string, body: string): Promise<DashboardIssue> {
-    const data = (await this.call("POST /repos/{owner}/{repo}/issues", {
+    const { data } = await repoRequest(this.scope, "POST /repos/{owner}/{repo}/issues", {
       title,
       body,
       labels: [DASHBOARD_LABEL],
-    })) as RestIssue;
+    });
     return toIssue(data);
   }
 
   async update(number: number, change: { body?: string; state?: "open" }): Promise<void> {
-    await this.call("PATCH /repos/{owner}/{repo}/issues/{issue_number}", { issue_number: number, ...change });
-  }
-
-  private async call(route: string, params: Record<string, unknown>): Promise<unknown> {
-    try {
-      const res = await this.o.octokit.request(route, { owner: this.o.owner, repo: this.o.repo, ...params });
-      return res.data;
-    } catch (err) {
-      throw asRateLimit(err, Math.floor((this.o.now ?? Date.now)() / 1000));
-    }
+    await repoRequest(this.scope, "PATCH /repos/{owner}/{repo}/issues/{issue_number}", {
+      issue_number: number,
+      ...change,
+    });
   }
 }
 

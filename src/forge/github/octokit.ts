@@ -1,17 +1,44 @@
-// The slice of an octokit instance the GitHub forge uses. Probot's context.octokit, a ProbotOctokit
-// and @octokit/rest's Octokit all fit; tests pass either one, with nock underneath.
+// The slice of an octokit instance the GitHub forge uses, in octokit's own types: every REST
+// route typed by GitHub's description (parameters and answer), GraphQL as octokit types it.
+// Probot's context.octokit, a ProbotOctokit and @octokit/rest's Octokit are all one.
 
+import type { Octokit } from "@octokit/rest";
+import type { Endpoints } from "@octokit/types";
 import { RateLimitError } from "../types.js";
 
-export interface OctokitResponse {
-  status: number;
-  data: unknown;
-  headers: Record<string, string | number | undefined>;
+export type GitHubOctokit = Pick<Octokit, "request" | "graphql">;
+
+/** REST routes under /repos/{owner}/{repo}; owner and repo come from the scope. */
+export type RepoRoute = Extract<keyof Endpoints, `${string} /repos/{owner}/{repo}${string}`>;
+export type RouteParams<R extends RepoRoute> = Omit<Endpoints[R]["parameters"], "owner" | "repo">;
+
+/** One repository as seen through an octokit; `now` (ms) dates rate-limit waits. */
+export interface RepoScope {
+  octokit: GitHubOctokit;
+  owner: string;
+  repo: string;
+  now?: () => number;
 }
 
-export interface OctokitLike {
-  request(route: string, params?: Record<string, unknown>): Promise<OctokitResponse>;
-  graphql(query: string, variables?: Record<string, unknown>): Promise<unknown>;
+/**
+ * A REST route of the scope's repository, typed by GitHub's description: its parameters and its
+ * answer (data and headers). Rate-limit answers become RateLimitError.
+ */
+export async function repoRequest<R extends RepoRoute>(
+  scope: RepoScope,
+  route: R,
+  params: RouteParams<R>,
+): Promise<Endpoints[R]["response"]> {
+  const options = { owner: scope.owner, repo: scope.repo, ...params } as Endpoints[R]["parameters"];
+  try {
+    // One generic route cannot pick request()'s per-route overload; its answer type is the route's.
+    return (await scope.octokit.request(
+      route as keyof Endpoints,
+      options as never,
+    )) as Endpoints[R]["response"];
+  } catch (err) {
+    throw asRateLimit(err, Math.floor((scope.now ?? Date.now)() / 1000));
+  }
 }
 
 interface HttpError {
