@@ -234,11 +234,13 @@ async function pass(
     ...(deps.source ? { source: deps.source.status } : {}),
   });
 
-  const withdraw = async (reason: string) =>
-    done(
-      spec.dryRun ? { action: "none", message: reason } : await withdrawProposal(branch, reason, deps),
-      reason,
-    );
+  const withdraw = async (reason: string) => {
+    const outcome: ProposalOutcome = spec.dryRun
+      ? { action: "none", message: reason }
+      : await withdrawProposal(branch, reason, deps, snapshot.branch);
+    // "none" carries the reason, and why an open proposal was left (it targets another base).
+    return done(outcome, outcome.action === "none" ? outcome.message : reason);
+  };
   const heldBack = holdBackReason(rec);
   if (heldBack !== undefined) return withdraw(heldBack);
 

@@ -220,10 +220,16 @@ export const registerRecommend: Register = (program: Command, setExitCode) => {
     .command("recommend")
     .description("print what costopt would propose for each policy (read-only)")
     .requiredOption("--policies <path>", "a CostOptimization YAML file or a folder of them")
-    .requiredOption("--repo <dir>", "the folder holding the workload manifests")
+    .requiredOption(
+      "--repo <dir>",
+      "the folder holding the workload manifests, read as it is on disk (uncommitted edits included)",
+    )
     .requiredOption("--metrics <url|file>", "a Prometheus URL or an OpenMetrics file")
     .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
-    .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
+    .option(
+      "--now <time>",
+      "evaluate as of this ISO 8601 time (default: an OpenMetrics file's last sample, else now)",
+    )
     .option("--pricing <file>", "YAML prices overriding OpenCost's defaults (default, clusters, nodePools)")
     .option("--cluster <name>", "cluster name: per-cluster prices, and what clusters/<name>/ deploys")
     .action(async (options: RecommendOptions) => {

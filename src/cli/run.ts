@@ -256,7 +256,10 @@ export const registerRun: Register = (program: Command, setExitCode) => {
     .description(
       "one reconcile pass over local policies, proposing changes as branches in a local git repository or as GitHub pull requests",
     )
-    .option("--repo <dir>", "the GitOps repository (a git working copy)")
+    .option(
+      "--repo <dir>",
+      "the GitOps repository (a git working copy); its committed branch is read, not uncommitted edits",
+    )
     .option(
       "--github <owner/repo>",
       "propose pull requests on this GitHub repository (token: GITHUB_TOKEN; API: GITHUB_API_URL)",
@@ -272,7 +275,10 @@ export const registerRun: Register = (program: Command, setExitCode) => {
       "--cluster <name>",
       "cluster name: prefixes proposal branches and selects what clusters/<name>/ deploys",
     )
-    .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
+    .option(
+      "--now <time>",
+      "evaluate as of this ISO 8601 time (default: an OpenMetrics file's last sample, else now)",
+    )
     .action(async (options: RunOptions) => {
       const report = await runOnce(options);
       for (const w of report.policyWarnings ?? []) console.error(w);

@@ -324,9 +324,17 @@ export async function withdrawProposal(
   branch: string,
   reason: string,
   deps: Pick<ProposalDeps, "forge" | "metadataKey">,
+  /** The base this pass read: what it found there says nothing about a proposal for another base. */
+  base?: string,
 ): Promise<ProposalOutcome> {
   const open = await deps.forge.openPullRequestFrom(branch);
   if (!open) return { action: "none", message: reason };
+  if (base !== undefined && open.base !== base)
+    return {
+      action: "none",
+      message: `${reason}; #${open.number} targets ${open.base}, not ${base}, and is left open`,
+      pullRequest: open,
+    };
   const meta = parseMetadata(open.body, deps.metadataKey);
   // Only a pull request costopt opened is costopt's to close: its body carries metadata signed
   // with costopt's key, it is a proposal (not a revert), from a costopt/ branch of this

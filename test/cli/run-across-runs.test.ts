@@ -48,6 +48,12 @@ describe("costopt run, run after run", () => {
       "#1 targets main, not release (this pass's base); left as is (run with --branch main to update it)",
     );
     expect(isAncestor(repo, releaseCommit, "costopt/shop/web-cost")).toBe(false);
+
+    // Nor is it closed because of what a pass on release found (no usage there).
+    const quiet = await writeWebMetrics(join(work, "quiet.om"), ["other"], 300);
+    const fourth = await runOnce({ repo, policies, metrics: quiet, now: NOW, branch: "release" });
+    expect(fourth.results[0]?.message).toMatch(/; #1 targets main, not release, and is left open$/);
+    expect((await new LocalForge({ dir: repo }).allPullRequests())[0]?.state).toBe("open");
   });
 
   it("holds prHourlyLimit across processes: a second run at once opens nothing more", async () => {
