@@ -9,7 +9,6 @@ import { relative, sep } from "node:path";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { parseWindow } from "../api/duration.js";
-import { checkPolicies, validPolicies } from "../api/load.js";
 import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
 import { isManifestCandidate } from "../forge/types.js";
@@ -28,10 +27,15 @@ import { recommend } from "../recommend/engine.js";
 import type { PricingConfig, Recommendation } from "../recommend/types.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
-import { FORMATS, type Format, render } from "./recommend-output.js";
+import { addPolicyCommandOptions, exitCode, type FailOn, log, policyPaths } from "./options.js";
+import { type InvalidPolicy, loadPolicies } from "./policy-files.js";
+import { FORMATS, type Format, hasChanges, render } from "./recommend-output.js";
 
 export interface RecommendOptions {
-  policies: string;
+  /** -f: files, folders, globs or "-". */
+  policies: string | string[];
+  /** -n: only policies whose workload is in one of these namespaces. */
+  namespace?: string[];
   repo: string;
   metrics: string;
   format?: Format;
@@ -57,6 +61,8 @@ export interface RecommendReport {
   results: PolicyResult[];
   /** Invalid policies and unreadable YAML. */
   problems: string[];
+  /** The invalid policies, each with its violations (also in problems). */
+  invalid?: InvalidPolicy[];
 }
 
 export interface Progress {
@@ -90,10 +96,11 @@ export async function recommendPolicies(
   options: RecommendOptions,
   deps: { usage?: UsageSource; progress?: Progress } = {},
 ): Promise<RecommendReport> {
-  const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
+  const { policies, problems, invalid } = loadPolicies(options.policies, options.namespace);
   const index = indexRepository(readRepository(options.repo));
   const source = deps.usage ?? openUsageSource(options.metrics);
-  return recommendIndexed(policies, index, source, options, deps.progress ?? SILENT, problems);
+  const report = await recommendIndexed(policies, index, source, options, deps.progress ?? SILENT, problems);
+  return { ...report, invalid };
 }
 
 export function evaluationTime(now: string | undefined): Date {
@@ -167,8 +174,9 @@ export async function recommendIndexed(
   return { results, problems };
 }
 
-/** A progress line on stderr, shown only once the run has taken more than a second. */
+/** A progress line on stderr, shown only once the run has taken more than a second (never with -q). */
 export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, delayMs = 1000): Progress {
+  if (!log.enabled("info")) return SILENT;
   const started = Date.now();
   let shown = false;
   return {
@@ -186,24 +194,34 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, dela
 }
 
 export const registerRecommend: Register = (program: Command, setExitCode) => {
-  program
+  const cmd = program
     .command("recommend")
-    .description("print what costopt would propose for each policy (read-only)")
-    .requiredOption("--policies <path>", "a CostOptimization YAML file or a folder of them")
+    .description("print what costopt would propose for each policy (read-only)");
+  addPolicyCommandOptions(cmd, {
+    formats: FORMATS,
+    defaultFormat: "table",
+    change: "a policy's gates allow a change",
+  });
+  cmd
     .requiredOption("--repo <dir>", "the folder holding the workload manifests")
     .requiredOption("--metrics <url|file>", "a Prometheus URL or an OpenMetrics file")
-    .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
     .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
     .option("--pricing <file>", "YAML prices overriding OpenCost's defaults (default, clusters, nodePools)")
     .option("--cluster <name>", "cluster name: per-cluster prices, and what clusters/<name>/ deploys")
-    .action(async (options: RecommendOptions) => {
-      const format = options.format ?? "table";
-      if (!FORMATS.includes(format))
-        throw new Error(`--format: ${format} is not one of ${FORMATS.join(", ")}`);
-      const report = await recommendPolicies(options, { progress: stderrProgress() });
-      process.stdout.write(render(report, format));
-      for (const problem of report.problems) console.error(`problem: ${problem}`);
-      for (const r of report.results) if (r.error) console.error(`${r.policy}: ${r.error}`);
-      if (report.problems.length > 0 || report.results.some((r) => r.error)) setExitCode(1);
-    });
+    .action(
+      async (
+        o: Omit<RecommendOptions, "policies"> & { filename?: string[]; policies?: string[]; failOn?: FailOn },
+      ) => {
+        const format = o.format ?? "table";
+        const report = await recommendPolicies(
+          { ...o, policies: policyPaths(o) },
+          { progress: stderrProgress() },
+        );
+        process.stdout.write(render(report, format));
+        for (const problem of report.problems) log.error(`problem: ${problem}`);
+        for (const r of report.results) if (r.error) log.error(`${r.policy}: ${r.error}`);
+        const errors = report.problems.length > 0 || report.results.some((r) => r.error);
+        setExitCode(exitCode(o.failOn, { errors, changes: hasChanges(report) }));
+      },
+    );
 };

@@ -5,7 +5,7 @@
 // was invalid, else 0. The PR metadata keeps repeated runs idempotent, whatever the state store.
 
 import type { Command } from "commander";
-import { checkPolicies, validPolicies } from "../api/load.js";
+import { type DryRunForge, dryRunForge } from "../forge/dry-run.js";
 import { LocalForge } from "../forge/local/index.js";
 import type { Forge } from "../forge/types.js";
 import { usd } from "../gitops/body/format.js";
@@ -17,16 +17,24 @@ import type { UsageSource } from "../metrics/types.js";
 import { savingsByWorkload } from "../recommend/savings.js";
 import { type ReconcileResult, reconcile } from "../reconcile.js";
 import { createStore } from "../state/index.js";
-import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
+import { addPolicyCommandOptions, exitCode, type FailOn, policyPaths } from "./options.js";
+import { type InvalidPolicy, loadPolicies } from "./policy-files.js";
+import { type Progress, stderrProgress } from "./recommend.js";
+import { RUN_FORMATS, type RunFormat, renderRunJson, runChanged } from "./run-output.js";
 import { usageForPass } from "./usage-plan.js";
 
 export interface RunOptions {
+  /** -n: only policies whose workload is in one of these namespaces. */
+  namespace?: string[];
+  /** --dry-run: read everything, decide everything, write nothing (no branch, PR, comment or state). */
+  dryRun?: boolean;
   /** A local git working copy; or */
   repo?: string;
   /** owner/name on GitHub. */
   github?: string;
-  policies: string;
+  /** -f: files, folders, globs or "-". */
+  policies: string | string[];
   metrics: string;
   state?: string;
   cluster?: string;
@@ -43,6 +51,10 @@ export interface RunReport {
   /** Things to fix that did not stop the run (e.g. a broken .github/costopt.yml). */
   warnings: string[];
   stoppedEarly: boolean;
+  /** The invalid policies with their violations (also in problems). */
+  invalid?: InvalidPolicy[];
+  /** --dry-run: what the pass would have written and did not. */
+  skippedWrites?: string[];
 }
 
 export interface RunDeps {
@@ -52,6 +64,8 @@ export interface RunDeps {
   env?: Record<string, string | undefined>;
   /** The forge to use instead of one opened from --repo/--github (tests). */
   forge?: Forge;
+  /** Progress on stderr for long passes. */
+  progress?: Progress;
 }
 
 async function openForge(options: RunOptions, deps: RunDeps): Promise<Forge> {
@@ -98,9 +112,13 @@ async function metadataSecret(
 export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<RunReport> {
   const at = options.now ? new Date(options.now) : new Date();
   if (Number.isNaN(at.getTime())) throw new Error(`--now: ${options.now} is not a date`);
-  const { policies, problems } = validPolicies(checkPolicies(readInputs(options.policies)));
-  const forge = await openForge(options, deps);
-  const store = await createStore(options.state);
+  const { policies, problems, invalid } = loadPolicies(options.policies, options.namespace);
+  const opened = await openForge(options, deps);
+  const forge = options.dryRun ? dryRunForge(opened) : opened;
+  const skipped = () => (options.dryRun ? { skippedWrites: (forge as DryRunForge).skippedWrites } : {});
+  // A dry run keeps its state in memory: no shared store learns of proposals that were not made.
+  const store = await createStore(options.dryRun ? undefined : options.state);
+  const progress = deps.progress ?? { step() {}, end() {} };
   const now = () => at;
   try {
     // Every policy's branch rides on the one read of the repository (its PR history included).
@@ -118,7 +136,8 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
     const warnings = loaded.warnings;
     const usage = usageForPass(deps.usage ?? openUsageSource(options.metrics), policies, at);
     const results: ReconcileResult[] = [];
-    for (const policy of policies) {
+    for (const [i, policy] of policies.entries()) {
+      progress.step(i, policies.length, `reconciling ${policy.metadata.namespace}/${policy.metadata.name}`);
       const result = await reconcile(policy, {
         forge,
         store,
@@ -130,10 +149,12 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
         clusterName: options.cluster,
       });
       results.push(result);
-      if (result.rateLimited) return { results, problems, warnings, stoppedEarly: true };
+      if (result.rateLimited)
+        return { results, problems, warnings, stoppedEarly: true, invalid, ...skipped() };
     }
-    return { results, problems, warnings, stoppedEarly: false };
+    return { results, problems, warnings, stoppedEarly: false, invalid, ...skipped() };
   } finally {
+    progress.end();
     await store.close();
   }
 }
@@ -142,6 +163,8 @@ const METADATA = /\n*<!-- costopt:metadata [^>]*-->\n*/;
 
 export function formatReport(report: RunReport): string {
   const out: string[] = [];
+  if (report.skippedWrites)
+    out.push("Dry run: nothing is written; each proposal below shows what would be.", "");
   for (const r of report.results) {
     const p = r.proposal;
     const pr = r.pullRequest ? ` #${r.pullRequest.number}` : "";
@@ -173,22 +196,32 @@ export function formatReport(report: RunReport): string {
   );
   if (report.stoppedEarly)
     out.push("Stopped early: rate-limited. Run again later; it resumes without duplicates.");
+  if (report.skippedWrites)
+    out.push(
+      `Dry run: ${report.skippedWrites.length} write(s) skipped${report.skippedWrites.map((w) => `\n  - ${w}`).join("")}`,
+    );
   return `${out.join("\n")}\n`;
 }
 
 export const registerRun: Register = (program: Command, setExitCode) => {
-  program
+  const cmd = program
     .command("run")
     .description(
       "one reconcile pass over local policies, proposing changes as branches in a local git repository or as GitHub pull requests",
-    )
+    );
+  addPolicyCommandOptions(cmd, {
+    formats: RUN_FORMATS,
+    defaultFormat: "text",
+    change: "a proposal is opened or updated",
+  });
+  cmd
     .option("--repo <dir>", "the GitOps repository (a git working copy)")
     .option(
       "--github <owner/repo>",
       "propose pull requests on this GitHub repository (token: GITHUB_TOKEN; API: GITHUB_API_URL)",
     )
-    .requiredOption("--policies <path>", "a CostOptimization YAML file or a folder of them")
     .requiredOption("--metrics <url|file>", "a Prometheus URL or an OpenMetrics file")
+    .option("--dry-run", "decide and show every diff, but create no branch, pull request, comment or state")
     .option("--state <url>", "redis:// or rediss:// URL for state (default: in memory)")
     .option(
       "--branch <name>",
@@ -199,9 +232,19 @@ export const registerRun: Register = (program: Command, setExitCode) => {
       "cluster name: prefixes proposal branches and selects what clusters/<name>/ deploys",
     )
     .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
-    .action(async (options: RunOptions) => {
-      const report = await runOnce(options);
-      process.stdout.write(formatReport(report));
-      if (report.problems.length > 0 || report.results.some((r) => r.phase === "Failed")) setExitCode(1);
-    });
+    .action(
+      async (
+        o: Omit<RunOptions, "policies"> & {
+          filename?: string[];
+          policies?: string[];
+          format?: RunFormat;
+          failOn?: FailOn;
+        },
+      ) => {
+        const report = await runOnce({ ...o, policies: policyPaths(o) }, { progress: stderrProgress() });
+        process.stdout.write(o.format === "json" ? renderRunJson(report) : formatReport(report));
+        const errors = report.problems.length > 0 || report.results.some((r) => r.phase === "Failed");
+        setExitCode(exitCode(o.failOn, { errors, changes: runChanged(report) }));
+      },
+    );
 };

@@ -87,7 +87,7 @@ describe("costopt scan on CronJobs", () => {
   it("right-sizes a CronJob's job template from its Jobs' pods, without replicas, spot or schedules", async () => {
     const { out, err } = await scan("--format", "json");
     expect(err).toContain("listing cronjobs in all namespaces");
-    const entries = JSON.parse(out) as RecommendationEntry[];
+    const entries = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
     const report = entries.find((e) => e.target.name === "report");
     expect(report?.target).toMatchObject({ kind: "CronJob", namespace: "batch" });
     const c = report?.containers.find((x) => x.name === "report");

@@ -121,7 +121,7 @@ describe("costopt scan", () => {
   it("recommends for every workload of every namespace, with its HPA, and without policies", async () => {
     api.requests.length = 0;
     const { code, out, err } = await scan("--format", "json");
-    const entries = JSON.parse(out) as RecommendationEntry[];
+    const entries = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
     expect(entries.map((e) => `${e.target.kind} ${e.target.namespace}/${e.target.name}`).sort()).toEqual([
       "Deployment shop/api",
       "Deployment shop/web",
@@ -161,7 +161,7 @@ describe("costopt scan", () => {
   it("scans only the namespaces given with -n", async () => {
     api.requests.length = 0;
     const { out } = await scan("-n", "payments", "-n", "tools", "--format", "json");
-    const entries = JSON.parse(out) as RecommendationEntry[];
+    const entries = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
     expect(entries.map((e) => e.target.name).sort()).toEqual(["db", "idle"]);
     const paths = api.requests.map((r) => r.path.split("?")[0] ?? "");
     expect(paths.every((p) => p.includes("/namespaces/payments/") || p.includes("/namespaces/tools/"))).toBe(
@@ -172,7 +172,7 @@ describe("costopt scan", () => {
   it("prints every output format", async () => {
     const table = (await scan()).out;
     for (const name of ["shop/web", "shop/api", "payments/db", "tools/idle"]) expect(table).toContain(name);
-    expect(parseYaml((await scan("--format", "yaml")).out)).toHaveLength(4);
+    expect(parseYaml((await scan("--format", "yaml")).out).items).toHaveLength(4);
     const csv = (await scan("--format", "csv")).out.trim().split("\n");
     expect(csv.length).toBeGreaterThan(4);
     expect((await scan("--format", "markdown")).out).toContain("| shop/web");
@@ -235,7 +235,7 @@ describe("costopt scan --prometheus", () => {
       const args = ["--kubeconfig", cluster.kubeconfig(), "--prometheus", prometheus.url, "--type", "CPU"];
       const now = ["--now", new Date(FIXED_INSTANT).toISOString(), "--format", "json"];
       expect(await main(["node", "costopt", "scan", ...args, ...now])).toBe(0);
-      const [entry] = JSON.parse(out) as RecommendationEntry[];
+      const [entry] = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
       expect(entry?.notEnoughData).toBe(false);
       // About 180m used of 500m requested: lower, within maxChangePercent.
       expect(parseCpu(entry?.containers[0]?.proposed.cpuRequest ?? "0")).toBeLessThan(500);
