@@ -284,7 +284,6 @@ function table(report: RecommendReport): string {
     head: columns.map((i) => paint("bold", COLUMNS[i] ?? "")),
     style: { head: [], border: [] },
     wordWrap: true,
-    wrapOnWordBoundary: false,
     colWidths: widths,
   });
   for (const row of all)

@@ -64,7 +64,7 @@ export const registerValidate: Register = (program: Command, setExitCode) => {
       if (options.protectedLabels !== undefined) opts.protectedLabels = labelPairs(options.protectedLabels);
       const checked = report(readPolicySet(policyPaths(options), opts));
       for (const line of checked.warnings) log.warn(line);
-      for (const line of checked.errors) console.log(line);
+      for (const line of checked.errors) process.stdout.write(`${line}\n`);
       const summary = `${checked.policies} CostOptimization polic${checked.policies === 1 ? "y" : "ies"} checked, ${checked.errors.length} error(s), ${checked.warnings.length} warning(s)`;
       log.info(summary);
       setExitCode(checked.errors.length > 0 ? 1 : 0);
