@@ -7,13 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { runOnce } from "../../src/cli/run.js";
-import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
 import { makeRepo, sh } from "../forge/local-repo.js";
 import { runCli } from "../support/cli.js";
 import { mainCaptured } from "../support/in-process-cli.js";
-import { DEPLOYMENT, NOW, POLICY, START, WEEK } from "./run-fixtures.js";
+import { DEPLOYMENT, NOW, POLICY, writeWebUsage } from "./run-fixtures.js";
 
-const Mi = 2 ** 20;
 // A second policy, in another namespace, whose workload is not in the repository.
 const ELSEWHERE = POLICY.replace("name: web-cost", "name: api-cost")
   .replace("namespace: shop", "namespace: billing")
@@ -32,22 +30,7 @@ beforeAll(async () => {
   writeFileSync(join(work, "billing.yaml"), ELSEWHERE);
   writeFileSync(join(work, "invalid.yaml"), INVALID);
   metrics = join(work, "usage.om");
-  await writeOpenMetricsFile(metrics, {
-    workloads: [
-      {
-        namespace: "shop",
-        kind: "Deployment",
-        name: "web",
-        replicas: 3,
-        shape: "steady",
-        containers: [{ name: "app", cpuMillicores: 300, memoryBytes: 600 * Mi }],
-      },
-    ],
-    start: START,
-    durationSeconds: WEEK,
-    resolutionSeconds: 300,
-    seed: 3,
-  });
+  await writeWebUsage(metrics, 300, 3);
 });
 
 afterEach(() => vi.restoreAllMocks());

@@ -2,10 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
 import { makeRepo } from "../forge/local-repo.js";
 import { mainCaptured } from "../support/in-process-cli.js";
-import { DEPLOYMENT, NOW, POLICY, START, WEEK } from "./run-fixtures.js";
+import { DEPLOYMENT, NOW, POLICY, writeWebUsage } from "./run-fixtures.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -15,22 +14,7 @@ describe("costopt proposals", () => {
     const work = mkdtempSync(join(tmpdir(), "costopt-proposals-"));
     writeFileSync(join(work, "policy.yaml"), POLICY);
     const metrics = join(work, "usage.om");
-    await writeOpenMetricsFile(metrics, {
-      workloads: [
-        {
-          namespace: "shop",
-          kind: "Deployment",
-          name: "web",
-          replicas: 3,
-          shape: "steady",
-          containers: [{ name: "app", cpuMillicores: 300, memoryBytes: 600 * 2 ** 20 }],
-        },
-      ],
-      start: START,
-      durationSeconds: WEEK,
-      resolutionSeconds: 300,
-      seed: 9,
-    });
+    await writeWebUsage(metrics, 300, 9);
     expect((await mainCaptured(["proposals", "--repo", repo])).out).toBe(`no proposals in ${repo}\n`);
     const run = await mainCaptured([
       "run",

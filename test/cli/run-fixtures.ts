@@ -44,3 +44,25 @@ spec:
   metricsWindow: 7d
   dryRun: false
 `;
+
+/** A week of steady usage for shop/web's one container (app), ending at NOW. */
+export async function writeWebUsage(path: string, cpuMillicores: number, seed: number): Promise<string> {
+  const { writeOpenMetricsFile } = await import("../../src/metrics/generator.js");
+  await writeOpenMetricsFile(path, {
+    workloads: [
+      {
+        namespace: "shop",
+        kind: "Deployment",
+        name: "web",
+        replicas: 3,
+        shape: "steady",
+        containers: [{ name: "app", cpuMillicores, memoryBytes: 600 * 2 ** 20 }],
+      },
+    ],
+    start: START,
+    durationSeconds: WEEK,
+    resolutionSeconds: 300,
+    seed,
+  });
+  return path;
+}
