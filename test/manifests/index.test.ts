@@ -44,7 +44,7 @@ describe("indexRepository: bad input is skipped, named and located; the rest sti
       column: 3,
     });
     expect(byPath["apps/broken.yaml"]?.reason).toMatch(
-      /^apps\/broken\.yaml: document 0 \(line 5, column 3\): /,
+      /^apps\/broken\.yaml: document 1 \(line 5, column 3\): /,
     );
     expect(byPath["apps/dupe.yaml"]).toMatchObject({ code: "duplicate-key", docIndex: 1, line: 6 });
     expect(byPath["apps/dupe.yaml"]?.reason).toMatch(/Map keys must be unique/);
