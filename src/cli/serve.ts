@@ -39,7 +39,7 @@ export const registerServe: Register = (program: Command, setExitCode) => {
     .option("--env", "print the environment variables it reads, with defaults, and exit")
     .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, ~/.kube/config, else in-cluster)")
     .option("--context <name>", "kubeconfig context (default: its current-context)")
-    .action(async (opts: { env?: boolean; kubeconfig?: string; context?: string }) => {
+    .action(async (opts: { env?: boolean; kubeconfig?: string; context?: string }, cmd: Command) => {
       if (opts.env) {
         process.stdout.write(`${envTable()}\n`);
         return;
@@ -50,7 +50,10 @@ export const registerServe: Register = (program: Command, setExitCode) => {
       let built: Assembled | undefined;
       let problems: string[] = [];
       try {
-        const config = loadConfig();
+        // -v/--log-level (or -q) on the command line wins over LOG_LEVEL.
+        const flags = cmd.parent?.opts() as { logLevel?: string; quiet?: boolean } | undefined;
+        const level = flags?.quiet ? "error" : flags?.logLevel;
+        const config = loadConfig({ ...process.env, ...(level ? { LOG_LEVEL: level } : {}) });
         problems = await portProblems(config);
         built = await assemble(config, process.env, {
           ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),

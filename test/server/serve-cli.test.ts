@@ -51,6 +51,19 @@ describe("costopt serve", () => {
     );
   });
 
+  it("takes its log level from -v over LOG_LEVEL", () => {
+    const env = {
+      LOG_LEVEL: "chatty",
+      PORT: "http",
+      KUBERNETES_SERVICE_HOST: "",
+    } as unknown as NodeJS.ProcessEnv;
+    expect(runCli(["serve"], { env }).stderr).toContain("LOG_LEVEL: must be debug, info, warn or error");
+    const r = runCli(["-v", "warn", "serve"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("PORT: must be an integer");
+    expect(r.stderr).not.toContain("LOG_LEVEL");
+  });
+
   it("says how to reach a cluster when run outside one", () => {
     const r = runCli(["serve"], {
       env: {
