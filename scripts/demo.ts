@@ -2,10 +2,12 @@
 // Generates two weeks of usage for the example workloads, makes a git repository from
 // manifests/examples/, runs one reconcile pass per policy (locate -> usage -> recommend -> gates
 // -> patch -> local forge) with in-memory state, prints every proposal, then merges one and
-// answers a `/costopt rollback` comment on it, printing the revert.
+// answers a `/costopt rollback` comment on it, printing the revert. Everything it writes lives
+// in one temporary folder, removed at the end (the usage file alone is about 75 MB); with
+// `npm run demo -- --keep` the folder stays for a look, minus the usage file.
 
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkPolicies, validPolicies } from "../src/api/load.js";
@@ -18,12 +20,12 @@ import { answerComment } from "../src/gitops/command-runner.js";
 import { MetadataKey, parseMetadata } from "../src/gitops/metadata.js";
 import { recordClosed } from "../src/gitops/outcome.js";
 import { FileUsageSource } from "../src/metrics/file-source.js";
-import { writeOpenMetricsFile } from "../src/metrics/generator.js";
-import { demoOptions } from "../src/metrics/presets.js";
 import { type ReconcileResult, reconcile } from "../src/reconcile.js";
 import { createStore } from "../src/state/index.js";
+import { EXAMPLE_NOW, writeExampleUsage } from "./example-usage.js";
 
 const started = Date.now();
+const keep = process.argv.includes("--keep");
 const examples = new URL("../manifests/examples/", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "costopt-demo-"));
 const repo = join(work, "repo");
@@ -32,10 +34,14 @@ const step = (text: string) => process.stderr.write(`\x1b[2m» ${text}\x1b[0m\n`
 const heading = (text: string) => process.stdout.write(`\n\x1b[1m━━ ${text}\x1b[0m\n\n`);
 const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8" });
 
+// Nothing is left in the temporary folder but what --keep asks for, even when a step fails.
+process.on("exit", () => {
+  rmSync(keep ? metricsFile : work, { recursive: true, force: true });
+});
+
 // 1. Usage: two weeks (the full-optimization example looks back 14 days) at 5-minute resolution.
-const generate = { ...demoOptions(), durationSeconds: 14 * 86_400 };
-const stats = await writeOpenMetricsFile(metricsFile, generate);
-const now = new Date((generate.start + generate.durationSeconds) * 1000);
+const stats = await writeExampleUsage(metricsFile);
+const now = EXAMPLE_NOW;
 step(`generated ${stats.samples.toLocaleString("en-US")} samples in ${stats.series} series: ${metricsFile}`);
 
 // 2. The GitOps repository: the example workloads and policies, one commit on main.
@@ -130,7 +136,10 @@ process.stdout.write(`\`\`\`diff\n${git("diff", "main", revert.branch).trimEnd()
 await store.close();
 heading("done");
 process.stdout.write(
-  `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s. The repository is left for a look:\n` +
-    `  git -C ${repo} log --all --oneline --graph\n` +
-    `  cat ${join(repo, ".git", "costopt", "pull-requests.json")}\n`,
+  keep
+    ? `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s. The repository is left for a look (the usage file is removed):\n` +
+        `  git -C ${repo} log --all --oneline --graph\n` +
+        `  node bin/costopt.js proposals --repo ${repo}\n`
+    : `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s; its temporary folder is removed. ` +
+        "`npm run demo -- --keep` leaves the repository for a look.\n",
 );

@@ -154,6 +154,16 @@ const url: Parser = (raw) => {
   return raw;
 };
 
+const urlOf =
+  (...schemes: string[]): Parser =>
+  (raw) => {
+    url(raw);
+    const scheme = new URL(raw).protocol.replace(/:$/, "");
+    if (!schemes.includes(scheme))
+      throw new Error(`must be a ${schemes.map((s) => `${s}://`).join(" or ")} URL, got "${redactUrl(raw)}"`);
+    return raw;
+  };
+
 /** The table. README and manifests/operator/deployment.yaml follow it. */
 export const ENV: EnvVar[] = [
   {
@@ -354,7 +364,7 @@ export const ENV: EnvVar[] = [
     name: "PROMETHEUS_URL",
     key: "prometheusUrl",
     description: "Prometheus HTTP API base URL for usage data",
-    parse: url,
+    parse: urlOf("http", "https"),
   },
   {
     name: "PROMETHEUS_BEARER_TOKEN_FILE",
@@ -380,7 +390,7 @@ export const ENV: EnvVar[] = [
     name: "REDIS_URL",
     key: "redisUrl",
     description: "Redis for the state store; in-memory when unset",
-    parse: url,
+    parse: urlOf("redis", "rediss"),
   },
   {
     name: "KUBECONFIG",

@@ -1,4 +1,6 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
@@ -30,6 +32,10 @@ describe("npm run demo", () => {
     expect(out).toMatch(/merged #1 .* -> applied/);
     expect(out).toContain("costopt replied: @platform-engineer, opened #2 to revert #1.");
     expect(out).toMatch(/^\+\s+replicas: 6$/m);
-    expect(out).toMatch(/The repository is left for a look:\n {2}git -C \S+costopt-demo-\S+\/repo log/);
+    // It leaves nothing behind: the folder with the repository and the ~75 MB usage file is gone.
+    const repo = /git repository with \d+ files: (\S+?costopt-demo-\w+\/repo)/.exec(run.stderr)?.[1];
+    expect(repo).toMatch(/costopt-demo-\w+\/repo$/);
+    expect(existsSync(dirname(repo ?? ""))).toBe(false);
+    expect(out).toMatch(/its temporary folder is removed\. `npm run demo -- --keep` leaves the repository/);
   });
 });

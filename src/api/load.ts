@@ -200,7 +200,11 @@ export function loadPolicies(
   files: { path: string; content: string }[],
   opts: ValidationOptions & { defaultNamespace?: string } = {},
 ): LoadedPolicies {
-  const set = checkPolicies(files, opts);
+  return policiesOf(checkPolicies(files, opts));
+}
+
+/** The policies of a checked set (maybe narrowed, e.g. to namespaces), with problems and warnings. */
+export function policiesOf(set: PolicySet): LoadedPolicies {
   return {
     ...validPolicies(set),
     warnings: [...set.checked.flatMap((c) => c.warnings), ...overlapWarnings(set)],
@@ -234,14 +238,18 @@ export function oneWriterPerWorkload(policies: CostOptimization[]): {
   return { policies: kept, problems };
 }
 
-/** loadPolicies for the commands that open pull requests (run, serve): one writer per workload. */
+/** Loaded policies narrowed to those that may open pull requests (run, serve): one writer per workload. */
+export function proposingOnly(loaded: LoadedPolicies): LoadedPolicies {
+  const writers = oneWriterPerWorkload(loaded.policies);
+  return { ...loaded, policies: writers.policies, problems: [...loaded.problems, ...writers.problems] };
+}
+
+/** loadPolicies for the commands that open pull requests (run, serve). */
 export function loadProposingPolicies(
   files: { path: string; content: string }[],
   opts: ValidationOptions & { defaultNamespace?: string } = {},
 ): LoadedPolicies {
-  const loaded = loadPolicies(files, opts);
-  const writers = oneWriterPerWorkload(loaded.policies);
-  return { ...loaded, policies: writers.policies, problems: [...loaded.problems, ...writers.problems] };
+  return proposingOnly(loadPolicies(files, opts));
 }
 
 /** The valid policies of a set, and a line per problem (parse errors and violations) for the rest. */

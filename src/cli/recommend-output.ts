@@ -1,8 +1,12 @@
 // Output of `costopt recommend`: a table readable at a glance (one row per container, the
 // workload's figures on its first row, as KRR prints), and json/yaml/csv/markdown.
 //
-// The JSON (and YAML) contract is stable; fields are only ever added. An array, one entry per
-// policy, in the order the policy files were read:
+// The JSON (and YAML) contract is stable within its apiVersion; fields are only ever added. An object
+//   apiVersion        "costopt.dev/v1" (REPORT_API_VERSION); kind "RecommendationReport"
+//   items[]           one entry per valid policy, in the order the policy files were read (below)
+//   invalidPolicies[] { policy, file, line, errors[] }: policies that were not analysed, and why
+//   problems[]        every problem as text: unreadable YAML and each invalid policy's errors
+// An item:
 //   policy            "namespace/name" of the CostOptimization
 //   target            { namespace, kind, name }
 //   optimizationType  the policy's type; appliedTypes: the types that contributed a change
@@ -39,18 +43,22 @@ import { stringify } from "yaml";
 import { formatCpu } from "../api/quantity.js";
 import type { OptimizationType, RiskLevel } from "../api/types.js";
 import { cell, usd } from "../gitops/body/format.js";
+import { desiredFrom } from "../gitops/workload.js";
 import { describeLocation, type WorkloadLocation } from "../manifests/index.js";
 import type { WorkloadRef } from "../metrics/types.js";
 import { blockers } from "../recommend/gates.js";
 import { memorySetting } from "../recommend/readable.js";
 import { savingsByWorkload } from "../recommend/savings.js";
 import type { ContainerEvidence, Factor, GateCheck, Recommendation, Resources } from "../recommend/types.js";
+import { output, paint } from "./options.js";
 import type { PolicyResult, RecommendReport } from "./recommend.js";
 
 export const FORMATS = ["table", "json", "yaml", "csv", "markdown"] as const;
 
 /** What each row is about: a policy (recommend, run) or a live workload without one (scan). */
 export type Subject = "policy" | "workload";
+/** Bumped only on an incompatible change of the JSON/YAML report. */
+export const REPORT_API_VERSION = "costopt.dev/v1";
 export type Format = (typeof FORMATS)[number];
 
 export interface QuantityResources {
@@ -179,6 +187,13 @@ function decisionText(r: Recommendation): string {
   return `no: ${blockers(r.decision).join("; ")}`;
 }
 
+/** True when some policy's gates allow a change to the workload (what --fail-on change fails on). */
+export function hasChanges(report: RecommendReport): boolean {
+  return report.results.some(
+    (r) => r.recommendation?.decision.allowed && Object.keys(desiredFrom(r.recommendation)).length > 0,
+  );
+}
+
 const COLUMNS = [
   "Policy",
   "Workload",
@@ -295,22 +310,62 @@ function summary(report: RecommendReport, subject: Subject): string {
 }
 
 function table(report: RecommendReport, subject: Subject): string {
-  const columns = columnsFor(subject);
+  const heads = columnsFor(subject);
+  const all = rowsFor(report, subject);
+  const { columns, widths } = fitToWidth(heads, all, output().columns);
   const t = new Table({
-    head: columns,
+    head: columns.map((i) => paint("bold", heads[i] ?? "")),
     style: { head: [], border: [] },
     wordWrap: true,
-    colWidths: colWidths(columns),
+    colWidths: widths,
   });
-  for (const row of rowsFor(report, subject)) t.push(row);
+  for (const row of all)
+    t.push(
+      columns.map((i) => {
+        const text = row[i] ?? "";
+        if (!isDecision(heads[i])) return text;
+        return paint(text.startsWith("yes") ? "green" : text.startsWith("no") ? "yellow" : "red", text);
+      }),
+    );
   return `${t.toString()}\n${summary(report, subject)}\n`;
 }
 
-// Only the free-text columns are capped, so a long reason wraps instead of widening the table.
-function colWidths(columns: string[]): (number | null)[] {
-  return columns.map((c) =>
-    c === "Allowed" || c === "Within default gates" ? 40 : c === "Manifests" ? 30 : null,
+const isDecision = (head: string | undefined) => head === "Allowed" || head === "Within default gates";
+
+// On a narrow terminal the least needed columns go first; the rest share the width.
+const DROP_ORDER = ["Manifests", "CPU limit", "Memory limit", "Type", "Risk", "Confidence", "Cost/mo"];
+const MIN_WIDTH = 8; // content 6 plus padding
+
+/** The columns shown and their widths so that the table is at most `width` characters wide. */
+function fitToWidth(
+  heads: readonly string[],
+  all: string[][],
+  width: number | undefined,
+): { columns: number[]; widths: (number | null)[] } {
+  const natural = heads.map(
+    (head, i) =>
+      Math.max(head.length, ...all.map((r) => Math.max(...(r[i] ?? "").split("\n").map((l) => l.length)))) +
+      2,
   );
+  let columns = heads.map((_, i) => i);
+  // Only the free-text columns are capped when there is room, so a long reason wraps instead of widening the table.
+  const capped = (i: number) =>
+    Math.min(natural[i] ?? 0, isDecision(heads[i]) ? 40 : heads[i] === "Manifests" ? 30 : Infinity);
+  if (width === undefined) return { columns, widths: columns.map(capped) };
+  const borders = (n: number) => n + 1;
+  for (const drop of DROP_ORDER) {
+    if (columns.length * MIN_WIDTH + borders(columns.length) <= width) break;
+    columns = columns.filter((i) => heads[i] !== drop);
+  }
+  const widths = columns.map(capped);
+  // Shrink the widest column a character at a time until the table fits.
+  const total = () => widths.reduce((a, b) => a + b, 0) + borders(columns.length);
+  while (total() > width) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if ((widths[widest] ?? 0) <= MIN_WIDTH) break;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
+  return { columns, widths };
 }
 
 function markdown(report: RecommendReport, subject: Subject): string {
@@ -326,7 +381,11 @@ function markdown(report: RecommendReport, subject: Subject): string {
   ].join("\n");
 }
 
+// One row per workload (row=workload) with the workload's figures (replicas, costs, confidence, risk,
+// decision, spot, schedule), then one per container (row=container) with only that container's
+// values, so summing monthlySavings (or any cost column) counts each workload once.
 const CSV_COLUMNS = [
+  "row",
   "policy",
   "namespace",
   "kind",
@@ -343,6 +402,8 @@ const CSV_COLUMNS = [
   "proposedMemoryLimit",
   "replicas",
   "proposedReplicas",
+  "spot",
+  "scheduledScaling",
   "currentCost",
   "optimizedCost",
   "monthlySavings",
@@ -353,69 +414,91 @@ const CSV_COLUMNS = [
   "stepped",
   "location",
   "reasons",
-];
+] as const;
 
-function csvField(v: string | number | boolean | null | undefined): string {
+type CsvValue = string | number | boolean | null | undefined;
+
+function csvField(v: CsvValue): string {
   const s = v === null || v === undefined ? "" : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One row per container (RFC 4180); a failed policy is one row with its error as the reason. */
+function csvLine(values: Partial<Record<(typeof CSV_COLUMNS)[number], CsvValue>>): string {
+  return CSV_COLUMNS.map((c) => csvField(values[c])).join(",");
+}
+
+/** RFC 4180; a failed policy is one row=error line with its error as the reason. */
 function csv(report: RecommendReport): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const result of report.results) {
     const entry = toEntry(result);
-    const { namespace, kind, name } = result.target;
+    const id = { policy: entry.policy, ...result.target };
     if ("error" in entry) {
-      const row: (string | null)[] = CSV_COLUMNS.map(() => null);
-      row.splice(0, 4, entry.policy, namespace, kind, name);
-      row[CSV_COLUMNS.length - 1] = `error: ${entry.error}`;
-      lines.push(row.map(csvField).join(","));
+      lines.push(csvLine({ row: "error", ...id, reasons: `error: ${entry.error}` }));
       continue;
     }
+    lines.push(
+      csvLine({
+        row: "workload",
+        ...id,
+        optimizationType: entry.optimizationType,
+        replicas: entry.replicas?.current,
+        proposedReplicas: entry.replicas?.proposed,
+        spot: entry.placement !== null,
+        scheduledScaling: entry.scheduledScaling?.fileName,
+        currentCost: entry.currentCost,
+        optimizedCost: entry.optimizedCost,
+        monthlySavings: entry.monthlySavings,
+        confidenceScore: entry.confidenceScore,
+        riskLevel: entry.riskLevel,
+        riskScore: entry.riskScore,
+        allowed: entry.decision.allowed,
+        stepped: entry.decision.stepped,
+        location: entry.location ? describeLocation(entry.location) : null,
+        reasons: entry.decision.reasons.join("; "),
+      }),
+    );
     for (const c of entry.containers)
       lines.push(
-        [
-          entry.policy,
-          namespace,
-          kind,
-          name,
-          entry.optimizationType,
-          c.name,
-          c.current.cpuRequest,
-          c.proposed.cpuRequest,
-          c.current.cpuLimit,
-          c.proposed.cpuLimit,
-          c.current.memoryRequest,
-          c.proposed.memoryRequest,
-          c.current.memoryLimit,
-          c.proposed.memoryLimit,
-          entry.replicas?.current,
-          entry.replicas?.proposed,
-          entry.currentCost,
-          entry.optimizedCost,
-          entry.monthlySavings,
-          entry.confidenceScore,
-          entry.riskLevel,
-          entry.riskScore,
-          entry.decision.allowed,
-          entry.decision.stepped,
-          entry.location ? describeLocation(entry.location) : null,
-          entry.decision.reasons.join("; "),
-        ]
-          .map(csvField)
-          .join(","),
+        csvLine({
+          row: "container",
+          ...id,
+          optimizationType: entry.optimizationType,
+          container: c.name,
+          cpuRequest: c.current.cpuRequest,
+          proposedCpuRequest: c.proposed.cpuRequest,
+          cpuLimit: c.current.cpuLimit,
+          proposedCpuLimit: c.proposed.cpuLimit,
+          memoryRequest: c.current.memoryRequest,
+          proposedMemoryRequest: c.proposed.memoryRequest,
+          memoryLimit: c.current.memoryLimit,
+          proposedMemoryLimit: c.proposed.memoryLimit,
+          reasons: c.notes.join("; "),
+        }),
       );
   }
+  for (const p of report.invalid ?? [])
+    lines.push(csvLine({ row: "invalid", policy: p.policy, reasons: p.errors.join("; ") }));
   return `${lines.join("\n")}\n`;
+}
+
+/** The JSON/YAML document: versioned, with invalid policies and their errors beside the items. */
+export function reportDocument(report: RecommendReport) {
+  return {
+    apiVersion: REPORT_API_VERSION,
+    kind: "RecommendationReport",
+    items: report.results.map(toEntry),
+    invalidPolicies: report.invalid ?? [],
+    problems: report.problems,
+  };
 }
 
 export function render(report: RecommendReport, format: Format, subject: Subject = "policy"): string {
   switch (format) {
     case "json":
-      return `${JSON.stringify(report.results.map(toEntry), null, 2)}\n`;
+      return `${JSON.stringify(reportDocument(report), null, 2)}\n`;
     case "yaml":
-      return stringify(report.results.map(toEntry));
+      return stringify(reportDocument(report));
     case "csv":
       return csv(report);
     case "markdown":

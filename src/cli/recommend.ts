@@ -9,7 +9,6 @@ import { relative, sep } from "node:path";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { parseWindow } from "../api/duration.js";
-import { loadPolicies } from "../api/load.js";
 import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
 import { workingTreeSnapshot } from "../forge/local/working-tree.js";
@@ -32,10 +31,15 @@ import { schemaErrors } from "../settings/check.js";
 import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
 import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
-import { FORMATS, type Format, render } from "./recommend-output.js";
+import { addPolicyCommandOptions, exitCode, type FailOn, log, policyPaths } from "./options.js";
+import { type InvalidPolicy, loadPolicyFiles } from "./policy-files.js";
+import { FORMATS, type Format, hasChanges, render } from "./recommend-output.js";
 
 export interface RecommendOptions {
-  policies: string;
+  /** -f: files, folders, globs or "-". */
+  policies: string | string[];
+  /** -n: only policies whose workload is in one of these namespaces. */
+  namespace?: string[];
   repo: string;
   metrics: string;
   format?: Format;
@@ -63,6 +67,8 @@ export interface RecommendReport {
   problems: string[];
   /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
   warnings?: string[];
+  /** The invalid policies, each with its violations (also in problems). */
+  invalid?: InvalidPolicy[];
 }
 
 export interface Progress {
@@ -99,7 +105,9 @@ export async function recommendPolicies(
   options: RecommendOptions,
   deps: { usage?: UsageSource; progress?: Progress; note?: (line: string) => void } = {},
 ): Promise<RecommendReport> {
-  const { policies, problems, warnings } = loadPolicies(readInputs(options.policies));
+  const { policies, problems, warnings, invalid } = loadPolicyFiles(options.policies, {
+    ...(options.namespace ? { namespaces: options.namespace } : {}),
+  });
   // The working tree, read by the rules of the forges' snapshots (run and serve read those).
   const tree = workingTreeSnapshot(options.repo);
   const index = indexRepository(tree.files);
@@ -120,7 +128,7 @@ export async function recommendPolicies(
     at,
     range,
   );
-  return { ...report, warnings: [...warnings, ...readWarnings(tree, index), ...hints] };
+  return { ...report, warnings: [...warnings, ...readWarnings(tree, index), ...hints], invalid };
 }
 
 export function evaluationTime(now: string | undefined): Date {
@@ -197,8 +205,9 @@ export async function recommendIndexed(
   return { results, problems };
 }
 
-/** A progress line on stderr, shown only once the run has taken more than a second. */
+/** A progress line on stderr, shown only once the run has taken more than a second (never with -q). */
 export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, delayMs = 1000): Progress {
+  if (!log.enabled("info")) return SILENT;
   const started = Date.now();
   let shown = false;
   return {
@@ -216,31 +225,41 @@ export function stderrProgress(stream: NodeJS.WriteStream = process.stderr, dela
 }
 
 export const registerRecommend: Register = (program: Command, setExitCode) => {
-  program
+  const cmd = program
     .command("recommend")
-    .description("print what costopt would propose for each policy (read-only)")
-    .requiredOption("--policies <path>", "a CostOptimization YAML file or a folder of them")
+    .description("print what costopt would propose for each policy (read-only)");
+  addPolicyCommandOptions(cmd, {
+    formats: FORMATS,
+    defaultFormat: "table",
+    change: "a policy's gates allow a change",
+  });
+  cmd
     .requiredOption(
       "--repo <dir>",
       "the folder holding the workload manifests, read as it is on disk (uncommitted edits included)",
     )
     .requiredOption("--metrics <url|file>", "a Prometheus URL or an OpenMetrics file")
-    .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
     .option(
       "--now <time>",
       "evaluate as of this ISO 8601 time (default: an OpenMetrics file's last sample, else now)",
     )
     .option("--pricing <file>", "YAML prices overriding OpenCost's defaults (default, clusters, nodePools)")
     .option("--cluster <name>", "cluster name: per-cluster prices, and what clusters/<name>/ deploys")
-    .action(async (options: RecommendOptions) => {
-      const format = options.format ?? "table";
-      if (!FORMATS.includes(format))
-        throw new Error(`--format: ${format} is not one of ${FORMATS.join(", ")}`);
-      const report = await recommendPolicies(options, { progress: stderrProgress() });
-      process.stdout.write(render(report, format));
-      for (const w of report.warnings ?? []) console.error(w);
-      for (const problem of report.problems) console.error(`problem: ${problem}`);
-      for (const r of report.results) if (r.error) console.error(`${r.policy}: ${r.error}`);
-      if (report.problems.length > 0 || report.results.some((r) => r.error)) setExitCode(1);
-    });
+    .action(
+      async (
+        o: Omit<RecommendOptions, "policies"> & { filename?: string[]; policies?: string[]; failOn?: FailOn },
+      ) => {
+        const format = o.format ?? "table";
+        const report = await recommendPolicies(
+          { ...o, policies: policyPaths(o) },
+          { progress: stderrProgress() },
+        );
+        process.stdout.write(render(report, format));
+        for (const w of report.warnings ?? []) log.warn(w);
+        for (const problem of report.problems) log.error(`problem: ${problem}`);
+        for (const r of report.results) if (r.error) log.error(`${r.policy}: ${r.error}`);
+        const errors = report.problems.length > 0 || report.results.some((r) => r.error);
+        setExitCode(exitCode(o.failOn, { errors, changes: hasChanges(report) }));
+      },
+    );
 };

@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { loadProposingPolicies } from "../api/load.js";
+import { type DryRunForge, dryRunForge } from "../forge/dry-run.js";
 import { LocalForge } from "../forge/local/index.js";
 import { type Forge, RateLimitError } from "../forge/types.js";
 import { usd } from "../gitops/body/format.js";
@@ -19,17 +20,25 @@ import type { UsageSource } from "../metrics/types.js";
 import { savingsByWorkload } from "../recommend/savings.js";
 import { type ReconcileResult, reconcile } from "../reconcile.js";
 import { createStore } from "../state/index.js";
-import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
 import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
+import { addPolicyCommandOptions, exitCode, type FailOn, log, policyPaths } from "./options.js";
+import { type InvalidPolicy, loadPolicyFiles } from "./policy-files.js";
+import { type Progress, stderrProgress } from "./recommend.js";
+import { RUN_FORMATS, type RunFormat, renderRunJson, runChanged } from "./run-output.js";
 import { usageForPass } from "./usage-plan.js";
 
 export interface RunOptions {
+  /** -n: only policies whose workload is in one of these namespaces. */
+  namespace?: string[];
+  /** --dry-run: read everything, decide everything, write nothing (no branch, PR, comment or state). */
+  dryRun?: boolean;
   /** A local git working copy; or */
   repo?: string;
   /** owner/name on GitHub. */
   github?: string;
-  policies: string;
+  /** -f: files, folders, globs or "-". */
+  policies: string | string[];
   metrics: string;
   state?: string;
   cluster?: string;
@@ -50,6 +59,10 @@ export interface RunReport {
   stoppedEarly: boolean;
   /** What the pass did to the repository's cost dashboard issue ("off" without one). */
   dashboard?: string;
+  /** The invalid policies with their violations (also in problems). */
+  invalid?: InvalidPolicy[];
+  /** --dry-run: what the pass would have written and did not. */
+  skippedWrites?: string[];
 }
 
 export interface RunDeps {
@@ -61,6 +74,8 @@ export interface RunDeps {
   forge?: Forge;
   /** Where notes for stderr go as they happen (the evaluation time chosen); console.error when absent. */
   note?: (line: string) => void;
+  /** Progress on stderr for long passes. */
+  progress?: Progress;
 }
 
 async function openForge(options: RunOptions, deps: RunDeps): Promise<Forge> {
@@ -132,10 +147,17 @@ async function uncommitted(
  * and the source is read once per distinct window, not once per policy.
  */
 export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<RunReport> {
-  const policyFiles = readInputs(options.policies);
-  const { policies, problems, warnings: policyWarnings } = loadProposingPolicies(policyFiles);
-  const forge = await openForge(options, deps);
-  const store = await createStore(options.state);
+  const loaded = loadPolicyFiles(options.policies, {
+    ...(options.namespace ? { namespaces: options.namespace } : {}),
+    proposing: true,
+  });
+  const { policies, problems, warnings: policyWarnings, invalid, files: policyFiles } = loaded;
+  const opened = await openForge(options, deps);
+  const forge = options.dryRun ? dryRunForge(opened) : opened;
+  const skipped = () => (options.dryRun ? { skippedWrites: (forge as DryRunForge).skippedWrites } : {});
+  // A dry run keeps its state in memory: no shared store learns of proposals that were not made.
+  const store = await createStore(options.dryRun ? undefined : options.state);
+  const progress = deps.progress ?? { step() {}, end() {} };
   try {
     // After the forge and the store: a wrong flag is reported before the metrics file is read.
     const range = deps.usage ? undefined : await metricsFileRange(options.metrics);
@@ -159,12 +181,13 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
     const metadataKey = new MetadataKey(await metadataSecret(forge, deps.env ?? process.env));
     const repoConfig = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
     const warnings = [
-      ...(forge instanceof LocalForge ? await uncommitted(forge, snapshot.branch, policyFiles) : []),
+      ...(opened instanceof LocalForge ? await uncommitted(opened, snapshot.branch, policyFiles) : []),
       ...repoConfig.warnings,
     ];
     const usage = usageForPass(deps.usage ?? openUsageSource(options.metrics), policies, at);
     const results: ReconcileResult[] = [];
-    for (const policy of policies) {
+    for (const [i, policy] of policies.entries()) {
+      progress.step(i, policies.length, `reconciling ${policy.metadata.namespace}/${policy.metadata.name}`);
       const result = await reconcile(policy, {
         forge,
         store,
@@ -205,9 +228,12 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
       warnings,
       policyWarnings: [...policyWarnings, ...hints],
       stoppedEarly,
+      invalid,
+      ...skipped(),
       ...(dashboard ? { dashboard } : {}),
     };
   } finally {
+    progress.end();
     await store.close();
   }
 }
@@ -216,6 +242,8 @@ const METADATA = /\n*<!-- costopt:metadata [^>]*-->\n*/;
 
 export function formatReport(report: RunReport): string {
   const out: string[] = [];
+  if (report.skippedWrites)
+    out.push("Dry run: nothing is written; each proposal below shows what would be.", "");
   for (const r of report.results) {
     const p = r.proposal;
     const pr = r.pullRequest ? ` #${r.pullRequest.number}` : "";
@@ -247,15 +275,25 @@ export function formatReport(report: RunReport): string {
   );
   if (report.stoppedEarly)
     out.push("Stopped early: rate-limited. Run again later; it resumes without duplicates.");
+  if (report.skippedWrites)
+    out.push(
+      `Dry run: ${report.skippedWrites.length} write(s) skipped${report.skippedWrites.map((w) => `\n  - ${w}`).join("")}`,
+    );
   return `${out.join("\n")}\n`;
 }
 
 export const registerRun: Register = (program: Command, setExitCode) => {
-  program
+  const cmd = program
     .command("run")
     .description(
       "one reconcile pass over local policies, proposing changes as branches in a local git repository or as GitHub pull requests",
-    )
+    );
+  addPolicyCommandOptions(cmd, {
+    formats: RUN_FORMATS,
+    defaultFormat: "text",
+    change: "a proposal is opened or updated",
+  });
+  cmd
     .option(
       "--repo <dir>",
       "the GitOps repository (a git working copy); its committed branch is read, not uncommitted edits",
@@ -264,8 +302,8 @@ export const registerRun: Register = (program: Command, setExitCode) => {
       "--github <owner/repo>",
       "propose pull requests on this GitHub repository (token: GITHUB_TOKEN; API: GITHUB_API_URL)",
     )
-    .requiredOption("--policies <path>", "a CostOptimization YAML file or a folder of them")
     .requiredOption("--metrics <url|file>", "a Prometheus URL or an OpenMetrics file")
+    .option("--dry-run", "decide and show every diff, but create no branch, pull request, comment or state")
     .option("--state <url>", "redis:// or rediss:// URL for state (default: in memory)")
     .option(
       "--branch <name>",
@@ -279,10 +317,20 @@ export const registerRun: Register = (program: Command, setExitCode) => {
       "--now <time>",
       "evaluate as of this ISO 8601 time (default: an OpenMetrics file's last sample, else now)",
     )
-    .action(async (options: RunOptions) => {
-      const report = await runOnce(options);
-      for (const w of report.policyWarnings ?? []) console.error(w);
-      process.stdout.write(formatReport(report));
-      if (report.problems.length > 0 || report.results.some((r) => r.phase === "Failed")) setExitCode(1);
-    });
+    .action(
+      async (
+        o: Omit<RunOptions, "policies"> & {
+          filename?: string[];
+          policies?: string[];
+          format?: RunFormat;
+          failOn?: FailOn;
+        },
+      ) => {
+        const report = await runOnce({ ...o, policies: policyPaths(o) }, { progress: stderrProgress() });
+        for (const w of report.policyWarnings ?? []) log.warn(w);
+        process.stdout.write(o.format === "json" ? renderRunJson(report) : formatReport(report));
+        const errors = report.problems.length > 0 || report.results.some((r) => r.phase === "Failed");
+        setExitCode(exitCode(o.failOn, { errors, changes: runChanged(report) }));
+      },
+    );
 };

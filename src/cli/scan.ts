@@ -28,6 +28,7 @@ import { indexRepository, type RepoFile } from "../manifests/index.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
 import type { Register } from "./main.js";
+import { addFormat } from "./options.js";
 import { type Progress, type RecommendReport, recommendIndexed, stderrProgress } from "./recommend.js";
 import { FORMATS, type Format, render } from "./recommend-output.js";
 
@@ -179,8 +180,9 @@ function policyFile(p: CostOptimization, monthlySavings: number): string {
 const repeat = (v: string, all: string[] = []) => [...all, v];
 
 export const registerScan: Register = (program: Command, setExitCode) => {
-  program
-    .command("scan")
+  const cmd = program.command("scan");
+  addFormat(cmd, FORMATS);
+  cmd
     .description(
       "recommend for every workload of the current kubeconfig context, without policies (read-only, like KRR)",
     )
@@ -190,7 +192,6 @@ export const registerScan: Register = (program: Command, setExitCode) => {
     .option("--prometheus <url>", "Prometheus URL for usage")
     .option("--metrics <file|url>", "an OpenMetrics file (or Prometheus URL) for usage")
     .option("--type <type>", `optimization type: ${OPTIMIZATION_TYPES.join(", ")}`, "ALL")
-    .option("--format <format>", `output format: ${FORMATS.join(", ")}`, "table")
     .option("--now <time>", "evaluate as of this ISO 8601 time (default: now)")
     .option("--pricing <file>", "YAML prices overriding OpenCost's defaults (default, clusters, nodePools)")
     .option("--cluster <name>", "cluster name, for per-cluster prices")
@@ -205,8 +206,6 @@ export const registerScan: Register = (program: Command, setExitCode) => {
         },
       ) => {
         const format = o.format ?? "table";
-        if (!FORMATS.includes(format))
-          throw new Error(`--format: ${format} is not one of ${FORMATS.join(", ")}`);
         const metrics = o.prometheus ?? o.metrics;
         if (!metrics) throw new Error("scan needs usage: pass --prometheus URL or --metrics FILE");
         // Loaded here: only the commands that talk to a cluster pay for @kubernetes/client-node.

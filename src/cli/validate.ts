@@ -1,11 +1,13 @@
-// `costopt validate -f <file|dir|->`: checks every CostOptimization against the admission rules,
-// for a GitOps repository's CI. Exit 1 on any violation or unreadable YAML, else 0.
+// `costopt validate -f <file|dir|glob|->...`: checks every CostOptimization in every file named
+// against the admission rules, for a GitOps repository's CI. Exit 1 on any violation or unreadable
+// YAML, 2 when a path is missing or no policy was found, else 0.
 
 import type { Command } from "commander";
-import { checkPolicies, overlapWarnings } from "../api/load.js";
+import { checkPolicies, overlapWarnings, type PolicySet } from "../api/load.js";
 import type { ValidationOptions } from "../api/validation.js";
-import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
+import { addPolicyFiles, log, policyPaths } from "./options.js";
+import { readPolicySet } from "./policy-files.js";
 
 export interface ValidateReport {
   policies: number;
@@ -34,7 +36,10 @@ export function validateFiles(
   files: { path: string; content: string }[],
   opts: ValidationOptions = {},
 ): ValidateReport {
-  const set = checkPolicies(files, opts);
+  return report(checkPolicies(files, opts));
+}
+
+function report(set: PolicySet): ValidateReport {
   return {
     policies: set.checked.length,
     errors: [...set.parseErrors, ...set.checked.flatMap((c) => c.errors)],
@@ -43,25 +48,25 @@ export function validateFiles(
 }
 
 export const registerValidate: Register = (program: Command, setExitCode) => {
-  program
+  const cmd = program
     .command("validate")
-    .description("check CostOptimization policies against the admission rules (exit 1 on any violation)")
-    .requiredOption("-f, --filename <path>", "a YAML file, a folder of them, or - for stdin")
+    .description("check CostOptimization policies against the admission rules (exit 1 on any violation)");
+  addPolicyFiles(cmd, "what to check")
     .option("--protected-namespaces <list>", "comma-separated namespaces no policy may target")
     .option("--protected-workloads <list>", "comma-separated workload names no policy may target")
     .option("--protected-labels <pairs>", "comma-separated key=value labels that protect a workload")
-    .action((options: Record<string, string | undefined>) => {
+    .action((options: Record<string, string | undefined> & { filename?: string[]; policies?: string[] }) => {
       const opts: ValidationOptions = {};
       if (options.protectedNamespaces !== undefined)
         opts.protectedNamespaces = list(options.protectedNamespaces);
       if (options.protectedWorkloads !== undefined)
         opts.protectedWorkloads = list(options.protectedWorkloads);
       if (options.protectedLabels !== undefined) opts.protectedLabels = labelPairs(options.protectedLabels);
-      const report = validateFiles(readInputs(options.filename as string), opts);
-      for (const line of report.warnings) console.error(line);
-      for (const line of report.errors) console.log(line);
-      const summary = `${report.policies} CostOptimization polic${report.policies === 1 ? "y" : "ies"} checked, ${report.errors.length} error(s), ${report.warnings.length} warning(s)`;
-      console.error(summary);
-      setExitCode(report.errors.length > 0 ? 1 : 0);
+      const checked = report(readPolicySet(policyPaths(options), opts));
+      for (const line of checked.warnings) log.warn(line);
+      for (const line of checked.errors) process.stdout.write(`${line}\n`);
+      const summary = `${checked.policies} CostOptimization polic${checked.policies === 1 ? "y" : "ies"} checked, ${checked.errors.length} error(s), ${checked.warnings.length} warning(s)`;
+      log.info(summary);
+      setExitCode(checked.errors.length > 0 ? 1 : 0);
     });
 };

@@ -4,6 +4,7 @@
 import { isDeepStrictEqual } from "node:util";
 import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { parseAllDocuments } from "yaml";
+import { documentLabel } from "../manifests/errors.js";
 import { patchDocument } from "../manifests/patch.js";
 import type { FieldChange } from "../state/types.js";
 
@@ -112,7 +113,7 @@ export function planRevert(
       const now = valueAt(docs[f.document], f.pointer);
       if (!isDeepStrictEqual(now, f.after)) {
         conflicts.push(
-          `${path} (document ${f.document}) ${f.pointer} is now ${show(now)}, not ${show(f.after)}`,
+          `${path} (${documentLabel(f.document)}) ${f.pointer} is now ${show(now)}, not ${show(f.after)}`,
         );
         continue;
       }

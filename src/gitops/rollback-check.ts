@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { parse } from "yaml";
 import type { Forge } from "../forge/types.js";
+import { documentLabel } from "../manifests/errors.js";
 import type { Located, RepoIndex } from "../manifests/types.js";
 import type { FieldChange, Store } from "../state/types.js";
 import { documents, valueAt } from "./fields.js";
@@ -40,13 +41,13 @@ function describesFile(path: string, before: string, after: string, fields: Fiel
     const current = valueAt(state[f.document], f.pointer);
     if (f.document >= state.length || (f.before !== undefined && !isDeepStrictEqual(current, f.before)))
       return [
-        `${path} (document ${f.document}) ${f.pointer}: the recorded original is not what costopt's commit changed`,
+        `${path} (${documentLabel(f.document)}) ${f.pointer}: the recorded original is not what costopt's commit changed`,
       ];
     try {
       state[f.document] = applyOperation(state[f.document], opFor(f), false, true).newDocument;
     } catch {
       return [
-        `${path} (document ${f.document}) ${f.pointer}: not a field of the file costopt's commit changed`,
+        `${path} (${documentLabel(f.document)}) ${f.pointer}: not a field of the file costopt's commit changed`,
       ];
     }
   }
@@ -221,7 +222,7 @@ export function outOfScope(
   const problems: string[] = [];
   for (const f of fields) {
     if (registersCreated(f, index, createdFiles)) continue;
-    const where = `${f.path} (document ${f.document}) ${f.pointer}`;
+    const where = `${f.path} (${documentLabel(f.document)}) ${f.pointer}`;
     if (!docs.has(`${f.path}#${f.document}`)) {
       problems.push(`${where} is not in the documents of the policy's workload`);
       continue;

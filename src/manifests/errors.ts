@@ -9,10 +9,18 @@ export interface Place {
   field?: string;
 }
 
+/**
+ * "document 1" for the first YAML document of a file: counted from 1, as editors count lines, so
+ * "document 2 (line 14)" means the second. Internally (docIndex) documents count from 0.
+ */
+export function documentLabel(docIndex: number): string {
+  return `document ${docIndex + 1}`;
+}
+
 export function describePlace(place: Place): string {
   const parts: string[] = [];
   if (place.file !== undefined) parts.push(place.file);
-  if (place.docIndex !== undefined) parts.push(`document ${place.docIndex}`);
+  if (place.docIndex !== undefined) parts.push(documentLabel(place.docIndex));
   if (place.field !== undefined) parts.push(`field ${place.field || "/"}`);
   return parts.join(", ");
 }

@@ -3,6 +3,7 @@
 // in which case it goes into a patch of this overlay.
 
 import type { parseCpu, parseMemory } from "../api/quantity.js";
+import { documentLabel } from "./errors.js";
 import { type Rendering, type RepoView, untargeted } from "./kustomize-tree.js";
 import { formatPointer, getAt, isRecord } from "./pointer.js";
 import type { EditSite, Kustomization, KustomizePatch, ResourceField } from "./types.js";
@@ -242,7 +243,7 @@ export const SANE_LIMITS = {
 } as const;
 
 function where(res: Resolution): string {
-  return `${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}`;
+  return `${res.site.file}, ${documentLabel(res.site.docIndex)}, field ${res.site.path}`;
 }
 
 /** Where leading-zero numbers sit (the repository view). */
@@ -282,7 +283,7 @@ export function readQuantity(
   const raw = res.value;
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw === "string" && raw.includes("{{")) {
-    res.site.blocked ??= `Helm template (${raw}) at ${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}`;
+    res.site.blocked ??= `Helm template (${raw}) at ${res.site.file}, ${documentLabel(res.site.docIndex)}, field ${res.site.path}`;
     return undefined;
   }
   if (ambiguous(res, doc)) {

@@ -3,6 +3,7 @@
 // (its scaleTargetRef names the workload as some layer sees it) and its fields are resolved
 // through the layers like the workload's; a plain HPA names the workload as deployed.
 
+import { documentLabel } from "./errors.js";
 import { type FieldRef, readReplicas, resolveField } from "./fields.js";
 import { type Rendering, type RepoView, renderingsOf } from "./kustomize-tree.js";
 import { getAt, isRecord } from "./pointer.js";
@@ -46,7 +47,7 @@ function intField(view: RepoView, h: Rendering, key: string): { value?: number; 
   const res = resolveField(view, h, field) as NonNullable<ReturnType<typeof resolveField>>;
   const raw = res.value;
   if (raw !== undefined && !(Number.isInteger(raw) && (raw as number) >= 0))
-    res.site.blocked ??= `${res.site.file}, document ${res.site.docIndex}, field ${res.site.path}: ${JSON.stringify(raw)} is not a replica count`;
+    res.site.blocked ??= `${res.site.file}, ${documentLabel(res.site.docIndex)}, field ${res.site.path}: ${JSON.stringify(raw)} is not a replica count`;
   const value = readReplicas(res, view);
   return { ...(value !== undefined ? { value } : {}), site: res.site };
 }

@@ -3,7 +3,7 @@
 
 import jsonpatch, { type Operation } from "fast-json-patch";
 import { stringify } from "yaml";
-import { PatchError } from "./errors.js";
+import { documentLabel, PatchError } from "./errors.js";
 import { podSpecPath } from "./fields.js";
 import { placeNewFiles } from "./new-files.js";
 import { patchDocument } from "./patch.js";
@@ -295,7 +295,7 @@ function resolveInline(index: RepoIndex, writes: Write[]): Write[] {
   }
   for (const ws of groups.values()) {
     const { file, docIndex, inline, layer } = (ws[0] as Write).site;
-    const where = `${file}, document ${docIndex}, field ${inline?.path}`;
+    const where = `${file}, ${documentLabel(docIndex)}, field ${inline?.path}`;
     const doc = index.files.get(file)?.documents.find((d) => d.docIndex === docIndex && d.pointer === "");
     const text = getAt(doc?.value, inline?.path ?? "");
     if (typeof text !== "string") return refuse(`${where}: expected a YAML string`);

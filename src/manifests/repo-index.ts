@@ -3,6 +3,7 @@
 // One bad file never stops the rest of the repository from being indexed.
 
 import type { Document } from "yaml";
+import { documentLabel } from "./errors.js";
 import { fastParseDocuments, LEADING_ZERO } from "./fast-yaml.js";
 import { isKustomizationFile, readKustomization } from "./kustomization.js";
 import { dirOf, isUnder, repoPath } from "./paths.js";
@@ -152,7 +153,7 @@ export function indexRepository(files: readonly RepoFile[], opts: IndexOptions =
       index.skipped.push({
         path,
         code: problem.code === "DUPLICATE_KEY" ? "duplicate-key" : "invalid-yaml",
-        reason: `${path}: document ${problem.docIndex}${where}: ${problem.message}; skipped`,
+        reason: `${path}: ${documentLabel(problem.docIndex)}${where}: ${problem.message}; skipped`,
         docIndex: problem.docIndex,
         ...(problem.line !== undefined ? { line: problem.line, column: problem.column as number } : {}),
       });

@@ -77,8 +77,9 @@ export async function assemble(
   options: AssembleOptions = {},
 ): Promise<Assembled> {
   const clock = options.now ? { now: options.now } : {};
-  if (!config.prometheusUrl)
-    throw new ConfigError(["PROMETHEUS_URL: required by costopt serve (usage data)"]);
+  // Every problem is collected and reported together, each naming what to fix.
+  const problems: string[] = [];
+  if (!config.prometheusUrl) problems.push("PROMETHEUS_URL: required by costopt serve (usage data)");
   const local = config.policySource === "repository";
   let kube: Cluster | undefined;
   try {
@@ -92,18 +93,27 @@ export async function assemble(
     });
   } catch (err) {
     // Local mode runs without a cluster; a cluster, when reachable, still serves admission and health.
-    if (!local) throw new ConfigError([(err as Error).message]);
+    if (!local) problems.push((err as Error).message);
+  }
+  const key = privateKey(config);
+  const appConfigured = Boolean(config.appId && key && config.webhookSecret);
+  if (local && !appConfigured)
+    problems.push(
+      "POLICY_SOURCE=repository: the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) is required",
+    );
+  let store: Store | undefined;
+  try {
+    store = await createStore(config.redisUrl);
+  } catch (err) {
+    problems.push(`REDIS_URL: ${(err as Error).message}`);
+  }
+  const prometheusUrl = config.prometheusUrl;
+  if (problems.length > 0 || !store || !prometheusUrl) {
+    await store?.close();
+    throw new ConfigError(problems);
   }
   const telemetry = createTelemetry();
   const log = createLogger(config.logLevel, { component: "costopt" });
-  const store = await createStore(config.redisUrl);
-  const key = privateKey(config);
-  const appConfigured = Boolean(config.appId && key && config.webhookSecret);
-  if (local && !appConfigured) {
-    throw new ConfigError([
-      "POLICY_SOURCE=repository: the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) is required",
-    ]);
-  }
   // Derived from the webhook secret, which every replica shares; without the app nothing is signed that matters.
   const metadataKey = new MetadataKey(config.webhookSecret || randomBytes(32));
   let service: Service | undefined;
@@ -122,9 +132,7 @@ export async function assemble(
       "the GitHub App is not configured (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET): costopt cannot open pull requests",
   });
   let github: GitHubWiring | undefined;
-  const usage = new PrometheusUsageSource(
-    prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl }),
-  );
+  const usage = new PrometheusUsageSource(prometheusConnection({ ...config, prometheusUrl }));
   if (appConfigured) {
     github = await createGitHub({
       appId: config.appId as number,
@@ -178,9 +186,7 @@ export async function assemble(
     webhooks: github?.webhooks,
     telemetry,
     log,
-    throttling: new PrometheusThrottling(
-      prometheusConnection({ ...config, prometheusUrl: config.prometheusUrl }),
-    ),
+    throttling: new PrometheusThrottling(prometheusConnection({ ...config, prometheusUrl })),
     ...clock,
   });
   return { service, store };

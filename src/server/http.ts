@@ -16,7 +16,7 @@ export type WebhookMiddleware = (
 export interface HttpServiceOptions {
   registry: Registry;
   /** undefined while ready, else why not (shown in the /readyz body). */
-  notReady: () => string | undefined;
+  notReady: () => string | undefined | Promise<string | undefined>;
   webhooks?: WebhookMiddleware;
   webhooksPath?: string;
   /** Local mode: the policies with their status (no CRs to `kubectl get`). */
@@ -50,7 +50,7 @@ export function httpHandler(o: HttpServiceOptions) {
     }
     if (o.metricsOnly) return text(res, 404, "not found\n");
     if (req.method === "GET" && url === "/readyz") {
-      const why = o.notReady();
+      const why = await o.notReady();
       return why ? text(res, 503, `not ready: ${why}\n`) : text(res, 200, "ok\n");
     }
     if (req.method === "GET" && url === "/policies" && o.policies) {

@@ -9,7 +9,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { type Config, ConfigError, validationOptions } from "../config.js";
-import type { Cluster, KubeClient } from "../kube/client.js";
+import { type Cluster, type KubeClient, KubeError } from "../kube/client.js";
 import { Controller } from "../kube/controller.js";
 import { KubeEventRecorder } from "../kube/events.js";
 import { HealthMonitor } from "../kube/health.js";
@@ -17,6 +17,7 @@ import { KubePolicyInformer } from "../kube/informer.js";
 import { LeaderElector } from "../kube/lease.js";
 import { KubePolicyStore } from "../kube/policy-store.js";
 import type { PolicyReconciler, Trigger } from "../kube/reconciler.js";
+import { LEASES } from "../kube/resources.js";
 import { getWorkload, type ThrottlingSource } from "../kube/workload.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
 import { createTelemetry, type Telemetry } from "../telemetry/metrics.js";
@@ -104,6 +105,25 @@ export class Service {
     await this.controller?.idle();
   }
 
+  /**
+   * Why /readyz should answer 503: still starting, or the Kubernetes API does not answer (a pod that
+   * cannot watch its policies or read workloads for admission should get no traffic). Any HTTP
+   * answer, even 403, means the API is reachable.
+   */
+  private async notReady(): Promise<string | undefined> {
+    if (!this.started) return "starting";
+    if (!this.kube) return undefined;
+    try {
+      await this.kube.list(LEASES, this.o.config.podNamespace);
+      return undefined;
+    } catch (err) {
+      // The client reports "no HTTP answer at all" (refused, reset, DNS) as code 0.
+      if (err instanceof KubeError && err.code !== 0) return undefined;
+      const cause = /\b(E[A-Z]+)\b/.exec((err as Error).message)?.[1] ?? "no answer";
+      return `the Kubernetes API does not answer (${cause})`;
+    }
+  }
+
   async start(): Promise<{ port: number; admissionPort?: number; metricsPort?: number }> {
     const c = this.o.config;
     const host = c.host;
@@ -127,7 +147,7 @@ export class Service {
     const metricsToken = tokenFile ? { metricsToken: () => readFileSync(tokenFile, "utf8").trim() } : {};
     this.http = createHttpService({
       registry: this.telemetry.registry,
-      notReady: () => (this.started ? undefined : "starting"),
+      notReady: () => this.notReady(),
       webhooks: this.o.webhooks,
       ...(this.o.local ? { policies: () => this.o.local?.list() ?? [] } : {}),
       serveMetrics: c.metricsPort === 0,

@@ -123,8 +123,8 @@ describe("creating a proposal", () => {
     const result = await reconcile(policy(), deps(new MemoryStore()));
     expect(result.proposal?.action).toBe("created");
     expect(result.warnings).toEqual([
-      "charts/bomb.yaml: document 0: Excessive alias count indicates a resource exhaustion attack; skipped",
-      expect.stringMatching(/^charts\/deep\.yaml: document 0 .*Maximum call stack size exceeded; skipped$/),
+      "charts/bomb.yaml: document 1: Excessive alias count indicates a resource exhaustion attack; skipped",
+      expect.stringMatching(/^charts\/deep\.yaml: document 1 .*Maximum call stack size exceeded; skipped$/),
     ]);
     expect(Object.keys(gh.treeFiles())).toEqual(["k8s/web.yaml"]);
   });

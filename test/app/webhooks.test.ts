@@ -256,7 +256,7 @@ describe("/costopt commands", () => {
     );
     const [comment] = gh.bodies("comment").map((c) => c.body as string);
     expect(comment).toContain("did not: these values changed since it was merged");
-    expect(comment).toContain(`- k8s/web.yaml (document 0) ${R}/requests/cpu is now "300m", not "250m"`);
+    expect(comment).toContain(`- k8s/web.yaml (document 1) ${R}/requests/cpu is now "300m", not "250m"`);
     expect(gh.bodies("tree")).toEqual([]);
   });
 
@@ -441,7 +441,7 @@ describe("trust: nothing a PR description or a fork says decides what costopt co
     const [comment] = gh.bodies("comment").map((c) => c.body as string);
     expect(comment).toContain("could not be confirmed as exactly what costopt itself changed");
     expect(comment).toContain(
-      `k8s/web.yaml (document 0) ${IMAGE}: the recorded original is not what costopt's commit changed`,
+      `k8s/web.yaml (document 1) ${IMAGE}: the recorded original is not what costopt's commit changed`,
     );
     expect(comment).toContain("Nothing was changed.");
   });
@@ -468,7 +468,7 @@ describe("trust: nothing a PR description or a fork says decides what costopt co
     );
     nothingCommitted();
     expect(gh.bodies("comment")[0]?.body).toContain(
-      `k8s/web.yaml (document 0) ${SC} changes ${SC}/privileged, which costopt does not edit`,
+      `k8s/web.yaml (document 1) ${SC} changes ${SC}/privileged, which costopt does not edit`,
     );
   });
 

@@ -64,7 +64,7 @@ describe("recommend and run agree", () => {
   it("refuse a current value that is not a quantity (cpu: abc), naming file, document and field", async () => {
     const s = await setup(DEPLOYMENT.replace('cpu: "2"        # generous on purpose', "cpu: abc"));
     const reason =
-      'k8s/web.yaml, document 0, field /spec/template/spec/containers/0/resources/requests/cpu: invalid CPU quantity: invalid quantity "abc"';
+      'k8s/web.yaml, document 1, field /spec/template/spec/containers/0/resources/requests/cpu: invalid CPU quantity: invalid quantity "abc"';
     const rec = await s.recommend();
     expect(rec.code).toBe(1);
     expect(rec.stderr).toContain(`shop/web-cost: ${reason}`);

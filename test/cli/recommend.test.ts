@@ -8,6 +8,7 @@ import { main } from "../../src/cli/main.js";
 import { stderrProgress } from "../../src/cli/recommend.js";
 import type { ErrorEntry, RecommendationEntry } from "../../src/cli/recommend-output.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
+import { mainCaptured } from "../support/in-process-cli.js";
 
 const Mi = 2 ** 20;
 const START = Date.UTC(2026, 0, 5) / 1000;
@@ -127,7 +128,14 @@ async function run(...extra: string[]): Promise<{ code: number; out: string; err
 describe("costopt recommend", () => {
   it("prints the documented JSON contract, one entry per policy", async () => {
     const { code, out, err } = await run("--format", "json");
-    const entries = JSON.parse(out) as (RecommendationEntry | ErrorEntry)[];
+    const doc = JSON.parse(out) as {
+      apiVersion: string;
+      kind: string;
+      items: (RecommendationEntry | ErrorEntry)[];
+    };
+    expect(doc.apiVersion).toBe("costopt.dev/v1");
+    expect(doc.kind).toBe("RecommendationReport");
+    const entries = doc.items;
     expect(entries.map((e) => e.policy)).toEqual(["shop/web-cpu", "shop/api-all", "shop/gone"]);
 
     const web = entries[0] as RecommendationEntry;
@@ -191,20 +199,72 @@ describe("costopt recommend", () => {
     expect(out).toMatch(/3 policies: \d allowed, 1 failed; allowed changes save \$[\d,.]+\/mo/);
   });
 
-  it("prints CSV with one row per container", async () => {
+  it("prints CSV with a workload row and one row per container, so summing a cost column counts each workload once", async () => {
     const { out } = await run("--format", "csv");
     const lines = out.trim().split("\n");
     expect(lines[0]).toMatch(
-      /^policy,namespace,kind,name,optimizationType,container,cpuRequest,proposedCpuRequest/,
+      /^row,policy,namespace,kind,name,optimizationType,container,cpuRequest,proposedCpuRequest/,
     );
-    // web: 1 container, api: 2, gone: 1 error row
-    expect(lines).toHaveLength(5);
-    expect(lines[1]).toMatch(/^shop\/web-cpu,shop,Deployment,web,CPU,app,2,\d+m,/);
+    expect(lines[0]).toMatch(/,replicas,proposedReplicas,spot,scheduledScaling,currentCost,/);
+    // web: workload + 1 container, api: workload + 2 containers, gone: 1 error row
+    expect(lines.map((l) => l.split(",")[0])).toEqual([
+      "row",
+      "workload",
+      "container",
+      "workload",
+      "container",
+      "container",
+      "error",
+    ]);
+    expect(lines[2]).toMatch(/^container,shop\/web-cpu,shop,Deployment,web,CPU,app,2,\d+m,/);
     expect(lines[0]).toMatch(/,location,reasons$/);
     expect(lines[1]).toContain(
       ',"manifest, defined in apps/web.yaml; written to apps/web.yaml: apps/web.yaml",',
     );
-    expect(lines[4]).toMatch(/^shop\/gone,shop,Deployment,missing,.*error: /);
+    expect(lines[6]).toMatch(/^error,shop\/gone,shop,Deployment,missing,.*error: /);
+
+    // A spreadsheet's SUM over monthlySavings equals the report's savings (api's two containers once).
+    const header = (lines[0] ?? "").split(",");
+    const column = header.indexOf("monthlySavings");
+    const summed = lines
+      .slice(1)
+      .map((l) => Number(l.split(",")[column] || 0))
+      .reduce((a, b) => a + b, 0);
+    const json = JSON.parse((await run("--format", "json")).out) as { items: RecommendationEntry[] };
+    const expected = json.items.reduce((a, e) => a + (e.monthlySavings ?? 0), 0);
+    expect(expected).toBeGreaterThan(0);
+    expect(summed).toBeCloseTo(expected, 6);
+    const spot = header.indexOf("spot");
+    expect(lines.filter((l) => l.startsWith("workload,")).map((l) => l.split(",")[spot])).toEqual([
+      "false",
+      "false",
+    ]);
+  });
+
+  it("lists invalid policies with their errors in JSON and CSV, and reads every -f given", async () => {
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(
+      bad,
+      policy("broken", "web", "CPU").replace("maxChangePercent: 90", "maxChangePercent: 120"),
+    );
+    const { code, out } = await run("--format", "json", "-f", bad);
+    const doc = JSON.parse(out) as {
+      items: RecommendationEntry[];
+      invalidPolicies: { policy: string; file: string; line: number; errors: string[] }[];
+    };
+    // the folder from --policies and the file from -f: both read
+    expect(doc.items.map((e) => e.policy)).toEqual(["shop/web-cpu", "shop/api-all", "shop/gone"]);
+    expect(doc.invalidPolicies).toEqual([
+      {
+        policy: "shop/broken",
+        file: bad,
+        line: 1,
+        errors: [`${bad}:11: spec.maxChangePercent: Invalid value: 120: must be between 1 and 100`],
+      },
+    ]);
+    expect(code).toBe(1);
+    const csv = (await run("--format", "csv", "-f", bad)).out.trim().split("\n");
+    expect(csv.at(-1)).toMatch(/^invalid,shop\/broken,.*maxChangePercent: Invalid value: 120/);
   });
 
   it("prints Markdown", async () => {
@@ -214,15 +274,17 @@ describe("costopt recommend", () => {
     expect(out).toMatch(/^\| shop\/web-cpu \| shop\/web \| manifest: apps\/web\.yaml \|/m);
   });
 
-  it("rejects an unknown format", async () => {
-    const { code, err } = await run("--format", "xml");
+  it("rejects an unknown format, naming the flag and the choices", async () => {
+    const { code, err } = await mainCaptured(["recommend", ...args, "-o", "xml"]);
     expect(code).toBe(2);
-    expect(err).toMatch(/--format: xml is not one of table, json, yaml, csv, markdown/);
+    expect(err).toMatch(
+      /option '-o, --format <format>' argument 'xml' is invalid\. Allowed choices are table, json, yaml, csv, markdown/,
+    );
   });
 
   it("says not enough data when the metrics have nothing for the window", async () => {
     const { out } = await run("--format", "json", "--now", new Date((START + 3 * WEEK) * 1000).toISOString());
-    const web = (JSON.parse(out) as RecommendationEntry[])[0];
+    const web = (JSON.parse(out) as { items: RecommendationEntry[] }).items[0];
     expect(web?.notEnoughData).toBe(true);
     expect(web?.confidenceScore).toBe(0);
     expect(web?.decision.allowed).toBe(false);

@@ -49,7 +49,12 @@ spec:
  * An OpenMetrics file with a week of steady usage for shop Deployments `names` (each using
  * `cpuMillicores` of its 2 CPUs), at START..START+WEEK.
  */
-export async function writeWebMetrics(path: string, names: string[], cpuMillicores: number): Promise<string> {
+export async function writeWebMetrics(
+  path: string,
+  names: string[],
+  cpuMillicores: number,
+  seed = 7,
+): Promise<string> {
   const { writeOpenMetricsFile } = await import("../../src/metrics/generator.js");
   await writeOpenMetricsFile(path, {
     workloads: names.map((name) => ({
@@ -63,7 +68,7 @@ export async function writeWebMetrics(path: string, names: string[], cpuMillicor
     start: START,
     durationSeconds: WEEK,
     resolutionSeconds: 300,
-    seed: 7,
+    seed,
   });
   return path;
 }
@@ -75,3 +80,7 @@ export const policyFor = (workload: string, name = `${workload}-cost`) =>
 /** DEPLOYMENT renamed. */
 export const deploymentNamed = (name: string) =>
   DEPLOYMENT.replace("name: web\n", `name: ${name}\n`).replace(/app: web/g, `app: ${name}`);
+
+/** A week of steady usage for shop/web's one container (app). */
+export const writeWebUsage = (path: string, cpuMillicores: number, seed: number) =>
+  writeWebMetrics(path, ["web"], cpuMillicores, seed);

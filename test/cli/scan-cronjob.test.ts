@@ -72,7 +72,7 @@ describe("costopt scan on CronJobs", () => {
   it("right-sizes a CronJob's job template from its Jobs' pods, without replicas, spot or schedules", async () => {
     const { out, err } = await scan("--format", "json");
     expect(err).toContain("listing cronjobs in all namespaces");
-    const entries = JSON.parse(out) as RecommendationEntry[];
+    const entries = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
     const report = entries.find((e) => e.target.name === "report");
     expect(report?.target).toMatchObject({ kind: "CronJob", namespace: "batch" });
     const c = report?.containers.find((x) => x.name === "report");
@@ -126,7 +126,7 @@ describe("costopt scan --prometheus on CronJobs", () => {
     try {
       const { code, out } = await cluster.scanWith("--prometheus", prometheus.url, "--format", "json");
       expect(code).toBe(0);
-      const entries = JSON.parse(out) as RecommendationEntry[];
+      const entries = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
       const report = entries.find((e) => e.target.name === "report");
       expect(report?.notEnoughData).toBe(false);
       const c = report?.containers.find((x) => x.name === "report");
@@ -141,7 +141,7 @@ describe("costopt scan --prometheus on CronJobs", () => {
     const orphaned = join(cluster.dir, "adhoc-jobs-no-owner.om");
     writeFileSync(orphaned, renamed.replace(/^kube_job_owner\{.*\n/gm, ""));
     const { out } = await cluster.scanWith("--metrics", orphaned, "--format", "json");
-    const entries = JSON.parse(out) as RecommendationEntry[];
+    const entries = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
     expect(entries.find((e) => e.target.name === "report")?.notEnoughData).toBe(true);
   });
 });

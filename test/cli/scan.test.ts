@@ -115,7 +115,7 @@ describe("costopt scan", () => {
     const { api } = cluster;
     api.requests.length = 0;
     const { code, out, err } = await scan("--format", "json");
-    const entries = JSON.parse(out) as RecommendationEntry[];
+    const entries = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
     expect(entries.map((e) => `${e.target.kind} ${e.target.namespace}/${e.target.name}`).sort()).toEqual([
       "Deployment shop/api",
       "Deployment shop/web",
@@ -156,7 +156,7 @@ describe("costopt scan", () => {
     const { api } = cluster;
     api.requests.length = 0;
     const { out } = await scan("-n", "payments", "-n", "tools", "--format", "json");
-    const entries = JSON.parse(out) as RecommendationEntry[];
+    const entries = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
     expect(entries.map((e) => e.target.name).sort()).toEqual(["db", "idle"]);
     const paths = api.requests.map((r) => r.path.split("?")[0] ?? "");
     expect(paths.every((p) => p.includes("/namespaces/payments/") || p.includes("/namespaces/tools/"))).toBe(
@@ -175,14 +175,14 @@ describe("costopt scan", () => {
     expect(table).toMatch(
       /^4 workloads: 3 worth changing within the default gates; those changes save \$[\d.,]+\/mo$/m,
     );
-    expect(parseYaml((await scan("--format", "yaml")).out)).toHaveLength(4);
+    expect(parseYaml((await scan("--format", "yaml")).out).items).toHaveLength(4);
     const csv = (await scan("--format", "csv")).out.trim().split("\n");
     expect(csv.length).toBeGreaterThan(4);
     const md = (await scan("--format", "markdown")).out;
     expect(md).toContain("| shop/web");
     expect(md.split("\n")[0]).toMatch(/^\| Workload \| Type \|/);
     // The JSON keeps recommend's shape; there is no manifest location for a live object.
-    const json = JSON.parse((await scan("--format", "json")).out) as RecommendationEntry[];
+    const json = (JSON.parse((await scan("--format", "json")).out) as { items: RecommendationEntry[] }).items;
     expect(json.every((e) => e.location === null)).toBe(true);
   });
 
@@ -237,7 +237,7 @@ describe("costopt scan --prometheus", () => {
       const args = ["--kubeconfig", live.kubeconfig(), "--prometheus", prometheus.url, "--type", "CPU"];
       const now = ["--now", new Date(FIXED_INSTANT).toISOString(), "--format", "json"];
       expect(await main(["node", "costopt", "scan", ...args, ...now])).toBe(0);
-      const [entry] = JSON.parse(out) as RecommendationEntry[];
+      const [entry] = (JSON.parse(out) as { items: RecommendationEntry[] }).items;
       expect(entry?.notEnoughData).toBe(false);
       // About 180m used of 500m requested: lower, within maxChangePercent.
       expect(parseCpu(entry?.containers[0]?.proposed.cpuRequest ?? "0")).toBeLessThan(500);

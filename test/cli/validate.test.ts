@@ -1,5 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../support/cli.js";
+import { mainCaptured } from "../support/in-process-cli.js";
+
+afterEach(() => vi.restoreAllMocks());
 
 describe("costopt validate", () => {
   it("accepts the bundled examples and exits 0", () => {
@@ -46,9 +52,16 @@ describe("costopt validate", () => {
     expect(r.code).toBe(1);
   });
 
-  it("says which path does not exist", () => {
+  it("says which path of which flag does not exist", () => {
     const r = runCli(["validate", "-f", "nope/missing.yaml"]);
-    expect(r.stderr).toContain("nope/missing.yaml: no such file or directory");
+    expect(r.stderr).toContain("costopt: -f nope/missing.yaml: no such file or directory");
+    expect(r.code).toBe(2);
+  });
+
+  it("fails on a folder without policies instead of passing with 0 checked", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "costopt-empty-"));
+    const r = await mainCaptured(["validate", "-f", empty]);
+    expect(r.err).toBe(`costopt: -f ${empty}: no CostOptimization policies found\n`);
     expect(r.code).toBe(2);
   });
 });

@@ -100,7 +100,7 @@ describe("revert", () => {
     const changed = e.after.replace("replicas: 2", "replicas: 5");
     expect(planRevert(new Map([["web.yaml", changed]]), fieldChanges([e]), [])).toEqual({
       ok: false,
-      conflicts: ["web.yaml (document 0) /spec/replicas is now 5, not 2"],
+      conflicts: ["web.yaml (document 1) /spec/replicas is now 5, not 2"],
     });
     expect(planRevert(new Map(), fieldChanges([e]), [])).toEqual({
       ok: false,

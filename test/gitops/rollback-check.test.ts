@@ -51,10 +51,10 @@ describe("the fields a rollback may restore", () => {
       at(`${POD}/affinity`, { podAntiAffinity: {} }, undefined),
     ];
     expect(outOfScope(fields, [], index, located)).toEqual([
-      `k8s/web.yaml (document 0) ${POD}/containers/0/image changes ${POD}/containers/0/image, which costopt does not edit`,
-      `k8s/web.yaml (document 0) ${POD}/hostNetwork changes ${POD}/hostNetwork, which costopt does not edit`,
-      `k8s/web.yaml (document 0) ${POD}/containers/0/resources changes ${POD}/containers/0/resources/privileged, which costopt does not edit`,
-      `k8s/web.yaml (document 0) ${POD}/affinity changes ${POD}/affinity/podAntiAffinity, which costopt does not edit`,
+      `k8s/web.yaml (document 1) ${POD}/containers/0/image changes ${POD}/containers/0/image, which costopt does not edit`,
+      `k8s/web.yaml (document 1) ${POD}/hostNetwork changes ${POD}/hostNetwork, which costopt does not edit`,
+      `k8s/web.yaml (document 1) ${POD}/containers/0/resources changes ${POD}/containers/0/resources/privileged, which costopt does not edit`,
+      `k8s/web.yaml (document 1) ${POD}/affinity changes ${POD}/affinity/podAntiAffinity, which costopt does not edit`,
     ]);
   });
 
@@ -64,8 +64,8 @@ describe("the fields a rollback may restore", () => {
       at("/resources/2", undefined, "../secrets.yaml", "k8s/kustomization.yaml"),
     ];
     expect(outOfScope(fields, [], index, located)).toEqual([
-      `k8s/other.yaml (document 0) ${POD}/containers/0/resources/requests/cpu is not in the documents of the policy's workload`,
-      "k8s/kustomization.yaml (document 0) /resources/2 is not in the documents of the policy's workload",
+      `k8s/other.yaml (document 1) ${POD}/containers/0/resources/requests/cpu is not in the documents of the policy's workload`,
+      "k8s/kustomization.yaml (document 1) /resources/2 is not in the documents of the policy's workload",
     ]);
     expect(
       outOfScope(
@@ -81,12 +81,12 @@ describe("the fields a rollback may restore", () => {
     const values = (image: string) => `resources:\n  requests:\n    cpu: 250m\nimage: ${image}\n`;
     const inline = [at(`${POD}/containers/0/resources/requests/cpu`, values("a"), values("b"))];
     expect(outOfScope(inline, [], index, located)).toEqual([
-      `k8s/web.yaml (document 0) ${POD}/containers/0/resources/requests/cpu changes ${POD}/containers/0/resources/requests/cpu/image, which costopt does not edit`,
+      `k8s/web.yaml (document 1) ${POD}/containers/0/resources/requests/cpu changes ${POD}/containers/0/resources/requests/cpu/image, which costopt does not edit`,
     ]);
     const op = (path: string) => `- op: replace\n  path: ${path}\n  value: x\n`;
     const ops = [at("/spec/replicas", op("/spec/replicas"), op(`${POD}/serviceAccountName`))];
     expect(outOfScope(ops, [], index, located)).toEqual([
-      `k8s/web.yaml (document 0) /spec/replicas changes ${POD}/serviceAccountName, which costopt does not edit`,
+      `k8s/web.yaml (document 1) /spec/replicas changes ${POD}/serviceAccountName, which costopt does not edit`,
     ]);
   });
 });

@@ -65,7 +65,7 @@ function refusal(content: string, desired: Parameters<typeof planChanges>[2]): s
 describe("absurd and ambiguous current values", () => {
   it('refuses cpu: "99999999999" (beyond 1024 cores) and reads no current value from it', () => {
     expect(refusedAt(web('"99999999999"'))).toBe(
-      `apps/web.yaml, document 0, ${CPU_FIELD}: CPU quantity "99999999999" is beyond 1024 cores, more than any node has; refused`,
+      `apps/web.yaml, document 1, ${CPU_FIELD}: CPU quantity "99999999999" is beyond 1024 cores, more than any node has; refused`,
     );
   });
 
@@ -73,7 +73,7 @@ describe("absurd and ambiguous current values", () => {
     expect(locate(web('"1024"')).located.containers[0]?.cpuRequest).toBe(1024 * 1000);
     expect(locate(web("1", "2", "64Ti")).located.containers[0]?.memoryRequest).toBe(64 * 2 ** 40);
     expect(refusedAt(web("1", "2", "65Ti"))).toMatch(
-      /^apps\/web\.yaml, document 0, field \/spec\/template\/spec\/containers\/0\/resources\/requests\/memory: memory quantity "65Ti" is beyond 64Ti/,
+      /^apps\/web\.yaml, document 1, field \/spec\/template\/spec\/containers\/0\/resources\/requests\/memory: memory quantity "65Ti" is beyond 64Ti/,
     );
   });
 
@@ -81,7 +81,7 @@ describe("absurd and ambiguous current values", () => {
     const content = web("100m", "100000000");
     expect(locate(content).located.replicas.current).toBe(1);
     expect(refusal(content, { replicas: 2 })).toBe(
-      "apps/web.yaml, document 0, field /spec/replicas: 100000000 replicas is beyond the 10000 costopt accepts; refused",
+      "apps/web.yaml, document 1, field /spec/replicas: 100000000 replicas is beyond the 10000 costopt accepts; refused",
     );
   });
 
@@ -96,7 +96,7 @@ describe("absurd and ambiguous current values", () => {
 
   it("refuses cpu: 010, which kubectl reads as 8 and a YAML 1.2 reader as 10", () => {
     expect(refusedAt(web("010"))).toBe(
-      `apps/web.yaml, document 0, ${CPU_FIELD}: ambiguous YAML number 10 written with a leading zero (kubectl's YAML 1.1 reads it as octal, YAML 1.2 as decimal); write it without the leading zero or quote it`,
+      `apps/web.yaml, document 1, ${CPU_FIELD}: ambiguous YAML number 10 written with a leading zero (kubectl's YAML 1.1 reads it as octal, YAML 1.2 as decimal); write it without the leading zero or quote it`,
     );
   });
 
@@ -122,7 +122,7 @@ spec:
       { path: "prod/cpu.yaml", content: patch },
     ];
     expect(locateRefusal(indexRepository(files), { path: "prod" })).toMatch(
-      /^prod\/cpu\.yaml, document 0, field \/spec\/template\/spec\/containers\/0\/resources\/requests\/cpu: ambiguous YAML number 20/,
+      /^prod\/cpu\.yaml, document 1, field \/spec\/template\/spec\/containers\/0\/resources\/requests\/cpu: ambiguous YAML number 20/,
     );
   });
 
@@ -136,12 +136,12 @@ spec:
     ];
     expect(
       locateRefusal(indexRepository(files), { path: "chart/values.yaml", format: "helm-values" }),
-    ).toMatch(/^chart\/values\.yaml, document 0, field \/resources\/requests\/cpu: ambiguous YAML number 10/);
+    ).toMatch(/^chart\/values\.yaml, document 1, field \/resources\/requests\/cpu: ambiguous YAML number 10/);
   });
 
   it("refuses replicas: 03 the same way, and accepts a quoted or plain number", () => {
     expect(refusal(web("100m", "03"), { replicas: 2 })).toMatch(
-      /^apps\/web\.yaml, document 0, field \/spec\/replicas: ambiguous YAML number 3 written with a leading zero/,
+      /^apps\/web\.yaml, document 1, field \/spec\/replicas: ambiguous YAML number 3 written with a leading zero/,
     );
     expect(locate(web('"010"')).located.containers[0]?.cpuRequest).toBe(10 * 1000);
     expect(locate(web("10")).located.containers[0]?.cpuRequest).toBe(10 * 1000);

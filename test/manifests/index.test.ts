@@ -44,10 +44,12 @@ describe("indexRepository: bad input is skipped, named and located; the rest sti
       column: 3,
     });
     expect(byPath["apps/broken.yaml"]?.reason).toMatch(
-      /^apps\/broken\.yaml: document 0 \(line 5, column 3\): /,
+      /^apps\/broken\.yaml: document 1 \(line 5, column 3\): /,
     );
     expect(byPath["apps/dupe.yaml"]).toMatchObject({ code: "duplicate-key", docIndex: 1, line: 6 });
     expect(byPath["apps/dupe.yaml"]?.reason).toMatch(/Map keys must be unique/);
+    // Documents are counted from 1, as lines are: the second document (docIndex 1) is "document 2".
+    expect(byPath["apps/dupe.yaml"]?.reason).toMatch(/^apps\/dupe\.yaml: document 2 \(line 6, /);
     expect(byPath["apps/big.yaml"]).toMatchObject({ code: "too-large" });
     expect(byPath["apps/big.yaml"]?.reason).toMatch(/over the 1048576-byte limit/);
     expect(byPath["apps/logo.yaml"]).toMatchObject({ code: "binary" });

@@ -159,7 +159,7 @@ describe("patchDocument", () => {
           error = err;
         }
         expect(error).toBeInstanceOf(PatchError);
-        expect((error as Error).message).toMatch(/^deploy\/app\.yaml, document 0/);
+        expect((error as Error).message).toMatch(/^deploy\/app\.yaml, document 1/);
         expect((error as Error).message).toMatch(message);
       });
   });

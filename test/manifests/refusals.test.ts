@@ -44,14 +44,14 @@ describe("refusals", () => {
       { path: "web.yaml", content: web("", 'requests:\n              cpu: "{{ .Values.cpu }}"') },
     ];
     expect(reasonOf(plan(files))).toBe(
-      "Helm template ({{ .Values.cpu }}) at web.yaml, document 0, field /spec/template/spec/containers/0/resources/requests/cpu",
+      "Helm template ({{ .Values.cpu }}) at web.yaml, document 1, field /spec/template/spec/containers/0/resources/requests/cpu",
     );
   });
 
   it("an anchor at the edit site", () => {
     const files = [{ path: "web.yaml", content: web("", "requests: &r\n              cpu: 100m") }];
     expect(reasonOf(plan(files))).toMatch(
-      /^web\.yaml, document 0, field \/spec\/template\/spec\/containers\/0\/resources\/requests: anchor &r/,
+      /^web\.yaml, document 1, field \/spec\/template\/spec\/containers\/0\/resources\/requests: anchor &r/,
     );
   });
 

@@ -82,7 +82,7 @@ describe("a repository with malformed YAML and a 10 MB file", () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.type).toBe("Warning");
     expect(warnings[0]?.message).toContain("skipped k8s/huge.yaml: too large");
-    expect(warnings[0]?.message).toMatch(/k8s\/api\.yaml: document 0 \(line \d+, column \d+\): .*; skipped/);
+    expect(warnings[0]?.message).toMatch(/k8s\/api\.yaml: document 1 \(line \d+, column \d+\): .*; skipped/);
 
     // A policy for the Deployment in the broken file: refused, naming the skipped file.
     expectHead(gh);

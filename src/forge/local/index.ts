@@ -388,15 +388,17 @@ export class LocalForge implements Forge {
 
   /**
    * The secret this repository's metadata blocks are signed with: random, kept in the git
-   * directory (never in the repository's files), created on first use.
+   * directory (never in the repository's files), created on first use. With `create: false` (a dry
+   * run writes nothing) a missing key is replaced by a throwaway one: no pull request is signed yet.
    */
-  async metadataSecret(): Promise<Buffer> {
+  async metadataSecret(options: { create?: boolean } = {}): Promise<Buffer> {
     const path = join(await this.gitDir(), "costopt", "metadata.key");
     try {
       return await readFile(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
+    if (options.create === false) return randomBytes(32);
     await mkdir(join(path, ".."), { recursive: true });
     // "wx": two runs starting together keep whichever key was written first.
     await writeFile(path, randomBytes(32), { flag: "wx", mode: 0o600 }).catch(

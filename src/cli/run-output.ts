@@ -1,0 +1,44 @@
+// `costopt run -o json`: the pass as a versioned document, for CI to read (the text report is for
+// people). Fields are only ever added within an apiVersion:
+//   apiVersion "costopt.dev/v1", kind "RunReport", dryRun
+//   results[]  { policy, phase, action, message, pullRequest: { number, url } | null, title, diff,
+//               monthlySavings, warnings[], failureReason }
+//   invalidPolicies[] { policy, file, line, errors[] }; problems[]; warnings[]; stoppedEarly
+//   skippedWrites[]   with --dry-run: what the pass would have written
+
+import { REPORT_API_VERSION } from "./recommend-output.js";
+import type { RunReport } from "./run.js";
+
+export const RUN_FORMATS = ["text", "json"] as const;
+export type RunFormat = (typeof RUN_FORMATS)[number];
+
+/** True when the pass opened or updated a proposal (or, in a dry run, would have). */
+export function runChanged(report: RunReport): boolean {
+  return report.results.some((r) => r.proposal?.action === "created" || r.proposal?.action === "updated");
+}
+
+export function renderRunJson(report: RunReport): string {
+  const doc = {
+    apiVersion: REPORT_API_VERSION,
+    kind: "RunReport",
+    dryRun: report.skippedWrites !== undefined,
+    results: report.results.map((r) => ({
+      policy: r.policy,
+      phase: r.phase,
+      action: r.proposal?.action ?? null,
+      message: r.message,
+      pullRequest: r.pullRequest ? { number: r.pullRequest.number, url: r.pullRequest.url ?? null } : null,
+      title: r.proposal?.title ?? null,
+      diff: r.proposal?.diff ?? null,
+      monthlySavings: r.recommendation?.monthlySavings ?? null,
+      warnings: r.warnings,
+      failureReason: r.failureReason ?? null,
+    })),
+    invalidPolicies: report.invalid ?? [],
+    problems: report.problems,
+    warnings: report.warnings,
+    stoppedEarly: report.stoppedEarly,
+    ...(report.skippedWrites ? { skippedWrites: report.skippedWrites } : {}),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
