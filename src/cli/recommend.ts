@@ -4,8 +4,7 @@
 // Prometheus or an OpenMetrics file. Exit 1 when a policy is invalid or its workload cannot be
 // found or analysed, else 0. The output formats live in recommend-output.ts.
 
-import { readFileSync, statSync } from "node:fs";
-import { relative, sep } from "node:path";
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { parseWindow } from "../api/duration.js";
@@ -17,7 +16,6 @@ import {
   indexRepository,
   locateWorkload,
   locationOf,
-  type RepoFile,
   type RepoIndex,
   type WorkloadLocation,
 } from "../manifests/index.js";
@@ -28,7 +26,6 @@ import { PRICE_KEYS, PRICING_SCHEMA } from "../recommend/pricing-schema.js";
 import type { PricingConfig, Recommendation } from "../recommend/types.js";
 import { readWarnings } from "../reconcile.js";
 import { schemaErrors } from "../settings/check.js";
-import { readInputs } from "./files.js";
 import type { Register } from "./main.js";
 import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
 import { addPolicyCommandOptions, exitCode, type FailOn, log, policyPaths } from "./options.js";

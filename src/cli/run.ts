@@ -6,7 +6,6 @@
 
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { loadProposingPolicies } from "../api/load.js";
 import { type DryRunForge, dryRunForge } from "../forge/dry-run.js";
 import { LocalForge } from "../forge/local/index.js";
 import { type Forge, RateLimitError } from "../forge/types.js";

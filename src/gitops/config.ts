@@ -64,7 +64,8 @@ export const REPO_CONFIG_SCHEMA = {
     costCheck: {
       type: "object",
       additionalProperties: false,
-      description: "the costopt/cost check on pull requests costopt did not open; failAbove: USD per month of increase above which it fails",
+      description:
+        "the costopt/cost check on pull requests costopt did not open; failAbove: USD per month of increase above which it fails",
       properties: {
         failAbove: {
           type: "number",
