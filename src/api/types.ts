@@ -126,6 +126,8 @@ export interface CostOptimizationStatus {
   message?: string;
   lastAnalysis?: string;
   lastApplied?: string;
+  /** The pull request outcome last turned into status (src/gitops/lifecycle.ts outcomeId), so none is replayed. */
+  lastOutcome?: string;
   currentRecommendation?: CurrentRecommendation;
   appliedOptimizations: number;
   totalSavings: number;

@@ -6,11 +6,13 @@
 
 import type { Command } from "commander";
 import { checkPolicies, validPolicies } from "../api/load.js";
+import type { Phase } from "../api/types.js";
 import { LocalForge } from "../forge/local/index.js";
 import type { Forge } from "../forge/types.js";
 import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
 import { proposalBranch } from "../gitops/identity.js";
+import { next } from "../gitops/lifecycle.js";
 import { MetadataKey } from "../gitops/metadata.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
@@ -36,8 +38,11 @@ export interface RunOptions {
   now?: string;
 }
 
+/** A pass's result with the phase the lifecycle gives it (a policy run from files has no previous status). */
+export type RunResult = ReconcileResult & { phase: Phase };
+
 export interface RunReport {
-  results: ReconcileResult[];
+  results: RunResult[];
   /** Invalid policies and unreadable YAML (exit 1). */
   problems: string[];
   /** Things to fix that did not stop the run (e.g. a broken .github/costopt.yml). */
@@ -117,7 +122,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
     const loaded = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
     const warnings = loaded.warnings;
     const usage = usageForPass(deps.usage ?? openUsageSource(options.metrics), policies, at);
-    const results: ReconcileResult[] = [];
+    const results: RunResult[] = [];
     for (const policy of policies) {
       const result = await reconcile(policy, {
         forge,
@@ -129,7 +134,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
         now,
         clusterName: options.cluster,
       });
-      results.push(result);
+      results.push({ ...result, phase: next(undefined, { type: "pass", result }, at).status.phase });
       if (result.rateLimited) return { results, problems, warnings, stoppedEarly: true };
     }
     return { results, problems, warnings, stoppedEarly: false };
@@ -155,7 +160,7 @@ export function formatReport(report: RunReport): string {
   }
   for (const w of report.warnings) out.push(`warning: ${w}`);
   for (const problem of report.problems) out.push(`problem: ${problem}`);
-  const count = (pred: (r: ReconcileResult) => boolean) => report.results.filter(pred).length;
+  const count = (pred: (r: RunResult) => boolean) => report.results.filter(pred).length;
   const saving = savingsByWorkload(
     report.results
       .filter((r) => ["created", "updated", "unchanged"].includes(r.proposal?.action ?? ""))

@@ -1,13 +1,10 @@
-// The CostOptimization status a reconcile result leads to (the control loop writes it; the status
-// after a pull request outcome is src/kube/outcomes.ts). Counters carry over from the previous status.
+// What the CostOptimization status says about a recommendation: currentRecommendation in
+// Kubernetes quantities, and why nothing is proposed. The phase is src/gitops/lifecycle.ts's.
 
-import type { CostOptimizationStatus, CurrentRecommendation, ResourceChange } from "../api/types.js";
+import type { CurrentRecommendation, ResourceChange } from "../api/types.js";
 import { blockers } from "../recommend/gates.js";
 import type { Recommendation } from "../recommend/types.js";
-import type { ReconcileResult } from "../reconcile.js";
 import { changedFields, quantity } from "./body/format.js";
-
-const EMPTY: CostOptimizationStatus = { phase: "Pending", appliedOptimizations: 0, totalSavings: 0 };
 
 /** The CR's currentRecommendation from a Recommendation (quantities as Kubernetes strings). */
 export function currentRecommendation(rec: Recommendation): CurrentRecommendation {
@@ -65,24 +62,4 @@ export function holdBackReason(rec: Recommendation): string | undefined {
     `the policy's gates hold it back: ${failed.join("; ")}` +
     (steps.length > 0 ? ` (judged after stepping — ${steps.join("; ")})` : "")
   );
-}
-
-/** The CR status a result leads to, keeping the counters of the previous status. */
-export function statusFrom(
-  result: Pick<ReconcileResult, "phase" | "message" | "recommendation" | "pullRequest" | "source">,
-  previous: CostOptimizationStatus | undefined,
-  now: Date,
-): CostOptimizationStatus {
-  const prev = previous ?? EMPTY;
-  // Applied stays Applied while nothing new is proposed: the merge happened, the PR is history.
-  const phase = prev.phase === "Applied" && result.phase === "Ready" ? "Applied" : result.phase;
-  return {
-    ...prev,
-    phase,
-    message: result.message,
-    lastAnalysis: result.recommendation ? now.toISOString() : prev.lastAnalysis,
-    ...(result.recommendation ? { currentRecommendation: currentRecommendation(result.recommendation) } : {}),
-    ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
-    ...(result.source ? { source: result.source } : {}),
-  };
 }

@@ -51,6 +51,8 @@ interface Tracked {
   baseline?: HealthSample;
   liveAt?: number;
   notReady: number;
+  /** Tracked again by a new leader: the window runs from the merge, not from this replica's first look. */
+  resumed: boolean;
 }
 
 export interface HealthMonitorOptions {
@@ -87,20 +89,23 @@ export class HealthMonitor {
     return this.o.intervalMs;
   }
 
-  /** Starts watching a policy whose change was just merged (idempotent). */
-  track(policy: CostOptimization): void {
+  /** Starts watching a policy whose change was just merged, or (a new leader) merged at `mergedAt` (ms). Idempotent. */
+  track(policy: CostOptimization, mergedAt?: number): void {
     const key = policyKey(policy);
     const existing = this.tracked.get(key);
     if (existing) {
       existing.policy = policy;
       return;
     }
-    this.tracked.set(key, { policy, ref: policyTarget(policy), since: this.now(), notReady: 0 });
-  }
-
-  /** Whether a change merged this long ago is still inside the watch window. */
-  watching(sinceMergeMs: number): boolean {
-    return Number.isFinite(sinceMergeMs) && sinceMergeMs >= 0 && sinceMergeMs < this.o.thresholds.windowMs;
+    const now = this.now();
+    const since = Math.min(mergedAt ?? now, now);
+    this.tracked.set(key, {
+      policy,
+      ref: policyTarget(policy),
+      since,
+      notReady: 0,
+      resumed: mergedAt !== undefined,
+    });
   }
 
   untrack(key: string): void {
@@ -155,6 +160,6 @@ export class HealthMonitor {
       this.o.onRegression(t.policy, regressions.join("; "));
       return;
     }
-    if (now - (t.liveAt ?? now) >= this.o.thresholds.windowMs) this.untrack(key);
+    if (now - (t.resumed ? t.since : (t.liveAt ?? now)) >= this.o.thresholds.windowMs) this.untrack(key);
   }
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
 import { LocalForge } from "../../src/forge/local/index.js";
-import { statusFrom } from "../../src/gitops/status.js";
+import { next } from "../../src/gitops/lifecycle.js";
 import type { UsageSource } from "../../src/metrics/types.js";
 import type { Recommender } from "../../src/recommend/types.js";
 import { type GitSource, reconcile, snapshotIndex } from "../../src/reconcile.js";
@@ -83,7 +83,7 @@ describe("a discovered Git source", () => {
     expect(body).toContain(`> [!WARNING]\n> ${discovered.warnings[0]}`);
     expect(result.warnings).toContain(discovered.warnings[0]);
 
-    const status = statusFrom(result, undefined, new Date("2026-11-26T06:00:00Z"));
+    const { status } = next(undefined, { type: "pass", result }, new Date("2026-11-26T06:00:00Z"));
     expect(status.source).toEqual(discovered.status);
   });
 
