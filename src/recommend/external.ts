@@ -12,6 +12,8 @@ import type { Proposal } from "./strategies/types.js";
 import type { Recommendation, Recommender, RecommendInput } from "./types.js";
 
 export class ExternalRecommenderError extends Error {
+  /** The failure reason costopt_optimizations_failed_total counts it under. */
+  readonly reason = "RecommenderFailed";
   constructor(
     message: string,
     readonly status?: number,

@@ -5,8 +5,17 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type CostOptimizationStatus, PHASES, type Phase } from "../../src/api/types.js";
-import { type LifecycleEvent, next, outcomePending, type PassReport } from "../../src/gitops/lifecycle.js";
+import {
+  errorReason,
+  type LifecycleEvent,
+  next,
+  outcomePending,
+  type PassReport,
+} from "../../src/gitops/lifecycle.js";
 import type { OutcomeNote } from "../../src/gitops/outcome.js";
+import { KubeError } from "../../src/kube/client.js";
+import { PrometheusError } from "../../src/metrics/prometheus-client.js";
+import { RedisUnavailableError } from "../../src/state/redis.js";
 import { FIXED_INSTANT } from "../support/clock.js";
 import { recommendation } from "./recommendation.js";
 
@@ -293,5 +302,17 @@ describe("pass results", () => {
       NOW,
     );
     expect(effects.metrics.failed).toBe("PlanRefused");
+  });
+});
+
+describe("failure reasons", () => {
+  it("are the error's own: Prometheus, Kubernetes, Redis, GitHub; ReconcileError only for an error that names none", () => {
+    expect(errorReason(new PrometheusError("Prometheus answered 503", 503))).toBe("MetricsUnavailable");
+    expect(errorReason(new KubeError(500, "etcd timeout"))).toBe("KubernetesAPIError");
+    expect(errorReason(new RedisUnavailableError("connection refused"))).toBe("StateStoreUnavailable");
+    expect(errorReason(Object.assign(new Error("Bad gateway"), { name: "HttpError", status: 502 }))).toBe(
+      "GitHubAPIError",
+    );
+    expect(errorReason(new Error("something else"))).toBe("ReconcileError");
   });
 });
