@@ -3,12 +3,13 @@
 // this. I/O is behind the Forge, Store and UsageSource handed in; nothing here reads env vars.
 
 import { parseWindow } from "./api/duration.js";
+import { policyKey, policyRefOf, workloadKey } from "./api/refs.js";
 import { policyTarget } from "./api/target.js";
 import type { CostOptimization, PolicySource, PullRequestRef } from "./api/types.js";
 import { repositoryAllowed, type ValidationOptions, validatePolicy } from "./api/validation.js";
 import { type Forge, RateLimitError, type RepoSnapshot } from "./forge/types.js";
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "./gitops/config.js";
-import { policyKey, proposalBranch } from "./gitops/identity.js";
+import { proposalBranch } from "./gitops/identity.js";
 import type { PassReport } from "./gitops/lifecycle.js";
 import { withPolicyLock } from "./gitops/lock.js";
 import type { MetadataKey } from "./gitops/metadata.js";
@@ -27,7 +28,7 @@ import {
   planChanges,
   type RepoIndex,
 } from "./manifests/index.js";
-import { type UsageSource, workloadKey } from "./metrics/types.js";
+import type { UsageSource } from "./metrics/types.js";
 import { BuiltinRecommender } from "./recommend/engine.js";
 import type {
   EngineSettingsOverrides,
@@ -97,7 +98,7 @@ export interface ReconcileResult extends PassReport {
 }
 
 function keyOf(policy: CostOptimization, cluster?: string): { key: string; branch: string } {
-  const id = { namespace: policy.metadata.namespace ?? "default", name: policy.metadata.name };
+  const id = policyRefOf(policy);
   return { key: policyKey(id, cluster), branch: proposalBranch(id, cluster) };
 }
 
@@ -200,7 +201,7 @@ async function pass(
   const usage = (await deps.usage.usage([ref], { start: end - seconds, end })).get(workloadKey(ref));
   const recommender = deps.recommender ?? new BuiltinRecommender();
   const rec = await recommender.recommend({
-    policy: { name: policy.metadata.name, namespace: policy.metadata.namespace ?? "default" },
+    policy: policyRefOf(policy),
     spec,
     workload: workloadState(index, located, ref),
     usage,

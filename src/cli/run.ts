@@ -6,6 +6,7 @@
 
 import type { Command } from "commander";
 import { checkPolicies, validPolicies } from "../api/load.js";
+import { policyRefOf } from "../api/refs.js";
 import type { Phase } from "../api/types.js";
 import { LocalForge } from "../forge/local/index.js";
 import type { Forge } from "../forge/types.js";
@@ -109,14 +110,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
   const now = () => at;
   try {
     // Every policy's branch rides on the one read of the repository (its PR history included).
-    forge.beginPass?.(
-      policies.map((p) =>
-        proposalBranch(
-          { namespace: p.metadata.namespace ?? "default", name: p.metadata.name },
-          options.cluster,
-        ),
-      ),
-    );
+    forge.beginPass?.(policies.map((p) => proposalBranch(policyRefOf(p), options.cluster)));
     const snapshot = await forge.snapshot();
     const metadataKey = new MetadataKey(await metadataSecret(forge, deps.env ?? process.env));
     const loaded = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);

@@ -1,10 +1,7 @@
 // A forge is where proposals live: a Git host with branches and pull requests. One folder per forge
 // (github/, local/) behind this interface, as Renovate does with its platforms.
 
-export interface RepoFile {
-  path: string;
-  content: string;
-}
+import type { RepoFile } from "../manifests/types.js";
 
 /** The default branch as read once per run: every manifest candidate with its content. */
 export interface RepoSnapshot {

@@ -4,6 +4,7 @@
 // gathers facts (what the reconciler reports, what the live workload shows) and carries out the
 // effects src/gitops/lifecycle.ts decides; it decides no phase itself.
 
+import { policyKey as keyOf, policyRefOf } from "../api/refs.js";
 import { policyTarget } from "../api/target.js";
 import type { CostOptimization, CostOptimizationStatus, ResourceChange } from "../api/types.js";
 import { type Effects, errorReason, type LifecycleEvent, next } from "../gitops/lifecycle.js";
@@ -15,7 +16,7 @@ import { type KubeClient, KubeError } from "./client.js";
 import { withConditions } from "./conditions.js";
 import type { EventRecorder } from "./events.js";
 import { hasFinalizer } from "./finalizer.js";
-import { type HealthMonitor, policyKey } from "./health.js";
+import type { HealthMonitor } from "./health.js";
 import type { PolicySource } from "./informer.js";
 import type { PolicyStore } from "./policy-store.js";
 import { WorkQueue } from "./queue.js";
@@ -359,6 +360,9 @@ function mergeDiff(prev: Record<string, unknown> | undefined, next: object): Rec
   for (const k of Object.keys(prev ?? {})) if (!(k in out) || out[k] === undefined) out[k] = null;
   return out;
 }
+
+/** The control loop's key of a policy: <namespace>/<name> (one loop per cluster, so no cluster prefix). */
+const policyKey = (p: CostOptimization): string => keyOf(policyRefOf(p));
 
 function splitKey(key: string): [string, string] {
   const i = key.indexOf("/");

@@ -3,6 +3,7 @@
 // new OOM kills, a rise in restarts, CPU throttling above a threshold, or readiness lost on
 // two checks in a row (one not-ready sample is usually a node drain, not our change).
 
+import { policyKey, policyRefOf, type WorkloadRef } from "../api/refs.js";
 import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -13,7 +14,6 @@ import {
   sampleHealth,
   specMismatches,
   type ThrottlingSource,
-  type WorkloadRef,
 } from "./workload.js";
 
 export interface HealthThresholds {
@@ -66,10 +66,6 @@ export interface HealthMonitorOptions {
   now?: () => number;
 }
 
-export function policyKey(p: CostOptimization): string {
-  return `${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
-}
-
 export class HealthMonitor {
   private readonly tracked = new Map<string, Tracked>();
   private timer?: NodeJS.Timeout;
@@ -91,7 +87,7 @@ export class HealthMonitor {
 
   /** Starts watching a policy whose change was just merged, or (a new leader) merged at `mergedAt` (ms). Idempotent. */
   track(policy: CostOptimization, mergedAt?: number): void {
-    const key = policyKey(policy);
+    const key = policyKey(policyRefOf(policy));
     const existing = this.tracked.get(key);
     if (existing) {
       existing.policy = policy;

@@ -2,8 +2,9 @@
 // post-merge health: throttled periods / all periods over the window, summed over the pods.
 // Pods are matched by the workload-name prefix, as the usage source does.
 
+import type { WorkloadRef } from "../api/refs.js";
 import { PrometheusClient, type PrometheusConnection } from "../metrics/prometheus-client.js";
-import type { ThrottlingSource, WorkloadRef } from "./workload.js";
+import type { ThrottlingSource } from "./workload.js";
 
 const quote = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

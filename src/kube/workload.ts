@@ -2,18 +2,13 @@
 // its pod template carries given values, and a health sample of its pods.
 
 import { parseCpu, parseMemory } from "../api/quantity.js";
+import type { WorkloadRef } from "../api/refs.js";
 import type { ResourceChange, WorkloadKind } from "../api/types.js";
 import type { KubeClient, KubeObject } from "./client.js";
 import { PODS, WORKLOADS } from "./resources.js";
 
 type Obj = Record<string, unknown>;
 export type Workload = KubeObject & { spec?: Obj; status?: Obj };
-
-export interface WorkloadRef {
-  namespace: string;
-  kind: WorkloadKind;
-  name: string;
-}
 
 const num = (v: unknown): number => (typeof v === "number" ? v : 0);
 

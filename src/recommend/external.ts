@@ -4,8 +4,8 @@
 // stepped and gated exactly like the built-in one. The only network code in recommend/.
 
 import { parseCpu, parseMemory } from "../api/quantity.js";
+import type { WorkloadRef } from "../api/refs.js";
 import { type OptimizationType, RISK_LEVELS, type RiskLevel } from "../api/types.js";
-import type { WorkloadRef } from "../metrics/types.js";
 import type { Costs } from "./cost.js";
 import { conclude, NO_DATA_SCORES, prepare } from "./engine.js";
 import type { Proposal } from "./strategies/types.js";

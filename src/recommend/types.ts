@@ -3,8 +3,9 @@
 // workload). CPU is millicores, memory is bytes, money is USD per month (730 h), times are
 // Unix seconds unless a field says otherwise. The PR lifecycle codes against this file.
 
+import type { PolicyRef, WorkloadRef } from "../api/refs.js";
 import type { CostOptimizationSpec, OptimizationType, RiskLevel } from "../api/types.js";
-import type { CpuStats, MemoryStats, TimeWindow, WorkloadRef, WorkloadUsage } from "../metrics/types.js";
+import type { CpuStats, MemoryStats, TimeWindow, WorkloadUsage } from "../metrics/types.js";
 import type { EngineSettingsOverrides } from "./settings.js";
 import type { ContainerTrends } from "./stationarity.js";
 
@@ -106,11 +107,6 @@ export interface PricingConfig {
   nodePools?: Record<string, Partial<PriceList>>;
   /** Hours in a month; 730 by default (as OpenCost). */
   hoursPerMonth?: number;
-}
-
-export interface PolicyRef {
-  name: string;
-  namespace: string;
 }
 
 export interface RecommendInput {

@@ -3,6 +3,7 @@
 // the policy's repository. Deletion and health regressions open reverts. What any of it means for
 // status is src/gitops/lifecycle.ts's to decide.
 
+import { policyKey, policyRefOf } from "../api/refs.js";
 import type { CostOptimization } from "../api/types.js";
 import type { ValidationOptions } from "../api/validation.js";
 import type { PassReport } from "../gitops/lifecycle.js";
@@ -54,7 +55,11 @@ export class GitOpsReconciler implements PolicyReconciler {
 
   private async pass(policy: CostOptimization): Promise<PassReport> {
     // Before discovery reads the cluster or the repository.
-    const invalid = invalidSpec(policy, policy.metadata.name, this.o.validation);
+    const invalid = invalidSpec(
+      policy,
+      policyKey(policyRefOf(policy), this.o.clusterName),
+      this.o.validation,
+    );
     if (invalid) return invalid;
     const target = await this.o.forgeFor(policy);
     if ("error" in target) return failed("NoGitSource", target.error);

@@ -1,16 +1,8 @@
 // One table per container (current -> proposed), plus replicas, placement and scheduled scaling.
 
+import { RESOURCE_FIELDS } from "../../api/types.js";
 import type { Recommendation } from "../../recommend/types.js";
-import {
-  change,
-  changedFields,
-  code,
-  count,
-  plain,
-  quantity,
-  RESOURCE_FIELDS,
-  RESOURCE_LABEL,
-} from "./format.js";
+import { change, changedFields, code, count, plain, quantity, RESOURCE_LABEL } from "./format.js";
 
 /** LowWindow.days: 0 is Sunday. */
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

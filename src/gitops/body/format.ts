@@ -1,11 +1,9 @@
 // Number formatting shared by the PR title and body renderers.
 
 import { formatCpu } from "../../api/quantity.js";
+import { RESOURCE_FIELDS, type ResourceField } from "../../api/types.js";
 import { memorySetting } from "../../recommend/readable.js";
 import type { Resources } from "../../recommend/types.js";
-
-export const RESOURCE_FIELDS = ["cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit"] as const;
-export type ResourceField = (typeof RESOURCE_FIELDS)[number];
 
 export const RESOURCE_LABEL: Record<ResourceField, string> = {
   cpuRequest: "CPU request",
