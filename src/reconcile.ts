@@ -30,12 +30,9 @@ import {
 } from "./manifests/index.js";
 import type { UsageSource } from "./metrics/types.js";
 import { BuiltinRecommender } from "./recommend/engine.js";
-import type {
-  EngineSettingsOverrides,
-  PricingConfig,
-  Recommendation,
-  Recommender,
-} from "./recommend/types.js";
+import type { Recommender } from "./recommend/recommender.js";
+import type { EngineSettingsOverrides } from "./recommend/settings.js";
+import type { PricingConfig, Recommendation } from "./recommend/types.js";
 import type { Store } from "./state/types.js";
 
 export interface ReconcileDeps {

@@ -2,12 +2,13 @@
 
 import { Command, CommanderError } from "commander";
 import { registerRecommend } from "./recommend.js";
+import type { Register } from "./register.js";
 import { registerRun } from "./run.js";
 import { registerScan } from "./scan.js";
 import { registerServe } from "./serve.js";
 import { registerValidate } from "./validate.js";
 
-export type Register = (program: Command, setExitCode: (code: number) => void) => void;
+export type { Register };
 
 const COMMANDS: Register[] = [registerRecommend, registerRun, registerScan, registerServe, registerValidate];
 

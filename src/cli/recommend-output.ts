@@ -40,7 +40,23 @@ import { blockers } from "../recommend/gates.js";
 import { memorySetting } from "../recommend/readable.js";
 import { savingsByWorkload } from "../recommend/savings.js";
 import type { ContainerEvidence, Factor, GateCheck, Recommendation, Resources } from "../recommend/types.js";
-import type { PolicyResult, RecommendReport } from "./recommend.js";
+
+export interface PolicyResult {
+  /** namespace/name of the CostOptimization. */
+  policy: string;
+  target: WorkloadRef;
+  recommendation?: Recommendation;
+  /** Where the workload was found and where its values would be written. */
+  location?: WorkloadLocation;
+  /** Why there is no recommendation (workload not found, bad window). */
+  error?: string;
+}
+
+export interface RecommendReport {
+  results: PolicyResult[];
+  /** Invalid policies and unreadable YAML. */
+  problems: string[];
+}
 
 export const FORMATS = ["table", "json", "yaml", "csv", "markdown"] as const;
 export type Format = (typeof FORMATS)[number];

@@ -20,15 +20,14 @@ import {
   locationOf,
   type RepoFile,
   type RepoIndex,
-  type WorkloadLocation,
 } from "../manifests/index.js";
 import { openUsageSource } from "../metrics/open.js";
 import { type UsageSource, type WorkloadRef, type WorkloadUsage, workloadKey } from "../metrics/types.js";
 import { recommend } from "../recommend/engine.js";
-import type { PricingConfig, Recommendation } from "../recommend/types.js";
+import type { PricingConfig } from "../recommend/types.js";
 import { readInputs } from "./files.js";
-import type { Register } from "./main.js";
-import { FORMATS, type Format, render } from "./recommend-output.js";
+import { FORMATS, type Format, type PolicyResult, type RecommendReport, render } from "./recommend-output.js";
+import type { Register } from "./register.js";
 
 export interface RecommendOptions {
   policies: string;
@@ -42,22 +41,7 @@ export interface RecommendOptions {
   cluster?: string;
 }
 
-export interface PolicyResult {
-  /** namespace/name of the CostOptimization. */
-  policy: string;
-  target: WorkloadRef;
-  recommendation?: Recommendation;
-  /** Where the workload was found and where its values would be written. */
-  location?: WorkloadLocation;
-  /** Why there is no recommendation (workload not found, bad window). */
-  error?: string;
-}
-
-export interface RecommendReport {
-  results: PolicyResult[];
-  /** Invalid policies and unreadable YAML. */
-  problems: string[];
-}
+export type { PolicyResult, RecommendReport };
 
 export interface Progress {
   step(done: number, total: number, label: string): void;

@@ -21,7 +21,7 @@ import { savingsByWorkload } from "../recommend/savings.js";
 import { type ReconcileResult, reconcile } from "../reconcile.js";
 import { createStore } from "../state/index.js";
 import { readInputs } from "./files.js";
-import type { Register } from "./main.js";
+import type { Register } from "./register.js";
 import { usageForPass } from "./usage-plan.js";
 
 export interface RunOptions {

@@ -7,7 +7,7 @@ import { once } from "node:events";
 import type { Command } from "commander";
 import { ConfigError, envTable, loadConfig } from "../config.js";
 import type { Assembled } from "../server/assemble.js";
-import type { Register } from "./main.js";
+import type { Register } from "./register.js";
 
 export const registerServe: Register = (program: Command, setExitCode) => {
   program

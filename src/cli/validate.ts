@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { checkPolicies } from "../api/load.js";
 import type { ValidationOptions } from "../api/validation.js";
 import { readInputs } from "./files.js";
-import type { Register } from "./main.js";
+import type { Register } from "./register.js";
 
 export interface ValidateReport {
   policies: number;

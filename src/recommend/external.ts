@@ -8,8 +8,9 @@ import type { WorkloadRef } from "../api/refs.js";
 import { type OptimizationType, RISK_LEVELS, type RiskLevel } from "../api/types.js";
 import type { Costs } from "./cost.js";
 import { conclude, NO_DATA_SCORES, prepare } from "./engine.js";
+import type { Recommender, RecommendInput } from "./recommender.js";
 import type { Proposal } from "./strategies/types.js";
-import type { Recommendation, Recommender, RecommendInput } from "./types.js";
+import type { Recommendation } from "./types.js";
 
 export class ExternalRecommenderError extends Error {
   /** The failure reason costopt_optimizations_failed_total counts it under. */

@@ -8,7 +8,7 @@ import type { CostOptimization } from "../../src/api/types.js";
 import { LocalForge } from "../../src/forge/local/index.js";
 import { next } from "../../src/gitops/lifecycle.js";
 import type { UsageSource } from "../../src/metrics/types.js";
-import type { Recommender } from "../../src/recommend/types.js";
+import type { Recommender } from "../../src/recommend/recommender.js";
 import { type GitSource, reconcile, snapshotIndex } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { makeRepo, sh } from "../forge/local-repo.js";

@@ -4,7 +4,6 @@ import type { CostOptimizationSpec } from "../../api/types.js";
 import type { Recommendation } from "../../recommend/types.js";
 import type { FieldChange } from "../../state/types.js";
 import { type MetadataKey, type ProposalMetadata, renderMetadata } from "../metadata.js";
-import type { SourceNote } from "../proposals.js";
 import { renderAssessment } from "./assessment.js";
 import { renderChanges } from "./changes.js";
 import { renderChart } from "./chart.js";
@@ -12,6 +11,7 @@ import { renderCommands } from "./commands.js";
 import { renderEvidence } from "./evidence.js";
 import { renderPolicy } from "./policy.js";
 import { renderRollback } from "./rollback.js";
+import type { SourceNote } from "./source.js";
 import { renderSource } from "./source.js";
 import { renderSummary } from "./summary.js";
 
