@@ -4,6 +4,7 @@
 import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { WorkloadRef } from "../api/refs.js";
 import type { ResourceChange, WorkloadKind } from "../api/types.js";
+import type { ThrottlingSource } from "../metrics/throttling.js";
 import type { KubeClient, KubeObject } from "./client.js";
 import { PODS, WORKLOADS } from "./resources.js";
 
@@ -104,9 +105,7 @@ export interface HealthSample {
   throttling?: number;
 }
 
-export interface ThrottlingSource {
-  throttlingRatio(ref: WorkloadRef, windowSeconds: number): Promise<number | undefined>;
-}
+export type { ThrottlingSource };
 
 function selectorOf(w: Workload): string | undefined {
   const labels = ((w.spec?.selector as Obj | undefined)?.matchLabels ?? undefined) as
