@@ -31,13 +31,12 @@
 
 import Table from "cli-table3";
 import { stringify } from "yaml";
-import { formatCpu } from "../api/quantity.js";
+import { formatCpu, memorySetting } from "../api/quantity.js";
 import type { WorkloadRef } from "../api/refs.js";
 import type { OptimizationType, RiskLevel } from "../api/types.js";
 import { cell, usd } from "../gitops/body/format.js";
 import { describeLocation, type WorkloadLocation } from "../manifests/index.js";
 import { blockers } from "../recommend/gates.js";
-import { memorySetting } from "../recommend/readable.js";
 import { savingsByWorkload } from "../recommend/savings.js";
 import type { ContainerEvidence, Factor, GateCheck, Recommendation, Resources } from "../recommend/types.js";
 

@@ -1,10 +1,11 @@
 // What the CostOptimization status says about a recommendation: currentRecommendation in
 // Kubernetes quantities, and why nothing is proposed. The phase is src/gitops/lifecycle.ts's.
 
+import { formatSetting } from "../api/quantity.js";
 import type { CurrentRecommendation, ResourceChange } from "../api/types.js";
 import { blockers } from "../recommend/gates.js";
 import type { Recommendation } from "../recommend/types.js";
-import { changedFields, quantity } from "./body/format.js";
+import { changedFields } from "./body/format.js";
 
 /** The CR's currentRecommendation from a Recommendation (quantities as Kubernetes strings). */
 export function currentRecommendation(rec: Recommendation): CurrentRecommendation {
@@ -12,8 +13,8 @@ export function currentRecommendation(rec: Recommendation): CurrentRecommendatio
     changedFields(c.current, c.proposed).map((f) => ({
       container: c.name,
       resource: f,
-      current: quantity(f, c.current[f]),
-      proposed: quantity(f, c.proposed[f]),
+      current: formatSetting(f, c.current[f]),
+      proposed: formatSetting(f, c.proposed[f]),
     })),
   );
   if (rec.replicas && rec.replicas.current !== rec.replicas.proposed)

@@ -10,7 +10,6 @@ export {
 } from "./cost.js";
 export { BUILTIN, BuiltinRecommender, recommend } from "./engine.js";
 export { blockers, hasChange } from "./gates.js";
-export { measuredMemory, memorySetting } from "./readable.js";
 export { DEFAULT_ENGINE_SETTINGS, type EngineSettings, resolveSettings } from "./settings.js";
 export { SPOT_PRESETS } from "./strategies/spot.js";
 export type * from "./types.js";

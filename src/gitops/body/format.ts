@@ -1,8 +1,6 @@
 // Number formatting shared by the PR title and body renderers.
 
-import { formatCpu } from "../../api/quantity.js";
 import { RESOURCE_FIELDS, type ResourceField } from "../../api/types.js";
-import { memorySetting } from "../../recommend/readable.js";
 import type { Resources } from "../../recommend/types.js";
 
 export const RESOURCE_LABEL: Record<ResourceField, string> = {
@@ -25,11 +23,6 @@ export function count(n: number, noun: string): string {
 
 export function percent(share: number): string {
   return `${Math.round(share * 100)}%`;
-}
-
-export function quantity(field: ResourceField, value: number | undefined): string {
-  if (value === undefined) return "not set";
-  return field.startsWith("cpu") ? formatCpu(value) : memorySetting(value);
 }
 
 /** "-50%", "+20%", "" when unchanged or not comparable. */
