@@ -2,6 +2,7 @@
 // cycle is what makes a module impossible to read, test or move on its own.
 // The same check from a shell: npm run check:cycles (npx madge --circular --extensions ts src).
 
+import { readdirSync, readFileSync } from "node:fs";
 import madge from "madge";
 import { describe, expect, it } from "vitest";
 
@@ -11,4 +12,15 @@ describe("the module graph", () => {
     expect(Object.keys(graph.obj()).length).toBeGreaterThan(100);
     expect(graph.circular()).toEqual([]);
   }, 60_000);
+});
+
+describe("docs/architecture.md", () => {
+  it("names every folder of src/ in its module map", () => {
+    const doc = readFileSync("docs/architecture.md", "utf8");
+    const folders = readdirSync("src", { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    expect(folders.length).toBeGreaterThan(8);
+    expect(folders.filter((f) => !doc.includes(`| \`${f}/\` |`))).toEqual([]);
+  });
 });
