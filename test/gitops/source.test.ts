@@ -13,27 +13,15 @@ import { type GitSource, reconcile, snapshotIndex } from "../../src/reconcile.js
 import { MemoryStore } from "../../src/state/memory.js";
 import { makeRepo, sh } from "../forge/local-repo.js";
 import { TEST_KEY } from "../support/metadata-key.js";
+import { deploymentYaml } from "../support/workloads.js";
 import { recommendation, SPEC } from "./recommendation.js";
 
-const deployment = (cpu: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 3
-  template:
-    spec:
-      containers:
-        - name: app
-          resources:
-            requests:
-              cpu: ${cpu}
-              memory: 512Mi
-            limits:
-              cpu: 1000m
-              memory: 512Mi
-`;
+const deployment = (cpu: string) =>
+  deploymentYaml({
+    replicas: 3,
+    requests: { cpu, memory: "512Mi" },
+    limits: { cpu: "1000m", memory: "512Mi" },
+  });
 
 // Two copies of the same workload: an old folder nobody deploys and the one Argo CD syncs.
 const files = {
