@@ -57,6 +57,9 @@ export interface MetricDelta {
 export interface Effects {
   /** Whether the status changed enough to write (a busy pass writes nothing). */
   write: boolean;
+  /** Events recorded before the status is written (what is about to happen: a rollback, a new policy). */
+  announce: EventSpec[];
+  /** Events recorded once the status is written. */
   events: EventSpec[];
   metrics: MetricDelta;
   /** A merge just became Applied: keep its changes (with originals) for a rollback. */
@@ -107,6 +110,7 @@ export function next(
     effects: {
       write: step.write ?? true,
       ...step.effects,
+      announce: step.effects?.announce ?? [],
       events: [...(step.effects?.events ?? []), ...derived.events],
       metrics: { ...derived.metrics, ...step.effects?.metrics },
     },
@@ -176,7 +180,7 @@ function pickedUp(
   const isNew = fresh || prev.phase === "Pending";
   const effects: Partial<Effects> = isNew
     ? {
-        events: [{ reason: "OptimizationCreated", message: `watching ${e.target}` }],
+        announce: [{ reason: "OptimizationCreated", message: `watching ${e.target}` }],
         metrics: { created: true },
       }
     : {};
@@ -217,7 +221,7 @@ function afterRegression(prev: CostOptimizationStatus, reason: string, r: PassRe
   const before: EventSpec[] = [{ reason: "HealthRegression", type: "Warning", message: reason }];
   if (r.busy || r.rateLimited) {
     const waiting = afterPass(prev, r, new Date(0));
-    return { ...waiting, effects: { ...waiting.effects, events: before } };
+    return { ...waiting, effects: { ...waiting.effects, announce: before } };
   }
   const refused = r.failureReason !== undefined;
   const pr = r.rollback?.pullRequest;
@@ -229,7 +233,7 @@ function afterRegression(prev: CostOptimizationStatus, reason: string, r: PassRe
       ...(pr ? { pullRequest: { number: pr.number, url: pr.url, branch: pr.branch, state: pr.state } } : {}),
     },
     effects: {
-      events: [...before, { reason: "RollbackRequested", message: `rolling back: ${reason}` }],
+      announce: [...before, { reason: "RollbackRequested", message: `rolling back: ${reason}` }],
     },
   };
 }

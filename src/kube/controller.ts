@@ -224,6 +224,7 @@ export class Controller {
     const { status, effects } = next(policy.status, event, this.now());
     if (effects.checkRevert)
       return this.apply(key, policy, await this.revertChecked(key, policy, effects.checkRevert));
+    for (const e of effects.announce) await this.o.events.record(policy, e);
     const updated = effects.write ? await this.writeStatus(policy, status) : policy;
     this.count(effects.metrics);
     for (const e of effects.events) await this.o.events.record(updated, e);

@@ -160,7 +160,8 @@ function cell(phase: Phase, event: LifecycleEvent): string {
   const { status, effects } = next(statusIn(phase), event, NOW);
   const out = [status.phase === phase ? `= ${phase}` : `-> ${status.phase}`];
   if (!effects.write) out.push("no write");
-  if (effects.events.length) out.push(`events ${effects.events.map((e) => e.reason).join(",")}`);
+  const events = [...effects.announce, ...effects.events];
+  if (events.length) out.push(`events ${events.map((e) => e.reason).join(",")}`);
   const m = Object.entries(effects.metrics).filter(([, v]) => v !== undefined);
   if (m.length) out.push(`metrics ${m.map(([k, v]) => (v === true ? k : `${k}=${v}`)).join(",")}`);
   if (effects.keepAppliedChanges) out.push("keep originals");
@@ -211,7 +212,7 @@ describe("outcomes are turned into status once", () => {
     const again = next(stale.status, { type: "outcome", note: note() }, NOW);
     expect(again.status.appliedOptimizations).toBe(1);
     expect(again.effects.metrics.applied).toBeUndefined();
-    expect(again.effects.events).toEqual([]);
+    expect([...again.effects.announce, ...again.effects.events]).toEqual([]);
   });
 
   it("an old note is not replayed once status shows a pull request of another repository", () => {
