@@ -13,14 +13,15 @@ import { join } from "node:path";
 import { checkPolicies, validPolicies } from "../src/api/load.js";
 import { policyTarget } from "../src/api/target.js";
 import { readInputs } from "../src/cli/files.js";
-import { formatReport } from "../src/cli/run.js";
+import { formatReport, type RunResult } from "../src/cli/run.js";
 import { usageForPass } from "../src/cli/usage-plan.js";
 import { LocalForge } from "../src/forge/local/index.js";
 import { answerComment } from "../src/gitops/command-runner.js";
+import { next } from "../src/gitops/lifecycle.js";
 import { MetadataKey, parseMetadata } from "../src/gitops/metadata.js";
 import { recordClosed } from "../src/gitops/outcome.js";
 import { FileUsageSource } from "../src/metrics/file-source.js";
-import { type ReconcileResult, reconcile } from "../src/reconcile.js";
+import { reconcile } from "../src/reconcile.js";
 import { createStore } from "../src/state/index.js";
 import { EXAMPLE_NOW, writeExampleUsage } from "./example-usage.js";
 
@@ -69,9 +70,11 @@ const clock = () => now;
 const usage = usageForPass(new FileUsageSource({ path: metricsFile }), policies, now);
 const snapshot = await forge.snapshot();
 const metadataKey = new MetadataKey(await forge.metadataSecret());
-const results: ReconcileResult[] = [];
-for (const policy of policies)
-  results.push(await reconcile(policy, { forge, store, usage, metadataKey, snapshot, now: clock }));
+const results: RunResult[] = [];
+for (const policy of policies) {
+  const result = await reconcile(policy, { forge, store, usage, metadataKey, snapshot, now: clock });
+  results.push({ ...result, phase: next(undefined, { type: "pass", result }, now).status.phase });
+}
 
 heading("costopt run: one pass over the example policies");
 for (const r of results) {

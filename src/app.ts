@@ -10,7 +10,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createNodeMiddleware, type Probot } from "probot";
-import type { TargetRef } from "./api/target.js";
+import type { PolicyRef, WorkloadRef } from "./api/refs.js";
 import type { PolicySource } from "./api/types.js";
 import { GitHubForge } from "./forge/github/index.js";
 import type { GitHubOctokit } from "./forge/github/octokit.js";
@@ -30,12 +30,8 @@ import { type SignedBodyLimits, SignedBodyReader } from "./server/signed-body.js
 import { payloadProblem } from "./server/webhook-payload.js";
 import type { Store } from "./state/types.js";
 
-export interface PolicyRef {
-  /** Policy key: [<cluster>/]<namespace>/<name>. */
-  key: string;
-  namespace: string;
-  name: string;
-}
+/** A policy named by a pull request, with its key: [<cluster>/]<namespace>/<name>. */
+export type KeyedPolicyRef = PolicyRef & { key: string };
 
 export interface ReevaluateRequest {
   repository: string;
@@ -43,7 +39,7 @@ export interface ReevaluateRequest {
   /** .github/costopt.yml as read through context.config (defaults plus warnings when broken). */
   config?: LoadedRepoConfig;
   /** Set for /costopt recheck. */
-  policy?: PolicyRef;
+  policy?: KeyedPolicyRef;
   /** Set for a push: the YAML files that changed on the default branch. */
   paths?: string[];
 }
@@ -52,12 +48,12 @@ export interface ReevaluateRequest {
 export interface ResolvedPolicy {
   /** owner/name: spec.source.repository, else the discovered source, else DEFAULT_REPOSITORY. */
   repository: string | undefined;
-  workload: { target: TargetRef; source?: PolicySource };
+  workload: { target: WorkloadRef; source?: PolicySource };
 }
 
 /** A box a person with write access ticked on the cost dashboard. */
 export type DashboardRequest = { repository: string } & (
-  | { kind: "open" | "again"; policy: PolicyRef }
+  | { kind: "open" | "again"; policy: KeyedPolicyRef }
   | { kind: "recheck-all" }
 );
 
@@ -69,18 +65,18 @@ export interface AppOptions {
   /** Signs and checks the metadata blocks (a key derived from the app's secret). */
   metadataKey: MetadataKey;
   /** The policy a key names; undefined when this instance does not know it. */
-  resolvePolicy: (ref: PolicyRef) => Promise<ResolvedPolicy | undefined>;
+  resolvePolicy: (ref: KeyedPolicyRef) => Promise<ResolvedPolicy | undefined>;
   /** An event ignored because it cannot be trusted (counted in costopt_untrusted_events_total). */
   onUntrusted?: (reason: UntrustedReason, where: { repository: string; pullRequest: number }) => void;
   /** CLUSTER_NAME: this instance only acts on proposals of its own cluster. */
   clusterName?: string;
   now?: () => Date;
   /** A proposal was merged, declined or rolled back: for CR status, Events and metrics. */
-  onOutcome?: (outcome: PullRequestOutcome & { ref: PolicyRef }) => void | Promise<void>;
+  onOutcome?: (outcome: PullRequestOutcome & { ref: KeyedPolicyRef }) => void | Promise<void>;
   /** Policies to look at again (a /costopt recheck, a push, a new installation). */
   onReevaluate?: (request: ReevaluateRequest) => void | Promise<void>;
   /** Whether the policy has autoApply (a command-triggered revert then gets auto-merge too). */
-  autoApply?: (policy: PolicyRef) => boolean | Promise<boolean>;
+  autoApply?: (policy: KeyedPolicyRef) => boolean | Promise<boolean>;
   /**
    * A dashboard box ticked by someone with write access: "open this pull request now" (the
    * receiver lifts only the gate that held the row back), "propose again", "recheck everything".
@@ -91,7 +87,7 @@ export interface AppOptions {
 }
 
 /** The policy a key names, if it belongs to this cluster. */
-export function policyRef(key: string, clusterName?: string): PolicyRef | undefined {
+export function policyRef(key: string, clusterName?: string): KeyedPolicyRef | undefined {
   const parts = key.split("/");
   const ours = clusterName ? parts.length === 3 && parts[0] === clusterName : parts.length === 2;
   if (!ours) return undefined;

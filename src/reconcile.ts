@@ -3,12 +3,14 @@
 // this. I/O is behind the Forge, Store and UsageSource handed in; nothing here reads env vars.
 
 import { parseWindow } from "./api/duration.js";
+import { policyKey, policyRefOf, workloadKey } from "./api/refs.js";
 import { policyTarget } from "./api/target.js";
-import type { CostOptimization, Phase, PolicySource, PullRequestRef } from "./api/types.js";
+import type { CostOptimization, PolicySource, PullRequestRef } from "./api/types.js";
 import { repositoryAllowed, type ValidationOptions, validatePolicy } from "./api/validation.js";
 import { type Forge, RateLimitError, type RepoSnapshot } from "./forge/types.js";
 import { parseRepoConfig, REPO_CONFIG_PATH, type RepoConfig } from "./gitops/config.js";
-import { policyKey, proposalBranch } from "./gitops/identity.js";
+import { proposalBranch } from "./gitops/identity.js";
+import type { PassReport } from "./gitops/lifecycle.js";
 import { withPolicyLock } from "./gitops/lock.js";
 import type { MetadataKey } from "./gitops/metadata.js";
 import { type ProposalOutcome, type SourceNote, syncProposal, withdrawProposal } from "./gitops/proposals.js";
@@ -26,14 +28,11 @@ import {
   planChanges,
   type RepoIndex,
 } from "./manifests/index.js";
-import { type UsageSource, workloadKey } from "./metrics/types.js";
+import type { UsageSource } from "./metrics/types.js";
 import { BuiltinRecommender } from "./recommend/engine.js";
-import type {
-  EngineSettingsOverrides,
-  PricingConfig,
-  Recommendation,
-  Recommender,
-} from "./recommend/types.js";
+import type { Recommender } from "./recommend/recommender.js";
+import type { EngineSettingsOverrides } from "./recommend/settings.js";
+import type { PricingConfig, Recommendation } from "./recommend/types.js";
 import type { Store } from "./state/types.js";
 
 export interface ReconcileDeps {
@@ -77,16 +76,16 @@ export interface GitSource {
   status: Record<string, unknown>;
 }
 
-export interface ReconcileResult {
+/** What one pass did; the phase it leads to is decided by src/gitops/lifecycle.ts. */
+export interface ReconcileResult extends PassReport {
   /** Policy key: [<cluster>/]<namespace>/<name>. */
   policy: string;
-  phase: Phase;
   message: string;
   recommendation?: Recommendation;
   proposal?: ProposalOutcome;
   pullRequest?: PullRequestRef;
   warnings: string[];
-  /** Short machine-readable cause when phase is Failed. */
+  /** Short machine-readable cause: set exactly when the pass failed. */
   failureReason?: string;
   /** Another reconcile of this policy holds the lock; nothing was done. */
   busy?: boolean;
@@ -94,23 +93,11 @@ export interface ReconcileResult {
   source?: Record<string, unknown>;
   /** The forge rate-limited us: stop this run; the next one resumes where this one stopped. */
   rateLimited?: { retryAfterSeconds: number };
+  rollback?: RollbackResult;
 }
 
-const PHASE_BY_ACTION: Record<ProposalOutcome["action"], Phase> = {
-  created: "Applying",
-  updated: "Applying",
-  unchanged: "Applying",
-  "human-push": "Applying",
-  closed: "Ready",
-  none: "Ready",
-  "dry-run": "Ready",
-  suppressed: "Ready",
-  "limit-open": "Ready",
-  "limit-hourly": "Ready",
-};
-
 function keyOf(policy: CostOptimization, cluster?: string): { key: string; branch: string } {
-  const id = { namespace: policy.metadata.namespace ?? "default", name: policy.metadata.name };
+  const id = policyRefOf(policy);
   return { key: policyKey(id, cluster), branch: proposalBranch(id, cluster) };
 }
 
@@ -124,14 +111,12 @@ async function guarded<R extends ReconcileResult>(
   key: string,
   deps: Pick<ReconcileDeps, "forge" | "store">,
   fn: () => Promise<R>,
-  phase: Phase,
 ): Promise<R | ReconcileResult> {
   try {
     const locked = await withPolicyLock(deps.store, key, fn);
     if (locked.busy)
       return {
         policy: key,
-        phase,
         message: "another reconcile of this policy is running",
         warnings: [],
         busy: true,
@@ -141,7 +126,6 @@ async function guarded<R extends ReconcileResult>(
     if (!(err instanceof RateLimitError)) throw err;
     return {
       policy: key,
-      phase,
       message: `rate-limited by ${deps.forge.kind}: ${err.message}; will resume`,
       warnings: [],
       rateLimited: { retryAfterSeconds: err.retryAfterSeconds },
@@ -153,7 +137,7 @@ export async function reconcile(policy: CostOptimization, deps: ReconcileDeps): 
   const { key, branch } = keyOf(policy, deps.clusterName);
   const invalid = invalidSpec(policy, key, deps.validation);
   if (invalid) return invalid;
-  return guarded(key, deps, () => pass(policy, key, branch, deps), policy.status?.phase ?? "Analyzing");
+  return guarded(key, deps, () => pass(policy, key, branch, deps));
 }
 
 async function pass(
@@ -169,7 +153,6 @@ async function pass(
   if (remote !== undefined && !repositoryAllowed(remote, deps.validation?.allowedRepositories))
     return {
       policy: key,
-      phase: "Failed",
       message: `repository ${remote} is not in the allowed repositories (${deps.validation?.allowedRepositories?.join(", ")})`,
       warnings: [],
       failureReason: "RepositoryNotAllowed",
@@ -185,7 +168,6 @@ async function pass(
   }
   const failed = (failureReason: string, message: string): ReconcileResult => ({
     policy: key,
-    phase: "Failed",
     message,
     warnings,
     failureReason,
@@ -214,7 +196,7 @@ async function pass(
   const usage = (await deps.usage.usage([ref], { start: end - seconds, end })).get(workloadKey(ref));
   const recommender = deps.recommender ?? new BuiltinRecommender();
   const rec = await recommender.recommend({
-    policy: { name: policy.metadata.name, namespace: policy.metadata.namespace ?? "default" },
+    policy: policyRefOf(policy),
     spec,
     workload: workloadState(index, located, ref),
     usage,
@@ -225,7 +207,6 @@ async function pass(
   });
   const done = (proposal: ProposalOutcome, message = proposal.message): ReconcileResult => ({
     policy: key,
-    phase: PHASE_BY_ACTION[proposal.action],
     message,
     recommendation: rec,
     proposal,
@@ -310,28 +291,22 @@ function revert(
 export async function reconcileDeleted(
   policy: CostOptimization,
   deps: RollbackDeps,
-): Promise<ReconcileResult & { rollback?: RollbackResult }> {
+): Promise<ReconcileResult> {
   const { key, branch } = keyOf(policy, deps.clusterName);
   deps.forge.beginPass?.([]);
-  return guarded(
-    key,
-    deps,
-    async () => {
-      const closed = await withdrawProposal(branch, "the policy was deleted", deps);
-      if (!policy.spec.rollbackOnFailure)
-        return { policy: key, phase: "Ready", message: closed.message, proposal: closed, warnings: [] };
-      const rollback = await revert(policy, key, "the policy was deleted with rollbackOnFailure", deps);
-      return {
-        policy: key,
-        phase: "Ready",
-        message: rollback.message,
-        proposal: closed,
-        rollback,
-        warnings: [],
-      };
-    },
-    policy.status?.phase ?? "Ready",
-  );
+  return guarded(key, deps, async () => {
+    const closed = await withdrawProposal(branch, "the policy was deleted", deps);
+    if (!policy.spec.rollbackOnFailure)
+      return { policy: key, message: closed.message, proposal: closed, warnings: [] };
+    const rollback = await revert(policy, key, "the policy was deleted with rollbackOnFailure", deps);
+    return {
+      policy: key,
+      message: rollback.message,
+      proposal: closed,
+      rollback,
+      warnings: [],
+    };
+  });
 }
 
 /** A health regression after a merge (or any caller's reason): open the revert PR. */
@@ -339,36 +314,23 @@ export async function rollbackPolicy(
   policy: CostOptimization,
   reason: string,
   deps: RollbackDeps,
-): Promise<ReconcileResult & { rollback?: RollbackResult }> {
+): Promise<ReconcileResult> {
   const { key } = keyOf(policy, deps.clusterName);
   deps.forge.beginPass?.([]);
-  return guarded(
-    key,
-    deps,
-    async () => {
-      const rollback = await revert(policy, key, reason, deps);
-      const pr = rollback.pullRequest;
-      return {
-        policy: key,
-        phase:
-          rollback.action === "conflict" || rollback.action === "refused"
-            ? "Failed"
-            : (policy.status?.phase ?? "Applied"),
-        message: rollback.message,
-        rollback,
-        warnings: [],
-        ...(rollback.action === "conflict" ? { failureReason: "RollbackConflict" } : {}),
-        ...(rollback.action === "refused" ? { failureReason: "RollbackRefused" } : {}),
-        ...(pr
-          ? { pullRequest: { number: pr.number, url: pr.url, branch: pr.branch, state: pr.state } }
-          : {}),
-      };
-    },
-    policy.status?.phase ?? "Applied",
-  );
+  return guarded(key, deps, async () => {
+    const rollback = await revert(policy, key, reason, deps);
+    const pr = rollback.pullRequest;
+    return {
+      policy: key,
+      message: rollback.message,
+      rollback,
+      warnings: [],
+      ...(rollback.action === "conflict" ? { failureReason: "RollbackConflict" } : {}),
+      ...(rollback.action === "refused" ? { failureReason: "RollbackRefused" } : {}),
+      ...(pr ? { pullRequest: { number: pr.number, url: pr.url, branch: pr.branch, state: pr.state } } : {}),
+    };
+  });
 }
-
-export { currentRecommendation, statusFrom } from "./gitops/status.js";
 
 /** Why these files: the discovery's explanation, the policy's spec.source, or a repository search. */
 function sourceNote(
@@ -407,7 +369,6 @@ export function invalidSpec(
   if (violations.length === 0) return undefined;
   return {
     policy: key,
-    phase: "Failed",
     message: `the policy breaks the admission rules: ${violations.map((v) => v.message).join("; ")}`,
     warnings: [],
     failureReason: "InvalidSpec",

@@ -214,6 +214,10 @@ export const statusSchema: JsonSchema = {
     message: { type: "string" },
     lastAnalysis: { type: "string", format: "date-time" },
     lastApplied: { type: "string", format: "date-time" },
+    lastOutcome: {
+      type: "string",
+      description: "The pull request outcome last turned into status (kind, repository#number, time).",
+    },
     currentRecommendation: recommendationSchema,
     appliedOptimizations: { type: "integer", minimum: 0 },
     totalSavings: { type: "number", description: "USD per month saved by merged changes." },

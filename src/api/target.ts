@@ -1,15 +1,10 @@
 // The workload a policy targets, with its namespace filled in as everywhere else in costopt:
 // spec.targetWorkload.namespace, else the policy's own namespace, else "default".
 
-import type { CostOptimization, WorkloadKind } from "./types.js";
+import type { WorkloadRef } from "./refs.js";
+import type { CostOptimization } from "./types.js";
 
-export interface TargetRef {
-  namespace: string;
-  kind: WorkloadKind;
-  name: string;
-}
-
-export function policyTarget(policy: Pick<CostOptimization, "metadata" | "spec">): TargetRef {
+export function policyTarget(policy: Pick<CostOptimization, "metadata" | "spec">): WorkloadRef {
   const t = policy.spec.targetWorkload;
   return { namespace: t.namespace ?? policy.metadata.namespace ?? "default", kind: t.kind, name: t.name };
 }

@@ -81,16 +81,13 @@ export interface CostOptimizationSpec {
   addMemoryLimit?: boolean;
 }
 
+/** The four container resource settings costopt sizes (CPU in millicores, memory in bytes). */
+export const RESOURCE_FIELDS = ["cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit"] as const;
+export type ResourceField = (typeof RESOURCE_FIELDS)[number];
+
 export interface ResourceChange {
   container: string;
-  resource:
-    | "cpuRequest"
-    | "cpuLimit"
-    | "memoryRequest"
-    | "memoryLimit"
-    | "replicas"
-    | "placement"
-    | "schedule";
+  resource: ResourceField | "replicas" | "placement" | "schedule";
   current: string;
   proposed: string;
 }
@@ -126,6 +123,8 @@ export interface CostOptimizationStatus {
   message?: string;
   lastAnalysis?: string;
   lastApplied?: string;
+  /** The pull request outcome last turned into status (src/gitops/lifecycle.ts outcomeId), so none is replayed. */
+  lastOutcome?: string;
   currentRecommendation?: CurrentRecommendation;
   appliedOptimizations: number;
   totalSavings: number;

@@ -10,12 +10,13 @@ import { Command, CommanderError, Option } from "commander";
 import { configureOutput, LOG_LEVELS } from "./options.js";
 import { registerProposals } from "./proposals.js";
 import { registerRecommend } from "./recommend.js";
+import type { Register } from "./register.js";
 import { registerRun } from "./run.js";
 import { registerScan } from "./scan.js";
 import { registerServe } from "./serve.js";
 import { registerValidate } from "./validate.js";
 
-export type Register = (program: Command, setExitCode: (code: number) => void) => void;
+export type { Register };
 
 const COMMANDS: Register[] = [
   registerProposals,

@@ -5,9 +5,9 @@
 import Table from "cli-table3";
 import type { Command } from "commander";
 import { LocalForge } from "../forge/local/index.js";
-import type { Register } from "./main.js";
 import { addFormat, paint } from "./options.js";
 import { REPORT_API_VERSION } from "./recommend-output.js";
+import type { Register } from "./register.js";
 
 const STATES = ["open", "merged", "closed", "all"] as const;
 

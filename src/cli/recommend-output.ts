@@ -40,18 +40,38 @@
 
 import Table from "cli-table3";
 import { stringify } from "yaml";
-import { formatCpu } from "../api/quantity.js";
+import { formatCpu, memorySetting } from "../api/quantity.js";
+import type { WorkloadRef } from "../api/refs.js";
 import type { OptimizationType, RiskLevel } from "../api/types.js";
 import { cell, usd } from "../gitops/body/format.js";
 import { desiredFrom } from "../gitops/workload.js";
 import { describeLocation, type WorkloadLocation } from "../manifests/index.js";
-import type { WorkloadRef } from "../metrics/types.js";
 import { blockers } from "../recommend/gates.js";
-import { memorySetting } from "../recommend/readable.js";
 import { savingsByWorkload } from "../recommend/savings.js";
 import type { ContainerEvidence, Factor, GateCheck, Recommendation, Resources } from "../recommend/types.js";
 import { output, paint } from "./options.js";
-import type { PolicyResult, RecommendReport } from "./recommend.js";
+import type { InvalidPolicy } from "./policy-files.js";
+
+export interface PolicyResult {
+  /** namespace/name of the CostOptimization. */
+  policy: string;
+  target: WorkloadRef;
+  recommendation?: Recommendation;
+  /** Where the workload was found and where its values would be written. */
+  location?: WorkloadLocation;
+  /** Why there is no recommendation (workload not found, bad window). */
+  error?: string;
+}
+
+export interface RecommendReport {
+  results: PolicyResult[];
+  /** Invalid policies and unreadable YAML. */
+  problems: string[];
+  /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
+  warnings?: string[];
+  /** The invalid policies, each with its violations (also in problems). */
+  invalid?: InvalidPolicy[];
+}
 
 export const FORMATS = ["table", "json", "yaml", "csv", "markdown"] as const;
 

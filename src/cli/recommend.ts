@@ -12,25 +12,26 @@ import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
 import { workingTreeSnapshot } from "../forge/local/working-tree.js";
 import { workloadState } from "../gitops/workload.js";
-import {
-  indexRepository,
-  locateWorkload,
-  locationOf,
-  type RepoIndex,
-  type WorkloadLocation,
-} from "../manifests/index.js";
+import { indexRepository, locateWorkload, locationOf, type RepoIndex } from "../manifests/index.js";
 import { openUsageSource } from "../metrics/open.js";
 import { type UsageSource, type WorkloadRef, type WorkloadUsage, workloadKey } from "../metrics/types.js";
 import { recommend } from "../recommend/engine.js";
 import { PRICE_KEYS, PRICING_SCHEMA } from "../recommend/pricing-schema.js";
-import type { PricingConfig, Recommendation } from "../recommend/types.js";
+import type { PricingConfig } from "../recommend/types.js";
 import { readWarnings } from "../reconcile.js";
 import { schemaErrors } from "../settings/check.js";
-import type { Register } from "./main.js";
 import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
 import { addPolicyCommandOptions, exitCode, type FailOn, log, policyPaths } from "./options.js";
-import { type InvalidPolicy, loadPolicyFiles } from "./policy-files.js";
-import { FORMATS, type Format, hasChanges, render } from "./recommend-output.js";
+import { loadPolicyFiles } from "./policy-files.js";
+import {
+  FORMATS,
+  type Format,
+  hasChanges,
+  type PolicyResult,
+  type RecommendReport,
+  render,
+} from "./recommend-output.js";
+import type { Register } from "./register.js";
 
 export interface RecommendOptions {
   /** -f: files, folders, globs or "-". */
@@ -47,26 +48,7 @@ export interface RecommendOptions {
   cluster?: string;
 }
 
-export interface PolicyResult {
-  /** namespace/name of the CostOptimization. */
-  policy: string;
-  target: WorkloadRef;
-  recommendation?: Recommendation;
-  /** Where the workload was found and where its values would be written. */
-  location?: WorkloadLocation;
-  /** Why there is no recommendation (workload not found, bad window). */
-  error?: string;
-}
-
-export interface RecommendReport {
-  results: PolicyResult[];
-  /** Invalid policies and unreadable YAML. */
-  problems: string[];
-  /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
-  warnings?: string[];
-  /** The invalid policies, each with its violations (also in problems). */
-  invalid?: InvalidPolicy[];
-}
+export type { PolicyResult, RecommendReport };
 
 export interface Progress {
   step(done: number, total: number, label: string): void;

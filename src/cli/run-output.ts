@@ -6,8 +6,30 @@
 //   invalidPolicies[] { policy, file, line, errors[] }; problems[]; warnings[]; stoppedEarly
 //   skippedWrites[]   with --dry-run: what the pass would have written
 
+import type { Phase } from "../api/types.js";
+import type { ReconcileResult } from "../reconcile.js";
+import type { InvalidPolicy } from "./policy-files.js";
 import { REPORT_API_VERSION } from "./recommend-output.js";
-import type { RunReport } from "./run.js";
+
+/** A pass's result with the phase the lifecycle gives it (a policy run from files has no previous status). */
+export type RunResult = ReconcileResult & { phase: Phase };
+
+export interface RunReport {
+  results: RunResult[];
+  /** Invalid policies and unreadable YAML (exit 1). */
+  problems: string[];
+  /** Things to fix that did not stop the run (e.g. a broken .github/costopt.yml, uncommitted edits). */
+  warnings: string[];
+  /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
+  policyWarnings?: string[];
+  stoppedEarly: boolean;
+  /** What the pass did to the repository's cost dashboard issue ("off" without one). */
+  dashboard?: string;
+  /** The invalid policies with their violations (also in problems). */
+  invalid?: InvalidPolicy[];
+  /** --dry-run: what the pass would have written and did not. */
+  skippedWrites?: string[];
+}
 
 export const RUN_FORMATS = ["text", "json"] as const;
 export type RunFormat = (typeof RUN_FORMATS)[number];

@@ -6,6 +6,8 @@
 
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { policyRefOf } from "../api/refs.js";
+import type { Phase } from "../api/types.js";
 import { type DryRunForge, dryRunForge } from "../forge/dry-run.js";
 import { LocalForge } from "../forge/local/index.js";
 import { type Forge, RateLimitError } from "../forge/types.js";
@@ -13,18 +15,26 @@ import { usd } from "../gitops/body/format.js";
 import { parseRepoConfig, REPO_CONFIG_PATH } from "../gitops/config.js";
 import { updateDashboard } from "../gitops/dashboard/index.js";
 import { proposalBranch } from "../gitops/identity.js";
+import { next } from "../gitops/lifecycle.js";
 import { MetadataKey } from "../gitops/metadata.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
 import { savingsByWorkload } from "../recommend/savings.js";
 import { type ReconcileResult, reconcile } from "../reconcile.js";
 import { createStore } from "../state/index.js";
-import type { Register } from "./main.js";
 import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
 import { addPolicyCommandOptions, exitCode, type FailOn, log, policyPaths } from "./options.js";
 import { type InvalidPolicy, loadPolicyFiles } from "./policy-files.js";
 import { type Progress, stderrProgress } from "./recommend.js";
-import { RUN_FORMATS, type RunFormat, renderRunJson, runChanged } from "./run-output.js";
+import type { Register } from "./register.js";
+import {
+  RUN_FORMATS,
+  type RunFormat,
+  type RunReport,
+  type RunResult,
+  renderRunJson,
+  runChanged,
+} from "./run-output.js";
 import { usageForPass } from "./usage-plan.js";
 
 export interface RunOptions {
@@ -47,22 +57,7 @@ export interface RunOptions {
   now?: string;
 }
 
-export interface RunReport {
-  results: ReconcileResult[];
-  /** Invalid policies and unreadable YAML (exit 1). */
-  problems: string[];
-  /** Things to fix that did not stop the run (e.g. a broken .github/costopt.yml, uncommitted edits). */
-  warnings: string[];
-  /** For stderr: what `validate` warns about the policies ("file:line: warning: ..."), and why usage is missing. */
-  policyWarnings?: string[];
-  stoppedEarly: boolean;
-  /** What the pass did to the repository's cost dashboard issue ("off" without one). */
-  dashboard?: string;
-  /** The invalid policies with their violations (also in problems). */
-  invalid?: InvalidPolicy[];
-  /** --dry-run: what the pass would have written and did not. */
-  skippedWrites?: string[];
-}
+export type { RunReport, RunResult } from "./run-output.js";
 
 export interface RunDeps {
   /** Where usage comes from; opened from --metrics when absent. */
@@ -168,14 +163,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
     );
     const now = () => at;
     // Every policy's branch rides on the one read of the repository (its PR history included).
-    forge.beginPass?.(
-      policies.map((p) =>
-        proposalBranch(
-          { namespace: p.metadata.namespace ?? "default", name: p.metadata.name },
-          options.cluster,
-        ),
-      ),
-    );
+    forge.beginPass?.(policies.map((p) => proposalBranch(policyRefOf(p), options.cluster)));
     const snapshot = await forge.snapshot();
     const metadataKey = new MetadataKey(await metadataSecret(forge, deps.env ?? process.env));
     const repoConfig = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content);
@@ -184,7 +172,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
       ...repoConfig.warnings,
     ];
     const usage = usageForPass(deps.usage ?? openUsageSource(options.metrics), policies, at);
-    const results: ReconcileResult[] = [];
+    const results: RunResult[] = [];
     for (const [i, policy] of policies.entries()) {
       progress.step(i, policies.length, `reconciling ${policy.metadata.namespace}/${policy.metadata.name}`);
       const result = await reconcile(policy, {
@@ -197,7 +185,7 @@ export async function runOnce(options: RunOptions, deps: RunDeps = {}): Promise<
         now,
         clusterName: options.cluster,
       });
-      results.push(result);
+      results.push({ ...result, phase: next(undefined, { type: "pass", result }, at).status.phase });
       if (result.rateLimited) break;
     }
     const stoppedEarly = results.some((r) => r.rateLimited);
@@ -256,7 +244,7 @@ export function formatReport(report: RunReport): string {
   }
   for (const w of report.warnings) out.push(`warning: ${w}`);
   for (const problem of report.problems) out.push(`problem: ${problem}`);
-  const count = (pred: (r: ReconcileResult) => boolean) => report.results.filter(pred).length;
+  const count = (pred: (r: RunResult) => boolean) => report.results.filter(pred).length;
   const saving = savingsByWorkload(
     report.results
       .filter((r) => ["created", "updated", "unchanged"].includes(r.proposal?.action ?? ""))

@@ -27,10 +27,10 @@ import { WORKLOADS } from "../kube/resources.js";
 import { indexRepository, type RepoFile } from "../manifests/index.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
-import type { Register } from "./main.js";
 import { addFormat } from "./options.js";
 import { type Progress, type RecommendReport, recommendIndexed, stderrProgress } from "./recommend.js";
 import { FORMATS, type Format, render } from "./recommend-output.js";
+import type { Register } from "./register.js";
 
 export interface ScanOptions {
   namespace?: string[];

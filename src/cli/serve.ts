@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import type { Command } from "commander";
 import { type Config, ConfigError, envTable, loadConfig } from "../config.js";
 import type { Assembled } from "../server/assemble.js";
-import type { Register } from "./main.js";
+import type { Register } from "./register.js";
 
 /** Ports already taken (or not ours to take), named by their variable, before anything starts. */
 async function portProblems(c: Config): Promise<string[]> {

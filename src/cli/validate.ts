@@ -5,9 +5,9 @@
 import type { Command } from "commander";
 import { checkPolicies, overlapWarnings, type PolicySet } from "../api/load.js";
 import type { ValidationOptions } from "../api/validation.js";
-import type { Register } from "./main.js";
 import { addPolicyFiles, log, policyPaths } from "./options.js";
 import { readPolicySet } from "./policy-files.js";
+import type { Register } from "./register.js";
 
 export interface ValidateReport {
   policies: number;

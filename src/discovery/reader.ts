@@ -55,6 +55,8 @@ export const FLUX_ARTIFACTGENERATORS: ResourceRef = {
 
 /** A failed read other than not-found (403 without the RBAC rules, 5xx, network). */
 export class DiscoveryReadError extends Error {
+  /** The failure reason costopt_optimizations_failed_total counts it under. */
+  readonly reason = "DiscoveryFailed";
   constructor(
     readonly code: number | undefined,
     message: string,

@@ -2,11 +2,7 @@
 // (github/, local/) behind this interface, as Renovate does with its platforms.
 
 import type { DashboardIssues } from "../gitops/dashboard/sync.js";
-
-export interface RepoFile {
-  path: string;
-  content: string;
-}
+import type { RepoFile } from "../manifests/types.js";
 
 /** The default branch as read once per run: every manifest candidate with its content. */
 export interface RepoSnapshot {

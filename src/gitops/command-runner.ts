@@ -1,7 +1,7 @@
 // Answering a `/costopt <command>` comment on a costopt pull request: unknown commands get the
 // list, people without write access a polite no, and the rest run under the policy's lock.
 
-import type { TargetRef } from "../api/target.js";
+import type { WorkloadRef } from "../api/refs.js";
 import type { PolicySource } from "../api/types.js";
 import type { Forge, PullRequest } from "../forge/types.js";
 import type { Store } from "../state/types.js";
@@ -25,7 +25,7 @@ export interface CommentContext {
   /** Whether a revert gets auto-merge (the policy's autoApply). */
   autoMerge: () => Promise<boolean>;
   /** The policy's workload and source (a revert edits only its documents); undefined when unknown. */
-  workload: { target: TargetRef; source?: PolicySource } | undefined;
+  workload: { target: WorkloadRef; source?: PolicySource } | undefined;
   metadataKey: MetadataKey;
 }
 

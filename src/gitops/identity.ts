@@ -1,27 +1,11 @@
 // Proposal identity: one branch per policy, the same on every run, so a proposal is found again
 // (and never duplicated) from the branch name alone — no state needed.
 
+import { type PolicyRef, policyKey } from "../api/refs.js";
 import { BRANCH_PREFIX } from "../forge/types.js";
 
-export interface PolicyId {
-  namespace: string;
-  name: string;
-}
-
-// Git ref names forbid spaces, "~^:?*[\" and "..": keep cluster names to a safe alphabet.
-function refSafe(part: string): string {
-  return part.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/\.{2,}/g, ".");
-}
-
-/** <cluster>/<namespace>/<name>, or <namespace>/<name> without a cluster: the key state is stored under. */
-export function policyKey(policy: PolicyId, cluster?: string): string {
-  return cluster
-    ? `${refSafe(cluster)}/${policy.namespace}/${policy.name}`
-    : `${policy.namespace}/${policy.name}`;
-}
-
 /** costopt/[<cluster>/]<namespace>/<policy-name> */
-export function proposalBranch(policy: PolicyId, cluster?: string): string {
+export function proposalBranch(policy: PolicyRef, cluster?: string): string {
   return `${BRANCH_PREFIX}${policyKey(policy, cluster)}`;
 }
 

@@ -19,6 +19,22 @@ export interface ClosedPullRequest {
 
 export type OutcomeKind = "applied" | "declined" | "withdrawn" | "rolled-back" | "revert-declined";
 
+/** An outcome as noted on the policy for the leader (src/kube/outcomes.ts writes and reads it). */
+export interface OutcomeNote {
+  kind: OutcomeKind;
+  pullRequest: number;
+  /** owner/name */
+  repository: string;
+  monthlySavings: number;
+  url?: string;
+  branch?: string;
+  mergeSha?: string;
+  /** For a revert: the proposal it reverted. */
+  revertOf?: number;
+  /** When the webhook arrived (ISO 8601). */
+  at: string;
+}
+
 export interface PullRequestOutcome {
   kind: OutcomeKind;
   /** Policy key. */

@@ -9,6 +9,7 @@ import type { LandingRow } from "../manifests/index.js";
 import type { Recommendation } from "../recommend/types.js";
 import type { Store, Suppression } from "../state/types.js";
 import { renderBody } from "./body/index.js";
+import type { SourceNote } from "./body/source.js";
 import { labelsFor, renderTitle } from "./body/title.js";
 import type { RepoConfig } from "./config.js";
 import { unifiedDiff } from "./diff.js";
@@ -40,14 +41,7 @@ export interface DesiredProposal {
   source?: SourceNote;
 }
 
-export interface SourceNote {
-  explanation: string;
-  warnings: string[];
-  /** The files that define the workload. */
-  files: string[];
-  /** Each changed value: what the targeted root renders now, which layer sets it, where it is written. */
-  landing?: LandingRow[];
-}
+export type { SourceNote };
 
 export type ProposalAction =
   | "created"

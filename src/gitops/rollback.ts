@@ -6,7 +6,7 @@
 // What is restored comes from costopt's own merged commit and the ledger (rollback-check.ts); a
 // description that says otherwise, or a field costopt does not edit, refuses the whole rollback.
 
-import type { TargetRef } from "../api/target.js";
+import type { WorkloadRef } from "../api/refs.js";
 import type { PolicySource } from "../api/types.js";
 import type { Forge, PullRequest } from "../forge/types.js";
 import { BRANCH_PREFIX, fromBaseRepository } from "../forge/types.js";
@@ -35,7 +35,7 @@ export interface RollbackRequest {
   /** Policy key (identity.ts). */
   policy: string;
   /** The policy's workload and source: a revert edits only its documents. Absent: the policy is unknown. */
-  workload: { target: TargetRef; source?: PolicySource } | undefined;
+  workload: { target: WorkloadRef; source?: PolicySource } | undefined;
   metadataKey: MetadataKey;
   /** The merged proposal to revert; the newest merged, not yet reverted one when absent. */
   pullRequest?: number;

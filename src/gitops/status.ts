@@ -1,13 +1,11 @@
-// The CostOptimization status a reconcile result leads to (the control loop writes it; the status
-// after a pull request outcome is src/kube/outcomes.ts). Counters carry over from the previous status.
+// What the CostOptimization status says about a recommendation: currentRecommendation in
+// Kubernetes quantities, and why nothing is proposed. The phase is src/gitops/lifecycle.ts's.
 
-import type { CostOptimizationStatus, CurrentRecommendation, ResourceChange } from "../api/types.js";
+import { formatSetting } from "../api/quantity.js";
+import type { CurrentRecommendation, ResourceChange } from "../api/types.js";
 import { blockers } from "../recommend/gates.js";
 import type { Recommendation } from "../recommend/types.js";
-import type { ReconcileResult } from "../reconcile.js";
-import { changedFields, quantity } from "./body/format.js";
-
-const EMPTY: CostOptimizationStatus = { phase: "Pending", appliedOptimizations: 0, totalSavings: 0 };
+import { changedFields } from "./body/format.js";
 
 /** The CR's currentRecommendation from a Recommendation (quantities as Kubernetes strings). */
 export function currentRecommendation(rec: Recommendation): CurrentRecommendation {
@@ -15,8 +13,8 @@ export function currentRecommendation(rec: Recommendation): CurrentRecommendatio
     changedFields(c.current, c.proposed).map((f) => ({
       container: c.name,
       resource: f,
-      current: quantity(f, c.current[f]),
-      proposed: quantity(f, c.proposed[f]),
+      current: formatSetting(f, c.current[f]),
+      proposed: formatSetting(f, c.proposed[f]),
     })),
   );
   if (rec.replicas && rec.replicas.current !== rec.replicas.proposed)
@@ -65,24 +63,4 @@ export function holdBackReason(rec: Recommendation): string | undefined {
     `the policy's gates hold it back: ${failed.join("; ")}` +
     (steps.length > 0 ? ` (judged after stepping — ${steps.join("; ")})` : "")
   );
-}
-
-/** The CR status a result leads to, keeping the counters of the previous status. */
-export function statusFrom(
-  result: Pick<ReconcileResult, "phase" | "message" | "recommendation" | "pullRequest" | "source">,
-  previous: CostOptimizationStatus | undefined,
-  now: Date,
-): CostOptimizationStatus {
-  const prev = previous ?? EMPTY;
-  // Applied stays Applied while nothing new is proposed: the merge happened, the PR is history.
-  const phase = prev.phase === "Applied" && result.phase === "Ready" ? "Applied" : result.phase;
-  return {
-    ...prev,
-    phase,
-    message: result.message,
-    lastAnalysis: result.recommendation ? now.toISOString() : prev.lastAnalysis,
-    ...(result.recommendation ? { currentRecommendation: currentRecommendation(result.recommendation) } : {}),
-    ...(result.pullRequest ? { pullRequest: result.pullRequest } : {}),
-    ...(result.source ? { source: result.source } : {}),
-  };
 }

@@ -3,8 +3,8 @@
 // manifests module plans edits for.
 
 import { stringify } from "yaml";
+import type { WorkloadRef } from "../api/refs.js";
 import type { Desired, DesiredContainer, Located, RepoIndex } from "../manifests/index.js";
-import type { WorkloadRef } from "../metrics/types.js";
 import type {
   PdbState,
   Recommendation,

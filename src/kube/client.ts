@@ -48,6 +48,8 @@ export interface ObjectList<T> {
 
 /** An API error with the HTTP status, so callers can tell not-found and conflict from the rest. */
 export class KubeError extends Error {
+  /** The failure reason costopt_optimizations_failed_total counts it under. */
+  readonly reason = "KubernetesAPIError";
   constructor(
     readonly code: number,
     message: string,

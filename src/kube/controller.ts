@@ -1,24 +1,27 @@
 // The CostOptimization control loop: informer events, a periodic resync and cron schedules
 // feed a per-policy serialized work queue; each work item runs one reconcile and writes the
-// outcome to the status subresource, Events and metrics. Runs only on the lease holder.
+// outcome to the status subresource, Events and metrics. Runs only on the lease holder. It
+// gathers facts (what the reconciler reports, what the live workload shows) and carries out the
+// effects src/gitops/lifecycle.ts decides; it decides no phase itself.
 
+import { policyKey as keyOf, policyRefOf } from "../api/refs.js";
 import { policyTarget } from "../api/target.js";
 import type { CostOptimization, CostOptimizationStatus, ResourceChange } from "../api/types.js";
+import { type Effects, errorReason, type LifecycleEvent, next } from "../gitops/lifecycle.js";
+import type { OutcomeNote } from "../gitops/outcome.js";
 import type { Logger } from "../telemetry/logger.js";
 import type { Telemetry } from "../telemetry/metrics.js";
 import { redactText } from "../telemetry/redact.js";
 import { type KubeClient, KubeError } from "./client.js";
 import { withConditions } from "./conditions.js";
-import type { EventRecorder, EventSpec } from "./events.js";
+import type { EventRecorder } from "./events.js";
 import { hasFinalizer } from "./finalizer.js";
-import { type HealthMonitor, policyKey } from "./health.js";
+import type { HealthMonitor } from "./health.js";
 import type { PolicySource } from "./informer.js";
-import { readOutcome } from "./outcomes.js";
 import type { PolicyStore } from "./policy-store.js";
 import { WorkQueue } from "./queue.js";
-import type { PolicyReconciler, ReconcileResult, Trigger } from "./reconciler.js";
+import type { PolicyReconciler, Trigger } from "./reconciler.js";
 import { CronTriggers } from "./schedule.js";
-import { transitionEffects } from "./transitions.js";
 import { getWorkload, specMismatches } from "./workload.js";
 
 export interface ControllerOptions {
@@ -41,6 +44,8 @@ export interface ControllerOptions {
   rollbackRecheckMs?: number;
   /** How long a merged revert may take to go live before the policy is reported Failed (default: the health window, else 30 min). */
   rollbackTimeoutMs?: number;
+  /** How soon to look again when another reconcile holds the policy's lock (default 5 s). */
+  busyRetryMs?: number;
   now?: () => Date;
 }
 
@@ -131,9 +136,9 @@ export class Controller {
     this.nudges.set(key, nudgeOf(p));
     this.cron.set(key, p.spec?.schedule);
     // A new leader resumes the post-merge watch of changes merged under the previous one.
-    const lastApplied = Date.parse(p.status?.lastApplied ?? "");
-    if (p.status?.phase === "Applied" && this.o.health?.watching(this.now().getTime() - lastApplied)) {
-      this.o.health.track(p);
+    if (this.o.health) {
+      const { effects } = next(p.status, { type: "resumed", windowMs: this.o.health.windowMs }, this.now());
+      if (effects.watchHealth) this.o.health.track(p, effects.watchHealth.mergedAt);
     }
     const observed = p.status?.observedGeneration;
     this.enqueue(
@@ -187,117 +192,91 @@ export class Controller {
     policy = await this.o.policies.ensureFinalizer(policy);
 
     const started = process.hrtime.bigint();
-    const prev = policy.status;
-    if (!prev || prev.phase === "Pending") {
-      this.o.telemetry.optimizationsCreated.inc();
-      await this.o.events.record(policy, {
-        reason: "OptimizationCreated",
-        message: `watching ${policy.spec.targetWorkload.kind} ${policyTarget(policy).namespace}/${policy.spec.targetWorkload.name}`,
-      });
-    }
-    const specChanged = prev?.observedGeneration !== policy.metadata.generation;
-    if (!prev || prev.phase === "Pending" || (specChanged && prev.phase !== "Applying")) {
-      policy = await this.writeStatus(policy, {
-        ...(prev ?? { appliedOptimizations: 0, totalSavings: 0 }),
-        phase: "Analyzing",
-        message: "analyzing usage",
-      });
-    }
+    const target = `${policy.spec.targetWorkload.kind} ${policyTarget(policy).namespace}/${policy.spec.targetWorkload.name}`;
+    const specChanged = policy.status?.observedGeneration !== policy.metadata.generation;
+    policy = await this.apply(key, policy, { type: "picked-up", target, specChanged });
 
-    let result: ReconcileResult;
+    let event: LifecycleEvent;
     let failure: unknown;
     try {
       if (trigger === "health") {
         const reason = this.healthReasons.get(key) ?? "health regression";
         this.healthReasons.delete(key);
-        await this.o.events.record(policy, { reason: "HealthRegression", type: "Warning", message: reason });
-        result = await this.o.reconciler.rollback(policy, reason);
-        await this.o.events.record(policy, {
-          reason: "RollbackRequested",
-          message: `rolling back: ${reason}`,
-        });
+        event = { type: "regression", reason, result: await this.o.reconciler.rollback(policy, reason) };
       } else {
-        result = await this.o.reconciler.reconcile(policy, trigger);
+        event = await this.o.reconciler.reconcile(policy, trigger);
       }
     } catch (err) {
       failure = err;
-      result = {
-        status: {
-          ...(policy.status ?? { appliedOptimizations: 0, totalSavings: 0 }),
-          phase: "Failed",
-          message: errorMessage(err),
-        },
-        failureReason: (err as { reason?: string }).reason ?? "ReconcileError",
-      };
+      event = { type: "error", message: errorMessage(err), reason: errorReason(err) };
     }
-    result = await this.verifyRollback(key, policy, result);
-    if (result.requeueAfterMs) this.queue.add(key, result.requeueAfterMs);
-    await this.writeStatus(policy, result.status, result.events ?? [], result.failureReason);
+    await this.apply(key, policy, event);
     this.o.telemetry.optimizationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     if (failure) throw failure;
   }
 
-  /**
-   * A revert is reported RolledBack only once the live workload carries the recorded originals
-   * again. Until then the previous status stays as it was, message aside: the revert's pull
-   * request is not written as merged, so the outcome stays pending (outcomePending) and each
-   * recheck comes back here rather than running a normal pass. After the rollback timeout the
-   * policy is Failed with what still differs, and the outcome counts as handled.
-   */
-  private async verifyRollback(
+  /** Asks the lifecycle what the event means and carries out its effects; returns the policy as written. */
+  private async apply(
     key: string,
     policy: CostOptimization,
-    result: ReconcileResult,
-  ): Promise<ReconcileResult> {
-    if (result.status.phase !== "RolledBack" || policy.status?.phase === "RolledBack") return result;
-    const changes =
-      appliedChanges(policy) ??
-      result.status.currentRecommendation?.changes ??
-      policy.status?.currentRecommendation?.changes;
-    if (!changes?.length || !this.o.kube) return result;
-    const live = await getWorkload(this.o.kube, policyTarget(policy));
-    const mismatches = live ? specMismatches(live, changes, "current") : ["the workload was not found"];
-    if (!mismatches.length) {
-      this.revertWaits.delete(key);
-      return result;
+    event: LifecycleEvent,
+  ): Promise<CostOptimization> {
+    const { status, effects } = next(policy.status, event, this.now());
+    if (effects.checkRevert)
+      return this.apply(key, policy, await this.revertChecked(key, policy, effects.checkRevert));
+    for (const e of effects.announce) await this.o.events.record(policy, e);
+    const updated = effects.write ? await this.writeStatus(policy, status) : policy;
+    this.count(effects.metrics);
+    for (const e of effects.events) await this.o.events.record(updated, e);
+    if (effects.keepAppliedChanges) {
+      // Later analyses replace currentRecommendation; the originals a rollback must restore are kept here.
+      const changes = status.currentRecommendation?.changes ?? [];
+      await this.o.policies.annotate(policy, { [APPLIED_CHANGES_ANNOTATION]: JSON.stringify(changes) });
     }
-    const revert = result.status.pullRequest?.number;
-    const revertName = revert !== undefined ? `revert #${revert}` : "the revert";
+    if (effects.watchHealth) this.o.health?.track(updated, effects.watchHealth.mergedAt);
+    const later = this.requeueDelay(effects);
+    if (later !== undefined) this.queue.add(key, later);
+    return updated;
+  }
+
+  private requeueDelay(effects: Effects): number | undefined {
+    if (effects.recheckRevert) return this.o.rollbackRecheckMs ?? this.o.health?.intervalMs ?? 30_000;
+    if (effects.requeueAfterMs === "busy") return this.o.busyRetryMs ?? 5000;
+    return effects.requeueAfterMs;
+  }
+
+  private count(metrics: Effects["metrics"]): void {
+    const t = this.o.telemetry;
+    if (metrics.created) t.optimizationsCreated.inc();
+    if (metrics.applied) t.optimizationsApplied.inc({ optimization_type: metrics.applied });
+    if (metrics.failed) t.optimizationsFailed.inc({ reason: metrics.failed });
+    if (metrics.rolledBack) t.rollbacks.inc();
+    if (metrics.pullRequest) t.pullRequests.inc({ state: metrics.pullRequest });
+  }
+
+  /** What the live workload shows after a merged revert, against the originals of the applied change. */
+  private async revertChecked(
+    key: string,
+    policy: CostOptimization,
+    note: OutcomeNote,
+  ): Promise<LifecycleEvent> {
+    const changes = appliedChanges(policy) ?? policy.status?.currentRecommendation?.changes;
+    let mismatches: string[] = [];
+    // Without the originals or a cluster there is nothing to compare: the merge is taken as live.
+    if (changes?.length && this.o.kube) {
+      const live = await getWorkload(this.o.kube, policyTarget(policy));
+      mismatches = live ? specMismatches(live, changes, "current") : ["the workload was not found"];
+    }
     const now = this.now().getTime();
-    const since = this.revertMergedAt(key, policy, revert, now);
+    const waitedMs = now - this.revertMergedAt(key, note, now);
+    if (!mismatches.length) this.revertWaits.delete(key);
     const timeoutMs = this.o.rollbackTimeoutMs ?? this.o.health?.windowMs ?? 30 * 60_000;
-    if (now - since >= timeoutMs) {
-      this.revertWaits.delete(key);
-      return {
-        ...result,
-        status: {
-          ...result.status,
-          phase: "Failed",
-          message: `${revertName} was merged ${formatDuration(now - since)} ago, but the live workload still differs from the recorded originals (${mismatches.join("; ")}); not reporting RolledBack — check that the GitOps controller synced the revert`,
-        },
-        failureReason: "RollbackNotLive",
-      };
-    }
-    this.queue.add(key, this.o.rollbackRecheckMs ?? this.o.health?.intervalMs ?? 30_000);
-    const prev = policy.status ?? { phase: "Applying" as const, appliedOptimizations: 0, totalSavings: 0 };
-    return {
-      ...result,
-      status: {
-        ...prev,
-        message: `${revertName} merged; waiting for the live workload to match the recorded originals (${mismatches.join("; ")})`,
-      },
-    };
+    return { type: "revert-checked", note, mismatches, waitedMs, timeoutMs };
   }
 
   /** When the revert was merged: the webhook's time on the outcome note, else when this replica first saw it. */
-  private revertMergedAt(
-    key: string,
-    policy: CostOptimization,
-    revert: number | undefined,
-    now: number,
-  ): number {
-    const note = readOutcome(policy);
-    const at = note?.kind === "rolled-back" && note.pullRequest === revert ? Date.parse(note.at) : Number.NaN;
+  private revertMergedAt(key: string, note: OutcomeNote, now: number): number {
+    const at = Date.parse(note.at);
     if (Number.isFinite(at)) return at;
     const first = this.revertWaits.get(key) ?? now;
     this.revertWaits.set(key, first);
@@ -309,27 +288,16 @@ export class Controller {
     const deadline = Date.parse(policy.metadata.deletionTimestamp ?? "") + this.o.finalizerTimeoutMs;
     const remaining = deadline - this.now().getTime();
     try {
-      const out = await withTimeout(this.o.reconciler.finalize(policy), Math.max(0, remaining));
-      for (const e of out.events ?? []) await this.o.events.record(policy, e);
-      await this.o.events.record(policy, {
-        reason: "OptimizationDeleted",
-        message: "policy deleted; reverts opened where changes were applied",
-      });
+      const result = await withTimeout(this.o.reconciler.finalize(policy), Math.max(0, remaining));
+      await this.apply(key, policy, { type: "deleted", result });
     } catch (err) {
       if (this.now().getTime() < deadline) {
         // Retry, but never later than the deadline: deletion must not hang on GitHub.
         this.queue.add(key, Math.max(1, deadline - this.now().getTime()));
         throw err;
       }
-      await this.o.events.record(policy, {
-        reason: "FinalizerTimeout",
-        type: "Warning",
-        message: `could not open revert pull requests within ${Math.round(this.o.finalizerTimeoutMs / 1000)}s (${errorMessage(err)}); releasing the finalizer`,
-      });
-      await this.o.events.record(policy, {
-        reason: "OptimizationDeleted",
-        message: "policy deleted without revert",
-      });
+      const message = `could not open revert pull requests within ${Math.round(this.o.finalizerTimeoutMs / 1000)}s (${errorMessage(err)}); releasing the finalizer`;
+      await this.apply(key, policy, { type: "delete-timed-out", message });
     }
     await this.o.policies.releaseFinalizer(policy);
     this.o.health?.untrack(key);
@@ -338,8 +306,6 @@ export class Controller {
   private async writeStatus(
     policy: CostOptimization,
     next: CostOptimizationStatus,
-    extraEvents: EventSpec[] = [],
-    failureReason?: string,
   ): Promise<CostOptimization> {
     const status: CostOptimizationStatus = {
       ...next,
@@ -350,22 +316,8 @@ export class Controller {
       policy,
       mergeDiff(policy.status as Record<string, unknown> | undefined, status),
     );
-    const { events, metrics } = transitionEffects(policy.status, status, failureReason);
-    const t = this.o.telemetry;
-    if (metrics.applied) t.optimizationsApplied.inc({ optimization_type: metrics.applied });
-    if (metrics.failed) t.optimizationsFailed.inc({ reason: metrics.failed });
-    if (metrics.rolledBack) t.rollbacks.inc();
-    if (metrics.pullRequest) t.pullRequests.inc({ state: metrics.pullRequest });
-    for (const e of [...events, ...extraEvents]) await this.o.events.record(updated, e);
-    const key = policyKey(policy);
-    this.savings.set(key, status.totalSavings ?? 0);
+    this.savings.set(policyKey(policy), status.totalSavings ?? 0);
     this.updateSavings();
-    if (status.phase === "Applied" && policy.status?.phase !== "Applied") {
-      // Later analyses replace currentRecommendation; the originals a rollback must restore are kept here.
-      const changes = status.currentRecommendation?.changes ?? [];
-      await this.o.policies.annotate(policy, { [APPLIED_CHANGES_ANNOTATION]: JSON.stringify(changes) });
-      this.o.health?.track(updated);
-    }
     return updated;
   }
 
@@ -410,6 +362,9 @@ function mergeDiff(prev: Record<string, unknown> | undefined, next: object): Rec
   return out;
 }
 
+/** The control loop's key of a policy: <namespace>/<name> (one loop per cluster, so no cluster prefix). */
+const policyKey = (p: CostOptimization): string => keyOf(policyRefOf(p));
+
 function splitKey(key: string): [string, string] {
   const i = key.indexOf("/");
   return [key.slice(0, i), key.slice(i + 1)];
@@ -419,13 +374,6 @@ function errorMessage(err: unknown): string {
   // Status and Events are read by everyone with kubectl: no URL in them keeps its credentials.
   if (err instanceof KubeError) return redactText(`Kubernetes API ${err.code}: ${err.message}`);
   return redactText(err instanceof Error ? err.message : String(err));
-}
-
-function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 120) return `${s}s`;
-  const m = Math.round(s / 60);
-  return m < 120 ? `${m}m` : `${Math.round(m / 60)}h`;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -3,6 +3,7 @@
 // new OOM kills, a rise in restarts, CPU throttling above a threshold, or readiness lost on
 // two checks in a row (one not-ready sample is usually a node drain, not our change).
 
+import { policyKey, policyRefOf, type WorkloadRef } from "../api/refs.js";
 import { policyTarget } from "../api/target.js";
 import type { CostOptimization } from "../api/types.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -13,7 +14,6 @@ import {
   sampleHealth,
   specMismatches,
   type ThrottlingSource,
-  type WorkloadRef,
 } from "./workload.js";
 
 export interface HealthThresholds {
@@ -51,6 +51,8 @@ interface Tracked {
   baseline?: HealthSample;
   liveAt?: number;
   notReady: number;
+  /** Tracked again by a new leader: the window runs from the merge, not from this replica's first look. */
+  resumed: boolean;
 }
 
 export interface HealthMonitorOptions {
@@ -62,10 +64,6 @@ export interface HealthMonitorOptions {
   log: Logger;
   throttling?: ThrottlingSource;
   now?: () => number;
-}
-
-export function policyKey(p: CostOptimization): string {
-  return `${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
 }
 
 export class HealthMonitor {
@@ -87,20 +85,23 @@ export class HealthMonitor {
     return this.o.intervalMs;
   }
 
-  /** Starts watching a policy whose change was just merged (idempotent). */
-  track(policy: CostOptimization): void {
-    const key = policyKey(policy);
+  /** Starts watching a policy whose change was just merged, or (a new leader) merged at `mergedAt` (ms). Idempotent. */
+  track(policy: CostOptimization, mergedAt?: number): void {
+    const key = policyKey(policyRefOf(policy));
     const existing = this.tracked.get(key);
     if (existing) {
       existing.policy = policy;
       return;
     }
-    this.tracked.set(key, { policy, ref: policyTarget(policy), since: this.now(), notReady: 0 });
-  }
-
-  /** Whether a change merged this long ago is still inside the watch window. */
-  watching(sinceMergeMs: number): boolean {
-    return Number.isFinite(sinceMergeMs) && sinceMergeMs >= 0 && sinceMergeMs < this.o.thresholds.windowMs;
+    const now = this.now();
+    const since = Math.min(mergedAt ?? now, now);
+    this.tracked.set(key, {
+      policy,
+      ref: policyTarget(policy),
+      since,
+      notReady: 0,
+      resumed: mergedAt !== undefined,
+    });
   }
 
   untrack(key: string): void {
@@ -155,6 +156,6 @@ export class HealthMonitor {
       this.o.onRegression(t.policy, regressions.join("; "));
       return;
     }
-    if (now - (t.liveAt ?? now) >= this.o.thresholds.windowMs) this.untrack(key);
+    if (now - (t.resumed ? t.since : (t.liveAt ?? now)) >= this.o.thresholds.windowMs) this.untrack(key);
   }
 }

@@ -10,7 +10,9 @@ import type {
   V1StatefulSet,
 } from "@kubernetes/client-node";
 import { parseCpu, parseMemory } from "../api/quantity.js";
+import type { WorkloadRef } from "../api/refs.js";
 import type { ResourceChange, WorkloadKind } from "../api/types.js";
+import type { ThrottlingSource } from "../metrics/throttling.js";
 import type { TypedReader } from "./client.js";
 
 /** A live workload as client-node models it, its kind telling which. */
@@ -19,12 +21,6 @@ export type Workload =
   | (V1StatefulSet & { kind: "StatefulSet" })
   | (V1DaemonSet & { kind: "DaemonSet" })
   | (V1CronJob & { kind: "CronJob" });
-
-export interface WorkloadRef {
-  namespace: string;
-  kind: WorkloadKind;
-  name: string;
-}
 
 export async function getWorkload(kube: TypedReader, ref: WorkloadRef): Promise<Workload | undefined> {
   // read() sets kind to the kind asked for.
@@ -124,9 +120,7 @@ export interface HealthSample {
   throttling?: number;
 }
 
-export interface ThrottlingSource {
-  throttlingRatio(ref: WorkloadRef, windowSeconds: number): Promise<number | undefined>;
-}
+export type { ThrottlingSource };
 
 /**
  * The workload's pod selector as a label-selector query: matchLabels and matchExpressions

@@ -3,10 +3,11 @@
 // in which case it goes into a patch of this overlay.
 
 import type { parseCpu, parseMemory } from "../api/quantity.js";
+import type { ResourceField } from "../api/types.js";
 import { documentLabel } from "./errors.js";
 import { type Rendering, type RepoView, untargeted } from "./kustomize-tree.js";
 import { formatPointer, getAt, isRecord } from "./pointer.js";
-import type { EditSite, Kustomization, KustomizePatch, ResourceField } from "./types.js";
+import type { EditSite, Kustomization, KustomizePatch } from "./types.js";
 
 export type FieldRef =
   | { scope: "container"; container: string; sub: string[] }

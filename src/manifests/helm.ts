@@ -10,6 +10,7 @@
 
 import { isMap, isScalar, isSeq, parseAllDocuments } from "yaml";
 import { parseCpu, parseMemory } from "../api/quantity.js";
+import { RESOURCE_FIELDS } from "../api/types.js";
 import { RESOURCE_PATHS, type Resolution, readQuantity, readReplicas, resolveField } from "./fields.js";
 import { resourcesPathsIn } from "./helm-chart.js";
 import { controllersFor, conventionalNames, isControllerLayout } from "./helm-release.js";
@@ -20,7 +21,6 @@ import { dirOf } from "./paths.js";
 import { formatPointer, getAt, isRecord, parsePointer } from "./pointer.js";
 import { SourceText } from "./text.js";
 import type { EditSite, FetchedChart, Located, LocatedContainer, RepoIndex } from "./types.js";
-import { RESOURCE_FIELDS } from "./types.js";
 
 interface Block {
   src: ValuesSource;

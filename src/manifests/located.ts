@@ -3,6 +3,7 @@
 
 import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { WorkloadKind } from "../api/types.js";
+import { RESOURCE_FIELDS, type ResourceField } from "../api/types.js";
 import {
   type FieldRef,
   podSpecPath,
@@ -21,10 +22,8 @@ import type {
   LocatedContainer,
   LocatedReplicas,
   NewFileSite,
-  ResourceField,
   WorkloadLocation,
 } from "./types.js";
-import { RESOURCE_FIELDS } from "./types.js";
 import { deepEqual } from "./yaml-stream.js";
 
 export interface Target {
@@ -157,8 +156,7 @@ export function mergeLocated(all: Located[], what: string): Located | string {
       if (!first.definedIn.some((f) => f.file === d.file && f.docIndex === d.docIndex))
         first.definedIn.push(d);
     for (const [i, c] of first.containers.entries())
-      for (const f of RESOURCE_FIELDS as ResourceField[])
-        mergeSites(c.sites[f], other.containers[i]?.sites[f] ?? []);
+      for (const f of RESOURCE_FIELDS) mergeSites(c.sites[f], other.containers[i]?.sites[f] ?? []);
     mergeSites(first.replicas.sites, other.replicas.sites);
     if (first.replicas.hpa && other.replicas.hpa)
       mergeSites(first.replicas.hpa.minReplicasSites, other.replicas.hpa.minReplicasSites);

@@ -3,6 +3,7 @@
 
 import jsonpatch, { type Operation } from "fast-json-patch";
 import { stringify } from "yaml";
+import { RESOURCE_FIELDS, type ResourceField } from "../api/types.js";
 import { documentLabel, PatchError } from "./errors.js";
 import { podSpecPath } from "./fields.js";
 import { placeNewFiles } from "./new-files.js";
@@ -18,9 +19,7 @@ import type {
   Plan,
   Refused,
   RepoIndex,
-  ResourceField,
 } from "./types.js";
-import { RESOURCE_FIELDS } from "./types.js";
 import { deepEqual, parseStream } from "./yaml-stream.js";
 
 interface Write {

@@ -1,7 +1,7 @@
 // Public shapes of the manifests module: the repository index, a located workload, a plan.
 
 import type { Operation } from "fast-json-patch";
-import type { WorkloadKind } from "../api/types.js";
+import type { ResourceField, WorkloadKind } from "../api/types.js";
 
 export interface RepoFile {
   /** Relative to the repository root, "/"-separated. */
@@ -190,13 +190,7 @@ export interface NewPatchFile {
   header: { apiVersion: string; kind: string; metadata: { name: string } };
 }
 
-export type ResourceField = "cpuRequest" | "cpuLimit" | "memoryRequest" | "memoryLimit";
-export const RESOURCE_FIELDS: readonly ResourceField[] = [
-  "cpuRequest",
-  "cpuLimit",
-  "memoryRequest",
-  "memoryLimit",
-];
+export type { ResourceField };
 
 export interface LocatedContainer {
   /** The name written in the manifests (source.containerMapping is applied where usage meets it). */

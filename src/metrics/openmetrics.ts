@@ -7,6 +7,8 @@ import { StringDecoder } from "node:string_decoder";
 import type { Labels } from "./series.js";
 
 export class OpenMetricsError extends Error {
+  /** The failure reason costopt_optimizations_failed_total counts it under. */
+  readonly reason = "MetricsUnreadable";
   constructor(
     readonly file: string,
     readonly line: number,

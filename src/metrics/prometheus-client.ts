@@ -50,6 +50,8 @@ function collect(res: IncomingMessage, onText: (text: string) => void): void {
 }
 
 export class PrometheusError extends Error {
+  /** The failure reason costopt_optimizations_failed_total counts it under. */
+  readonly reason = "MetricsUnavailable";
   constructor(
     message: string,
     readonly status?: number,

@@ -1,20 +1,11 @@
 // The contract between usage sources (Prometheus, OpenMetrics file) and the recommender.
 // CPU is millicores, memory is bytes, times are Unix seconds.
 
-import type { WorkloadKind } from "../api/types.js";
+import { type WorkloadRef, workloadKey } from "../api/refs.js";
 import type { DayStats } from "./daily.js";
 
-export type { DayStats };
-
-export interface WorkloadRef {
-  namespace: string;
-  kind: WorkloadKind;
-  name: string;
-}
-
-export function workloadKey(w: WorkloadRef): string {
-  return `${w.namespace}/${w.kind}/${w.name}`;
-}
+export type { DayStats, WorkloadRef };
+export { workloadKey };
 
 export interface TimeWindow {
   start: number;

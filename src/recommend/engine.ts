@@ -8,13 +8,14 @@ import { baseProposal, notEnoughDataReason, workloadEvidence } from "./evidence.
 import { decide, stepToLimit } from "./gates.js";
 import { horizonDays } from "./horizon.js";
 import { dailyPeaks, describePeak, type PeriodicPeak } from "./peaks.js";
+import type { Recommender, RecommendInput } from "./recommender.js";
 import { costInputs } from "./replica-hours.js";
 import { assessRisk } from "./risk.js";
 import { type EngineSettings, resolveSettings } from "./settings.js";
 import { withTrends } from "./stationarity.js";
 import { runStrategy } from "./strategies/index.js";
 import type { Proposal, StrategyContext } from "./strategies/types.js";
-import type { Confidence, Recommendation, Recommender, RecommendInput, Risk } from "./types.js";
+import type { Confidence, Recommendation, Risk } from "./types.js";
 
 export const BUILTIN = "builtin";
 

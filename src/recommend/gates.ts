@@ -2,10 +2,9 @@
 // and scored; the decision then lists every gate's verdict, passed or failed, and the steps
 // apart from them: a step is what the policy asked for, not a reason to hold anything back.
 
-import { formatCpu } from "../api/quantity.js";
+import { formatCpu, memorySetting } from "../api/quantity.js";
 import { type CostOptimizationSpec, RISK_LEVELS } from "../api/types.js";
 import { DEFAULT_PROTECTED_LABELS } from "../api/validation.js";
-import { memorySetting } from "./readable.js";
 import {
   CPU_ROUNDING_FINE,
   MEMORY_ROUNDING_FINE,

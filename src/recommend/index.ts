@@ -1,5 +1,5 @@
-// The recommender's public surface: the contract, the built-in engine, the external client,
-// the cost model and every default setting.
+// The recommender's public surface: the contract, the built-in engine, the cost model and every
+// default setting. The external optimizer's client is an adapter (src/adapters/external-recommender.ts).
 
 export {
   compareCosts,
@@ -9,13 +9,7 @@ export {
   resolvePricing,
 } from "./cost.js";
 export { BUILTIN, BuiltinRecommender, recommend } from "./engine.js";
-export {
-  ExternalRecommender,
-  ExternalRecommenderError,
-  type ExternalRecommenderOptions,
-} from "./external.js";
 export { blockers, hasChange } from "./gates.js";
-export { measuredMemory, memorySetting } from "./readable.js";
 export { DEFAULT_ENGINE_SETTINGS, type EngineSettings, resolveSettings } from "./settings.js";
 export { SPOT_PRESETS } from "./strategies/spot.js";
 export type * from "./types.js";

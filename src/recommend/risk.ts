@@ -1,10 +1,10 @@
 // Risk LOW..CRITICAL: what could go wrong if the change is merged. Each factor adds points;
 // the score is their sum capped at 1 and the level comes from fixed thresholds.
 
+import { measuredMemory, memorySetting } from "../api/quantity.js";
 import type { RiskLevel } from "../api/types.js";
 import { effectiveCpu, effectiveMemory } from "./cost.js";
 import { describePeak, type PeriodicPeak } from "./peaks.js";
-import { measuredMemory, memorySetting } from "./readable.js";
 import type { Proposal } from "./strategies/types.js";
 import type { Factor, Risk, WorkloadState } from "./types.js";
 

@@ -4,14 +4,11 @@
 
 import type { WorkloadUsage } from "../metrics/types.js";
 import type { Proposal } from "./strategies/types.js";
-import { detectStep, detectTrend, type StepChange, type Trend, type TrendSettings } from "./trend.js";
+import type { ContainerTrends } from "./types.js";
 
-export interface ContainerTrends {
-  cpu?: Trend;
-  memory?: Trend;
-  cpuStep?: StepChange;
-  memoryStep?: StepChange;
-}
+export type { ContainerTrends };
+
+import { detectStep, detectTrend, type Trend, type TrendSettings } from "./trend.js";
 
 /** The base proposal with each container's trends in its evidence. */
 export function withTrends(

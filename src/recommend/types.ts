@@ -3,12 +3,10 @@
 // workload). CPU is millicores, memory is bytes, money is USD per month (730 h), times are
 // Unix seconds unless a field says otherwise. The PR lifecycle codes against this file.
 
-import type { CostOptimizationSpec, OptimizationType, RiskLevel } from "../api/types.js";
-import type { CpuStats, MemoryStats, TimeWindow, WorkloadRef, WorkloadUsage } from "../metrics/types.js";
-import type { EngineSettingsOverrides } from "./settings.js";
-import type { ContainerTrends } from "./stationarity.js";
-
-export type { EngineSettingsOverrides };
+import type { PolicyRef, WorkloadRef } from "../api/refs.js";
+import type { OptimizationType, RiskLevel } from "../api/types.js";
+import type { CpuStats, MemoryStats, TimeWindow } from "../metrics/types.js";
+import type { StepChange, Trend } from "./trend.js";
 
 // ---------------------------------------------------------------------------------------------
 // Inputs
@@ -108,30 +106,12 @@ export interface PricingConfig {
   hoursPerMonth?: number;
 }
 
-export interface PolicyRef {
-  name: string;
-  namespace: string;
-}
-
-export interface RecommendInput {
-  policy: PolicyRef;
-  spec: CostOptimizationSpec;
-  workload: WorkloadState;
-  /** Undefined when the source had no data for the workload: the result is notEnoughData. */
-  usage: WorkloadUsage | undefined;
-  pricing?: PricingConfig;
-  /** Injected clock; the core never reads the system time. */
-  now: Date;
-  /** Overrides of strategy, scoring and gate settings (defaults documented in each module). */
-  settings?: EngineSettingsOverrides;
-  /** Where the usage came from, for evidence ("prometheus http://...", "file demo.om"). */
-  source?: string;
-}
-
-/** The built-in engine and the external optimizer client both implement this. */
-export interface Recommender {
-  readonly name: string;
-  recommend(input: RecommendInput): Promise<Recommendation>;
+/** Growth, decline or a step change per container (stationarity.ts). */
+export interface ContainerTrends {
+  cpu?: Trend;
+  memory?: Trend;
+  cpuStep?: StepChange;
+  memoryStep?: StepChange;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 
 import { Probot, ProbotOctokit } from "probot";
 import { policyTarget } from "../api/target.js";
-import { costoptApp, githubForge, type PolicyRef, webhookMiddleware } from "../app.js";
+import { costoptApp, githubForge, type KeyedPolicyRef, webhookMiddleware } from "../app.js";
 import { type ClusterReader, createSourceDiscovery, type InstallationLookup } from "../discovery/index.js";
 import { lackingReason, missingExtras, missingPermissions } from "../discovery/installations.js";
 import type { Forge } from "../forge/types.js";
@@ -74,7 +74,7 @@ export async function createGitHub(o: GitHubOptions): Promise<GitHubWiring> {
     ...(o.baseUrl ? { baseUrl: o.baseUrl } : {}),
   });
   const now = o.now ?? (() => new Date());
-  const policyOf = (ref: PolicyRef) => o.policies.get(ref.namespace, ref.name);
+  const policyOf = (ref: KeyedPolicyRef) => o.policies.get(ref.namespace, ref.name);
   const app = costoptApp({
     store: o.store,
     metadataKey: o.metadataKey,

@@ -1,8 +1,10 @@
-// The control loop's PolicyReconciler over the GitOps pass in src/reconcile.ts: pull request
-// outcomes noted on the CR become status first; otherwise one pass runs against the policy's
-// repository and its result becomes status. Deletion and health regressions open reverts.
+// The control loop's PolicyReconciler over the GitOps pass in src/reconcile.ts: a pull request
+// outcome noted on the CR and not yet handled is reported first; otherwise one pass runs against
+// the policy's repository. Deletion and health regressions open reverts. What any of it means for
+// status is src/gitops/lifecycle.ts's to decide.
 
-import type { CostOptimization, CostOptimizationStatus } from "../api/types.js";
+import { policyKey, policyRefOf } from "../api/refs.js";
+import type { CostOptimization } from "../api/types.js";
 import type { ValidationOptions } from "../api/validation.js";
 import {
   liftGate,
@@ -11,19 +13,19 @@ import {
   requestedSinceAnalysis,
 } from "../gitops/dashboard/lift.js";
 import { dashboardRow, liftableGate } from "../gitops/dashboard/rows.js";
+import type { PassReport } from "../gitops/lifecycle.js";
+import { outcomePending } from "../gitops/lifecycle.js";
 import type { MetadataKey } from "../gitops/metadata.js";
-import type { EventSpec } from "../kube/events.js";
-import { outcomePending, statusAfterOutcome } from "../kube/outcomes.js";
-import type { PolicyReconciler, ReconcileResult } from "../kube/reconciler.js";
+import { readOutcome } from "../kube/outcomes.js";
+import type { PolicyReconciler } from "../kube/reconciler.js";
 import type { UsageSource } from "../metrics/types.js";
 import {
   invalidSpec,
-  type ReconcileResult as PassResult,
   type ReconcileDeps,
+  type ReconcileResult,
   reconcile,
   reconcileDeleted,
   rollbackPolicy,
-  statusFrom,
 } from "../reconcile.js";
 import type { Store } from "../state/types.js";
 import type { GitTargetFor } from "./git-target.js";
@@ -42,11 +44,11 @@ export interface GitOpsReconcilerOptions {
   extra?: Partial<ReconcileDeps>;
   /** The admission rules' configurable lists, so the reconciler judges policies as admission does. */
   validation?: ValidationOptions;
-  /** How soon to look again when another reconcile holds the policy's lock. */
-  busyRetryMs?: number;
   /** Every pass's result, with the forge of the policy's repository (the cost dashboard). */
-  onResult?: (policy: CostOptimization, forge: ReconcileDeps["forge"], result: PassResult) => void;
+  onResult?: (policy: CostOptimization, forge: ReconcileDeps["forge"], result: ReconcileResult) => void;
 }
+
+type Reported = Awaited<ReturnType<PolicyReconciler["reconcile"]>>;
 
 export class GitOpsReconciler implements PolicyReconciler {
   private readonly now: () => Date;
@@ -55,14 +57,22 @@ export class GitOpsReconciler implements PolicyReconciler {
     this.now = o.now ?? (() => new Date());
   }
 
-  async reconcile(policy: CostOptimization): Promise<ReconcileResult> {
-    const outcome = outcomePending(policy);
-    if (outcome) return { status: statusAfterOutcome(policy.status, outcome, this.now()) };
+  async reconcile(policy: CostOptimization): Promise<Reported> {
+    const note = readOutcome(policy);
+    if (note && outcomePending(policy.status, note)) return { type: "outcome", note };
+    return { type: "pass", result: await this.pass(policy) };
+  }
+
+  private async pass(policy: CostOptimization): Promise<PassReport> {
     // Before discovery reads the cluster or the repository.
-    const invalid = invalidSpec(policy, policy.metadata.name, this.o.validation);
-    if (invalid) return this.toResult(policy, invalid);
+    const invalid = invalidSpec(
+      policy,
+      policyKey(policyRefOf(policy), this.o.clusterName),
+      this.o.validation,
+    );
+    if (invalid) return invalid;
     const target = await this.o.forgeFor(policy);
-    if ("error" in target) return failed(policy, "NoGitSource", target.error);
+    if ("error" in target) return failed("NoGitSource", target.error);
     const deps: ReconcileDeps = {
       ...this.o.extra,
       validation: this.o.validation,
@@ -80,10 +90,10 @@ export class GitOpsReconciler implements PolicyReconciler {
     const gate = liftRequested(policy) ? liftableGate(dashboardRow(result)) : undefined;
     if (gate) result = await reconcile(liftGate(policy, gate), deps);
     this.o.onResult?.(policy, target.forge, result);
-    return this.toResult(policy, result);
+    return result;
   }
 
-  async finalize(policy: CostOptimization): Promise<{ events?: EventSpec[] }> {
+  async finalize(policy: CostOptimization): Promise<PassReport> {
     const target = await this.o.forgeFor(policy);
     if ("error" in target) throw new Error(target.error);
     const r = await reconcileDeleted(policy, {
@@ -95,20 +105,13 @@ export class GitOpsReconciler implements PolicyReconciler {
       now: this.now,
     });
     if (r.busy || r.rateLimited) throw new Error(r.message);
-    const pr = r.rollback?.pullRequest;
-    return pr
-      ? {
-          events: [
-            { reason: "RollbackRequested", message: `revert pull request #${pr.number} opened: ${pr.url}` },
-          ],
-        }
-      : {};
+    return r;
   }
 
-  async rollback(policy: CostOptimization, reason: string): Promise<ReconcileResult> {
+  async rollback(policy: CostOptimization, reason: string): Promise<PassReport> {
     const target = await this.o.forgeFor(policy);
-    if ("error" in target) return failed(policy, "NoGitSource", target.error);
-    const r = await rollbackPolicy(policy, reason, {
+    if ("error" in target) return failed("NoGitSource", target.error);
+    return rollbackPolicy(policy, reason, {
       forge: target.forge,
       ...(target.source ? { source: target.source } : {}),
       metadataKey: this.o.metadataKey,
@@ -116,34 +119,9 @@ export class GitOpsReconciler implements PolicyReconciler {
       clusterName: this.o.clusterName,
       now: this.now,
     });
-    return this.toResult(policy, r);
-  }
-
-  private toResult(policy: CostOptimization, r: PassResult): ReconcileResult {
-    if (r.busy) return { status: current(policy), requeueAfterMs: this.o.busyRetryMs ?? 5000 };
-    if (r.rateLimited) {
-      return {
-        status: { ...current(policy), message: r.message },
-        requeueAfterMs: r.rateLimited.retryAfterSeconds * 1000,
-      };
-    }
-    const status = statusFrom(r, policy.status, this.now());
-    // Skipped files, a broken .github/costopt.yml, pinned revisions: seen with kubectl describe.
-    const events: EventSpec[] = r.warnings.length
-      ? [{ reason: "ReconcileWarning", type: "Warning", message: r.warnings.join("; ") }]
-      : [];
-    return {
-      status,
-      ...(events.length ? { events } : {}),
-      ...(r.failureReason ? { failureReason: r.failureReason } : {}),
-    };
   }
 }
 
-function current(policy: CostOptimization): CostOptimizationStatus {
-  return policy.status ?? { phase: "Pending", appliedOptimizations: 0, totalSavings: 0 };
-}
-
-function failed(policy: CostOptimization, failureReason: string, message: string): ReconcileResult {
-  return { status: { ...current(policy), phase: "Failed", message }, failureReason };
+function failed(failureReason: string, message: string): PassReport {
+  return { message, warnings: [], failureReason };
 }

@@ -41,6 +41,8 @@ export function reconnectDelay(attempt: number): number {
 
 /** A command that failed because Redis could not be reached; the caller's work is retried later. */
 export class RedisUnavailableError extends Error {
+  /** The failure reason costopt_optimizations_failed_total counts it under. */
+  readonly reason = "StateStoreUnavailable";
   override readonly name = "RedisUnavailableError";
 }
 

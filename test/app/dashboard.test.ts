@@ -76,7 +76,6 @@ function pass(): ReconcileResult[] {
   return [
     {
       policy: "shop/web-cost",
-      phase: "Applying",
       message: "opened #7",
       recommendation: recommendation(),
       proposal: { action: "created", message: "opened #7" },
@@ -90,7 +89,6 @@ function pass(): ReconcileResult[] {
     },
     {
       policy: "shop/api-cost",
-      phase: "Ready",
       message: "dry run: no pull request opened",
       recommendation: api("api", 10),
       proposal: { action: "dry-run", message: "dry run: no pull request opened" },
@@ -98,7 +96,6 @@ function pass(): ReconcileResult[] {
     },
     {
       policy: "shop/cart-cost",
-      phase: "Ready",
       message:
         "declined before (#3 closed without merging); waiting for a materially different recommendation",
       recommendation: api("cart", 5.5),
@@ -107,14 +104,12 @@ function pass(): ReconcileResult[] {
     },
     {
       policy: "shop/db-cost",
-      phase: "Failed",
       message: "no Deployment shop/db in the repository",
       failureReason: "WorkloadNotFound",
       warnings: [],
     },
     {
       policy: "billing/worker-cost",
-      phase: "Ready",
       message: "the policy's gates hold it back",
       recommendation: held,
       proposal: { action: "none", message: "held back" },
@@ -122,7 +117,6 @@ function pass(): ReconcileResult[] {
     },
     {
       policy: "billing/batch-cost",
-      phase: "Ready",
       message: "the manifests already hold the recommended values",
       recommendation: fits,
       proposal: { action: "none", message: "the manifests already hold the recommended values" },
@@ -214,7 +208,6 @@ describe("the dashboard at the end of a pass", () => {
     const next = pass();
     next[0] = {
       ...next[0],
-      phase: "Ready",
       proposal: { action: "none", message: "already holds" },
       pullRequest: undefined,
     } as ReconcileResult;

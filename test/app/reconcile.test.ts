@@ -7,11 +7,13 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
 import { GitHubForge } from "../../src/forge/github/index.js";
+import { next } from "../../src/gitops/lifecycle.js";
 import { MetadataKey, parseMetadata, withMetadata } from "../../src/gitops/metadata.js";
 import { commitTrailer } from "../../src/gitops/proposals.js";
 import type { UsageSource } from "../../src/metrics/types.js";
-import type { Recommendation, Recommender } from "../../src/recommend/types.js";
-import { reconcile, reconcileDeleted, rollbackPolicy } from "../../src/reconcile.js";
+import type { Recommender } from "../../src/recommend/recommender.js";
+import type { Recommendation } from "../../src/recommend/types.js";
+import { type ReconcileResult, reconcile, reconcileDeleted, rollbackPolicy } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { RedisStore } from "../../src/state/redis.js";
 import type { Store } from "../../src/state/types.js";
@@ -21,6 +23,10 @@ import { recommendation, SPEC } from "../gitops/recommendation.js";
 import { TEST_KEY } from "../support/metadata-key.js";
 import { BASE_SHA, FakeGitHub, treeShaFor } from "./github.js";
 import { WEB } from "./shop.js";
+
+/** The phase the lifecycle gives a pass result on a policy with no status yet. */
+const phaseOf = (r: ReconcileResult) =>
+  next(undefined, { type: "pass", result: r }, new Date("2026-11-26T06:00:00Z")).status.phase;
 
 const BRANCH = "costopt/shop/web-cost";
 const NOW = new Date("2026-11-26T06:00:00Z");
@@ -136,8 +142,9 @@ describe("creating a proposal", () => {
     const store = new MemoryStore();
     const result = await reconcile(policy(), deps(store));
 
+    expect(phaseOf(result)).toBe("Applying");
+
     expect(result).toMatchObject({
-      phase: "Applying",
       pullRequest: { number: 1, branch: BRANCH, state: "open" },
     });
     expect(gh.rest).toEqual([
@@ -316,7 +323,8 @@ describe("creating a proposal", () => {
   it("opens nothing in dry run, but shows what it would propose", async () => {
     gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []);
     const result = await reconcile(policy({ dryRun: true }), deps(new MemoryStore()));
-    expect(result).toMatchObject({ phase: "Ready", proposal: { action: "dry-run" } });
+    expect(phaseOf(result)).toBe("Ready");
+    expect(result).toMatchObject({ proposal: { action: "dry-run" } });
     const lines = (result.proposal?.diff ?? "").split("\n");
     expect(lines.filter((l) => /^[-+] /.test(l))).toEqual([
       "-              cpu: 500m # sized in 2024",
@@ -374,7 +382,8 @@ describe("creating a proposal", () => {
       spec: { ...SPEC, targetWorkload: { ...SPEC.targetWorkload, namespace: "payments" } },
     };
     const result = await reconcile(cross, deps(new MemoryStore()));
-    expect(result).toMatchObject({ phase: "Failed", failureReason: "InvalidSpec" });
+    expect(phaseOf(result)).toBe("Failed");
+    expect(result).toMatchObject({ failureReason: "InvalidSpec" });
     expect(result.message).toContain('a policy in namespace "shop" may only target workloads in "shop"');
     expect(gh.rest).toEqual([]);
     expect(gh.sent).toEqual([]);
@@ -386,10 +395,11 @@ describe("creating a proposal", () => {
       policy({ source: { repository: "Codertocat/Hello-World" } }),
       deps(new MemoryStore(), recommendation(), allow),
     );
-    expect(named).toMatchObject({ phase: "Failed", failureReason: "InvalidSpec" });
+    expect(phaseOf(named)).toBe("Failed");
+    expect(named).toMatchObject({ failureReason: "InvalidSpec" });
     const found = await reconcile(policy(), deps(new MemoryStore(), recommendation(), allow));
+    expect(phaseOf(found)).toBe("Failed");
     expect(found).toMatchObject({
-      phase: "Failed",
       failureReason: "RepositoryNotAllowed",
       message: "repository Codertocat/Hello-World is not in the allowed repositories (acme/deploy)",
     });
@@ -403,8 +413,8 @@ describe("creating a proposal", () => {
       policy({ source: { repository: "acme/elsewhere" } }),
       deps(new MemoryStore()),
     );
+    expect(phaseOf(other)).toBe("Failed");
     expect(other).toMatchObject({
-      phase: "Failed",
       failureReason: "WorkloadNotFound",
       message: "source.repository is acme/elsewhere but the index holds Codertocat/Hello-World",
     });
@@ -523,7 +533,8 @@ describe("an open proposal", () => {
       },
     });
     const result = await reconcile(policy(), deps(new MemoryStore(), gone));
-    expect(result).toMatchObject({ phase: "Ready", proposal: { action: "closed" } });
+    expect(phaseOf(result)).toBe("Ready");
+    expect(result).toMatchObject({ proposal: { action: "closed" } });
     expect(gh.bodies("comment")[0]?.body).toBe(
       "costopt is closing this pull request: not enough data: no usage data.",
     );
@@ -722,8 +733,8 @@ describe("deleting a policy and health regressions", () => {
       metadataKey: TEST_KEY,
       store: new MemoryStore(),
     });
+    expect(phaseOf(conflict)).toBe("Failed");
     expect(conflict).toMatchObject({
-      phase: "Failed",
       failureReason: "RollbackConflict",
       rollback: { action: "conflict" },
     });

@@ -11,7 +11,7 @@ import {
   type AppOptions,
   costoptApp,
   githubForge,
-  type PolicyRef,
+  type KeyedPolicyRef,
   policyRef,
   type ReevaluateRequest,
   type UntrustedReason,
@@ -88,7 +88,7 @@ const open: PullOptions = { number: 1, branch: BRANCH, body: BODY, headSha: "c".
 
 let gh: FakeGitHub;
 let store: Store;
-let outcomes: (PullRequestOutcome & { ref: PolicyRef })[];
+let outcomes: (PullRequestOutcome & { ref: KeyedPolicyRef })[];
 let reevaluated: ReevaluateRequest[];
 let untrusted: UntrustedReason[];
 let probot: Probot;

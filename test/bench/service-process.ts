@@ -5,42 +5,29 @@
 // Prints one line `READY {"port":..,"admissionPort":..}` once serving. service.bench.ts runs
 // it compiled (as the image does), so the TypeScript loader's memory is not counted.
 
-import type { CostOptimization } from "../../src/api/types.js";
 import { loadConfig } from "../../src/config.js";
+import type { PassReport } from "../../src/gitops/lifecycle.js";
 import { connect } from "../../src/kube/cluster.js";
-import type { PolicyReconciler, ReconcileResult } from "../../src/kube/reconciler.js";
+import type { PolicyReconciler } from "../../src/kube/reconciler.js";
 import { Service } from "../../src/server/service.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
+import { recommendation } from "../gitops/recommendation.js";
 
 class SyntheticReconciler implements PolicyReconciler {
-  async reconcile(p: CostOptimization): Promise<ReconcileResult> {
-    return {
-      status: {
-        phase: "Ready",
-        message: "dry run: recommendation ready",
-        lastAnalysis: new Date().toISOString(),
-        currentRecommendation: {
-          optimizationType: p.spec.optimizationType,
-          currentCost: 41.2,
-          optimizedCost: 22.9,
-          monthlySavings: 18.3,
-          confidenceScore: 0.91,
-          riskLevel: "LOW",
-          changes: [
-            { container: "server", resource: "cpuRequest", current: "500m", proposed: "250m" },
-            { container: "server", resource: "memoryRequest", current: "512Mi", proposed: "320Mi" },
-          ],
-        },
-        appliedOptimizations: 0,
-        totalSavings: 0,
-      },
+  async reconcile() {
+    const result: PassReport = {
+      message: "dry run: recommendation ready",
+      recommendation: recommendation(),
+      proposal: { action: "dry-run" },
+      warnings: [],
     };
+    return { type: "pass" as const, result };
   }
-  async finalize() {
-    return {};
+  async finalize(): Promise<PassReport> {
+    return { message: "closed", warnings: [] };
   }
-  async rollback(p: CostOptimization): Promise<ReconcileResult> {
-    return { status: { ...(p.status as NonNullable<CostOptimization["status"]>), phase: "RolledBack" } };
+  async rollback(): Promise<PassReport> {
+    return { message: "revert opened", warnings: [] };
   }
 }
 

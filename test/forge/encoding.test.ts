@@ -53,7 +53,7 @@ describe("files that are not valid UTF-8", () => {
         now: () => new Date("2026-11-26T06:00:00Z"),
       },
     );
-    expect(result.phase).toBe("Failed");
+    expect(result.failureReason).toBe("WorkloadNotFound");
     expect(result.warnings).toContain("skipped web.yaml: not valid UTF-8");
     expect(sh(dir, "branch", "--list", "costopt/*")).toBe("");
   });

@@ -26,6 +26,32 @@ const FIELDS = [
   },
 ];
 
+/** The metadata block of a proposal of shop/web-cost. */
+const metadata: ProposalMetadata = {
+  v: 1,
+  kind: "proposal",
+  policy: "shop/web-cost",
+  fingerprint: "abc",
+  base: "b",
+  head: "h",
+  fields: FIELDS,
+  createdFiles: [],
+  proposed: { "app/cpuRequest": 250 },
+  monthlySavings: 40.25,
+};
+
+/** The whole description of shop/web-cost's proposal of `rec`. */
+const render = (rec: Recommendation) =>
+  renderBody({
+    recommendation: rec,
+    spec: SPEC,
+    policyKey: "shop/web-cost",
+    fields: FIELDS,
+    createdFiles: [],
+    metadata,
+    metadataKey: TEST_KEY,
+  });
+
 describe("title and labels", () => {
   it("names the workload, what changes and the monthly saving", () => {
     expect(renderTitle(recommendation())).toBe("costopt: web right-size CPU and memory (saves $40.25/mo)");
@@ -253,27 +279,7 @@ describe("body sections", () => {
   });
 
   it("assembles every section and ends with metadata that parses back", () => {
-    const metadata: ProposalMetadata = {
-      v: 1,
-      kind: "proposal",
-      policy: "shop/web-cost",
-      fingerprint: "abc",
-      base: "b",
-      head: "h",
-      fields: FIELDS,
-      createdFiles: [],
-      proposed: { "app/cpuRequest": 250 },
-      monthlySavings: 40.25,
-    };
-    const body = renderBody({
-      recommendation: recommendation(),
-      spec: SPEC,
-      policyKey: "shop/web-cost",
-      fields: FIELDS,
-      createdFiles: [],
-      metadata,
-      metadataKey: TEST_KEY,
-    });
+    const body = render(recommendation());
     for (const heading of [
       "### Changes",
       "### Evidence",
@@ -284,5 +290,44 @@ describe("body sections", () => {
     ])
       expect(body).toContain(heading);
     expect(parseMetadata(body, TEST_KEY)).toEqual(metadata);
+  });
+});
+
+describe("a description too long for GitHub", () => {
+  /** A workload with `n` containers, each changing CPU and memory. */
+  const wide = (n: number) => {
+    const base = recommendation();
+    const c = base.containers[0] as Recommendation["containers"][number];
+    return recommendation({
+      containers: Array.from({ length: n }, (_, i) => ({ ...c, name: `sidecar-${i}` })),
+    });
+  };
+
+  it("gives up whole sections, evidence first, and never splits a table or code fence", () => {
+    for (const n of [40, 150, 400, 1500]) {
+      const body = render(wide(n));
+      expect(body.length, `${n} containers`).toBeLessThanOrEqual(65_536);
+      const lines = body.split("\n");
+      // Every fence opened is closed, every table row is whole, <details> balance.
+      expect(lines.filter((l) => /^\s*```/.test(l)).length % 2).toBe(0);
+      for (const l of lines.filter((l) => l.startsWith("|"))) expect(l.endsWith("|"), l).toBe(true);
+      expect(body.split("<details>").length).toBe(body.split("</details>").length);
+      expect(parseMetadata(body, TEST_KEY)?.policy).toBe("shop/web-cost");
+      expect(body).toContain("### Changes");
+    }
+    const shortened = render(wide(400));
+    expect(shortened).toContain(
+      "_Left out: the description would exceed GitHub's 65,536-character limit; see the diff._",
+    );
+    expect(render(wide(2))).not.toContain("_Left out");
+  });
+
+  it("keeps whole blocks of the changes when even they do not fit, saying so", () => {
+    const body = render(wide(1500));
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body).toContain("sidecar-0");
+    expect(body).not.toContain("sidecar-1499");
+    const changes = body.slice(body.indexOf("### Changes"));
+    expect(changes).toContain("_Left out:");
   });
 });

@@ -33,6 +33,13 @@ describe("unified diff", () => {
     expect(ours).toBe(gitDiff(before, after));
   });
 
+  it("matches git for a file without a final newline and for lines moved around", () => {
+    const before = "a: 1\nb: 2\nc: 3\nd: 4\ne: 5\nf: 6\ng: 7";
+    const after = "b: 2\na: 1\nc: 3\nd: 4\ne: 5\nf: 6\ng: 8";
+    const ours = unifiedDiff("k8s/web.yaml", before, after).split("\n").slice(2).join("\n");
+    expect(ours).toBe(gitDiff(before, after));
+  });
+
   it("shows created and deleted files against /dev/null, and nothing for equal texts", () => {
     expect(unifiedDiff("k.yaml", null, "a: 1\n")).toBe(
       "--- /dev/null\n+++ b/k.yaml\n@@ -0,0 +1,1 @@\n+a: 1\n",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { policyKey } from "../../src/api/refs.js";
 import { fingerprint, isMaterialChange } from "../../src/gitops/fingerprint.js";
-import { policyKey, policyKeyFromBranch, proposalBranch } from "../../src/gitops/identity.js";
+import { policyKeyFromBranch, proposalBranch } from "../../src/gitops/identity.js";
 import { parseMetadata, renderMetadata, withMetadata } from "../../src/gitops/metadata.js";
 import { TEST_KEY } from "../support/metadata-key.js";
 

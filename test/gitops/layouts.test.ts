@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
 import { LocalForge } from "../../src/forge/local/index.js";
 import type { UsageSource } from "../../src/metrics/types.js";
-import type { Recommender } from "../../src/recommend/types.js";
+import type { Recommender } from "../../src/recommend/recommender.js";
 import { reconcile } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { makeRepo, sh } from "../forge/local-repo.js";

@@ -6,34 +6,22 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
 import { LocalForge } from "../../src/forge/local/index.js";
-import { statusFrom } from "../../src/gitops/status.js";
+import { next } from "../../src/gitops/lifecycle.js";
 import type { UsageSource } from "../../src/metrics/types.js";
-import type { Recommender } from "../../src/recommend/types.js";
+import type { Recommender } from "../../src/recommend/recommender.js";
 import { type GitSource, reconcile, snapshotIndex } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { makeRepo, sh } from "../forge/local-repo.js";
 import { TEST_KEY } from "../support/metadata-key.js";
+import { deploymentYaml } from "../support/workloads.js";
 import { recommendation, SPEC } from "./recommendation.js";
 
-const deployment = (cpu: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 3
-  template:
-    spec:
-      containers:
-        - name: app
-          resources:
-            requests:
-              cpu: ${cpu}
-              memory: 512Mi
-            limits:
-              cpu: 1000m
-              memory: 512Mi
-`;
+const deployment = (cpu: string) =>
+  deploymentYaml({
+    replicas: 3,
+    requests: { cpu, memory: "512Mi" },
+    limits: { cpu: "1000m", memory: "512Mi" },
+  });
 
 // Two copies of the same workload: an old folder nobody deploys and the one Argo CD syncs.
 const files = {
@@ -83,7 +71,7 @@ describe("a discovered Git source", () => {
     expect(body).toContain(`> [!WARNING]\n> ${discovered.warnings[0]}`);
     expect(result.warnings).toContain(discovered.warnings[0]);
 
-    const status = statusFrom(result, undefined, new Date("2026-11-26T06:00:00Z"));
+    const { status } = next(undefined, { type: "pass", result }, new Date("2026-11-26T06:00:00Z"));
     expect(status.source).toEqual(discovered.status);
   });
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { currentRecommendation, holdBackReason, statusFrom } from "../../src/gitops/status.js";
+import { currentRecommendation, holdBackReason } from "../../src/gitops/status.js";
 import type { GateCheck } from "../../src/recommend/types.js";
 import { recommendation } from "./recommendation.js";
-
-const NOW = new Date("2026-11-26T06:00:00Z");
 
 describe("CR status", () => {
   it("shows the recommendation as Kubernetes quantities", () => {
@@ -19,32 +17,6 @@ describe("CR status", () => {
         { container: "app", resource: "memoryRequest", current: "512Mi", proposed: "384Mi" },
         { container: "app", resource: "memoryLimit", current: "512Mi", proposed: "384Mi" },
       ],
-    });
-  });
-
-  it("moves to Applying with the PR after a reconcile opened one", () => {
-    const pr = { number: 7, url: "u", branch: "b", state: "open" as const };
-    const result = {
-      phase: "Applying" as const,
-      message: "opened #7",
-      recommendation: recommendation(),
-      pullRequest: pr,
-    };
-    expect(statusFrom(result, undefined, NOW)).toMatchObject({
-      phase: "Applying",
-      message: "opened #7",
-      pullRequest: pr,
-      lastAnalysis: NOW.toISOString(),
-      appliedOptimizations: 0,
-    });
-  });
-
-  it("keeps Applied and the counters while the next reconcile finds nothing new", () => {
-    const applied = { phase: "Applied" as const, appliedOptimizations: 2, totalSavings: 50 };
-    expect(statusFrom({ phase: "Ready", message: "nothing to do" }, applied, NOW)).toMatchObject({
-      phase: "Applied",
-      appliedOptimizations: 2,
-      totalSavings: 50,
     });
   });
 });

@@ -1,16 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SPEC_DEFAULTS } from "../../src/api/defaults.js";
 import type { CostOptimization, CostOptimizationStatus } from "../../src/api/types.js";
+import { outcomePending, type PassReport } from "../../src/gitops/lifecycle.js";
 import { Controller } from "../../src/kube/controller.js";
 import { KubeEventRecorder } from "../../src/kube/events.js";
 import { FINALIZER } from "../../src/kube/finalizer.js";
 import { HealthMonitor } from "../../src/kube/health.js";
 import { KubePolicyInformer } from "../../src/kube/informer.js";
-import { type OutcomeNote, outcomePending, statusAfterOutcome } from "../../src/kube/outcomes.js";
+import { type OutcomeNote, readOutcome } from "../../src/kube/outcomes.js";
 import { KubePolicyStore } from "../../src/kube/policy-store.js";
-import type { PolicyReconciler, ReconcileResult, Trigger } from "../../src/kube/reconciler.js";
+import type { PolicyReconciler, Trigger } from "../../src/kube/reconciler.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { createTelemetry } from "../../src/telemetry/metrics.js";
+import { recommendation as fullRecommendation } from "../gitops/recommendation.js";
 import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { waitFor } from "../support/wait.js";
 import { deployment } from "../support/workloads.js";
@@ -41,38 +43,54 @@ const recommendation = {
   changes: [{ container: "server", resource: "cpuRequest" as const, current: "500m", proposed: "250m" }],
 };
 
+/** The outcome note on the CR when it is not handled yet, as GitOpsReconciler reports it. */
+function pendingNote(p: CostOptimization) {
+  const note = readOutcome(p);
+  return note && outcomePending(p.status, note) ? { type: "outcome" as const, note } : undefined;
+}
+
+/** Revert #8 of #7, as requestRollback reports it. */
+const REVERT_OPENED: PassReport["rollback"] = {
+  action: "opened",
+  message: "opened",
+  pullRequest: {
+    number: 8,
+    url: "https://github.com/acme/shop/pull/8",
+    branch: "costopt/x-revert-7",
+    state: "open",
+  },
+};
+
 class FakeReconciler implements PolicyReconciler {
   calls: { name: string; trigger: Trigger; phaseSeen?: string }[] = [];
   finalized: string[] = [];
   rollbacks: string[] = [];
   fail = 0;
+  failWith?: Error;
   finalizeBehaviour: "ok" | "hang" = "ok";
-  next?: (p: CostOptimization) => CostOptimizationStatus;
 
-  async reconcile(p: CostOptimization, trigger: Trigger): Promise<ReconcileResult> {
+  async reconcile(p: CostOptimization, trigger: Trigger) {
     this.calls.push({ name: p.metadata.name, trigger, phaseSeen: p.status?.phase });
     if (this.fail > 0) {
       this.fail--;
-      throw new Error("prometheus unreachable");
+      throw this.failWith ?? new Error("prometheus unreachable");
     }
-    const status = this.next?.(p) ?? {
-      phase: "Ready" as const,
+    const result: PassReport = {
       message: "dry run: recommendation ready",
-      lastAnalysis: "2026-11-26T06:00:00Z",
-      currentRecommendation: recommendation,
-      appliedOptimizations: 0,
-      totalSavings: 0,
+      recommendation: fullRecommendation({ monthlySavings: 15 }),
+      proposal: { action: "dry-run" },
+      warnings: [],
     };
-    return { status };
+    return pendingNote(p) ?? { type: "pass" as const, result };
   }
-  async finalize(p: CostOptimization) {
+  async finalize(p: CostOptimization): Promise<PassReport> {
     this.finalized.push(p.metadata.name);
     if (this.finalizeBehaviour === "hang") await new Promise(() => {});
-    return { events: [{ reason: "RollbackRequested" as const, message: "revert pull request #8 opened" }] };
+    return { message: "closed", warnings: [], rollback: REVERT_OPENED };
   }
-  async rollback(p: CostOptimization, reason: string): Promise<ReconcileResult> {
+  async rollback(p: CostOptimization, reason: string): Promise<PassReport> {
     this.rollbacks.push(`${p.metadata.name}: ${reason}`);
-    return { status: { ...(p.status as CostOptimizationStatus), phase: "RolledBack", message: reason } };
+    return { message: "opened #8 to revert #7", warnings: [], rollback: REVERT_OPENED };
   }
 }
 
@@ -257,10 +275,11 @@ describe("the CostOptimization control loop", () => {
     expect(paths.every((p) => /\/costoptimizations\/|\/events$/.test(p))).toBe(true);
   });
 
-  it("on a health regression rolls back, and reports RolledBack only once the live spec has the originals", async () => {
+  it("on a health regression opens the revert and keeps the phase until the revert is merged and live", async () => {
     const applied: CostOptimizationStatus = {
       phase: "Applied",
       message: "applied",
+      observedGeneration: 1,
       currentRecommendation: recommendation,
       pullRequest: {
         number: 7,
@@ -271,37 +290,41 @@ describe("the CostOptimization control loop", () => {
       appliedOptimizations: 1,
       totalSavings: 15,
     };
-    reconciler.next = () => applied;
-    api.put("apps", "v1", "deployments", deployment({ name: "frontend", cpu: "250m" }));
+    const p = {
+      ...policy("frontend", "shop", { dryRun: false }),
+      metadata: { name: "frontend", namespace: "shop", generation: 1 },
+    };
+    api.put(...G, { ...p, status: applied });
     const c = await startController();
-    api.put(...G, policy("frontend", "shop", { dryRun: false }));
-    await waitFor(() => status("frontend")?.phase === "Applied", "Applied");
-    // The revert PR is merged but Argo CD has not synced: the reconciler says RolledBack, the cluster disagrees.
-    reconciler.next = (p) => ({
-      ...(p.status as CostOptimizationStatus),
-      phase: "RolledBack",
-      message: "revert merged",
-    });
+    await waitFor(() => reconciler.calls.length >= 1 || undefined, "the first pass");
+    await c.idle();
     c.regression(
       api.get(...G, "shop", "frontend") as unknown as CostOptimization,
       "restarts rose by 5 (threshold 3)",
     );
-    await waitFor(() => reconciler.rollbacks.length === 1 || undefined, "rollback called");
-    await waitFor(
-      () => /waiting for the live workload/.test(status("frontend")?.message ?? ""),
-      "waiting message",
-    );
-    expect(status("frontend")?.phase).toBe("Applied");
-    expect(status("frontend")?.message).toContain("server requests.cpu: live 250m, expected 500m");
-    api.put("apps", "v1", "deployments", deployment({ name: "frontend", cpu: "500m" }));
-    await waitFor(() => status("frontend")?.phase === "RolledBack", "RolledBack");
+    await waitFor(() => status("frontend")?.pullRequest?.number === 8 || undefined, "the revert in status");
     expect(reconciler.rollbacks).toEqual(["frontend: restarts rose by 5 (threshold 3)"]);
-    await waitFor(() => reasons().includes("RolledBack"), "RolledBack event");
-    expect(reasons()).toEqual(
-      expect.arrayContaining(["HealthRegression", "RollbackRequested", "RolledBack"]),
-    );
-    expect(await telemetry.registry.getSingleMetricAsString("costopt_rollbacks_total")).toMatch(/ 1$/m);
+    expect(status("frontend")).toMatchObject({
+      phase: "Applied",
+      message: "opened #8 to revert #7",
+      totalSavings: 15,
+    });
+    await waitFor(() => reasons().includes("RollbackRequested"), "RollbackRequested event");
+    expect(reasons()).toEqual(expect.arrayContaining(["HealthRegression", "RollbackRequested"]));
+    expect(reasons()).not.toContain("RolledBack");
+    expect(await telemetry.registry.getSingleMetricAsString("costopt_rollbacks_total")).toMatch(/ 0$/m);
     expect(api.writes("/deployments")).toEqual([]);
+  });
+
+  it("counts a failure under the error's own reason", async () => {
+    reconciler.fail = 1;
+    reconciler.failWith = Object.assign(new Error("GitHub said 502"), { name: "HttpError", status: 502 });
+    await startController();
+    api.put(...G, policy("frontend"));
+    await waitFor(() => status("frontend")?.phase === "Ready", "Ready after the retry");
+    expect(await telemetry.registry.getSingleMetricAsString("costopt_optimizations_failed_total")).toMatch(
+      /reason="GitHubAPIError"} 1/,
+    );
   });
 
   it("a new leader resumes the post-merge watch of a change merged minutes ago, not of older ones", async () => {
@@ -334,20 +357,20 @@ describe("the CostOptimization control loop", () => {
 class OutcomeReconciler implements PolicyReconciler {
   outcomes: string[] = [];
   passes = 0;
-  async reconcile(p: CostOptimization): Promise<ReconcileResult> {
-    const o = outcomePending(p);
+  async reconcile(p: CostOptimization) {
+    const o = pendingNote(p);
     if (o) {
-      this.outcomes.push(`${o.kind} #${o.pullRequest}`);
-      return { status: statusAfterOutcome(p.status, o, new Date()) };
+      this.outcomes.push(`${o.note.kind} #${o.note.pullRequest}`);
+      return o;
     }
     this.passes++;
-    return { status: { ...(p.status as CostOptimizationStatus), message: "nothing new to propose" } };
+    return { type: "pass" as const, result: { message: "nothing new to propose", warnings: [] } };
   }
-  async finalize() {
-    return {};
+  async finalize(): Promise<PassReport> {
+    return { message: "closed", warnings: [] };
   }
-  async rollback(p: CostOptimization): Promise<ReconcileResult> {
-    return { status: p.status as CostOptimizationStatus };
+  async rollback(): Promise<PassReport> {
+    return { message: "nothing to revert", warnings: [] };
   }
 }
 

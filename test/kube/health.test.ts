@@ -9,6 +9,7 @@ import {
   type Workload,
 } from "../../src/kube/workload.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
+import { ManualClock } from "../support/clock.js";
 import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 import { deployment, pod } from "../support/workloads.js";
 
@@ -129,7 +130,7 @@ describe("the post-merge health monitor", () => {
     },
   } as unknown as CostOptimization;
 
-  async function monitor(regressions: string[]) {
+  async function monitor(regressions: string[], now?: () => number) {
     const kube = kubeFor(api.url);
     return new HealthMonitor({
       kube,
@@ -137,8 +138,24 @@ describe("the post-merge health monitor", () => {
       intervalMs: 1000,
       log: silentLogger,
       onRegression: (p, reason) => regressions.push(`${p.metadata.name}: ${reason}`),
+      ...(now ? { now } : {}),
     });
   }
+
+  it("a watch resumed by a new leader ends when the original window would have, not a window after the handover", async () => {
+    const clock = new ManualClock();
+    const m = await monitor([], clock.now);
+    api.put("apps", "v1", "deployments", deployment({ name: "frontend", cpu: "250m" }));
+    const fresh = { ...applied, metadata: { name: "fresh", namespace: "shop" } } as CostOptimization;
+    // Merged half a window before this replica became leader; fresh was merged just now.
+    m.track(applied, clock.now() - thresholds.windowMs / 2);
+    m.track(fresh);
+    await m.checkAll();
+    clock.advance(thresholds.windowMs * 0.6);
+    await m.checkAll();
+    expect(m.isTracking("shop/frontend")).toBe(false);
+    expect(m.isTracking("shop/fresh")).toBe(true);
+  });
 
   it("waits until the change is live, then reports a new OOM kill once", async () => {
     const regressions: string[] = [];

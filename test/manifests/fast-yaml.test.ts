@@ -83,4 +83,64 @@ describe("fastParseDocuments", () => {
     // Plenty of random documents take the fast path, so the agreement means something.
     expect(accepted).toBeGreaterThan(runs / 8);
   });
+
+  // What JS's trim() and \s call whitespace but YAML does not: YAML's whitespace is space and tab,
+  // its line breaks line feed and carriage return. NBSP, form feed, BOM, VT, the Unicode spaces.
+  const SPECIAL = ["\u00a0", "\f", "\ufeff", "\v", "\u2028", "\u2003", "\u3000", "\r"];
+
+  it.each([
+    ["NBSP as indentation", "a:\n\u00a0 b: 1\n"],
+    ["NBSP as the separator after a colon", "a:\u00a0b\n"],
+    ["NBSP ending a plain value", "a: b\u00a0\n"],
+    ["a trailing form feed", "a: 1\n\f"],
+    ["a mid-file BOM", "a: 1\n\ufeffb: 2\n"],
+  ])("reads %s as the library does, or declines", (_, src) => {
+    const fast = fastParseDocuments(src);
+    if (fast !== undefined) expect(fast).toEqual(library(src));
+  });
+
+  it("agrees with the library, or declines, when the whitespace YAML treats specially appears anywhere", () => {
+    fc.assert(
+      fc.property(
+        fc.array(yamlDocument(), { minLength: 1, maxLength: 2 }),
+        fc.array(
+          fc.record({
+            char: fc.constantFrom(...SPECIAL),
+            // Where: as (part of) an indent, after a key's colon, ending a line, at the end, anywhere.
+            at: fc.constantFrom("indent", "after-colon", "line-end", "file-end", "anywhere"),
+            pick: fc.nat(),
+            replace: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 3 },
+        ),
+        (docs, edits) => {
+          let src = docs.map((d) => stringify(d, { collectionStyle: "block" })).join("---\n");
+          for (const e of edits) src = insertAt(src, e);
+          const fast = fastParseDocuments(src);
+          if (fast !== undefined) expect(fast, JSON.stringify(src)).toEqual(library(src));
+        },
+      ),
+      { numRuns: 1500, seed: 7 },
+    );
+  });
 });
+
+/** Puts `char` into `src` at a place of the kind `at` (the `pick`-th such place), replacing a space or adding. */
+function insertAt(src: string, e: { char: string; at: string; pick: number; replace: boolean }): string {
+  const places: number[] = [];
+  const re =
+    e.at === "indent"
+      ? /^ +/gm
+      : e.at === "after-colon"
+        ? /: /g
+        : e.at === "line-end"
+          ? /\n/g
+          : e.at === "file-end"
+            ? /$/g
+            : /[\s\S]/g;
+  for (const m of src.matchAll(re)) places.push((m.index ?? 0) + (e.at === "after-colon" ? 1 : 0));
+  if (places.length === 0) return src + e.char;
+  const i = places[e.pick % places.length] as number;
+  const replaces = e.replace && src[i] === " ";
+  return src.slice(0, i) + e.char + src.slice(i + (replaces ? 1 : 0));
+}

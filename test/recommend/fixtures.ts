@@ -4,12 +4,8 @@
 import type { CostOptimizationSpec } from "../../src/api/types.js";
 import { DailyCollector, dayOf } from "../../src/metrics/daily.js";
 import type { ContainerUsage, HourlyProfile, WorkloadUsage } from "../../src/metrics/types.js";
-import type {
-  ContainerRecommendation,
-  Recommendation,
-  RecommendInput,
-  WorkloadState,
-} from "../../src/recommend/types.js";
+import type { RecommendInput } from "../../src/recommend/recommender.js";
+import type { ContainerRecommendation, Recommendation, WorkloadState } from "../../src/recommend/types.js";
 
 export const MI = 2 ** 20;
 export const GI = 2 ** 30;

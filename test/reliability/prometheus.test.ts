@@ -43,7 +43,7 @@ describe("Prometheus down", () => {
       await costopt.service.idle(); // status is visible a moment before the Event is recorded
       expect(costopt.reasons()).toEqual(["OptimizationCreated", "OptimizationFailed"]);
       expect(await costopt.metric("costopt_optimizations_failed_total")).toEqual([
-        'costopt_optimizations_failed_total{reason="ReconcileError"} 1',
+        'costopt_optimizations_failed_total{reason="MetricsUnavailable"} 1',
       ]);
       expect(gh.sent).toEqual([]); // nothing written to GitHub
 

@@ -78,7 +78,7 @@ function reconciler(f: GitHubForge, seen: string[] = []) {
       recommender: { name: "stub", recommend: async (input) => judged(input.spec) },
     },
     onResult: (_p, _f, r) => {
-      seen.push(r.proposal?.action ?? r.phase);
+      seen.push(r.proposal?.action ?? r.failureReason ?? "no proposal");
     },
   });
 }
@@ -107,7 +107,7 @@ describe("open this pull request now", () => {
     const seen: string[] = [];
     const r = await reconciler(forge(), seen).reconcile(policy({}, "2026-11-26T05:59:00Z"));
     expect(seen).toEqual(["created"]);
-    expect(r.status.pullRequest).toMatchObject({ number: 1, state: "open" });
+    expect(r).toMatchObject({ type: "pass", result: { pullRequest: { number: 1, state: "open" } } });
   });
 
   it("lifts one gate only: a dry-run policy held back by minConfidence stays a dry run", async () => {
@@ -178,7 +178,6 @@ describe("dashboards in serve", () => {
     for (const name of ["web-cost", "api-cost"])
       book.record(f, {
         policy: `shop/${name}`,
-        phase: "Ready",
         message: "dry run",
         recommendation: recommendation(),
         proposal: { action: "dry-run", message: "dry run" },

@@ -20,21 +20,9 @@ import { makeRepo } from "../forge/local-repo.js";
 import { TestOctokit } from "../forge/octokit.js";
 import { SPEC } from "../gitops/recommendation.js";
 import { example } from "../support/github-shapes.js";
+import { deploymentYaml } from "../support/workloads.js";
 
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          resources:
-            requests:
-              cpu: 500m
-`;
+const DEPLOYMENT = deploymentYaml({ requests: { cpu: "500m" } });
 
 function policy(source?: CostOptimization["spec"]["source"]): CostOptimization {
   return {

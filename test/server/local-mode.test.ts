@@ -4,10 +4,11 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { SPEC_DEFAULTS } from "../../src/api/defaults.js";
-import type { CostOptimization, CostOptimizationStatus } from "../../src/api/types.js";
+import type { CostOptimization } from "../../src/api/types.js";
 import { loadConfig } from "../../src/config.js";
+import type { PassReport } from "../../src/gitops/lifecycle.js";
 import { annotateOutcome } from "../../src/kube/outcomes.js";
-import type { PolicyReconciler, ReconcileResult, Trigger } from "../../src/kube/reconciler.js";
+import type { PolicyReconciler, Trigger } from "../../src/kube/reconciler.js";
 import { GitOpsReconciler } from "../../src/server/gitops-reconciler.js";
 import { LocalPolicies } from "../../src/server/local-policies.js";
 import { Service } from "../../src/server/service.js";
@@ -35,15 +36,14 @@ class Fake implements PolicyReconciler {
     usage: undefined as never,
     metadataKey: undefined as never,
   });
-  async reconcile(p: CostOptimization, trigger: Trigger): Promise<ReconcileResult> {
+  async reconcile(p: CostOptimization, trigger: Trigger) {
     this.calls.push(`${p.metadata.name}:${trigger}`);
     // Outcome notes are turned into status by the GitOps reconciler before any pass runs.
     if (trigger === "webhook") return this.outcomes.reconcile(p);
-    const status: CostOptimizationStatus = {
-      phase: "Applying",
+    const result: PassReport = {
       message: "proposal open",
-      appliedOptimizations: 0,
-      totalSavings: 0,
+      proposal: { action: "created" },
+      warnings: [],
       pullRequest: {
         number: 4,
         url: "https://github.com/acme/deploy/pull/4",
@@ -51,13 +51,13 @@ class Fake implements PolicyReconciler {
         state: "open",
       },
     };
-    return { status };
+    return { type: "pass" as const, result };
   }
-  async finalize() {
-    return {};
+  async finalize(): Promise<PassReport> {
+    return { message: "closed", warnings: [] };
   }
-  async rollback(p: CostOptimization): Promise<ReconcileResult> {
-    return { status: p.status as CostOptimizationStatus };
+  async rollback(): Promise<PassReport> {
+    return { message: "revert opened", warnings: [] };
   }
 }
 

@@ -9,13 +9,9 @@ import { silentLogger } from "../../src/telemetry/logger.js";
 import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
 
 const idle: PolicyReconciler = {
-  reconcile: async () => ({
-    status: { phase: "Ready", message: "", appliedOptimizations: 0, totalSavings: 0 },
-  }),
-  finalize: async () => ({}),
-  rollback: async () => ({
-    status: { phase: "RolledBack", message: "", appliedOptimizations: 0, totalSavings: 0 },
-  }),
+  reconcile: async () => ({ type: "pass", result: { message: "", warnings: [] } }),
+  finalize: async () => ({ message: "", warnings: [] }),
+  rollback: async () => ({ message: "", warnings: [] }),
 };
 
 let service: Service | undefined;

@@ -1,9 +1,10 @@
 import https from "node:https";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SPEC_DEFAULTS } from "../../src/api/defaults.js";
-import type { CostOptimization, CostOptimizationStatus } from "../../src/api/types.js";
+import type { CostOptimization } from "../../src/api/types.js";
 import { loadConfig } from "../../src/config.js";
-import type { PolicyReconciler, ReconcileResult } from "../../src/kube/reconciler.js";
+import type { PassReport } from "../../src/gitops/lifecycle.js";
+import type { PolicyReconciler } from "../../src/kube/reconciler.js";
 import { Service } from "../../src/server/service.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { FakeKubeApi, kubeFor } from "../support/kube-api.js";
@@ -17,17 +18,18 @@ class CountingReconciler implements PolicyReconciler {
     readonly who: string,
     readonly log: string[],
   ) {}
-  async reconcile(p: CostOptimization): Promise<ReconcileResult> {
+  async reconcile(p: CostOptimization) {
     this.log.push(`${this.who}:${p.metadata.name}`);
     return {
-      status: { phase: "Ready", message: `by ${this.who}`, appliedOptimizations: 0, totalSavings: 0 },
+      type: "pass" as const,
+      result: { message: `by ${this.who}`, proposal: { action: "none" as const }, warnings: [] },
     };
   }
-  async finalize() {
-    return {};
+  async finalize(): Promise<PassReport> {
+    return { message: "closed", warnings: [] };
   }
-  async rollback(p: CostOptimization): Promise<ReconcileResult> {
-    return { status: { ...(p.status as CostOptimizationStatus), phase: "RolledBack" } };
+  async rollback(): Promise<PassReport> {
+    return { message: "revert opened", warnings: [] };
   }
 }
 

@@ -69,3 +69,54 @@ export function pod(opts: {
     },
   };
 }
+
+/** One container's resources as written in a manifest (strings kept exactly as given). */
+export interface ManifestResources {
+  requests: { cpu?: string; memory?: string };
+  limits?: { cpu?: string; memory?: string };
+}
+
+/**
+ * The Deployment manifest as the repository tests keep it in Git: shop/web with one container
+ * "app" by default; selector and pod labels only when `labels` is set. Every field is written in
+ * block style, so a test that needs a comment or a quoting quirk writes that file itself.
+ */
+export function deploymentYaml(
+  opts: {
+    name?: string;
+    namespace?: string;
+    replicas?: number;
+    labels?: boolean;
+    container?: string;
+    image?: string;
+  } & ManifestResources = { requests: { cpu: "500m" } },
+): string {
+  const name = opts.name ?? "web";
+  const resources = (kind: "requests" | "limits", r: { cpu?: string; memory?: string } | undefined) =>
+    r
+      ? [
+          `            ${kind}:`,
+          ...(r.cpu !== undefined ? [`              cpu: ${r.cpu}`] : []),
+          ...(r.memory !== undefined ? [`              memory: ${r.memory}`] : []),
+        ]
+      : [];
+  return `${[
+    "apiVersion: apps/v1",
+    "kind: Deployment",
+    "metadata:",
+    `  name: ${name}`,
+    `  namespace: ${opts.namespace ?? "shop"}`,
+    "spec:",
+    ...(opts.replicas !== undefined ? [`  replicas: ${opts.replicas}`] : []),
+    ...(opts.labels ? ["  selector:", "    matchLabels:", `      app: ${name}`] : []),
+    "  template:",
+    ...(opts.labels ? ["    metadata:", "      labels:", `        app: ${name}`] : []),
+    "    spec:",
+    "      containers:",
+    `        - name: ${opts.container ?? "app"}`,
+    ...(opts.image ? [`          image: ${opts.image}`] : []),
+    "          resources:",
+    ...resources("requests", opts.requests),
+    ...resources("limits", opts.limits),
+  ].join("\n")}\n`;
+}

@@ -8,6 +8,8 @@ export interface GitOptions {
 }
 
 export class GitError extends Error {
+  /** The failure reason costopt_optimizations_failed_total counts it under. */
+  readonly reason = "GitError";
   override name = "GitError";
 }
 

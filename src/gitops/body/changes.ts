@@ -1,16 +1,9 @@
 // One table per container (current -> proposed), plus replicas, placement and scheduled scaling.
 
+import { formatSetting } from "../../api/quantity.js";
+import { RESOURCE_FIELDS } from "../../api/types.js";
 import type { Recommendation } from "../../recommend/types.js";
-import {
-  change,
-  changedFields,
-  code,
-  count,
-  plain,
-  quantity,
-  RESOURCE_FIELDS,
-  RESOURCE_LABEL,
-} from "./format.js";
+import { change, changedFields, code, count, plain, RESOURCE_LABEL } from "./format.js";
 
 /** LowWindow.days: 0 is Sunday. */
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -31,7 +24,7 @@ export function renderChanges(rec: Recommendation): string {
       if (before === undefined && after === undefined) continue;
       const mark = before === after ? "" : "**";
       out.push(
-        `| ${RESOURCE_LABEL[f]} | ${quantity(f, before)} | ${mark}${quantity(f, after)}${mark} | ${change(before, after)} |`,
+        `| ${RESOURCE_LABEL[f]} | ${formatSetting(f, before)} | ${mark}${formatSetting(f, after)}${mark} | ${change(before, after)} |`,
       );
     }
     if (c.notes.length > 0) out.push("", ...c.notes.map((n) => `- ${plain(n)}`));

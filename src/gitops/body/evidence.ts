@@ -1,7 +1,6 @@
 // The usage the numbers came from, per container: percentiles, samples, coverage, OOMs, restarts.
 
-import { formatCpu } from "../../api/quantity.js";
-import { measuredMemory } from "../../recommend/readable.js";
+import { formatCpu, measuredMemory } from "../../api/quantity.js";
 import type { Recommendation } from "../../recommend/types.js";
 import { cell, code, percent, plain } from "./format.js";
 

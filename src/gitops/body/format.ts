@@ -1,11 +1,7 @@
 // Number formatting shared by the PR title and body renderers.
 
-import { formatCpu } from "../../api/quantity.js";
-import { memorySetting } from "../../recommend/readable.js";
+import { RESOURCE_FIELDS, type ResourceField } from "../../api/types.js";
 import type { Resources } from "../../recommend/types.js";
-
-export const RESOURCE_FIELDS = ["cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit"] as const;
-export type ResourceField = (typeof RESOURCE_FIELDS)[number];
 
 export const RESOURCE_LABEL: Record<ResourceField, string> = {
   cpuRequest: "CPU request",
@@ -27,11 +23,6 @@ export function count(n: number, noun: string): string {
 
 export function percent(share: number): string {
   return `${Math.round(share * 100)}%`;
-}
-
-export function quantity(field: ResourceField, value: number | undefined): string {
-  if (value === undefined) return "not set";
-  return field.startsWith("cpu") ? formatCpu(value) : memorySetting(value);
 }
 
 /** "-50%", "+20%", "" when unchanged or not comparable. */

@@ -3,8 +3,19 @@
 // value, what the targeted root renders now, the layer that sets it, and the file it is written to
 // (a new overlay patch, not the shared base it overrides).
 
-import type { SourceNote } from "../proposals.js";
-import { code, plain, quantity, RESOURCE_LABEL } from "./format.js";
+import { formatSetting } from "../../api/quantity.js";
+import type { LandingRow } from "../../manifests/index.js";
+import { code, plain, RESOURCE_LABEL } from "./format.js";
+
+/** Why these files, for the PR body's "Where this change lands". */
+export interface SourceNote {
+  explanation: string;
+  warnings: string[];
+  /** The files that define the workload. */
+  files: string[];
+  /** Each changed value: what the targeted root renders now, which layer sets it, where it is written. */
+  landing?: LandingRow[];
+}
 
 type Row = NonNullable<SourceNote["landing"]>[number];
 
@@ -15,7 +26,7 @@ function label(r: Row): string {
 
 function now(r: Row): string {
   if (r.field === "replicas") return r.current === undefined ? "not set (1)" : String(r.current);
-  return quantity(r.field, r.current);
+  return formatSetting(r.field, r.current);
 }
 
 export function renderSource(source: SourceNote | undefined): string {

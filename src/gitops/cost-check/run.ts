@@ -4,8 +4,9 @@
 // request that changes no YAML costs two requests (its files, the check) and no usage query.
 
 import type { CheckRun } from "../../forge/github/checks.js";
-import { type Forge, isManifestCandidate, type RepoFile } from "../../forge/types.js";
+import { type Forge, isManifestCandidate } from "../../forge/types.js";
 import { indexRepository } from "../../manifests/index.js";
+import type { RepoFile } from "../../manifests/types.js";
 import { type UsageSource, workloadKey } from "../../metrics/types.js";
 import type { ResolvedPricing } from "../../recommend/cost.js";
 import { plain } from "../body/format.js";

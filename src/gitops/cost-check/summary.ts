@@ -3,18 +3,12 @@
 // plain sentence where the two disagree ("raises the CPU request of app to 4 while p95 usage is
 // 300m"). Neutral unless costCheck.failAbove is set and the increase is above it.
 
+import { formatSetting as quantity } from "../../api/quantity.js";
+import { RESOURCE_FIELDS, type ResourceField } from "../../api/types.js";
 import type { CheckConclusion } from "../../forge/github/checks.js";
 import type { ContainerUsage, WorkloadUsage } from "../../metrics/types.js";
 import { monthlyCost, type ResolvedPricing, roundUsd } from "../../recommend/cost.js";
-import {
-  code,
-  plain,
-  quantity,
-  RESOURCE_FIELDS,
-  RESOURCE_LABEL,
-  type ResourceField,
-  usd,
-} from "../body/format.js";
+import { code, plain, RESOURCE_LABEL, usd } from "../body/format.js";
 import type { WorkloadChange, WorkloadShape } from "./changes.js";
 
 export const COST_CHECK_NAME = "costopt/cost";

@@ -40,7 +40,7 @@ function namespaceOf(key: string): string {
 function stateOf(r: ReconcileResult, merged: LedgerEntry | undefined): RowState {
   const action = r.proposal?.action;
   const pr = r.pullRequest?.number ?? r.proposal?.pullRequest?.number;
-  if (r.phase === "Failed")
+  if (r.failureReason !== undefined)
     return { kind: "failed", reason: `${r.failureReason ? `${r.failureReason}: ` : ""}${r.message}` };
   if (action === "dry-run") return { kind: "dry-run" };
   if (action === "suppressed") return { kind: "suppressed", reason: r.message };

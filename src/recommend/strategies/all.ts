@@ -6,6 +6,7 @@
 // to more pods. So a chart with `cpu: 1m` keeps its replica count and gets a CPU request,
 // instead of 30 pods of 1m. Spot and the schedule come last, judged on the final count.
 
+import { RESOURCE_FIELDS } from "../../api/types.js";
 import { podHourlyCost } from "../cost.js";
 import { pdbReplicaFloor, replicaFloor } from "../pdb.js";
 import { cpuStrategy } from "./cpu.js";
@@ -15,8 +16,6 @@ import { scheduledScalingStrategy } from "./scheduled-scaling.js";
 import type { StrategySettings } from "./settings.js";
 import { spotStrategy } from "./spot.js";
 import { type Proposal, type Strategy, type StrategyContext, withApplied } from "./types.js";
-
-const RESOURCE_FIELDS = ["cpuRequest", "cpuLimit", "memoryRequest", "memoryLimit"] as const;
 
 /** Requests sized for `n` pods carrying today's total load. */
 function sizedAt(ctx: StrategyContext, draft: Proposal, s: StrategySettings, n: number): Proposal {

@@ -5,7 +5,7 @@
 // what it needed, not what it will need. A limit is only added where none is written when
 // the policy asks for it (spec.addMemoryLimit): adding one changes how the pod fails.
 
-import { measuredMemory, memorySetting } from "../readable.js";
+import { measuredMemory, memorySetting } from "../../api/quantity.js";
 import { MEMORY_ROUNDING_FINE, roundMemoryUp } from "../rounding.js";
 import type { ContainerEvidence, ContainerRecommendation } from "../types.js";
 import { type Strategy, type StrategyContext, withApplied } from "./types.js";

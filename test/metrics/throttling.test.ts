@@ -5,7 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrometheusThrottling } from "../../src/kube/throttling.js";
+import { PrometheusThrottling } from "../../src/metrics/throttling.js";
 import { type RunningPrometheus, startPrometheus } from "../support/prometheus.js";
 
 const START = 1_764_000_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { measuredMemory, memorySetting } from "../../src/recommend/readable.js";
-import { GI, MI } from "./fixtures.js";
+import { measuredMemory, memorySetting } from "../../src/api/quantity.js";
+import { GI, MI } from "../recommend/fixtures.js";
 
 describe("memory in text", () => {
   it("gives a measurement its size: exact units when exact, else Mi, or Gi to one decimal from 1Gi", () => {

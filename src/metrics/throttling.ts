@@ -2,8 +2,13 @@
 // post-merge health: throttled periods / all periods over the window, summed over the pods.
 // Pods are matched by the workload-name prefix, as the usage source does.
 
-import { PrometheusClient, type PrometheusConnection } from "../metrics/prometheus-client.js";
-import type { ThrottlingSource, WorkloadRef } from "./workload.js";
+import type { WorkloadRef } from "../api/refs.js";
+import { PrometheusClient, type PrometheusConnection } from "./prometheus-client.js";
+
+/** What post-merge health asks of a metrics backend: the share of CFS periods throttled. */
+export interface ThrottlingSource {
+  throttlingRatio(ref: WorkloadRef, windowSeconds: number): Promise<number | undefined>;
+}
 
 const quote = (s: string) => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ExternalRecommender, ExternalRecommenderError } from "../../src/recommend/external.js";
-import { containerOf, input, MI, spec } from "./fixtures.js";
+import { ExternalRecommender, ExternalRecommenderError } from "../../src/adapters/external-recommender.js";
+import { containerOf, input, MI, spec } from "../recommend/fixtures.js";
 
 interface Seen {
   method?: string;

@@ -1,17 +1,21 @@
 // The optional external optimizer, behind the same Recommender interface as the built-in
 // engine: POST {baseUrl}/optimize/{workload_id} with the policy's minimum confidence and the
 // optimization types, as the original operator called it. Its proposal is then priced,
-// stepped and gated exactly like the built-in one. The only network code in recommend/.
+// stepped and gated exactly like the built-in one by the engine's prepare/conclude; the network
+// call lives here, outside the pure engine folder (recommend/).
 
 import { parseCpu, parseMemory } from "../api/quantity.js";
+import type { WorkloadRef } from "../api/refs.js";
 import { type OptimizationType, RISK_LEVELS, type RiskLevel } from "../api/types.js";
-import type { WorkloadRef } from "../metrics/types.js";
-import type { Costs } from "./cost.js";
-import { conclude, NO_DATA_SCORES, prepare } from "./engine.js";
-import type { Proposal } from "./strategies/types.js";
-import type { Recommendation, Recommender, RecommendInput } from "./types.js";
+import type { Costs } from "../recommend/cost.js";
+import { conclude, NO_DATA_SCORES, prepare } from "../recommend/engine.js";
+import type { Recommender, RecommendInput } from "../recommend/recommender.js";
+import type { Proposal } from "../recommend/strategies/types.js";
+import type { Recommendation } from "../recommend/types.js";
 
 export class ExternalRecommenderError extends Error {
+  /** The failure reason costopt_optimizations_failed_total counts it under. */
+  readonly reason = "RecommenderFailed";
   constructor(
     message: string,
     readonly status?: number,
