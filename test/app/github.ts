@@ -164,7 +164,10 @@ export class FakeGitHub {
           tree: { __typename: "Tree", oid: tree, entries: () => graphTree(tree, this.entries(tree)).entries },
         },
       },
-      issues: (a: Parameters<typeof graphIssues>[1]) => graphIssues(this.held, a),
+      issues: (a: Parameters<typeof graphIssues>[1]) => {
+        if (this.issuesRefused) throw new Error("Resource not accessible by integration");
+        return graphIssues(this.held, a);
+      },
       pullRequests: (a: { states?: string[]; headRefName?: string }) =>
         graphPage(
           [...this.known.values()]
@@ -481,8 +484,19 @@ export class FakeGitHub {
    */
   dashboards(issues: DashboardOptions[]): this {
     this.held = issues.map((i) => ({ state: "open", labels: ["costopt-dashboard"], ...i }));
+    this.issuesRefused = false;
     return this;
   }
+
+  /**
+   * The head query's issues refused as GitHub refuses a token that may not read issues: an error
+   * naming the field, and the repository null (the field is non-null, so its null spreads up).
+   */
+  refuseIssues(): this {
+    this.issuesRefused = true;
+    return this;
+  }
+  private issuesRefused = false;
 
   /** GET issues?labels=costopt-dashboard: the dashboard issues GitHub holds (none, or costopt's). */
   dashboardSearch(issues: DashboardOptions[]): this {

@@ -87,15 +87,19 @@ function level(prefix: string, entries: readonly TreeEntry[]): GraphTreeEntry[] 
 export function answerGraphql(
   body: { query?: unknown; variables?: Record<string, unknown> | null },
   repository: Record<string, unknown>,
-): { data: unknown; errors?: { message: string }[] } {
+): { data: unknown; errors?: { message: string; path?: (string | number)[] }[] } {
   const run = execute({
     schema: graphqlSchema(),
     document: parse(String(body.query)),
     variableValues: body.variables ?? {},
     rootValue: { repository: () => repository },
-  }) as { data?: unknown; errors?: readonly { message: string }[] };
+  }) as { data?: unknown; errors?: readonly { message: string; path?: readonly (string | number)[] }[] };
+  // GitHub names the field that failed in each error's path, as the spec describes.
   if (run.errors?.length)
-    return { data: run.data ?? null, errors: run.errors.map((e) => ({ message: e.message })) };
+    return {
+      data: run.data ?? null,
+      errors: run.errors.map((e) => ({ message: e.message, ...(e.path ? { path: [...e.path] } : {}) })),
+    };
   return { data: run.data };
 }
 
