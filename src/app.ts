@@ -20,6 +20,7 @@ import { mentionsCostopt } from "./gitops/commands.js";
 import { type LoadedRepoConfig, repoConfigFromContext } from "./gitops/config.js";
 import { runCostCheck } from "./gitops/cost-check/run.js";
 import { dashboardMarker, dashboardTitle } from "./gitops/dashboard/render.js";
+import { firstLine } from "./gitops/dashboard/sync.js";
 import { tickedActions, untick } from "./gitops/dashboard/ticks.js";
 import { type MetadataKey, parseMetadata } from "./gitops/metadata.js";
 import { type PullRequestOutcome, recordClosed } from "./gitops/outcome.js";
@@ -344,8 +345,7 @@ export function costoptApp(options: AppOptions) {
     if (issue.pull_request || issue.title !== dashboardTitle(cluster) || issue.user?.type !== "Bot") return;
     const body = issue.body ?? "";
     const ticked = tickedActions(body);
-    if (body.split("\n")[0] !== dashboardMarker(cluster) || ticked.length === 0 || sender.type === "Bot")
-      return;
+    if (firstLine(body) !== dashboardMarker(cluster) || ticked.length === 0 || sender.type === "Bot") return;
     const forge = forgeFor(context);
     const permission = await forge.permission(sender.login);
     if (permission !== "write" && permission !== "admin") {

@@ -88,6 +88,8 @@ export interface Forge {
   defaultBranch(): Promise<string>;
   /** Reads the default branch: files for which include(path) holds (YAML by default). */
   snapshot(include?: (path: string) => boolean): Promise<RepoSnapshot>;
+  /** The snapshot the last snapshot() read, without reading again; undefined before one. */
+  lastSnapshot?(): RepoSnapshot | undefined;
   /** One commit on top of base, then the branch created or force-updated to it. Never the default branch. */
   commitBranch(request: CommitRequest): Promise<string>;
   /** One pull request by number; undefined when there is none. */

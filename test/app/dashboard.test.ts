@@ -21,6 +21,7 @@ import { TestOctokit, testOctokit } from "../forge/octokit.js";
 import { recommendation } from "../gitops/recommendation.js";
 import { TEST_KEY } from "../support/metadata-key.js";
 import { FakeGitHub } from "./github.js";
+import { WEB } from "./shop.js";
 
 const NOW = new Date("2026-11-26T06:00:00Z");
 const target = (namespace: string, name: string) => ({ namespace, kind: "Deployment" as const, name });
@@ -148,6 +149,19 @@ function forge(): GitHubForge {
   });
 }
 
+/**
+ * The forge as a pass leaves it: the head read (with the dashboard issues riding on the head query,
+ * as `dashboards` declares them) and the blobs. The dashboard sync then costs only its writes.
+ */
+async function afterRead(dashboards: Parameters<FakeGitHub["dashboards"]>[0]): Promise<GitHubForge> {
+  gh.snapshot({ "k8s/web.yaml": WEB }).dashboards(dashboards);
+  const f = forge();
+  await f.snapshot();
+  expect(gh.all).toEqual(["POST /graphql", "POST /graphql"]);
+  gh.all.length = 0;
+  return f;
+}
+
 const config = { ...DEFAULT_REPO_CONFIG };
 /** A dashboard costopt wrote in an earlier pass. */
 const OLD = `${DASHBOARD_MARKER}\nlast month's numbers`;
@@ -165,9 +179,12 @@ afterEach(() => {
 
 describe("the dashboard at the end of a pass", () => {
   it("is created when the repository has none: totals, a chart, a section per namespace, a row per policy", async () => {
-    gh.dashboardSearch([]).createIssue(12);
+    const f = await afterRead([]);
+    gh.createIssue(12);
     const store = await storeWithMerge();
-    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config })).toBe("created");
+    expect(await updateDashboard(f, pass(), { store, now: () => NOW, config })).toBe("created");
+    // The head query found none: no lookup of its own, one request to create it.
+    expect(gh.all).toEqual(["POST /repos/Codertocat/Hello-World/issues"]);
     const [sent] = gh.bodies("createIssue");
     expect(sent).toMatchObject({ title: "costopt: cost dashboard", labels: ["costopt-dashboard"] });
     const body = sent?.body as string;
@@ -200,9 +217,10 @@ describe("the dashboard at the end of a pass", () => {
   it("is edited only when its text changed, once", async () => {
     const store = await storeWithMerge();
     const body = await dashboardBody(pass(), store, NOW);
-    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body }]);
-    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config })).toBe("unchanged");
-    expect(gh.rest).toEqual(["GET /repos/Codertocat/Hello-World/issues"]);
+    const f = await afterRead([{ number: 12, title: "costopt: cost dashboard", body }]);
+    expect(await updateDashboard(f, pass(), { store, now: () => NOW, config })).toBe("unchanged");
+    // Found in what the head query carried, and the same text: not a single request.
+    expect(gh.all).toEqual([]);
 
     // The web proposal got merged: one edit with the new text.
     const next = pass();
@@ -217,8 +235,10 @@ describe("the dashboard at the end of a pass", () => {
       pullRequest: 7,
       monthlySavings: 40.25,
     } as never);
-    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body }]).editIssue(12);
-    expect(await updateDashboard(forge(), next, { store, now: () => NOW, config })).toBe("updated");
+    gh.head().editIssue(12);
+    await f.snapshot();
+    expect(await updateDashboard(f, next, { store, now: () => NOW, config })).toBe("updated");
+    expect(gh.all).toEqual(["POST /graphql", "PATCH /repos/Codertocat/Hello-World/issues/12"]);
     const edits = gh.bodies("editIssue");
     expect(edits).toHaveLength(1);
     expect(Object.keys(edits[0] ?? {})).toEqual(["body"]);
@@ -228,15 +248,14 @@ describe("the dashboard at the end of a pass", () => {
 
   it("leaves a dashboard a person closed closed, unless dashboardReopen is set", async () => {
     const store = new MemoryStore();
-    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body: OLD, state: "closed" }]);
-    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config })).toBe("left-closed");
-    gh.dashboardSearch([
-      { number: 12, title: "costopt: cost dashboard", body: OLD, state: "closed" },
-    ]).editIssue(12);
+    const f = await afterRead([{ number: 12, title: "costopt: cost dashboard", body: OLD, state: "closed" }]);
+    expect(await updateDashboard(f, pass(), { store, now: () => NOW, config })).toBe("left-closed");
+    // Seen closed in the head query: nothing looked up, nothing written.
+    expect(gh.all).toEqual([]);
+    gh.head().editIssue(12);
+    await f.snapshot();
     const reopen = { ...config, dashboardReopen: true };
-    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config: reopen })).toBe(
-      "reopened",
-    );
+    expect(await updateDashboard(f, pass(), { store, now: () => NOW, config: reopen })).toBe("reopened");
     expect(gh.bodies("editIssue")[0]).toMatchObject({
       state: "open",
       body: expect.stringContaining("## Namespace"),
@@ -252,20 +271,63 @@ describe("the dashboard at the end of a pass", () => {
   });
 
   it("keeps one dashboard per cluster when clusters share the repository", async () => {
-    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body: OLD }]).createIssue(13);
+    const f = await afterRead([{ number: 12, title: "costopt: cost dashboard", body: OLD }]);
+    gh.createIssue(13);
     const deps = { store: new MemoryStore(), now: () => NOW, config, cluster: "prod" };
-    expect(await updateDashboard(forge(), pass(), deps)).toBe("created");
+    expect(await updateDashboard(f, pass(), deps)).toBe("created");
     const [sent] = gh.bodies("createIssue");
     expect(sent?.title).toBe("costopt: cost dashboard (prod)");
     expect(String(sent?.body).split("\n")[0]).toBe("<!-- costopt:dashboard cluster=prod -->");
   });
 
-  it("ignores a person's issue of the same title: a new dashboard is created", async () => {
-    gh.scope.get("/repos/Codertocat/Hello-World/issues").query(true).reply(200, []);
+  it("ignores a person's issue of the same title, label and marker: a new dashboard is created", async () => {
+    const mine = { number: 12, title: "costopt: cost dashboard", body: OLD, author: "User" as const };
+    const f = await afterRead([mine]);
     gh.createIssue(13);
-    expect(await updateDashboard(forge(), pass(), { store: new MemoryStore(), now: () => NOW, config })).toBe(
-      "created",
-    );
+    const deps = { store: new MemoryStore(), now: () => NOW, config };
+    expect(await updateDashboard(f, pass(), deps)).toBe("created");
+    expect(gh.all).toEqual(["POST /repos/Codertocat/Hello-World/issues"]);
+    // The same through the REST lookup (a forge that read no head this pass).
+    gh.dashboardSearch([mine]).createIssue(14);
+    expect(await updateDashboard(forge(), pass(), deps)).toBe("created");
+  });
+});
+
+describe("the dashboard when the head query did not carry it", () => {
+  it("is looked up through REST by a forge that read no head", async () => {
+    const store = await storeWithMerge();
+    const body = await dashboardBody(pass(), store, NOW);
+    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body }]);
+    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config })).toBe("unchanged");
+    expect(gh.all).toEqual(["GET /repos/Codertocat/Hello-World/issues"]);
+    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body: OLD, state: "closed" }]);
+    expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config })).toBe("left-closed");
+  });
+
+  it("is looked up through REST when GitHub refuses the issues in the head query, which stops asking for them", async () => {
+    // The head query with the tree and the issues is refused; asked again without either, the
+    // tree is listed through REST.
+    gh.snapshot({ "k8s/web.yaml": WEB }).refuseIssues().head();
+    const f = forge();
+    await f.snapshot();
+    expect(gh.all).toEqual([
+      "POST /graphql",
+      "POST /graphql",
+      `GET /repos/Codertocat/Hello-World/git/trees/${"b".repeat(40)}`,
+      "POST /graphql",
+    ]);
+    const store = await storeWithMerge();
+    const body = await dashboardBody(pass(), store, NOW);
+    gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body }]);
+    gh.all.length = 0;
+    expect(await updateDashboard(f, pass(), { store, now: () => NOW, config })).toBe("unchanged");
+    expect(gh.all).toEqual(["GET /repos/Codertocat/Hello-World/issues"]);
+    // The next pass of this forge does not ask for them again: one head query, one REST lookup.
+    gh.head().dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body }]);
+    gh.all.length = 0;
+    await f.snapshot();
+    expect(await updateDashboard(f, pass(), { store, now: () => NOW, config })).toBe("unchanged");
+    expect(gh.all).toEqual(["POST /graphql", "GET /repos/Codertocat/Hello-World/issues"]);
   });
 });
 
@@ -324,6 +386,18 @@ describe("ticking a box on the dashboard", () => {
     ]);
     expect(gh.bodies("editIssue")).toEqual([{ body: after }]);
     expect(tickedActions(after)).toEqual([]);
+  });
+
+  it("acts on a body edited in the browser, which GitHub keeps with CRLF line endings", async () => {
+    const { before, after } = await ticked((b) =>
+      b
+        .replace("- [ ] <!-- costopt:recheck-all -->", "- [x] <!-- costopt:recheck-all -->")
+        .replace(/\n/g, "\r\n"),
+    );
+    gh.installationToken().permission("alice", "write").editIssue(12);
+    await receive(before, "alice");
+    expect(actions).toEqual([{ repository: REPOSITORY.fullName, kind: "recheck-all" }]);
+    expect(gh.bodies("editIssue")).toEqual([{ body: after }]);
   });
 
   it("runs propose again and recheck everything from one edit", async () => {

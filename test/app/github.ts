@@ -4,7 +4,14 @@
 import { createHash } from "node:crypto";
 import nock from "nock";
 import { type PullOptions, REPOSITORY } from "../fixtures/webhooks/index.js";
-import { answerGraphql, blobSha, graphPage, graphTree } from "../support/github-graph.js";
+import {
+  answerGraphql,
+  blobSha,
+  graphIssues,
+  graphPage,
+  graphTree,
+  type HeldIssue,
+} from "../support/github-graph.js";
 import {
   botIssue,
   checkRun,
@@ -56,6 +63,15 @@ export function graphPull(p: PullOptions): Record<string, unknown> {
   };
 }
 
+/** An issue labelled costopt-dashboard: costopt's (a Bot's) unless `author` says a person wrote it. */
+export interface DashboardOptions {
+  number: number;
+  title: string;
+  body: string;
+  state?: "open" | "closed";
+  author?: "Bot" | "User";
+}
+
 // Request bodies are JSON; tests narrow the fields they assert on.
 // biome-ignore lint/suspicious/noExplicitAny: arbitrary JSON request bodies
 type Body = Record<string, any>;
@@ -70,6 +86,8 @@ export class FakeGitHub {
   readonly all: string[] = [];
   /** The pull requests of each branch, as pulls() declared them; the open ones ride on the head query. */
   readonly known = new Map<string, PullOptions[]>();
+  /** The repository's issues, oldest first, as dashboards() declared them; they ride on the head query. */
+  private held: HeldIssue[] = [];
 
   constructor() {
     this.scope.on("request", (req: { method: string; path?: string; url?: string }) => {
@@ -145,6 +163,10 @@ export class FakeGitHub {
           oid: commit,
           tree: { __typename: "Tree", oid: tree, entries: () => graphTree(tree, this.entries(tree)).entries },
         },
+      },
+      issues: (a: Parameters<typeof graphIssues>[1]) => {
+        if (this.issuesRefused) throw new Error("Resource not accessible by integration");
+        return graphIssues(this.held, a);
       },
       pullRequests: (a: { states?: string[]; headRefName?: string }) =>
         graphPage(
@@ -456,16 +478,28 @@ export class FakeGitHub {
     return this;
   }
 
+  /**
+   * The issues labelled costopt-dashboard GitHub holds, oldest first (costopt's, or a person's), as
+   * the head query's `issues` field answers them.
+   */
+  dashboards(issues: DashboardOptions[]): this {
+    this.held = issues.map((i) => ({ state: "open", labels: ["costopt-dashboard"], ...i }));
+    this.issuesRefused = false;
+    return this;
+  }
+
+  /**
+   * The head query's issues refused as GitHub refuses a token that may not read issues: an error
+   * naming the field, and the repository null (the field is non-null, so its null spreads up).
+   */
+  refuseIssues(): this {
+    this.issuesRefused = true;
+    return this;
+  }
+  private issuesRefused = false;
+
   /** GET issues?labels=costopt-dashboard: the dashboard issues GitHub holds (none, or costopt's). */
-  dashboardSearch(
-    issues: {
-      number: number;
-      title: string;
-      body: string;
-      state?: "open" | "closed";
-      author?: "Bot" | "User";
-    }[],
-  ): this {
+  dashboardSearch(issues: DashboardOptions[]): this {
     this.scope
       .get(`${R}/issues`)
       .query({

@@ -7,6 +7,8 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CostOptimization } from "../../src/api/types.js";
 import { GitHubForge } from "../../src/forge/github/index.js";
+import { DEFAULT_REPO_CONFIG } from "../../src/gitops/config.js";
+import { updateDashboard } from "../../src/gitops/dashboard/index.js";
 import { next } from "../../src/gitops/lifecycle.js";
 import { MetadataKey, parseMetadata, withMetadata } from "../../src/gitops/metadata.js";
 import { commitTrailer } from "../../src/gitops/proposals.js";
@@ -425,24 +427,48 @@ describe("creating a proposal", () => {
 });
 
 describe("an open proposal", () => {
-  it("is left alone when nothing changed", async () => {
+  it("is left alone when nothing changed, and so is the dashboard", async () => {
     const { body, head } = await openedBody();
-    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [
-      { number: 1, branch: BRANCH, body, headSha: head, labels: ["cost-optimization", "risk:low"] },
-    ]);
+    const open = {
+      number: 1,
+      branch: BRANCH,
+      body,
+      headSha: head,
+      labels: ["cost-optimization", "risk:low"],
+    };
+    // A pass, as `costopt run` makes one: the policy reconciled, then the dashboard synced.
+    const store = new MemoryStore();
+    const passOver = async (f: GitHubForge) => {
+      const result = await reconcile(policy(), { ...deps(store), forge: f });
+      const dashboard = await updateDashboard(f, [result], {
+        store,
+        now: () => NOW,
+        config: DEFAULT_REPO_CONFIG,
+      });
+      return { proposal: result.proposal?.action, dashboard };
+    };
+    // An earlier pass created the dashboard.
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, [open]).dashboards([]).createIssue(2);
+    expect(await passOver(forge())).toEqual({ proposal: "unchanged", dashboard: "created" });
+    const dashboard = {
+      number: 2,
+      title: "costopt: cost dashboard",
+      body: gh.bodies("createIssue")[0]?.body,
+    };
+    gh.all.length = 0;
+
+    gh.snapshot({ "k8s/web.yaml": WEB }).dashboards([dashboard]);
     const shared = forge();
-    const result = await reconcile(policy(), { ...deps(new MemoryStore()), forge: shared });
-    expect(result.proposal?.action).toBe("unchanged");
-    // A fresh forge: the head (with the open pull requests and the tree), then the blobs; nothing
-    // per proposal.
+    expect(await passOver(shared)).toEqual({ proposal: "unchanged", dashboard: "unchanged" });
+    // A fresh forge: the head (with the open pull requests, the tree and the dashboard issues),
+    // then the blobs; nothing per proposal, nothing for the dashboard.
     console.info(`FakeGitHub, cold pass that changes nothing: ${gh.all.length} requests`);
     expect(gh.all).toEqual(["POST /graphql", "POST /graphql"]);
     // The next pass of a long-lived forge (the service keeps one per repository) with the branch
     // where it was: the head query alone.
     gh.head();
     gh.all.length = 0;
-    const again = await reconcile(policy(), { ...deps(new MemoryStore()), forge: shared });
-    expect(again.proposal?.action).toBe("unchanged");
+    expect(await passOver(shared)).toEqual({ proposal: "unchanged", dashboard: "unchanged" });
     console.info(`FakeGitHub, warm pass that changes nothing: ${gh.all.length} request`);
     expect(gh.all).toEqual(["POST /graphql"]);
   });

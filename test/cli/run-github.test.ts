@@ -90,8 +90,8 @@ describe("costopt run --github", () => {
     expect(proposed?.mode).toBe("100755");
     expect(proposed?.content).toMatch(/cpu: "\d+m" +# generous on purpose/);
     expect(github.file("main", "k8s/web.yaml")?.content).toBe(DEPLOYMENT);
-    // Reading (head with PRs and tree, then blobs), then six requests to open the PR; at the end of
-    // the pass the cost dashboard is looked for and, as there is none, created.
+    // Reading (head with PRs, tree and dashboard issues, then blobs), then six requests to open the
+    // PR; at the end of the pass the cost dashboard, which the head query found none of, is created.
     console.info(`costopt run --github, cold pass opening a PR: ${github.requests.length} requests`);
     expect(github.requests).toEqual([
       "POST /graphql",
@@ -102,7 +102,6 @@ describe("costopt run --github", () => {
       "POST /repos/acme/deploy/pulls",
       "PATCH /repos/acme/deploy/issues/1",
       "POST /repos/acme/deploy/pulls/1/requested_reviewers",
-      "GET /repos/acme/deploy/issues",
       "POST /repos/acme/deploy/issues",
     ]);
     expect(github.issues).toEqual([
@@ -117,11 +116,45 @@ describe("costopt run --github", () => {
     expect(await run(), out.join("")).toBe(0);
     expect(out.join("")).toContain("0 opened, 0 updated, 1 unchanged");
     expect(github.pulls).toHaveLength(1);
-    // Nothing changed: the two reads of a fresh process (head with its tree, blobs) and the
-    // dashboard looked up, which holds the same text, so it is not edited.
+    // Nothing changed: the two reads of a fresh process (head with its tree and the dashboard
+    // issues, blobs); the dashboard holds the same text, so it is neither looked up nor edited.
     console.info(`costopt run --github, cold pass that changes nothing: ${github.requests.length} requests`);
-    expect(github.requests).toEqual(["POST /graphql", "POST /graphql", "GET /repos/acme/deploy/issues"]);
+    expect(github.requests).toEqual(["POST /graphql", "POST /graphql"]);
     expect(github.issues[0]?.body).toBe(dashboard);
+  });
+
+  it("never takes a person's issue for its dashboard, and sees a closed dashboard as closed", async () => {
+    // Same title, label and even costopt's marker on its first line, but a person opened it.
+    github.issues.push({
+      number: 1,
+      title: "costopt: cost dashboard",
+      body: "<!-- costopt:dashboard -->\nmy own notes",
+      state: "open",
+      labels: ["costopt-dashboard"],
+      author: "User",
+    });
+    expect(await run(), out.join("")).toBe(0);
+    expect(github.issues).toEqual([
+      expect.objectContaining({
+        number: 1,
+        body: "<!-- costopt:dashboard -->\nmy own notes",
+        author: "User",
+      }),
+      expect.objectContaining({ number: 3, title: "costopt: cost dashboard", state: "open" }),
+    ]);
+    expect(github.requests.filter((r) => r.includes("/issues"))).toEqual([
+      "PATCH /repos/acme/deploy/issues/2", // the pull request's labels
+      "POST /repos/acme/deploy/issues",
+    ]);
+
+    // A person closes costopt's dashboard; its text is now stale, but closed it stays (no reopen
+    // asked for): the head query said so, and nothing is looked up or written.
+    const ours = github.issues[1] as (typeof github.issues)[number];
+    Object.assign(ours, { state: "closed", body: "<!-- costopt:dashboard -->\nlast month's numbers" });
+    github.requests.length = 0;
+    expect(await run(), out.join("")).toBe(0);
+    expect(github.requests).toEqual(["POST /graphql", "POST /graphql"]);
+    expect(ours).toMatchObject({ state: "closed", body: "<!-- costopt:dashboard -->\nlast month's numbers" });
   });
 
   it("says what is missing without a token, and never shows one", async () => {

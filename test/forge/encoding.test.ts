@@ -12,7 +12,7 @@ import { reconcile } from "../../src/reconcile.js";
 import { MemoryStore } from "../../src/state/memory.js";
 import { WEB } from "../app/shop.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
-import { answerGraphql, graphPage, graphTree } from "../support/github-graph.js";
+import { answerGraphql, graphIssues, graphPage, graphTree } from "../support/github-graph.js";
 import type { TreeEntry } from "../support/github-shapes.js";
 import { TEST_KEY } from "../support/metadata-key.js";
 import { makeRepo, sh } from "./local-repo.js";
@@ -82,6 +82,7 @@ describe("files that are not valid UTF-8", () => {
             target: { __typename: "Commit", oid: commit, tree: graphTree(tree, entries) },
           },
           pullRequests: () => graphPage([]),
+          issues: (a: Parameters<typeof graphIssues>[1]) => graphIssues([], a),
         }),
       );
     scope

@@ -2,7 +2,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubForge } from "../../src/forge/github/index.js";
 import { ForgeSafetyError, RateLimitError } from "../../src/forge/types.js";
-import { answerGraphql, graphTree } from "../support/github-graph.js";
+import { answerGraphql, graphIssues, graphTree } from "../support/github-graph.js";
 import {
   apiError,
   comparison,
@@ -70,6 +70,8 @@ function repository(open: unknown[] = [], more = false, extra: Record<string, un
       target: { __typename: "Commit", oid: BASE, tree: graphTree(TREE, listed) },
     },
     pullRequests: () => page(open, more, more ? "cursor1" : null),
+    // No dashboard issue: the head query's dashboards field answered empty.
+    issues: (a: Parameters<typeof graphIssues>[1]) => graphIssues([], a),
     ...extra,
   };
 }

@@ -67,7 +67,7 @@ function judged(spec: CostOptimization["spec"]): Recommendation {
   });
 }
 
-function reconciler(f: GitHubForge, seen: string[] = []) {
+function reconciler(f: GitHubForge, seen: string[] = [], book?: DashboardBook) {
   return new GitOpsReconciler({
     forgeFor: async () => ({ forge: f }),
     store: new MemoryStore(),
@@ -77,8 +77,9 @@ function reconciler(f: GitHubForge, seen: string[] = []) {
     extra: {
       recommender: { name: "stub", recommend: async (input) => judged(input.spec) },
     },
-    onResult: (_p, _f, r) => {
+    onResult: (_p, forge, r) => {
       seen.push(r.proposal?.action ?? r.failureReason ?? "no proposal");
+      book?.record(forge, r);
     },
   });
 }
@@ -165,15 +166,21 @@ describe("propose again", () => {
   });
 });
 
+/** The service's dashboard book, its syncs scheduled by hand (run with flush). */
+function dashboardBook() {
+  const scheduled = new Map<string, () => void>();
+  const book = new DashboardBook({
+    store: new MemoryStore(),
+    now: () => NOW,
+    quietMs: 30_000,
+    schedule: (key, fn) => scheduled.set(key, fn),
+  });
+  return { book, scheduled };
+}
+
 describe("dashboards in serve", () => {
   it("syncs a repository's dashboard once for a burst of results", async () => {
-    const scheduled = new Map<string, () => void>();
-    const book = new DashboardBook({
-      store: new MemoryStore(),
-      now: () => NOW,
-      quietMs: 30_000,
-      schedule: (key, fn) => scheduled.set(key, fn),
-    });
+    const { book, scheduled } = dashboardBook();
     const f = forge();
     for (const name of ["web-cost", "api-cost"])
       book.record(f, {
@@ -184,10 +191,34 @@ describe("dashboards in serve", () => {
         warnings: [],
       });
     expect([...scheduled.keys()]).toEqual(["Codertocat/Hello-World"]);
-    gh.snapshot({ "k8s/web.yaml": WEB }).dashboardSearch([]).createIssue(12);
+    // No pass read the head through this forge: the sync reads it, the dashboard issues with it.
+    gh.snapshot({ "k8s/web.yaml": WEB }).dashboards([]).createIssue(12);
     expect(await book.flush("Codertocat/Hello-World")).toBe("created");
+    expect(gh.all).toEqual(["POST /graphql", "POST /graphql", "POST /repos/Codertocat/Hello-World/issues"]);
     const body = gh.bodies("createIssue")[0]?.body as string;
     expect(body).toContain("| `shop/api-cost` |");
     expect(body).toContain("| `shop/web-cost` |");
+  });
+
+  it("costs a pass with an unchanged dashboard the head query alone", async () => {
+    const { book } = dashboardBook();
+    const f = forge();
+    const seen: string[] = [];
+    // The first pass of the service: the policy held back, the dashboard created once results go quiet.
+    gh.snapshot({ "k8s/web.yaml": WEB }).pulls(BRANCH, []).dashboards([]).createIssue(12);
+    await reconciler(f, seen, book).reconcile(policy({}));
+    expect(await book.flush("Codertocat/Hello-World")).toBe("created");
+    const body = gh.bodies("createIssue")[0]?.body as string;
+    expect(body).toContain("| `shop/web-cost` |");
+
+    // The next pass, nothing changed: the head query (the dashboard issue riding on it), and the
+    // sync reads neither the repository again nor the issue.
+    gh.head().dashboards([{ number: 12, title: "costopt: cost dashboard", body }]);
+    gh.all.length = 0;
+    await reconciler(f, seen, book).reconcile(policy({}));
+    expect(await book.flush("Codertocat/Hello-World")).toBe("unchanged");
+    console.info(`FakeGitHub, serve pass that changes nothing, dashboard synced: ${gh.all.length} request`);
+    expect(gh.all).toEqual(["POST /graphql"]);
+    expect(seen).toEqual(["none", "none"]);
   });
 });

@@ -87,19 +87,75 @@ function level(prefix: string, entries: readonly TreeEntry[]): GraphTreeEntry[] 
 export function answerGraphql(
   body: { query?: unknown; variables?: Record<string, unknown> | null },
   repository: Record<string, unknown>,
-): { data: unknown; errors?: { message: string }[] } {
+): { data: unknown; errors?: { message: string; path?: (string | number)[] }[] } {
   const run = execute({
     schema: graphqlSchema(),
     document: parse(String(body.query)),
     variableValues: body.variables ?? {},
     rootValue: { repository: () => repository },
-  }) as { data?: unknown; errors?: readonly { message: string }[] };
+  }) as { data?: unknown; errors?: readonly { message: string; path?: readonly (string | number)[] }[] };
+  // GitHub names the field that failed in each error's path, as the spec describes.
   if (run.errors?.length)
-    return { data: run.data ?? null, errors: run.errors.map((e) => ({ message: e.message })) };
+    return {
+      data: run.data ?? null,
+      errors: run.errors.map((e) => ({ message: e.message, ...(e.path ? { path: [...e.path] } : {}) })),
+    };
   return { data: run.data };
 }
 
 /** A GraphQL page of `nodes` as `pullRequests(...)` answers it (one page: the doubles never hold more). */
 export function graphPage(nodes: unknown[]) {
   return { pageInfo: { hasNextPage: false, endCursor: null }, nodes };
+}
+
+/** An issue a double holds, in creation order: the cost dashboard, or a person's issue. */
+export interface HeldIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: "open" | "closed";
+  labels: string[];
+  /** Who opened it: costopt's app (a Bot) unless a person did. */
+  author?: "Bot" | "User";
+}
+
+/**
+ * `Repository.issues(...)` as GitHub answers it over `issues` (held oldest first): filtered by
+ * labels (any of them) and states, ordered by creation, one page of `first`, each an Issue whose
+ * author is a Bot or a User. Other orderings or cursors than the doubles need are refused.
+ */
+export function graphIssues(
+  issues: readonly HeldIssue[],
+  a: {
+    labels?: string[] | null;
+    states?: string[] | null;
+    first?: number | null;
+    after?: string | null;
+    orderBy?: { field: string; direction: string } | null;
+  },
+) {
+  if (a.after) throw new Error("the GitHub double serves one page of issues");
+  if (a.orderBy && a.orderBy.field !== "CREATED_AT")
+    throw new Error(`the GitHub double orders issues by CREATED_AT only, not ${a.orderBy.field}`);
+  const all = issues
+    .filter((i) => !a.labels || i.labels.some((l) => a.labels?.includes(l)))
+    .filter((i) => !a.states || a.states.includes(i.state.toUpperCase()));
+  if (a.orderBy?.direction === "DESC") all.reverse();
+  const first = a.first ?? all.length;
+  const nodes = all.slice(0, first).map((i) => ({
+    __typename: "Issue",
+    number: i.number,
+    title: i.title,
+    body: i.body,
+    state: i.state.toUpperCase(),
+    author:
+      i.author === "User"
+        ? { __typename: "User", login: "octocat" }
+        : { __typename: "Bot", login: "costopt" },
+  }));
+  return {
+    totalCount: all.length,
+    pageInfo: { hasNextPage: all.length > first, endCursor: nodes.length ? String(nodes.length) : null },
+    nodes,
+  };
 }

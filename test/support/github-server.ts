@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { record } from "./github-contract.js";
-import { answerGraphql, graphTree } from "./github-graph.js";
+import { answerGraphql, graphIssues, graphTree, type HeldIssue } from "./github-graph.js";
 import {
   botIssue,
   gitCommit,
@@ -48,14 +48,8 @@ export interface ServedPull {
   assignees: string[];
 }
 
-/** An issue (not a pull request) the app wrote: the cost dashboard. */
-export interface ServedIssue {
-  number: number;
-  title: string;
-  body: string;
-  state: "open" | "closed";
-  labels: string[];
-}
+/** An issue (not a pull request): the cost dashboard the app wrote, or a person's (author "User"). */
+export type ServedIssue = HeldIssue;
 
 const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
 
@@ -207,6 +201,7 @@ export class GitHubServer {
           nodes: page,
         };
       },
+      issues: (a: Parameters<typeof graphIssues>[1]) => graphIssues(this.issues, a),
       object: ({ oid }: { oid: string }) => {
         const text = this.blobs.get(oid);
         return text === undefined ? null : { __typename: "Blob", text, isBinary: false, isTruncated: false };
@@ -295,8 +290,11 @@ export class GitHubServer {
         /^GET \/issues$/,
         () => {
           const label = url.searchParams.get("labels");
-          const list = this.issues.filter((i) => !label || i.labels.includes(label));
-          return { status: 200, body: list.map((i) => botIssue(R, i.number, i)) };
+          const state = url.searchParams.get("state") ?? "open";
+          const list = this.issues
+            .filter((i) => !label || i.labels.includes(label))
+            .filter((i) => state === "all" || i.state === state);
+          return { status: 200, body: list.map((i) => this.restIssue(i)) };
         },
       ],
       [
@@ -310,7 +308,7 @@ export class GitHubServer {
             labels: b.labels ?? [],
           };
           this.issues.push(i);
-          return { status: 201, body: botIssue(R, i.number, i) };
+          return { status: 201, body: this.restIssue(i) };
         },
       ],
       [
@@ -320,7 +318,7 @@ export class GitHubServer {
           if (i) {
             if (b.body !== undefined) i.body = b.body;
             if (b.state !== undefined) i.state = b.state;
-            return { status: 200, body: botIssue(R, i.number, i) };
+            return { status: 200, body: this.restIssue(i) };
           }
           const p = this.pull(Number(n));
           if (!p) return notFound;
@@ -350,6 +348,13 @@ export class GitHubServer {
       if (m) return answer(m.slice(1));
     }
     return notFound;
+  }
+
+  /** An issue as REST answers it: costopt's app as its author, or a person. */
+  private restIssue(i: ServedIssue): Json {
+    const out = botIssue(this.repoRef(), i.number, i);
+    if (i.author === "User") out.user = { ...out.user, login: "octocat", type: "User" };
+    return out;
   }
 
   /** Issues and pull requests share one sequence of numbers, as on GitHub. */

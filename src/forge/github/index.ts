@@ -1,7 +1,8 @@
 // GitHub through an octokit instance. Reading: one GraphQL query for the target branch head and
 // every open pull request (so an unchanged proposal costs nothing more), with the head's tree in
 // it when no earlier snapshot can be reused, and blob contents in GraphQL batches only when the
-// head moved: a fresh process reads a repository in 2 requests, a long-lived one in 1. Writing a proposal:
+// head moved: a fresh process reads a repository in 2 requests, a long-lived one in 1. The cost
+// dashboard issues ride on the head query too, so an unchanged dashboard adds none. Writing a proposal:
 // createTree with inline contents and the modes the files had (no blob calls), createCommit,
 // create or force-update the ref, open the PR, then labels and assignees in one issue update and
 // reviewers in one call: six requests whatever the number of files.
@@ -23,7 +24,13 @@ import {
   SYMLINK_REASON,
 } from "../types.js";
 import { GitHubChecks } from "./checks.js";
-import { GitHubDashboardIssues } from "./issues.js";
+import {
+  DASHBOARD_FIELD,
+  DASHBOARDS_ALIAS,
+  DashboardSightings,
+  GitHubDashboardIssues,
+  type GraphDashboardIssue,
+} from "./issues.js";
 import {
   asRateLimit,
   type GitHubOctokit,
@@ -95,8 +102,8 @@ function treeSelection(depth: number): string {
 // pull requests and the closed and merged pull requests of the branches the pass expects, in one
 // query; further pages follow with OPEN_QUERY or REST. Branch names travel as variables. With
 // `tree`, the head's tree rides along too, so a fresh process reads a repository in two requests
-// (this one and the blobs) instead of three.
-function headQuery(target: boolean, branches: number, tree: boolean): string {
+// (this one and the blobs) instead of three; with `dashboards`, the cost dashboard issues.
+function headQuery(target: boolean, branches: number, tree: boolean, dashboards: boolean): string {
   const params = ["$owner: String!", "$name: String!"];
   if (target) params.push("$ref: String!");
   for (let i = 0; i < branches; i++) params.push(`$h${i}: String!`);
@@ -111,6 +118,7 @@ function headQuery(target: boolean, branches: number, tree: boolean): string {
     ${target ? `defaultBranchRef { name }\n    ref(qualifiedName: $ref) { ${commit} }` : `defaultBranchRef { name ${commit} }`}
     pullRequests(states: OPEN, first: 100) { pageInfo { hasNextPage endCursor } nodes { ${PULL_FIELDS} } }
     ${histories.join("\n    ")}
+    ${dashboards ? DASHBOARD_FIELD : ""}
   }
 }`;
 }
@@ -207,6 +215,10 @@ export class GitHubForge implements Forge {
   private cached:
     | { commitSha: string; include: (path: string) => boolean; snapshot: RepoSnapshot }
     | undefined;
+  /** The dashboard issues the last head query listed, for dashboard() to find its issue in. */
+  private readonly dashboards = new DashboardSightings();
+  /** GitHub refused the dashboards in the head query (a token without issues: read): not asked again. */
+  private dashboardsRefused = false;
 
   constructor(options: GitHubForgeOptions) {
     this.octokit = options.octokit;
@@ -281,6 +293,10 @@ export class GitHubForge implements Forge {
     };
     this.cached = { commitSha: head.commitSha, include, snapshot };
     return snapshot;
+  }
+
+  lastSnapshot(): RepoSnapshot | undefined {
+    return this.cached?.snapshot;
   }
 
   async commitBranch(request: CommitRequest): Promise<string> {
@@ -464,7 +480,7 @@ export class GitHubForge implements Forge {
   }
 
   dashboard(): GitHubDashboardIssues {
-    return new GitHubDashboardIssues(this.scope);
+    return new GitHubDashboardIssues(this.scope, this.dashboards);
   }
 
   /** The pull request files and check runs of the cost check. */
@@ -579,20 +595,24 @@ export class GitHubForge implements Forge {
 
   /**
    * The target branch's head, and with it the open pull requests (one query for both); its tree
-   * too when asked. A query with the tree that fails (too large for GitHub, a timeout) is asked
-   * again without it, and the tree is then listed through REST.
+   * too when asked, and the dashboard issues. A query with the tree or the dashboards that fails
+   * (a tree too large for GitHub, a timeout, issues the token may not read) is asked again with
+   * neither: the tree is then listed through REST and the dashboard looked up through REST.
    */
   private async head(withTree = false): Promise<Head> {
-    if (withTree)
+    const dashboards = !this.dashboardsRefused;
+    if (withTree || dashboards)
       try {
-        return await this.readHead(true);
+        return await this.readHead(withTree, dashboards);
       } catch (err) {
         if (err instanceof RateLimitError) throw err;
+        // An error on the dashboards field nulls the whole repository (the field is non-null).
+        if (dashboards && failedAt(err, DASHBOARDS_ALIAS)) this.dashboardsRefused = true;
       }
-    return this.readHead(false);
+    return this.readHead(false, false);
   }
 
-  private async readHead(withTree: boolean): Promise<Head> {
+  private async readHead(withTree: boolean, withDashboards: boolean): Promise<Head> {
     const target = this.targetBranch;
     type Ref = { target: { oid: string; tree: { oid: string; entries?: GraphEntry[] | null } } } | null;
     const branches = this.expected;
@@ -606,12 +626,13 @@ export class GitHubForge implements Forge {
         defaultBranchRef: ({ name: string } & Partial<NonNullable<Ref>>) | null;
         ref?: Ref;
         pullRequests: PullPage;
+        [DASHBOARDS_ALIAS]?: { nodes: GraphDashboardIssue[] };
       } & Record<string, PullPage>;
     };
-    const data = await this.guard(() =>
-      this.octokit.graphql<Answer>(headQuery(target !== undefined, branches.length, withTree), variables),
-    );
+    const query = headQuery(target !== undefined, branches.length, withTree, withDashboards);
+    const data = await this.guard(() => this.octokit.graphql<Answer>(query, variables));
     const repo = data.repository;
+    this.dashboards.read(repo[DASHBOARDS_ALIAS]?.nodes);
     this.histories = new Map();
     branches.forEach((b, i) => {
       const page = repo[`h${i}`];
@@ -721,6 +742,12 @@ export class GitHubForge implements Forge {
       throw asRateLimit(err, Math.floor(this.now() / 1000));
     }
   }
+}
+
+/** Whether a GraphQL error names the field `alias` in its path (octokit's GraphqlResponseError). */
+function failedAt(err: unknown, alias: string): boolean {
+  const errors = (err as { errors?: { path?: readonly unknown[] }[] }).errors;
+  return Array.isArray(errors) && errors.some((e) => e.path?.includes(alias));
 }
 
 /** Git modes by path of the files and submodules in a listing (a commit refuses to write over a submodule). */

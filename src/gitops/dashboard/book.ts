@@ -23,12 +23,15 @@ export interface DashboardBookOptions {
 
 export class DashboardBook {
   private readonly results = new Map<string, Map<string, ReconcileResult>>();
-  private readonly forges = new Map<string, Pick<Forge, "dashboard" | "snapshot">>();
+  private readonly forges = new Map<string, Pick<Forge, "dashboard" | "snapshot" | "lastSnapshot">>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly o: DashboardBookOptions) {}
 
-  record(forge: Pick<Forge, "repository" | "dashboard" | "snapshot">, result: ReconcileResult): void {
+  record(
+    forge: Pick<Forge, "repository" | "dashboard" | "snapshot" | "lastSnapshot">,
+    result: ReconcileResult,
+  ): void {
     if (!forge.dashboard || result.busy || result.rateLimited) return;
     const repo = forge.repository;
     const mine = this.results.get(repo) ?? new Map<string, ReconcileResult>();
@@ -53,8 +56,9 @@ export class DashboardBook {
     const forge = this.forges.get(repository);
     const results = [...(this.results.get(repository)?.values() ?? [])];
     if (!forge) return "off";
-    // The snapshot is the one the passes just read (the forge caches it while the head stays).
-    const snapshot = await forge.snapshot();
+    // The settings are the ones the passes just read: the forge keeps their snapshot, so syncing
+    // costs no read of its own (the dashboard issues rode on the same head query).
+    const snapshot = forge.lastSnapshot?.() ?? (await forge.snapshot());
     const config = parseRepoConfig(snapshot.files.find((f) => f.path === REPO_CONFIG_PATH)?.content).config;
     return updateDashboard(forge, results, {
       store: this.o.store,

@@ -2,6 +2,11 @@
 // missing, edited only when its text differs (no edit storms), left closed when a person closed it
 // unless the repository's settings ask for it to be reopened.
 
+/** An issue body's first line, whatever its line endings: GitHub keeps a browser edit's CRLF. */
+export function firstLine(body: string): string {
+  return body.split(/\r?\n/, 1)[0] ?? "";
+}
+
 export interface DashboardIssue {
   number: number;
   body: string;
@@ -24,7 +29,7 @@ export async function syncDashboard(
   body: string,
   options: { reopen: boolean },
 ): Promise<{ action: DashboardAction; number: number }> {
-  const found = await issues.find(body.split("\n")[0] ?? "");
+  const found = await issues.find(firstLine(body));
   if (!found) return { action: "created", number: (await issues.create(title, body)).number };
   if (found.state === "closed") {
     if (!options.reopen) return { action: "left-closed", number: found.number };
