@@ -100,7 +100,8 @@ export interface DeploymentYamlOptions extends ManifestResources {
   name?: string;
   /** null: no namespace line. */
   namespace?: string | null;
-  replicas?: number;
+  /** Written verbatim: a string keeps a quirk such as a leading zero. */
+  replicas?: number | string;
   /** selector and pod labels `app: <name>`. */
   labels?: boolean;
   /** The one container's name and image, when `containers` is not given. */
