@@ -154,6 +154,7 @@ spec:
     name: "web",
     valuesFiles: [],
     templates: [
+      // A Helm template, not a manifest, so not deploymentYaml.
       {
         path: "templates/deployment.yaml",
         content:

@@ -8,7 +8,7 @@ import { deploymentYaml } from "../support/workloads.js";
 import { CASES } from "./cases.js";
 import { loadTree } from "./helpers.js";
 
-// Written out, not deploymentYaml: Deployment-level labels and compact flow labels (`{app: api}`) the builder does not write.
+// Written out, not deploymentYaml: its Deployment labels (tier) are what the labelSelector patches below match.
 const base = `apiVersion: apps/v1
 kind: Deployment
 metadata:
