@@ -147,6 +147,21 @@ function containerLines(c: ManifestContainer, indent: number, flow: Set<FlowKey>
   return [`${pad}- name: ${c.name}`, ...(c.image ? [`${pad}  image: ${c.image}`] : []), ...resources];
 }
 
+/** `outer: { inner: { app: name } }` at `indent`, block style below the key that `flow` names. */
+function appLabel(
+  [outer, inner]: [FlowKey, FlowKey],
+  name: string,
+  indent: number,
+  flow: Set<FlowKey>,
+): string[] {
+  const pad = " ".repeat(indent);
+  const key = (k: FlowKey) => (k === "podMetadata" ? "metadata" : k === "podLabels" ? "labels" : k);
+  const app = flowMap([["app", name]]);
+  if (flow.has(outer)) return [`${pad}${key(outer)}: ${flowMap([[key(inner), app]])}`];
+  if (flow.has(inner)) return [`${pad}${key(outer)}:`, `${pad}  ${key(inner)}: ${app}`];
+  return [`${pad}${key(outer)}:`, `${pad}  ${key(inner)}:`, `${pad}    app: ${name}`];
+}
+
 /**
  * The Deployment manifest as the repository tests keep it in Git: shop/web with one container
  * "app" by default; selector and pod labels only when `labels` is set. Quantities are written
@@ -158,7 +173,6 @@ export function deploymentYaml(opts: DeploymentYamlOptions = { requests: { cpu: 
   const name = opts.name ?? "web";
   const flow = new Set(opts.flow ?? []);
   const namespace = opts.namespace === undefined ? "shop" : opts.namespace;
-  const app = flowMap([["app", name]]);
   const metadata = flow.has("metadata")
     ? [
         `metadata: ${flowMap([
@@ -167,20 +181,8 @@ export function deploymentYaml(opts: DeploymentYamlOptions = { requests: { cpu: 
         ])}`,
       ]
     : ["metadata:", `  name: ${name}`, ...(namespace !== null ? [`  namespace: ${namespace}`] : [])];
-  const selector = !opts.labels
-    ? []
-    : flow.has("selector")
-      ? [`  selector: ${flowMap([["matchLabels", app]])}`]
-      : flow.has("matchLabels")
-        ? ["  selector:", `    matchLabels: ${app}`]
-        : ["  selector:", "    matchLabels:", `      app: ${name}`];
-  const podMetadata = !opts.labels
-    ? []
-    : flow.has("podMetadata")
-      ? [`    metadata: ${flowMap([["labels", app]])}`]
-      : flow.has("podLabels")
-        ? ["    metadata:", `      labels: ${app}`]
-        : ["    metadata:", "      labels:", `        app: ${name}`];
+  const selector = opts.labels ? appLabel(["selector", "matchLabels"], name, 2, flow) : [];
+  const podMetadata = opts.labels ? appLabel(["podMetadata", "podLabels"], name, 4, flow) : [];
   const containers = opts.containers ?? [
     { name: opts.container ?? "app", image: opts.image, requests: opts.requests, limits: opts.limits },
   ];
