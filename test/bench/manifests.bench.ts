@@ -17,6 +17,7 @@ import { type BenchResult, median, peakRssMiB, runBench } from "./harness.js";
 
 const DOCS_PER_FILE = 5;
 
+// Not deploymentYaml: a realistic, varied document (probes, env, ports) is what the benchmark measures.
 function deployment(name: string, ns: string, i: number): string {
   return `# ${name}: generated for the costopt manifests benchmark.
 apiVersion: apps/v1

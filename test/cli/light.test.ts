@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
+import { deploymentYaml } from "../support/workloads.js";
 
 const entry = new URL("../support/costopt-entry.ts", import.meta.url).pathname;
 const forbid = new URL("../support/forbid-client-node.mjs", import.meta.url).pathname;
@@ -26,20 +27,13 @@ spec:
   targetWorkload: { kind: Deployment, name: web }
   optimizationType: CPU
 `;
-const workload = `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: shop }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      containers:
-        - name: app
-          image: example/app:1
-          resources: { requests: { cpu: "1", memory: 1Gi } }
-`;
+const workload = deploymentYaml({
+  replicas: 2,
+  labels: true,
+  flow: ["metadata", "selector", "podMetadata", "resources"],
+  image: "example/app:1",
+  requests: { cpu: '"1"', memory: "1Gi" },
+});
 
 describe("commands without a cluster", () => {
   it("validate and recommend --repo run without loading @kubernetes/client-node; scan needs it", async () => {

@@ -9,34 +9,28 @@ import { stderrProgress } from "../../src/cli/recommend.js";
 import type { ErrorEntry, RecommendationEntry } from "../../src/cli/recommend-output.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
 import { mainCaptured } from "../support/in-process-cli.js";
+import { deploymentYaml, type ManifestContainer } from "../support/workloads.js";
 
 const Mi = 2 ** 20;
 const START = Date.UTC(2026, 0, 5) / 1000;
 const WEEK = 7 * 86400;
 const NOW = new Date((START + WEEK) * 1000).toISOString();
 
-const deployment = (name: string, replicas: number, containers: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: shop
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels: { app: ${name} }
-  template:
-    metadata:
-      labels: { app: ${name} }
-    spec:
-      containers:
-${containers}`;
+const deployment = (name: string, replicas: number, containers: ManifestContainer[]) =>
+  deploymentYaml({
+    name,
+    replicas,
+    labels: true,
+    flow: ["matchLabels", "podLabels", "requests"],
+    containers,
+  });
 
-const container = (name: string, cpu: string, memory: string) => `        - name: ${name}
-          image: example/${name}:1
-          resources:
-            requests: { cpu: "${cpu}", memory: ${memory} }
-            limits: { memory: ${memory} }
-`;
+const container = (name: string, cpu: string, memory: string): ManifestContainer => ({
+  name,
+  image: `example/${name}:1`,
+  requests: { cpu: `"${cpu}"`, memory },
+  limits: { memory },
+});
 
 const policy = (name: string, target: string, type: string) => `apiVersion: costopt.dev/v1
 kind: CostOptimization
@@ -58,10 +52,10 @@ let args: string[];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "costopt-recommend-"));
   mkdirSync(join(dir, "repo/apps"), { recursive: true });
-  writeFileSync(join(dir, "repo/apps/web.yaml"), deployment("web", 3, container("app", "2", "2Gi")));
+  writeFileSync(join(dir, "repo/apps/web.yaml"), deployment("web", 3, [container("app", "2", "2Gi")]));
   writeFileSync(
     join(dir, "repo/apps/api.yaml"),
-    deployment("api", 4, container("api", "1", "1Gi") + container("proxy", "500m", "512Mi")),
+    deployment("api", 4, [container("api", "1", "1Gi"), container("proxy", "500m", "512Mi")]),
   );
   mkdirSync(join(dir, "policies"));
   writeFileSync(

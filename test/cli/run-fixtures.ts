@@ -1,34 +1,20 @@
 // The shop/web Deployment and its CPU policy that the `costopt run` tests (local repository and
 // --github) propose against, and the week of usage they are evaluated at.
 
+import { deploymentYaml } from "../support/workloads.js";
+
 export const START = Date.UTC(2026, 0, 5) / 1000;
 export const WEEK = 7 * 86400;
 export const NOW = new Date((START + WEEK) * 1000).toISOString();
 
-export const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 3
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: app
-          image: example/web:1.2.3
-          resources:
-            requests:
-              cpu: "2"        # generous on purpose
-              memory: 2Gi
-            limits:
-              memory: 2Gi
-`;
+export const DEPLOYMENT = deploymentYaml({
+  replicas: 3,
+  labels: true,
+  flow: ["matchLabels"],
+  image: "example/web:1.2.3",
+  requests: { cpu: '"2"        # generous on purpose', memory: "2Gi" },
+  limits: { memory: "2Gi" },
+});
 
 export const POLICY = `apiVersion: costopt.dev/v1
 kind: CostOptimization

@@ -49,6 +49,7 @@ function chartArchive(): Buffer {
   mkdirSync(join(dir, "web/templates"), { recursive: true });
   writeFileSync(join(dir, "web/Chart.yaml"), "apiVersion: v2\nname: web\nversion: 1.2.3\n");
   writeFileSync(join(dir, "web/values.yaml"), "server:\n  resources: {}\n");
+  // A Helm template, not a manifest, so not deploymentYaml.
   writeFileSync(
     join(dir, "web/templates/deployment.yaml"),
     `apiVersion: apps/v1

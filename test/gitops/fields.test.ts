@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { fieldChanges, planRevert } from "../../src/gitops/fields.js";
 import { patchDocument } from "../../src/manifests/patch.js";
 
+// Not deploymentYaml: the comments, quoting and tolerations around the edit are what must survive.
 const BEFORE = `# web frontend
 apiVersion: apps/v1
 kind: Deployment

@@ -13,6 +13,7 @@ import { makeRepo, sh } from "../forge/local-repo.js";
 import { originalFiles } from "../manifests/cases.js";
 import { NOW, spec, usageFrom } from "../recommend/fixtures.js";
 import { TEST_KEY } from "../support/metadata-key.js";
+import { deploymentYaml } from "../support/workloads.js";
 import { recommendation, SPEC } from "./recommendation.js";
 
 const Mi = 2 ** 20;
@@ -87,25 +88,13 @@ describe("a Flux HelmRelease shared by two clusters", () => {
 });
 
 describe("source.containerMapping", () => {
-  const manifest = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 3
-  template:
-    spec:
-      containers:
-        - name: app
-          resources:
-            requests:
-              cpu: "1"
-        - name: proxy
-          resources:
-            requests:
-              cpu: 100m
-`;
+  const manifest = deploymentYaml({
+    replicas: 3,
+    containers: [
+      { name: "app", requests: { cpu: '"1"' } },
+      { name: "proxy", requests: { cpu: "100m" } },
+    ],
+  });
 
   it("matches the live container to its manifest name once: the mapped container is the one edited", async () => {
     const dir = makeRepo({ "apps/web.yaml": manifest });
@@ -165,6 +154,7 @@ spec:
     name: "web",
     valuesFiles: [],
     templates: [
+      // A Helm template, not a manifest, so not deploymentYaml.
       {
         path: "templates/deployment.yaml",
         content:

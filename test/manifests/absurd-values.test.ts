@@ -15,26 +15,13 @@ import {
 } from "../../src/manifests/index.js";
 import { recommend } from "../../src/recommend/engine.js";
 import { input, spec, usageFrom } from "../recommend/fixtures.js";
+import { deploymentYaml } from "../support/workloads.js";
 
 const TARGET: Target = { kind: "Deployment", namespace: "shop", name: "web" };
 const CPU_FIELD = "field /spec/template/spec/containers/0/resources/requests/cpu";
 
-const web = (cpu: string, replicas = "2", memory = "256Mi") => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: ${replicas}
-  template:
-    spec:
-      containers:
-        - name: app
-          resources:
-            requests:
-              cpu: ${cpu}
-              memory: ${memory}
-`;
+const web = (cpu: string, replicas = "2", memory = "256Mi") =>
+  deploymentYaml({ replicas, requests: { cpu, memory } });
 
 function locate(content: string) {
   const index = indexRepository([{ path: "apps/web.yaml", content }]);
@@ -101,20 +88,7 @@ describe("absurd and ambiguous current values", () => {
   });
 
   it("refuses a leading-zero value in a Kustomize overlay patch, naming the patch file", () => {
-    const patch = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          resources:
-            requests:
-              cpu: 020
-`;
+    const patch = deploymentYaml({ requests: { cpu: "020" } });
     const files = [
       { path: "base/web.yaml", content: web("100m") },
       { path: "base/kustomization.yaml", content: "resources:\n  - web.yaml\n" },

@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { indexRepository, locateWorkload, planChanges } from "../../src/manifests/index.js";
+import { deploymentYaml } from "../support/workloads.js";
 
-const deployment = (name: string, cpu = "100m") => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        resources:
-          requests:
-            cpu: ${cpu}
-`;
+const deployment = (name: string, cpu = "100m") =>
+  deploymentYaml({ name, namespace: null, indentlessSequences: true, requests: { cpu } });
 
 describe("indexRepository: bad input is skipped, named and located; the rest still works", () => {
   const files = [

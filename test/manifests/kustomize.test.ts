@@ -4,9 +4,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { indexRepository, type Located, locateWorkload, planChanges } from "../../src/manifests/index.js";
+import { deploymentYaml } from "../support/workloads.js";
 import { CASES } from "./cases.js";
 import { loadTree } from "./helpers.js";
 
+// Written out, not deploymentYaml: its Deployment labels (tier) are what the labelSelector patches below match.
 const base = `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -34,19 +36,12 @@ kind: Component
 patchesStrategicMerge:
 - big.yaml
 `,
-  "components/big/big.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        resources:
-          requests:
-            memory: 1Gi
-`,
+  "components/big/big.yaml": deploymentYaml({
+    name: "api",
+    namespace: null,
+    indentlessSequences: true,
+    requests: { memory: "1Gi" },
+  }),
   "overlays/eu/kustomization.yaml": `bases:
 - ../../base
 components:

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { type Desired, indexRepository, locateWorkload, planChanges } from "../../src/manifests/index.js";
 import { lineDiff } from "./helpers.js";
 
+// Not deploymentYaml: the resources block is what these tests are about, so each writes it out.
 const web = (resources: string) => `apiVersion: apps/v1
 kind: Deployment
 metadata:

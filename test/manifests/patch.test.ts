@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { PatchError, patchDocument } from "../../src/manifests/index.js";
 import { lineDiff } from "./helpers.js";
 
+// Not deploymentYaml: the comments, mixed quotes and flow limits are what the patch must keep.
 const POD = `# header comment
 apiVersion: apps/v1
 kind: Deployment

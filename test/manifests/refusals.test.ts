@@ -9,21 +9,9 @@ import {
   type RepoFile,
   type Target,
 } from "../../src/manifests/index.js";
+import { deploymentYaml } from "../support/workloads.js";
 
-const web = (extra = "", resources = "requests:\n              cpu: 100m") => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-spec:
-  replicas: 2
-  template:
-    spec:
-      containers:
-        - name: app
-          resources:
-            ${resources}
-${extra}`;
+const web = (extra = "", cpu = "100m") => deploymentYaml({ replicas: 2, requests: { cpu } }) + extra;
 
 const TARGET: Target = { kind: "Deployment", namespace: "shop", name: "web" };
 const CPU: Desired = { containers: [{ name: "app", cpuRequest: 50 }] };
@@ -40,16 +28,14 @@ function reasonOf(result: { ok: boolean; reason?: string }): string {
 
 describe("refusals", () => {
   it("a Helm template at the edit site", () => {
-    const files = [
-      { path: "web.yaml", content: web("", 'requests:\n              cpu: "{{ .Values.cpu }}"') },
-    ];
+    const files = [{ path: "web.yaml", content: web("", '"{{ .Values.cpu }}"') }];
     expect(reasonOf(plan(files))).toBe(
       "Helm template ({{ .Values.cpu }}) at web.yaml, document 1, field /spec/template/spec/containers/0/resources/requests/cpu",
     );
   });
 
   it("an anchor at the edit site", () => {
-    const files = [{ path: "web.yaml", content: web("", "requests: &r\n              cpu: 100m") }];
+    const files = [{ path: "web.yaml", content: web().replace("requests:", "requests: &r") }];
     expect(reasonOf(plan(files))).toMatch(
       /^web\.yaml, document 1, field \/spec\/template\/spec\/containers\/0\/resources\/requests: anchor &r/,
     );
@@ -97,7 +83,7 @@ spec:
   it("a target defined in several places with conflicting values", () => {
     const files = [
       { path: "a/web.yaml", content: web() },
-      { path: "b/web.yaml", content: web("", "requests:\n              cpu: 200m") },
+      { path: "b/web.yaml", content: web("", "200m") },
     ];
     expect(reasonOf(plan(files))).toBe(
       "Deployment shop/web is defined in 2 places with conflicting values (a/web.yaml (a/web.yaml); b/web.yaml (b/web.yaml)); set the policy's source.path to choose one",

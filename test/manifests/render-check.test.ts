@@ -2,22 +2,10 @@
 // nobody asked for, is caught; a missing kubectl is named.
 
 import { describe, expect, it } from "vitest";
+import { deploymentYaml } from "../support/workloads.js";
 import { renderCheck } from "./render-check.js";
 
-const base = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          image: api:1
-          resources:
-            requests:
-              cpu: 100m
-`;
+const base = deploymentYaml({ name: "api", namespace: null, image: "api:1", requests: { cpu: "100m" } });
 
 const repo = (deployment: string) => [
   { path: "base/kustomization.yaml", content: "resources:\n- deployment.yaml\n" },

@@ -15,6 +15,7 @@ const env = environment();
 vi.mock("../../src/server/github.js", async (original) =>
   (await import("../support/fast-github.js")).fastGitHub(await original()),
 );
+// Not deploymentYaml: malformed on purpose (an unclosed flow mapping).
 const BROKEN = `apiVersion: apps/v1
 kind: Deployment
 metadata:
