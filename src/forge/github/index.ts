@@ -202,7 +202,7 @@ export class GitHubForge implements Forge {
   private expected: string[] = [];
   /** Their pull requests as read then, every state, newest first (only complete lists). */
   private histories = new Map<string, PullRequest[]>();
-  /** Pull requests this pass closed: gone from openPulls, still opened within the hour. */
+  /** Pull requests this pass closed: gone from openPulls, their openings still count this hour. */
   private closedInPass: PullRequest[] = [];
   /** Git modes of the files of the last snapshot's commit, so a commit on it keeps them. */
   private modes: { commitSha: string; byPath: Map<string, string> } | undefined;
@@ -491,9 +491,10 @@ export class GitHubForge implements Forge {
    * From what the head query already read, no request of its own: every open pull request, and
    * the closed and merged ones of this pass's branches (plus those closed since). Unseen: a pull
    * request opened and closed within the hour on a branch not in this pass, i.e. of a policy
-   * since removed or renamed. Missing it lets at most that many more open this hour, and the
-   * store's counter (openedLastHour takes the larger) still counts what this process opened;
-   * listing every recent pull request would cost a request on every pass to cover that corner.
+   * since removed or renamed (or on a branch with over a page of history, which REST reads).
+   * Missing one lets at most one more open this hour, and the store's counter (openedLastHour
+   * takes the larger) still counts what this process, or a shared Redis, saw opened; listing
+   * every recent pull request would cost a request on every pass to cover that corner.
    */
   async proposalsOpenedWithin(seconds: number): Promise<number> {
     const open = this.openPulls ?? (await this.readOpenPulls());
