@@ -3,7 +3,8 @@
 // PDBs, and usage from Prometheus or an OpenMetrics file, and prints what costopt would
 // recommend for each, in every output format of `costopt recommend`. `--write-policies DIR`
 // writes one dry-run CostOptimization per workload worth changing, ready to commit: the way a
-// team onboards. Read-only towards the cluster. Exit 1 when a workload could not be analysed.
+// team onboards. Read-only towards the cluster. Exit 1 when a workload could not be analysed, or
+// under --fail-on change also when one is worth changing within the default gates (CI gating).
 //
 // The live objects are indexed as if they were manifests in a repository, so locating the
 // containers, the HPA and the PDB, and the recommendation itself, are the same code as for
@@ -27,9 +28,9 @@ import { WORKLOADS } from "../kube/resources.js";
 import { indexRepository, type RepoFile } from "../manifests/index.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
-import { addFormat } from "./options.js";
+import { addFailOn, addFormat, exitCode, type FailOn } from "./options.js";
 import { type Progress, type RecommendReport, recommendIndexed, stderrProgress } from "./recommend.js";
-import { FORMATS, type Format, render } from "./recommend-output.js";
+import { FORMATS, type Format, hasChanges, render } from "./recommend-output.js";
 import type { Register } from "./register.js";
 
 export interface ScanOptions {
@@ -182,6 +183,7 @@ const repeat = (v: string, all: string[] = []) => [...all, v];
 export const registerScan: Register = (program: Command, setExitCode) => {
   const cmd = program.command("scan");
   addFormat(cmd, FORMATS);
+  addFailOn(cmd, "a workload is worth changing within the default gates");
   cmd
     .description(
       "recommend for every workload of the current kubeconfig context, without policies (read-only, like KRR)",
@@ -203,6 +205,7 @@ export const registerScan: Register = (program: Command, setExitCode) => {
           metrics?: string;
           kubeconfig?: string;
           context?: string;
+          failOn?: FailOn;
         },
       ) => {
         const format = o.format ?? "table";
@@ -220,7 +223,8 @@ export const registerScan: Register = (program: Command, setExitCode) => {
         for (const r of report.results) if (r.error) console.error(`${r.policy}: ${r.error}`);
         for (const path of report.written) console.error(`wrote ${path}`);
         for (const s of report.skipped) console.error(`skipped ${s}`);
-        if (report.results.some((r) => r.error)) setExitCode(1);
+        const errors = report.results.some((r) => r.error);
+        setExitCode(exitCode(o.failOn, { errors, changes: hasChanges(report) }));
       },
     );
 };

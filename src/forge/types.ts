@@ -46,6 +46,8 @@ export interface PullRequest {
   labels: string[];
   mergeSha?: string;
   mergedAt?: string;
+  /** When it was opened (ISO 8601), where the forge reports it: the hourly limit counts these. */
+  createdAt?: string;
   /** GraphQL node id (GitHub), needed for auto-merge. */
   nodeId?: string;
   /**

@@ -53,6 +53,7 @@ export function graphPull(p: PullOptions): Record<string, unknown> {
     title: rest.title,
     body: p.body,
     state: p.merged ? "MERGED" : p.state === "closed" ? "CLOSED" : "OPEN",
+    createdAt: rest.created_at,
     mergedAt: rest.merged_at,
     mergeCommit: rest.merge_commit_sha ? { oid: rest.merge_commit_sha } : null,
     headRefName: p.branch,

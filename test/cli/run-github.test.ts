@@ -10,8 +10,18 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { MetadataKey, parseMetadata } from "../../src/gitops/metadata.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
+import { FIXED_INSTANT } from "../support/clock.js";
 import { GitHubServer } from "../support/github-server.js";
-import { DEPLOYMENT, NOW, POLICY, START, WEEK } from "./run-fixtures.js";
+import {
+  DEPLOYMENT,
+  deploymentNamed,
+  NOW,
+  POLICY,
+  policyFor,
+  START,
+  WEEK,
+  writeWebMetrics,
+} from "./run-fixtures.js";
 
 const Mi = 2 ** 20;
 const BRANCH = "costopt/shop/web-cost";
@@ -57,17 +67,18 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
   vi.unstubAllEnvs();
   await github.stop();
 });
 
-function run(): Promise<number> {
+function run(policies = join(work, "policy.yaml"), metrics = join(work, "usage.om")): Promise<number> {
   vi.stubEnv("GITHUB_TOKEN", "test-token");
   vi.stubEnv("GITHUB_API_URL", github.url);
   vi.stubEnv("COSTOPT_METADATA_SECRET", SECRET);
-  const args = ["run", "--github", "acme/deploy", "--policies", join(work, "policy.yaml")];
-  return main(["node", "costopt", ...args, "--metrics", join(work, "usage.om"), "--now", NOW]);
+  const args = ["run", "--github", "acme/deploy", "--policies", policies];
+  return main(["node", "costopt", ...args, "--metrics", metrics, "--now", NOW]);
 }
 
 describe("costopt run --github", () => {
@@ -155,6 +166,50 @@ describe("costopt run --github", () => {
     expect(await run(), out.join("")).toBe(0);
     expect(github.requests).toEqual(["POST /graphql", "POST /graphql"]);
     expect(ours).toMatchObject({ state: "closed", body: "<!-- costopt:dashboard -->\nlast month's numbers" });
+  });
+
+  it("holds prHourlyLimit across processes: an immediate second run opens nothing more", async () => {
+    await github.stop();
+    // One clock for GitHub's creation times and for the CLI's forge, which reads Date: Date is
+    // faked from a fixed instant, moving with elapsed time (timers stay real); the test moves it an
+    // hour on.
+    vi.useFakeTimers({ toFake: ["Date"], now: FIXED_INSTANT, shouldAdvanceTime: true });
+    const clock = () => Date.now();
+    github = await new GitHubServer({
+      owner: "acme",
+      repo: "deploy",
+      now: clock,
+      files: {
+        "k8s/web.yaml": deploymentNamed("web"),
+        "k8s/api.yaml": deploymentNamed("api"),
+        ".github/costopt.yml": "prHourlyLimit: 1\n",
+      },
+    }).start();
+    const policies = join(work, "policies.yaml");
+    writeFileSync(policies, [policyFor("web"), policyFor("api")].join("---\n"));
+    const metrics = await writeWebMetrics(join(work, "two.om"), ["web", "api"], 300);
+    const opened = () => github.pulls.map((p) => p.branch);
+
+    // Each run() is a fresh CLI pass: its own forge and in-memory store, as a new process has.
+    expect(await run(policies, metrics), out.join("")).toBe(0);
+    expect(out.join("")).toContain("1 opened");
+    expect(out.join("")).toContain(
+      "=== shop/api-cost: limit-hourly — 1 pull requests opened in the last hour; waiting",
+    );
+    expect(opened()).toEqual(["costopt/shop/web-cost"]);
+
+    out.length = 0;
+    expect(await run(policies, metrics), out.join("")).toBe(0);
+    expect(out.join("")).toContain("0 opened, 0 updated, 1 unchanged");
+    expect(out.join("")).toContain("=== shop/api-cost: limit-hourly");
+    expect(opened()).toEqual(["costopt/shop/web-cost"]);
+
+    // An hour on, the held one opens.
+    vi.setSystemTime(Date.now() + 3600 * 1000 + 1);
+    out.length = 0;
+    expect(await run(policies, metrics), out.join("")).toBe(0);
+    expect(out.join("")).toContain("1 opened, 0 updated, 1 unchanged");
+    expect(opened()).toEqual(["costopt/shop/web-cost", "costopt/shop/api-cost"]);
   });
 
   it("says what is missing without a token, and never shows one", async () => {

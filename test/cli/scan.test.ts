@@ -210,6 +210,20 @@ describe("costopt scan", () => {
     expect(again.err).toContain(`wrote ${join(out, "shop/api.yaml")}`);
   });
 
+  it("fails under --fail-on change when a workload is worth changing within the default gates", async () => {
+    // Three of the four are worth changing: the default (error) and none exit 0, change exits 1.
+    expect((await scan("-o", "json")).code).toBe(0);
+    expect((await scan("-o", "json", "--fail-on", "none")).code).toBe(0);
+    expect((await scan("-o", "json", "--fail-on", "change")).code).toBe(1);
+    // tools/idle alone has no usage, so nothing is worth changing: change exits 0.
+    const idle = await scan("-n", "tools", "-o", "json", "--fail-on", "change");
+    expect(JSON.parse(idle.out).items.map((e: RecommendationEntry) => e.notEnoughData)).toEqual([true]);
+    expect(idle.code).toBe(0);
+    const wrong = await scan("--fail-on", "always");
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toContain("--fail-on");
+  });
+
   it("says what is missing without usage or with an unknown context", async () => {
     await expect(main(["node", "costopt", "scan", "--kubeconfig", cluster.kubeconfig])).resolves.toBe(2);
     const r = await scan("--context", "nope");

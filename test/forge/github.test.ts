@@ -2,6 +2,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubForge } from "../../src/forge/github/index.js";
 import { ForgeSafetyError, RateLimitError } from "../../src/forge/types.js";
+import { ManualClock } from "../support/clock.js";
 import { answerGraphql, graphIssues, graphTree } from "../support/github-graph.js";
 import {
   apiError,
@@ -48,6 +49,7 @@ function graphPull(number: number, branch: string, extra: Record<string, unknown
     title: "t",
     body: "b",
     state: "OPEN",
+    createdAt: "2026-01-05T11:00:00Z",
     mergedAt: null,
     mergeCommit: null,
     headRefName: branch,
@@ -77,7 +79,13 @@ function repository(open: unknown[] = [], more = false, extra: Record<string, un
 }
 
 /** The head query: the default branch (its tree when asked) and the first page of open PRs. */
-function headQuery(scope: nock.Scope, open: unknown[] = [], more = false, log?: string[]) {
+function headQuery(
+  scope: nock.Scope,
+  open: unknown[] = [],
+  more = false,
+  log?: string[],
+  extra: Record<string, unknown> = {},
+) {
   let asked: { query?: string; variables?: Record<string, unknown> } = {};
   return scope
     .post("/graphql", (b) => {
@@ -86,7 +94,7 @@ function headQuery(scope: nock.Scope, open: unknown[] = [], more = false, log?: 
       log?.push(String(b.query).includes("entries") ? "head with tree" : "head");
       return true;
     })
-    .reply(200, () => answerGraphql(asked, repository(open, more)));
+    .reply(200, () => answerGraphql(asked, repository(open, more, extra)));
 }
 
 /**
@@ -381,6 +389,52 @@ describe("GitHub forge: reading", () => {
     expect(await gh.openProposalCount()).toBe(4);
     expect((await gh.openPullRequestFrom("costopt/p/101"))?.number).toBe(101);
     expect(await gh.openPullRequestFrom("costopt/fork")).toBeUndefined();
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
+  it("counts proposals opened within the hour from what the head query read, a PR it closes too", async () => {
+    const clock = new ManualClock();
+    const ago = (minutes: number) => new Date(clock.now() - minutes * 60_000).toISOString();
+    const open = [
+      graphPull(1, "costopt/a", { createdAt: ago(30) }),
+      graphPull(2, "costopt/b", { createdAt: ago(120) }),
+      graphPull(3, "feature/x", { createdAt: ago(10) }),
+      graphPull(4, "costopt/fork", { createdAt: ago(10), isCrossRepository: true }),
+      graphPull(7, "costopt/shop/web", { createdAt: ago(5) }),
+    ];
+    // costopt/a's closed and merged ones, under the alias the head query gives the branch.
+    const history = [
+      graphPull(5, "costopt/a", { createdAt: ago(20), state: "CLOSED" }),
+      graphPull(6, "costopt/a", { createdAt: ago(180), state: "MERGED" }),
+    ];
+    const scope = nock(API);
+    headQuery(scope, [], false, undefined, {
+      pullRequests: (a: { headRefName?: string }) =>
+        page(a.headRefName === "costopt/a" ? history : a.headRefName ? [] : open),
+    });
+    treeListing(scope, []);
+    const gh = forge({ defaultBranch: "main", now: clock.now });
+    gh.beginPass(["costopt/a", "costopt/shop/web"]);
+    await gh.snapshot();
+    // #1, #5 and #7; #2 and #6 are older than the hour, #3 is not costopt's, #4 is a fork's.
+    expect(await gh.proposalsOpenedWithin(3600)).toBe(3);
+    expect(await gh.proposalsOpenedWithin(25 * 60)).toBe(2);
+
+    // Closed in this pass, #7 still counts: it was opened within the hour.
+    scope
+      .patch("/repos/acme/deploy/pulls/7", { state: "closed" })
+      .reply(
+        200,
+        restPull(
+          { number: 7, branch: "costopt/shop/web", body: "", state: "closed", createdAt: ago(5) },
+          REPO,
+        ),
+      );
+    scope.delete("/repos/acme/deploy/git/refs/heads%2Fcostopt%2Fshop%2Fweb").reply(204);
+    await gh.closePullRequest(7);
+    expect(await gh.proposalsOpenedWithin(3600)).toBe(3);
+    clock.advance(31 * 60_000);
+    expect(await gh.proposalsOpenedWithin(3600)).toBe(2);
     expect(scope.pendingMocks()).toEqual([]);
   });
 

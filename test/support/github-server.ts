@@ -46,6 +46,8 @@ export interface ServedPull {
   labels: string[];
   reviewers: string[];
   assignees: string[];
+  /** ISO 8601, by the server's clock when it was opened. */
+  createdAt: string;
 }
 
 /** An issue (not a pull request): the cost dashboard the app wrote, or a person's (author "User"). */
@@ -66,6 +68,8 @@ export class GitHubServer {
   private readonly commits = new Map<string, { tree: string; parents: string[]; message: string }>();
   private readonly refs = new Map<string, string>();
   private server: Server | undefined;
+  /** GitHub's clock: what a new pull request's creation time reads. */
+  private readonly now: () => number;
   url = "";
 
   constructor(o: {
@@ -73,7 +77,10 @@ export class GitHubServer {
     repo: string;
     defaultBranch?: string;
     files: Record<string, string | { content: string; mode: string }>;
+    /** The server's clock, ms since the epoch; the real one when absent. */
+    now?: () => number;
   }) {
+    this.now = o.now ?? Date.now;
     this.owner = o.owner;
     this.repo = o.repo;
     this.defaultBranch = o.defaultBranch ?? "main";
@@ -170,6 +177,7 @@ export class GitHubServer {
       title: p.title,
       body: p.body,
       state: p.merged ? "MERGED" : p.state === "open" ? "OPEN" : "CLOSED",
+      createdAt: p.createdAt,
       mergedAt: null,
       mergeCommit: null,
       headRefName: p.branch,
@@ -281,6 +289,7 @@ export class GitHubServer {
             labels: [],
             reviewers: [],
             assignees: [],
+            createdAt: new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
           };
           this.pulls.push(p);
           return { status: 201, body: this.restPull(p) };
@@ -430,6 +439,7 @@ export class GitHubServer {
         labels: p.labels,
         base: p.base,
         headSha: this.refs.get(`heads/${p.branch}`),
+        createdAt: p.createdAt,
       },
       { owner: this.owner, repo: this.repo },
     );

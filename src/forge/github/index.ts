@@ -75,13 +75,14 @@ interface RestPull {
   /** "open" or "closed" (the list's simple form types it as any string). */
   state: string;
   merged_at: string | null;
+  created_at: string;
   merge_commit_sha: string | null;
   head: { ref: string; sha: string; repo?: { full_name: string } | null };
   base: { ref: string };
   labels: { name: string }[];
 }
 
-const PULL_FIELDS = `number url id title body state mergedAt mergeCommit { oid } headRefName headRefOid
+const PULL_FIELDS = `number url id title body state createdAt mergedAt mergeCommit { oid } headRefName headRefOid
   baseRefName isCrossRepository labels(first: 100) { nodes { name } }`;
 
 // How many directory levels the head query lists; a deeper tree is read through REST instead.
@@ -168,6 +169,7 @@ interface GraphPull {
   title: string;
   body: string;
   state: "OPEN" | "CLOSED" | "MERGED";
+  createdAt: string;
   mergedAt: string | null;
   mergeCommit: { oid: string } | null;
   headRefName: string;
@@ -208,6 +210,8 @@ export class GitHubForge implements Forge {
   private expected: string[] = [];
   /** Their pull requests as read then, every state, newest first (only complete lists). */
   private histories = new Map<string, PullRequest[]>();
+  /** Pull requests this pass closed: gone from openPulls, their openings still count this hour. */
+  private closedInPass: PullRequest[] = [];
   /** Git modes of the files of the last snapshot's commit, so a commit on it keeps them. */
   private modes: { commitSha: string; byPath: Map<string, string> } | undefined;
   // The last snapshot, reused while the default branch stays on the same commit: a long-lived
@@ -344,6 +348,7 @@ export class GitHubForge implements Forge {
     this.expected = [...new Set(branches)];
     this.openPulls = undefined;
     this.histories = new Map();
+    this.closedInPass = [];
   }
 
   async pullRequests(branch: string): Promise<PullRequest[]> {
@@ -436,6 +441,7 @@ export class GitHubForge implements Forge {
       ...(options.body !== undefined ? { body: options.body } : {}),
     });
     if (this.openPulls) this.openPulls = this.openPulls.filter((p) => p.number !== number);
+    this.closedInPass.push(toPullRequest(pull));
     // A fork's branch is not ours, and a branch of the same name here is someone else's.
     if (options.keepBranch || !fromBaseRepository(this, toPullRequest(pull))) return;
     await this.assertWritable(pull.head.ref);
@@ -495,6 +501,30 @@ export class GitHubForge implements Forge {
   async openProposalCount(): Promise<number> {
     const pulls = this.openPulls ?? (await this.readOpenPulls());
     return pulls.filter((p) => p.branch.startsWith(BRANCH_PREFIX)).length;
+  }
+
+  /**
+   * From what the head query already read, no request of its own: every open pull request, and
+   * the closed and merged ones of this pass's branches (plus those closed since). Unseen: a pull
+   * request opened and closed within the hour on a branch not in this pass, i.e. of a policy
+   * since removed or renamed (or on a branch with over a page of history, which REST reads).
+   * Missing one lets at most one more open this hour, and the store's counter (openedLastHour
+   * takes the larger) still counts what this process, or a shared Redis, saw opened; listing
+   * every recent pull request would cost a request on every pass to cover that corner.
+   */
+  async proposalsOpenedWithin(seconds: number): Promise<number> {
+    const open = this.openPulls ?? (await this.readOpenPulls());
+    const since = this.now() - seconds * 1000;
+    const byNumber = new Map(
+      [...open, ...[...this.histories.values()].flat(), ...this.closedInPass].map((p) => [p.number, p]),
+    );
+    return [...byNumber.values()].filter(
+      (p) =>
+        fromBaseRepository(this, p) &&
+        p.branch.startsWith(BRANCH_PREFIX) &&
+        p.createdAt !== undefined &&
+        Date.parse(p.createdAt) > since,
+    ).length;
   }
 
   /** Every open pull request from this repository's own branches, all pages. */
@@ -767,6 +797,7 @@ function fromGraph(p: GraphPull): PullRequest {
     state: p.state === "MERGED" ? "merged" : p.state === "OPEN" ? "open" : "closed",
     headSha: p.headRefOid,
     labels: (p.labels?.nodes ?? []).map((l) => l.name),
+    createdAt: p.createdAt,
     ...(p.mergedAt ? { mergedAt: p.mergedAt, mergeSha: p.mergeCommit?.oid } : {}),
   };
 }
@@ -784,6 +815,7 @@ function toPullRequest(p: RestPull): PullRequest {
     state: p.merged_at ? "merged" : p.state === "open" ? "open" : "closed",
     headSha: p.head.sha,
     labels: p.labels.map((l) => l.name),
+    createdAt: p.created_at,
     ...(p.merged_at ? { mergedAt: p.merged_at, mergeSha: p.merge_commit_sha ?? undefined } : {}),
   };
 }
