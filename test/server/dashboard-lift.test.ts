@@ -18,6 +18,7 @@ import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { testOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
 import { TEST_KEY } from "../support/metadata-key.js";
+import { waitFor } from "../support/wait.js";
 
 const NOW = new Date("2026-11-26T06:00:00Z");
 const BRANCH = "costopt/shop/web-cost";
@@ -165,29 +166,87 @@ describe("propose again", () => {
   });
 });
 
+/** A serve book that has seen dry runs of shop/web-cost and shop/api-cost; syncs run by hand. */
+function bookOfTwo() {
+  const scheduled = new Map<string, () => void>();
+  const book = new DashboardBook({
+    store: new MemoryStore(),
+    now: () => NOW,
+    quietMs: 30_000,
+    schedule: (key, fn) => scheduled.set(key, fn),
+  });
+  const f = forge();
+  for (const name of ["web-cost", "api-cost"])
+    book.record(f, {
+      policy: `shop/${name}`,
+      message: "dry run",
+      recommendation: recommendation(),
+      proposal: { action: "dry-run", message: "dry run" },
+      warnings: [],
+    });
+  return { scheduled, book, f };
+}
+
 describe("dashboards in serve", () => {
   it("syncs a repository's dashboard once for a burst of results", async () => {
-    const scheduled = new Map<string, () => void>();
-    const book = new DashboardBook({
-      store: new MemoryStore(),
-      now: () => NOW,
-      quietMs: 30_000,
-      schedule: (key, fn) => scheduled.set(key, fn),
-    });
-    const f = forge();
-    for (const name of ["web-cost", "api-cost"])
-      book.record(f, {
-        policy: `shop/${name}`,
-        message: "dry run",
-        recommendation: recommendation(),
-        proposal: { action: "dry-run", message: "dry run" },
-        warnings: [],
-      });
+    const { scheduled, book, f } = bookOfTwo();
     expect([...scheduled.keys()]).toEqual(["Codertocat/Hello-World"]);
     gh.snapshot({ "k8s/web.yaml": WEB }).dashboardSearch([]).createIssue(12);
     expect(await book.flush("Codertocat/Hello-World")).toBe("created");
     const body = gh.bodies("createIssue")[0]?.body as string;
     expect(body).toContain("| `shop/api-cost` |");
     expect(body).toContain("| `shop/web-cost` |");
+  });
+});
+
+describe("a deleted policy in serve", () => {
+  it("leaves the dashboard: its row goes and the repository's dashboard is synced without it", async () => {
+    const { scheduled, book, f } = bookOfTwo();
+    gh.snapshot({ "k8s/web.yaml": WEB }).dashboardSearch([]).createIssue(12);
+    expect(await book.flush("Codertocat/Hello-World")).toBe("created");
+    const before = gh.bodies("createIssue")[0]?.body as string;
+    expect(before).toContain("| `shop/api-cost` |");
+    scheduled.clear();
+
+    // The controller's delete reaches the book through the reconciler, under the cluster's key.
+    const forgotten: string[] = [];
+    const deleting = new GitOpsReconciler({
+      forgeFor: async () => ({ forge: f }),
+      store: new MemoryStore(),
+      usage: noUsage,
+      metadataKey: TEST_KEY,
+      onForget: (key) => {
+        forgotten.push(key);
+        book.forget(key);
+      },
+    });
+    const api = policy({});
+    api.metadata.name = "api-cost";
+    deleting.forget(api);
+    expect(forgotten).toEqual(["shop/api-cost"]);
+    expect([...scheduled.keys()]).toEqual(["Codertocat/Hello-World"]);
+
+    // The head is read again; its tree and blobs are the ones the first sync cached.
+    gh.head()
+      .dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body: before }])
+      .editIssue(12);
+    scheduled.get("Codertocat/Hello-World")?.();
+    await waitFor(() => gh.bodies("editIssue")[0]?.body as string | undefined, "the dashboard edited");
+    const after = gh.bodies("editIssue")[0]?.body as string;
+    expect(after).not.toContain("shop/api-cost");
+    expect(after).toContain("| `shop/web-cost` |");
+  });
+
+  it("forgets a policy by its cluster's key", () => {
+    const forgotten: string[] = [];
+    new GitOpsReconciler({
+      forgeFor: async () => ({ forge: forge() }),
+      store: new MemoryStore(),
+      usage: noUsage,
+      metadataKey: TEST_KEY,
+      clusterName: "east",
+      onForget: (key) => forgotten.push(key),
+    }).forget(policy({}));
+    expect(forgotten).toEqual(["east/shop/web-cost"]);
   });
 });
