@@ -189,7 +189,7 @@ function bookOfTwo() {
 
 describe("dashboards in serve", () => {
   it("syncs a repository's dashboard once for a burst of results", async () => {
-    const { scheduled, book, f } = bookOfTwo();
+    const { scheduled, book } = bookOfTwo();
     expect([...scheduled.keys()]).toEqual(["Codertocat/Hello-World"]);
     gh.snapshot({ "k8s/web.yaml": WEB }).dashboardSearch([]).createIssue(12);
     expect(await book.flush("Codertocat/Hello-World")).toBe("created");
