@@ -36,6 +36,12 @@ export function policyKey(policy: PolicyRef, cluster?: string): string {
     : `${policy.namespace}/${policy.name}`;
 }
 
+/** Whether a policy key is one of this cluster's (no cluster: a key without a cluster part). */
+export function keyInCluster(key: string, cluster?: string): boolean {
+  const parts = key.split("/");
+  return cluster ? parts.length === 3 && parts[0] === refSafe(cluster) : parts.length === 2;
+}
+
 /** <namespace>/<kind>/<name>: the key usage is looked up by. */
 export function workloadKey(w: WorkloadRef): string {
   return `${w.namespace}/${w.kind}/${w.name}`;

@@ -3,7 +3,7 @@
 // revert is RolledBack. Everything is read from the PR's (authenticated) metadata block; the
 // caller has already checked that the PR comes from the policy's own repository, not a fork.
 
-import type { Store } from "../state/types.js";
+import { monthOf, type Store } from "../state/types.js";
 import { policyKeyFromBranch } from "./identity.js";
 import { type MetadataKey, parseMetadata } from "./metadata.js";
 
@@ -71,20 +71,34 @@ export async function recordClosed(
   };
   if (meta.kind === "revert") {
     if (!pr.merged) return { ...base, kind: "revert-declined", revertOf: meta.revertOf };
-    if (meta.revertOf !== undefined) await store.forgetApplied(meta.policy, meta.revertOf);
+    if (meta.revertOf !== undefined) {
+      // A rolled back change saves nothing: it leaves the month it was merged in (this month when the ledger has forgotten it).
+      const original = (await store.applied(meta.policy)).find((e) => e.pullRequest === meta.revertOf);
+      const month = monthOf(original ? new Date(original.mergedAt) : now());
+      await store.forgetMergedSaving(repository, month, meta.policy, meta.revertOf);
+      await store.forgetApplied(meta.policy, meta.revertOf);
+    }
     return { ...base, kind: "rolled-back", revertOf: meta.revertOf, mergeSha: pr.mergeSha ?? undefined };
   }
   if (pr.merged) {
+    const mergedAt = pr.mergedAt ?? now().toISOString();
     await store.recordApplied({
       policy: meta.policy,
       repository,
       pullRequest: pr.number,
       mergeSha: pr.mergeSha ?? "",
       fingerprint: meta.fingerprint,
-      mergedAt: pr.mergedAt ?? now().toISOString(),
+      mergedAt,
       fields: meta.fields,
       createdFiles: meta.createdFiles,
       monthlySavings: meta.monthlySavings,
+    });
+    // The dashboard's "savings merged this month" outlives the ledger's week.
+    await store.recordMergedSaving(repository, {
+      policy: meta.policy,
+      pullRequest: pr.number,
+      mergedAt,
+      monthlySavings: meta.monthlySavings ?? 0,
     });
     return { ...base, kind: "applied", mergeSha: pr.mergeSha ?? undefined };
   }

@@ -177,6 +177,7 @@ export class Controller {
     this.generations.delete(key);
     this.nudges.delete(key);
     this.o.health?.untrack(key);
+    this.o.reconciler.forget?.(p);
     this.savings.delete(key);
     this.revertWaits.delete(key);
     this.updateSavings();

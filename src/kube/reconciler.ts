@@ -15,6 +15,8 @@ export interface PolicyReconciler {
   ): Promise<Extract<LifecycleEvent, { type: "outcome" | "pass" }>>;
   /** The policy is being deleted: close its proposal, open reverts for applied changes (rollbackOnFailure); throws when it could not. */
   finalize(policy: CostOptimization): Promise<PassReport>;
+  /** The policy is gone (its finalizer released, or removed from the repository): forget what is kept about it. */
+  forget?(policy: CostOptimization): void;
   /** A post-merge health regression: open the revert PR. */
   rollback(policy: CostOptimization, reason: string): Promise<PassReport>;
 }

@@ -162,6 +162,7 @@ export async function assemble(
     now: options.now ?? (() => new Date()),
     quietMs: DASHBOARD_QUIET_MS,
     ...(config.clusterName ? { cluster: config.clusterName } : {}),
+    watching: (policy) => service?.isWatching(policy) ?? false,
     onError: (repository, err) =>
       log.warn("could not update the cost dashboard", { repository, err: String(err) }),
   });
@@ -172,6 +173,7 @@ export async function assemble(
     // The service reconciles again and again: each pass reads only the samples since the last.
     usage: new IncrementalUsageSource(usage, store),
     onResult: (_policy, forge, result) => dashboards.record(forge, result),
+    onForget: (policy) => dashboards.forget(policy),
     clusterName: config.clusterName,
     validation: validationOptions(config),
     ...clock,

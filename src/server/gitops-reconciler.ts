@@ -46,6 +46,8 @@ export interface GitOpsReconcilerOptions {
   validation?: ValidationOptions;
   /** Every pass's result, with the forge of the policy's repository (the cost dashboard). */
   onResult?: (policy: CostOptimization, forge: ReconcileDeps["forge"], result: ReconcileResult) => void;
+  /** A deleted policy, by its key ([<cluster>/]<namespace>/<name>): its dashboard row goes. */
+  onForget?: (policy: string) => void;
 }
 
 type Reported = Awaited<ReturnType<PolicyReconciler["reconcile"]>>;
@@ -106,6 +108,10 @@ export class GitOpsReconciler implements PolicyReconciler {
     });
     if (r.busy || r.rateLimited) throw new Error(r.message);
     return r;
+  }
+
+  forget(policy: CostOptimization): void {
+    this.o.onForget?.(policyKey(policyRefOf(policy), this.o.clusterName));
   }
 
   async rollback(policy: CostOptimization, reason: string): Promise<PassReport> {

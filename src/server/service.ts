@@ -90,6 +90,12 @@ export class Service {
   }
 
   /** Reconciles every known policy soon (a push to a GitOps repository); a no-op on followers. */
+  /** Whether this leader's post-merge health watch runs for a policy key ([<cluster>/]<namespace>/<name>). */
+  isWatching(policy: string): boolean {
+    // The monitor keys policies by namespace and name, without the cluster.
+    return this.health?.isTracking(policy.split("/").slice(-2).join("/")) ?? false;
+  }
+
   reevaluateAll(): void {
     if (this.o.local) {
       // Local mode: the push may have changed the policies themselves.

@@ -6,6 +6,9 @@ import {
   DELIVERY_TTL_SECONDS,
   LEDGER_TTL_SECONDS,
   type LedgerEntry,
+  type MergedSaving,
+  MONTH_RECORD_TTL_SECONDS,
+  monthOf,
   type Store,
   SUPPRESSION_TTL_SECONDS,
   type Suppression,
@@ -24,6 +27,8 @@ export class MemoryStore implements Store {
   private readonly suppressed = new Map<string, Expiring<Suppression>[]>();
   private readonly ledger = new Map<string, Expiring<LedgerEntry>[]>();
   private readonly events = new Map<string, number[]>();
+  /** By repository and month; each month's record expires MONTH_RECORD_TTL_SECONDS after its last write. */
+  private readonly months = new Map<string, Expiring<Map<string, MergedSaving>>>();
   private readonly checkpoints = new Map<string, Expiring<Buffer>>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -94,6 +99,21 @@ export class MemoryStore implements Store {
     );
   }
 
+  async recordMergedSaving(repository: string, saving: MergedSaving): Promise<void> {
+    const key = `${repository}|${monthOf(new Date(saving.mergedAt))}`;
+    const month = this.liveMonth(key) ?? new Map<string, MergedSaving>();
+    month.set(`${saving.policy}#${saving.pullRequest}`, saving);
+    this.months.set(key, { value: month, expiresAt: this.now() + MONTH_RECORD_TTL_SECONDS * 1000 });
+  }
+
+  async mergedSavings(repository: string, month: string): Promise<MergedSaving[]> {
+    return [...(this.liveMonth(`${repository}|${month}`)?.values() ?? [])];
+  }
+
+  async forgetMergedSaving(repository: string, month: string, policy: string, pullRequest: number) {
+    this.liveMonth(`${repository}|${month}`)?.delete(`${policy}#${pullRequest}`);
+  }
+
   async countEvent(key: string, windowSeconds: number, nowMs: number): Promise<number> {
     const kept = this.window(key, windowSeconds, nowMs);
     kept.push(nowMs);
@@ -121,6 +141,11 @@ export class MemoryStore implements Store {
 
   private window(key: string, windowSeconds: number, nowMs: number): number[] {
     return (this.events.get(key) ?? []).filter((t) => t > nowMs - windowSeconds * 1000);
+  }
+
+  private liveMonth(key: string): Map<string, MergedSaving> | undefined {
+    const m = this.months.get(key);
+    return m && m.expiresAt > this.now() ? m.value : undefined;
   }
 
   private live<T>(map: Map<string, Expiring<T>[]>, key: string): Expiring<T>[] {

@@ -8,6 +8,9 @@ import {
   DELIVERY_TTL_SECONDS,
   LEDGER_TTL_SECONDS,
   type LedgerEntry,
+  type MergedSaving,
+  MONTH_RECORD_TTL_SECONDS,
+  monthOf,
   type Store,
   SUPPRESSION_TTL_SECONDS,
   type Suppression,
@@ -209,6 +212,29 @@ export class RedisStore implements Store {
     );
   }
 
+  async recordMergedSaving(repository: string, saving: MergedSaving): Promise<void> {
+    // One hash per repository and month, a field per merged pull request: a redelivered outcome replaces its field.
+    const key = this.monthKey(repository, monthOf(new Date(saving.mergedAt)));
+    await this.call("recordMergedSaving", (r) =>
+      r
+        .multi()
+        .hset(key, `${saving.policy}#${saving.pullRequest}`, JSON.stringify(saving))
+        .expire(key, MONTH_RECORD_TTL_SECONDS)
+        .exec(),
+    );
+  }
+
+  async mergedSavings(repository: string, month: string): Promise<MergedSaving[]> {
+    const all = await this.call("mergedSavings", (r) => r.hvals(this.monthKey(repository, month)));
+    return all.map((s) => JSON.parse(s) as MergedSaving);
+  }
+
+  async forgetMergedSaving(repository: string, month: string, policy: string, pullRequest: number) {
+    await this.call("forgetMergedSaving", (r) =>
+      r.hdel(this.monthKey(repository, month), `${policy}#${pullRequest}`),
+    );
+  }
+
   async countEvent(key: string, windowSeconds: number, nowMs: number): Promise<number> {
     const k = this.key("events", key);
     const result = await this.call("countEvent", (r) =>
@@ -303,6 +329,10 @@ export class RedisStore implements Store {
   private unavailable(what: string, why: string): RedisUnavailableError {
     const last = this.lastError ? ` (${this.lastError})` : "";
     return new RedisUnavailableError(`Redis at ${this.where} is unavailable for ${what}: ${why}${last}`);
+  }
+
+  private monthKey(repository: string, month: string): string {
+    return this.key("merged-month", `${repository}|${month}`);
   }
 
   private ledgerKey(policy: string, pullRequest: number): string {

@@ -30,6 +30,15 @@ export interface LedgerEntry {
   monthlySavings?: number;
 }
 
+/** A merged change's saving, counted in the calendar month (UTC) it was merged in. */
+export interface MergedSaving {
+  /** Policy key: [<cluster>/]<namespace>/<name>. */
+  policy: string;
+  pullRequest: number;
+  mergedAt: string;
+  monthlySavings: number;
+}
+
 /** A fingerprint a person declined (closed unmerged or /costopt ignore), with what it proposed. */
 export interface Suppression {
   fingerprint: string;
@@ -64,6 +73,17 @@ export interface Store {
   /** Removes one entry (after its revert was merged). */
   forgetApplied(policy: string, pullRequest: number): Promise<void>;
 
+  /**
+   * Counts a merged change's saving toward its repository's month ("2026-11", the UTC month of
+   * mergedAt); kept a little over a month, so a merge on the 1st still counts on the 31st.
+   * Recording the same policy and pull request again replaces it.
+   */
+  recordMergedSaving(repository: string, saving: MergedSaving): Promise<void>;
+  /** The savings merged into a repository in one month ("2026-11"). */
+  mergedSavings(repository: string, month: string): Promise<MergedSaving[]>;
+  /** Stops counting one merged change (its revert was merged). */
+  forgetMergedSaving(repository: string, month: string, policy: string, pullRequest: number): Promise<void>;
+
   /** Adds one event to a sliding window and returns how many fall in the last windowSeconds. */
   countEvent(key: string, windowSeconds: number, nowMs: number): Promise<number>;
   /** How many events fall in the last windowSeconds, without adding one. */
@@ -79,5 +99,12 @@ export interface Store {
 
 export const DELIVERY_TTL_SECONDS = 24 * 3600;
 export const LEDGER_TTL_SECONDS = 7 * 24 * 3600;
+/** A month's merged savings: the longest month plus a few days, so no month's record expires early. */
+export const MONTH_RECORD_TTL_SECONDS = 35 * 24 * 3600;
+
+/** "2026-11": the calendar month (UTC) of an instant, the key merged savings are counted under. */
+export function monthOf(at: Date): string {
+  return at.toISOString().slice(0, 7);
+}
 /** Suppressions outlive the ledger: a declined change stays declined until it changes materially. */
 export const SUPPRESSION_TTL_SECONDS = 90 * 24 * 3600;

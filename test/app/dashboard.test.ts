@@ -138,6 +138,12 @@ async function storeWithMerge(): Promise<MemoryStore> {
     fields: [],
     monthlySavings: 12.5,
   });
+  await store.recordMergedSaving(REPOSITORY.fullName, {
+    policy: "billing/batch-cost",
+    pullRequest: 4,
+    mergedAt: "2026-11-20T10:00:00Z",
+    monthlySavings: 12.5,
+  });
   return store;
 }
 
@@ -188,7 +194,7 @@ describe("the dashboard at the end of a pass", () => {
     const [sent] = gh.bodies("createIssue");
     expect(sent).toMatchObject({ title: "costopt: cost dashboard", labels: ["costopt-dashboard"] });
     const body = sent?.body as string;
-    // Each workload once; the failed policy has no cost; the merged saving is this month's ledger.
+    // Each workload once; the failed policy has no cost; the merged saving is this month's record.
     expect(body).toContain(
       "**Monthly cost:** $315 · **Savings available:** $79.75/mo · **Savings merged this month:** $12.50/mo",
     );
@@ -202,7 +208,7 @@ describe("the dashboard at the end of a pass", () => {
       "| `shop/cart-cost` | Deployment/cart | $50.00 | $44.50 | $5.50 | suppressed after a close: declined before (#3 closed without merging); waiting for a materially different recommendation | 86% | LOW |",
       "| `shop/db-cost` | — | — | — | — | failed: WorkloadNotFound: no Deployment shop/db in the repository | — | — |",
       "| `billing/worker-cost` | Deployment/worker | $64.00 | $40.00 | $24.00 | held back by minConfidence: confidence 0.55 is below minConfidence 0.7 | 55% | LOW |",
-      "| `billing/batch-cost` | Deployment/batch | $30.00 | $30.00 | $0.00 | merged (#4), watching | 86% | LOW |",
+      "| `billing/batch-cost` | Deployment/batch | $30.00 | $30.00 | $0.00 | merged (#4) | 86% | LOW |",
     ])
       expect(body).toContain(row);
     // Boxes: open now for the dry run and the held back row, propose again for the suppressed one.
@@ -216,7 +222,7 @@ describe("the dashboard at the end of a pass", () => {
 
   it("is edited only when its text changed, once", async () => {
     const store = await storeWithMerge();
-    const body = await dashboardBody(pass(), store, NOW);
+    const body = await dashboardBody(pass(), store, NOW, { repository: REPOSITORY.fullName });
     const f = await afterRead([{ number: 12, title: "costopt: cost dashboard", body }]);
     expect(await updateDashboard(f, pass(), { store, now: () => NOW, config })).toBe("unchanged");
     // Found in what the head query carried, and the same text: not a single request.
@@ -235,6 +241,12 @@ describe("the dashboard at the end of a pass", () => {
       pullRequest: 7,
       monthlySavings: 40.25,
     } as never);
+    await store.recordMergedSaving(REPOSITORY.fullName, {
+      policy: "shop/web-cost",
+      pullRequest: 7,
+      mergedAt: "2026-11-25T10:00:00Z",
+      monthlySavings: 40.25,
+    });
     gh.head().editIssue(12);
     await f.snapshot();
     expect(await updateDashboard(f, next, { store, now: () => NOW, config })).toBe("updated");
@@ -242,7 +254,7 @@ describe("the dashboard at the end of a pass", () => {
     const edits = gh.bodies("editIssue");
     expect(edits).toHaveLength(1);
     expect(Object.keys(edits[0] ?? {})).toEqual(["body"]);
-    expect(edits[0]?.body).toContain("merged (#7), watching");
+    expect(edits[0]?.body).toContain("| merged (#7) |");
     expect(edits[0]?.body).toContain("**Savings merged this month:** $52.75/mo");
   });
 
@@ -296,7 +308,7 @@ describe("the dashboard at the end of a pass", () => {
 describe("the dashboard when the head query did not carry it", () => {
   it("is looked up through REST by a forge that read no head", async () => {
     const store = await storeWithMerge();
-    const body = await dashboardBody(pass(), store, NOW);
+    const body = await dashboardBody(pass(), store, NOW, { repository: REPOSITORY.fullName });
     gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body }]);
     expect(await updateDashboard(forge(), pass(), { store, now: () => NOW, config })).toBe("unchanged");
     expect(gh.all).toEqual(["GET /repos/Codertocat/Hello-World/issues"]);
@@ -317,7 +329,7 @@ describe("the dashboard when the head query did not carry it", () => {
       "POST /graphql",
     ]);
     const store = await storeWithMerge();
-    const body = await dashboardBody(pass(), store, NOW);
+    const body = await dashboardBody(pass(), store, NOW, { repository: REPOSITORY.fullName });
     gh.dashboardSearch([{ number: 12, title: "costopt: cost dashboard", body }]);
     gh.all.length = 0;
     expect(await updateDashboard(f, pass(), { store, now: () => NOW, config })).toBe("unchanged");
@@ -360,7 +372,9 @@ describe("ticking a box on the dashboard", () => {
   });
 
   async function ticked(check: (body: string) => string): Promise<{ before: string; after: string }> {
-    const body = check(await dashboardBody(pass(), new MemoryStore(), NOW));
+    const body = check(
+      await dashboardBody(pass(), new MemoryStore(), NOW, { repository: REPOSITORY.fullName }),
+    );
     return { before: body, after: body.replace(/- \[x\]/g, "- [ ]") };
   }
 
@@ -425,14 +439,17 @@ describe("ticking a box on the dashboard", () => {
   });
 
   it("acts on no policy of another repository or cluster written into a box by hand", async () => {
-    const body = `${await dashboardBody(pass(), new MemoryStore(), NOW)}\n- [x] <!-- costopt:open elsewhere/x-cost -->\n`;
+    const body = `${await dashboardBody(pass(), new MemoryStore(), NOW, { repository: REPOSITORY.fullName })}\n- [x] <!-- costopt:open elsewhere/x-cost -->\n`;
     gh.installationToken().permission("alice", "write").editIssue(12);
     await receive(body, "alice");
     expect(actions).toEqual([]);
   });
 
   it("costs nothing for an edit that ticks no box, or of another issue", async () => {
-    await receive(await dashboardBody(pass(), new MemoryStore(), NOW), "alice");
+    await receive(
+      await dashboardBody(pass(), new MemoryStore(), NOW, { repository: REPOSITORY.fullName }),
+      "alice",
+    );
     await probot.receive({
       id: "d-other",
       name: "issues",

@@ -64,6 +64,7 @@ const REVERT_OPENED: PassReport["rollback"] = {
 class FakeReconciler implements PolicyReconciler {
   calls: { name: string; trigger: Trigger; phaseSeen?: string }[] = [];
   finalized: string[] = [];
+  forgotten: string[] = [];
   rollbacks: string[] = [];
   fail = 0;
   failWith?: Error;
@@ -87,6 +88,9 @@ class FakeReconciler implements PolicyReconciler {
     this.finalized.push(p.metadata.name);
     if (this.finalizeBehaviour === "hang") await new Promise(() => {});
     return { message: "closed", warnings: [], rollback: REVERT_OPENED };
+  }
+  forget(p: CostOptimization): void {
+    this.forgotten.push(p.metadata.name);
   }
   async rollback(p: CostOptimization, reason: string): Promise<PassReport> {
     this.rollbacks.push(`${p.metadata.name}: ${reason}`);
@@ -229,6 +233,9 @@ describe("the CostOptimization control loop", () => {
     await waitFor(() => api.get(...G, "shop", "frontend") === undefined || undefined, "object gone");
     expect(reconciler.finalized).toEqual(["frontend"]);
     expect(reasons()).toEqual(expect.arrayContaining(["RollbackRequested", "OptimizationDeleted"]));
+    // Once the object is gone, the reconciler forgets it (in serve: its dashboard row).
+    await waitFor(() => reconciler.forgotten.includes("frontend") || undefined, "the policy forgotten");
+    expect(reconciler.forgotten).toEqual(["frontend"]);
   });
 
   it("never blocks deletion: a revert that hangs is abandoned at the timeout with a Warning", async () => {

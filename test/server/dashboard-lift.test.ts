@@ -18,6 +18,7 @@ import { REPOSITORY } from "../fixtures/webhooks/index.js";
 import { testOctokit } from "../forge/octokit.js";
 import { recommendation, SPEC } from "../gitops/recommendation.js";
 import { TEST_KEY } from "../support/metadata-key.js";
+import { waitFor } from "../support/wait.js";
 
 const NOW = new Date("2026-11-26T06:00:00Z");
 const BRANCH = "costopt/shop/web-cost";
@@ -178,18 +179,24 @@ function dashboardBook() {
   return { book, scheduled };
 }
 
+/** A serve book that has seen dry runs of shop/web-cost and shop/api-cost; syncs run by hand. */
+function bookOfTwo() {
+  const { book, scheduled } = dashboardBook();
+  const f = forge();
+  for (const name of ["web-cost", "api-cost"])
+    book.record(f, {
+      policy: `shop/${name}`,
+      message: "dry run",
+      recommendation: recommendation(),
+      proposal: { action: "dry-run", message: "dry run" },
+      warnings: [],
+    });
+  return { scheduled, book, f };
+}
+
 describe("dashboards in serve", () => {
   it("syncs a repository's dashboard once for a burst of results", async () => {
-    const { book, scheduled } = dashboardBook();
-    const f = forge();
-    for (const name of ["web-cost", "api-cost"])
-      book.record(f, {
-        policy: `shop/${name}`,
-        message: "dry run",
-        recommendation: recommendation(),
-        proposal: { action: "dry-run", message: "dry run" },
-        warnings: [],
-      });
+    const { scheduled, book } = bookOfTwo();
     expect([...scheduled.keys()]).toEqual(["Codertocat/Hello-World"]);
     // No pass read the head through this forge: the sync reads it, the dashboard issues with it.
     gh.snapshot({ "k8s/web.yaml": WEB }).dashboards([]).createIssue(12);
@@ -220,5 +227,58 @@ describe("dashboards in serve", () => {
     console.info(`FakeGitHub, serve pass that changes nothing, dashboard synced: ${gh.all.length} request`);
     expect(gh.all).toEqual(["POST /graphql"]);
     expect(seen).toEqual(["none", "none"]);
+  });
+});
+
+describe("a deleted policy in serve", () => {
+  it("leaves the dashboard: its row goes and the repository's dashboard is synced without it", async () => {
+    const { scheduled, book, f } = bookOfTwo();
+    gh.snapshot({ "k8s/web.yaml": WEB }).dashboards([]).createIssue(12);
+    expect(await book.flush("Codertocat/Hello-World")).toBe("created");
+    const before = gh.bodies("createIssue")[0]?.body as string;
+    expect(before).toContain("| `shop/api-cost` |");
+    scheduled.clear();
+
+    // The controller's delete reaches the book through the reconciler, under the cluster's key.
+    const forgotten: string[] = [];
+    const deleting = new GitOpsReconciler({
+      forgeFor: async () => ({ forge: f }),
+      store: new MemoryStore(),
+      usage: noUsage,
+      metadataKey: TEST_KEY,
+      onForget: (key) => {
+        forgotten.push(key);
+        book.forget(key);
+      },
+    });
+    const api = policy({});
+    api.metadata.name = "api-cost";
+    deleting.forget(api);
+    expect(forgotten).toEqual(["shop/api-cost"]);
+    expect([...scheduled.keys()]).toEqual(["Codertocat/Hello-World"]);
+
+    // The sync works from what the first one read and wrote (the settings of the snapshot it holds,
+    // the dashboard it created): one edit, nothing read.
+    gh.all.length = 0;
+    gh.editIssue(12);
+    scheduled.get("Codertocat/Hello-World")?.();
+    await waitFor(() => gh.bodies("editIssue")[0]?.body as string | undefined, "the dashboard edited");
+    const after = gh.bodies("editIssue")[0]?.body as string;
+    expect(gh.all).toEqual(["PATCH /repos/Codertocat/Hello-World/issues/12"]);
+    expect(after).not.toContain("shop/api-cost");
+    expect(after).toContain("| `shop/web-cost` |");
+  });
+
+  it("forgets a policy by its cluster's key", () => {
+    const forgotten: string[] = [];
+    new GitOpsReconciler({
+      forgeFor: async () => ({ forge: forge() }),
+      store: new MemoryStore(),
+      usage: noUsage,
+      metadataKey: TEST_KEY,
+      clusterName: "east",
+      onForget: (key) => forgotten.push(key),
+    }).forget(policy({}));
+    expect(forgotten).toEqual(["east/shop/web-cost"]);
   });
 });

@@ -174,6 +174,8 @@ describe("a CostOptimization from creation to deletion", () => {
     expect(applied.pullRequest?.state).toBe("merged");
     expect(applied.lastApplied).toBeDefined();
     expect(applied.conditions?.find((c) => c.type === "Ready")?.status).toBe("True");
+    // The post-merge health watch runs: the dashboard shows the row as merged and watching.
+    await waitFor(() => service.isWatching("shop/web-cost") || undefined, "the post-merge watch");
     // Status is visible to kubectl a moment before the service has counted it.
     await waitFor(
       async () => (await metric("costopt_optimizations_applied_total")).length > 0 || undefined,
@@ -215,6 +217,11 @@ describe("a CostOptimization from creation to deletion", () => {
     expect(gh.treeFiles(1)).toEqual({ "k8s/web.yaml": WEB });
     expect(gh.bodies("createPull")[1]).toMatchObject({ head: REVERT, base: "master" });
     await waitFor(() => reasons().includes("OptimizationDeleted") || undefined, "the deletion event");
+    // The informer's delete ends the watch, a moment after the API server forgot the object.
+    await waitFor(
+      () => !service.isWatching("shop/web-cost") || undefined,
+      "the watch to end with the policy",
+    );
     expect(reasons()).toEqual([
       "OptimizationCreated",
       "RecommendationReady",

@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/state/memory.js";
 import { RedisStore, redactUrl } from "../../src/state/redis.js";
-import type { LedgerEntry, Store } from "../../src/state/types.js";
+import { type LedgerEntry, MONTH_RECORD_TTL_SECONDS, type Store } from "../../src/state/types.js";
+import { ManualClock } from "../support/clock.js";
 import { waitFor } from "../support/wait.js";
 
 const REDIS_URL = "redis://127.0.0.1:6379";
+const DAY = 24 * 3600_000;
 
 function entry(policy: string, pullRequest: number, mergedAt: string): LedgerEntry {
   return {
@@ -100,6 +103,31 @@ function contract(name: string, make: () => Promise<Store>) {
       expect((await store.applied(policy)).map((e) => e.pullRequest)).toEqual([1]);
     });
 
+    it("counts merged savings per repository and month, once per pull request, until forgotten", async () => {
+      const repo = `acme/${randomUUID()}`;
+      const saving = (policy: string, pullRequest: number, mergedAt: string, monthlySavings: number) => ({
+        policy,
+        pullRequest,
+        mergedAt,
+        monthlySavings,
+      });
+      await store.recordMergedSaving(repo, saving("ns/a", 1, "2026-11-02T09:00:00Z", 10));
+      // A redelivered outcome replaces, never adds.
+      await store.recordMergedSaving(repo, saving("ns/a", 1, "2026-11-02T09:00:00Z", 10));
+      await store.recordMergedSaving(repo, saving("ns/b", 2, "2026-11-30T23:59:00Z", 5));
+      await store.recordMergedSaving(repo, saving("ns/a", 3, "2026-12-01T00:00:00Z", 7));
+      await store.recordMergedSaving("acme/other", saving("ns/a", 4, "2026-11-03T00:00:00Z", 99));
+      const november = async () =>
+        (await store.mergedSavings(repo, "2026-11")).map((m) => [m.policy, m.pullRequest, m.monthlySavings]);
+      expect((await november()).sort()).toEqual([
+        ["ns/a", 1, 10],
+        ["ns/b", 2, 5],
+      ]);
+      expect((await store.mergedSavings(repo, "2026-12")).map((m) => m.pullRequest)).toEqual([3]);
+      await store.forgetMergedSaving(repo, "2026-11", "ns/a", 1);
+      expect(await november()).toEqual([["ns/b", 2, 5]]);
+    });
+
     it("counts events in a sliding window", async () => {
       const key = `repo-${randomUUID()}`;
       const t0 = Date.now();
@@ -124,6 +152,35 @@ describe("memory store", () => {
     expect(await store.markDelivery("fresh")).toBe(true);
     expect((store as unknown as { deliveries: Map<string, number> }).deliveries.size).toBe(1);
     expect(await store.markDelivery("d1")).toBe(true);
+  });
+});
+
+describe("a month's merged savings", () => {
+  const saving = { policy: "ns/a", pullRequest: 1, mergedAt: "2026-11-01T00:00:00Z", monthlySavings: 10 };
+
+  it("outlive the longest month in memory, and then go", async () => {
+    const clock = new ManualClock(Date.parse(saving.mergedAt));
+    const store = new MemoryStore(clock.now);
+    await store.recordMergedSaving("acme/deploy", saving);
+    clock.advance(31 * DAY);
+    expect(await store.mergedSavings("acme/deploy", "2026-11")).toHaveLength(1);
+    clock.advance(5 * DAY);
+    expect(await store.mergedSavings("acme/deploy", "2026-11")).toEqual([]);
+  });
+
+  it("expire in Redis a little over a month after the month's last merge", async () => {
+    const prefix = `costopt-test-${randomUUID()}:`;
+    const store = await RedisStore.connect(REDIS_URL, { prefix });
+    const raw = new Redis(REDIS_URL);
+    try {
+      await store.recordMergedSaving("acme/deploy", saving);
+      const ttl = await raw.ttl(`${prefix}merged-month:acme/deploy|2026-11`);
+      expect(ttl).toBeGreaterThan(31 * 24 * 3600);
+      expect(ttl).toBeLessThanOrEqual(MONTH_RECORD_TTL_SECONDS);
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
   });
 });
 

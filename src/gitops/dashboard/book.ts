@@ -10,12 +10,14 @@ import { parseRepoConfig, REPO_CONFIG_PATH } from "../config.js";
 import { updateDashboard } from "./index.js";
 
 export interface DashboardBookOptions {
-  store: Pick<Store, "applied">;
+  store: Pick<Store, "mergedSavings">;
   now: () => Date;
   /** How long a repository's results must stop arriving before its dashboard is synced. */
   quietMs: number;
   /** CLUSTER_NAME: this cluster's own dashboard in a shared repository. */
   cluster?: string;
+  /** Whether a policy's post-merge health watch runs now (the leader's health monitor). */
+  watching?: (policy: string) => boolean;
   /** Runs fn after ms, replacing what was scheduled under the same key (tests run it by hand). */
   schedule?: (key: string, fn: () => void, ms: number) => void;
   onError?: (repository: string, err: unknown) => void;
@@ -23,7 +25,10 @@ export interface DashboardBookOptions {
 
 export class DashboardBook {
   private readonly results = new Map<string, Map<string, ReconcileResult>>();
-  private readonly forges = new Map<string, Pick<Forge, "dashboard" | "snapshot" | "lastSnapshot">>();
+  private readonly forges = new Map<
+    string,
+    Pick<Forge, "repository" | "dashboard" | "snapshot" | "lastSnapshot">
+  >();
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly o: DashboardBookOptions) {}
@@ -38,6 +43,16 @@ export class DashboardBook {
     mine.set(result.policy, result);
     this.results.set(repo, mine);
     this.forges.set(repo, forge);
+    this.syncLater(repo);
+  }
+
+  /** Drops a deleted policy's row, and syncs its repository's dashboard without it. */
+  forget(policy: string): void {
+    for (const [repo, mine] of this.results) if (mine.delete(policy)) this.syncLater(repo);
+  }
+
+  /** Syncs the repository's dashboard once its results have been quiet for quietMs. */
+  private syncLater(repo: string): void {
     const run = () => {
       this.flush(repo).catch((err: unknown) => this.o.onError?.(repo, err));
     };
@@ -65,12 +80,8 @@ export class DashboardBook {
       now: this.o.now,
       config,
       ...(this.o.cluster ? { cluster: this.o.cluster } : {}),
+      ...(this.o.watching ? { watching: this.o.watching } : {}),
     });
-  }
-
-  /** Forgets a deleted policy's row. */
-  forget(policy: string): void {
-    for (const mine of this.results.values()) mine.delete(policy);
   }
 
   stop(): void {

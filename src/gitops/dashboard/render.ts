@@ -46,7 +46,7 @@ function stateText(s: RowState): string {
     case "open":
       return `PR #${s.pullRequest} open`;
     case "merged":
-      return `merged (#${s.pullRequest}), watching`;
+      return `merged (#${s.pullRequest})${s.watching ? ", watching" : ""}`;
     case "held-back":
       return `held back by ${s.gates.join(", ")}: ${plain(s.reason)}`;
     case "dry-run":

@@ -1,9 +1,8 @@
-// One dashboard row per policy, from what the pass learned about it: its reconcile result, and the
-// ledger (a merged proposal the pass no longer sees as a pull request).
+// One dashboard row per policy, from what the pass learned about it: its reconcile result, and its
+// latest change merged this month (which the pass no longer sees as a pull request).
 
 import type { RiskLevel } from "../../api/types.js";
 import type { ReconcileResult } from "../../reconcile.js";
-import type { LedgerEntry } from "../../state/types.js";
 
 /** Gates a person may lift for one pull request from the dashboard; protection never is. */
 export const LIFTABLE_GATES = ["dryRun", "minConfidence", "maxRiskLevel"] as const;
@@ -11,7 +10,7 @@ export type LiftableGate = (typeof LIFTABLE_GATES)[number];
 
 export type RowState =
   | { kind: "open"; pullRequest: number }
-  | { kind: "merged"; pullRequest: number }
+  | { kind: "merged"; pullRequest: number; watching: boolean }
   | { kind: "held-back"; gates: string[]; reason: string }
   | { kind: "dry-run" }
   | { kind: "suppressed"; reason: string }
@@ -37,7 +36,13 @@ function namespaceOf(key: string): string {
   return parts[parts.length - 2] ?? "default";
 }
 
-function stateOf(r: ReconcileResult, merged: LedgerEntry | undefined): RowState {
+/** A policy's latest change merged this month, and whether its post-merge health watch still runs. */
+export interface MergedChange {
+  pullRequest: number;
+  watching: boolean;
+}
+
+function stateOf(r: ReconcileResult, merged: MergedChange | undefined): RowState {
   const action = r.proposal?.action;
   const pr = r.pullRequest?.number ?? r.proposal?.pullRequest?.number;
   if (r.failureReason !== undefined)
@@ -62,12 +67,12 @@ function stateOf(r: ReconcileResult, merged: LedgerEntry | undefined): RowState 
       gates: failed.map((c) => c.gate),
       reason: failed.map((c) => c.detail).join("; "),
     };
-  if (merged) return { kind: "merged", pullRequest: merged.pullRequest };
+  if (merged) return { kind: "merged", ...merged };
   return { kind: "fits" };
 }
 
-/** The row of one policy after its pass; `ledger` is the policy's merged proposals, newest first. */
-export function dashboardRow(result: ReconcileResult, ledger: readonly LedgerEntry[] = []): DashboardRow {
+/** The row of one policy after its pass. */
+export function dashboardRow(result: ReconcileResult, merged?: MergedChange): DashboardRow {
   const rec = result.recommendation;
   return {
     policy: result.policy,
@@ -76,7 +81,7 @@ export function dashboardRow(result: ReconcileResult, ledger: readonly LedgerEnt
     ...(rec && !rec.notEnoughData
       ? { currentCost: rec.currentCost, recommendedCost: rec.optimizedCost, saving: rec.monthlySavings }
       : {}),
-    state: stateOf(result, ledger[0]),
+    state: stateOf(result, merged),
     ...(rec && !rec.notEnoughData ? { confidence: rec.confidence.score, risk: rec.risk.level } : {}),
   };
 }
