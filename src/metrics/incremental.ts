@@ -244,7 +244,7 @@ export class IncrementalUsageSource implements UsageSource {
       },
     });
     targets.push({ acc: enter, from: ng.start - LOOKBACK_SECONDS, end: gridEnd(ng), events: true });
-    await this.prometheus.read(enter.namespaces, targets);
+    await this.prometheus.read(enter.namespaces, targets, true);
 
     const view = fullView(window, grid, eg0);
     const left = leave?.collect("main");
