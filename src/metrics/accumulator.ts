@@ -67,30 +67,35 @@ export interface Slices {
 const NONE: IndexRange = [1, 0];
 const within = (r: IndexRange, i: number) => i >= r[0] && i <= r[1];
 
+/** n zeros, as a plain array: typed arrays this size live off the V8 heap and cost far more to make. */
+const zeros = (n: number): number[] => new Array<number>(n).fill(0);
+
 /** The counters of one pod's container for one set of points (main or tail). */
 class Stats {
   readonly cpu = new Sketch();
   readonly memory = new Sketch();
-  readonly hourCpu = new Float64Array(168);
+  /** Per hour since the grid's first hour (a pass's slices span a few): sum of the CPU rates. */
+  readonly hourCpu: number[];
   /** Per hour since the grid's first hour. */
-  readonly cpuCount: Uint32Array;
-  readonly cpuMax: Float64Array;
-  readonly memoryCount: Uint32Array;
-  readonly memoryMax: Float64Array;
+  readonly cpuCount: number[];
+  readonly cpuMax: number[];
+  readonly memoryCount: number[];
+  readonly memoryMax: number[];
   /** A checksum of the hour's values (valueHash, summed mod 2^16): shows a re-read saw the same data. */
-  readonly hash: Uint16Array;
+  readonly hash: number[];
   /** Per day since the grid's first day: the sum of the CPU rates. */
-  readonly daySums: Float64Array;
+  readonly daySums: number[];
   /** Grid index ranges [from, to] with a CPU rate, flattened. */
   readonly runs: number[] = [];
 
   constructor(hours: number, days: number) {
-    this.cpuCount = new Uint32Array(hours);
-    this.cpuMax = new Float64Array(hours);
-    this.memoryCount = new Uint32Array(hours);
-    this.memoryMax = new Float64Array(hours);
-    this.hash = new Uint16Array(hours);
-    this.daySums = new Float64Array(days);
+    this.hourCpu = zeros(hours);
+    this.cpuCount = zeros(hours);
+    this.cpuMax = zeros(hours);
+    this.memoryCount = zeros(hours);
+    this.memoryMax = zeros(hours);
+    this.hash = zeros(hours);
+    this.daySums = zeros(days);
   }
 }
 
@@ -178,7 +183,7 @@ export class UsageAccumulator {
     const seconds = m * this.grid.step;
     const values = new Float64Array(m + 1).fill(Number.NaN);
     const at = new Float64Array(m + 1).fill(-1);
-    const { hours, hourIndex, dayIndex } = this;
+    const { hourIndex, dayIndex } = this;
     const main = this.slices.cpu;
     const tail = this.slices.cpuTail ?? NONE;
     return {
@@ -201,11 +206,11 @@ export class UsageAccumulator {
         }
         const rate = (inc / seconds) * 1000;
         st.cpu.add(rate);
-        (st.hourCpu[hours[i] as number] as number) += rate;
         const h = hourIndex[i] as number;
+        (st.hourCpu[h] as number) += rate;
         (st.cpuCount[h] as number)++;
         if (rate > (st.cpuMax[h] as number)) st.cpuMax[h] = rate;
-        (st.hash[h] as number) += valueHash(rate);
+        st.hash[h] = ((st.hash[h] as number) + valueHash(rate)) & 0xffff;
         (st.daySums[dayIndex[i] as number] as number) += rate;
         const r = st.runs;
         if (r.length > 0 && r[r.length - 1] === i - 1) r[r.length - 1] = i;
@@ -228,7 +233,7 @@ export class UsageAccumulator {
         const h = hourIndex[i] as number;
         (st.memoryCount[h] as number)++;
         if (v > (st.memoryMax[h] as number)) st.memoryMax[h] = v;
-        (st.hash[h] as number) += valueHash(v) ^ 0x5555;
+        st.hash[h] = ((st.hash[h] as number) + (valueHash(v) ^ 0x5555)) & 0xffff;
       },
     };
   }
@@ -332,14 +337,18 @@ export class UsageAccumulator {
     const stats = (r: PodContainer) => (which === "main" ? r.main : r.tail);
     const byContainer = new Map<string, PodContainer[]>();
     const profile = emptyProfile();
-    const podCount = new Uint16Array(g.count);
+    const podCount = zeros(g.count);
     for (const recs of pods.values()) {
       for (const [from, to] of pairs(unionRuns(recs.flatMap((r) => stats(r)?.runs ?? [])))) {
         for (let i = from; i <= to; i++) (podCount[i] as number)++;
       }
       for (const r of recs) {
         const st = stats(r);
-        if (st) for (let h = 0; h < 168; h++) (profile.cpu[h] as number) += st.hourCpu[h] as number;
+        if (st)
+          for (let h = 0; h < st.hourCpu.length; h++)
+            (profile.cpu[hourOfWeek((h + this.firstHour) * HOUR_SECONDS)] as number) += st.hourCpu[
+              h
+            ] as number;
         const list = byContainer.get(r.container) ?? [];
         list.push(r);
         byContainer.set(r.container, list);

@@ -10,7 +10,7 @@
 import type { DayStats } from "./daily.js";
 import { SECONDS_PER_DAY } from "./daily.js";
 import type { Grid } from "./grid.js";
-import type { Sketch } from "./sketch.js";
+import { Sketch } from "./sketch.js";
 import type { ContainerUsage, HpaInfo, TimeWindow, WorkloadRef, WorkloadUsage } from "./types.js";
 
 export const HOUR_SECONDS = 3600;
@@ -44,9 +44,9 @@ export interface ContainerPart {
 
 /** Per hour of week: sum of the workload's CPU rates, grid points with a pod, pods summed over them. */
 export interface ProfileSums {
-  cpu: Float64Array;
-  points: Float64Array;
-  pods: Float64Array;
+  cpu: number[];
+  points: number[];
+  pods: number[];
 }
 
 export interface WorkloadPart {
@@ -70,7 +70,9 @@ export interface PartView {
 }
 
 export function emptyProfile(): ProfileSums {
-  return { cpu: new Float64Array(168), points: new Float64Array(168), pods: new Float64Array(168) };
+  // Plain arrays: a pass makes several per workload, and typed arrays this size live off the heap.
+  const zeros = () => new Array<number>(168).fill(0);
+  return { cpu: zeros(), points: zeros(), pods: zeros() };
 }
 
 /** Sorted, merged union of flattened [from, to] index ranges. */
@@ -107,8 +109,8 @@ export function toUsage(part: WorkloadPart, view: PartView): WorkloadUsage | und
   }
   if (containers.length === 0) return undefined;
   const p = part.profile;
-  const perHour = (sums: Float64Array) =>
-    Array.from(sums, (s, h) => ((p.points[h] as number) > 0 ? s / (p.points[h] as number) : null));
+  const perHour = (sums: number[]) =>
+    sums.map((s, h) => ((p.points[h] as number) > 0 ? s / (p.points[h] as number) : null));
   const usage: WorkloadUsage = {
     workload: part.workload,
     window: { ...view.window },
@@ -181,12 +183,40 @@ function containerUsage(container: string, c: ContainerPart, view: PartView): Co
 
 // ---- sliding a window ----
 
-function addCell(a: HourCell, b: HourCell): void {
-  a.cpuCount += b.cpuCount;
-  a.memoryCount += b.memoryCount;
-  a.cpuMax = Math.max(a.cpuMax, b.cpuMax);
-  a.memoryMax = Math.max(a.memoryMax, b.memoryMax);
-  a.hash = (a.hash + b.hash) & 0xffff;
+/** A new cell: cells may be shared with a copy (copyPart), so adding never changes one in place. */
+function addCell(a: HourCell, b: HourCell): HourCell {
+  return {
+    cpuCount: a.cpuCount + b.cpuCount,
+    memoryCount: a.memoryCount + b.memoryCount,
+    cpuMax: Math.max(a.cpuMax, b.cpuMax),
+    memoryMax: Math.max(a.memoryMax, b.memoryMax),
+    hash: (a.hash + b.hash) & 0xffff,
+  };
+}
+
+/**
+ * A copy of a part that addParts can add to without changing the original: sketches, maps and
+ * profile are copied, hour and event cells shared (addParts replaces cells rather than changing
+ * them). Lets a pass keep its committed state while answering with the uncommitted points added.
+ */
+export function copyPart(p: WorkloadPart): WorkloadPart {
+  const containers = new Map<string, ContainerPart>();
+  for (const [name, c] of p.containers) {
+    const cpu = new Sketch();
+    cpu.merge(c.cpu);
+    const memory = new Sketch();
+    memory.merge(c.memory);
+    containers.set(name, {
+      cpu,
+      memory,
+      hours: new Map(c.hours),
+      daySums: new Map(c.daySums),
+      runs: c.runs,
+      events: new Map(c.events),
+    });
+  }
+  const profile = { cpu: [...p.profile.cpu], points: [...p.profile.points], pods: [...p.profile.pods] };
+  return { ...p, profile, containers };
 }
 
 function addProfile(a: ProfileSums, b: ProfileSums, sign: 1 | -1): void {
@@ -221,17 +251,16 @@ export function addParts(into: Parts, add: Parts): void {
       ca.memory.merge(cb.memory);
       for (const [h, cell] of cb.hours) {
         const have = ca.hours.get(h);
-        if (have) addCell(have, cell);
-        else ca.hours.set(h, { ...cell });
+        ca.hours.set(h, have ? addCell(have, cell) : { ...cell });
       }
       for (const [d, sum] of cb.daySums) ca.daySums.set(d, (ca.daySums.get(d) ?? 0) + sum);
       ca.runs = unionRuns([...ca.runs, ...cb.runs]);
       for (const [e, cell] of cb.events) {
         const have = ca.events.get(e);
-        if (have) {
-          have.restarts += cell.restarts;
-          have.ooms += cell.ooms;
-        } else ca.events.set(e, { ...cell });
+        ca.events.set(
+          e,
+          have ? { restarts: have.restarts + cell.restarts, ooms: have.ooms + cell.ooms } : { ...cell },
+        );
       }
     }
   }
