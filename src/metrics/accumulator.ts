@@ -31,6 +31,7 @@ import {
   type ContainerPart,
   emptyProfile,
   HOUR_SECONDS,
+  hourCell,
   type Parts,
   type PartView,
   pairs,
@@ -409,19 +410,17 @@ export class UsageAccumulator {
       for (let h = 0; h < st.cpuCount.length; h++) {
         if (st.cpuCount[h] === 0 && st.memoryCount[h] === 0) continue;
         const hour = h + this.firstHour;
-        const cell = part.hours.get(hour) ?? {
-          cpuCount: 0,
-          cpuMax: 0,
-          memoryCount: 0,
-          memoryMax: 0,
-          hash: 0,
-        };
-        cell.hash = (cell.hash + (st.hash[h] as number)) & 0xffff;
-        cell.cpuCount += st.cpuCount[h] as number;
-        cell.cpuMax = Math.max(cell.cpuMax, st.cpuMax[h] as number);
-        cell.memoryCount += st.memoryCount[h] as number;
-        cell.memoryMax = Math.max(cell.memoryMax, st.memoryMax[h] as number);
-        part.hours.set(hour, cell);
+        const have = part.hours.get(hour);
+        part.hours.set(
+          hour,
+          hourCell(
+            (have?.cpuCount ?? 0) + (st.cpuCount[h] as number),
+            Math.max(have?.cpuMax ?? 0, st.cpuMax[h] as number),
+            (have?.memoryCount ?? 0) + (st.memoryCount[h] as number),
+            Math.max(have?.memoryMax ?? 0, st.memoryMax[h] as number),
+            ((have?.hash ?? 0) + (st.hash[h] as number)) & 0xffff,
+          ),
+        );
       }
       for (let d = 0; d < st.daySums.length; d++) {
         const sum = st.daySums[d] as number;

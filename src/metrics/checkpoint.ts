@@ -10,7 +10,13 @@
 import { crc32 } from "node:zlib";
 import type { WorkloadKind } from "../api/types.js";
 import { Sketch } from "./sketch.js";
-import { type ContainerPart, emptyProfile, type HourCell, type WorkloadPart } from "./window-part.js";
+import {
+  type ContainerPart,
+  emptyProfile,
+  type HourCell,
+  hourCell,
+  type WorkloadPart,
+} from "./window-part.js";
 
 const VERSION = 1;
 
@@ -164,22 +170,17 @@ class Reader {
 
 /** Zeros, then runs of consecutive non-empty buckets: gap from the last run, length, counts. */
 function writeSketch(w: Writer, s: Sketch): void {
-  const b = s.toBuckets();
-  w.uint(b[0] as number);
-  // Where each run starts in b: a bucket index not one after the previous one.
-  const starts: number[] = [];
-  for (let k = 1; k + 1 < b.length; k += 2) if (k === 1 || b[k] !== (b[k - 2] as number) + 1) starts.push(k);
-  w.uint(starts.length);
+  w.uint(s.zeroCount);
+  let runs = 0;
+  s.forEachRun(() => runs++);
+  w.uint(runs);
   let prev = 0;
-  for (let r = 0; r < starts.length; r++) {
-    const from = starts[r] as number;
-    const to = starts[r + 1] ?? b.length;
-    const len = (to - from) >> 1;
-    w.int((b[from] as number) - prev);
-    w.uint(len);
-    for (let k = from; k < to; k += 2) w.uint(b[k + 1] as number);
-    prev = (b[from] as number) + len;
-  }
+  s.forEachRun((first, counts, from, to) => {
+    w.int(first - prev);
+    w.uint(to - from);
+    for (let j = from; j < to; j++) w.uint(counts[j] as number);
+    prev = first + to - from;
+  });
 }
 
 function readSketch(r: Reader): Sketch {
@@ -194,9 +195,20 @@ function readSketch(r: Reader): Sketch {
   return Sketch.fromBuckets(b, 0);
 }
 
+/** The map's keys ascending; they usually are in that order already (added oldest first). */
+function sortedKeys(map: Map<number, unknown>): number[] {
+  const keys: number[] = [];
+  let sorted = true;
+  map.forEach((_, k) => {
+    if (keys.length > 0 && k < (keys[keys.length - 1] as number)) sorted = false;
+    keys.push(k);
+  });
+  return sorted ? keys : keys.sort((a, b) => a - b);
+}
+
 /** Writes sorted integer keys as deltas. */
 function writeKeys<T>(w: Writer, map: Map<number, T>, each: (v: T, k: number) => void): void {
-  const keys = [...map.keys()].sort((a, b) => a - b);
+  const keys = sortedKeys(map);
   w.uint(keys.length);
   let prev = 0;
   for (const k of keys) {
@@ -244,7 +256,7 @@ function records(cells: HourCell[], hours: number[], which: "cpuMax" | "memoryMa
 function writeContainer(w: Writer, c: ContainerPart): void {
   writeSketch(w, c.cpu);
   writeSketch(w, c.memory);
-  const hours = [...c.hours.keys()].sort((a, b) => a - b);
+  const hours = sortedKeys(c.hours);
   const cells = hours.map((h) => c.hours.get(h) as HourCell);
   const cpuRecords = records(cells, hours, "cpuMax");
   const memoryRecords = records(cells, hours, "memoryMax");
@@ -301,7 +313,7 @@ function readContainer(r: Reader): ContainerPart {
     }
     const cpuMax = flags & 1 ? r.f32() : 0;
     const memoryMax = flags & 2 ? r.f32() : 0;
-    hours.set(h, { cpuCount, cpuMax, memoryCount, memoryMax, hash: r.u16() });
+    hours.set(h, hourCell(cpuCount, cpuMax, memoryCount, memoryMax, r.u16()));
     prevHour = h;
   }
   const daySums = readKeys(r, () => r.f64());

@@ -80,6 +80,25 @@ export class Sketch {
     return out;
   }
 
+  get zeroCount(): number {
+    return this.zeros;
+  }
+
+  /**
+   * Each run of consecutive non-empty buckets, oldest index first: its first bucket index and
+   * its counts as counts[from..to). Lets an encoder walk the buckets without copying them.
+   */
+  forEachRun(run: (first: number, counts: readonly number[], from: number, to: number) => void): void {
+    const c = this.counts;
+    for (let j = 0; j < c.length; j++) {
+      if ((c[j] as number) <= 0) continue;
+      let end = j + 1;
+      while (end < c.length && (c[end] as number) > 0) end++;
+      run(j + this.offset, c, j, end);
+      j = end;
+    }
+  }
+
   /** The inverse of toBuckets(); max as kept by the caller. */
   static fromBuckets(buckets: readonly number[], max: number): Sketch {
     const s = new Sketch();

@@ -24,6 +24,23 @@ export interface HourCell {
   hash: number;
 }
 
+/**
+ * Every cell is made here, so all have one shape (V8 then keeps their fields unboxed and the
+ * loops over thousands of them fast).
+ */
+export function hourCell(
+  cpuCount: number,
+  cpuMax: number,
+  memoryCount: number,
+  memoryMax: number,
+  hash: number,
+): HourCell {
+  return { cpuCount, cpuMax, memoryCount, memoryMax, hash };
+}
+
+const copyCell = (c: HourCell): HourCell =>
+  hourCell(c.cpuCount, c.cpuMax, c.memoryCount, c.memoryMax, c.hash);
+
 export interface EventCell {
   restarts: number;
   ooms: number;
@@ -128,7 +145,10 @@ function containerUsage(container: string, c: ContainerPart, view: PartView): Co
   let cpuMax = 0;
   let memoryMax = 0;
   const days = new Map<number, DayStats>();
-  for (const [hour, cell] of c.hours) {
+  // Keys, not entries: no [key, value] array for each of the many hours a pass answers from
+  // (and no closure, whose captured maxima would be boxed on every update).
+  for (const hour of c.hours.keys()) {
+    const cell = c.hours.get(hour) as HourCell;
     if (cell.cpuCount > 0) cpuMax = Math.max(cpuMax, cell.cpuMax);
     if (cell.memoryCount > 0) memoryMax = Math.max(memoryMax, cell.memoryMax);
     const day = Math.floor((hour * HOUR_SECONDS) / SECONDS_PER_DAY);
@@ -185,13 +205,13 @@ function containerUsage(container: string, c: ContainerPart, view: PartView): Co
 
 /** A new cell: cells may be shared with a copy (copyPart), so adding never changes one in place. */
 function addCell(a: HourCell, b: HourCell): HourCell {
-  return {
-    cpuCount: a.cpuCount + b.cpuCount,
-    memoryCount: a.memoryCount + b.memoryCount,
-    cpuMax: Math.max(a.cpuMax, b.cpuMax),
-    memoryMax: Math.max(a.memoryMax, b.memoryMax),
-    hash: (a.hash + b.hash) & 0xffff,
-  };
+  return hourCell(
+    a.cpuCount + b.cpuCount,
+    Math.max(a.cpuMax, b.cpuMax),
+    a.memoryCount + b.memoryCount,
+    Math.max(a.memoryMax, b.memoryMax),
+    (a.hash + b.hash) & 0xffff,
+  );
 }
 
 /**
@@ -199,6 +219,12 @@ function addCell(a: HourCell, b: HourCell): HourCell {
  * profile are copied, hour and event cells shared (addParts replaces cells rather than changing
  * them). Lets a pass keep its committed state while answering with the uncommitted points added.
  */
+function copyMap<V>(m: Map<number, V>): Map<number, V> {
+  const out = new Map<number, V>();
+  m.forEach((v, k) => out.set(k, v));
+  return out;
+}
+
 export function copyPart(p: WorkloadPart): WorkloadPart {
   const containers = new Map<string, ContainerPart>();
   for (const [name, c] of p.containers) {
@@ -209,10 +235,10 @@ export function copyPart(p: WorkloadPart): WorkloadPart {
     containers.set(name, {
       cpu,
       memory,
-      hours: new Map(c.hours),
-      daySums: new Map(c.daySums),
+      hours: copyMap(c.hours),
+      daySums: copyMap(c.daySums),
       runs: c.runs,
-      events: new Map(c.events),
+      events: copyMap(c.events),
     });
   }
   const profile = { cpu: [...p.profile.cpu], points: [...p.profile.points], pods: [...p.profile.pods] };
@@ -251,7 +277,7 @@ export function addParts(into: Parts, add: Parts): void {
       ca.memory.merge(cb.memory);
       for (const [h, cell] of cb.hours) {
         const have = ca.hours.get(h);
-        ca.hours.set(h, have ? addCell(have, cell) : { ...cell });
+        ca.hours.set(h, have ? addCell(have, cell) : copyCell(cell));
       }
       for (const [d, sum] of cb.daySums) ca.daySums.set(d, (ca.daySums.get(d) ?? 0) + sum);
       ca.runs = unionRuns([...ca.runs, ...cb.runs]);
@@ -306,18 +332,20 @@ export function replaceEdge(state: Parts, edge: Parts, lastHour: number, view: P
     if (e) for (const name of e.containers.keys()) if (!a.containers.has(name)) return false;
     for (const [name, ca] of a.containers) {
       const ce = e?.containers.get(name);
-      for (const [h, cell] of ca.hours) {
-        if (h > lastHour) continue;
+      let same = true;
+      ca.hours.forEach((cell, h) => {
+        if (h > lastHour || !same) return;
         const want = ce?.hours.get(h);
         if (
           cell.cpuCount !== (want?.cpuCount ?? 0) ||
           cell.memoryCount !== (want?.memoryCount ?? 0) ||
           cell.hash !== (want?.hash ?? 0)
         )
-          return false;
-        if (want) ca.hours.set(h, { ...want });
+          same = false;
+        else if (want) ca.hours.set(h, copyCell(want));
         else ca.hours.delete(h);
-      }
+      });
+      if (!same) return false;
       for (const h of ce?.hours.keys() ?? []) if (!ca.hours.has(h)) return false;
       for (const d of ca.daySums.keys()) if (d < firstDay) ca.daySums.delete(d);
       ca.runs = clipRuns(ca.runs, view.cpu[0], Number.POSITIVE_INFINITY);
