@@ -68,35 +68,33 @@ export interface Slices {
 const NONE: IndexRange = [1, 0];
 const within = (r: IndexRange, i: number) => i >= r[0] && i <= r[1];
 
-/** n zeros, as a plain array: typed arrays this size live off the V8 heap and cost far more to make. */
-const zeros = (n: number): number[] => new Array<number>(n).fill(0);
-
 /** The counters of one pod's container for one set of points (main or tail). */
 class Stats {
   readonly cpu = new Sketch();
   readonly memory = new Sketch();
-  /** Per hour since the grid's first hour (a pass's slices span a few): sum of the CPU rates. */
-  readonly hourCpu: number[];
-  /** Per hour since the grid's first hour. */
-  readonly cpuCount: number[];
-  readonly cpuMax: number[];
-  readonly memoryCount: number[];
-  readonly memoryMax: number[];
+  // Per hour since the grid's first hour, so a steady-state pass's few hours make arrays small
+  // enough for the V8 heap (typed arrays over 64 bytes live off it and are far costlier to make),
+  // and a full read's compact ones. The sums of the CPU rates (for the hour-of-week profile):
+  readonly hourCpu: Float64Array;
+  readonly cpuCount: Uint32Array;
+  readonly cpuMax: Float64Array;
+  readonly memoryCount: Uint32Array;
+  readonly memoryMax: Float64Array;
   /** A checksum of the hour's values (valueHash, summed mod 2^16): shows a re-read saw the same data. */
-  readonly hash: number[];
+  readonly hash: Uint16Array;
   /** Per day since the grid's first day: the sum of the CPU rates. */
-  readonly daySums: number[];
+  readonly daySums: Float64Array;
   /** Grid index ranges [from, to] with a CPU rate, flattened. */
   readonly runs: number[] = [];
 
   constructor(hours: number, days: number) {
-    this.hourCpu = zeros(hours);
-    this.cpuCount = zeros(hours);
-    this.cpuMax = zeros(hours);
-    this.memoryCount = zeros(hours);
-    this.memoryMax = zeros(hours);
-    this.hash = zeros(hours);
-    this.daySums = zeros(days);
+    this.hourCpu = new Float64Array(hours);
+    this.cpuCount = new Uint32Array(hours);
+    this.cpuMax = new Float64Array(hours);
+    this.memoryCount = new Uint32Array(hours);
+    this.memoryMax = new Float64Array(hours);
+    this.hash = new Uint16Array(hours);
+    this.daySums = new Float64Array(days);
   }
 }
 
@@ -338,7 +336,7 @@ export class UsageAccumulator {
     const stats = (r: PodContainer) => (which === "main" ? r.main : r.tail);
     const byContainer = new Map<string, PodContainer[]>();
     const profile = emptyProfile();
-    const podCount = zeros(g.count);
+    const podCount = new Uint16Array(g.count);
     for (const recs of pods.values()) {
       for (const [from, to] of pairs(unionRuns(recs.flatMap((r) => stats(r)?.runs ?? [])))) {
         for (let i = from; i <= to; i++) (podCount[i] as number)++;

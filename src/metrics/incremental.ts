@@ -25,15 +25,7 @@ import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./gr
 import type { PrometheusUsageSource, ReadTarget } from "./prometheus-source.js";
 import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
 import { workloadKey } from "./types.js";
-import {
-  addParts,
-  copyPart,
-  HOUR_SECONDS,
-  type Parts,
-  replaceEdge,
-  subtractParts,
-  toUsage,
-} from "./window-part.js";
+import { addParts, HOUR_SECONDS, type Parts, replaceEdge, subtractParts, toUsage } from "./window-part.js";
 
 /** Where checkpoints live (the Store's two methods for them). */
 export interface CheckpointStore {
@@ -317,15 +309,10 @@ export class IncrementalUsageSource implements UsageSource {
       const bytes = encodeCheckpoint({ meta, part: committed });
       writes.push([l.key, bytes]);
       this.held.set(l.key, { bytes, checkpoint: { meta, part: committed } });
-      // The answer adds the uncommitted points to a copy, so the held statistics stay committed.
+      // The answer counts the uncommitted points too, leaving the held statistics committed.
       const newest = tail.get(k);
-      let part = committed;
-      if (committed && newest) {
-        const answer: Parts = new Map([[k, copyPart(committed)]]);
-        addParts(answer, new Map([[k, newest]]));
-        part = answer.get(k);
-      } else part ??= newest;
-      const usage = part && toUsage(part, view);
+      const part = committed ?? newest;
+      const usage = part && toUsage(part, view, committed ? newest : undefined);
       if (!usage) continue;
       const why = note(l);
       if (why) usage.notes = [...(usage.notes ?? []), `usage read in full from Prometheus: ${why}`];

@@ -119,53 +119,105 @@ function clipRuns(runs: number[], lo: number, hi: number): number[] {
   return out;
 }
 
-export function toUsage(part: WorkloadPart, view: PartView): WorkloadUsage | undefined {
+/**
+ * The usage of a part; with `newest`, of the part and newer, disjoint points together (as if
+ * added with addParts), leaving both unchanged: a pass answers with its uncommitted points
+ * without copying the statistics it keeps.
+ */
+export function toUsage(
+  part: WorkloadPart,
+  view: PartView,
+  newest?: WorkloadPart,
+): WorkloadUsage | undefined {
   const containers: ContainerUsage[] = [];
-  for (const [name, c] of [...part.containers].sort(([a], [b]) => a.localeCompare(b))) {
-    if (c.cpu.count > 0 || c.memory.count > 0) containers.push(containerUsage(name, c, view));
+  const names = new Set([...part.containers.keys(), ...(newest?.containers.keys() ?? [])]);
+  for (const name of [...names].sort((a, b) => a.localeCompare(b))) {
+    const c = part.containers.get(name);
+    const n = newest?.containers.get(name);
+    const counted = (x?: ContainerPart) => (x ? x.cpu.count + x.memory.count : 0);
+    if (counted(c) + counted(n) === 0) continue;
+    containers.push(c ? containerUsage(name, c, view, n) : containerUsage(name, n as ContainerPart, view));
   }
   if (containers.length === 0) return undefined;
-  const p = part.profile;
+  const p = newest ? sumProfiles(part.profile, newest.profile) : part.profile;
   const perHour = (sums: number[]) =>
     sums.map((s, h) => ((p.points[h] as number) > 0 ? s / (p.points[h] as number) : null));
+  const named = newest?.ownership === "name-pattern" ? newest : part;
   const usage: WorkloadUsage = {
     workload: part.workload,
     window: { ...view.window },
     stepSeconds: view.grid.step,
     containers,
     profile: { cpu: perHour(p.cpu), replicas: perHour(p.pods) },
-    ownership: part.ownership,
+    ownership: named.ownership,
   };
-  if (part.notes) usage.notes = [...part.notes];
-  if (part.hpa) usage.hpa = { ...part.hpa };
+  if (named.notes) usage.notes = [...named.notes];
+  const hpa = newest?.hpa ?? part.hpa;
+  if (hpa) usage.hpa = { ...hpa };
   return usage;
 }
 
-function containerUsage(container: string, c: ContainerPart, view: PartView): ContainerUsage {
-  let cpuMax = 0;
-  let memoryMax = 0;
-  const days = new Map<number, DayStats>();
-  // Keys, not entries: no [key, value] array for each of the many hours a pass answers from
-  // (and no closure, whose captured maxima would be boxed on every update).
-  for (const hour of c.hours.keys()) {
-    const cell = c.hours.get(hour) as HourCell;
-    if (cell.cpuCount > 0) cpuMax = Math.max(cpuMax, cell.cpuMax);
-    if (cell.memoryCount > 0) memoryMax = Math.max(memoryMax, cell.memoryMax);
-    const day = Math.floor((hour * HOUR_SECONDS) / SECONDS_PER_DAY);
-    const d = days.get(day) ?? {
-      day,
-      cpuSum: c.daySums.get(day) ?? 0,
-      cpuCount: 0,
-      cpuMax: 0,
-      memoryMax: 0,
-      memoryCount: 0,
-    };
-    d.cpuCount += cell.cpuCount;
-    d.memoryCount += cell.memoryCount;
-    if (cell.cpuCount > 0) d.cpuMax = Math.max(d.cpuMax, cell.cpuMax);
-    if (cell.memoryCount > 0) d.memoryMax = Math.max(d.memoryMax, cell.memoryMax);
+function sumProfiles(a: ProfileSums, b: ProfileSums): ProfileSums {
+  const sum = (x: number[], y: number[]) => x.map((v, h) => v + (y[h] as number));
+  return { cpu: sum(a.cpu, b.cpu), points: sum(a.points, b.points), pods: sum(a.pods, b.pods) };
+}
+
+function sumSketches(a: Sketch, b?: Sketch): Sketch {
+  if (!b) return a;
+  const s = new Sketch();
+  s.merge(a);
+  s.merge(b);
+  return s;
+}
+
+/** Adds an hour's cell to its day and to the maxima (an object: no boxing of captured doubles). */
+function countHour(
+  days: Map<number, DayStats>,
+  max: { cpu: number; memory: number },
+  hour: number,
+  cell: HourCell,
+  daySum: (day: number) => number,
+): void {
+  if (cell.cpuCount > 0) max.cpu = Math.max(max.cpu, cell.cpuMax);
+  if (cell.memoryCount > 0) max.memory = Math.max(max.memory, cell.memoryMax);
+  const day = Math.floor((hour * HOUR_SECONDS) / SECONDS_PER_DAY);
+  let d = days.get(day);
+  if (!d) {
+    d = { day, cpuSum: daySum(day), cpuCount: 0, cpuMax: 0, memoryMax: 0, memoryCount: 0 };
     days.set(day, d);
   }
+  d.cpuCount += cell.cpuCount;
+  d.memoryCount += cell.memoryCount;
+  if (cell.cpuCount > 0) d.cpuMax = Math.max(d.cpuMax, cell.cpuMax);
+  if (cell.memoryCount > 0) d.memoryMax = Math.max(d.memoryMax, cell.memoryMax);
+}
+
+function containerUsage(
+  container: string,
+  part: ContainerPart,
+  view: PartView,
+  n?: ContainerPart,
+): ContainerUsage {
+  const max = { cpu: 0, memory: 0 };
+  const days = new Map<number, DayStats>();
+  const daySum = (day: number) => (part.daySums.get(day) ?? 0) + (n?.daySums.get(day) ?? 0);
+  // Keys, not entries: no [key, value] array for each of the many hours a pass answers from.
+  for (const hour of part.hours.keys()) {
+    const cell = part.hours.get(hour) as HourCell;
+    const more = n?.hours.get(hour);
+    countHour(days, max, hour, more ? addCell(cell, more) : cell, daySum);
+  }
+  if (n)
+    for (const hour of n.hours.keys())
+      if (!part.hours.has(hour)) countHour(days, max, hour, n.hours.get(hour) as HourCell, daySum);
+  const cpuMax = max.cpu;
+  const memoryMax = max.memory;
+  const c = {
+    cpu: sumSketches(part.cpu, n?.cpu),
+    memory: sumSketches(part.memory, n?.memory),
+    runs: n ? unionRuns([...part.runs, ...n.runs]) : part.runs,
+    events: n ? [...part.events, ...n.events] : part.events,
+  };
   c.cpu.setMax(cpuMax);
   c.memory.setMax(memoryMax);
   const runs = clipRuns(c.runs, view.cpu[0], view.cpu[1]);
@@ -203,7 +255,7 @@ function containerUsage(container: string, c: ContainerPart, view: PartView): Co
 
 // ---- sliding a window ----
 
-/** A new cell: cells may be shared with a copy (copyPart), so adding never changes one in place. */
+/** A new cell: toUsage adds cells it must leave unchanged. */
 function addCell(a: HourCell, b: HourCell): HourCell {
   return hourCell(
     a.cpuCount + b.cpuCount,
@@ -212,37 +264,6 @@ function addCell(a: HourCell, b: HourCell): HourCell {
     Math.max(a.memoryMax, b.memoryMax),
     (a.hash + b.hash) & 0xffff,
   );
-}
-
-/**
- * A copy of a part that addParts can add to without changing the original: sketches, maps and
- * profile are copied, hour and event cells shared (addParts replaces cells rather than changing
- * them). Lets a pass keep its committed state while answering with the uncommitted points added.
- */
-function copyMap<V>(m: Map<number, V>): Map<number, V> {
-  const out = new Map<number, V>();
-  m.forEach((v, k) => out.set(k, v));
-  return out;
-}
-
-export function copyPart(p: WorkloadPart): WorkloadPart {
-  const containers = new Map<string, ContainerPart>();
-  for (const [name, c] of p.containers) {
-    const cpu = new Sketch();
-    cpu.merge(c.cpu);
-    const memory = new Sketch();
-    memory.merge(c.memory);
-    containers.set(name, {
-      cpu,
-      memory,
-      hours: copyMap(c.hours),
-      daySums: copyMap(c.daySums),
-      runs: c.runs,
-      events: copyMap(c.events),
-    });
-  }
-  const profile = { cpu: [...p.profile.cpu], points: [...p.profile.points], pods: [...p.profile.pods] };
-  return { ...p, profile, containers };
 }
 
 function addProfile(a: ProfileSums, b: ProfileSums, sign: 1 | -1): void {

@@ -128,6 +128,12 @@ async function planChild(scale: number, plan: string, url: string, redisUrl: str
     process.stdout.write(`PLAN ${JSON.stringify({ passes: [r], rssMiB: peakRssMiB() })}\n`);
     return;
   }
+  if (plan === "full") {
+    // The plan without checkpoints (one full read), for a like-for-like RSS baseline.
+    const r = await ours(url, s.refs, "remote-read");
+    process.stdout.write(`PLAN ${JSON.stringify({ passes: [r], rssMiB: peakRssMiB() })}\n`);
+    return;
+  }
   const store = await RedisStore.connect(redisUrl, { prefix: "bench:" });
   const source = new PrometheusUsageSource({ url, timeoutMs: 300_000, read: "remote-read" });
   const incremental = new IncrementalUsageSource(source, store);
@@ -203,6 +209,7 @@ async function incrementalRows(scale: number, blocks: string): Promise<BenchResu
       runPlanChild(scale, "incremental", url, redis.url),
     );
     const kr = await onFreshPrometheus(blocks, async (url) => runPlanChild(scale, "krr", url, redis.url));
+    const full = await onFreshPrometheus(blocks, async (url) => runPlanChild(scale, "full", url, redis.url));
     const incChild = inc;
     const krrChild = kr;
     const cold = incChild.passes[0] as PassRun;
@@ -228,6 +235,8 @@ async function incrementalRows(scale: number, blocks: string): Promise<BenchResu
         "queries",
       ),
       row("incremental, all passes: Prometheus peak RSS", inc.promRssMiB, "MiB"),
+      row("full read, one pass (child process): wall time", (full.passes[0] as PassRun).wallS, "s"),
+      row("full read, one pass (child process): costopt peak RSS", full.rssMiB, "MiB"),
       row("incremental, all passes: costopt peak RSS", incChild.rssMiB, "MiB"),
       row(`incremental: Redis memory of the checkpoints (${mem.keys} keys)`, mem.bytes / 2 ** 20, "MiB"),
       {
