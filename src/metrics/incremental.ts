@@ -67,7 +67,7 @@ export class IncrementalUsageSource implements UsageSource {
    * checkpoint another process wrote, or one this process failed to write, differs and is decoded.
    * A pass takes its entries out (it changes their statistics) and puts back what it writes.
    */
-  private readonly held = new Map<string, { bytes: Buffer; checkpoint: Checkpoint }>();
+  private readonly held = new Map<string, { bytes: Buffer; checkpoint: Checkpoint; expires: number }>();
 
   constructor(
     private readonly prometheus: PrometheusUsageSource,
@@ -83,6 +83,8 @@ export class IncrementalUsageSource implements UsageSource {
     const report: PassReport = { full: new Map(), incremental: 0, checkpointBytes: 0, checkpoints: 0 };
     this.lastPass = report;
     const seconds = window.end - window.start;
+    // Workloads no longer asked about would stay held forever: drop what the Store has expired too.
+    for (const [key, h] of this.held) if (h.expires < window.end) this.held.delete(key);
     const loaded = await this.load(workloads, seconds);
     const known = loaded.find((l) => l.checkpoint)?.checkpoint?.meta.resolution;
     const resolution = known ?? (await this.prometheus.resolution(workloads, window));
@@ -134,9 +136,9 @@ export class IncrementalUsageSource implements UsageSource {
     return workloads.map((workload, i) => {
       const key = keys[i] as string;
       const b = values[i];
-      if (!b) return { workload, key, reason: why };
       const held = this.held.get(key);
       this.held.delete(key);
+      if (!b) return { workload, key, reason: why };
       if (held?.bytes.equals(b)) return { workload, key, checkpoint: held.checkpoint };
       try {
         return { workload, key, checkpoint: decodeCheckpoint(b) };
@@ -308,7 +310,8 @@ export class IncrementalUsageSource implements UsageSource {
       const committed = state.get(k);
       const bytes = encodeCheckpoint({ meta, part: committed });
       writes.push([l.key, bytes]);
-      this.held.set(l.key, { bytes, checkpoint: { meta, part: committed } });
+      const expires = window.end + meta.windowSeconds + CHECKPOINT_TTL_EXTRA_SECONDS;
+      this.held.set(l.key, { bytes, checkpoint: { meta, part: committed }, expires });
       // The answer counts the uncommitted points too, leaving the held statistics committed.
       const newest = tail.get(k);
       const part = committed ?? newest;
