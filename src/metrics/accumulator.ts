@@ -31,6 +31,7 @@ import {
   type ContainerPart,
   emptyProfile,
   HOUR_SECONDS,
+  hourCell,
   type Parts,
   type PartView,
   pairs,
@@ -71,8 +72,10 @@ const within = (r: IndexRange, i: number) => i >= r[0] && i <= r[1];
 class Stats {
   readonly cpu = new Sketch();
   readonly memory = new Sketch();
-  readonly hourCpu = new Float64Array(168);
-  /** Per hour since the grid's first hour. */
+  // Per hour since the grid's first hour, so a steady-state pass's few hours make arrays small
+  // enough for the V8 heap (typed arrays over 64 bytes live off it and are far costlier to make),
+  // and a full read's compact ones. The sums of the CPU rates (for the hour-of-week profile):
+  readonly hourCpu: Float64Array;
   readonly cpuCount: Uint32Array;
   readonly cpuMax: Float64Array;
   readonly memoryCount: Uint32Array;
@@ -85,6 +88,7 @@ class Stats {
   readonly runs: number[] = [];
 
   constructor(hours: number, days: number) {
+    this.hourCpu = new Float64Array(hours);
     this.cpuCount = new Uint32Array(hours);
     this.cpuMax = new Float64Array(hours);
     this.memoryCount = new Uint32Array(hours);
@@ -178,7 +182,7 @@ export class UsageAccumulator {
     const seconds = m * this.grid.step;
     const values = new Float64Array(m + 1).fill(Number.NaN);
     const at = new Float64Array(m + 1).fill(-1);
-    const { hours, hourIndex, dayIndex } = this;
+    const { hourIndex, dayIndex } = this;
     const main = this.slices.cpu;
     const tail = this.slices.cpuTail ?? NONE;
     return {
@@ -201,11 +205,11 @@ export class UsageAccumulator {
         }
         const rate = (inc / seconds) * 1000;
         st.cpu.add(rate);
-        (st.hourCpu[hours[i] as number] as number) += rate;
         const h = hourIndex[i] as number;
+        (st.hourCpu[h] as number) += rate;
         (st.cpuCount[h] as number)++;
         if (rate > (st.cpuMax[h] as number)) st.cpuMax[h] = rate;
-        (st.hash[h] as number) += valueHash(rate);
+        st.hash[h] = ((st.hash[h] as number) + valueHash(rate)) & 0xffff;
         (st.daySums[dayIndex[i] as number] as number) += rate;
         const r = st.runs;
         if (r.length > 0 && r[r.length - 1] === i - 1) r[r.length - 1] = i;
@@ -228,7 +232,7 @@ export class UsageAccumulator {
         const h = hourIndex[i] as number;
         (st.memoryCount[h] as number)++;
         if (v > (st.memoryMax[h] as number)) st.memoryMax[h] = v;
-        (st.hash[h] as number) += valueHash(v) ^ 0x5555;
+        st.hash[h] = ((st.hash[h] as number) + (valueHash(v) ^ 0x5555)) & 0xffff;
       },
     };
   }
@@ -339,7 +343,11 @@ export class UsageAccumulator {
       }
       for (const r of recs) {
         const st = stats(r);
-        if (st) for (let h = 0; h < 168; h++) (profile.cpu[h] as number) += st.hourCpu[h] as number;
+        if (st)
+          for (let h = 0; h < st.hourCpu.length; h++)
+            (profile.cpu[hourOfWeek((h + this.firstHour) * HOUR_SECONDS)] as number) += st.hourCpu[
+              h
+            ] as number;
         const list = byContainer.get(r.container) ?? [];
         list.push(r);
         byContainer.set(r.container, list);
@@ -400,19 +408,17 @@ export class UsageAccumulator {
       for (let h = 0; h < st.cpuCount.length; h++) {
         if (st.cpuCount[h] === 0 && st.memoryCount[h] === 0) continue;
         const hour = h + this.firstHour;
-        const cell = part.hours.get(hour) ?? {
-          cpuCount: 0,
-          cpuMax: 0,
-          memoryCount: 0,
-          memoryMax: 0,
-          hash: 0,
-        };
-        cell.hash = (cell.hash + (st.hash[h] as number)) & 0xffff;
-        cell.cpuCount += st.cpuCount[h] as number;
-        cell.cpuMax = Math.max(cell.cpuMax, st.cpuMax[h] as number);
-        cell.memoryCount += st.memoryCount[h] as number;
-        cell.memoryMax = Math.max(cell.memoryMax, st.memoryMax[h] as number);
-        part.hours.set(hour, cell);
+        const have = part.hours.get(hour);
+        part.hours.set(
+          hour,
+          hourCell(
+            (have?.cpuCount ?? 0) + (st.cpuCount[h] as number),
+            Math.max(have?.cpuMax ?? 0, st.cpuMax[h] as number),
+            (have?.memoryCount ?? 0) + (st.memoryCount[h] as number),
+            Math.max(have?.memoryMax ?? 0, st.memoryMax[h] as number),
+            ((have?.hash ?? 0) + (st.hash[h] as number)) & 0xffff,
+          ),
+        );
       }
       for (let d = 0; d < st.daySums.length; d++) {
         const sum = st.daySums[d] as number;

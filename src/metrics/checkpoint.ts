@@ -10,7 +10,13 @@
 import { crc32 } from "node:zlib";
 import type { WorkloadKind } from "../api/types.js";
 import { Sketch } from "./sketch.js";
-import { type ContainerPart, emptyProfile, type HourCell, type WorkloadPart } from "./window-part.js";
+import {
+  type ContainerPart,
+  emptyProfile,
+  type HourCell,
+  hourCell,
+  type WorkloadPart,
+} from "./window-part.js";
 
 const VERSION = 1;
 
@@ -38,9 +44,12 @@ export class CheckpointError extends Error {
   override readonly name = "CheckpointError";
 }
 
+/** Scratch space all Writers start in (encoding is synchronous), so a checkpoint allocates once. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
 /** Appends to a buffer that doubles when full (a checkpoint is a few KiB). */
 class Writer {
-  private b = Buffer.allocUnsafe(4096);
+  private b = scratch;
   private pos = 0;
 
   private room(n: number): void {
@@ -48,6 +57,7 @@ class Writer {
     const next = Buffer.allocUnsafe(Math.max(this.b.length * 2, this.pos + n));
     this.b.copy(next, 0, 0, this.pos);
     this.b = next;
+    scratch = next;
   }
 
   uint(v: number): void {
@@ -87,8 +97,13 @@ class Writer {
     this.pos += this.b.write(s, this.pos, "utf8");
   }
 
+  /** The bytes written and their CRC-32, in a buffer of their own. */
   finish(): Buffer {
-    return this.b.subarray(0, this.pos);
+    const body = this.b.subarray(0, this.pos);
+    const out = Buffer.allocUnsafe(this.pos + 4);
+    body.copy(out);
+    out.writeUInt32LE(crc32(body), this.pos);
+    return out;
   }
 }
 
@@ -155,23 +170,17 @@ class Reader {
 
 /** Zeros, then runs of consecutive non-empty buckets: gap from the last run, length, counts. */
 function writeSketch(w: Writer, s: Sketch): void {
-  const b = s.toBuckets();
-  w.uint(b[0] as number);
-  const runs: { start: number; counts: number[] }[] = [];
-  for (let k = 1; k + 1 < b.length; k += 2) {
-    const i = b[k] as number;
-    const run = runs[runs.length - 1];
-    if (run && run.start + run.counts.length === i) run.counts.push(b[k + 1] as number);
-    else runs.push({ start: i, counts: [b[k + 1] as number] });
-  }
-  w.uint(runs.length);
+  w.uint(s.zeroCount);
+  let runs = 0;
+  s.forEachRun(() => runs++);
+  w.uint(runs);
   let prev = 0;
-  for (const run of runs) {
-    w.int(run.start - prev);
-    w.uint(run.counts.length);
-    for (const c of run.counts) w.uint(c);
-    prev = run.start + run.counts.length;
-  }
+  s.forEachRun((first, counts, from, to) => {
+    w.int(first - prev);
+    w.uint(to - from);
+    for (let j = from; j < to; j++) w.uint(counts[j] as number);
+    prev = first + to - from;
+  });
 }
 
 function readSketch(r: Reader): Sketch {
@@ -186,9 +195,20 @@ function readSketch(r: Reader): Sketch {
   return Sketch.fromBuckets(b, 0);
 }
 
+/** The map's keys ascending; they usually are in that order already (added oldest first). */
+function sortedKeys(map: Map<number, unknown>): number[] {
+  const keys: number[] = [];
+  let sorted = true;
+  map.forEach((_, k) => {
+    if (keys.length > 0 && k < (keys[keys.length - 1] as number)) sorted = false;
+    keys.push(k);
+  });
+  return sorted ? keys : keys.sort((a, b) => a - b);
+}
+
 /** Writes sorted integer keys as deltas. */
 function writeKeys<T>(w: Writer, map: Map<number, T>, each: (v: T, k: number) => void): void {
-  const keys = [...map.keys()].sort((a, b) => a - b);
+  const keys = sortedKeys(map);
   w.uint(keys.length);
   let prev = 0;
   for (const k of keys) {
@@ -214,20 +234,20 @@ function readKeys<T>(r: Reader, each: () => T): Map<number, T> {
  * A window only ever loses hours at its start, so the maximum of a day's remaining hours is
  * always one of these records; the others are written as absent (0), which saves most of them.
  */
-function records(hours: Map<number, HourCell>, which: "cpuMax" | "memoryMax"): Set<number> {
-  const out = new Set<number>();
+function records(cells: HourCell[], hours: number[], which: "cpuMax" | "memoryMax"): boolean[] {
+  const out = new Array<boolean>(cells.length).fill(false);
   let day = Number.NaN;
   let best = Number.NEGATIVE_INFINITY;
-  for (const h of [...hours.keys()].sort((a, b) => b - a)) {
-    const d = Math.floor(h / 24);
+  for (let k = cells.length - 1; k >= 0; k--) {
+    const d = Math.floor((hours[k] as number) / 24);
     if (d !== day) {
       day = d;
       best = Number.NEGATIVE_INFINITY;
     }
-    const v = (hours.get(h) as HourCell)[which];
+    const v = (cells[k] as HourCell)[which];
     if (v > best) {
       best = v;
-      out.add(h);
+      out[k] = true;
     }
   }
   return out;
@@ -236,17 +256,20 @@ function records(hours: Map<number, HourCell>, which: "cpuMax" | "memoryMax"): S
 function writeContainer(w: Writer, c: ContainerPart): void {
   writeSketch(w, c.cpu);
   writeSketch(w, c.memory);
-  const cpuRecords = records(c.hours, "cpuMax");
-  const memoryRecords = records(c.hours, "memoryMax");
+  const hours = sortedKeys(c.hours);
+  const cells = hours.map((h) => c.hours.get(h) as HourCell);
+  const cpuRecords = records(cells, hours, "cpuMax");
+  const memoryRecords = records(cells, hours, "memoryMax");
   // Per hour a flag byte: 1 cpu maximum kept, 2 memory maximum kept, 4 counts differ from the
   // previous hour's, 8 not the hour after the previous one.
   w.uint(c.hours.size);
   let prevHour = Number.NaN;
   let last = { cpuCount: -1, memoryCount: -1 };
-  for (const h of [...c.hours.keys()].sort((a, b) => a - b)) {
-    const cell = c.hours.get(h) as HourCell;
-    const cpu = cpuRecords.has(h) && cell.cpuMax > 0;
-    const memory = memoryRecords.has(h) && cell.memoryMax > 0;
+  for (let k = 0; k < hours.length; k++) {
+    const h = hours[k] as number;
+    const cell = cells[k] as HourCell;
+    const cpu = cpuRecords[k] === true && cell.cpuMax > 0;
+    const memory = memoryRecords[k] === true && cell.memoryMax > 0;
     const counts = cell.cpuCount !== last.cpuCount || cell.memoryCount !== last.memoryCount;
     const jump = h !== prevHour + 1;
     w.uint((cpu ? 1 : 0) | (memory ? 2 : 0) | (counts ? 4 : 0) | (jump ? 8 : 0));
@@ -290,7 +313,7 @@ function readContainer(r: Reader): ContainerPart {
     }
     const cpuMax = flags & 1 ? r.f32() : 0;
     const memoryMax = flags & 2 ? r.f32() : 0;
-    hours.set(h, { cpuCount, cpuMax, memoryCount, memoryMax, hash: r.u16() });
+    hours.set(h, hourCell(cpuCount, cpuMax, memoryCount, memoryMax, r.u16()));
     prevHour = h;
   }
   const daySums = readKeys(r, () => r.f64());
@@ -346,11 +369,7 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
       writeContainer(w, c);
     }
   }
-  const body = w.finish();
-  const out = Buffer.alloc(body.length + 4);
-  body.copy(out);
-  out.writeUInt32LE(crc32(body), body.length);
-  return out;
+  return w.finish();
 }
 
 /** The checkpoint in b; throws CheckpointError for anything else (damaged, other version). */

@@ -60,6 +60,14 @@ export class IncrementalUsageSource implements UsageSource {
   /** What the last pass did. */
   lastPass: PassReport = { full: new Map(), incremental: 0, checkpointBytes: 0, checkpoints: 0 };
   private readonly prefix: string;
+  /**
+   * The checkpoints this process last wrote, with their statistics as they are in memory: a pass
+   * whose Store copy is still byte for byte what was written uses them instead of decoding it
+   * (decoding was a large share of a steady-state pass). The Store stays the durable copy: a
+   * checkpoint another process wrote, or one this process failed to write, differs and is decoded.
+   * A pass takes its entries out (it changes their statistics) and puts back what it writes.
+   */
+  private readonly held = new Map<string, { bytes: Buffer; checkpoint: Checkpoint; expires: number }>();
 
   constructor(
     private readonly prometheus: PrometheusUsageSource,
@@ -75,6 +83,8 @@ export class IncrementalUsageSource implements UsageSource {
     const report: PassReport = { full: new Map(), incremental: 0, checkpointBytes: 0, checkpoints: 0 };
     this.lastPass = report;
     const seconds = window.end - window.start;
+    // Workloads no longer asked about would stay held forever: drop what the Store has expired too.
+    for (const [key, h] of this.held) if (h.expires < window.end) this.held.delete(key);
     const loaded = await this.load(workloads, seconds);
     const known = loaded.find((l) => l.checkpoint)?.checkpoint?.meta.resolution;
     const resolution = known ?? (await this.prometheus.resolution(workloads, window));
@@ -89,11 +99,14 @@ export class IncrementalUsageSource implements UsageSource {
       if (l.reason) continue;
       const m = (l.checkpoint as Checkpoint).meta;
       const k = `${m.first} ${m.committed} ${m.eventCommitted}`;
-      groups.set(k, [...(groups.get(k) ?? []), l]);
+      const group = groups.get(k);
+      if (group) group.push(l);
+      else groups.set(k, [l]);
     }
     const largest = [...groups.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+    const inLargest = new Set(largest);
     for (const l of loaded)
-      if (!l.reason && !largest.includes(l)) l.reason = "its checkpoint stops elsewhere than the others'";
+      if (!l.reason && !inLargest.has(l)) l.reason = "its checkpoint stops elsewhere than the others'";
     if (largest.length > 0) {
       const meta = (largest[0] as Loaded).checkpoint?.meta as CheckpointMeta;
       const failed = await this.incremental(largest, meta, window, grid, resolution, out, writes);
@@ -123,7 +136,10 @@ export class IncrementalUsageSource implements UsageSource {
     return workloads.map((workload, i) => {
       const key = keys[i] as string;
       const b = values[i];
+      const held = this.held.get(key);
+      this.held.delete(key);
       if (!b) return { workload, key, reason: why };
+      if (held?.bytes.equals(b)) return { workload, key, checkpoint: held.checkpoint };
       try {
         return { workload, key, checkpoint: decodeCheckpoint(b) };
       } catch (e) {
@@ -244,7 +260,7 @@ export class IncrementalUsageSource implements UsageSource {
       },
     });
     targets.push({ acc: enter, from: ng.start - LOOKBACK_SECONDS, end: gridEnd(ng), events: true });
-    await this.prometheus.read(enter.namespaces, targets);
+    await this.prometheus.read(enter.namespaces, targets, true);
 
     const view = fullView(window, grid, eg0);
     const left = leave?.collect("main");
@@ -265,9 +281,11 @@ export class IncrementalUsageSource implements UsageSource {
       }
       for (const [k, v] of one) state.set(k, v);
     }
-    const ok = list.filter((l) => !failed.includes(l));
+    const failedSet = new Set(failed);
+    const ok = list.filter((l) => !failedSet.has(l));
+    const okKeys = new Set(ok.map((l) => workloadKey(l.workload)));
     const added = enter.collect("main");
-    for (const k of added.keys()) if (!ok.some((l) => workloadKey(l.workload) === k)) added.delete(k);
+    for (const k of added.keys()) if (!okKeys.has(k)) added.delete(k);
     addParts(state, added);
     const next: CheckpointMeta = { ...meta, first: g2, committed: c2, eventCommitted, resolution };
     this.finish(ok, state, enter.collect("tail"), next, window, grid, out, writes, () => undefined);
@@ -286,18 +304,18 @@ export class IncrementalUsageSource implements UsageSource {
     writes: [string, Buffer][],
     note: (l: Loaded) => string | undefined,
   ): void {
-    for (const l of list) {
-      const k = workloadKey(l.workload);
-      writes.push([l.key, encodeCheckpoint({ meta, part: state.get(k) })]);
-    }
-    const keys = new Set(list.map((l) => workloadKey(l.workload)));
-    for (const k of tail.keys()) if (!keys.has(k)) tail.delete(k);
-    addParts(state, tail);
     const view = fullView(window, grid, eventGridOf(grid));
     for (const l of list) {
       const k = workloadKey(l.workload);
-      const part = state.get(k);
-      const usage = part && toUsage(part, view);
+      const committed = state.get(k);
+      const bytes = encodeCheckpoint({ meta, part: committed });
+      writes.push([l.key, bytes]);
+      const expires = window.end + meta.windowSeconds + CHECKPOINT_TTL_EXTRA_SECONDS;
+      this.held.set(l.key, { bytes, checkpoint: { meta, part: committed }, expires });
+      // The answer counts the uncommitted points too, leaving the held statistics committed.
+      const newest = tail.get(k);
+      const part = committed ?? newest;
+      const usage = part && toUsage(part, view, committed ? newest : undefined);
       if (!usage) continue;
       const why = note(l);
       if (why) usage.notes = [...(usage.notes ?? []), `usage read in full from Prometheus: ${why}`];

@@ -89,20 +89,22 @@ export class PrometheusUsageSource implements UsageSource {
    * namespace, all targets of a namespace in one remote read; restart and OOM events and HPAs
    * only for targets that ask for events. The accumulators must want the same namespaces.
    */
-  async read(namespaces: string[], targets: ReadTarget[]): Promise<void> {
+  async read(namespaces: string[], targets: ReadTarget[], together = false): Promise<void> {
     // Remote read streams frame by frame, so two namespaces in flight hold no more than two
     // frames and keep both Prometheus and this process busy; range-query answers are held
-    // whole, so that path asks for one namespace at a time.
+    // whole, so that path asks for one namespace at a time. A short range (an incremental
+    // pass) is small enough to ask for all namespaces at once: a few calls instead of a few per
+    // namespace.
+    const groups = together ? [namespaces] : namespaces.map((ns) => [ns]);
     let next = 0;
     const worker = async () => {
-      while (next < namespaces.length) await this.namespace(namespaces[next++] as string, targets);
+      while (next < groups.length) await this.namespace(groups[next++] as string[], targets);
     };
     await Promise.all(Array.from({ length: this.mode === "remote-read" ? 2 : 1 }, worker));
   }
 
-  private async namespace(ns: string, targets: ReadTarget[]): Promise<void> {
-    const q = S.promString(ns);
-    const sel = `{namespace="${q}"}`;
+  private async namespace(group: string[], targets: ReadTarget[]): Promise<void> {
+    const sel = `{${nsMatch(group)}}`;
     let hpas = false;
     const from = Math.min(...targets.map((t) => t.from));
     const end = Math.max(...targets.map((t) => t.end));
@@ -111,6 +113,7 @@ export class PrometheusUsageSource implements UsageSource {
       from,
       end,
     )) {
+      const ns = l.namespace ?? "";
       for (const { acc } of targets) {
         if (l.__name__ === S.POD_OWNER)
           acc.owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
@@ -124,7 +127,7 @@ export class PrometheusUsageSource implements UsageSource {
     }
     if (this.mode === "remote-read") {
       try {
-        await this.readRaw(targets, ns);
+        await this.readRaw(targets, group);
       } catch (e) {
         // A server without remote read (or one that does not stream chunks) is asked by range
         // queries instead, from this namespace on; other failures are real.
@@ -139,10 +142,10 @@ export class PrometheusUsageSource implements UsageSource {
       }
     }
     for (const t of targets) {
-      if (this.mode === "query-range") await this.queryGrid(t.acc, ns, t.acc.grid);
+      if (this.mode === "query-range") await this.queryGrid(t.acc, group, t.acc.grid);
       if (!t.events) continue;
-      await this.queryEvents(t.acc, ns);
-      if (hpas) await this.queryHpas(t.acc, ns, t.from, t.end);
+      await this.queryEvents(t.acc, group);
+      if (hpas) await this.queryHpas(t.acc, group, t.from, t.end);
     }
   }
 
@@ -150,17 +153,17 @@ export class PrometheusUsageSource implements UsageSource {
    * HPAs and their replica bounds: the raw samples in range of the few HPA series (the series
    * API above only says some exist, at chunk granularity), read as the file source reads them.
    */
-  private async queryHpas(acc: UsageAccumulator, ns: string, from: number, end: number): Promise<void> {
+  private async queryHpas(acc: UsageAccumulator, group: string[], from: number, end: number): Promise<void> {
     const names = `${S.HPA_INFO}|${S.HPA_MIN}|${S.HPA_MAX}`;
     const series = await this.client.queryRaw(
-      `{__name__=~"${names}",namespace="${S.promString(ns)}"}[${end - from}s]`,
+      `{__name__=~"${names}",${nsMatch(group)}}[${end - from}s]`,
       end,
     );
     const last = (s: MatrixSeries) => parseValue(s.values[s.values.length - 1]?.[1] ?? "NaN");
     for (const { metric: l, values } of series) {
       if (l.__name__ !== S.HPA_INFO || values.length === 0) continue;
       acc.addHpa(
-        ns,
+        l.namespace ?? "",
         l.horizontalpodautoscaler ?? "",
         l.scaletargetref_kind ?? "",
         l.scaletargetref_name ?? "",
@@ -173,13 +176,17 @@ export class PrometheusUsageSource implements UsageSource {
           : s.metric.__name__ === S.HPA_MAX
             ? "maxReplicas"
             : undefined;
-      if (field) acc.setHpaReplicas(ns, s.metric.horizontalpodautoscaler ?? "", field, last(s));
+      if (field)
+        acc.setHpaReplicas(s.metric.namespace ?? "", s.metric.horizontalpodautoscaler ?? "", field, last(s));
     }
   }
 
   /** Every raw CPU and memory sample of the namespace in each target's range, streamed through the shared resamplers. */
-  private async readRaw(targets: ReadTarget[], ns: string): Promise<void> {
-    const inNs: Matcher = { type: "=", name: "namespace", value: ns };
+  private async readRaw(targets: ReadTarget[], group: string[]): Promise<void> {
+    const inNs: Matcher =
+      group.length === 1
+        ? { type: "=", name: "namespace", value: group[0] as string }
+        : { type: "=~", name: "namespace", value: group.map(regexQuote).join("|") };
     const queries: RemoteReadQuery[] = targets.map((t) => ({
       startMs: t.from * 1000,
       endMs: t.end * 1000,
@@ -215,17 +222,14 @@ export class PrometheusUsageSource implements UsageSource {
   }
 
   /** The same data as range queries at the grid's step (for servers without remote read). */
-  private async queryGrid(acc: UsageAccumulator, ns: string, grid: Grid): Promise<void> {
+  private async queryGrid(acc: UsageAccumulator, group: string[], grid: Grid): Promise<void> {
     const end = gridEnd(grid);
-    feed(
-      await this.client.queryRange(S.containerSelector(S.CPU, ns), grid.start, end, grid.step),
-      grid,
-      (l) => acc.cpuSeries(ns, l.pod ?? "", l.container ?? ""),
+    const sel = (metric: string) => `${metric}{${nsMatch(group)},container!="",container!="POD"}`;
+    feed(await this.client.queryRange(sel(S.CPU), grid.start, end, grid.step), grid, (l) =>
+      acc.cpuSeries(l.namespace ?? "", l.pod ?? "", l.container ?? ""),
     );
-    feed(
-      await this.client.queryRange(S.containerSelector(S.MEMORY, ns), grid.start, end, grid.step),
-      grid,
-      (l) => acc.memorySeries(ns, l.pod ?? "", l.container ?? ""),
+    feed(await this.client.queryRange(sel(S.MEMORY), grid.start, end, grid.step), grid, (l) =>
+      acc.memorySeries(l.namespace ?? "", l.pod ?? "", l.container ?? ""),
     );
   }
 
@@ -233,16 +237,15 @@ export class PrometheusUsageSource implements UsageSource {
    * Restart counters and OOM reasons on the hourly grid, by range query: at one point an hour
    * they are a small answer, while their raw samples would be as many as the CPU's.
    */
-  private async queryEvents(acc: UsageAccumulator, ns: string): Promise<void> {
+  private async queryEvents(acc: UsageAccumulator, group: string[]): Promise<void> {
     const eg = acc.eventGrid;
     if (eg.count === 0) return;
     // Both series in one query; the empty alternative lets the restart counter (no reason label) through.
-    const q = S.promString(ns);
-    const events = `{__name__=~"${S.RESTARTS}|${S.TERMINATED}",namespace="${q}",reason=~"OOMKilled|"}`;
+    const events = `{__name__=~"${S.RESTARTS}|${S.TERMINATED}",${nsMatch(group)},reason=~"OOMKilled|"}`;
     feed(await this.client.queryRange(events, eg.start, gridEnd(eg), eg.step), eg, (l) =>
       l.__name__ === S.RESTARTS
-        ? acc.restartSeries(ns, l.pod ?? "", l.container ?? "")
-        : acc.oomSeries(ns, l.pod ?? "", l.container ?? ""),
+        ? acc.restartSeries(l.namespace ?? "", l.pod ?? "", l.container ?? "")
+        : acc.oomSeries(l.namespace ?? "", l.pod ?? "", l.container ?? ""),
     );
   }
 
@@ -266,6 +269,16 @@ export class PrometheusUsageSource implements UsageSource {
     }
     return FALLBACK_RESOLUTION;
   }
+}
+
+/** The namespace label matcher for one namespace or several. */
+function nsMatch(group: string[]): string {
+  if (group.length === 1) return `namespace="${S.promString(group[0] as string)}"`;
+  return `namespace=~"${S.promString(group.map(regexQuote).join("|"))}"`;
+}
+
+function regexQuote(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** Hands every point of every series to its sink; grid index from the evaluation time. */

@@ -14,7 +14,9 @@ export const RELATIVE_ACCURACY = (GAMMA - 1) / (GAMMA + 1);
 const ZERO = 1e-9;
 
 export class Sketch {
-  private counts = new Float64Array(0);
+  // A plain array, not a Float64Array: thousands of small sketches are made per pass, and typed
+  // arrays of this size live off the V8 heap, whose allocation and sweeping dominated a pass.
+  private counts: number[] = [];
   private offset = 0;
   private zeros = 0;
   count = 0;
@@ -78,11 +80,32 @@ export class Sketch {
     return out;
   }
 
+  get zeroCount(): number {
+    return this.zeros;
+  }
+
+  /**
+   * Each run of consecutive non-empty buckets, oldest index first: its first bucket index and
+   * its counts as counts[from..to). Lets an encoder walk the buckets without copying them.
+   */
+  forEachRun(run: (first: number, counts: readonly number[], from: number, to: number) => void): void {
+    const c = this.counts;
+    for (let j = 0; j < c.length; j++) {
+      if ((c[j] as number) <= 0) continue;
+      let end = j + 1;
+      while (end < c.length && (c[end] as number) > 0) end++;
+      run(j + this.offset, c, j, end);
+      j = end;
+    }
+  }
+
   /** The inverse of toBuckets(); max as kept by the caller. */
   static fromBuckets(buckets: readonly number[], max: number): Sketch {
     const s = new Sketch();
     s.zeros = buckets[0] ?? 0;
     s.count = s.zeros;
+    // Indices ascend: one allocation for the whole range.
+    if (buckets.length >= 3) s.grow(buckets[1] as number, buckets[buckets.length - 2] as number);
     for (let k = 1; k + 1 < buckets.length; k += 2) {
       const i = buckets[k] as number;
       const c = buckets[k + 1] as number;
@@ -116,8 +139,9 @@ export class Sketch {
     const pad = Math.max(8, len >> 1);
     const newLo = curLo < this.offset || len === 0 ? curLo - pad : this.offset;
     const newHi = len === 0 || curHi >= this.offset + len ? curHi + pad : this.offset + len - 1;
-    const next = new Float64Array(newHi - newLo + 1);
-    if (len > 0) next.set(this.counts, this.offset - newLo);
+    const next = new Array<number>(newHi - newLo + 1).fill(0);
+    const shift = this.offset - newLo;
+    for (let j = 0; j < len; j++) next[j + shift] = this.counts[j] as number;
     this.counts = next;
     this.offset = newLo;
   }

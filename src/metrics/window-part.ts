@@ -10,7 +10,7 @@
 import type { DayStats } from "./daily.js";
 import { SECONDS_PER_DAY } from "./daily.js";
 import type { Grid } from "./grid.js";
-import type { Sketch } from "./sketch.js";
+import { Sketch } from "./sketch.js";
 import type { ContainerUsage, HpaInfo, TimeWindow, WorkloadRef, WorkloadUsage } from "./types.js";
 
 export const HOUR_SECONDS = 3600;
@@ -23,6 +23,23 @@ export interface HourCell {
   /** Sum of the values' hashes mod 2^16 (accumulator.ts): equal sums, most likely equal values. */
   hash: number;
 }
+
+/**
+ * Every cell is made here, so all have one shape (V8 then keeps their fields unboxed and the
+ * loops over thousands of them fast).
+ */
+export function hourCell(
+  cpuCount: number,
+  cpuMax: number,
+  memoryCount: number,
+  memoryMax: number,
+  hash: number,
+): HourCell {
+  return { cpuCount, cpuMax, memoryCount, memoryMax, hash };
+}
+
+const copyCell = (c: HourCell): HourCell =>
+  hourCell(c.cpuCount, c.cpuMax, c.memoryCount, c.memoryMax, c.hash);
 
 export interface EventCell {
   restarts: number;
@@ -44,9 +61,9 @@ export interface ContainerPart {
 
 /** Per hour of week: sum of the workload's CPU rates, grid points with a pod, pods summed over them. */
 export interface ProfileSums {
-  cpu: Float64Array;
-  points: Float64Array;
-  pods: Float64Array;
+  cpu: number[];
+  points: number[];
+  pods: number[];
 }
 
 export interface WorkloadPart {
@@ -70,7 +87,9 @@ export interface PartView {
 }
 
 export function emptyProfile(): ProfileSums {
-  return { cpu: new Float64Array(168), points: new Float64Array(168), pods: new Float64Array(168) };
+  // Plain arrays: a pass makes several per workload, and typed arrays this size live off the heap.
+  const zeros = () => new Array<number>(168).fill(0);
+  return { cpu: zeros(), points: zeros(), pods: zeros() };
 }
 
 /** Sorted, merged union of flattened [from, to] index ranges. */
@@ -100,50 +119,105 @@ function clipRuns(runs: number[], lo: number, hi: number): number[] {
   return out;
 }
 
-export function toUsage(part: WorkloadPart, view: PartView): WorkloadUsage | undefined {
+/**
+ * The usage of a part; with `newest`, of the part and newer, disjoint points together (as if
+ * added with addParts), leaving both unchanged: a pass answers with its uncommitted points
+ * without copying the statistics it keeps.
+ */
+export function toUsage(
+  part: WorkloadPart,
+  view: PartView,
+  newest?: WorkloadPart,
+): WorkloadUsage | undefined {
   const containers: ContainerUsage[] = [];
-  for (const [name, c] of [...part.containers].sort(([a], [b]) => a.localeCompare(b))) {
-    if (c.cpu.count > 0 || c.memory.count > 0) containers.push(containerUsage(name, c, view));
+  const names = new Set([...part.containers.keys(), ...(newest?.containers.keys() ?? [])]);
+  for (const name of [...names].sort((a, b) => a.localeCompare(b))) {
+    const c = part.containers.get(name);
+    const n = newest?.containers.get(name);
+    const counted = (x?: ContainerPart) => (x ? x.cpu.count + x.memory.count : 0);
+    if (counted(c) + counted(n) === 0) continue;
+    containers.push(c ? containerUsage(name, c, view, n) : containerUsage(name, n as ContainerPart, view));
   }
   if (containers.length === 0) return undefined;
-  const p = part.profile;
-  const perHour = (sums: Float64Array) =>
-    Array.from(sums, (s, h) => ((p.points[h] as number) > 0 ? s / (p.points[h] as number) : null));
+  const p = newest ? sumProfiles(part.profile, newest.profile) : part.profile;
+  const perHour = (sums: number[]) =>
+    sums.map((s, h) => ((p.points[h] as number) > 0 ? s / (p.points[h] as number) : null));
+  const named = newest?.ownership === "name-pattern" ? newest : part;
   const usage: WorkloadUsage = {
     workload: part.workload,
     window: { ...view.window },
     stepSeconds: view.grid.step,
     containers,
     profile: { cpu: perHour(p.cpu), replicas: perHour(p.pods) },
-    ownership: part.ownership,
+    ownership: named.ownership,
   };
-  if (part.notes) usage.notes = [...part.notes];
-  if (part.hpa) usage.hpa = { ...part.hpa };
+  if (named.notes) usage.notes = [...named.notes];
+  const hpa = newest?.hpa ?? part.hpa;
+  if (hpa) usage.hpa = { ...hpa };
   return usage;
 }
 
-function containerUsage(container: string, c: ContainerPart, view: PartView): ContainerUsage {
-  let cpuMax = 0;
-  let memoryMax = 0;
-  const days = new Map<number, DayStats>();
-  for (const [hour, cell] of c.hours) {
-    if (cell.cpuCount > 0) cpuMax = Math.max(cpuMax, cell.cpuMax);
-    if (cell.memoryCount > 0) memoryMax = Math.max(memoryMax, cell.memoryMax);
-    const day = Math.floor((hour * HOUR_SECONDS) / SECONDS_PER_DAY);
-    const d = days.get(day) ?? {
-      day,
-      cpuSum: c.daySums.get(day) ?? 0,
-      cpuCount: 0,
-      cpuMax: 0,
-      memoryMax: 0,
-      memoryCount: 0,
-    };
-    d.cpuCount += cell.cpuCount;
-    d.memoryCount += cell.memoryCount;
-    if (cell.cpuCount > 0) d.cpuMax = Math.max(d.cpuMax, cell.cpuMax);
-    if (cell.memoryCount > 0) d.memoryMax = Math.max(d.memoryMax, cell.memoryMax);
+function sumProfiles(a: ProfileSums, b: ProfileSums): ProfileSums {
+  const sum = (x: number[], y: number[]) => x.map((v, h) => v + (y[h] as number));
+  return { cpu: sum(a.cpu, b.cpu), points: sum(a.points, b.points), pods: sum(a.pods, b.pods) };
+}
+
+function sumSketches(a: Sketch, b?: Sketch): Sketch {
+  if (!b) return a;
+  const s = new Sketch();
+  s.merge(a);
+  s.merge(b);
+  return s;
+}
+
+/** Adds an hour's cell to its day and to the maxima (an object: no boxing of captured doubles). */
+function countHour(
+  days: Map<number, DayStats>,
+  max: { cpu: number; memory: number },
+  hour: number,
+  cell: HourCell,
+  daySum: (day: number) => number,
+): void {
+  if (cell.cpuCount > 0) max.cpu = Math.max(max.cpu, cell.cpuMax);
+  if (cell.memoryCount > 0) max.memory = Math.max(max.memory, cell.memoryMax);
+  const day = Math.floor((hour * HOUR_SECONDS) / SECONDS_PER_DAY);
+  let d = days.get(day);
+  if (!d) {
+    d = { day, cpuSum: daySum(day), cpuCount: 0, cpuMax: 0, memoryMax: 0, memoryCount: 0 };
     days.set(day, d);
   }
+  d.cpuCount += cell.cpuCount;
+  d.memoryCount += cell.memoryCount;
+  if (cell.cpuCount > 0) d.cpuMax = Math.max(d.cpuMax, cell.cpuMax);
+  if (cell.memoryCount > 0) d.memoryMax = Math.max(d.memoryMax, cell.memoryMax);
+}
+
+function containerUsage(
+  container: string,
+  part: ContainerPart,
+  view: PartView,
+  n?: ContainerPart,
+): ContainerUsage {
+  const max = { cpu: 0, memory: 0 };
+  const days = new Map<number, DayStats>();
+  const daySum = (day: number) => (part.daySums.get(day) ?? 0) + (n?.daySums.get(day) ?? 0);
+  // Keys, not entries: no [key, value] array for each of the many hours a pass answers from.
+  for (const hour of part.hours.keys()) {
+    const cell = part.hours.get(hour) as HourCell;
+    const more = n?.hours.get(hour);
+    countHour(days, max, hour, more ? addCell(cell, more) : cell, daySum);
+  }
+  if (n)
+    for (const hour of n.hours.keys())
+      if (!part.hours.has(hour)) countHour(days, max, hour, n.hours.get(hour) as HourCell, daySum);
+  const cpuMax = max.cpu;
+  const memoryMax = max.memory;
+  const c = {
+    cpu: sumSketches(part.cpu, n?.cpu),
+    memory: sumSketches(part.memory, n?.memory),
+    runs: n ? unionRuns([...part.runs, ...n.runs]) : part.runs,
+    events: n ? [...part.events, ...n.events] : part.events,
+  };
   c.cpu.setMax(cpuMax);
   c.memory.setMax(memoryMax);
   const runs = clipRuns(c.runs, view.cpu[0], view.cpu[1]);
@@ -181,12 +255,15 @@ function containerUsage(container: string, c: ContainerPart, view: PartView): Co
 
 // ---- sliding a window ----
 
-function addCell(a: HourCell, b: HourCell): void {
-  a.cpuCount += b.cpuCount;
-  a.memoryCount += b.memoryCount;
-  a.cpuMax = Math.max(a.cpuMax, b.cpuMax);
-  a.memoryMax = Math.max(a.memoryMax, b.memoryMax);
-  a.hash = (a.hash + b.hash) & 0xffff;
+/** A new cell: toUsage adds cells it must leave unchanged. */
+function addCell(a: HourCell, b: HourCell): HourCell {
+  return hourCell(
+    a.cpuCount + b.cpuCount,
+    Math.max(a.cpuMax, b.cpuMax),
+    a.memoryCount + b.memoryCount,
+    Math.max(a.memoryMax, b.memoryMax),
+    (a.hash + b.hash) & 0xffff,
+  );
 }
 
 function addProfile(a: ProfileSums, b: ProfileSums, sign: 1 | -1): void {
@@ -221,17 +298,16 @@ export function addParts(into: Parts, add: Parts): void {
       ca.memory.merge(cb.memory);
       for (const [h, cell] of cb.hours) {
         const have = ca.hours.get(h);
-        if (have) addCell(have, cell);
-        else ca.hours.set(h, { ...cell });
+        ca.hours.set(h, have ? addCell(have, cell) : copyCell(cell));
       }
       for (const [d, sum] of cb.daySums) ca.daySums.set(d, (ca.daySums.get(d) ?? 0) + sum);
       ca.runs = unionRuns([...ca.runs, ...cb.runs]);
       for (const [e, cell] of cb.events) {
         const have = ca.events.get(e);
-        if (have) {
-          have.restarts += cell.restarts;
-          have.ooms += cell.ooms;
-        } else ca.events.set(e, { ...cell });
+        ca.events.set(
+          e,
+          have ? { restarts: have.restarts + cell.restarts, ooms: have.ooms + cell.ooms } : { ...cell },
+        );
       }
     }
   }
@@ -277,18 +353,20 @@ export function replaceEdge(state: Parts, edge: Parts, lastHour: number, view: P
     if (e) for (const name of e.containers.keys()) if (!a.containers.has(name)) return false;
     for (const [name, ca] of a.containers) {
       const ce = e?.containers.get(name);
-      for (const [h, cell] of ca.hours) {
-        if (h > lastHour) continue;
+      let same = true;
+      ca.hours.forEach((cell, h) => {
+        if (h > lastHour || !same) return;
         const want = ce?.hours.get(h);
         if (
           cell.cpuCount !== (want?.cpuCount ?? 0) ||
           cell.memoryCount !== (want?.memoryCount ?? 0) ||
           cell.hash !== (want?.hash ?? 0)
         )
-          return false;
-        if (want) ca.hours.set(h, { ...want });
+          same = false;
+        else if (want) ca.hours.set(h, copyCell(want));
         else ca.hours.delete(h);
-      }
+      });
+      if (!same) return false;
       for (const h of ce?.hours.keys() ?? []) if (!ca.hours.has(h)) return false;
       for (const d of ca.daySums.keys()) if (d < firstDay) ca.daySums.delete(d);
       ca.runs = clipRuns(ca.runs, view.cpu[0], Number.POSITIVE_INFINITY);

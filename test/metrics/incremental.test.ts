@@ -247,6 +247,35 @@ describe("incremental usage", () => {
     const notes = [...got].map(([k, u]) => [k, (u.notes ?? []).some((n) => n.includes("does not match"))]);
     expect(notes).toEqual([...got.keys()].map((k) => [k, !k.startsWith("legacy/")]));
   }, 120_000);
+
+  it("a checkpoint another process wrote since is the one a pass slides, not the copy this process holds", async () => {
+    const store = new MemoryStore();
+    const end = DEFAULT_START + WINDOW + 3600;
+    const mine = new IncrementalUsageSource(
+      new PrometheusUsageSource({ url: prom.url, resolutionSeconds: 300 }),
+      store,
+      "prometheus",
+    );
+    await mine.usage(refs, windowEnding(end));
+    await mine.usage(refs, windowEnding(end + 1800));
+    expect(mine.lastPass.incremental).toBe(refs.length);
+    // Another process, whose Prometheus of the same name holds other data, rewrites the checkpoints.
+    const theirs = new IncrementalUsageSource(
+      new PrometheusUsageSource({ url: other.url, resolutionSeconds: 300 }),
+      store,
+      "prometheus",
+    );
+    await theirs.usage(refs, windowEnding(end + 3600));
+    const got = await mine.usage(refs, windowEnding(end + 5400));
+    const want = await new PrometheusUsageSource({ url: prom.url, resolutionSeconds: 300 }).usage(
+      refs,
+      windowEnding(end + 5400),
+    );
+    expectSame(got, want, "after another writer");
+    // The checkpoints in the Store are of the other data, except legacy's (the same in both).
+    const notes = [...got].map(([k, u]) => [k, (u.notes ?? []).some((n) => n.includes("does not match"))]);
+    expect(notes).toEqual([...got.keys()].map((k) => [k, !k.startsWith("legacy/")]));
+  }, 120_000);
 });
 
 describe("incremental usage with Redis", () => {
