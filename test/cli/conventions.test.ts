@@ -33,7 +33,10 @@ beforeAll(async () => {
   await writeWebUsage(metrics, 300, 3);
 });
 
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
 
 const recommend = (...extra: string[]) =>
   mainCaptured(["recommend", "--repo", repo, "--metrics", metrics, "--now", NOW, ...extra]);
@@ -171,6 +174,9 @@ describe("program-wide flags", () => {
   });
 
   it("colours the table only on a terminal, never with --no-color or NO_COLOR", async () => {
+    // The environment the suite runs in decides nothing here (npm run test:stress sets NO_COLOR).
+    vi.stubEnv("NO_COLOR", "");
+    vi.stubEnv("TERM", "xterm");
     const args = ["-f", join(work, "web.yaml")];
     expect((await recommend(...args)).out).not.toContain("\x1b[");
     expect((await onTerminal(200, () => recommend(...args))).out).toContain("\x1b[1mPolicy\x1b[22m");
