@@ -45,6 +45,23 @@ export interface SeriesSink {
   point(i: number, v: number): void;
 }
 
+/**
+ * What a source feeds the grid points of its series into: the UsageAccumulator, or a recorder
+ * that keeps them to feed an accumulator later (point-cache.ts).
+ */
+export interface PointSink {
+  readonly grid: Grid;
+  readonly eventGrid: Grid;
+  readonly owners: OwnerIndex;
+  wants(namespace: string): boolean;
+  cpuSeries(namespace: string, pod: string, container: string): SeriesSink;
+  memorySeries(namespace: string, pod: string, container: string): SeriesSink;
+  restartSeries(namespace: string, pod: string, container: string): SeriesSink;
+  oomSeries(namespace: string, pod: string, container: string): SeriesSink;
+  addHpa(namespace: string, name: string, targetKind: string, targetName: string): void;
+  setHpaReplicas(namespace: string, name: string, field: "minReplicas" | "maxReplicas", value: number): void;
+}
+
 /** Inclusive range of grid indices. */
 export type IndexRange = readonly [number, number];
 
@@ -115,8 +132,8 @@ interface HpaRecord extends HpaInfo {
   targetName: string;
 }
 
-export class UsageAccumulator {
-  readonly owners = new OwnerIndex();
+export class UsageAccumulator implements PointSink {
+  readonly owners: OwnerIndex;
   readonly eventGrid: Grid;
   readonly slices: Slices;
   private readonly records = new Map<string, PodContainer>();
@@ -135,8 +152,10 @@ export class UsageAccumulator {
     workloads: readonly WorkloadRef[],
     readonly window: TimeWindow,
     readonly grid: Grid,
-    options: { slices?: Partial<Slices>; eventStart?: number } = {},
+    /** owners: an index another accumulator's read fills, for one that is fed without a read of its own. */
+    options: { slices?: Partial<Slices>; eventStart?: number; owners?: OwnerIndex } = {},
   ) {
+    this.owners = options.owners ?? new OwnerIndex();
     for (const w of workloads) {
       const list = this.byNamespace.get(w.namespace) ?? [];
       list.push(w);

@@ -5,7 +5,10 @@
 // the window now starts in (maxima cannot be subtracted, so that hour is counted again). Its
 // counts must match the checkpoint exactly, or Prometheus no longer holds what the checkpoint
 // was built from. The newest LATE_SECONDS of points are read every pass but never committed, so
-// samples that arrive late are counted once they are there.
+// samples that arrive late are counted once they are there. The points that leave are read
+// LEAVING_AHEAD_SECONDS ahead and kept in memory, so most passes ask Prometheus only for the new
+// points; kept points are used only while Prometheus reports the start time it had when they were
+// read (a restart may have lost or replaced its data).
 //
 // A full read, which also writes the checkpoints, happens on the first pass, for a window of
 // another length or step, after a gap longer than the window, when the checkpoint is missing,
@@ -22,6 +25,7 @@ import {
   encodeCheckpoint,
 } from "./checkpoint.js";
 import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
+import { PointRecorder } from "./point-cache.js";
 import type { PrometheusUsageSource, ReadTarget } from "./prometheus-source.js";
 import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
 import { workloadKey } from "./types.js";
@@ -33,6 +37,8 @@ export interface CheckpointStore {
   putUsageCheckpoints(entries: [string, Buffer][], ttlSeconds: number): Promise<void>;
 }
 
+/** The points about to leave the window are read this far ahead, for the passes to come. */
+export const LEAVING_AHEAD_SECONDS = 6 * 3600;
 /** Points this close to the window's end may still get samples; they are read again next pass. */
 export const LATE_SECONDS = 300;
 /** Checkpoints outlive the window they were built for by this much, then are of no use. */
@@ -42,6 +48,11 @@ export interface PassReport {
   /** Workloads read in full, by reason. */
   full: Map<string, number>;
   incremental: number;
+  /**
+   * Where the points that left the window came from: read from Prometheus (with the next hours'),
+   * taken from those read ahead on an earlier pass, or none left (or no incremental pass).
+   */
+  leaving: "read" | "held" | "none";
   /** Bytes of the checkpoints written. */
   checkpointBytes: number;
   checkpoints: number;
@@ -58,7 +69,7 @@ interface Loaded {
 export class IncrementalUsageSource implements UsageSource {
   readonly description: string;
   /** What the last pass did. */
-  lastPass: PassReport = { full: new Map(), incremental: 0, checkpointBytes: 0, checkpoints: 0 };
+  lastPass: PassReport = newReport();
   private readonly prefix: string;
   /**
    * The checkpoints this process last wrote, with their statistics as they are in memory: a pass
@@ -68,6 +79,11 @@ export class IncrementalUsageSource implements UsageSource {
    * A pass takes its entries out (it changes their statistics) and puts back what it writes.
    */
   private readonly held = new Map<string, { bytes: Buffer; checkpoint: Checkpoint; expires: number }>();
+  /**
+   * The grid points of the next hours to leave the window, read once for the passes of those
+   * hours (leavingPoints), and the start time Prometheus reported when they were read.
+   */
+  private ahead?: { points: PointRecorder; started: string | undefined };
 
   constructor(
     private readonly prometheus: PrometheusUsageSource,
@@ -80,7 +96,7 @@ export class IncrementalUsageSource implements UsageSource {
   }
 
   async usage(workloads: WorkloadRef[], window: TimeWindow): Promise<Map<string, WorkloadUsage>> {
-    const report: PassReport = { full: new Map(), incremental: 0, checkpointBytes: 0, checkpoints: 0 };
+    const report = newReport();
     this.lastPass = report;
     const seconds = window.end - window.start;
     // Workloads no longer asked about would stay held forever: drop what the Store has expired too.
@@ -224,23 +240,6 @@ export class IncrementalUsageSource implements UsageSource {
     const c2 = Math.max(c, b2 - Math.ceil(LATE_SECONDS / step));
     const workloads = list.map((l) => l.workload);
     const targets: ReadTarget[] = [];
-    // The points that left, then the rest of the hour the window's first CPU rate falls in.
-    let leave: UsageAccumulator | undefined;
-    const lastHour = Math.floor(((g2 + m) * step) / HOUR_SECONDS);
-    if (g2 > g1) {
-      const edgeEnd = Math.min(c, Math.floor(((lastHour + 1) * HOUR_SECONDS - 1) / step));
-      const lg: Grid = { start: g1 * step, step, count: edgeEnd - g1 + 1 };
-      leave = new UsageAccumulator(workloads, window, lg, {
-        slices: {
-          cpu: [m, g2 + m - 1 - g1],
-          memory: [0, g2 - 1 - g1],
-          cpuTail: [g2 + m - g1, edgeEnd - g1],
-          memoryTail: [g2 - g1, edgeEnd - g1],
-          events: [1, 0],
-        },
-      });
-      targets.push({ acc: leave, from: lg.start - LOOKBACK_SECONDS, end: gridEnd(lg), events: false });
-    }
     // The points after the last committed one; the newest are not committed.
     const eg0 = eventGridOf(grid);
     const eventCommitted = Math.max(meta.eventCommitted, Math.floor((c2 * step) / eg0.step));
@@ -260,7 +259,30 @@ export class IncrementalUsageSource implements UsageSource {
       },
     });
     targets.push({ acc: enter, from: ng.start - LOOKBACK_SECONDS, end: gridEnd(ng), events: true });
-    await this.prometheus.read(enter.namespaces, targets, true);
+    // The points that left, then the rest of the hour the window's first CPU rate falls in: from
+    // the points read ahead on an earlier pass, or read now together with the next hours'.
+    let leave: UsageAccumulator | undefined;
+    let ownersFrom: number | undefined;
+    const lastHour = Math.floor(((g2 + m) * step) / HOUR_SECONDS);
+    if (g2 > g1) {
+      const edgeEnd = Math.min(c, Math.floor(((lastHour + 1) * HOUR_SECONDS - 1) / step));
+      const lg: Grid = { start: g1 * step, step, count: edgeEnd - g1 + 1 };
+      leave = new UsageAccumulator(workloads, window, lg, {
+        slices: {
+          cpu: [m, g2 + m - 1 - g1],
+          memory: [0, g2 - 1 - g1],
+          cpuTail: [g2 + m - g1, edgeEnd - g1],
+          memoryTail: [g2 - g1, edgeEnd - g1],
+          events: [1, 0],
+        },
+        // Its pods are resolved with the owner series the read finds from its start on.
+        owners: enter.owners,
+      });
+      ownersFrom = lg.start - LOOKBACK_SECONDS;
+      this.lastPass.leaving = await this.leavingPoints(leave, g1, edgeEnd, c, targets);
+    }
+    await this.prometheus.read(enter.namespaces, targets, { together: true, ownersFrom });
+    if (leave) this.ahead?.points.replay(leave);
 
     const view = fullView(window, grid, eg0);
     const left = leave?.collect("main");
@@ -290,6 +312,38 @@ export class IncrementalUsageSource implements UsageSource {
     const next: CheckpointMeta = { ...meta, first: g2, committed: c2, eventCommitted, resolution };
     this.finish(ok, state, enter.collect("tail"), next, window, grid, out, writes, () => undefined);
     return failed;
+  }
+
+  /**
+   * Whether the points ahead still hold the leaving points g1..edgeEnd of leave's namespaces; if
+   * not, adds a target that reads them again with LEAVING_AHEAD_SECONDS more (never beyond the
+   * committed point c). They are trusted only while Prometheus reports the start time it had
+   * when they were read: a restart may have lost or replaced its data, which the leaving points
+   * read again then show (the checkpoint no longer matches them).
+   */
+  private async leavingPoints(
+    leave: UsageAccumulator,
+    g1: number,
+    edgeEnd: number,
+    c: number,
+    targets: ReadTarget[],
+  ): Promise<"held" | "read"> {
+    const step = leave.grid.step;
+    const started = await this.prometheus.startTime();
+    const a = this.ahead;
+    if (
+      a &&
+      started !== undefined &&
+      a.started === started &&
+      a.points.covers(leave.namespaces, step, g1, edgeEnd)
+    )
+      return "held";
+    const last = Math.max(edgeEnd, Math.min(c, edgeEnd + Math.ceil(LEAVING_AHEAD_SECONDS / step)));
+    const grid: Grid = { start: g1 * step, step, count: last - g1 + 1 };
+    const points = new PointRecorder(new Set(leave.namespaces), grid);
+    this.ahead = { points, started };
+    targets.push({ acc: points, from: grid.start - LOOKBACK_SECONDS, end: gridEnd(grid), events: false });
+    return "read";
   }
 
   /** Writes the checkpoints of `state`, then answers the window from it and the uncommitted points. */
@@ -322,6 +376,10 @@ export class IncrementalUsageSource implements UsageSource {
       out.set(k, usage);
     }
   }
+}
+
+function newReport(): PassReport {
+  return { full: new Map(), incremental: 0, leaving: "none", checkpointBytes: 0, checkpoints: 0 };
 }
 
 /** Why a checkpoint cannot be slid to this window's grid, or undefined when it can. */

@@ -196,28 +196,51 @@ export class PrometheusClient {
     );
   }
 
-  private async call<T>(path: string, params: Record<string, string> | URLSearchParams): Promise<T> {
+  /**
+   * When the server last started (runtimeinfo's startTime), or undefined when it does not say
+   * (an older Prometheus, or a server that is not Prometheus itself): data read from it before is
+   * still there, unchanged, only while this stays the same.
+   */
+  async startTime(): Promise<string | undefined> {
+    try {
+      const info = await this.call<{ startTime?: unknown }>("api/v1/status/runtimeinfo", {}, "GET");
+      return typeof info.startTime === "string" ? info.startTime : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async call<T>(
+    path: string,
+    params: Record<string, string> | URLSearchParams,
+    method: "GET" | "POST" = "POST",
+  ): Promise<T> {
     this.stats.queries++;
     const body = new URLSearchParams(params).toString();
     const headers = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
     return this.withRetries(() =>
-      this.post<T>(path, body, headers, (res, done, fail) =>
-        collect(res, (text) => {
-          const status = res.statusCode ?? 0;
-          let parsed: ApiResponse<T> | undefined;
-          try {
-            parsed = JSON.parse(text) as ApiResponse<T>;
-          } catch {
-            parsed = undefined;
-          }
-          if (status >= 200 && status < 300 && parsed?.status === "success")
-            return done(undefined, parsed.data);
-          const detail = parsed?.error
-            ? `${parsed.errorType ?? "error"}: ${parsed.error}`
-            : text.slice(0, 300).trim();
-          const retryable = status === 429 || status >= 500;
-          done(fail(`${path} answered HTTP ${status}${detail ? ` (${detail})` : ""}`, retryable, status));
-        }),
+      this.post<T>(
+        path,
+        body,
+        headers,
+        (res, done, fail) =>
+          collect(res, (text) => {
+            const status = res.statusCode ?? 0;
+            let parsed: ApiResponse<T> | undefined;
+            try {
+              parsed = JSON.parse(text) as ApiResponse<T>;
+            } catch {
+              parsed = undefined;
+            }
+            if (status >= 200 && status < 300 && parsed?.status === "success")
+              return done(undefined, parsed.data);
+            const detail = parsed?.error
+              ? `${parsed.errorType ?? "error"}: ${parsed.error}`
+              : text.slice(0, 300).trim();
+            const retryable = status === 429 || status >= 500;
+            done(fail(`${path} answered HTTP ${status}${detail ? ` (${detail})` : ""}`, retryable, status));
+          }),
+        method,
       ),
     );
   }
@@ -240,7 +263,7 @@ export class PrometheusClient {
     }
   }
 
-  /** One POST with auth, CA and a whole-request deadline; onResponse settles it through done. */
+  /** One request (POST unless told) with auth, CA and a whole-request deadline; onResponse settles it through done. */
   private post<T>(
     path: string,
     body: string | Buffer,
@@ -251,13 +274,16 @@ export class PrometheusClient {
       fail: Fail,
       rearm: () => void,
     ) => void,
+    /** GET sends body as the query string (the status endpoints answer GET only). */
+    method: "GET" | "POST" = "POST",
   ): Promise<T> {
     const url = new URL(path, this.base);
+    const get = method === "GET";
+    if (get) url.search = typeof body === "string" ? body : "";
     const timeoutMs = this.conn.timeoutMs ?? 60_000;
-    const headers: Record<string, string | number> = {
-      ...contentHeaders,
-      "content-length": Buffer.byteLength(body),
-    };
+    const headers: Record<string, string | number> = get
+      ? { accept: contentHeaders.accept ?? "application/json" }
+      : { ...contentHeaders, "content-length": Buffer.byteLength(body) };
     const token =
       typeof this.conn.bearerToken === "function" ? this.conn.bearerToken() : this.conn.bearerToken;
     if (token) headers.authorization = `Bearer ${token}`;
@@ -289,13 +315,13 @@ export class PrometheusClient {
         if (!settled) timer = setTimeout(expire, timeoutMs);
       };
       const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-      const req = send(url, { method: "POST", headers, ca: this.conn.ca }, (res) =>
+      const req = send(url, { method, headers, ca: this.conn.ca }, (res) =>
         onResponse(res, done, fail, rearm),
       );
       req.on("error", (e: Error & { code?: string }) =>
         done(fail(`cannot reach it (${e.code ?? e.message})`, true)),
       );
-      req.end(body);
+      req.end(get ? undefined : body);
     });
   }
 }

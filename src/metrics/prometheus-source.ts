@@ -8,7 +8,7 @@
 // accumulator as it arrives, so memory holds at most one namespace's answer.
 
 import { redactUrl } from "../telemetry/redact.js";
-import { type SeriesSink, UsageAccumulator } from "./accumulator.js";
+import { type PointSink, type SeriesSink, UsageAccumulator } from "./accumulator.js";
 import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
 import { parseValue } from "./openmetrics.js";
 import {
@@ -38,7 +38,7 @@ export interface PrometheusSourceOptions extends PrometheusConnection {
 
 /** One range of raw samples to read into an accumulator (whose grid lies inside it). */
 export interface ReadTarget {
-  acc: UsageAccumulator;
+  acc: PointSink;
   from: number;
   end: number;
   /** Also read restart/OOM events (on the accumulator's event grid) and HPAs. */
@@ -79,6 +79,11 @@ export class PrometheusUsageSource implements UsageSource {
     return acc.finish();
   }
 
+  /** When the server last started, if it says (PrometheusClient.startTime). */
+  startTime(): Promise<string | undefined> {
+    return this.client.startTime();
+  }
+
   /** The scrape interval: configured, or detected from the data. */
   async resolution(workloads: WorkloadRef[], window: TimeWindow): Promise<number> {
     return this.options.resolutionSeconds ?? (await this.detectResolution(workloads, window));
@@ -88,26 +93,48 @@ export class PrometheusUsageSource implements UsageSource {
    * Reads every target's raw samples (from..end, unix seconds) into its accumulator, namespace by
    * namespace, all targets of a namespace in one remote read; restart and OOM events and HPAs
    * only for targets that ask for events. The accumulators must want the same namespaces.
+   * `together` asks for all namespaces at once; `ownersFrom` starts the owner series earlier than
+   * the targets do, for an accumulator that shares their owner index but is fed from elsewhere.
    */
-  async read(namespaces: string[], targets: ReadTarget[], together = false): Promise<void> {
+  async read(
+    namespaces: string[],
+    targets: ReadTarget[],
+    options: { together?: boolean; ownersFrom?: number } = {},
+  ): Promise<void> {
     // Remote read streams frame by frame, so two namespaces in flight hold no more than two
     // frames and keep both Prometheus and this process busy; range-query answers are held
     // whole, so that path asks for one namespace at a time. A short range (an incremental
     // pass) is small enough to ask for all namespaces at once: a few calls instead of a few per
     // namespace.
-    const groups = together ? [namespaces] : namespaces.map((ns) => [ns]);
+    const groups = options.together ? [namespaces] : namespaces.map((ns) => [ns]);
     let next = 0;
     const worker = async () => {
-      while (next < groups.length) await this.namespace(groups[next++] as string[], targets);
+      while (next < groups.length)
+        await this.namespace(groups[next++] as string[], targets, options.ownersFrom);
     };
     await Promise.all(Array.from({ length: this.mode === "remote-read" ? 2 : 1 }, worker));
   }
 
-  private async namespace(group: string[], targets: ReadTarget[]): Promise<void> {
+  private async namespace(group: string[], targets: ReadTarget[], ownersFrom?: number): Promise<void> {
+    const from = Math.min(ownersFrom ?? Number.POSITIVE_INFINITY, ...targets.map((t) => t.from));
+    const end = Math.max(...targets.map((t) => t.end));
+    const withEvents = targets.filter((t) => t.events);
+    // The owner series, the samples and the events do not depend on one another (pods are
+    // resolved only once all are in), so all are asked for at once.
+    const hpas = this.owners(group, targets, from, end).then((found) =>
+      found ? Promise.all(withEvents.map((t) => this.queryHpas(t.acc, group, t.from, t.end))) : undefined,
+    );
+    await Promise.all([
+      hpas,
+      this.samples(group, targets),
+      ...withEvents.map((t) => this.queryEvents(t.acc, group)),
+    ]);
+  }
+
+  /** The owner series of the group into every target's owner index; whether any HPA exists. */
+  private async owners(group: string[], targets: ReadTarget[], from: number, end: number): Promise<boolean> {
     const sel = `{${nsMatch(group)}}`;
     let hpas = false;
-    const from = Math.min(...targets.map((t) => t.from));
-    const end = Math.max(...targets.map((t) => t.end));
     for (const l of await this.client.series(
       [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel, S.JOB_OWNER + sel, S.HPA_INFO + sel],
       from,
@@ -125,9 +152,15 @@ export class PrometheusUsageSource implements UsageSource {
       }
       if (l.__name__ === S.HPA_INFO) hpas = true;
     }
+    return hpas;
+  }
+
+  /** The CPU and memory samples of every target: by remote read, else by range queries. */
+  private async samples(group: string[], targets: ReadTarget[]): Promise<void> {
     if (this.mode === "remote-read") {
       try {
         await this.readRaw(targets, group);
+        return;
       } catch (e) {
         // A server without remote read (or one that does not stream chunks) is asked by range
         // queries instead, from this namespace on; other failures are real.
@@ -141,19 +174,14 @@ export class PrometheusUsageSource implements UsageSource {
         this.mode = "query-range";
       }
     }
-    for (const t of targets) {
-      if (this.mode === "query-range") await this.queryGrid(t.acc, group, t.acc.grid);
-      if (!t.events) continue;
-      await this.queryEvents(t.acc, group);
-      if (hpas) await this.queryHpas(t.acc, group, t.from, t.end);
-    }
+    for (const t of targets) await this.queryGrid(t.acc, group, t.acc.grid);
   }
 
   /**
    * HPAs and their replica bounds: the raw samples in range of the few HPA series (the series
    * API above only says some exist, at chunk granularity), read as the file source reads them.
    */
-  private async queryHpas(acc: UsageAccumulator, group: string[], from: number, end: number): Promise<void> {
+  private async queryHpas(acc: PointSink, group: string[], from: number, end: number): Promise<void> {
     const names = `${S.HPA_INFO}|${S.HPA_MIN}|${S.HPA_MAX}`;
     const series = await this.client.queryRaw(
       `{__name__=~"${names}",${nsMatch(group)}}[${end - from}s]`,
@@ -222,7 +250,7 @@ export class PrometheusUsageSource implements UsageSource {
   }
 
   /** The same data as range queries at the grid's step (for servers without remote read). */
-  private async queryGrid(acc: UsageAccumulator, group: string[], grid: Grid): Promise<void> {
+  private async queryGrid(acc: PointSink, group: string[], grid: Grid): Promise<void> {
     const end = gridEnd(grid);
     const sel = (metric: string) => `${metric}{${nsMatch(group)},container!="",container!="POD"}`;
     feed(await this.client.queryRange(sel(S.CPU), grid.start, end, grid.step), grid, (l) =>
@@ -237,7 +265,7 @@ export class PrometheusUsageSource implements UsageSource {
    * Restart counters and OOM reasons on the hourly grid, by range query: at one point an hour
    * they are a small answer, while their raw samples would be as many as the CPU's.
    */
-  private async queryEvents(acc: UsageAccumulator, group: string[]): Promise<void> {
+  private async queryEvents(acc: PointSink, group: string[]): Promise<void> {
     const eg = acc.eventGrid;
     if (eg.count === 0) return;
     // Both series in one query; the empty alternative lets the restart counter (no reason label) through.

@@ -1,7 +1,7 @@
 // Raw samples of one series -> the accumulator: the part the file source and the Prometheus
 // source's remote-read path share, so both see exactly the same grid points.
 
-import type { UsageAccumulator } from "./accumulator.js";
+import type { PointSink } from "./accumulator.js";
 import { type Grid, Resampler } from "./grid.js";
 import * as S from "./series.js";
 
@@ -20,7 +20,7 @@ export function resampled(grid: Grid, emit: (i: number, v: number) => void): Han
 }
 
 /** The handler for a container-level series (CPU, memory, restarts, OOM reason), or ignored. */
-export function containerSeries(acc: UsageAccumulator, name: string, l: S.Labels): Handler {
+export function containerSeries(acc: PointSink, name: string, l: S.Labels): Handler {
   const ns = l.namespace ?? "";
   if (!acc.wants(ns)) return ignored;
   const pod = l.pod ?? "";

@@ -15,6 +15,7 @@ import { MemoryStore } from "../../src/state/memory.js";
 import { RedisStore } from "../../src/state/redis.js";
 import { type RunningPrometheus, startPrometheus } from "../support/prometheus.js";
 import { type PrivateRedis, startRedis } from "../support/redis-server.js";
+import { startTcpProxy } from "../support/tcp-proxy.js";
 import { tempDir } from "./om.js";
 
 const Mi = 2 ** 20;
@@ -159,6 +160,8 @@ describe("incremental usage", () => {
     const ends = [0, 1800, 3600, 5400, 5400 + 420, 5400 + 420, 9000, 16_200, 18_000].map((d) => first + d);
     let fullSamples = 0;
     let steadySamples = 0;
+    let aheadSamples = 0;
+    const leaving: string[] = [];
     for (const [k, end] of ends.entries()) {
       const before = source.stats.samplesTouched;
       const fullBefore = reference.stats.samplesTouched;
@@ -177,12 +180,20 @@ describe("incremental usage", () => {
           `pass ${k} is incremental`,
         ).toBe(true);
         expect(incremental.lastPass.incremental).toBe(refs.length);
-        steadySamples = Math.max(steadySamples, source.stats.samplesTouched - before);
+        const read = source.stats.samplesTouched - before;
+        leaving.push(incremental.lastPass.leaving);
+        if (incremental.lastPass.leaving === "read") aheadSamples = Math.max(aheadSamples, read);
+        else steadySamples = Math.max(steadySamples, read);
       }
       fullSamples = reference.stats.samplesTouched - fullBefore;
     }
-    // Each later pass reads at most a few hours of a 2-day window.
-    expect(steadySamples).toBeLessThan(0.1 * fullSamples);
+    // The first incremental pass reads the points that leave over the next hours too; the passes
+    // of those hours take theirs from memory (the same time twice leaves none).
+    expect(leaving).toEqual(["read", "held", "held", "held", "none", "held", "held", "held"]);
+    // Each pass that holds its leaving points reads a few per cent of a 2-day window; the one
+    // that reads ahead, about the 6 hours ahead.
+    expect(steadySamples).toBeLessThan(0.05 * fullSamples);
+    expect(aheadSamples).toBeLessThan(0.2 * fullSamples);
   }, 120_000);
 
   it("a window of another length, a gap longer than the window and a damaged checkpoint each cost a full read that says why", async () => {
@@ -246,6 +257,36 @@ describe("incremental usage", () => {
     // Only the legacy namespace's data (the same file in both) still matches its checkpoint.
     const notes = [...got].map(([k, u]) => [k, (u.notes ?? []).some((n) => n.includes("does not match"))]);
     expect(notes).toEqual([...got.keys()].map((k) => [k, !k.startsWith("legacy/")]));
+  }, 120_000);
+
+  it("points read ahead are used only while Prometheus keeps its start time: after a restart with other data a pass finds the mismatch", async () => {
+    const proxy = await startTcpProxy(Number(new URL(prom.url).port));
+    try {
+      const incremental = new IncrementalUsageSource(
+        new PrometheusUsageSource({ url: proxy.url, resolutionSeconds: 300 }),
+        new MemoryStore(),
+        "prometheus",
+      );
+      const end = DEFAULT_START + WINDOW + 3600;
+      await incremental.usage(refs, windowEnding(end));
+      await incremental.usage(refs, windowEnding(end + 1800));
+      expect(incremental.lastPass.leaving).toBe("read");
+      await incremental.usage(refs, windowEnding(end + 3600));
+      expect(incremental.lastPass.leaving).toBe("held");
+      // Restarted behind the same address, with other data.
+      proxy.retarget(Number(new URL(other.url).port));
+      const got = await incremental.usage(refs, windowEnding(end + 5400));
+      expect(incremental.lastPass.leaving).toBe("read");
+      const want = await new PrometheusUsageSource({ url: other.url, resolutionSeconds: 300 }).usage(
+        refs,
+        windowEnding(end + 5400),
+      );
+      expectSame(got, want, "after the restart");
+      const notes = [...got].map(([k, u]) => [k, (u.notes ?? []).some((n) => n.includes("does not match"))]);
+      expect(notes).toEqual([...got.keys()].map((k) => [k, !k.startsWith("legacy/")]));
+    } finally {
+      await proxy.down();
+    }
   }, 120_000);
 
   it("a checkpoint another process wrote since is the one a pass slides, not the copy this process holds", async () => {

@@ -1,6 +1,7 @@
 // A loopback TCP forwarder that can be taken down and brought back on the same port: a
 // backend (Prometheus, say) becomes unreachable (connection refused) and reachable again
-// without the service under test being reconfigured.
+// without the service under test being reconfigured; or forwarded to another backend on the
+// same address (a server restarted with other data).
 
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 
@@ -11,12 +12,15 @@ export interface TcpProxy {
   down(): Promise<void>;
   /** Listens again on the same port. */
   up(): Promise<void>;
+  /** Cuts open connections; new ones go to targetPort. */
+  retarget(targetPort: number): void;
   /** Connections accepted while up. */
   readonly connections: number;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  let target = targetPort;
   let server: Server | undefined;
   let port = 0;
   let connections = 0;
@@ -24,7 +28,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const listen = async () => {
     const s = createServer((client) => {
       connections++;
-      const upstream = createConnection({ host: "127.0.0.1", port: targetPort });
+      const upstream = createConnection({ host: "127.0.0.1", port: target });
       for (const sock of [client, upstream]) {
         sockets.add(sock);
         sock.on("close", () => sockets.delete(sock));
@@ -59,5 +63,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
     },
     up: listen,
+    retarget(next) {
+      target = next;
+      for (const sock of sockets) sock.destroy();
+    },
   };
 }
