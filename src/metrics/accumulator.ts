@@ -29,12 +29,13 @@ import type { HpaInfo, TimeWindow, WorkloadRef, WorkloadUsage } from "./types.js
 import { workloadKey } from "./types.js";
 import {
   type ContainerPart,
+  coverHours,
+  emptyHours,
   emptyProfile,
   HOUR_SECONDS,
-  hourCell,
+  HOURS_PER_WEEK,
   type Parts,
   type PartView,
-  pairs,
   toUsage,
   unionRuns,
   type WorkloadPart,
@@ -89,29 +90,31 @@ const within = (r: IndexRange, i: number) => i >= r[0] && i <= r[1];
 class Stats {
   readonly cpu = new Sketch();
   readonly memory = new Sketch();
-  // Per hour since the grid's first hour, so a steady-state pass's few hours make arrays small
-  // enough for the V8 heap (typed arrays over 64 bytes live off it and are far costlier to make),
-  // and a full read's compact ones. The sums of the CPU rates (for the hour-of-week profile):
-  readonly hourCpu: Float64Array;
-  readonly cpuCount: Uint32Array;
-  readonly cpuMax: Float64Array;
-  readonly memoryCount: Uint32Array;
-  readonly memoryMax: Float64Array;
+  // Per hour since the grid's first hour, as plain arrays: a steady-state pass makes thousands
+  // of these with a few hours each, and a typed array costs several objects (and, over 64 bytes,
+  // memory off the V8 heap) where a plain one costs two. The sums of the CPU rates (for the
+  // hour-of-week profile):
+  readonly hourCpu: number[];
+  readonly cpuCount: number[];
+  readonly cpuMax: number[];
+  readonly memoryCount: number[];
+  readonly memoryMax: number[];
   /** A checksum of the hour's values (valueHash, summed mod 2^16): shows a re-read saw the same data. */
-  readonly hash: Uint16Array;
+  readonly hash: number[];
   /** Per day since the grid's first day: the sum of the CPU rates. */
-  readonly daySums: Float64Array;
+  readonly daySums: number[];
   /** Grid index ranges [from, to] with a CPU rate, flattened. */
   readonly runs: number[] = [];
 
   constructor(hours: number, days: number) {
-    this.hourCpu = new Float64Array(hours);
-    this.cpuCount = new Uint32Array(hours);
-    this.cpuMax = new Float64Array(hours);
-    this.memoryCount = new Uint32Array(hours);
-    this.memoryMax = new Float64Array(hours);
-    this.hash = new Uint16Array(hours);
-    this.daySums = new Float64Array(days);
+    const zeros = (n: number) => new Array<number>(n).fill(0);
+    this.hourCpu = zeros(hours);
+    this.cpuCount = zeros(hours);
+    this.cpuMax = zeros(hours);
+    this.memoryCount = zeros(hours);
+    this.memoryMax = zeros(hours);
+    this.hash = zeros(hours);
+    this.daySums = zeros(days);
   }
 }
 
@@ -140,8 +143,6 @@ export class UsageAccumulator implements PointSink {
   private readonly hpas = new Map<string, HpaRecord>();
   private readonly byNamespace = new Map<string, WorkloadRef[]>();
   private readonly rateSpan: number;
-  /** Hour of week of each grid point, computed once rather than per sample. */
-  private readonly hours: Uint8Array;
   /** Hour (since firstHour) and day (since firstDay) of each grid point. */
   private readonly hourIndex: Int32Array;
   private readonly dayIndex: Int32Array;
@@ -174,7 +175,6 @@ export class UsageAccumulator implements PointSink {
       memoryTail: given.memoryTail ?? NONE,
       eventsTail: given.eventsTail ?? NONE,
     };
-    this.hours = Uint8Array.from({ length: grid.count }, (_, i) => hourOfWeek(gridTime(grid, i)));
     this.firstHour = Math.floor(grid.start / HOUR_SECONDS);
     this.firstDay = dayOf(grid.start);
     this.hourIndex = Int32Array.from(
@@ -199,8 +199,8 @@ export class UsageAccumulator implements PointSink {
     const rec = this.record(namespace, pod, container);
     const m = this.rateSpan;
     const seconds = m * this.grid.step;
-    const values = new Float64Array(m + 1).fill(Number.NaN);
-    const at = new Float64Array(m + 1).fill(-1);
+    const values = new Array<number>(m + 1).fill(Number.NaN);
+    const at = new Array<number>(m + 1).fill(-1);
     const { hourIndex, dayIndex } = this;
     const main = this.slices.cpu;
     const tail = this.slices.cpuTail ?? NONE;
@@ -354,28 +354,33 @@ export class UsageAccumulator implements PointSink {
     const base = g.start / g.step;
     const stats = (r: PodContainer) => (which === "main" ? r.main : r.tail);
     const byContainer = new Map<string, PodContainer[]>();
-    const profile = emptyProfile();
-    const podCount = new Uint16Array(g.count);
+    // Hours of week from the grid's first on; all 168 once the grid spans a week.
+    const spanned = (this.hourIndex[g.count - 1] ?? 0) + 1;
+    const first = hourOfWeek(this.firstHour * HOUR_SECONDS);
+    const profile = emptyProfile(first, Math.min(spanned, HOURS_PER_WEEK));
+    const slot = (hourIndex: number) => hourIndex % HOURS_PER_WEEK;
+    const podCount = new Array<number>(g.count).fill(0);
     for (const recs of pods.values()) {
-      for (const [from, to] of pairs(unionRuns(recs.flatMap((r) => stats(r)?.runs ?? [])))) {
-        for (let i = from; i <= to; i++) (podCount[i] as number)++;
-      }
+      let runs: number[] = [];
       for (const r of recs) {
         const st = stats(r);
-        if (st)
+        if (st) {
+          runs = runs.length === 0 ? st.runs : runs.concat(st.runs);
           for (let h = 0; h < st.hourCpu.length; h++)
-            (profile.cpu[hourOfWeek((h + this.firstHour) * HOUR_SECONDS)] as number) += st.hourCpu[
-              h
-            ] as number;
+            (profile.cpu[slot(h)] as number) += st.hourCpu[h] as number;
+        }
         const list = byContainer.get(r.container) ?? [];
         list.push(r);
         byContainer.set(r.container, list);
       }
+      const pod = unionRuns(runs);
+      for (let k = 0; k + 1 < pod.length; k += 2)
+        for (let i = pod[k] as number; i <= (pod[k + 1] as number); i++) (podCount[i] as number)++;
     }
     for (let i = 0; i < g.count; i++) {
       const n = podCount[i] as number;
       if (n === 0) continue;
-      const h = this.hours[i] as number;
+      const h = slot(this.hourIndex[i] as number);
       (profile.points[h] as number)++;
       (profile.pods[h] as number) += n;
     }
@@ -398,7 +403,7 @@ export class UsageAccumulator implements PointSink {
     const part: ContainerPart = {
       cpu: new Sketch(),
       memory: new Sketch(),
-      hours: new Map(),
+      hours: emptyHours(this.firstHour),
       daySums: new Map(),
       runs: [],
       events: new Map(),
@@ -422,29 +427,26 @@ export class UsageAccumulator implements PointSink {
       }
       const st = which === "main" ? r.main : r.tail;
       if (!st) continue;
-      part.cpu.merge(st.cpu);
-      part.memory.merge(st.memory);
+      const t = part.hours;
       for (let h = 0; h < st.cpuCount.length; h++) {
         if (st.cpuCount[h] === 0 && st.memoryCount[h] === 0) continue;
-        const hour = h + this.firstHour;
-        const have = part.hours.get(hour);
-        part.hours.set(
-          hour,
-          hourCell(
-            (have?.cpuCount ?? 0) + (st.cpuCount[h] as number),
-            Math.max(have?.cpuMax ?? 0, st.cpuMax[h] as number),
-            (have?.memoryCount ?? 0) + (st.memoryCount[h] as number),
-            Math.max(have?.memoryMax ?? 0, st.memoryMax[h] as number),
-            ((have?.hash ?? 0) + (st.hash[h] as number)) & 0xffff,
-          ),
-        );
+        coverHours(t, h + this.firstHour, h + this.firstHour);
+        const j = h + this.firstHour - t.first;
+        (t.cpuCount[j] as number) += st.cpuCount[h] as number;
+        t.cpuMax[j] = Math.max(t.cpuMax[j] as number, st.cpuMax[h] as number);
+        (t.memoryCount[j] as number) += st.memoryCount[h] as number;
+        t.memoryMax[j] = Math.max(t.memoryMax[j] as number, st.memoryMax[h] as number);
+        t.hash[j] = ((t.hash[j] as number) + (st.hash[h] as number)) & 0xffff;
       }
       for (let d = 0; d < st.daySums.length; d++) {
         const sum = st.daySums[d] as number;
         if (sum !== 0) part.daySums.set(d + this.firstDay, (part.daySums.get(d + this.firstDay) ?? 0) + sum);
       }
     }
-    const runs = unionRuns(recs.flatMap((r) => (which === "main" ? r.main : r.tail)?.runs ?? []));
+    const stats = recs.flatMap((r) => (which === "main" ? r.main : r.tail) ?? []);
+    part.cpu = Sketch.pooled(stats.map((st) => st.cpu));
+    part.memory = Sketch.pooled(stats.map((st) => st.memory));
+    const runs = unionRuns(stats.length === 1 ? (stats[0] as Stats).runs : stats.flatMap((st) => st.runs));
     part.runs = runs.map((i) => i + base);
     return part;
   }

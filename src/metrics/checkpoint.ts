@@ -12,13 +12,19 @@ import type { WorkloadKind } from "../api/types.js";
 import { Sketch } from "./sketch.js";
 import {
   type ContainerPart,
+  coverHours,
+  emptyHours,
   emptyProfile,
-  type HourCell,
-  hourCell,
+  HOURS_PER_WEEK,
+  type Hours,
+  hasPoints,
+  profileAt,
   type WorkloadPart,
 } from "./window-part.js";
 
 const VERSION = 1;
+/** Hours one checkpoint may span: a year is far beyond any window. */
+const MAX_HOURS = 366 * 24;
 
 /** Where a checkpoint's statistics stop, and what window they were built for. */
 export interface CheckpointMeta {
@@ -44,6 +50,10 @@ export class CheckpointError extends Error {
   override readonly name = "CheckpointError";
 }
 
+const f32 = new Float32Array(1);
+/** Little-endian on every Node target, as writeFloatLE writes. */
+const f32Bytes = new Uint8Array(f32.buffer);
+
 /** Scratch space all Writers start in (encoding is synchronous), so a checkpoint allocates once. */
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
@@ -61,8 +71,13 @@ class Writer {
   }
 
   uint(v: number): void {
-    if (!Number.isInteger(v) || v < 0) throw new CheckpointError(`not a count: ${v}`);
     this.room(10);
+    // Most are small: one byte, no further checks.
+    if (v >= 0 && v < 0x80 && (v | 0) === v) {
+      this.b[this.pos++] = v;
+      return;
+    }
+    if (!Number.isInteger(v) || v < 0) throw new CheckpointError(`not a count: ${v}`);
     let n = v;
     while (n >= 0x80) {
       this.b[this.pos++] = (n % 0x80) | 0x80;
@@ -77,12 +92,18 @@ class Writer {
 
   u16(v: number): void {
     this.room(2);
-    this.pos = this.b.writeUInt16LE(v & 0xffff, this.pos);
+    this.b[this.pos++] = v & 0xff;
+    this.b[this.pos++] = (v >>> 8) & 0xff;
   }
 
   f32(v: number): void {
     this.room(4);
-    this.pos = this.b.writeFloatLE(v, this.pos);
+    // Through a shared view rather than Buffer#writeFloatLE (its checks cost more than the copy).
+    f32[0] = v;
+    this.b[this.pos++] = f32Bytes[0] as number;
+    this.b[this.pos++] = f32Bytes[1] as number;
+    this.b[this.pos++] = f32Bytes[2] as number;
+    this.b[this.pos++] = f32Bytes[3] as number;
   }
 
   f64(v: number): void {
@@ -229,60 +250,78 @@ function readKeys<T>(r: Reader, each: () => T): Map<number, T> {
   return out;
 }
 
+/** Per hour entry: 1 its CPU maximum is kept, 2 its memory maximum (scratch: encoding is synchronous). */
+let kept = new Uint8Array(256);
+
 /**
- * The hours whose maximum can still matter: those above every later hour's of the same UTC day.
- * A window only ever loses hours at its start, so the maximum of a day's remaining hours is
+ * Marks the hours whose maximum can still matter: those above every later hour's of the same UTC
+ * day. A window only ever loses hours at its start, so the maximum of a day's remaining hours is
  * always one of these records; the others are written as absent (0), which saves most of them.
  */
-function records(cells: HourCell[], hours: number[], which: "cpuMax" | "memoryMax"): boolean[] {
-  const out = new Array<boolean>(cells.length).fill(false);
-  let day = Number.NaN;
-  let best = Number.NEGATIVE_INFINITY;
-  for (let k = cells.length - 1; k >= 0; k--) {
-    const d = Math.floor((hours[k] as number) / 24);
-    if (d !== day) {
-      day = d;
-      best = Number.NEGATIVE_INFINITY;
-    }
-    const v = (cells[k] as HourCell)[which];
-    if (v > best) {
-      best = v;
-      out[k] = true;
+function markRecords(t: Hours): Uint8Array {
+  const n = t.cpuCount.length;
+  if (kept.length < n) kept = new Uint8Array(2 * n);
+  kept.fill(0, 0, n);
+  for (const [col, bit] of [
+    [t.cpuMax, 1],
+    [t.memoryMax, 2],
+  ] as const) {
+    let day = Number.NaN;
+    let best = Number.NEGATIVE_INFINITY;
+    for (let k = n - 1; k >= 0; k--) {
+      if (!hasPoints(t, k)) continue;
+      const d = Math.floor((t.first + k) / 24);
+      if (d !== day) {
+        day = d;
+        best = Number.NEGATIVE_INFINITY;
+      }
+      const v = col[k] as number;
+      if (v > best) {
+        best = v;
+        kept[k] = (kept[k] as number) | bit;
+      }
     }
   }
-  return out;
+  return kept;
 }
 
 function writeContainer(w: Writer, c: ContainerPart): void {
   writeSketch(w, c.cpu);
   writeSketch(w, c.memory);
-  const hours = sortedKeys(c.hours);
-  const cells = hours.map((h) => c.hours.get(h) as HourCell);
-  const cpuRecords = records(cells, hours, "cpuMax");
-  const memoryRecords = records(cells, hours, "memoryMax");
-  // Per hour a flag byte: 1 cpu maximum kept, 2 memory maximum kept, 4 counts differ from the
-  // previous hour's, 8 not the hour after the previous one.
-  w.uint(c.hours.size);
+  const t = c.hours;
+  const n = t.cpuCount.length;
+  let entries = 0;
+  for (let k = 0; k < n; k++) if (hasPoints(t, k)) entries++;
+  const records = markRecords(t);
+  // Per hour with points a flag byte: 1 cpu maximum kept, 2 memory maximum kept, 4 counts differ
+  // from the previous hour's, 8 not the hour after the previous one.
+  w.uint(entries);
   let prevHour = Number.NaN;
-  let last = { cpuCount: -1, memoryCount: -1 };
-  for (let k = 0; k < hours.length; k++) {
-    const h = hours[k] as number;
-    const cell = cells[k] as HourCell;
-    const cpu = cpuRecords[k] === true && cell.cpuMax > 0;
-    const memory = memoryRecords[k] === true && cell.memoryMax > 0;
-    const counts = cell.cpuCount !== last.cpuCount || cell.memoryCount !== last.memoryCount;
+  let lastCpu = -1;
+  let lastMemory = -1;
+  for (let k = 0; k < n; k++) {
+    if (!hasPoints(t, k)) continue;
+    const h = t.first + k;
+    const cpuCount = t.cpuCount[k] as number;
+    const memoryCount = t.memoryCount[k] as number;
+    const cpuMax = t.cpuMax[k] as number;
+    const memoryMax = t.memoryMax[k] as number;
+    const cpu = ((records[k] as number) & 1) !== 0 && cpuMax > 0;
+    const memory = ((records[k] as number) & 2) !== 0 && memoryMax > 0;
+    const counts = cpuCount !== lastCpu || memoryCount !== lastMemory;
     const jump = h !== prevHour + 1;
     w.uint((cpu ? 1 : 0) | (memory ? 2 : 0) | (counts ? 4 : 0) | (jump ? 8 : 0));
     if (jump) w.int(Number.isNaN(prevHour) ? h : h - prevHour);
     if (counts) {
-      w.uint(cell.cpuCount);
-      w.uint(cell.memoryCount);
+      w.uint(cpuCount);
+      w.uint(memoryCount);
     }
-    if (cpu) w.f32(cell.cpuMax);
-    if (memory) w.f32(cell.memoryMax);
-    w.u16(cell.hash);
+    if (cpu) w.f32(cpuMax);
+    if (memory) w.f32(memoryMax);
+    w.u16(t.hash[k] as number);
     prevHour = h;
-    last = cell;
+    lastCpu = cpuCount;
+    lastMemory = memoryCount;
   }
   writeKeys(w, c.daySums, (sum) => w.f64(sum));
   w.uint(c.runs.length);
@@ -300,7 +339,7 @@ function writeContainer(w: Writer, c: ContainerPart): void {
 function readContainer(r: Reader): ContainerPart {
   const cpu = readSketch(r);
   const memory = readSketch(r);
-  const hours = new Map<number, HourCell>();
+  const hours = emptyHours(0);
   let prevHour = Number.NaN;
   let cpuCount = 0;
   let memoryCount = 0;
@@ -313,7 +352,19 @@ function readContainer(r: Reader): ContainerPart {
     }
     const cpuMax = flags & 1 ? r.f32() : 0;
     const memoryMax = flags & 2 ? r.f32() : 0;
-    hours.set(h, hourCell(cpuCount, cpuMax, memoryCount, memoryMax, r.u16()));
+    // Hours only ascend; a jump past a year is damage, not a window (and would fill memory).
+    if (
+      !(h > prevHour || Number.isNaN(prevHour)) ||
+      (hours.cpuCount.length > 0 && h - hours.first > MAX_HOURS)
+    )
+      throw new CheckpointError(`hour ${h} out of order or range`);
+    coverHours(hours, h, h);
+    const j = h - hours.first;
+    hours.cpuCount[j] = cpuCount;
+    hours.cpuMax[j] = cpuMax;
+    hours.memoryCount[j] = memoryCount;
+    hours.memoryMax[j] = memoryMax;
+    hours.hash[j] = r.u16();
     prevHour = h;
   }
   const daySums = readKeys(r, () => r.f64());
@@ -351,15 +402,16 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     // Points and pods per hour of week mostly repeat: 0 = the previous hour's.
     let prevPoints = -1;
     let prevPods = -1;
-    for (let h = 0; h < 168; h++) {
-      const points = p.profile.points[h] as number;
-      const pods = p.profile.pods[h] as number;
+    const pr = p.profile;
+    for (let h = 0; h < HOURS_PER_WEEK; h++) {
+      const points = profileAt(pr, pr.points, h);
+      const pods = profileAt(pr, pr.pods, h);
       if (points === prevPoints && pods === prevPods) w.uint(0);
       else {
         w.uint(points + 1);
         w.uint(pods);
       }
-      if (points > 0) w.f32(p.profile.cpu[h] as number);
+      if (points > 0) w.f32(profileAt(pr, pr.cpu, h));
       prevPoints = points;
       prevPods = pods;
     }
@@ -405,7 +457,7 @@ export function decodeCheckpoint(b: Buffer): Checkpoint {
     }
     let points = 0;
     let pods = 0;
-    for (let h = 0; h < 168; h++) {
+    for (let h = 0; h < HOURS_PER_WEEK; h++) {
       const x = r.uint();
       if (x > 0) {
         points = x - 1;

@@ -46,6 +46,24 @@ export class Sketch {
     }
   }
 
+  /** The values of all these sketches in one, its buckets allocated once for their whole range. */
+  static pooled(list: readonly Sketch[]): Sketch {
+    const s = new Sketch();
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const x of list) {
+      if (x.counts.length === 0) continue;
+      lo = Math.min(lo, x.offset);
+      hi = Math.max(hi, x.offset + x.counts.length - 1);
+    }
+    if (lo <= hi) {
+      s.counts = new Array<number>(hi - lo + 1).fill(0);
+      s.offset = lo;
+    }
+    for (const x of list) s.merge(x);
+    return s;
+  }
+
   /**
    * Removes the values of `other` (a sketch of values this one holds, e.g. samples leaving a
    * sliding window). The maximum cannot be taken back: the caller sets it from what it keeps
@@ -128,6 +146,46 @@ export class Sketch {
       if (rank <= 0) return Math.min(this.max, (2 * GAMMA ** (j + this.offset)) / (GAMMA + 1));
     }
     return this.max;
+  }
+
+  /**
+   * Quantiles (qs ascending) of a's and b's values together, exactly as quantile() of their
+   * merge with maximum `max` answers each, in one sweep over the buckets and without making the
+   * merge (a pass answers thousands of these).
+   */
+  static quantilesOf(a: Sketch, b: Sketch | undefined, qs: readonly number[], max: number): number[] {
+    const out = new Array<number>(qs.length).fill(max);
+    const count = a.count + (b?.count ?? 0);
+    const zeros = a.zeros + (b?.zeros ?? 0);
+    if (count === 0) return out.fill(0);
+    const bc = b?.counts ?? [];
+    const bo = b?.offset ?? 0;
+    const ac = a.counts;
+    const ao = a.offset;
+    const lo = Math.min(
+      ac.length > 0 ? ao : Number.POSITIVE_INFINITY,
+      bc.length > 0 ? bo : Number.POSITIVE_INFINITY,
+    );
+    const hi = Math.max(ac.length > 0 ? ao + ac.length : 0, bc.length > 0 ? bo + bc.length : 0) - 1;
+    let k = 0;
+    // Ranks as quantile() takes them: nearest rank, minus the zeros.
+    const rankOf = (q: number) => Math.max(1, Math.ceil(q * count)) - zeros;
+    while (k < qs.length && ((qs[k] as number) >= 1 || rankOf(qs[k] as number) <= 0)) {
+      out[k] = (qs[k] as number) >= 1 ? max : 0;
+      k++;
+    }
+    let seen = 0;
+    for (let i = lo; i <= hi && k < qs.length; i++) {
+      const j = i - ao;
+      const l = i - bo;
+      seen +=
+        (j >= 0 && j < ac.length ? (ac[j] as number) : 0) + (l >= 0 && l < bc.length ? (bc[l] as number) : 0);
+      while (k < qs.length && (qs[k] as number) < 1 && seen >= rankOf(qs[k] as number)) {
+        out[k] = Math.min(max, (2 * GAMMA ** i) / (GAMMA + 1));
+        k++;
+      }
+    }
+    return out;
   }
 
   /** Makes bucket indices lo..hi addressable, doubling so that adds stay amortised O(1). */

@@ -15,31 +15,66 @@ import type { ContainerUsage, HpaInfo, TimeWindow, WorkloadRef, WorkloadUsage } 
 
 export const HOUR_SECONDS = 3600;
 
-export interface HourCell {
-  cpuCount: number;
-  cpuMax: number;
-  memoryCount: number;
-  memoryMax: number;
-  /** Sum of the values' hashes mod 2^16 (accumulator.ts): equal sums, most likely equal values. */
-  hash: number;
-}
-
 /**
- * Every cell is made here, so all have one shape (V8 then keeps their fields unboxed and the
- * loops over thousands of them fast).
+ * Per UTC hour (unix time / 3600) from `first` on, one entry per hour: counts, maxima and a
+ * checksum of the values. Plain arrays of numbers rather than an object per hour: a checkpoint
+ * holds about 170 hours per container, and thousands of small objects made every pass's
+ * garbage collection slow. An hour without points has both counts 0 (and counts as absent).
  */
-export function hourCell(
-  cpuCount: number,
-  cpuMax: number,
-  memoryCount: number,
-  memoryMax: number,
-  hash: number,
-): HourCell {
-  return { cpuCount, cpuMax, memoryCount, memoryMax, hash };
+export interface Hours {
+  first: number;
+  cpuCount: number[];
+  cpuMax: number[];
+  memoryCount: number[];
+  memoryMax: number[];
+  /** Sum of the values' hashes mod 2^16 (accumulator.ts): equal sums, most likely equal values. */
+  hash: number[];
 }
 
-const copyCell = (c: HourCell): HourCell =>
-  hourCell(c.cpuCount, c.cpuMax, c.memoryCount, c.memoryMax, c.hash);
+export function emptyHours(first: number, length = 0): Hours {
+  const zeros = () => new Array<number>(length).fill(0);
+  return {
+    first,
+    cpuCount: zeros(),
+    cpuMax: zeros(),
+    memoryCount: zeros(),
+    memoryMax: zeros(),
+    hash: zeros(),
+  };
+}
+
+/** Whether entry k holds points. */
+export function hasPoints(t: Hours, k: number): boolean {
+  return (t.cpuCount[k] as number) > 0 || (t.memoryCount[k] as number) > 0;
+}
+
+const columns = (t: Hours) => [t.cpuCount, t.cpuMax, t.memoryCount, t.memoryMax, t.hash];
+
+/** Makes hours from..to addressable, adding empty entries at either end. */
+export function coverHours(t: Hours, from: number, to: number): void {
+  if (t.cpuCount.length === 0) t.first = from;
+  if (from < t.first) {
+    const zeros = new Array<number>(t.first - from).fill(0);
+    for (const col of columns(t)) col.unshift(...zeros);
+    t.first = from;
+  }
+  const last = t.first + t.cpuCount.length - 1;
+  if (to > last) for (const col of columns(t)) for (let h = last + 1; h <= to; h++) col.push(0);
+}
+
+/** Drops the empty entries at both ends. */
+function trimHours(t: Hours): void {
+  let lead = 0;
+  while (lead < t.cpuCount.length && !hasPoints(t, lead)) lead++;
+  let end = t.cpuCount.length;
+  while (end > lead && !hasPoints(t, end - 1)) end--;
+  if (lead === 0 && end === t.cpuCount.length) return;
+  for (const col of columns(t)) {
+    col.length = end;
+    col.splice(0, lead);
+  }
+  t.first = lead < end ? t.first + lead : t.first;
+}
 
 export interface EventCell {
   restarts: number;
@@ -49,8 +84,7 @@ export interface EventCell {
 export interface ContainerPart {
   cpu: Sketch;
   memory: Sketch;
-  /** By UTC hour (unix time / 3600). */
-  hours: Map<number, HourCell>;
+  hours: Hours;
   /** Sum of the CPU rates by UTC day (dayOf). */
   daySums: Map<number, number>;
   /** Global grid indices with a CPU rate of some pod: sorted, disjoint [from, to] runs, flattened. */
@@ -61,10 +95,17 @@ export interface ContainerPart {
 
 /** Per hour of week: sum of the workload's CPU rates, grid points with a pod, pods summed over them. */
 export interface ProfileSums {
+  /**
+   * Hour of week of entry 0; entry k is hour (first + k) % 168. A window's statistics have all
+   * 168; the few hours a pass reads have only theirs (a pass makes several per workload).
+   */
+  first: number;
   cpu: number[];
   points: number[];
   pods: number[];
 }
+
+export const HOURS_PER_WEEK = 168;
 
 export interface WorkloadPart {
   workload: WorkloadRef;
@@ -86,17 +127,42 @@ export interface PartView {
   events: readonly [number, number];
 }
 
-export function emptyProfile(): ProfileSums {
-  // Plain arrays: a pass makes several per workload, and typed arrays this size live off the heap.
-  const zeros = () => new Array<number>(168).fill(0);
-  return { cpu: zeros(), points: zeros(), pods: zeros() };
+/** All zeros, from hour of week `first` on for `hours` hours (all 168 by default). */
+export function emptyProfile(first = 0, hours = HOURS_PER_WEEK): ProfileSums {
+  // Plain arrays: typed arrays cost several objects each, and off the heap when this size.
+  const zeros = () => new Array<number>(hours).fill(0);
+  return { first, cpu: zeros(), points: zeros(), pods: zeros() };
+}
+
+/** Entry of hour of week h in column col of profile p; 0 for an hour p does not hold. */
+export function profileAt(p: ProfileSums, col: number[], h: number): number {
+  const k = (h - p.first + HOURS_PER_WEEK) % HOURS_PER_WEEK;
+  return k < col.length ? (col[k] as number) : 0;
+}
+
+/** p with all 168 hours, entry h being hour of week h (p itself when it has them). */
+function fullProfile(p: ProfileSums): ProfileSums {
+  if (p.first === 0 && p.cpu.length === HOURS_PER_WEEK) return p;
+  const full = emptyProfile();
+  for (let h = 0; h < HOURS_PER_WEEK; h++) {
+    full.cpu[h] = profileAt(p, p.cpu, h);
+    full.points[h] = profileAt(p, p.points, h);
+    full.pods[h] = profileAt(p, p.pods, h);
+  }
+  return full;
 }
 
 /** Sorted, merged union of flattened [from, to] index ranges. */
 export function unionRuns(runs: number[]): number[] {
-  const list = [...pairs(runs)].sort((a, b) => a[0] - b[0]);
+  let sorted = true;
+  for (let k = 2; k + 1 < runs.length && sorted; k += 2)
+    sorted = (runs[k] as number) >= (runs[k - 2] as number);
+  // Usually already in order (one or two runs per pod): no pairs to make and sort.
+  const flat = sorted ? runs : [...pairs(runs)].sort((a, b) => a[0] - b[0]).flat();
   const out: number[] = [];
-  for (const [from, to] of list) {
+  for (let k = 0; k + 1 < flat.length; k += 2) {
+    const from = flat[k] as number;
+    const to = flat[k + 1] as number;
     const last = out.length - 1;
     if (last > 0 && from <= (out[last] as number) + 1) out[last] = Math.max(out[last] as number, to);
     else out.push(from, to);
@@ -111,9 +177,9 @@ export function* pairs(flat: number[]): Generator<[number, number]> {
 /** The runs clipped to [lo, hi]. */
 function clipRuns(runs: number[], lo: number, hi: number): number[] {
   const out: number[] = [];
-  for (const [from, to] of pairs(runs)) {
-    const a = Math.max(from, lo);
-    const b = Math.min(to, hi);
+  for (let k = 0; k + 1 < runs.length; k += 2) {
+    const a = Math.max(runs[k] as number, lo);
+    const b = Math.min(runs[k + 1] as number, hi);
     if (a <= b) out.push(a, b);
   }
   return out;
@@ -139,16 +205,22 @@ export function toUsage(
     containers.push(c ? containerUsage(name, c, view, n) : containerUsage(name, n as ContainerPart, view));
   }
   if (containers.length === 0) return undefined;
-  const p = newest ? sumProfiles(part.profile, newest.profile) : part.profile;
-  const perHour = (sums: number[]) =>
-    sums.map((s, h) => ((p.points[h] as number) > 0 ? s / (p.points[h] as number) : null));
+  const a = part.profile;
+  const b = newest?.profile;
+  const sum = (col: "cpu" | "points" | "pods", h: number) =>
+    profileAt(a, a[col], h) + (b ? profileAt(b, b[col], h) : 0);
+  const perHour = (col: "cpu" | "pods") =>
+    Array.from({ length: HOURS_PER_WEEK }, (_, h) => {
+      const points = sum("points", h);
+      return points > 0 ? sum(col, h) / points : null;
+    });
   const named = newest?.ownership === "name-pattern" ? newest : part;
   const usage: WorkloadUsage = {
     workload: part.workload,
     window: { ...view.window },
     stepSeconds: view.grid.step,
     containers,
-    profile: { cpu: perHour(p.cpu), replicas: perHour(p.pods) },
+    profile: { cpu: perHour("cpu"), replicas: perHour("pods") },
     ownership: named.ownership,
   };
   if (named.notes) usage.notes = [...named.notes];
@@ -157,40 +229,41 @@ export function toUsage(
   return usage;
 }
 
-function sumProfiles(a: ProfileSums, b: ProfileSums): ProfileSums {
-  const sum = (x: number[], y: number[]) => x.map((v, h) => v + (y[h] as number));
-  return { cpu: sum(a.cpu, b.cpu), points: sum(a.points, b.points), pods: sum(a.pods, b.pods) };
-}
-
-function sumSketches(a: Sketch, b?: Sketch): Sketch {
-  if (!b) return a;
-  const s = new Sketch();
-  s.merge(a);
-  s.merge(b);
-  return s;
-}
-
-/** Adds an hour's cell to its day and to the maxima (an object: no boxing of captured doubles). */
-function countHour(
+/**
+ * Adds every hour of a table to its day and to the maxima (objects: no boxing of captured
+ * doubles). Hours ascend, so the day is looked up only when it changes.
+ */
+function countHours(
   days: Map<number, DayStats>,
   max: { cpu: number; memory: number },
-  hour: number,
-  cell: HourCell,
+  t: Hours,
   daySum: (day: number) => number,
 ): void {
-  if (cell.cpuCount > 0) max.cpu = Math.max(max.cpu, cell.cpuMax);
-  if (cell.memoryCount > 0) max.memory = Math.max(max.memory, cell.memoryMax);
-  const day = Math.floor((hour * HOUR_SECONDS) / SECONDS_PER_DAY);
-  let d = days.get(day);
-  if (!d) {
-    d = { day, cpuSum: daySum(day), cpuCount: 0, cpuMax: 0, memoryMax: 0, memoryCount: 0 };
-    days.set(day, d);
+  let d: DayStats | undefined;
+  for (let k = 0; k < t.cpuCount.length; k++) {
+    const cpuCount = t.cpuCount[k] as number;
+    const memoryCount = t.memoryCount[k] as number;
+    if (cpuCount === 0 && memoryCount === 0) continue;
+    const cpuMax = t.cpuMax[k] as number;
+    const memoryMax = t.memoryMax[k] as number;
+    if (cpuCount > 0 && cpuMax > max.cpu) max.cpu = cpuMax;
+    if (memoryCount > 0 && memoryMax > max.memory) max.memory = memoryMax;
+    const day = Math.floor(((t.first + k) * HOUR_SECONDS) / SECONDS_PER_DAY);
+    if (d?.day !== day) {
+      d = days.get(day);
+      if (!d) {
+        d = { day, cpuSum: daySum(day), cpuCount: 0, cpuMax: 0, memoryMax: 0, memoryCount: 0 };
+        days.set(day, d);
+      }
+    }
+    d.cpuCount += cpuCount;
+    d.memoryCount += memoryCount;
+    if (cpuCount > 0 && cpuMax > d.cpuMax) d.cpuMax = cpuMax;
+    if (memoryCount > 0 && memoryMax > d.memoryMax) d.memoryMax = memoryMax;
   }
-  d.cpuCount += cell.cpuCount;
-  d.memoryCount += cell.memoryCount;
-  if (cell.cpuCount > 0) d.cpuMax = Math.max(d.cpuMax, cell.cpuMax);
-  if (cell.memoryCount > 0) d.memoryMax = Math.max(d.memoryMax, cell.memoryMax);
 }
+
+const CPU_QUANTILES = [0.5, 0.9, 0.95, 0.99];
 
 function containerUsage(
   container: string,
@@ -201,28 +274,26 @@ function containerUsage(
   const max = { cpu: 0, memory: 0 };
   const days = new Map<number, DayStats>();
   const daySum = (day: number) => (part.daySums.get(day) ?? 0) + (n?.daySums.get(day) ?? 0);
-  // Keys, not entries: no [key, value] array for each of the many hours a pass answers from.
-  for (const hour of part.hours.keys()) {
-    const cell = part.hours.get(hour) as HourCell;
-    const more = n?.hours.get(hour);
-    countHour(days, max, hour, more ? addCell(cell, more) : cell, daySum);
-  }
-  if (n)
-    for (const hour of n.hours.keys())
-      if (!part.hours.has(hour)) countHour(days, max, hour, n.hours.get(hour) as HourCell, daySum);
+  // Sums and maxima: an hour in both tables counts as the two entries one after the other.
+  countHours(days, max, part.hours, daySum);
+  if (n) countHours(days, max, n.hours, daySum);
   const cpuMax = max.cpu;
   const memoryMax = max.memory;
   const c = {
-    cpu: sumSketches(part.cpu, n?.cpu),
-    memory: sumSketches(part.memory, n?.memory),
     runs: n ? unionRuns([...part.runs, ...n.runs]) : part.runs,
     events: n ? [...part.events, ...n.events] : part.events,
   };
-  c.cpu.setMax(cpuMax);
-  c.memory.setMax(memoryMax);
+  const [p50, p90, p95, p99] = Sketch.quantilesOf(part.cpu, n?.cpu, CPU_QUANTILES, cpuMax) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const samples = part.cpu.count + (n?.cpu.count ?? 0);
+  const memorySamples = part.memory.count + (n?.memory.count ?? 0);
   const runs = clipRuns(c.runs, view.cpu[0], view.cpu[1]);
   let covered = 0;
-  for (const [from, to] of pairs(runs)) covered += to - from + 1;
+  for (let k = 0; k + 1 < runs.length; k += 2) covered += (runs[k + 1] as number) - (runs[k] as number) + 1;
   let restarts = 0;
   let oomKills = 0;
   for (const [e, cell] of c.events) {
@@ -232,15 +303,12 @@ function containerUsage(
   }
   const usage: ContainerUsage = {
     container,
-    cpu: {
-      p50: c.cpu.quantile(0.5),
-      p90: c.cpu.quantile(0.9),
-      p95: c.cpu.quantile(0.95),
-      p99: c.cpu.quantile(0.99),
-      max: c.cpu.count > 0 ? cpuMax : 0,
+    cpu: { p50, p90, p95, p99, max: samples > 0 ? cpuMax : 0 },
+    memory: {
+      p95: Sketch.quantilesOf(part.memory, n?.memory, [0.95], memoryMax)[0] as number,
+      max: memorySamples > 0 ? memoryMax : 0,
     },
-    memory: { p95: c.memory.quantile(0.95), max: c.memory.count > 0 ? memoryMax : 0 },
-    samples: c.cpu.count,
+    samples,
     daily: [...days.values()].sort((a, b) => a.day - b.day),
     coverage: view.grid.count > 0 ? covered / view.grid.count : 0,
     oomKills,
@@ -255,22 +323,15 @@ function containerUsage(
 
 // ---- sliding a window ----
 
-/** A new cell: toUsage adds cells it must leave unchanged. */
-function addCell(a: HourCell, b: HourCell): HourCell {
-  return hourCell(
-    a.cpuCount + b.cpuCount,
-    Math.max(a.cpuMax, b.cpuMax),
-    a.memoryCount + b.memoryCount,
-    Math.max(a.memoryMax, b.memoryMax),
-    (a.hash + b.hash) & 0xffff,
-  );
-}
-
-function addProfile(a: ProfileSums, b: ProfileSums, sign: 1 | -1): void {
-  for (let h = 0; h < 168; h++) {
-    (a.cpu[h] as number) += sign * (b.cpu[h] as number);
-    (a.points[h] as number) += sign * (b.points[h] as number);
-    (a.pods[h] as number) += sign * (b.pods[h] as number);
+/** Adds (or takes away) b's hours into a part's profile, which then has all 168 hours. */
+function addProfile(part: WorkloadPart, b: ProfileSums, sign: 1 | -1): void {
+  const a = fullProfile(part.profile);
+  part.profile = a;
+  for (let k = 0; k < b.cpu.length; k++) {
+    const h = (b.first + k) % HOURS_PER_WEEK;
+    (a.cpu[h] as number) += sign * (b.cpu[k] as number);
+    (a.points[h] as number) += sign * (b.points[k] as number);
+    (a.pods[h] as number) += sign * (b.pods[k] as number);
   }
 }
 
@@ -282,7 +343,7 @@ export function addParts(into: Parts, add: Parts): void {
       into.set(key, b);
       continue;
     }
-    addProfile(a.profile, b.profile, 1);
+    addProfile(a, b.profile, 1);
     if (b.ownership === "name-pattern") {
       a.ownership = "name-pattern";
       a.notes = b.notes;
@@ -296,10 +357,7 @@ export function addParts(into: Parts, add: Parts): void {
       }
       ca.cpu.merge(cb.cpu);
       ca.memory.merge(cb.memory);
-      for (const [h, cell] of cb.hours) {
-        const have = ca.hours.get(h);
-        ca.hours.set(h, have ? addCell(have, cell) : copyCell(cell));
-      }
+      addHours(ca.hours, cb.hours);
       for (const [d, sum] of cb.daySums) ca.daySums.set(d, (ca.daySums.get(d) ?? 0) + sum);
       ca.runs = unionRuns([...ca.runs, ...cb.runs]);
       for (const [e, cell] of cb.events) {
@@ -322,18 +380,11 @@ export function subtractParts(from: Parts, leave: Parts): boolean {
   for (const [key, b] of leave) {
     const a = from.get(key);
     if (!a) return false;
-    addProfile(a.profile, b.profile, -1);
+    addProfile(a, b.profile, -1);
     for (const [name, cb] of b.containers) {
       const ca = a.containers.get(name);
       if (!ca?.cpu.subtract(cb.cpu) || !ca.memory.subtract(cb.memory)) return false;
-      for (const [h, cell] of cb.hours) {
-        const have = ca.hours.get(h);
-        if (!have) return false;
-        have.cpuCount -= cell.cpuCount;
-        have.memoryCount -= cell.memoryCount;
-        have.hash = (have.hash - cell.hash) & 0xffff;
-        if (have.cpuCount < 0 || have.memoryCount < 0) return false;
-      }
+      if (!subtractHours(ca.hours, cb.hours)) return false;
       for (const [d, sum] of cb.daySums) ca.daySums.set(d, (ca.daySums.get(d) ?? 0) - sum);
     }
   }
@@ -352,22 +403,7 @@ export function replaceEdge(state: Parts, edge: Parts, lastHour: number, view: P
     const e = edge.get(key);
     if (e) for (const name of e.containers.keys()) if (!a.containers.has(name)) return false;
     for (const [name, ca] of a.containers) {
-      const ce = e?.containers.get(name);
-      let same = true;
-      ca.hours.forEach((cell, h) => {
-        if (h > lastHour || !same) return;
-        const want = ce?.hours.get(h);
-        if (
-          cell.cpuCount !== (want?.cpuCount ?? 0) ||
-          cell.memoryCount !== (want?.memoryCount ?? 0) ||
-          cell.hash !== (want?.hash ?? 0)
-        )
-          same = false;
-        else if (want) ca.hours.set(h, copyCell(want));
-        else ca.hours.delete(h);
-      });
-      if (!same) return false;
-      for (const h of ce?.hours.keys() ?? []) if (!ca.hours.has(h)) return false;
+      if (!replaceHours(ca.hours, e?.containers.get(name)?.hours, lastHour)) return false;
       for (const d of ca.daySums.keys()) if (d < firstDay) ca.daySums.delete(d);
       ca.runs = clipRuns(ca.runs, view.cpu[0], Number.POSITIVE_INFINITY);
       for (const ev of ca.events.keys()) if (ev < view.events[0]) ca.events.delete(ev);
@@ -375,5 +411,68 @@ export function replaceEdge(state: Parts, edge: Parts, lastHour: number, view: P
     }
     if (a.containers.size === 0) state.delete(key);
   }
+  return true;
+}
+
+// ---- hour tables ----
+
+/** Adds the entries of b (newer, disjoint points) into a. */
+function addHours(a: Hours, b: Hours): void {
+  let from = 0;
+  while (from < b.cpuCount.length && !hasPoints(b, from)) from++;
+  let to = b.cpuCount.length - 1;
+  while (to >= from && !hasPoints(b, to)) to--;
+  if (from > to) return;
+  coverHours(a, b.first + from, b.first + to);
+  for (let k = from; k <= to; k++) {
+    if (!hasPoints(b, k)) continue;
+    const j = b.first + k - a.first;
+    (a.cpuCount[j] as number) += b.cpuCount[k] as number;
+    a.cpuMax[j] = Math.max(a.cpuMax[j] as number, b.cpuMax[k] as number);
+    (a.memoryCount[j] as number) += b.memoryCount[k] as number;
+    a.memoryMax[j] = Math.max(a.memoryMax[j] as number, b.memoryMax[k] as number);
+    a.hash[j] = ((a.hash[j] as number) + (b.hash[k] as number)) & 0xffff;
+  }
+}
+
+/** Takes b's counts and checksums out of a; false when a lacks an hour of b or would go negative. */
+function subtractHours(a: Hours, b: Hours): boolean {
+  for (let k = 0; k < b.cpuCount.length; k++) {
+    if (!hasPoints(b, k)) continue;
+    const j = b.first + k - a.first;
+    if (j < 0 || j >= a.cpuCount.length || !hasPoints(a, j)) return false;
+    a.cpuCount[j] = (a.cpuCount[j] as number) - (b.cpuCount[k] as number);
+    a.memoryCount[j] = (a.memoryCount[j] as number) - (b.memoryCount[k] as number);
+    a.hash[j] = ((a.hash[j] as number) - (b.hash[k] as number)) & 0xffff;
+    if ((a.cpuCount[j] as number) < 0 || (a.memoryCount[j] as number) < 0) return false;
+  }
+  return true;
+}
+
+/**
+ * The hours of a up to lastHour, once the points that left are out, must hold exactly what the
+ * edge read saw again (counts and checksums); they take the edge's maxima. False on a mismatch.
+ */
+function replaceHours(a: Hours, edge: Hours | undefined, lastHour: number): boolean {
+  if (edge)
+    for (let k = 0; k < edge.cpuCount.length; k++) {
+      if (!hasPoints(edge, k)) continue;
+      const j = edge.first + k - a.first;
+      if (edge.first + k > lastHour || j < 0 || j >= a.cpuCount.length || !hasPoints(a, j)) return false;
+    }
+  for (let j = 0; j < a.cpuCount.length && a.first + j <= lastHour; j++) {
+    const k = edge ? a.first + j - edge.first : -1;
+    const seen = edge !== undefined && k >= 0 && k < edge.cpuCount.length;
+    const at = (col: number[]) => (seen ? (col[k] as number) : 0);
+    if (
+      a.cpuCount[j] !== at(edge?.cpuCount ?? []) ||
+      a.memoryCount[j] !== at(edge?.memoryCount ?? []) ||
+      a.hash[j] !== at(edge?.hash ?? [])
+    )
+      return false;
+    a.cpuMax[j] = at(edge?.cpuMax ?? []);
+    a.memoryMax[j] = at(edge?.memoryMax ?? []);
+  }
+  trimHours(a);
   return true;
 }

@@ -110,6 +110,10 @@ function runFileSource(scale: number): { wallS: number; rssMiB: number; workload
 
 interface PassRun {
   wallS: number;
+  /** costopt's own CPU time (all its threads, GC included), for the incremental passes. */
+  cpuS?: number;
+  /** Where an incremental pass took its leaving points from (PassReport.leaving). */
+  leaving?: string;
   samples: number;
   queries: number;
 }
@@ -142,9 +146,12 @@ async function planChild(scale: number, plan: string, url: string, redisUrl: str
   for (let k = 0; k <= STEADY_PASSES; k++) {
     const shift = k * PASS_SECONDS;
     const before = { ...source.stats };
+    const cpu = process.cpuUsage();
     const t = performance.now();
     const usage = await incremental.usage(s.refs, { start: window.start + shift, end: window.end + shift });
     const wallS = (performance.now() - t) / 1000;
+    const used = process.cpuUsage(cpu);
+    const cpuS = (used.user + used.system) / 1e6;
     if (usage.size !== s.refs.length)
       throw new Error(`incremental pass ${k} found ${usage.size} of ${s.refs.length}`);
     const expected = k === 0 ? 0 : s.refs.length;
@@ -154,6 +161,8 @@ async function planChild(scale: number, plan: string, url: string, redisUrl: str
       );
     passes.push({
       wallS,
+      cpuS,
+      leaving: incremental.lastPass.leaving,
       samples: source.stats.samplesTouched - before.samplesTouched,
       queries: source.stats.queries - before.queries,
     });
