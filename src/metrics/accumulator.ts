@@ -39,6 +39,7 @@ import {
   toUsage,
   unionRuns,
   type WorkloadPart,
+  zeros,
 } from "./window-part.js";
 
 export interface SeriesSink {
@@ -84,6 +85,7 @@ export interface Slices {
 }
 
 const NONE: IndexRange = [1, 0];
+const NO_FLAGS: ReadonlySet<number> = new Set();
 const within = (r: IndexRange, i: number) => i >= r[0] && i <= r[1];
 
 /** The counters of one pod's container for one set of points (main or tail). */
@@ -107,7 +109,6 @@ class Stats {
   readonly runs: number[] = [];
 
   constructor(hours: number, days: number) {
-    const zeros = (n: number) => new Array<number>(n).fill(0);
     this.hourCpu = zeros(hours);
     this.cpuCount = zeros(hours);
     this.cpuMax = zeros(hours);
@@ -352,22 +353,20 @@ export class UsageAccumulator implements PointSink {
   ): WorkloadPart {
     const g = this.grid;
     const base = g.start / g.step;
-    const stats = (r: PodContainer) => (which === "main" ? r.main : r.tail);
     const byContainer = new Map<string, PodContainer[]>();
     // Hours of week from the grid's first on; all 168 once the grid spans a week.
     const spanned = (this.hourIndex[g.count - 1] ?? 0) + 1;
     const first = hourOfWeek(this.firstHour * HOUR_SECONDS);
     const profile = emptyProfile(first, Math.min(spanned, HOURS_PER_WEEK));
-    const slot = (hourIndex: number) => hourIndex % HOURS_PER_WEEK;
     const podCount = new Array<number>(g.count).fill(0);
     for (const recs of pods.values()) {
       let runs: number[] = [];
       for (const r of recs) {
-        const st = stats(r);
+        const st = which === "main" ? r.main : r.tail;
         if (st) {
           runs = runs.length === 0 ? st.runs : runs.concat(st.runs);
           for (let h = 0; h < st.hourCpu.length; h++)
-            (profile.cpu[slot(h)] as number) += st.hourCpu[h] as number;
+            (profile.cpu[h % HOURS_PER_WEEK] as number) += st.hourCpu[h] as number;
         }
         const list = byContainer.get(r.container) ?? [];
         list.push(r);
@@ -380,7 +379,7 @@ export class UsageAccumulator implements PointSink {
     for (let i = 0; i < g.count; i++) {
       const n = podCount[i] as number;
       if (n === 0) continue;
-      const h = slot(this.hourIndex[i] as number);
+      const h = (this.hourIndex[i] as number) % HOURS_PER_WEEK;
       (profile.points[h] as number)++;
       (profile.pods[h] as number) += n;
     }
@@ -417,7 +416,7 @@ export class UsageAccumulator implements PointSink {
       part.events.set(i + eventBase, e);
     };
     for (const r of recs) {
-      const flagged = new Set(r.oomFlagged);
+      const flagged = r.oomFlagged.length > 0 ? new Set(r.oomFlagged) : NO_FLAGS;
       for (const { i, inc } of r.restartIncreases) {
         if (within(events, i)) addEvent(i, inc, flagged.has(i) ? inc : 0);
       }

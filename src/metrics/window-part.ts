@@ -31,15 +31,19 @@ export interface Hours {
   hash: number[];
 }
 
+/** n zeros in a plain array (a module function: a closure would be made on every call). */
+export function zeros(n: number): number[] {
+  return new Array<number>(n).fill(0);
+}
+
 export function emptyHours(first: number, length = 0): Hours {
-  const zeros = () => new Array<number>(length).fill(0);
   return {
     first,
-    cpuCount: zeros(),
-    cpuMax: zeros(),
-    memoryCount: zeros(),
-    memoryMax: zeros(),
-    hash: zeros(),
+    cpuCount: zeros(length),
+    cpuMax: zeros(length),
+    memoryCount: zeros(length),
+    memoryMax: zeros(length),
+    hash: zeros(length),
   };
 }
 
@@ -130,14 +134,33 @@ export interface PartView {
 /** All zeros, from hour of week `first` on for `hours` hours (all 168 by default). */
 export function emptyProfile(first = 0, hours = HOURS_PER_WEEK): ProfileSums {
   // Plain arrays: typed arrays cost several objects each, and off the heap when this size.
-  const zeros = () => new Array<number>(hours).fill(0);
-  return { first, cpu: zeros(), points: zeros(), pods: zeros() };
+  return { first, cpu: zeros(hours), points: zeros(hours), pods: zeros(hours) };
 }
 
 /** Entry of hour of week h in column col of profile p; 0 for an hour p does not hold. */
 export function profileAt(p: ProfileSums, col: number[], h: number): number {
   const k = (h - p.first + HOURS_PER_WEEK) % HOURS_PER_WEEK;
   return k < col.length ? (col[k] as number) : 0;
+}
+
+const counted = (x?: ContainerPart) => (x ? x.cpu.count + x.memory.count : 0);
+
+/** a and b added, with all 168 hours (leaving both unchanged). */
+function addedProfiles(a: ProfileSums, b: ProfileSums): ProfileSums {
+  const full = fullProfile(a);
+  const sum: ProfileSums = {
+    first: 0,
+    cpu: full.cpu.slice(),
+    points: full.points.slice(),
+    pods: full.pods.slice(),
+  };
+  for (let k = 0; k < b.cpu.length; k++) {
+    const h = (b.first + k) % HOURS_PER_WEEK;
+    (sum.cpu[h] as number) += b.cpu[k] as number;
+    (sum.points[h] as number) += b.points[k] as number;
+    (sum.pods[h] as number) += b.pods[k] as number;
+  }
+  return sum;
 }
 
 /** p with all 168 hours, entry h being hour of week h (p itself when it has them). */
@@ -200,27 +223,25 @@ export function toUsage(
   for (const name of [...names].sort((a, b) => a.localeCompare(b))) {
     const c = part.containers.get(name);
     const n = newest?.containers.get(name);
-    const counted = (x?: ContainerPart) => (x ? x.cpu.count + x.memory.count : 0);
     if (counted(c) + counted(n) === 0) continue;
     containers.push(c ? containerUsage(name, c, view, n) : containerUsage(name, n as ContainerPart, view));
   }
   if (containers.length === 0) return undefined;
-  const a = part.profile;
-  const b = newest?.profile;
-  const sum = (col: "cpu" | "points" | "pods", h: number) =>
-    profileAt(a, a[col], h) + (b ? profileAt(b, b[col], h) : 0);
-  const perHour = (col: "cpu" | "pods") =>
-    Array.from({ length: HOURS_PER_WEEK }, (_, h) => {
-      const points = sum("points", h);
-      return points > 0 ? sum(col, h) / points : null;
-    });
+  const p = newest ? addedProfiles(part.profile, newest.profile) : fullProfile(part.profile);
+  const cpu = new Array<number | null>(HOURS_PER_WEEK);
+  const replicas = new Array<number | null>(HOURS_PER_WEEK);
+  for (let h = 0; h < HOURS_PER_WEEK; h++) {
+    const points = p.points[h] as number;
+    cpu[h] = points > 0 ? (p.cpu[h] as number) / points : null;
+    replicas[h] = points > 0 ? (p.pods[h] as number) / points : null;
+  }
   const named = newest?.ownership === "name-pattern" ? newest : part;
   const usage: WorkloadUsage = {
     workload: part.workload,
     window: { ...view.window },
     stepSeconds: view.grid.step,
     containers,
-    profile: { cpu: perHour("cpu"), replicas: perHour("pods") },
+    profile: { cpu, replicas },
     ownership: named.ownership,
   };
   if (named.notes) usage.notes = [...named.notes];
@@ -237,7 +258,9 @@ function countHours(
   days: Map<number, DayStats>,
   max: { cpu: number; memory: number },
   t: Hours,
-  daySum: (day: number) => number,
+  /** The CPU sums of each day, in the two parts answered together. */
+  sums: Map<number, number>,
+  moreSums: Map<number, number> | undefined,
 ): void {
   let d: DayStats | undefined;
   for (let k = 0; k < t.cpuCount.length; k++) {
@@ -252,7 +275,8 @@ function countHours(
     if (d?.day !== day) {
       d = days.get(day);
       if (!d) {
-        d = { day, cpuSum: daySum(day), cpuCount: 0, cpuMax: 0, memoryMax: 0, memoryCount: 0 };
+        const cpuSum = (sums.get(day) ?? 0) + (moreSums?.get(day) ?? 0);
+        d = { day, cpuSum, cpuCount: 0, cpuMax: 0, memoryMax: 0, memoryCount: 0 };
         days.set(day, d);
       }
     }
@@ -273,10 +297,9 @@ function containerUsage(
 ): ContainerUsage {
   const max = { cpu: 0, memory: 0 };
   const days = new Map<number, DayStats>();
-  const daySum = (day: number) => (part.daySums.get(day) ?? 0) + (n?.daySums.get(day) ?? 0);
   // Sums and maxima: an hour in both tables counts as the two entries one after the other.
-  countHours(days, max, part.hours, daySum);
-  if (n) countHours(days, max, n.hours, daySum);
+  countHours(days, max, part.hours, part.daySums, n?.daySums);
+  if (n) countHours(days, max, n.hours, part.daySums, n.daySums);
   const cpuMax = max.cpu;
   const memoryMax = max.memory;
   const c = {
