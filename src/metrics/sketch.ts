@@ -46,21 +46,37 @@ export class Sketch {
     }
   }
 
-  /** The values of all these sketches in one, its buckets allocated once for their whole range. */
+  /**
+   * The values of all these sketches in one, its buckets allocated once, for the range they
+   * occupy (not the room each has grown: a pass pools thousands of sketches of a few values).
+   */
   static pooled(list: readonly Sketch[]): Sketch {
     const s = new Sketch();
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (const x of list) {
-      if (x.counts.length === 0) continue;
-      lo = Math.min(lo, x.offset);
-      hi = Math.max(hi, x.offset + x.counts.length - 1);
+      const c = x.counts;
+      let a = 0;
+      while (a < c.length && c[a] === 0) a++;
+      if (a === c.length) continue;
+      let b = c.length - 1;
+      while (c[b] === 0) b--;
+      lo = Math.min(lo, x.offset + a);
+      hi = Math.max(hi, x.offset + b);
     }
     if (lo <= hi) {
       s.counts = new Array<number>(hi - lo + 1).fill(0);
       s.offset = lo;
     }
-    for (const x of list) s.merge(x);
+    for (const x of list) {
+      s.count += x.count;
+      s.zeros += x.zeros;
+      if (x.max > s.max) s.max = x.max;
+      for (let j = 0; j < x.counts.length; j++) {
+        const n = x.counts[j] as number;
+        if (n > 0) (s.counts[j + x.offset - s.offset] as number) += n;
+      }
+    }
     return s;
   }
 
