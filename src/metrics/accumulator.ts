@@ -130,6 +130,12 @@ interface PodContainer {
   oomFlagged: number[];
 }
 
+interface Group {
+  workload: WorkloadRef;
+  pods: Map<string, PodContainer[]>;
+  via: Set<string>;
+}
+
 interface HpaRecord extends HpaInfo {
   namespace: string;
   targetKind: string;
@@ -141,6 +147,7 @@ export class UsageAccumulator implements PointSink {
   readonly eventGrid: Grid;
   readonly slices: Slices;
   private readonly records = new Map<string, PodContainer>();
+  private groups?: Map<string, Group>;
   private readonly hpas = new Map<string, HpaRecord>();
   private readonly byNamespace = new Map<string, WorkloadRef[]>();
   private readonly rateSpan: number;
@@ -306,11 +313,31 @@ export class UsageAccumulator implements PointSink {
 
   /** The statistics of one set of points per workload, in global indices, to merge or subtract. */
   collect(which: "main" | "tail"): Parts {
+    const out: Parts = new Map();
+    for (const [key, group] of this.grouped()) {
+      const part = this.workloadPart(group.workload, group.pods, which);
+      if (group.via.has("name-pattern")) {
+        part.ownership = "name-pattern";
+        part.notes = [
+          this.owners.hasOwnerSeries(group.workload.namespace)
+            ? "some pods have no kube_pod_owner series; they were matched to the workload by name"
+            : `kube-state-metrics' kube_pod_owner has no series in namespace ${group.workload.namespace}; pods were matched to the workload by name`,
+        ];
+      }
+      out.set(key, part);
+    }
+    return out;
+  }
+
+  /**
+   * The records by workload (pods resolved to their owners): worked out once, when the read is
+   * over, for the main and the tail statistics alike.
+   */
+  private grouped(): Map<string, Group> {
+    if (this.groups) return this.groups;
     const resolved = new Map<string, Resolved | undefined>();
-    const groups = new Map<
-      string,
-      { workload: WorkloadRef; pods: Map<string, PodContainer[]>; via: Set<string> }
-    >();
+    const groups = new Map<string, Group>();
+    this.groups = groups;
     for (const rec of this.records.values()) {
       const podKey = `${rec.namespace}/${rec.pod}`;
       if (!resolved.has(podKey)) {
@@ -330,20 +357,7 @@ export class UsageAccumulator implements PointSink {
       list.push(rec);
       group.pods.set(rec.pod, list);
     }
-    const out: Parts = new Map();
-    for (const [key, group] of groups) {
-      const part = this.workloadPart(group.workload, group.pods, which);
-      if (group.via.has("name-pattern")) {
-        part.ownership = "name-pattern";
-        part.notes = [
-          this.owners.hasOwnerSeries(group.workload.namespace)
-            ? "some pods have no kube_pod_owner series; they were matched to the workload by name"
-            : `kube-state-metrics' kube_pod_owner has no series in namespace ${group.workload.namespace}; pods were matched to the workload by name`,
-        ];
-      }
-      out.set(key, part);
-    }
-    return out;
+    return groups;
   }
 
   private workloadPart(
@@ -471,6 +485,7 @@ export class UsageAccumulator implements PointSink {
         oomFlagged: [],
       };
       this.records.set(key, rec);
+      this.groups = undefined;
     }
     return rec;
   }
