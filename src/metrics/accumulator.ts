@@ -228,7 +228,7 @@ export class UsageAccumulator implements PointSink {
           const va = values[a] as number;
           const vb = values[b] as number;
           if (!Number.isFinite(va) || !Number.isFinite(vb)) return;
-          inc += va >= vb ? va - vb : va;
+          inc += increase(va, vb);
         }
         const rate = (inc / seconds) * 1000;
         st.cpu.add(rate);
@@ -236,7 +236,7 @@ export class UsageAccumulator implements PointSink {
         (st.hourCpu[h] as number) += rate;
         (st.cpuCount[h] as number)++;
         if (rate > (st.cpuMax[h] as number)) st.cpuMax[h] = rate;
-        st.hash[h] = ((st.hash[h] as number) + valueHash(rate)) & 0xffff;
+        st.hash[h] = ((st.hash[h] as number) + cpuHash(rate)) & 0xffff;
         (st.daySums[dayIndex[i] as number] as number) += rate;
         const r = st.runs;
         if (r.length > 0 && r[r.length - 1] === i - 1) r[r.length - 1] = i;
@@ -259,7 +259,7 @@ export class UsageAccumulator implements PointSink {
         const h = hourIndex[i] as number;
         (st.memoryCount[h] as number)++;
         if (v > (st.memoryMax[h] as number)) st.memoryMax[h] = v;
-        st.hash[h] = ((st.hash[h] as number) + (valueHash(v) ^ 0x5555)) & 0xffff;
+        st.hash[h] = ((st.hash[h] as number) + memoryHash(v)) & 0xffff;
       },
     };
   }
@@ -318,11 +318,7 @@ export class UsageAccumulator implements PointSink {
       const part = this.workloadPart(group.workload, group.pods, which);
       if (group.via.has("name-pattern")) {
         part.ownership = "name-pattern";
-        part.notes = [
-          this.owners.hasOwnerSeries(group.workload.namespace)
-            ? "some pods have no kube_pod_owner series; they were matched to the workload by name"
-            : `kube-state-metrics' kube_pod_owner has no series in namespace ${group.workload.namespace}; pods were matched to the workload by name`,
-        ];
+        part.notes = [nameMatchNote(this.owners, group.workload.namespace)];
       }
       out.set(key, part);
     }
@@ -491,6 +487,13 @@ export class UsageAccumulator implements PointSink {
   }
 }
 
+/** What a workload's usage says when some of its pods were matched to it by name. */
+export function nameMatchNote(owners: OwnerIndex, namespace: string): string {
+  return owners.hasOwnerSeries(namespace)
+    ? "some pods have no kube_pod_owner series; they were matched to the workload by name"
+    : `kube-state-metrics' kube_pod_owner has no series in namespace ${namespace}; pods were matched to the workload by name`;
+}
+
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
@@ -501,6 +504,13 @@ function valueHash(v: number): number {
     (Math.imul((u32[0] as number) ^ Math.imul(u32[1] as number, 0x85ebca77), 0x9e3779b1) >>> 16) & 0xffff
   );
 }
+
+/** The checksum terms of a CPU rate and of a working set (apart, so a swap shows). */
+export const cpuHash = (rate: number): number => valueHash(rate);
+export const memoryHash = (v: number): number => valueHash(v) ^ 0x5555;
+
+/** A counter's increase between two samples; one that went down restarted from 0 (as rate() has it). */
+export const increase = (now: number, before: number): number => (now >= before ? now - before : now);
 
 /** Points a CPU rate spans (at least one step). */
 export function rateSpanOf(step: number): number {

@@ -25,7 +25,7 @@ import {
   encodeCheckpoint,
 } from "./checkpoint.js";
 import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
-import { PointRecorder } from "./point-cache.js";
+import { type Leaving, PointRecorder } from "./point-cache.js";
 import type { PrometheusUsageSource, ReadTarget } from "./prometheus-source.js";
 import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
 import { workloadKey } from "./types.js";
@@ -261,32 +261,29 @@ export class IncrementalUsageSource implements UsageSource {
     targets.push({ acc: enter, from: ng.start - LOOKBACK_SECONDS, end: gridEnd(ng), events: true });
     // The points that left, then the rest of the hour the window's first CPU rate falls in: from
     // the points read ahead on an earlier pass, or read now together with the next hours'.
-    let leave: UsageAccumulator | undefined;
+    let leaving: Leaving | undefined;
     let ownersFrom: number | undefined;
     const lastHour = Math.floor(((g2 + m) * step) / HOUR_SECONDS);
     if (g2 > g1) {
       const edgeEnd = Math.min(c, Math.floor(((lastHour + 1) * HOUR_SECONDS - 1) / step));
-      const lg: Grid = { start: g1 * step, step, count: edgeEnd - g1 + 1 };
-      leave = new UsageAccumulator(workloads, window, lg, {
-        slices: {
-          cpu: [m, g2 + m - 1 - g1],
-          memory: [0, g2 - 1 - g1],
-          cpuTail: [g2 + m - g1, edgeEnd - g1],
-          memoryTail: [g2 - g1, edgeEnd - g1],
-          events: [1, 0],
-        },
-        // Its pods are resolved with the owner series the read finds from its start on.
-        owners: enter.owners,
-      });
-      ownersFrom = lg.start - LOOKBACK_SECONDS;
-      this.lastPass.leaving = await this.leavingPoints(leave, g1, edgeEnd, c, targets);
+      leaving = {
+        first: g1,
+        last: edgeEnd,
+        cpu: [g1 + m, g2 + m - 1],
+        memory: [g1, g2 - 1],
+        cpuEdge: [g2 + m, edgeEnd],
+        memoryEdge: [g2, edgeEnd],
+      };
+      // Their pods are resolved with the owner series the read finds from their start on.
+      ownersFrom = g1 * step - LOOKBACK_SECONDS;
+      this.lastPass.leaving = await this.leavingPoints(enter.namespaces, step, g1, edgeEnd, c, targets);
     }
     await this.prometheus.read(enter.namespaces, targets, { together: true, ownersFrom });
-    if (leave) this.ahead?.points.replay(leave);
+    const gone = leaving && this.ahead?.points.leaving(workloads, enter.owners, leaving);
 
     const view = fullView(window, grid, eg0);
-    const left = leave?.collect("main");
-    const edge = leave?.collect("tail");
+    const left = gone?.main;
+    const edge = gone?.edge;
     const failed: Loaded[] = [];
     const state: Parts = new Map();
     for (const l of list) {
@@ -322,25 +319,20 @@ export class IncrementalUsageSource implements UsageSource {
    * read again then show (the checkpoint no longer matches them).
    */
   private async leavingPoints(
-    leave: UsageAccumulator,
+    namespaces: string[],
+    step: number,
     g1: number,
     edgeEnd: number,
     c: number,
     targets: ReadTarget[],
   ): Promise<"held" | "read"> {
-    const step = leave.grid.step;
     const started = await this.prometheus.startTime();
     const a = this.ahead;
-    if (
-      a &&
-      started !== undefined &&
-      a.started === started &&
-      a.points.covers(leave.namespaces, step, g1, edgeEnd)
-    )
+    if (a && started !== undefined && a.started === started && a.points.covers(namespaces, step, g1, edgeEnd))
       return "held";
     const last = Math.max(edgeEnd, Math.min(c, edgeEnd + Math.ceil(LEAVING_AHEAD_SECONDS / step)));
     const grid: Grid = { start: g1 * step, step, count: last - g1 + 1 };
-    const points = new PointRecorder(new Set(leave.namespaces), grid);
+    const points = new PointRecorder(new Set(namespaces), grid);
     this.ahead = { points, started };
     targets.push({ acc: points, from: grid.start - LOOKBACK_SECONDS, end: gridEnd(grid), events: false });
     return "read";

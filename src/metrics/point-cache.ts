@@ -1,11 +1,58 @@
-// The grid points of a few hours of CPU and memory series, kept to feed accumulators later
-// exactly as a read of their range would: the incremental source reads the points that will
-// leave its window over the next hours once, then takes each pass's departing points from here
-// instead of asking Prometheus for them again (incremental.ts).
+// The grid points of a few hours of CPU and memory series, kept to make the statistics of the
+// points leaving a window later, exactly as an accumulator fed a read of their range would: the
+// incremental source reads the points that will leave its window over the next hours once, then
+// takes each pass's departing points from here instead of asking Prometheus for them again
+// (incremental.ts). The definitions are accumulator.ts's; the test that compares incremental
+// passes with full reads holds the two to the same answers.
 
-import type { PointSink, SeriesSink, UsageAccumulator } from "./accumulator.js";
-import type { Grid } from "./grid.js";
-import { OwnerIndex } from "./ownership.js";
+import {
+  cpuHash,
+  type IndexRange,
+  increase,
+  memoryHash,
+  nameMatchNote,
+  type PointSink,
+  rateSpanOf,
+  type SeriesSink,
+} from "./accumulator.js";
+import { dayOf } from "./daily.js";
+import { type Grid, hourOfWeek } from "./grid.js";
+import { OwnerIndex, type Resolved } from "./ownership.js";
+import { Sketch } from "./sketch.js";
+import { type WorkloadRef, workloadKey } from "./types.js";
+import {
+  type ContainerPart,
+  coverHours,
+  emptyHours,
+  emptyProfile,
+  HOUR_SECONDS,
+  HOURS_PER_WEEK,
+  type Parts,
+  type ProfileSums,
+  unionRuns,
+  type WorkloadPart,
+} from "./window-part.js";
+
+/** The ranges of a window's leaving points (global grid indices, inclusive). */
+export interface Leaving {
+  /** All points read for them: a series with none here is not mentioned. */
+  first: number;
+  last: number;
+  cpu: IndexRange;
+  memory: IndexRange;
+  cpuEdge: IndexRange;
+  memoryEdge: IndexRange;
+}
+
+/** A series' CPU rates (or working sets) by the recorder's grid index; NaN where there is none. */
+interface PodSeries {
+  metric: "cpu" | "memory";
+  namespace: string;
+  pod: string;
+  container: string;
+  seen: Uint8Array;
+  values: Float64Array;
+}
 
 interface Recorded {
   metric: "cpu" | "memory";
@@ -25,6 +72,7 @@ export class PointRecorder implements PointSink {
   readonly owners = new OwnerIndex();
   readonly eventGrid: Grid;
   private readonly series: Recorded[] = [];
+  private prepared?: PodSeries[];
 
   constructor(
     readonly namespaces: ReadonlySet<string>,
@@ -74,26 +122,197 @@ export class PointRecorder implements PointSink {
   setHpaReplicas(): void {}
 
   /**
-   * Feeds acc (same step, its grid inside this one) the points of its grid that a read of its
-   * range would feed it, series by series; a series without a point there is not mentioned.
+   * The statistics of the points leaving a window, made straight from the points kept: what
+   * collect("main") and collect("tail") of a UsageAccumulator over the grid from..edgeEnd
+   * (global indices) with these slices would answer, without its per-pod records (a pass makes
+   * them for thousands of series; this was most of a steady pass's own work). `main` counts
+   * CPU rates at cpu[0]..cpu[1] and memory at memory[0]..memory[1]; `edge` the rest of the
+   * range. Pods are resolved with `owners` among `workloads`.
    */
-  replay(acc: UsageAccumulator): void {
-    const g = acc.grid;
-    const offset = (g.start - this.grid.start) / g.step;
-    if (g.step !== this.grid.step || offset < 0 || offset + g.count > this.grid.count)
-      throw new Error("replay: the accumulator's grid is not inside the recorded one");
-    for (const s of this.series) {
-      if (!acc.wants(s.namespace)) continue;
-      let sink: SeriesSink | undefined;
-      for (let i = 0; i < g.count; i++) {
-        if (s.seen[i + offset] !== 1) continue;
-        sink ??=
-          s.metric === "cpu"
-            ? acc.cpuSeries(s.namespace, s.pod, s.container)
-            : acc.memorySeries(s.namespace, s.pod, s.container);
-        sink.point(i, s.values[i + offset] as number);
+  leaving(
+    workloads: readonly WorkloadRef[],
+    owners: OwnerIndex,
+    range: Leaving,
+  ): { main: Parts; edge: Parts } {
+    const main: Parts = new Map();
+    const edge: Parts = new Map();
+    for (const [key, w] of this.byWorkload(workloads, owners, range)) {
+      const containers = new Map<string, PodSeries[]>();
+      for (const s of w.series) {
+        const list = containers.get(s.container) ?? [];
+        list.push(s);
+        containers.set(s.container, list);
+      }
+      const parts = [
+        { into: main, cpu: range.cpu, memory: range.memory },
+        { into: edge, cpu: range.cpuEdge, memory: range.memoryEdge },
+      ];
+      for (const { into, cpu, memory } of parts) {
+        const part: WorkloadPart = {
+          workload: w.workload,
+          ownership: w.byName ? "name-pattern" : "owner-series",
+          profile: this.profile(w.series, cpu),
+          containers: new Map(),
+        };
+        if (w.byName) part.notes = [nameMatchNote(owners, w.workload.namespace)];
+        for (const [name, list] of containers) part.containers.set(name, this.container(list, cpu, memory));
+        into.set(key, part);
       }
     }
+    return { main, edge };
+  }
+
+  /** The series with a point in the range, by the workload their pod belongs to. */
+  private byWorkload(
+    workloads: readonly WorkloadRef[],
+    owners: OwnerIndex,
+    range: Leaving,
+  ): Map<string, { workload: WorkloadRef; byName: boolean; series: PodSeries[] }> {
+    const candidates = new Map<string, WorkloadRef[]>();
+    for (const w of workloads) {
+      const list = candidates.get(w.namespace) ?? [];
+      list.push(w);
+      candidates.set(w.namespace, list);
+    }
+    const resolved = new Map<string, Resolved | undefined>();
+    const out = new Map<string, { workload: WorkloadRef; byName: boolean; series: PodSeries[] }>();
+    const from = range.first - this.first;
+    const to = range.last - this.first;
+    for (const s of this.podSeries()) {
+      const list = candidates.get(s.namespace);
+      if (!list) continue;
+      let seen = false;
+      for (let k = from; k <= to && !seen; k++) seen = s.seen[k] === 1;
+      if (!seen) continue;
+      const podKey = `${s.namespace}/${s.pod}`;
+      if (!resolved.has(podKey)) resolved.set(podKey, owners.resolve(s.namespace, s.pod, list));
+      const r = resolved.get(podKey);
+      if (!r) continue;
+      const key = workloadKey(r.workload);
+      let w = out.get(key);
+      if (!w) {
+        w = { workload: r.workload, byName: false, series: [] };
+        out.set(key, w);
+      }
+      if (r.via === "name-pattern") w.byName = true;
+      w.series.push(s);
+    }
+    return out;
+  }
+
+  /** The series with their CPU rates worked out once (as the accumulator works them out). */
+  private podSeries(): PodSeries[] {
+    if (this.prepared) return this.prepared;
+    const g = this.grid;
+    const m = rateSpanOf(g.step);
+    const seconds = m * g.step;
+    this.prepared = this.series.map((s) => {
+      const values = new Float64Array(g.count).fill(Number.NaN);
+      for (let k = 0; k < g.count; k++) {
+        if (s.seen[k] !== 1) continue;
+        const v = s.values[k] as number;
+        if (!Number.isFinite(v)) continue;
+        if (s.metric === "memory") {
+          values[k] = v;
+          continue;
+        }
+        if (k < m) continue;
+        let inc = 0;
+        let complete = true;
+        for (let j = k - m + 1; j <= k && complete; j++) {
+          const va = s.values[j] as number;
+          const vb = s.values[j - 1] as number;
+          complete = s.seen[j] === 1 && s.seen[j - 1] === 1 && Number.isFinite(va) && Number.isFinite(vb);
+          if (complete) inc += increase(va, vb);
+        }
+        if (complete) values[k] = (inc / seconds) * 1000;
+      }
+      return {
+        metric: s.metric,
+        namespace: s.namespace,
+        pod: s.pod,
+        container: s.container,
+        seen: s.seen,
+        values,
+      };
+    });
+    return this.prepared;
+  }
+
+  /** The hour-of-week profile of a workload's CPU rates at global indices cpu[0]..cpu[1]. */
+  private profile(series: PodSeries[], cpu: IndexRange): ProfileSums {
+    const step = this.grid.step;
+    const firstHour = Math.floor((cpu[0] * step) / HOUR_SECONDS);
+    const hours = cpu[1] >= cpu[0] ? Math.floor((cpu[1] * step) / HOUR_SECONDS) - firstHour + 1 : 0;
+    const profile = emptyProfile(hourOfWeek(firstHour * HOUR_SECONDS), Math.min(hours, HOURS_PER_WEEK));
+    const pods = new Map<string, number[]>();
+    for (const s of series) {
+      if (s.metric !== "cpu") continue;
+      let with_ = pods.get(s.pod);
+      if (!with_) {
+        with_ = [];
+        pods.set(s.pod, with_);
+      }
+      for (let g = cpu[0]; g <= cpu[1]; g++) {
+        const rate = s.values[g - this.first] as number;
+        if (Number.isNaN(rate)) continue;
+        const h = (Math.floor((g * step) / HOUR_SECONDS) - firstHour) % HOURS_PER_WEEK;
+        (profile.cpu[h] as number) += rate;
+        with_.push(g);
+      }
+    }
+    // A point counts once for the workload, with the number of its pods that have a rate there.
+    const count = new Map<number, number>();
+    for (const points of pods.values())
+      for (const g of new Set(points)) count.set(g, (count.get(g) ?? 0) + 1);
+    for (const [g, n] of count) {
+      const h = (Math.floor((g * step) / HOUR_SECONDS) - firstHour) % HOURS_PER_WEEK;
+      (profile.points[h] as number)++;
+      (profile.pods[h] as number) += n;
+    }
+    return profile;
+  }
+
+  /** One container's statistics over the ranges (global indices), from all its pods' series. */
+  private container(series: PodSeries[], cpu: IndexRange, memory: IndexRange): ContainerPart {
+    const step = this.grid.step;
+    const part: ContainerPart = {
+      cpu: new Sketch(),
+      memory: new Sketch(),
+      hours: emptyHours(0),
+      daySums: new Map(),
+      runs: [],
+      events: new Map(),
+    };
+    const t = part.hours;
+    const covered = new Set<number>();
+    for (const s of series) {
+      const cpuSeries = s.metric === "cpu";
+      const [from, to] = cpuSeries ? cpu : memory;
+      for (let g = from; g <= to; g++) {
+        const v = s.values[g - this.first] as number;
+        if (Number.isNaN(v)) continue;
+        const hour = Math.floor((g * step) / HOUR_SECONDS);
+        coverHours(t, hour, hour);
+        const j = hour - t.first;
+        if (cpuSeries) {
+          part.cpu.add(v);
+          (t.cpuCount[j] as number)++;
+          if (v > (t.cpuMax[j] as number)) t.cpuMax[j] = v;
+          t.hash[j] = ((t.hash[j] as number) + cpuHash(v)) & 0xffff;
+          const day = dayOf(g * step);
+          part.daySums.set(day, (part.daySums.get(day) ?? 0) + v);
+          covered.add(g);
+        } else {
+          part.memory.add(v);
+          (t.memoryCount[j] as number)++;
+          if (v > (t.memoryMax[j] as number)) t.memoryMax[j] = v;
+          t.hash[j] = ((t.hash[j] as number) + memoryHash(v)) & 0xffff;
+        }
+      }
+    }
+    part.runs = unionRuns([...covered].sort((a, b) => a - b).flatMap((g) => [g, g]));
+    return part;
   }
 
   private record(metric: "cpu" | "memory", namespace: string, pod: string, container: string): SeriesSink {
