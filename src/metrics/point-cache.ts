@@ -29,8 +29,8 @@ import {
   HOURS_PER_WEEK,
   type Parts,
   type ProfileSums,
-  unionRuns,
   type WorkloadPart,
+  zeros,
 } from "./window-part.js";
 
 /** The ranges of a window's leaving points (global grid indices, inclusive). */
@@ -242,33 +242,35 @@ export class PointRecorder implements PointSink {
   /** The hour-of-week profile of a workload's CPU rates at global indices cpu[0]..cpu[1]. */
   private profile(series: PodSeries[], cpu: IndexRange): ProfileSums {
     const step = this.grid.step;
+    const n = Math.max(0, cpu[1] - cpu[0] + 1);
     const firstHour = Math.floor((cpu[0] * step) / HOUR_SECONDS);
-    const hours = cpu[1] >= cpu[0] ? Math.floor((cpu[1] * step) / HOUR_SECONDS) - firstHour + 1 : 0;
+    const hours = n > 0 ? Math.floor((cpu[1] * step) / HOUR_SECONDS) - firstHour + 1 : 0;
     const profile = emptyProfile(hourOfWeek(firstHour * HOUR_SECONDS), Math.min(hours, HOURS_PER_WEEK));
-    const pods = new Map<string, number[]>();
+    const slot = (g: number) => (Math.floor((g * step) / HOUR_SECONDS) - firstHour) % HOURS_PER_WEEK;
+    // Per pod, the points at which any of its containers has a rate.
+    const byPod = new Map<string, number[]>();
     for (const s of series) {
       if (s.metric !== "cpu") continue;
-      let with_ = pods.get(s.pod);
-      if (!with_) {
-        with_ = [];
-        pods.set(s.pod, with_);
+      let has = byPod.get(s.pod);
+      if (!has) {
+        has = zeros(n);
+        byPod.set(s.pod, has);
       }
-      for (let g = cpu[0]; g <= cpu[1]; g++) {
-        const rate = s.values[g - this.first] as number;
+      for (let k = 0; k < n; k++) {
+        const rate = s.values[cpu[0] + k - this.first] as number;
         if (Number.isNaN(rate)) continue;
-        const h = (Math.floor((g * step) / HOUR_SECONDS) - firstHour) % HOURS_PER_WEEK;
-        (profile.cpu[h] as number) += rate;
-        with_.push(g);
+        (profile.cpu[slot(cpu[0] + k)] as number) += rate;
+        has[k] = 1;
       }
     }
     // A point counts once for the workload, with the number of its pods that have a rate there.
-    const count = new Map<number, number>();
-    for (const points of pods.values())
-      for (const g of new Set(points)) count.set(g, (count.get(g) ?? 0) + 1);
-    for (const [g, n] of count) {
-      const h = (Math.floor((g * step) / HOUR_SECONDS) - firstHour) % HOURS_PER_WEEK;
+    for (let k = 0; k < n; k++) {
+      let pods = 0;
+      for (const has of byPod.values()) pods += has[k] as number;
+      if (pods === 0) continue;
+      const h = slot(cpu[0] + k);
       (profile.points[h] as number)++;
-      (profile.pods[h] as number) += n;
+      (profile.pods[h] as number) += pods;
     }
     return profile;
   }
@@ -285,7 +287,8 @@ export class PointRecorder implements PointSink {
       events: new Map(),
     };
     const t = part.hours;
-    const covered = new Set<number>();
+    // The points at which some pod has a CPU rate, from cpu[0] on.
+    const covered = zeros(Math.max(0, cpu[1] - cpu[0] + 1));
     for (const s of series) {
       const cpuSeries = s.metric === "cpu";
       const [from, to] = cpuSeries ? cpu : memory;
@@ -302,7 +305,7 @@ export class PointRecorder implements PointSink {
           t.hash[j] = ((t.hash[j] as number) + cpuHash(v)) & 0xffff;
           const day = dayOf(g * step);
           part.daySums.set(day, (part.daySums.get(day) ?? 0) + v);
-          covered.add(g);
+          covered[g - cpu[0]] = 1;
         } else {
           part.memory.add(v);
           (t.memoryCount[j] as number)++;
@@ -311,7 +314,12 @@ export class PointRecorder implements PointSink {
         }
       }
     }
-    part.runs = unionRuns([...covered].sort((a, b) => a - b).flatMap((g) => [g, g]));
+    for (let k = 0; k < covered.length; k++) {
+      if (covered[k] !== 1) continue;
+      const r = part.runs;
+      if (r.length > 0 && r[r.length - 1] === cpu[0] + k - 1) r[r.length - 1] = cpu[0] + k;
+      else r.push(cpu[0] + k, cpu[0] + k);
+    }
     return part;
   }
 
