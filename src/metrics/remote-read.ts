@@ -372,9 +372,11 @@ class Bits {
       ((d[i + 2] as number) << 8) |
       (d[i + 3] as number);
     if (off + count <= 32) return (top << off) >>> (32 - count);
-    // Straddles 5 bytes: a 40-bit word in a double (exact), then the wanted slice.
-    const word = (top >>> 0) * 256 + ((d[i + 4] as number) | 0);
-    return Math.floor(word / (POW2[40 - off - count] as number)) % (POW2[count] as number);
+    // Straddles 5 bytes: the last 32 - off bits of the first four, then the first few of the
+    // fifth. Shifts, not division and %, which V8 does in floating point (fmod is slow).
+    const low = off + count - 32;
+    const head = (top << off) >>> off;
+    return ((head << low) | (((d[i + 4] as number) | 0) >>> (8 - low))) >>> 0;
   }
 
   uvarint(): number {
@@ -449,11 +451,10 @@ export function decodeXorChunk(data: Uint8Array, sink: SampleSink): number {
         dh = trailing === 64 ? 0 : dl * (POW2[trailing - 32] as number);
         dl = 0;
       } else if (trailing > 0) {
-        // Products of powers of two are exact; a sum above 2^53 would not be, so reduce first.
-        const shift = POW2[trailing] as number;
-        const carry = Math.floor(dl / (POW2[32 - trailing] as number));
-        dh = ((dh * shift) % TWO32) + carry;
-        dl = (dl * shift) % TWO32;
+        // Shift the pair left by trailing (< 32) with 32-bit shifts: the top bits of dl carry
+        // into dh. (dh and dl are unsigned; << reads them modulo 2^32, which is what is wanted.)
+        dh = ((dh << trailing) | (dl >>> (32 - trailing))) >>> 0;
+        dl = (dl << trailing) >>> 0;
       }
       hi = (hi ^ dh) >>> 0;
       lo = (lo ^ dl) >>> 0;
