@@ -203,3 +203,119 @@ describe("PrometheusUsageSource's remote read", () => {
     expect(source.stats.samplesTouched).toBe(8);
   });
 });
+
+/** Gorilla/XOR encoding as Prometheus writes it (tsdb/chunkenc/xor.go), with BigInts for clarity. */
+function encodeXor(samples: [number, number][]): Uint8Array {
+  const bits: number[] = [];
+  const write = (v: bigint, n: number) => {
+    for (let k = n - 1; k >= 0; k--) bits.push(Number((v >> BigInt(k)) & 1n));
+  };
+  const writeVarint = (v: bigint) => {
+    for (;;) {
+      const b = v & 0x7fn;
+      v >>= 7n;
+      if (v === 0n) return write(b, 8);
+      write(b | 0x80n, 8);
+    }
+  };
+  const f = new DataView(new ArrayBuffer(8));
+  const u64 = (v: number) => {
+    f.setFloat64(0, v);
+    return f.getBigUint64(0);
+  };
+  const MASK = (1n << 64n) - 1n;
+  let leading = 0xff;
+  let trailing = 0;
+  let prevV = 0n;
+  let prevT = 0;
+  let delta = 0;
+  samples.forEach(([t, v], i) => {
+    const x = u64(v);
+    if (i === 0) {
+      writeVarint(BigInt(t) >= 0n ? BigInt(t) * 2n : -BigInt(t) * 2n - 1n);
+      write(x, 64);
+    } else {
+      if (i === 1) {
+        delta = t - prevT;
+        writeVarint(BigInt(delta));
+      } else {
+        const d = t - prevT;
+        const dod = d - delta;
+        delta = d;
+        const fits = (n: number) => -(2 ** (n - 1) - 1) <= dod && dod <= 2 ** (n - 1);
+        if (dod === 0) write(0n, 1);
+        else if (fits(14)) write((0b10n << 14n) | (BigInt(dod) & ((1n << 14n) - 1n)), 16);
+        else if (fits(17)) write((0b110n << 17n) | (BigInt(dod) & ((1n << 17n) - 1n)), 20);
+        else if (fits(20)) write((0b1110n << 20n) | (BigInt(dod) & ((1n << 20n) - 1n)), 24);
+        else {
+          write(0b1111n, 4);
+          write(BigInt(dod) & MASK, 64);
+        }
+      }
+      const xor = x ^ prevV;
+      if (xor === 0n) write(0n, 1);
+      else {
+        let lead = 0;
+        while (lead < 64 && ((xor >> BigInt(63 - lead)) & 1n) === 0n) lead++;
+        let trail = 0;
+        while (((xor >> BigInt(trail)) & 1n) === 0n) trail++;
+        if (lead >= 32) lead = 31;
+        if (leading !== 0xff && lead >= leading && trail >= trailing) {
+          write(0b10n, 2);
+          write(xor >> BigInt(trailing), 64 - leading - trailing);
+        } else {
+          leading = lead;
+          trailing = trail;
+          write(0b11n, 2);
+          write(BigInt(lead), 5);
+          const sig = 64 - lead - trail;
+          write(BigInt(sig === 64 ? 0 : sig), 6);
+          write(xor >> BigInt(trail), sig);
+        }
+      }
+    }
+    prevV = x;
+    prevT = t;
+  });
+  const out = new Uint8Array(2 + Math.ceil(bits.length / 8));
+  out[0] = samples.length >> 8;
+  out[1] = samples.length & 0xff;
+  bits.forEach((b, k) => {
+    out[2 + (k >> 3)] = (out[2 + (k >> 3)] as number) | (b << (7 - (k & 7)));
+  });
+  return out;
+}
+
+describe("decodeXorChunk", () => {
+  it("decodes what Prometheus's encoder writes: every timestamp and value branch", () => {
+    // A deterministic generator (no Math.random): values with few and many meaningful bits,
+    // repeats, integers, negatives, tiny and huge magnitudes, NaN; gaps of every size class.
+    let seed = 12345;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const values = [
+      () => 1.5,
+      () => Math.floor(next() * 2 ** 40),
+      () => next(),
+      () => -next() * 1e300,
+      () => next() * 1e-300,
+      () => Number.NaN,
+      () => 2 ** Math.floor(next() * 60),
+    ];
+    const gaps = [15_000, 15_001, 14_000, 60_000, 200_000, 2_000_000, 5e9];
+    for (let run = 0; run < 50; run++) {
+      const samples: [number, number][] = [];
+      let t = Math.floor(next() * 2e12) - 1e12;
+      for (let i = 0; i < 120; i++) {
+        samples.push([t, (values[Math.floor(next() * values.length)] as () => number)()]);
+        t += gaps[Math.floor(next() * gaps.length)] as number;
+      }
+      const got: [number, number][] = [];
+      const n = decodeXorChunk(encodeXor(samples), { push: (s, v) => got.push([s, v]) });
+      expect(n).toBe(samples.length);
+      expect(got).toEqual(samples.map(([ms, v]) => [ms / 1000, v]));
+    }
+  });
+});
