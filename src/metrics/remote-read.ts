@@ -112,6 +112,20 @@ export class FrameSplitter {
     // A frame (up to a megabyte) arrives in many socket chunks; join them once it is whole,
     // not on every chunk.
     if (this.total < this.need) return;
+    if (this.parts.length > 1 && this.need > 0) {
+      // Join only the frame begun earlier: the rest of this chunk (many small frames, in a
+      // steady pass) is read where it is instead of being copied along.
+      const fromChunk = this.need - (this.total - chunk.length);
+      this.parts[this.parts.length - 1] = chunk.subarray(0, fromChunk);
+      const frame = Buffer.concat(this.parts, this.need);
+      this.parts = [];
+      this.total = 0;
+      this.need = 0;
+      this.push(frame);
+      if (fromChunk < chunk.length) this.push(chunk.subarray(fromChunk));
+      return;
+    }
+    // One chunk, or the frame's length itself was cut (rare): join what there is.
     const buf = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.total);
     let pos = 0;
     this.need = 0;
