@@ -239,7 +239,7 @@ export class SeriesChunks {
     private readonly labelsStart: number,
     private readonly labelsEnd: number,
     /** XOR chunk payloads in time order. */
-    readonly chunks: Uint8Array[],
+    readonly chunks: readonly Uint8Array[],
   ) {}
 
   /**
@@ -300,17 +300,17 @@ export class SeriesChunks {
 }
 
 /** Decodes one ChunkedReadResponse frame. */
-export function decodeChunkedReadResponse(frame: Uint8Array): SeriesChunks[] {
+export function decodeChunkedReadResponse(frame: Uint8Array): readonly SeriesChunks[] {
   // The frames from FrameSplitter are Buffers already; a Buffer decodes strings without a view each.
   const b = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   const r = new ProtoReader(b, 0);
-  const series: SeriesChunks[] = [];
+  let series: SeriesChunks[] = NONE;
   let queryIndex = 0;
   while (r.pos < b.length) {
     const key = r.varint();
     if (key === SERIES) {
       const len = r.varint();
-      series.push(decodeSeries(b, r, r.pos + len));
+      series = append(series, decodeSeries(b, r, r.pos + len));
     } else if (key === QUERY_INDEX) queryIndex = r.varint();
     else r.skip(key & 7);
   }
@@ -319,10 +319,23 @@ export function decodeChunkedReadResponse(frame: Uint8Array): SeriesChunks[] {
   return series;
 }
 
+/** Shared by every frame or series with nothing in it; frozen, so it cannot fill up by mistake. */
+const NONE: never[] = Object.freeze([]) as never[];
+
+/**
+ * a with x added. A frame usually holds one series of one chunk: [x] makes an array of one,
+ * where pushing to an empty array makes room for 17.
+ */
+function append<T>(a: T[], x: T): T[] {
+  if (a.length === 0) return [x];
+  a.push(x);
+  return a;
+}
+
 function decodeSeries(b: Buffer, r: ProtoReader, end: number): SeriesChunks {
   let labelsStart = -1;
   let labelsEnd = end;
-  const chunks: Uint8Array[] = [];
+  let chunks: Uint8Array[] = NONE;
   while (r.pos < end) {
     const fieldStart = r.pos;
     const key = r.varint();
@@ -348,7 +361,7 @@ function decodeSeries(b: Buffer, r: ProtoReader, end: number): SeriesChunks {
         } else r.skip(k & 7);
       }
       // Native histogram chunks carry no float samples for these metrics.
-      if (type === XOR && dataStart >= 0) chunks.push(b.subarray(dataStart, dataEnd));
+      if (type === XOR && dataStart >= 0) chunks = append(chunks, b.subarray(dataStart, dataEnd));
     } else r.skip(key & 7);
   }
   return new SeriesChunks(b, labelsStart < 0 ? end : labelsStart, labelsEnd, chunks);
