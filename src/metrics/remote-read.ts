@@ -304,38 +304,30 @@ export function decodeChunkedReadResponse(frame: Uint8Array): readonly SeriesChu
   // The frames from FrameSplitter are Buffers already; a Buffer decodes strings without a view each.
   const b = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   const r = new ProtoReader(b, 0);
-  let series: SeriesChunks[] = NONE;
+  // A frame usually holds one series of one chunk: [x] makes an array of one, where pushing to
+  // an empty array makes room for 17.
+  let series: SeriesChunks[] | undefined;
   let queryIndex = 0;
   while (r.pos < b.length) {
     const key = r.varint();
     if (key === SERIES) {
       const len = r.varint();
-      series = append(series, decodeSeries(b, r, r.pos + len));
+      const s = decodeSeries(b, r, r.pos + len);
+      if (series) series.push(s);
+      else series = [s];
     } else if (key === QUERY_INDEX) queryIndex = r.varint();
     else r.skip(key & 7);
   }
+  if (!series) return [];
   // The query index follows the series in the frame.
   for (const s of series) s.queryIndex = queryIndex;
   return series;
 }
 
-/** Shared by every frame or series with nothing in it; frozen, so it cannot fill up by mistake. */
-const NONE: never[] = Object.freeze([]) as never[];
-
-/**
- * a with x added. A frame usually holds one series of one chunk: [x] makes an array of one,
- * where pushing to an empty array makes room for 17.
- */
-function append<T>(a: T[], x: T): T[] {
-  if (a.length === 0) return [x];
-  a.push(x);
-  return a;
-}
-
 function decodeSeries(b: Buffer, r: ProtoReader, end: number): SeriesChunks {
   let labelsStart = -1;
   let labelsEnd = end;
-  let chunks: Uint8Array[] = NONE;
+  let chunks: Uint8Array[] | undefined; // as series above
   while (r.pos < end) {
     const fieldStart = r.pos;
     const key = r.varint();
@@ -361,10 +353,14 @@ function decodeSeries(b: Buffer, r: ProtoReader, end: number): SeriesChunks {
         } else r.skip(k & 7);
       }
       // Native histogram chunks carry no float samples for these metrics.
-      if (type === XOR && dataStart >= 0) chunks = append(chunks, b.subarray(dataStart, dataEnd));
+      if (type === XOR && dataStart >= 0) {
+        const data = b.subarray(dataStart, dataEnd);
+        if (chunks) chunks.push(data);
+        else chunks = [data];
+      }
     } else r.skip(key & 7);
   }
-  return new SeriesChunks(b, labelsStart < 0 ? end : labelsStart, labelsEnd, chunks);
+  return new SeriesChunks(b, labelsStart < 0 ? end : labelsStart, labelsEnd, chunks ?? []);
 }
 
 // ---- XOR chunks ----
