@@ -18,8 +18,8 @@ import {
   PrometheusError,
   type QueryStats,
 } from "./prometheus-client.js";
-import { containerSeries, type Handler } from "./raw-series.js";
-import { decodeXorChunk, type Matcher, type RemoteReadQuery } from "./remote-read.js";
+import { CONTAINER_LABELS, containerSeries, type Handler, InOrder } from "./raw-series.js";
+import { decodeXorChunk, LabelNames, type Matcher, type RemoteReadQuery } from "./remote-read.js";
 import * as S from "./series.js";
 import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
 
@@ -44,6 +44,9 @@ export interface ReadTarget {
   /** Also read restart/OOM events (on the accumulator's event grid) and HPAs. */
   events: boolean;
 }
+
+/** The labels readRaw decodes of each series; the others stay bytes. */
+const SERIES_LABELS = new LabelNames(CONTAINER_LABELS);
 
 /** Assumed when the data is too sparse to tell (then there is little to compute anyway). */
 const FALLBACK_RESOLUTION = 60;
@@ -225,27 +228,27 @@ export class PrometheusUsageSource implements UsageSource {
       ],
     }));
     // A long series can come in several frames; its handler lives until the namespace is done.
-    const handlers = new Map<string, Handler>();
+    // Keyed by the labels as encoded (no decoding, no JSON), one map per query.
+    const handlers = targets.map(() => new Map<string, Handler>());
+    // Ended in the order they were made, as they always were.
+    const made: Handler[] = [];
+    const sink = new InOrder();
     let samples = 0;
     await this.client.remoteRead(queries, (series) => {
-      const key = `${series.queryIndex} ${JSON.stringify(series.labels)}`;
-      let h = handlers.get(key);
+      const byKey = handlers[series.queryIndex] as Map<string, Handler>;
+      const key = series.labelKey();
+      let h = byKey.get(key);
       if (!h) {
         const acc = (targets[series.queryIndex] as ReadTarget).acc;
-        h = containerSeries(acc, series.labels.__name__ ?? "", series.labels);
-        handlers.set(key, h);
+        const labels = series.pick(SERIES_LABELS);
+        h = containerSeries(acc, labels.__name__ ?? "", labels);
+        byKey.set(key, h);
+        made.push(h);
       }
-      const handler = h;
-      for (const chunk of series.chunks) {
-        samples += decodeXorChunk(chunk, (t, v) => {
-          if (t > handler.lastT) {
-            handler.lastT = t;
-            handler.push(t, v);
-          }
-        });
-      }
+      sink.handler = h;
+      for (const chunk of series.chunks) samples += decodeXorChunk(chunk, sink);
     });
-    for (const h of handlers.values()) h.end();
+    for (const h of made) h.end();
     this.client.stats.samplesTouched += samples;
   }
 

@@ -14,10 +14,47 @@ export interface Handler {
 
 export const ignored: Handler = { lastT: Number.NEGATIVE_INFINITY, push() {}, end() {} };
 
-export function resampled(grid: Grid, emit: (i: number, v: number) => void): Handler {
-  const r = new Resampler(grid, emit);
-  return { lastT: Number.NEGATIVE_INFINITY, push: (t, v) => r.push(t, v), end: () => r.end() };
+/** A class, not closures: there is one per series read. */
+class Resampled implements Handler {
+  lastT = Number.NEGATIVE_INFINITY;
+  private readonly r: Resampler;
+
+  constructor(grid: Grid, emit: (i: number, v: number) => void) {
+    this.r = new Resampler(grid, emit);
+  }
+
+  push(t: number, v: number): void {
+    this.r.push(t, v);
+  }
+
+  end(): void {
+    this.r.end();
+  }
 }
+
+export function resampled(grid: Grid, emit: (i: number, v: number) => void): Handler {
+  return new Resampled(grid, emit);
+}
+
+/**
+ * Passes a series' samples to its handler, dropping any not after the last one passed (remote
+ * read may return overlapping chunks). One for a whole read, pointed at each series in turn,
+ * rather than a closure per chunk.
+ */
+export class InOrder {
+  handler: Handler = ignored;
+
+  push(t: number, v: number): void {
+    const h = this.handler;
+    if (t > h.lastT) {
+      h.lastT = t;
+      h.push(t, v);
+    }
+  }
+}
+
+/** The labels containerSeries reads (with S.isContainerSeries): a caller may decode only these. */
+export const CONTAINER_LABELS = ["__name__", "namespace", "pod", "container", "reason"] as const;
 
 /** The handler for a container-level series (CPU, memory, restarts, OOM reason), or ignored. */
 export function containerSeries(acc: PointSink, name: string, l: S.Labels): Handler {

@@ -112,6 +112,20 @@ export class FrameSplitter {
     // A frame (up to a megabyte) arrives in many socket chunks; join them once it is whole,
     // not on every chunk.
     if (this.total < this.need) return;
+    if (this.parts.length > 1 && this.need > 0) {
+      // Join only the frame begun earlier: the rest of this chunk (many small frames, in a
+      // steady pass) is read where it is instead of being copied along.
+      const fromChunk = this.need - (this.total - chunk.length);
+      this.parts[this.parts.length - 1] = chunk.subarray(0, fromChunk);
+      const frame = Buffer.concat(this.parts, this.need);
+      this.parts = [];
+      this.total = 0;
+      this.need = 0;
+      this.push(frame);
+      if (fromChunk < chunk.length) this.push(chunk.subarray(fromChunk));
+      return;
+    }
+    // One chunk, or the frame's length itself was cut (rare): join what there is.
     const buf = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.total);
     let pos = 0;
     this.need = 0;
@@ -150,16 +164,25 @@ export class FrameSplitter {
 
 // ---- protobuf reading ----
 
-class ProtoReader {
-  pos: number;
+// A steady pass reads thousands of short series, each in a frame of its own: decoding makes no
+// object per field and no string per label, so a series costs one SeriesChunks and a view per
+// chunk; only the labels a caller asks for become strings, and only when it asks.
 
+// Field keys (field number * 8 + wire type) of the messages read here.
+const SERIES = (1 << 3) | 2; // ChunkedReadResponse.chunked_series
+const QUERY_INDEX = (2 << 3) | 0; // ChunkedReadResponse.query_index
+const LABEL = (1 << 3) | 2; // ChunkedSeries.labels
+const CHUNK = (2 << 3) | 2; // ChunkedSeries.chunks
+const CHUNK_TYPE = (3 << 3) | 0; // Chunk.type
+const CHUNK_DATA = (4 << 3) | 2; // Chunk.data
+const LABEL_NAME = (1 << 3) | 2; // Label.name
+const LABEL_VALUE = (2 << 3) | 2; // Label.value
+
+class ProtoReader {
   constructor(
     readonly b: Uint8Array,
-    start = 0,
-    readonly end = b.length,
-  ) {
-    this.pos = start;
-  }
+    public pos: number,
+  ) {}
 
   varint(): number {
     let v = 0;
@@ -172,83 +195,172 @@ class ProtoReader {
     }
   }
 
-  /** Field number and wire type of the next field, or undefined at the end. */
-  next(): { field: number; wire: number } | undefined {
-    if (this.pos >= this.end) return undefined;
-    const key = this.varint();
-    return { field: Math.floor(key / 8), wire: key & 7 };
-  }
-
-  /** Bounds of a length-delimited field's payload; advances past it. */
-  sub(): [number, number] {
-    const len = this.varint();
-    const start = this.pos;
-    this.pos += len;
-    return [start, start + len];
-  }
-
+  /** Skips the payload of a field of the given wire type (its key already read). */
   skip(wire: number): void {
     if (wire === 0) this.varint();
-    else if (wire === 2) this.sub();
-    else if (wire === 1) this.pos += 8;
+    else if (wire === 2) {
+      const len = this.varint();
+      this.pos += len;
+    } else if (wire === 1) this.pos += 8;
     else if (wire === 5) this.pos += 4;
     else throw new Error(`unsupported protobuf wire type ${wire}`);
   }
+}
 
-  string([s, e]: [number, number]): string {
-    return Buffer.from(this.b.buffer, this.b.byteOffset + s, e - s).toString("utf8");
+/** Label names to pick out of a series, encoded once so others are skipped by their bytes. */
+export class LabelNames {
+  readonly encoded: Buffer[];
+
+  constructor(readonly names: readonly string[]) {
+    this.encoded = names.map((n) => Buffer.from(n, "utf8"));
+  }
+
+  /** Index of the name in b[start, end), or -1. */
+  indexOf(b: Uint8Array, start: number, end: number): number {
+    const len = end - start;
+    next: for (let i = 0; i < this.encoded.length; i++) {
+      const e = this.encoded[i] as Buffer;
+      if (e.length !== len) continue;
+      for (let k = 0; k < len; k++) if (e[k] !== b[start + k]) continue next;
+      return i;
+    }
+    return -1;
   }
 }
 
-export interface SeriesChunks {
-  queryIndex: number;
-  labels: Record<string, string>;
-  /** XOR chunk payloads in time order. */
-  chunks: Uint8Array[];
+/** One series of a frame: its labels left encoded in the frame until asked for, its chunks as views of it. */
+export class SeriesChunks {
+  /** Which of the request's queries the series answers. */
+  queryIndex = 0;
+
+  constructor(
+    private readonly frame: Buffer,
+    /** Bounds of the series' label fields in the frame. */
+    private readonly labelsStart: number,
+    private readonly labelsEnd: number,
+    /** XOR chunk payloads in time order. */
+    readonly chunks: readonly Uint8Array[],
+  ) {}
+
+  /**
+   * The labels as encoded, one character per byte: identifies the series without decoding it.
+   * Equal label sets encode alike (Prometheus writes a series' labels sorted, ahead of its
+   * chunks, in every frame), so a series split across frames has the same key in each.
+   */
+  labelKey(): string {
+    return this.frame.toString("latin1", this.labelsStart, this.labelsEnd);
+  }
+
+  /** Every label, decoded anew on each call. */
+  get labels(): Record<string, string> {
+    return this.pick();
+  }
+
+  /** The labels with these names (those the series has), or all without names. */
+  pick(names?: LabelNames): Record<string, string> {
+    const b = this.frame;
+    const r = new ProtoReader(b, this.labelsStart);
+    const out: Record<string, string> = {};
+    while (r.pos < this.labelsEnd) {
+      const key = r.varint();
+      if (key !== LABEL) {
+        r.skip(key & 7);
+        continue;
+      }
+      const len = r.varint();
+      const end = r.pos + len;
+      let nameStart = 0;
+      let nameEnd = 0;
+      let valueStart = 0;
+      let valueEnd = 0;
+      while (r.pos < end) {
+        const k = r.varint();
+        if (k === LABEL_NAME) {
+          const n = r.varint();
+          nameStart = r.pos;
+          nameEnd = r.pos + n;
+          r.pos = nameEnd;
+        } else if (k === LABEL_VALUE) {
+          const n = r.varint();
+          valueStart = r.pos;
+          valueEnd = r.pos + n;
+          r.pos = valueEnd;
+        } else r.skip(k & 7);
+      }
+      let name: string;
+      if (names) {
+        const i = names.indexOf(b, nameStart, nameEnd);
+        if (i < 0) continue;
+        name = names.names[i] as string;
+      } else name = b.toString("utf8", nameStart, nameEnd);
+      out[name] = b.toString("utf8", valueStart, valueEnd);
+    }
+    return out;
+  }
 }
 
 /** Decodes one ChunkedReadResponse frame. */
-export function decodeChunkedReadResponse(frame: Uint8Array): SeriesChunks[] {
-  const r = new ProtoReader(frame);
-  const series: { labels: Record<string, string>; chunks: Uint8Array[] }[] = [];
+export function decodeChunkedReadResponse(frame: Uint8Array): readonly SeriesChunks[] {
+  // The frames from FrameSplitter are Buffers already; a Buffer decodes strings without a view each.
+  const b = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  const r = new ProtoReader(b, 0);
+  // A frame usually holds one series of one chunk: [x] makes an array of one, where pushing to
+  // an empty array makes room for 17.
+  let series: SeriesChunks[] | undefined;
   let queryIndex = 0;
-  for (let f = r.next(); f; f = r.next()) {
-    if (f.field === 1 && f.wire === 2) {
-      const [s, e] = r.sub();
-      const sr = new ProtoReader(frame, s, e);
-      const labels: Record<string, string> = {};
-      const chunks: Uint8Array[] = [];
-      for (let g = sr.next(); g; g = sr.next()) {
-        if (g.field === 1 && g.wire === 2) {
-          const lr = new ProtoReader(frame, ...sr.sub());
-          let name = "";
-          let value = "";
-          for (let h = lr.next(); h; h = lr.next()) {
-            if (h.field === 1 && h.wire === 2) name = lr.string(lr.sub());
-            else if (h.field === 2 && h.wire === 2) value = lr.string(lr.sub());
-            else lr.skip(h.wire);
-          }
-          labels[name] = value;
-        } else if (g.field === 2 && g.wire === 2) {
-          const cr = new ProtoReader(frame, ...sr.sub());
-          let type = 0;
-          let data: Uint8Array | undefined;
-          for (let h = cr.next(); h; h = cr.next()) {
-            if (h.field === 3 && h.wire === 0) type = cr.varint();
-            else if (h.field === 4 && h.wire === 2) {
-              const [ds, de] = cr.sub();
-              data = frame.subarray(ds, de);
-            } else cr.skip(h.wire);
-          }
-          // Native histogram chunks carry no float samples for these metrics.
-          if (type === XOR && data) chunks.push(data);
-        } else sr.skip(g.wire);
-      }
-      series.push({ labels, chunks });
-    } else if (f.field === 2 && f.wire === 0) queryIndex = r.varint();
-    else r.skip(f.wire);
+  while (r.pos < b.length) {
+    const key = r.varint();
+    if (key === SERIES) {
+      const len = r.varint();
+      const s = decodeSeries(b, r, r.pos + len);
+      if (series) series.push(s);
+      else series = [s];
+    } else if (key === QUERY_INDEX) queryIndex = r.varint();
+    else r.skip(key & 7);
   }
-  return series.map((s) => ({ ...s, queryIndex }));
+  if (!series) return [];
+  // The query index follows the series in the frame.
+  for (const s of series) s.queryIndex = queryIndex;
+  return series;
+}
+
+function decodeSeries(b: Buffer, r: ProtoReader, end: number): SeriesChunks {
+  let labelsStart = -1;
+  let labelsEnd = end;
+  let chunks: Uint8Array[] | undefined; // as series above
+  while (r.pos < end) {
+    const fieldStart = r.pos;
+    const key = r.varint();
+    if (key === LABEL) {
+      const len = r.varint();
+      r.pos += len;
+      if (labelsStart < 0) labelsStart = fieldStart;
+      labelsEnd = r.pos;
+    } else if (key === CHUNK) {
+      const len = r.varint();
+      const chunkEnd = r.pos + len;
+      let type = 0;
+      let dataStart = -1;
+      let dataEnd = -1;
+      while (r.pos < chunkEnd) {
+        const k = r.varint();
+        if (k === CHUNK_TYPE) type = r.varint();
+        else if (k === CHUNK_DATA) {
+          const len = r.varint();
+          dataStart = r.pos;
+          dataEnd = r.pos + len;
+          r.pos = dataEnd;
+        } else r.skip(k & 7);
+      }
+      // Native histogram chunks carry no float samples for these metrics.
+      if (type === XOR && dataStart >= 0) {
+        const data = b.subarray(dataStart, dataEnd);
+        if (chunks) chunks.push(data);
+        else chunks = [data];
+      }
+    } else r.skip(key & 7);
+  }
+  return new SeriesChunks(b, labelsStart < 0 ? end : labelsStart, labelsEnd, chunks ?? []);
 }
 
 // ---- XOR chunks ----
@@ -283,9 +395,11 @@ class Bits {
       ((d[i + 2] as number) << 8) |
       (d[i + 3] as number);
     if (off + count <= 32) return (top << off) >>> (32 - count);
-    // Straddles 5 bytes: a 40-bit word in a double (exact), then the wanted slice.
-    const word = (top >>> 0) * 256 + ((d[i + 4] as number) | 0);
-    return Math.floor(word / (POW2[40 - off - count] as number)) % (POW2[count] as number);
+    // Straddles 5 bytes: the last 32 - off bits of the first four, then the first few of the
+    // fifth. Shifts, not division and %, which V8 does in floating point (fmod is slow).
+    const low = off + count - 32;
+    const head = (top << off) >>> off;
+    return ((head << low) | (((d[i + 4] as number) | 0) >>> (8 - low))) >>> 0;
   }
 
   uvarint(): number {
@@ -300,8 +414,15 @@ class Bits {
   }
 }
 
-/** Calls onSample(t seconds, v) for each sample of an XOR chunk; returns how many there were. */
-export function decodeXorChunk(data: Uint8Array, onSample: (t: number, v: number) => void): number {
+export interface SampleSink {
+  push(t: number, v: number): void;
+}
+
+/**
+ * Pushes (t seconds, v) for each sample of an XOR chunk to the sink; returns how many there
+ * were. A sink object rather than a callback: the caller need not make a closure per chunk.
+ */
+export function decodeXorChunk(data: Uint8Array, sink: SampleSink): number {
   const n = ((data[0] as number) << 8) | (data[1] as number);
   if (n === 0) return 0;
   const r = new Bits(data);
@@ -312,7 +433,7 @@ export function decodeXorChunk(data: Uint8Array, onSample: (t: number, v: number
   let lo = r.bits(32);
   u32[1] = hi;
   u32[0] = lo;
-  onSample(t / 1000, f64[0] as number);
+  sink.push(t / 1000, f64[0] as number);
   let leading = 0;
   let trailing = 0;
   let tDelta = 0;
@@ -353,18 +474,17 @@ export function decodeXorChunk(data: Uint8Array, onSample: (t: number, v: number
         dh = trailing === 64 ? 0 : dl * (POW2[trailing - 32] as number);
         dl = 0;
       } else if (trailing > 0) {
-        // Products of powers of two are exact; a sum above 2^53 would not be, so reduce first.
-        const shift = POW2[trailing] as number;
-        const carry = Math.floor(dl / (POW2[32 - trailing] as number));
-        dh = ((dh * shift) % TWO32) + carry;
-        dl = (dl * shift) % TWO32;
+        // Shift the pair left by trailing (< 32) with 32-bit shifts: the top bits of dl carry
+        // into dh. (dh and dl are unsigned; << reads them modulo 2^32, which is what is wanted.)
+        dh = ((dh << trailing) | (dl >>> (32 - trailing))) >>> 0;
+        dl = (dl << trailing) >>> 0;
       }
       hi = (hi ^ dh) >>> 0;
       lo = (lo ^ dl) >>> 0;
       u32[1] = hi;
       u32[0] = lo;
     }
-    onSample(t / 1000, f64[0] as number);
+    sink.push(t / 1000, f64[0] as number);
   }
   return n;
 }
