@@ -123,7 +123,8 @@ interface PodContainer {
   namespace: string;
   pod: string;
   container: string;
-  main: Stats;
+  /** Made on the first point counted (a record of restart counters alone needs none). */
+  main?: Stats;
   tail?: Stats;
   restartIncreases: { i: number; inc: number }[];
   hasRestartCounter: boolean;
@@ -218,7 +219,7 @@ export class UsageAccumulator implements PointSink {
         values[slot] = v;
         at[slot] = i;
         if (!Number.isFinite(v) || i < m) return;
-        const st = within(main, i) ? rec.main : within(tail, i) ? this.tailOf(rec) : undefined;
+        const st = within(main, i) ? this.mainOf(rec) : within(tail, i) ? this.tailOf(rec) : undefined;
         if (!st) return;
         let inc = 0;
         for (let j = i - m + 1; j <= i; j++) {
@@ -253,7 +254,7 @@ export class UsageAccumulator implements PointSink {
     return {
       point: (i, v) => {
         if (!Number.isFinite(v)) return;
-        const st = within(main, i) ? rec.main : within(tail, i) ? this.tailOf(rec) : undefined;
+        const st = within(main, i) ? this.mainOf(rec) : within(tail, i) ? this.tailOf(rec) : undefined;
         if (!st) return;
         st.memory.add(v);
         const h = hourIndex[i] as number;
@@ -460,22 +461,31 @@ export class UsageAccumulator implements PointSink {
     return part;
   }
 
+  private mainOf(rec: PodContainer): Stats {
+    rec.main ??= this.stats();
+    return rec.main;
+  }
+
   private tailOf(rec: PodContainer): Stats {
-    rec.tail ??= new Stats(rec.main.cpuCount.length, rec.main.daySums.length);
+    rec.tail ??= this.stats();
     return rec.tail;
+  }
+
+  /** Counters for every hour and day of the grid. */
+  private stats(): Stats {
+    const hours = (this.hourIndex[this.grid.count - 1] ?? 0) + 1;
+    const days = (this.dayIndex[this.grid.count - 1] ?? 0) + 1;
+    return new Stats(hours, days);
   }
 
   private record(namespace: string, pod: string, container: string): PodContainer {
     const key = `${namespace}\u0000${pod}\u0000${container}`;
     let rec = this.records.get(key);
     if (!rec) {
-      const hours = (this.hourIndex[this.grid.count - 1] ?? 0) + 1;
-      const days = (this.dayIndex[this.grid.count - 1] ?? 0) + 1;
       rec = {
         namespace,
         pod,
         container,
-        main: new Stats(hours, days),
         restartIncreases: [],
         hasRestartCounter: false,
         oomFlagged: [],

@@ -25,7 +25,7 @@ import {
   encodeCheckpoint,
 } from "./checkpoint.js";
 import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
-import { type Leaving, PointRecorder } from "./point-cache.js";
+import { type PointRanges, PointRecorder } from "./point-cache.js";
 import type { PrometheusUsageSource, ReadTarget } from "./prometheus-source.js";
 import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
 import { workloadKey } from "./types.js";
@@ -258,10 +258,25 @@ export class IncrementalUsageSource implements UsageSource {
         eventsTail: [eventCommitted - meta.eventCommitted + 1, ec - 1],
       },
     });
-    targets.push({ acc: enter, from: ng.start - LOOKBACK_SECONDS, end: gridEnd(ng), events: true });
+    // Its CPU and memory points go to a recorder, whose statistics need no per-pod records; the
+    // accumulator takes the events and HPAs.
+    const entering = new PointRecorder(new Set(enter.namespaces), ng);
+    const from = ng.start - LOOKBACK_SECONDS;
+    targets.push(
+      { acc: enter, from, end: gridEnd(ng), events: true, samples: false },
+      { acc: entering, from, end: gridEnd(ng), events: false },
+    );
+    const entered: PointRanges = {
+      first: enterStart,
+      last: b2,
+      cpu: [enterStart + m, c2],
+      memory: [enterStart + m, c2],
+      cpuTail: [c2 + 1, b2],
+      memoryTail: [c2 + 1, b2],
+    };
     // The points that left, then the rest of the hour the window's first CPU rate falls in: from
     // the points read ahead on an earlier pass, or read now together with the next hours'.
-    let leaving: Leaving | undefined;
+    let leaving: PointRanges | undefined;
     let ownersFrom: number | undefined;
     const lastHour = Math.floor(((g2 + m) * step) / HOUR_SECONDS);
     if (g2 > g1) {
@@ -271,19 +286,19 @@ export class IncrementalUsageSource implements UsageSource {
         last: edgeEnd,
         cpu: [g1 + m, g2 + m - 1],
         memory: [g1, g2 - 1],
-        cpuEdge: [g2 + m, edgeEnd],
-        memoryEdge: [g2, edgeEnd],
+        cpuTail: [g2 + m, edgeEnd],
+        memoryTail: [g2, edgeEnd],
       };
       // Their pods are resolved with the owner series the read finds from their start on.
       ownersFrom = g1 * step - LOOKBACK_SECONDS;
       this.lastPass.leaving = await this.leavingPoints(enter.namespaces, step, g1, edgeEnd, c, targets);
     }
     await this.prometheus.read(enter.namespaces, targets, { together: true, ownersFrom });
-    const gone = leaving && this.ahead?.points.leaving(workloads, enter.owners, leaving);
+    const gone = leaving && this.ahead?.points.parts(workloads, enter.owners, leaving);
 
     const view = fullView(window, grid, eg0);
     const left = gone?.main;
-    const edge = gone?.edge;
+    const edge = gone?.tail;
     const failed: Loaded[] = [];
     const state: Parts = new Map();
     for (const l of list) {
@@ -303,11 +318,15 @@ export class IncrementalUsageSource implements UsageSource {
     const failedSet = new Set(failed);
     const ok = list.filter((l) => !failedSet.has(l));
     const okKeys = new Set(ok.map((l) => workloadKey(l.workload)));
-    const added = enter.collect("main");
+    const newPoints = entering.parts(workloads, enter.owners, entered);
+    const added = newPoints.main;
+    addParts(added, enter.collect("main"));
     for (const k of added.keys()) if (!okKeys.has(k)) added.delete(k);
     addParts(state, added);
     const next: CheckpointMeta = { ...meta, first: g2, committed: c2, eventCommitted, resolution };
-    this.finish(ok, state, enter.collect("tail"), next, window, grid, out, writes, () => undefined);
+    const newest = newPoints.tail;
+    addParts(newest, enter.collect("tail"));
+    this.finish(ok, state, newest, next, window, grid, out, writes, () => undefined);
     return failed;
   }
 

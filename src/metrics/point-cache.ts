@@ -1,8 +1,9 @@
-// The grid points of a few hours of CPU and memory series, kept to make the statistics of the
-// points leaving a window later, exactly as an accumulator fed a read of their range would: the
-// incremental source reads the points that will leave its window over the next hours once, then
-// takes each pass's departing points from here instead of asking Prometheus for them again
-// (incremental.ts). The definitions are accumulator.ts's; the test that compares incremental
+// The grid points of CPU and memory series over a short range, kept to make the statistics of
+// points in it, exactly as an accumulator fed a read of the range would, without an
+// accumulator's per-pod records (a steady pass would make them for thousands of series). The
+// incremental source (incremental.ts) records the points that will leave its window over the
+// next hours once and takes each pass's departing points from them; and records each pass's new
+// points the same way. The definitions are accumulator.ts's; the test that compares incremental
 // passes with full reads holds the two to the same answers.
 
 import {
@@ -33,15 +34,15 @@ import {
   zeros,
 } from "./window-part.js";
 
-/** The ranges of a window's leaving points (global grid indices, inclusive). */
-export interface Leaving {
+/** Which points count, into main and tail statistics (global grid indices, inclusive). */
+export interface PointRanges {
   /** All points read for them: a series with none here is not mentioned. */
   first: number;
   last: number;
   cpu: IndexRange;
   memory: IndexRange;
-  cpuEdge: IndexRange;
-  memoryEdge: IndexRange;
+  cpuTail: IndexRange;
+  memoryTail: IndexRange;
 }
 
 /** A series' CPU rates (or working sets) by the recorder's grid index; NaN where there is none. */
@@ -122,20 +123,18 @@ export class PointRecorder implements PointSink {
   setHpaReplicas(): void {}
 
   /**
-   * The statistics of the points leaving a window, made straight from the points kept: what
-   * collect("main") and collect("tail") of a UsageAccumulator over the grid from..edgeEnd
-   * (global indices) with these slices would answer, without its per-pod records (a pass makes
-   * them for thousands of series; this was most of a steady pass's own work). `main` counts
-   * CPU rates at cpu[0]..cpu[1] and memory at memory[0]..memory[1]; `edge` the rest of the
-   * range. Pods are resolved with `owners` among `workloads`.
+   * What collect("main") and collect("tail") of a UsageAccumulator over the grid
+   * range.first..range.last (global indices) with these slices would answer: `main` counts CPU
+   * rates at cpu[0]..cpu[1] and memory at memory[0]..memory[1], `tail` those at the tail ranges.
+   * Pods are resolved with `owners` among `workloads`. No events or HPAs: the recorder has none.
    */
-  leaving(
+  parts(
     workloads: readonly WorkloadRef[],
     owners: OwnerIndex,
-    range: Leaving,
-  ): { main: Parts; edge: Parts } {
+    range: PointRanges,
+  ): { main: Parts; tail: Parts } {
     const main: Parts = new Map();
-    const edge: Parts = new Map();
+    const tail: Parts = new Map();
     for (const [key, w] of this.byWorkload(workloads, owners, range)) {
       const containers = new Map<string, PodSeries[]>();
       for (const s of w.series) {
@@ -145,7 +144,7 @@ export class PointRecorder implements PointSink {
       }
       const parts = [
         { into: main, cpu: range.cpu, memory: range.memory },
-        { into: edge, cpu: range.cpuEdge, memory: range.memoryEdge },
+        { into: tail, cpu: range.cpuTail, memory: range.memoryTail },
       ];
       for (const { into, cpu, memory } of parts) {
         const part: WorkloadPart = {
@@ -159,14 +158,14 @@ export class PointRecorder implements PointSink {
         into.set(key, part);
       }
     }
-    return { main, edge };
+    return { main, tail };
   }
 
   /** The series with a point in the range, by the workload their pod belongs to. */
   private byWorkload(
     workloads: readonly WorkloadRef[],
     owners: OwnerIndex,
-    range: Leaving,
+    range: PointRanges,
   ): Map<string, { workload: WorkloadRef; byName: boolean; series: PodSeries[] }> {
     const candidates = new Map<string, WorkloadRef[]>();
     for (const w of workloads) {

@@ -43,6 +43,8 @@ export interface ReadTarget {
   end: number;
   /** Also read restart/OOM events (on the accumulator's event grid) and HPAs. */
   events: boolean;
+  /** Read the CPU and memory samples (default): false for a target of events and HPAs only. */
+  samples?: boolean;
 }
 
 /** The labels readRaw decodes of each series; the others stay bytes. */
@@ -129,7 +131,10 @@ export class PrometheusUsageSource implements UsageSource {
     );
     await Promise.all([
       hpas,
-      this.samples(group, targets),
+      this.samples(
+        group,
+        targets.filter((t) => t.samples !== false),
+      ),
       ...withEvents.map((t) => this.queryEvents(t.acc, group)),
     ]);
   }
@@ -160,6 +165,7 @@ export class PrometheusUsageSource implements UsageSource {
 
   /** The CPU and memory samples of every target: by remote read, else by range queries. */
   private async samples(group: string[], targets: ReadTarget[]): Promise<void> {
+    if (targets.length === 0) return;
     if (this.mode === "remote-read") {
       try {
         await this.readRaw(targets, group);

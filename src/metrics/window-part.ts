@@ -366,7 +366,8 @@ export function addParts(into: Parts, add: Parts): void {
       into.set(key, b);
       continue;
     }
-    addProfile(a, b.profile, 1);
+    // A part of events alone (no CPU rates) adds nothing to the profile.
+    if (b.profile.points.some((n) => n > 0)) addProfile(a, b.profile, 1);
     if (b.ownership === "name-pattern") {
       a.ownership = "name-pattern";
       a.notes = b.notes;
