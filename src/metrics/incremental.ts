@@ -25,11 +25,20 @@ import {
   encodeCheckpoint,
 } from "./checkpoint.js";
 import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
+import type { OwnerIndex } from "./ownership.js";
 import { type PointRanges, PointRecorder } from "./point-cache.js";
 import type { PrometheusUsageSource, ReadTarget } from "./prometheus-source.js";
 import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
 import { workloadKey } from "./types.js";
-import { addParts, HOUR_SECONDS, type Parts, replaceEdge, subtractParts, toUsage } from "./window-part.js";
+import {
+  addParts,
+  HOUR_SECONDS,
+  type Parts,
+  type PartView,
+  replaceEdge,
+  subtractParts,
+  toUsage,
+} from "./window-part.js";
 
 /** Where checkpoints live (the Store's two methods for them). */
 export interface CheckpointStore {
@@ -81,9 +90,10 @@ export class IncrementalUsageSource implements UsageSource {
   private readonly held = new Map<string, { bytes: Buffer; checkpoint: Checkpoint; expires: number }>();
   /**
    * The grid points of the next hours to leave the window, read once for the passes of those
-   * hours (leavingPoints), and the start time Prometheus reported when they were read.
+   * hours (leavingPoints), the start time Prometheus reported when they were read, and the owner
+   * series read with them.
    */
-  private ahead?: { points: PointRecorder; started: string | undefined };
+  private ahead?: { points: PointRecorder; started: string | undefined; owners: OwnerIndex };
 
   constructor(
     private readonly prometheus: PrometheusUsageSource,
@@ -291,30 +301,27 @@ export class IncrementalUsageSource implements UsageSource {
       };
       // Their pods are resolved with the owner series the read finds from their start on.
       ownersFrom = g1 * step - LOOKBACK_SECONDS;
-      this.lastPass.leaving = await this.leavingPoints(enter.namespaces, step, g1, edgeEnd, c, targets);
+      this.lastPass.leaving = await this.leavingPoints(enter, g1, edgeEnd, c, targets);
     }
-    await this.prometheus.read(enter.namespaces, targets, { together: true, ownersFrom });
-    const gone = leaving && this.ahead?.points.parts(workloads, enter.owners, leaving);
-
+    const reading = this.prometheus.read(enter.namespaces, targets, { together: true, ownersFrom });
+    // Awaited below; meanwhile an early failure must not count as unhandled.
+    reading.catch(() => undefined);
     const view = fullView(window, grid, eg0);
-    const left = gone?.main;
-    const edge = gone?.tail;
-    const failed: Loaded[] = [];
-    const state: Parts = new Map();
-    for (const l of list) {
-      const part = l.checkpoint?.part;
-      const key = workloadKey(l.workload);
-      const one: Parts = part ? new Map([[key, part]]) : new Map();
-      const only = (p: Parts | undefined): Parts => {
-        const x = p?.get(key);
-        return x ? new Map([[key, x]]) : new Map();
-      };
-      if (left && edge && !(subtractParts(one, only(left)) && replaceEdge(one, only(edge), lastHour, view))) {
-        failed.push(l);
-        continue;
-      }
-      for (const [k, v] of one) state.set(k, v);
+    const slide = (owners: OwnerIndex) => {
+      const gone = leaving && this.ahead?.points.parts(workloads, owners, leaving);
+      return slideState(list, gone, lastHour, view);
+    };
+    // Points held ahead need nothing new from Prometheus: their statistics are worked out while it
+    // answers, their pods resolved with the owner series read with them (which cover them all).
+    let slid: ReturnType<typeof slideState> | undefined;
+    const ahead = this.ahead;
+    if (this.lastPass.leaving === "held" && ahead) {
+      await new Promise((resolve) => setImmediate(resolve));
+      slid = slide(ahead.owners);
     }
+    await reading;
+    slid ??= slide(enter.owners);
+    const { state, failed } = slid;
     const failedSet = new Set(failed);
     const ok = list.filter((l) => !failedSet.has(l));
     const okKeys = new Set(ok.map((l) => workloadKey(l.workload)));
@@ -331,20 +338,21 @@ export class IncrementalUsageSource implements UsageSource {
   }
 
   /**
-   * Whether the points ahead still hold the leaving points g1..edgeEnd of leave's namespaces; if
+   * Whether the points ahead still hold the leaving points g1..edgeEnd of enter's namespaces; if
    * not, adds a target that reads them again with LEAVING_AHEAD_SECONDS more (never beyond the
    * committed point c). They are trusted only while Prometheus reports the start time it had
    * when they were read: a restart may have lost or replaced its data, which the leaving points
    * read again then show (the checkpoint no longer matches them).
    */
   private async leavingPoints(
-    namespaces: string[],
-    step: number,
+    enter: UsageAccumulator,
     g1: number,
     edgeEnd: number,
     c: number,
     targets: ReadTarget[],
   ): Promise<"held" | "read"> {
+    const { namespaces } = enter;
+    const step = enter.grid.step;
     const started = await this.prometheus.startTime();
     const a = this.ahead;
     if (a && started !== undefined && a.started === started && a.points.covers(namespaces, step, g1, edgeEnd))
@@ -352,7 +360,8 @@ export class IncrementalUsageSource implements UsageSource {
     const last = Math.max(edgeEnd, Math.min(c, edgeEnd + Math.ceil(LEAVING_AHEAD_SECONDS / step)));
     const grid: Grid = { start: g1 * step, step, count: last - g1 + 1 };
     const points = new PointRecorder(new Set(namespaces), grid);
-    this.ahead = { points, started };
+    // This pass's owner series start with the points read ahead: later passes resolve them with it.
+    this.ahead = { points, started, owners: enter.owners };
     targets.push({ acc: points, from: grid.start - LOOKBACK_SECONDS, end: gridEnd(grid), events: false });
     return "read";
   }
@@ -391,6 +400,35 @@ export class IncrementalUsageSource implements UsageSource {
 
 function newReport(): PassReport {
   return { full: new Map(), incremental: 0, leaving: "none", checkpointBytes: 0, checkpoints: 0 };
+}
+
+/**
+ * Each checkpoint with the points that left taken out and the hour the window now starts in
+ * replaced (subtractParts, replaceEdge), or the workload in `failed` when they do not match.
+ */
+function slideState(
+  list: Loaded[],
+  gone: { main: Parts; tail: Parts } | undefined,
+  lastHour: number,
+  view: PartView,
+): { state: Parts; failed: Loaded[] } {
+  const failed: Loaded[] = [];
+  const state: Parts = new Map();
+  for (const l of list) {
+    const part = l.checkpoint?.part;
+    const key = workloadKey(l.workload);
+    const one: Parts = part ? new Map([[key, part]]) : new Map();
+    const only = (p: Parts): Parts => {
+      const x = p.get(key);
+      return x ? new Map([[key, x]]) : new Map();
+    };
+    if (gone && !(subtractParts(one, only(gone.main)) && replaceEdge(one, only(gone.tail), lastHour, view))) {
+      failed.push(l);
+      continue;
+    }
+    for (const [k, v] of one) state.set(k, v);
+  }
+  return { state, failed };
 }
 
 /** Why a checkpoint cannot be slid to this window's grid, or undefined when it can. */

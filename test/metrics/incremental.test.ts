@@ -3,6 +3,7 @@
 // answers, within the sketch's error; a lost, damaged or outdated checkpoint costs a full read
 // that says so, never a different answer.
 
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GenerateOptions, writeOpenMetricsFile } from "../../src/metrics/generator.js";
@@ -49,8 +50,25 @@ function dataset(seed: number): GenerateOptions {
       hpa: { minReplicas: 2, maxReplicas: 6 },
       containers: [{ name: "checkout", cpuMillicores: 600, memoryBytes: 500 * Mi }],
     },
+    // Its Jobs are renamed below: only kube_job_owner ties their pods to it, no pod name does.
+    {
+      namespace: "batch",
+      kind: "CronJob",
+      name: "report",
+      replicas: 2,
+      shape: "steady",
+      containers: [{ name: "report", cpuMillicores: 300, memoryBytes: 400 * Mi }],
+    },
   );
   return o;
+}
+
+/** Writes the dataset with the CronJob's Jobs named as if made by hand (kubectl create job --from). */
+async function writeDataset(file: string, seed: number): Promise<void> {
+  await writeOpenMetricsFile(file, dataset(seed));
+  const renamed = readFileSync(file, "utf8").replace(/\breport-(\d{8,10})/g, "adhoc-$1");
+  if (/pod="report-/.test(renamed)) throw new Error("the CronJob's pods still carry its name");
+  writeFileSync(file, renamed);
 }
 
 /** Without kube-state-metrics: pods matched by name, no restart series. */
@@ -82,9 +100,9 @@ let refs: WorkloadRef[];
 beforeAll(async () => {
   const dir = await tempDir();
   const files = [join(dir, "a.om"), join(dir, "legacy.om"), join(dir, "b.om")];
-  await writeOpenMetricsFile(files[0] as string, dataset(42));
+  await writeDataset(files[0] as string, 42);
   await writeOpenMetricsFile(files[1] as string, legacy);
-  await writeOpenMetricsFile(files[2] as string, dataset(43));
+  await writeDataset(files[2] as string, 43);
   refs = refsOf(dataset(42), legacy);
   [prom, other] = await Promise.all([
     startPrometheus({ files: [files[0] as string, files[1] as string] }),
@@ -168,6 +186,10 @@ describe("incremental usage", () => {
       const got = await incremental.usage(refs, windowEnding(end));
       const want = await reference.usage(refs, windowEnding(end));
       expectSame(got, want, `pass ${k}`);
+      // The CronJob's pods are known only through kube_job_owner, in the points leaving too.
+      expect(got.get("batch/CronJob/report")?.containers.map((c) => c.samples)).toEqual([
+        want.get("batch/CronJob/report")?.containers[0]?.samples ?? -1,
+      ]);
       if (k === 0) {
         expect(
           fullNotes(got).every((n) => n?.includes("first pass")),
