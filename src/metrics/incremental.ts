@@ -47,7 +47,9 @@ export interface CheckpointStore {
 }
 
 /** The points about to leave the window are read this far ahead, for the passes to come. */
-export const LEAVING_AHEAD_SECONDS = 6 * 3600;
+// Longer reads fewer times (a read's cost grows more slowly than its length) and holds more: 12
+// hours of 8,000 series (1,000 workloads) is about 11 MB.
+export const LEAVING_AHEAD_SECONDS = 12 * 3600;
 /** Points this close to the window's end may still get samples; they are read again next pass. */
 export const LATE_SECONDS = 300;
 /** Checkpoints outlive the window they were built for by this much, then are of no use. */

@@ -72,7 +72,8 @@ export class PointRecorder implements PointSink {
   /** Filled by the read and not used: accumulators fed from here share another's owner index. */
   readonly owners = new OwnerIndex();
   readonly eventGrid: Grid;
-  private readonly series: Recorded[] = [];
+  /** As recorded; given up once prepared (the CPU rates hold what is needed of them). */
+  private series: Recorded[] = [];
   private prepared?: PodSeries[];
 
   constructor(
@@ -235,6 +236,7 @@ export class PointRecorder implements PointSink {
         values,
       };
     });
+    this.series = [];
     return this.prepared;
   }
 

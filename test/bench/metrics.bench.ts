@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FileUsageSource } from "../../src/metrics/file-source.js";
 import { writeOpenMetricsFile } from "../../src/metrics/generator.js";
-import { IncrementalUsageSource } from "../../src/metrics/incremental.js";
+import { IncrementalUsageSource, LEAVING_AHEAD_SECONDS } from "../../src/metrics/incremental.js";
 import { OwnerIndex } from "../../src/metrics/ownership.js";
 import { DEFAULT_START, fleetWorkloads, WEEK } from "../../src/metrics/presets.js";
 import { PrometheusClient } from "../../src/metrics/prometheus-client.js";
@@ -32,10 +32,10 @@ const RESOLUTION = 300;
 const SEED = 1;
 const RUNS = 3;
 const KRR_CONCURRENCY = 6;
-// A whole read-ahead cycle (LEAVING_AHEAD_SECONDS / PASS_SECONDS): one pass in 12 reads the
-// points about to leave the window, so the mean of these passes is the steady state's cost.
-const STEADY_PASSES = 12;
 const PASS_SECONDS = 1800;
+// A whole read-ahead cycle: one pass in 24 reads the points about to leave the window, so the
+// mean of these passes is the steady state's cost.
+const STEADY_PASSES = LEAVING_AHEAD_SECONDS / PASS_SECONDS;
 const window = { start: DEFAULT_START, end: DEFAULT_START + WEEK };
 const self = fileURLToPath(import.meta.url);
 
