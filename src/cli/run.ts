@@ -7,7 +7,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { policyRefOf } from "../api/refs.js";
-import type { Phase } from "../api/types.js";
 import { type DryRunForge, dryRunForge } from "../forge/dry-run.js";
 import { LocalForge } from "../forge/local/index.js";
 import { type Forge, RateLimitError } from "../forge/types.js";
@@ -20,11 +19,11 @@ import { MetadataKey } from "../gitops/metadata.js";
 import { openUsageSource } from "../metrics/open.js";
 import type { UsageSource } from "../metrics/types.js";
 import { savingsByWorkload } from "../recommend/savings.js";
-import { type ReconcileResult, reconcile } from "../reconcile.js";
+import { reconcile } from "../reconcile.js";
 import { createStore } from "../state/index.js";
 import { evaluationInstant, metricsFileRange, missingUsageHints } from "./metrics-file-time.js";
 import { addPolicyCommandOptions, exitCode, type FailOn, log, policyPaths } from "./options.js";
-import { type InvalidPolicy, loadPolicyFiles } from "./policy-files.js";
+import { loadPolicyFiles } from "./policy-files.js";
 import { type Progress, stderrProgress } from "./recommend.js";
 import type { Register } from "./register.js";
 import {

@@ -5,7 +5,6 @@
 
 import type { CostOptimizationSpec } from "../api/types.js";
 import { BRANCH_PREFIX, type Forge, fromBaseRepository, type PullRequest } from "../forge/types.js";
-import type { LandingRow } from "../manifests/index.js";
 import type { Recommendation } from "../recommend/types.js";
 import type { Store, Suppression } from "../state/types.js";
 import { renderBody } from "./body/index.js";

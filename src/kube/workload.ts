@@ -11,7 +11,7 @@ import type {
 } from "@kubernetes/client-node";
 import { parseCpu, parseMemory } from "../api/quantity.js";
 import type { WorkloadRef } from "../api/refs.js";
-import type { ResourceChange, WorkloadKind } from "../api/types.js";
+import type { ResourceChange } from "../api/types.js";
 import type { ThrottlingSource } from "../metrics/throttling.js";
 import type { TypedReader } from "./client.js";
 
