@@ -218,6 +218,21 @@ describe("incremental usage", () => {
     expect(aheadSamples).toBeLessThan(0.3 * fullSamples);
   }, 120_000);
 
+  it("without remote read (range queries at the grid step) the passes answer what a full read answers too", async () => {
+    const source = new PrometheusUsageSource({ url: prom.url, resolutionSeconds: 300, read: "query-range" });
+    const incremental = new IncrementalUsageSource(source, new MemoryStore());
+    const reference = new PrometheusUsageSource({ url: prom.url, resolutionSeconds: 300 });
+    const first = DEFAULT_START + WINDOW + 3600;
+    const leaving: string[] = [];
+    for (const end of [0, 1800, 3600, 9000].map((d) => first + d)) {
+      const got = await incremental.usage(refs, windowEnding(end));
+      expectSame(got, await reference.usage(refs, windowEnding(end)), `query-range pass ending ${end}`);
+      leaving.push(incremental.lastPass.leaving);
+    }
+    expect(source.mode).toBe("query-range");
+    expect(leaving).toEqual(["none", "read", "held", "held"]);
+  }, 120_000);
+
   it("a window of another length, a gap longer than the window and a damaged checkpoint each cost a full read that says why", async () => {
     const store = new MemoryStore();
     const source = new PrometheusUsageSource({ url: prom.url, resolutionSeconds: 300 });
