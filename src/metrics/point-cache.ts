@@ -69,7 +69,7 @@ interface Recorded {
 const NO_POINTS: SeriesSink = { point() {} };
 
 export class PointRecorder implements PointSink {
-  /** Filled by the read and not used: accumulators fed from here share another's owner index. */
+  /** Filled by the read and not used: parts() resolves pods with the owner index it is given. */
   readonly owners = new OwnerIndex();
   readonly eventGrid: Grid;
   /** As recorded; given up once prepared (the CPU rates hold what is needed of them). */
@@ -325,6 +325,7 @@ export class PointRecorder implements PointSink {
   }
 
   private record(metric: "cpu" | "memory", namespace: string, pod: string, container: string): SeriesSink {
+    if (this.prepared) throw new Error("points recorded after their statistics were made");
     const values = new Float64Array(this.grid.count);
     const seen = new Uint8Array(this.grid.count);
     this.series.push({ metric, namespace, pod, container, values, seen });
