@@ -99,7 +99,7 @@ export class PrometheusUsageSource implements UsageSource {
    * namespace, all targets of a namespace in one remote read; restart and OOM events and HPAs
    * only for targets that ask for events. The accumulators must want the same namespaces.
    * `together` asks for all namespaces at once; `ownersFrom` starts the owner series earlier than
-   * the targets do, for an accumulator that shares their owner index but is fed from elsewhere.
+   * the targets do, for points read before (kept ahead) whose pods are resolved with them.
    */
   async read(
     namespaces: string[],
