@@ -25,7 +25,6 @@ import {
   encodeCheckpoint,
 } from "./checkpoint.js";
 import { chooseStep, type Grid, gridEnd, LOOKBACK_SECONDS, makeGrid } from "./grid.js";
-import type { OwnerIndex } from "./ownership.js";
 import { type PointRanges, PointRecorder } from "./point-cache.js";
 import type { PrometheusUsageSource, ReadTarget } from "./prometheus-source.js";
 import type { TimeWindow, UsageSource, WorkloadRef, WorkloadUsage } from "./types.js";
@@ -92,10 +91,10 @@ export class IncrementalUsageSource implements UsageSource {
   private readonly held = new Map<string, { bytes: Buffer; checkpoint: Checkpoint; expires: number }>();
   /**
    * The grid points of the next hours to leave the window, read once for the passes of those
-   * hours (leavingPoints), the start time Prometheus reported when they were read, and the owner
-   * series read with them.
+   * hours (leavingPoints), with the owner series read with them, and the start time Prometheus
+   * reported when they were read.
    */
-  private ahead?: { points: PointRecorder; started: string | undefined; owners: OwnerIndex };
+  private ahead?: { points: PointRecorder; started: string | undefined };
 
   constructor(
     private readonly prometheus: PrometheusUsageSource,
@@ -261,18 +260,15 @@ export class IncrementalUsageSource implements UsageSource {
     const ec = eventGridOf(ng, eventStart).count;
     const enter = new UsageAccumulator(workloads, window, ng, {
       eventStart,
+      // Events only: its CPU and memory points go to the recorder below.
       slices: {
-        cpu: [m, c2 - enterStart],
-        memory: [m, c2 - enterStart],
-        cpuTail: [c2 - enterStart + 1, ng.count - 1],
-        memoryTail: [c2 - enterStart + 1, ng.count - 1],
         events: [1, eventCommitted - meta.eventCommitted],
         eventsTail: [eventCommitted - meta.eventCommitted + 1, ec - 1],
       },
     });
     // Its CPU and memory points go to a recorder, whose statistics need no per-pod records; the
     // accumulator takes the events and HPAs.
-    const entering = new PointRecorder(new Set(enter.namespaces), ng);
+    const entering = new PointRecorder(new Set(enter.namespaces), ng, enter.owners);
     const from = ng.start - LOOKBACK_SECONDS;
     targets.push(
       { acc: enter, from, end: gridEnd(ng), events: true, samples: false },
@@ -309,25 +305,26 @@ export class IncrementalUsageSource implements UsageSource {
     // Awaited below; meanwhile an early failure must not count as unhandled.
     reading.catch(() => undefined);
     const view = fullView(window, grid, eg0);
-    const slide = (owners: OwnerIndex) => {
-      const gone = leaving && this.ahead?.points.parts(workloads, owners, leaving);
+    // The recorder's owner index is the one the read filled with them: the pass's that read them
+    // ahead (its owner series start where they do, so they cover them all), or this one's.
+    const slide = () => {
+      const gone = leaving && this.ahead?.points.parts(workloads, leaving);
       return slideState(list, gone, lastHour, view);
     };
     // Points held ahead need nothing new from Prometheus: their statistics are worked out while it
-    // answers, their pods resolved with the owner series read with them (which cover them all).
+    // answers.
     let slid: ReturnType<typeof slideState> | undefined;
-    const ahead = this.ahead;
-    if (this.lastPass.leaving === "held" && ahead) {
+    if (this.lastPass.leaving === "held") {
       await new Promise((resolve) => setImmediate(resolve));
-      slid = slide(ahead.owners);
+      slid = slide();
     }
     await reading;
-    slid ??= slide(enter.owners);
+    slid ??= slide();
     const { state, failed } = slid;
     const failedSet = new Set(failed);
     const ok = list.filter((l) => !failedSet.has(l));
     const okKeys = new Set(ok.map((l) => workloadKey(l.workload)));
-    const newPoints = entering.parts(workloads, enter.owners, entered);
+    const newPoints = entering.parts(workloads, entered);
     const added = newPoints.main;
     addParts(added, enter.collect("main"));
     for (const k of added.keys()) if (!okKeys.has(k)) added.delete(k);
@@ -361,9 +358,9 @@ export class IncrementalUsageSource implements UsageSource {
       return "held";
     const last = Math.max(edgeEnd, Math.min(c, edgeEnd + Math.ceil(LEAVING_AHEAD_SECONDS / step)));
     const grid: Grid = { start: g1 * step, step, count: last - g1 + 1 };
-    const points = new PointRecorder(new Set(namespaces), grid);
     // This pass's owner series start with the points read ahead: later passes resolve them with it.
-    this.ahead = { points, started, owners: enter.owners };
+    const points = new PointRecorder(new Set(namespaces), grid, enter.owners);
+    this.ahead = { points, started };
     targets.push({ acc: points, from: grid.start - LOOKBACK_SECONDS, end: gridEnd(grid), events: false });
     return "read";
   }

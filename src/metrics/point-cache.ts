@@ -18,7 +18,7 @@ import {
 } from "./accumulator.js";
 import { dayOf } from "./daily.js";
 import { type Grid, hourOfWeek } from "./grid.js";
-import { OwnerIndex, type Resolved } from "./ownership.js";
+import type { OwnerIndex, Resolved } from "./ownership.js";
 import { Sketch } from "./sketch.js";
 import { type WorkloadRef, workloadKey } from "./types.js";
 import {
@@ -69,8 +69,6 @@ interface Recorded {
 const NO_POINTS: SeriesSink = { point() {} };
 
 export class PointRecorder implements PointSink {
-  /** Filled by the read and not used: parts() resolves pods with the owner index it is given. */
-  readonly owners = new OwnerIndex();
   readonly eventGrid: Grid;
   /** As recorded; given up once prepared (the CPU rates hold what is needed of them). */
   private series: Recorded[] = [];
@@ -79,6 +77,8 @@ export class PointRecorder implements PointSink {
   constructor(
     readonly namespaces: ReadonlySet<string>,
     readonly grid: Grid,
+    /** Where the read puts the owner series of these points: the accumulator's of the same pass. */
+    readonly owners: OwnerIndex,
   ) {
     this.eventGrid = { start: grid.start, step: grid.step, count: 0 };
   }
@@ -127,16 +127,14 @@ export class PointRecorder implements PointSink {
    * What collect("main") and collect("tail") of a UsageAccumulator over the grid
    * range.first..range.last (global indices) with these slices would answer: `main` counts CPU
    * rates at cpu[0]..cpu[1] and memory at memory[0]..memory[1], `tail` those at the tail ranges.
-   * Pods are resolved with `owners` among `workloads`. No events or HPAs: the recorder has none.
+   * Pods are resolved with the recorder's owner index among `workloads`. No events or HPAs: the
+   * recorder has none.
    */
-  parts(
-    workloads: readonly WorkloadRef[],
-    owners: OwnerIndex,
-    range: PointRanges,
-  ): { main: Parts; tail: Parts } {
+  parts(workloads: readonly WorkloadRef[], range: PointRanges): { main: Parts; tail: Parts } {
     const main: Parts = new Map();
     const tail: Parts = new Map();
-    for (const [key, w] of this.byWorkload(workloads, owners, range)) {
+    const owners = this.owners;
+    for (const [key, w] of this.byWorkload(workloads, range)) {
       const containers = new Map<string, PodSeries[]>();
       for (const s of w.series) {
         const list = containers.get(s.container) ?? [];
@@ -165,7 +163,6 @@ export class PointRecorder implements PointSink {
   /** The series with a point in the range, by the workload their pod belongs to. */
   private byWorkload(
     workloads: readonly WorkloadRef[],
-    owners: OwnerIndex,
     range: PointRanges,
   ): Map<string, { workload: WorkloadRef; byName: boolean; series: PodSeries[] }> {
     const candidates = new Map<string, WorkloadRef[]>();
@@ -185,7 +182,7 @@ export class PointRecorder implements PointSink {
       for (let k = from; k <= to && !seen; k++) seen = s.seen[k] === 1;
       if (!seen) continue;
       const podKey = `${s.namespace}/${s.pod}`;
-      if (!resolved.has(podKey)) resolved.set(podKey, owners.resolve(s.namespace, s.pod, list));
+      if (!resolved.has(podKey)) resolved.set(podKey, this.owners.resolve(s.namespace, s.pod, list));
       const r = resolved.get(podKey);
       if (!r) continue;
       const key = workloadKey(r.workload);

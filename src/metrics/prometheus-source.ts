@@ -143,19 +143,21 @@ export class PrometheusUsageSource implements UsageSource {
   private async owners(group: string[], targets: ReadTarget[], from: number, end: number): Promise<boolean> {
     const sel = `{${nsMatch(group)}}`;
     let hpas = false;
+    // Targets may share an index (a recorder and the accumulator of one pass): fill each once.
+    const indexes = new Set(targets.map((t) => t.acc.owners));
     for (const l of await this.client.series(
       [S.POD_OWNER + sel, S.REPLICASET_OWNER + sel, S.JOB_OWNER + sel, S.HPA_INFO + sel],
       from,
       end,
     )) {
       const ns = l.namespace ?? "";
-      for (const { acc } of targets) {
+      for (const owners of indexes) {
         if (l.__name__ === S.POD_OWNER)
-          acc.owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+          owners.addPodOwner(ns, l.pod ?? "", l.owner_kind ?? "", l.owner_name ?? "");
         else if (l.__name__ === S.REPLICASET_OWNER) {
-          acc.owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+          owners.addReplicaSetOwner(ns, l.replicaset ?? "", l.owner_kind ?? "", l.owner_name ?? "");
         } else if (l.__name__ === S.JOB_OWNER) {
-          acc.owners.addJobOwner(ns, l.job_name ?? "", l.owner_kind ?? "", l.owner_name ?? "");
+          owners.addJobOwner(ns, l.job_name ?? "", l.owner_kind ?? "", l.owner_name ?? "");
         }
       }
       if (l.__name__ === S.HPA_INFO) hpas = true;
