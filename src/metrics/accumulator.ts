@@ -23,7 +23,7 @@
 
 import { dayOf } from "./daily.js";
 import { EVENT_STEP_SECONDS, type Grid, gridTime, hourOfWeek, RATE_SECONDS } from "./grid.js";
-import { OwnerIndex, type Resolved } from "./ownership.js";
+import { byNamespace, OwnerIndex } from "./ownership.js";
 import { Sketch } from "./sketch.js";
 import type { HpaInfo, TimeWindow, WorkloadRef, WorkloadUsage } from "./types.js";
 import { workloadKey } from "./types.js";
@@ -32,6 +32,7 @@ import {
   coverHours,
   emptyHours,
   emptyProfile,
+  extendRuns,
   HOUR_SECONDS,
   HOURS_PER_WEEK,
   type Parts,
@@ -144,13 +145,13 @@ interface HpaRecord extends HpaInfo {
 }
 
 export class UsageAccumulator implements PointSink {
-  readonly owners: OwnerIndex;
+  readonly owners = new OwnerIndex();
   readonly eventGrid: Grid;
   readonly slices: Slices;
   private readonly records = new Map<string, PodContainer>();
   private groups?: Map<string, Group>;
   private readonly hpas = new Map<string, HpaRecord>();
-  private readonly byNamespace = new Map<string, WorkloadRef[]>();
+  private readonly byNamespace: Map<string, WorkloadRef[]>;
   private readonly rateSpan: number;
   /** Hour (since firstHour) and day (since firstDay) of each grid point. */
   private readonly hourIndex: Int32Array;
@@ -162,15 +163,9 @@ export class UsageAccumulator implements PointSink {
     workloads: readonly WorkloadRef[],
     readonly window: TimeWindow,
     readonly grid: Grid,
-    /** owners: an index another accumulator's read fills, for one that is fed without a read of its own. */
-    options: { slices?: Partial<Slices>; eventStart?: number; owners?: OwnerIndex } = {},
+    options: { slices?: Partial<Slices>; eventStart?: number } = {},
   ) {
-    this.owners = options.owners ?? new OwnerIndex();
-    for (const w of workloads) {
-      const list = this.byNamespace.get(w.namespace) ?? [];
-      list.push(w);
-      this.byNamespace.set(w.namespace, list);
-    }
+    this.byNamespace = byNamespace(workloads);
     // Align the hourly grid with the main one so both sources pick the same points.
     this.eventGrid = eventGridOf(grid, options.eventStart);
     this.rateSpan = rateSpanOf(grid.step);
@@ -239,9 +234,7 @@ export class UsageAccumulator implements PointSink {
         if (rate > (st.cpuMax[h] as number)) st.cpuMax[h] = rate;
         st.hash[h] = ((st.hash[h] as number) + cpuHash(rate)) & 0xffff;
         (st.daySums[dayIndex[i] as number] as number) += rate;
-        const r = st.runs;
-        if (r.length > 0 && r[r.length - 1] === i - 1) r[r.length - 1] = i;
-        else r.push(i, i);
+        extendRuns(st.runs, i);
       },
     };
   }
@@ -332,16 +325,11 @@ export class UsageAccumulator implements PointSink {
    */
   private grouped(): Map<string, Group> {
     if (this.groups) return this.groups;
-    const resolved = new Map<string, Resolved | undefined>();
+    const resolve = this.owners.resolver(this.byNamespace);
     const groups = new Map<string, Group>();
     this.groups = groups;
     for (const rec of this.records.values()) {
-      const podKey = `${rec.namespace}/${rec.pod}`;
-      if (!resolved.has(podKey)) {
-        const candidates = this.byNamespace.get(rec.namespace) ?? [];
-        resolved.set(podKey, this.owners.resolve(rec.namespace, rec.pod, candidates));
-      }
-      const r = resolved.get(podKey);
+      const r = resolve(rec.namespace, rec.pod);
       if (!r) continue;
       const key = workloadKey(r.workload);
       let group = groups.get(key);

@@ -22,6 +22,17 @@ const SUFFIX: Record<WorkloadKind, RegExp> = {
   CronJob: /^-\d{8,10}-[a-z0-9]{5}$/,
 };
 
+/** Workloads by namespace: the candidates resolve() picks a pod's workload from. */
+export function byNamespace(workloads: readonly WorkloadRef[]): Map<string, WorkloadRef[]> {
+  const out = new Map<string, WorkloadRef[]>();
+  for (const w of workloads) {
+    const list = out.get(w.namespace) ?? [];
+    list.push(w);
+    out.set(w.namespace, list);
+  }
+  return out;
+}
+
 export class OwnerIndex {
   private readonly podOwner = new Map<string, { kind: string; name: string }>();
   private readonly rsOwner = new Map<string, { kind: string; name: string }>();
@@ -48,6 +59,19 @@ export class OwnerIndex {
 
   hasOwnerSeries(namespace: string): boolean {
     return this.withOwners.has(namespace);
+  }
+
+  /** resolve() among each namespace's candidates, worked out once per pod. */
+  resolver(
+    candidates: ReadonlyMap<string, readonly WorkloadRef[]>,
+  ): (namespace: string, pod: string) => Resolved | undefined {
+    const resolved = new Map<string, Resolved | undefined>();
+    return (namespace, pod) => {
+      const key = `${namespace}/${pod}`;
+      if (!resolved.has(key))
+        resolved.set(key, this.resolve(namespace, pod, candidates.get(namespace) ?? []));
+      return resolved.get(key);
+    };
   }
 
   /** The requested workload a pod belongs to, if any. */

@@ -18,7 +18,7 @@ import {
 } from "./accumulator.js";
 import { dayOf } from "./daily.js";
 import { type Grid, hourOfWeek } from "./grid.js";
-import type { OwnerIndex, Resolved } from "./ownership.js";
+import { byNamespace, type OwnerIndex } from "./ownership.js";
 import { Sketch } from "./sketch.js";
 import { type WorkloadRef, workloadKey } from "./types.js";
 import {
@@ -26,6 +26,7 @@ import {
   coverHours,
   emptyHours,
   emptyProfile,
+  extendRuns,
   HOUR_SECONDS,
   HOURS_PER_WEEK,
   type Parts,
@@ -165,25 +166,17 @@ export class PointRecorder implements PointSink {
     workloads: readonly WorkloadRef[],
     range: PointRanges,
   ): Map<string, { workload: WorkloadRef; byName: boolean; series: PodSeries[] }> {
-    const candidates = new Map<string, WorkloadRef[]>();
-    for (const w of workloads) {
-      const list = candidates.get(w.namespace) ?? [];
-      list.push(w);
-      candidates.set(w.namespace, list);
-    }
-    const resolved = new Map<string, Resolved | undefined>();
+    const candidates = byNamespace(workloads);
+    const resolve = this.owners.resolver(candidates);
     const out = new Map<string, { workload: WorkloadRef; byName: boolean; series: PodSeries[] }>();
     const from = range.first - this.first;
     const to = range.last - this.first;
     for (const s of this.podSeries()) {
-      const list = candidates.get(s.namespace);
-      if (!list) continue;
+      if (!candidates.has(s.namespace)) continue;
       let seen = false;
       for (let k = from; k <= to && !seen; k++) seen = s.seen[k] === 1;
       if (!seen) continue;
-      const podKey = `${s.namespace}/${s.pod}`;
-      if (!resolved.has(podKey)) resolved.set(podKey, this.owners.resolve(s.namespace, s.pod, list));
-      const r = resolved.get(podKey);
+      const r = resolve(s.namespace, s.pod);
       if (!r) continue;
       const key = workloadKey(r.workload);
       let w = out.get(key);
@@ -312,12 +305,7 @@ export class PointRecorder implements PointSink {
         }
       }
     }
-    for (let k = 0; k < covered.length; k++) {
-      if (covered[k] !== 1) continue;
-      const r = part.runs;
-      if (r.length > 0 && r[r.length - 1] === cpu[0] + k - 1) r[r.length - 1] = cpu[0] + k;
-      else r.push(cpu[0] + k, cpu[0] + k);
-    }
+    for (let k = 0; k < covered.length; k++) if (covered[k] === 1) extendRuns(part.runs, cpu[0] + k);
     return part;
   }
 

@@ -193,6 +193,12 @@ export function unionRuns(runs: number[]): number[] {
   return out;
 }
 
+/** Adds grid index i, the newest so far, to sorted flattened runs. */
+export function extendRuns(runs: number[], i: number): void {
+  if (runs.length > 0 && runs[runs.length - 1] === i - 1) runs[runs.length - 1] = i;
+  else runs.push(i, i);
+}
+
 export function* pairs(flat: number[]): Generator<[number, number]> {
   for (let k = 0; k + 1 < flat.length; k += 2) yield [flat[k] as number, flat[k + 1] as number];
 }
