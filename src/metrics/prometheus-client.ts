@@ -160,7 +160,7 @@ export class PrometheusClient {
       "x-prometheus-remote-read-version": "0.1.0",
     };
     await this.withRetries(() =>
-      this.post<void>("api/v1/read", body, headers, (res, done, fail, rearm) => {
+      this.send<void>("api/v1/read", body, headers, (res, done, fail, rearm) => {
         const status = res.statusCode ?? 0;
         const type = String(res.headers["content-type"] ?? "");
         if (status !== 200 || !type.startsWith("application/x-streamed-protobuf")) {
@@ -219,7 +219,7 @@ export class PrometheusClient {
     const body = new URLSearchParams(params).toString();
     const headers = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
     return this.withRetries(() =>
-      this.post<T>(
+      this.send<T>(
         path,
         body,
         headers,
@@ -264,7 +264,7 @@ export class PrometheusClient {
   }
 
   /** One request (POST unless told) with auth, CA and a whole-request deadline; onResponse settles it through done. */
-  private post<T>(
+  private send<T>(
     path: string,
     body: string | Buffer,
     contentHeaders: Record<string, string>,
